@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# install-deps.sh — installs the Debian 12 packages ismap-assess builds, tests and runs with.
+# Idempotent: installs only what is missing. Runs as root, or through sudo when available.
+set -euo pipefail
+
+PKGS=(
+  build-essential cmake pkg-config
+  libcurl4-openssl-dev libjansson-dev libssl-dev libnng-dev check
+  libsqlite3-dev sqlite3 libxml2-dev libzip-dev libxlsxwriter-dev
+  python3
+)
+# Test-only helpers: schema validation and a real AWS client for the emulator tests.
+TEST_PKGS=(python3-jsonschema python3-botocore awscli)
+
+want=("${PKGS[@]}")
+if [ "${1:-}" = "--test" ]; then want+=("${TEST_PKGS[@]}"); fi
+
+missing=()
+for p in "${want[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#want[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
+    echo "install-deps: need root (or sudo) to install: ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
