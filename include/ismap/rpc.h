@@ -1,0 +1,102 @@
+/* rpc.h — the rpc room: the op table, the request envelope, the nng server and client.
+ *
+ * Request:  {"op": "...", "id": "...", "token": "...", "params": {...}}
+ * Reply:    {"id": "...", "ok": true, "result": ...}
+ *        or {"id": "...", "ok": false, "error": {"code": "...", "message": "...", "details":
+ * [...]}} Every entry point (the nng socket now, the HTTP gateway later) goes through
+ * ism_rpc_handle, which looks the op up in the one table, authenticates, checks the role and calls
+ * it. */
+#ifndef ISMAP_RPC_H
+#define ISMAP_RPC_H
+
+#include "ismap/jobs.h"
+#include "ismap/store.h"
+
+#define ISM_RPC_DEFAULT_MAX_MSG (16u * 1024u * 1024u)
+
+struct ism_catalog_set; /* catalog.h */
+
+/* What the ops reach: the rooms of a running daemon. Borrowed by the server. */
+typedef struct ism_rpc_app {
+    ism_store *store;
+    ism_jobs *jobs;
+    struct ism_catalog_set *catalogs; /* may be NULL until the catalog room is loaded */
+    const char *data_dir;
+    int64_t started_mono_ms;
+    char started_iso[32];
+    size_t max_msg;
+    int contexts;
+    int workers;
+} ism_rpc_app;
+
+/* Who is calling: the local socket is trusted as admin of every organization; everyone else
+ * is who their token says. */
+typedef struct ism_rpc_caller {
+    bool local;
+    ism_role role;
+    char org[128]; /* empty: all organizations */
+    char token_id[64];
+} ism_rpc_caller;
+
+typedef struct ism_rpc_call {
+    ism_rpc_app *app;
+    const ism_rpc_caller *caller;
+} ism_rpc_call;
+
+/* An op handler: params is borrowed (always an object); on success sets *result (new ref). */
+typedef bool (*ism_op_fn)(ism_rpc_call *call, const json_t *params, json_t **result,
+                          ism_error *err);
+
+typedef struct ism_op {
+    const char *name;
+    ism_op_fn fn;
+    int roles; /* ism_role bits allowed; admin always allowed */
+    const char *summary;
+} ism_op;
+
+/* The op table, terminated by an entry with name NULL. */
+extern const ism_op ism_ops[];
+const ism_op *ism_rpc_find_op(const char *name);
+
+/* Handles one raw request and returns the reply text (malloc'd, caller frees). Never fails:
+ * every problem becomes an error reply. `transport` says whether the message came over the
+ * trusted local socket. */
+char *ism_rpc_handle(ism_rpc_app *app, const char *msg, size_t len, bool local);
+
+/* ---- server ----------------------------------------------------------------------------- */
+typedef struct ism_rpc_server ism_rpc_server;
+
+typedef struct ism_rpc_listen {
+    const char *url;      /* ipc://..., tls+tcp://host:port, tcp://127.0.0.1:port */
+    const char *tls_cert; /* PEM certificate chain file, for tls+tcp */
+    const char *tls_key;  /* PEM private key file, for tls+tcp */
+} ism_rpc_listen;
+
+/* Checks a listen URL: ipc://, tls+tcp:// (needs cert and key) or tcp:// bound to loopback. */
+bool ism_rpc_check_url(const ism_rpc_listen *l, ism_error *err);
+
+/* Starts listening on every URL (the first ipc:// one is the trusted local socket, made 0600)
+ * and publishing events on events_url. Serves app->contexts requests at once. */
+ism_rpc_server *ism_rpc_server_start(ism_rpc_app *app, const ism_rpc_listen *listens, int n,
+                                     const char *events_url, ism_error *err);
+/* Publishes "<topic> <json>" on the PUB socket. Thread-safe; event is borrowed. */
+void ism_rpc_publish(ism_rpc_server *srv, const char *topic, const json_t *event);
+/* Stops accepting and waits for in-flight requests. */
+void ism_rpc_server_stop(ism_rpc_server *srv);
+
+/* ---- client ----------------------------------------------------------------------------- */
+typedef struct ism_rpc_client ism_rpc_client;
+
+/* Connects (synchronously, with a timeout) to url; ca_file verifies a tls+tcp server. */
+ism_rpc_client *ism_rpc_client_open(const char *url, const char *ca_file, int timeout_ms,
+                                    ism_error *err);
+void ism_rpc_client_close(ism_rpc_client *c);
+/* Sends one request and waits for the reply envelope (*reply, new reference). Returns false
+ * only on transport errors (ISM_E_UNAVAILABLE / ISM_E_TIMEOUT); an error reply is a reply. */
+bool ism_rpc_client_call(ism_rpc_client *c, const char *op, json_t *params, const char *token,
+                         json_t **reply, ism_error *err);
+/* Sends raw bytes (for tests of malformed input) and returns the raw reply (malloc'd). */
+char *ism_rpc_client_raw(ism_rpc_client *c, const void *buf, size_t len, size_t *reply_len,
+                         ism_error *err);
+
+#endif

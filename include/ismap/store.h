@@ -1,0 +1,92 @@
+/* store.h — the store room: the durable SQLite database of an installation.
+ *
+ * One file in WAL mode with synchronous=FULL and foreign keys on. Schema changes are numbered
+ * migrations applied at open; a store written by a newer build is refused (ISM_E_VERSION).
+ * Writes are serialized through one writer connection; reads use a small pool of reader
+ * connections, so readers never block the writer (WAL) and the writer never blocks readers.
+ * All functions are thread-safe. */
+#ifndef ISMAP_STORE_H
+#define ISMAP_STORE_H
+
+#include "ismap/core.h"
+
+#include <sqlite3.h>
+
+typedef struct ism_store ism_store;
+
+/* The schema version this build writes. */
+int ism_store_schema_latest(void);
+
+/* Opens (creating if needed) and migrates the store at `path`. Caller closes. */
+ism_store *ism_store_open(const char *path, ism_error *err);
+void ism_store_close(ism_store *st);
+/* The schema version of the open store. */
+int ism_store_schema_version(ism_store *st);
+const char *ism_store_path(const ism_store *st);
+
+/* Writer: locks the writer and begins an IMMEDIATE transaction. The returned connection is
+ * borrowed until commit/rollback, which always release the lock. */
+sqlite3 *ism_store_write_begin(ism_store *st, ism_error *err);
+bool ism_store_write_commit(ism_store *st, ism_error *err);
+void ism_store_write_rollback(ism_store *st);
+
+/* Readers: borrow a reader connection (blocks while all are in use) and give it back. */
+sqlite3 *ism_store_read_begin(ism_store *st);
+void ism_store_read_end(ism_store *st, sqlite3 *db);
+
+/* Sets err from the connection's last error (ISM_E_IO) with a context phrase. */
+bool ism_store_sql_error(sqlite3 *db, ism_error *err, const char *what);
+
+/* Writes a consistent copy of the store to `dest` (VACUUM INTO); dest must not exist. */
+bool ism_store_backup(ism_store *st, const char *dest, ism_error *err);
+
+/* ---- tokens --------------------------------------------------------------------------- */
+typedef struct ism_token_info {
+    char id[64];
+    char name[128];
+    char org[128]; /* empty: all organizations (admin tokens) */
+    ism_role role;
+} ism_token_info;
+
+/* Creates a token: 256 random bits, returned once in token_out[80] ("ism_" + 64 hex); only
+ * its SHA-256 is stored. */
+bool ism_store_token_create(ism_store *st, const char *name, ism_role role, const char *org,
+                            char token_out[80], ism_token_info *info, ism_error *err);
+/* Resolves a presented token. ISM_E_UNAUTHENTICATED when unknown or revoked (the message says
+ * which; the token itself never appears in messages). Updates last_used. */
+bool ism_store_token_verify(ism_store *st, const char *token, ism_token_info *out, ism_error *err);
+/* JSON array of {id, name, role, org, created, last_used, revoked}; new reference. */
+json_t *ism_store_token_list(ism_store *st, ism_error *err);
+bool ism_store_token_revoke(ism_store *st, const char *id, ism_error *err);
+
+/* ---- jobs ------------------------------------------------------------------------------ */
+/* A job row as JSON: {id, kind, state, org, progress, message, params, result, error,
+ * checkpoint, attempts, cancel_requested, created, started, finished, updated}.
+ * States: queued, running, succeeded, failed, cancelled. */
+bool ism_store_job_insert(ism_store *st, const char *kind, json_t *params, const char *org,
+                          char id_out[64], ism_error *err);
+/* Claims the oldest queued job (state → running, attempts+1). Returns the row (new reference)
+ * or NULL when none is queued (err untouched) or on error (err set). */
+json_t *ism_store_job_claim(ism_store *st, ism_error *err);
+/* Records progress (0..1), a message, and optionally a checkpoint (NULL keeps the old). */
+bool ism_store_job_progress(ism_store *st, const char *id, double progress, const char *message,
+                            json_t *checkpoint, ism_error *err);
+/* Ends a job: state is succeeded, failed or cancelled; result/error may be NULL. */
+bool ism_store_job_finish(ism_store *st, const char *id, const char *state, json_t *result,
+                          json_t *error, ism_error *err);
+/* The job row, or NULL with ISM_E_NOT_FOUND. A non-empty org restricts to that org's jobs. */
+json_t *ism_store_job_get(ism_store *st, const char *id, const char *org, ism_error *err);
+/* Newest first; state and org may be NULL/empty for all. */
+json_t *ism_store_job_list(ism_store *st, const char *state, const char *org, int limit,
+                           ism_error *err);
+/* Queued → cancelled at once; running → cancel_requested (the worker stops at its next
+ * check). *now_state receives the resulting state. Finished jobs give ISM_E_CONFLICT. */
+bool ism_store_job_cancel(ism_store *st, const char *id, const char *org, char now_state[16],
+                          ism_error *err);
+bool ism_store_job_cancel_requested(ism_store *st, const char *id);
+/* At start: every job left `running` by a previous process is requeued when resumable(kind)
+ * says so, otherwise failed with error code "interrupted". Counts are returned. */
+bool ism_store_job_recover(ism_store *st, bool (*resumable)(void *ctx, const char *kind), void *ctx,
+                           int *requeued, int *failed, ism_error *err);
+
+#endif

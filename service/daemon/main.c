@@ -1,0 +1,401 @@
+/* main.c — ismapd: loads configuration, opens the store, starts the job workers and the
+ * nng server, and shuts all of it down in order on SIGTERM or SIGINT. */
+#include "ismap/jobs.h"
+#include "ismap/rpc.h"
+#include "ismap/store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAX_LISTEN 8
+
+typedef struct config {
+    char *data_dir;
+    char *listen[MAX_LISTEN];
+    int nlisten;
+    char *events;
+    char *tls_cert, *tls_key;
+    size_t max_msg;
+    int workers, contexts;
+    char *log_level, *log_file;
+} config;
+
+static void usage(FILE *fp)
+{
+    fputs("Usage: ismapd [OPTIONS]\n"
+          "The ismap-assess daemon: serves the ismapctl API over nng and runs jobs.\n\n"
+          "  -c, --config FILE        JSON config (keys below); flags override it\n"
+          "  -d, --data-dir DIR       data directory (store, sockets, keys) [/var/lib/ismap]\n"
+          "  -l, --listen URL         listen URL, repeatable: ipc://PATH (trusted local admin,\n"
+          "                           mode 0600), tls+tcp://HOST:PORT (token required), or\n"
+          "                           tcp://127.0.0.1:PORT (loopback only, token required)\n"
+          "                           [ipc://DATA_DIR/ismapd.sock]\n"
+          "      --events URL         PUB socket for events [ipc://DATA_DIR/events.sock]\n"
+          "      --tls-cert FILE      PEM certificate chain for tls+tcp://\n"
+          "      --tls-key FILE       PEM private key for tls+tcp://\n"
+          "      --max-message BYTES  largest request accepted [16777216]\n"
+          "      --workers N          job worker threads [2]\n"
+          "      --contexts N         requests served at once [8]\n"
+          "      --log-level LEVEL    debug, info, warn, error [info]\n"
+          "      --log-file FILE      JSON-lines log file [stderr]\n"
+          "  -h, --help               this help\n"
+          "  -V, --version            print the version\n\n"
+          "Config keys: data_dir, listen (array), events, tls.cert_file, tls.key_file,\n"
+          "max_message_bytes, workers, contexts, log.level, log.file.\n",
+          fp);
+}
+
+static void set_str(char **dst, const char *v)
+{
+    free(*dst);
+    *dst = v ? strdup(v) : NULL;
+}
+
+static bool load_config(config *c, const char *path, ism_error *err)
+{
+    char *text = ism_read_file(path, 1 << 20, NULL, err);
+    if (!text) return false;
+    json_error_t je;
+    json_t *j = json_loads(text, 0, &je);
+    free(text);
+    if (!j || !json_is_object(j)) {
+        ism_error_set(err, ISM_E_CONFIG, "%s:%d:%d: %s", path, je.line, je.column,
+                      j ? "config must be a JSON object" : je.text);
+        json_decref(j);
+        return false;
+    }
+    static const char *const known[] = {"data_dir",          "listen",  "events",   "tls",
+                                        "max_message_bytes", "workers", "contexts", "log"};
+    const char *key;
+    json_t *v;
+    json_object_foreach(j, key, v)
+    {
+        bool ok = false;
+        for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+            ok |= !strcmp(key, known[i]);
+        if (!ok) {
+            ism_error_set(err, ISM_E_CONFIG, "%s: unknown key '%s'", path, key);
+            json_decref(j);
+            return false;
+        }
+    }
+    const char *s;
+    json_int_t n;
+    bool ok = true;
+    ism_error e = {0};
+#define STR(obj, k, dst)                                                                           \
+    if (ok && (ok = ism_json_str(obj, k, false, &s, &e)) && s) set_str(dst, s)
+    STR(j, "data_dir", &c->data_dir);
+    STR(j, "events", &c->events);
+    json_t *tls = json_object_get(j, "tls");
+    STR(tls, "cert_file", &c->tls_cert);
+    STR(tls, "key_file", &c->tls_key);
+    json_t *log = json_object_get(j, "log");
+    STR(log, "level", &c->log_level);
+    STR(log, "file", &c->log_file);
+#undef STR
+    n = 0;
+    if (ok && (ok = ism_json_int(j, "max_message_bytes", false, 1024, 1 << 30, &n, &e)) && n)
+        c->max_msg = (size_t)n;
+    n = 0;
+    if (ok && (ok = ism_json_int(j, "workers", false, 1, 64, &n, &e)) && n) c->workers = (int)n;
+    n = 0;
+    if (ok && (ok = ism_json_int(j, "contexts", false, 1, 64, &n, &e)) && n) c->contexts = (int)n;
+    json_t *ls = json_object_get(j, "listen");
+    if (ok && ls) {
+        size_t i;
+        json_t *u;
+        if (!json_is_array(ls) || json_array_size(ls) > MAX_LISTEN) {
+            ok = ism_error_set(&e, ISM_E_CONFIG, "'listen' must be an array of up to %d URLs",
+                               MAX_LISTEN);
+        } else {
+            json_array_foreach(ls, i, u)
+            {
+                if (!json_is_string(u)) {
+                    ok = ism_error_set(&e, ISM_E_CONFIG, "'listen[%zu]' must be a string", i);
+                    break;
+                }
+                c->listen[c->nlisten++] = strdup(json_string_value(u));
+            }
+        }
+    }
+    json_decref(j);
+    if (!ok) {
+        ism_error_set(err, ISM_E_CONFIG, "%s: %s", path, e.message);
+        ism_error_clear(&e);
+    }
+    return ok;
+}
+
+static void free_config(config *c)
+{
+    free(c->data_dir);
+    for (int i = 0; i < c->nlisten; i++)
+        free(c->listen[i]);
+    free(c->events);
+    free(c->tls_cert);
+    free(c->tls_key);
+    free(c->log_level);
+    free(c->log_file);
+}
+
+typedef struct daemon_state {
+    ism_rpc_server *srv;
+} daemon_state;
+
+static void on_event(void *ctx, const char *topic, const json_t *ev)
+{
+    daemon_state *d = ctx;
+    ism_rpc_publish(d->srv, topic, ev);
+}
+
+/* One daemon per data directory: an exclusive lock held for the life of the process. */
+static int lock_data_dir(const char *dir, ism_error *err)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/ismapd.lock", dir);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        ism_error_set(err, ISM_E_IO, "cannot open %s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        ism_error_set(err, ISM_E_CONFIG, "another ismapd is using %s", dir);
+        close(fd);
+        return -1;
+    }
+    char pid[32];
+    int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+    if (ftruncate(fd, 0) != 0 || write(fd, pid, (size_t)n) != n) {
+        ism_error_set(err, ISM_E_IO, "cannot write %s", path);
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static int run(config *c)
+{
+    ism_error err = {0};
+    ism_log_level lvl = ISM_LOG_INFO;
+    if (c->log_level && !ism_log_level_parse(c->log_level, &lvl)) {
+        fprintf(stderr, "ismapd: log level must be debug, info, warn or error, not '%s'\n",
+                c->log_level);
+        return 2;
+    }
+    if (!ism_log_open(c->log_file, lvl, &err)) {
+        fprintf(stderr, "ismapd: %s\n", err.message);
+        return 1;
+    }
+    if (!ism_mkdirs(c->data_dir, 0700, &err)) {
+        ism_log(ISM_LOG_ERROR, "daemon.start_failed", "%s", err.message);
+        return 1;
+    }
+    int lockfd = lock_data_dir(c->data_dir, &err);
+    if (lockfd < 0) {
+        ism_log(ISM_LOG_ERROR, "daemon.start_failed", "%s", err.message);
+        return 1;
+    }
+    char path[4096];
+    if (c->nlisten == 0) {
+        snprintf(path, sizeof path, "ipc://%s/ismapd.sock", c->data_dir);
+        c->listen[c->nlisten++] = strdup(path);
+    }
+    if (!c->events) {
+        snprintf(path, sizeof path, "ipc://%s/events.sock", c->data_dir);
+        c->events = strdup(path);
+    }
+    ism_rpc_listen ls[MAX_LISTEN];
+    for (int i = 0; i < c->nlisten; i++) {
+        ls[i] = (ism_rpc_listen){c->listen[i], c->tls_cert, c->tls_key};
+        if (!ism_rpc_check_url(&ls[i], &err)) {
+            ism_log(ISM_LOG_ERROR, "daemon.start_failed", "%s", err.message);
+            close(lockfd);
+            return 2;
+        }
+    }
+
+    int rc = 1;
+    daemon_state d = {0};
+    ism_jobs *jobs = NULL;
+    snprintf(path, sizeof path, "%s/ismap.db", c->data_dir);
+    ism_store *st = ism_store_open(path, &err);
+    if (!st) goto out;
+    jobs = ism_jobs_new(st, c->workers, on_event, &d);
+    if (!ism_jobs_register_builtin(jobs, &err)) goto out;
+
+    ism_rpc_app app = {.store = st,
+                       .jobs = jobs,
+                       .data_dir = c->data_dir,
+                       .started_mono_ms = ism_mono_ms(),
+                       .max_msg = c->max_msg,
+                       .contexts = c->contexts,
+                       .workers = c->workers};
+    ism_now_iso(app.started_iso);
+    d.srv = ism_rpc_server_start(&app, ls, c->nlisten, c->events, &err);
+    if (!d.srv) goto out;
+    if (!ism_jobs_start(jobs, &err)) goto out;
+    ism_logj(ISM_LOG_INFO, "daemon.ready",
+             json_pack("{s:s, s:s, s:i}", "version", ISM_VERSION, "data_dir", c->data_dir, "schema",
+                       ism_store_schema_version(st)),
+             "ismapd %s ready", ISM_VERSION);
+
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    int sig = 0;
+    sigwait(&set, &sig);
+    ism_log(ISM_LOG_INFO, "daemon.stopping", "received %s; stopping",
+            sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    rc = 0;
+out:
+    if (rc != 0) ism_log(ISM_LOG_ERROR, "daemon.start_failed", "%s", err.message);
+    if (rc != 0 && err.code == ISM_E_VERSION) rc = 3;
+    /* Order: refuse new jobs and checkpoint running ones while requests are still answered,
+     * then stop serving, then close the store. */
+    if (jobs) ism_jobs_stop(jobs);
+    ism_rpc_server_stop(d.srv);
+    ism_jobs_free(jobs);
+    ism_store_close(st);
+    ism_error_clear(&err);
+    if (rc == 0) ism_log(ISM_LOG_INFO, "daemon.stopped", "ismapd stopped cleanly");
+    close(lockfd);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    /* Block the stop signals in every thread; main waits for them with sigwait. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    umask(077); /* the store, keys and sockets are for the daemon's user only */
+
+    enum { O_EVENTS = 256, O_CERT, O_KEY, O_MAXMSG, O_WORKERS, O_CONTEXTS, O_LEVEL, O_LOGFILE };
+    static const struct option opts[] = {{"config", required_argument, 0, 'c'},
+                                         {"data-dir", required_argument, 0, 'd'},
+                                         {"listen", required_argument, 0, 'l'},
+                                         {"events", required_argument, 0, O_EVENTS},
+                                         {"tls-cert", required_argument, 0, O_CERT},
+                                         {"tls-key", required_argument, 0, O_KEY},
+                                         {"max-message", required_argument, 0, O_MAXMSG},
+                                         {"workers", required_argument, 0, O_WORKERS},
+                                         {"contexts", required_argument, 0, O_CONTEXTS},
+                                         {"log-level", required_argument, 0, O_LEVEL},
+                                         {"log-file", required_argument, 0, O_LOGFILE},
+                                         {"help", no_argument, 0, 'h'},
+                                         {"version", no_argument, 0, 'V'},
+                                         {0, 0, 0, 0}};
+    config c = {.max_msg = ISM_RPC_DEFAULT_MAX_MSG, .workers = 2, .contexts = 8};
+    config flags = {0};
+    const char *config_path = NULL;
+    int o;
+    while ((o = getopt_long(argc, argv, "c:d:l:hV", opts, NULL)) != -1) {
+        char *end = NULL;
+        long n = 0;
+        if (o == O_MAXMSG || o == O_WORKERS || o == O_CONTEXTS) {
+            n = strtol(optarg, &end, 10);
+            long lo = o == O_MAXMSG ? 1024 : 1, hi = o == O_MAXMSG ? (1L << 30) : 64;
+            if (!*optarg || *end || n < lo || n > hi) {
+                fprintf(stderr, "ismapd: --%s must be a number from %ld to %ld\n",
+                        o == O_MAXMSG    ? "max-message"
+                        : o == O_WORKERS ? "workers"
+                                         : "contexts",
+                        lo, hi);
+                return 2;
+            }
+        }
+        switch (o) {
+        case 'c':
+            config_path = optarg;
+            break;
+        case 'd':
+            set_str(&flags.data_dir, optarg);
+            break;
+        case 'l':
+            if (flags.nlisten == MAX_LISTEN) {
+                fprintf(stderr, "ismapd: at most %d --listen URLs\n", MAX_LISTEN);
+                return 2;
+            }
+            flags.listen[flags.nlisten++] = strdup(optarg);
+            break;
+        case O_EVENTS:
+            set_str(&flags.events, optarg);
+            break;
+        case O_CERT:
+            set_str(&flags.tls_cert, optarg);
+            break;
+        case O_KEY:
+            set_str(&flags.tls_key, optarg);
+            break;
+        case O_MAXMSG:
+            flags.max_msg = (size_t)n;
+            break;
+        case O_WORKERS:
+            flags.workers = (int)n;
+            break;
+        case O_CONTEXTS:
+            flags.contexts = (int)n;
+            break;
+        case O_LEVEL:
+            set_str(&flags.log_level, optarg);
+            break;
+        case O_LOGFILE:
+            set_str(&flags.log_file, optarg);
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        case 'V':
+            printf("ismapd %s\n", ISM_VERSION);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "ismapd: unexpected argument '%s'\n", argv[optind]);
+        usage(stderr);
+        return 2;
+    }
+    ism_error err = {0};
+    if (config_path && !load_config(&c, config_path, &err)) {
+        fprintf(stderr, "ismapd: %s\n", err.message);
+        return 2;
+    }
+    /* Flags override the config file. */
+    if (flags.data_dir) set_str(&c.data_dir, flags.data_dir);
+    if (flags.nlisten) {
+        for (int i = 0; i < c.nlisten; i++)
+            free(c.listen[i]);
+        c.nlisten = 0;
+        for (int i = 0; i < flags.nlisten; i++)
+            c.listen[c.nlisten++] = strdup(flags.listen[i]);
+    }
+    if (flags.events) set_str(&c.events, flags.events);
+    if (flags.tls_cert) set_str(&c.tls_cert, flags.tls_cert);
+    if (flags.tls_key) set_str(&c.tls_key, flags.tls_key);
+    if (flags.max_msg) c.max_msg = flags.max_msg;
+    if (flags.workers) c.workers = flags.workers;
+    if (flags.contexts) c.contexts = flags.contexts;
+    if (flags.log_level) set_str(&c.log_level, flags.log_level);
+    if (flags.log_file) set_str(&c.log_file, flags.log_file);
+    if (!c.data_dir) c.data_dir = strdup("/var/lib/ismap");
+    free_config(&flags);
+    int rc = run(&c);
+    free_config(&c);
+    ism_log_close();
+    return rc;
+}

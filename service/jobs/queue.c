@@ -1,0 +1,313 @@
+/* queue.c — worker threads that claim queued jobs from the store and run them. */
+#include "ismap/jobs.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_KINDS 64
+#define MAX_WORKERS 64
+
+struct ism_jobs {
+    ism_store *st;
+    ism_event_fn on_event;
+    void *event_ctx;
+    ism_job_kind kinds[MAX_KINDS];
+    int nkinds;
+    int nworkers;
+    pthread_t threads[MAX_WORKERS];
+    int started;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool stopping;
+    int running;
+    unsigned wake_seq;
+};
+
+struct ism_job {
+    ism_jobs *q;
+    const ism_job_kind *kind;
+    char id[64];
+    char org[128];
+    int64_t last_poll;
+    bool stop_seen;
+};
+
+ism_jobs *ism_jobs_new(ism_store *st, int workers, ism_event_fn on_event, void *event_ctx)
+{
+    ism_jobs *q = calloc(1, sizeof *q);
+    if (!q) return NULL;
+    q->st = st;
+    q->nworkers = workers < 1 ? 1 : workers > MAX_WORKERS ? MAX_WORKERS : workers;
+    q->on_event = on_event;
+    q->event_ctx = event_ctx;
+    pthread_mutex_init(&q->mu, NULL);
+    pthread_cond_init(&q->cv, NULL);
+    return q;
+}
+
+bool ism_jobs_register(ism_jobs *q, const ism_job_kind *kind, ism_error *err)
+{
+    if (q->started)
+        return ism_error_set(err, ISM_E_INTERNAL,
+                             "job kinds must be registered "
+                             "before the queue starts");
+    if (ism_jobs_kind(q, kind->name))
+        return ism_error_set(err, ISM_E_INTERNAL, "job kind %s registered twice", kind->name);
+    if (q->nkinds == MAX_KINDS) return ism_error_set(err, ISM_E_INTERNAL, "too many job kinds");
+    q->kinds[q->nkinds++] = *kind;
+    return true;
+}
+
+const ism_job_kind *ism_jobs_kind(ism_jobs *q, const char *name)
+{
+    for (int i = 0; i < q->nkinds; i++)
+        if (name && strcmp(q->kinds[i].name, name) == 0) return &q->kinds[i];
+    return NULL;
+}
+
+json_t *ism_jobs_kinds(ism_jobs *q)
+{
+    json_t *arr = json_array();
+    for (int i = 0; i < q->nkinds; i++)
+        json_array_append_new(arr,
+                              json_pack("{s:s, s:s, s:b}", "name", q->kinds[i].name, "summary",
+                                        q->kinds[i].summary, "resumable", q->kinds[i].resumable));
+    return arr;
+}
+
+static void publish(ism_jobs *q, const char *topic, json_t *ev)
+{
+    if (q->on_event) q->on_event(q->event_ctx, topic, ev);
+    json_decref(ev);
+}
+
+const char *ism_job_id(const ism_job *job)
+{
+    return job->id;
+}
+const char *ism_job_org(const ism_job *job)
+{
+    return job->org;
+}
+ism_store *ism_job_store(const ism_job *job)
+{
+    return job->q->st;
+}
+void *ism_job_ctx(const ism_job *job)
+{
+    return job->kind->ctx;
+}
+
+bool ism_job_progress(ism_job *job, double fraction, const char *message, const json_t *checkpoint)
+{
+    ism_error err = {0};
+    if (fraction < 0) fraction = 0;
+    if (fraction > 1) fraction = 1;
+    bool ok =
+        ism_store_job_progress(job->q->st, job->id, fraction, message, (json_t *)checkpoint, &err);
+    if (!ok) {
+        ism_log(ISM_LOG_ERROR, "job.progress_failed", "job %s: %s", job->id, err.message);
+        ism_error_clear(&err);
+    }
+    publish(job->q, "job.progress",
+            json_pack("{s:s, s:s, s:f, s:s?}", "job", job->id, "kind", job->kind->name, "progress",
+                      fraction, "message", message));
+    return ok;
+}
+
+bool ism_job_should_stop(ism_job *job)
+{
+    if (job->stop_seen) return true;
+    pthread_mutex_lock(&job->q->mu);
+    bool stopping = job->q->stopping;
+    pthread_mutex_unlock(&job->q->mu);
+    int64_t now = ism_mono_ms();
+    if (!stopping && now - job->last_poll >= 200) {
+        job->last_poll = now;
+        stopping = ism_store_job_cancel_requested(job->q->st, job->id);
+    }
+    job->stop_seen = stopping;
+    return stopping;
+}
+
+static void run_one(ism_jobs *q, json_t *row)
+{
+    ism_job job = {.q = q};
+    ism_strlcpy(job.id, ism_json_getstr(row, "id"), sizeof job.id);
+    ism_strlcpy(job.org, ism_json_getstr(row, "org") ? ism_json_getstr(row, "org") : "",
+                sizeof job.org);
+    const char *kind = ism_json_getstr(row, "kind");
+    job.kind = ism_jobs_kind(q, kind);
+    job.last_poll = ism_mono_ms();
+    ism_error err = {0}, serr = {0};
+    json_t *result = NULL;
+    const char *state;
+
+    if (!job.kind) {
+        /* Only possible when a store holds a kind this build no longer has. */
+        ism_error_set(&err, ISM_E_INTERNAL, "no job kind named %s in this build", kind);
+        state = "failed";
+    } else {
+        json_t *cp = json_object_get(row, "checkpoint");
+        ism_logj(ISM_LOG_INFO, "job.started", json_pack("{s:s, s:s}", "job", job.id, "kind", kind),
+                 "job %s (%s) started%s", job.id, kind, json_is_null(cp) ? "" : ", resuming");
+        bool ok = job.kind->run(&job, json_object_get(row, "params"), json_is_null(cp) ? NULL : cp,
+                                &result, &err);
+        if (ok) {
+            state = "succeeded";
+        } else {
+            pthread_mutex_lock(&q->mu);
+            bool shutting = q->stopping;
+            pthread_mutex_unlock(&q->mu);
+            bool cancelled = ism_store_job_cancel_requested(q->st, job.id);
+            if (cancelled) {
+                state = "cancelled";
+                if (err.code != ISM_E_CANCELLED)
+                    ism_error_set(&err, ISM_E_CANCELLED, "cancelled on request");
+            } else if (shutting && job.kind->resumable) {
+                /* Back in the queue; the next start resumes from the last checkpoint. */
+                state = "queued";
+            } else {
+                if (shutting) ism_error_set(&err, ISM_E_INTERRUPTED, "stopped by shutdown");
+                state = "failed";
+            }
+        }
+    }
+    if (strcmp(state, "queued") == 0) {
+        if (!ism_store_job_finish(q->st, job.id, "queued", NULL, NULL, &serr))
+            ism_log(ISM_LOG_ERROR, "job.requeue_failed", "job %s: %s", job.id, serr.message);
+        ism_log(ISM_LOG_INFO, "job.requeued", "job %s will resume at next start", job.id);
+    } else {
+        json_t *ejson = strcmp(state, "succeeded") == 0 ? NULL : ism_error_to_json(&err);
+        if (!ism_store_job_finish(q->st, job.id, state, result, ejson, &serr))
+            ism_log(ISM_LOG_ERROR, "job.finish_failed", "job %s: %s", job.id, serr.message);
+        ism_logj(ejson ? ISM_LOG_WARN : ISM_LOG_INFO, "job.finished",
+                 json_pack("{s:s, s:s, s:s}", "job", job.id, "kind", kind, "state", state),
+                 "job %s %s%s%s", job.id, state, ejson ? ": " : "", ejson ? err.message : "");
+        publish(q, "job.finished",
+                json_pack("{s:s, s:s, s:s, s:O?}", "job", job.id, "kind", kind, "state", state,
+                          "error", ejson));
+        json_decref(ejson);
+    }
+    json_decref(result);
+    ism_error_clear(&err);
+    ism_error_clear(&serr);
+}
+
+static void *worker(void *arg)
+{
+    ism_jobs *q = arg;
+    for (;;) {
+        pthread_mutex_lock(&q->mu);
+        bool stop = q->stopping;
+        unsigned seen = q->wake_seq;
+        pthread_mutex_unlock(&q->mu);
+        if (stop) break;
+        ism_error err = {0};
+        json_t *row = ism_store_job_claim(q->st, &err);
+        if (row) {
+            pthread_mutex_lock(&q->mu);
+            q->running++;
+            pthread_mutex_unlock(&q->mu);
+            run_one(q, row);
+            json_decref(row);
+            pthread_mutex_lock(&q->mu);
+            q->running--;
+            pthread_mutex_unlock(&q->mu);
+            continue;
+        }
+        if (err.code) {
+            ism_log(ISM_LOG_ERROR, "job.claim_failed", "%s", err.message);
+            ism_error_clear(&err);
+        }
+        /* Nothing queued: sleep until a submit wakes us (or 1 s, as a safety net). */
+        pthread_mutex_lock(&q->mu);
+        if (!q->stopping && q->wake_seq == seen) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_sec += 1;
+            pthread_cond_timedwait(&q->cv, &q->mu, &ts);
+        }
+        pthread_mutex_unlock(&q->mu);
+    }
+    return NULL;
+}
+
+static bool kind_resumable(void *ctx, const char *kind)
+{
+    const ism_job_kind *k = ism_jobs_kind(ctx, kind);
+    return k && k->resumable;
+}
+
+bool ism_jobs_start(ism_jobs *q, ism_error *err)
+{
+    int requeued = 0, failed = 0;
+    if (!ism_store_job_recover(q->st, kind_resumable, q, &requeued, &failed, err)) return false;
+    if (requeued || failed)
+        ism_logj(ISM_LOG_WARN, "job.recovered",
+                 json_pack("{s:i, s:i}", "requeued", requeued, "failed", failed),
+                 "jobs interrupted by the previous stop: %d requeued, %d failed as interrupted",
+                 requeued, failed);
+    for (int i = 0; i < q->nworkers; i++) {
+        if (pthread_create(&q->threads[i], NULL, worker, q) != 0) {
+            ism_jobs_stop(q);
+            return ism_error_set(err, ISM_E_INTERNAL, "cannot start job worker threads");
+        }
+        q->started++;
+    }
+    return true;
+}
+
+bool ism_jobs_submit(ism_jobs *q, const char *kind, json_t *params, const char *org,
+                     char id_out[64], ism_error *err)
+{
+    const ism_job_kind *k = ism_jobs_kind(q, kind);
+    if (!k) return ism_error_set(err, ISM_E_INVALID_PARAMS, "no job kind named '%s'", kind);
+    if (params && !json_is_object(params))
+        return ism_error_set(err, ISM_E_INVALID_PARAMS, "job params must be an object");
+    if (k->check && !k->check(params, err)) return false;
+    pthread_mutex_lock(&q->mu);
+    bool stopping = q->stopping;
+    pthread_mutex_unlock(&q->mu);
+    if (stopping) return ism_error_set(err, ISM_E_UNAVAILABLE, "the daemon is shutting down");
+    if (!ism_store_job_insert(q->st, kind, params, org, id_out, err)) return false;
+    ism_jobs_poke(q);
+    return true;
+}
+
+void ism_jobs_poke(ism_jobs *q)
+{
+    pthread_mutex_lock(&q->mu);
+    q->wake_seq++;
+    pthread_cond_broadcast(&q->cv);
+    pthread_mutex_unlock(&q->mu);
+}
+
+int ism_jobs_running(ism_jobs *q)
+{
+    pthread_mutex_lock(&q->mu);
+    int n = q->running;
+    pthread_mutex_unlock(&q->mu);
+    return n;
+}
+
+void ism_jobs_stop(ism_jobs *q)
+{
+    pthread_mutex_lock(&q->mu);
+    q->stopping = true;
+    pthread_cond_broadcast(&q->cv);
+    pthread_mutex_unlock(&q->mu);
+    for (int i = 0; i < q->started; i++)
+        pthread_join(q->threads[i], NULL);
+    q->started = 0;
+}
+
+void ism_jobs_free(ism_jobs *q)
+{
+    if (!q) return;
+    ism_jobs_stop(q);
+    pthread_mutex_destroy(&q->mu);
+    pthread_cond_destroy(&q->cv);
+    free(q);
+}

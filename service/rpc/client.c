@@ -1,0 +1,117 @@
+/* client.c — a synchronous REQ client for ismapctl and the tests. */
+#include "ismap/rpc.h"
+
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/req.h>
+#include <nng/supplemental/tls/tls.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct ism_rpc_client {
+    nng_socket sock;
+    unsigned seq;
+};
+
+ism_rpc_client *ism_rpc_client_open(const char *url, const char *ca_file, int timeout_ms,
+                                    ism_error *err)
+{
+    ism_rpc_client *c = calloc(1, sizeof *c);
+    int rv;
+    if ((rv = nng_req0_open(&c->sock)) != 0) {
+        ism_error_set(err, ISM_E_UNAVAILABLE, "cannot open a socket: %s", nng_strerror(rv));
+        free(c);
+        return NULL;
+    }
+    nng_socket_set_ms(c->sock, NNG_OPT_RECVTIMEO, timeout_ms);
+    nng_socket_set_ms(c->sock, NNG_OPT_SENDTIMEO, timeout_ms);
+    /* A request must never be silently sent twice (REQ resends after 60 s by default). */
+    nng_socket_set_ms(c->sock, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE);
+    nng_socket_set_size(c->sock, NNG_OPT_RECVMAXSZ, 1u << 30);
+    nng_dialer d;
+    if ((rv = nng_dialer_create(&d, c->sock, url)) != 0) goto fail;
+    if (strncmp(url, "tls+tcp://", 10) == 0) {
+        nng_tls_config *cfg;
+        if ((rv = nng_tls_config_alloc(&cfg, NNG_TLS_MODE_CLIENT)) != 0) goto fail;
+        if (ca_file) {
+            rv = nng_tls_config_ca_file(cfg, ca_file);
+            if (rv == 0) rv = nng_tls_config_auth_mode(cfg, NNG_TLS_AUTH_MODE_REQUIRED);
+        } else {
+            rv = nng_tls_config_auth_mode(cfg, NNG_TLS_AUTH_MODE_REQUIRED);
+        }
+        const char *host = url + 10;
+        char name[256];
+        size_t n = strcspn(host, ":");
+        if (host[0] == '[') n = strcspn(host, "]") + 1;
+        if (n >= sizeof name) n = sizeof name - 1;
+        memcpy(name, host, n);
+        name[n] = '\0';
+        if (rv == 0) rv = nng_tls_config_server_name(cfg, name);
+        if (rv == 0) rv = nng_dialer_set_ptr(d, NNG_OPT_TLS_CONFIG, cfg);
+        nng_tls_config_free(cfg);
+        if (rv != 0) goto fail;
+    }
+    if ((rv = nng_dialer_start(d, 0)) != 0) goto fail;
+    return c;
+fail:
+    ism_error_set(err, ISM_E_UNAVAILABLE, "cannot connect to %s: %s", url, nng_strerror(rv));
+    nng_close(c->sock);
+    free(c);
+    return NULL;
+}
+
+void ism_rpc_client_close(ism_rpc_client *c)
+{
+    if (!c) return;
+    nng_close(c->sock);
+    free(c);
+}
+
+char *ism_rpc_client_raw(ism_rpc_client *c, const void *buf, size_t len, size_t *reply_len,
+                         ism_error *err)
+{
+    int rv;
+    nng_msg *msg;
+    if ((rv = nng_msg_alloc(&msg, 0)) != 0 || (rv = nng_msg_append(msg, buf, len)) != 0 ||
+        (rv = nng_sendmsg(c->sock, msg, 0)) != 0) {
+        ism_error_set(err, rv == NNG_ETIMEDOUT ? ISM_E_TIMEOUT : ISM_E_UNAVAILABLE,
+                      "cannot send to ismapd: %s", nng_strerror(rv));
+        return NULL;
+    }
+    if ((rv = nng_recvmsg(c->sock, &msg, 0)) != 0) {
+        ism_error_set(err, rv == NNG_ETIMEDOUT ? ISM_E_TIMEOUT : ISM_E_UNAVAILABLE,
+                      "no reply from ismapd: %s", nng_strerror(rv));
+        return NULL;
+    }
+    size_t n = nng_msg_len(msg);
+    char *out = malloc(n + 1);
+    memcpy(out, nng_msg_body(msg), n);
+    out[n] = '\0';
+    nng_msg_free(msg);
+    if (reply_len) *reply_len = n;
+    return out;
+}
+
+bool ism_rpc_client_call(ism_rpc_client *c, const char *op, json_t *params, const char *token,
+                         json_t **reply, ism_error *err)
+{
+    char id[32];
+    snprintf(id, sizeof id, "c%u", ++c->seq);
+    json_t *req =
+        json_pack("{s:s, s:s, s:s?, s:O?}", "op", op, "id", id, "token", token, "params", params);
+    char *text = json_dumps(req, JSON_COMPACT);
+    json_decref(req);
+    size_t rlen = 0;
+    char *raw = ism_rpc_client_raw(c, text, strlen(text), &rlen, err);
+    free(text);
+    if (!raw) return false;
+    json_error_t jerr;
+    *reply = json_loadb(raw, rlen, 0, &jerr);
+    free(raw);
+    if (!*reply || !json_is_object(*reply)) {
+        json_decref(*reply);
+        *reply = NULL;
+        return ism_error_set(err, ISM_E_BAD_REQUEST, "ismapd sent an unreadable reply: %s",
+                             jerr.text);
+    }
+    return true;
+}

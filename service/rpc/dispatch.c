@@ -1,0 +1,141 @@
+/* dispatch.c — one request in, one reply out: envelope, authentication, role, op call.
+ * Both the nng server and (later) the HTTP gateway call ism_rpc_handle, so there is one way in. */
+#include "ismap/rpc.h"
+
+#include <string.h>
+
+const ism_op *ism_rpc_find_op(const char *name)
+{
+    for (const ism_op *op = ism_ops; op->name; op++)
+        if (strcmp(op->name, name) == 0) return op;
+    return NULL;
+}
+
+static char *reply_text(json_t *id, bool ok, json_t *payload)
+{
+    json_t *r = json_object();
+    json_object_set(r, "id", id ? id : json_null());
+    json_object_set_new(r, "ok", json_boolean(ok));
+    json_object_set_new(r, ok ? "result" : "error", payload ? payload : json_null());
+    char *text = json_dumps(r, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(r);
+    return text;
+}
+
+static char *error_reply(json_t *id, ism_error *err)
+{
+    char *t = reply_text(id, false, ism_error_to_json(err));
+    ism_error_clear(err);
+    return t;
+}
+
+static bool authenticate(ism_rpc_app *app, bool local, const json_t *req, ism_rpc_caller *who,
+                         ism_error *err)
+{
+    memset(who, 0, sizeof *who);
+    const char *token = ism_json_getstr(req, "token");
+    if (local && !token) {
+        who->local = true;
+        who->role = ISM_ROLE_ADMIN;
+        return true;
+    }
+    if (!token)
+        return ism_error_set(err, ISM_E_UNAUTHENTICATED,
+                             "this endpoint needs an API token (envelope field 'token')");
+    ism_token_info info;
+    if (!ism_store_token_verify(app->store, token, &info, err)) return false;
+    who->local = local;
+    who->role = info.role;
+    ism_strlcpy(who->org, info.org, sizeof who->org);
+    ism_strlcpy(who->token_id, info.id, sizeof who->token_id);
+    return true;
+}
+
+char *ism_rpc_handle(ism_rpc_app *app, const char *msg, size_t len, bool local)
+{
+    ism_error err = {0};
+    int64_t t0 = ism_mono_ms();
+    if (len > app->max_msg) {
+        ism_error_set(&err, ISM_E_TOO_LARGE, "request of %zu bytes exceeds the limit of %zu", len,
+                      app->max_msg);
+        ism_error_detail(&err, json_pack("{s:I, s:I}", "size", (json_int_t)len, "limit",
+                                         (json_int_t)app->max_msg));
+        return error_reply(NULL, &err);
+    }
+    json_error_t jerr;
+    json_t *req = json_loadb(msg, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!req) {
+        ism_error_set(&err, ISM_E_BAD_REQUEST, "request is not valid JSON: %s", jerr.text);
+        ism_error_detail(&err, json_pack("{s:i, s:i, s:i}", "line", jerr.line, "column",
+                                         jerr.column, "position", jerr.position));
+        return error_reply(NULL, &err);
+    }
+    json_t *id = json_object_get(req, "id");
+    if (id && !json_is_string(id) && !json_is_integer(id)) id = NULL;
+    char *out = NULL;
+    const char *opname = NULL;
+    json_t *params = NULL;
+    if (!json_is_object(req)) {
+        ism_error_set(&err, ISM_E_BAD_REQUEST, "request must be a JSON object");
+        goto done;
+    }
+    json_t *v = json_object_get(req, "op");
+    if (!json_is_string(v)) {
+        ism_error_set(&err, ISM_E_BAD_REQUEST, "envelope field 'op' must be a string");
+        ism_error_detail(&err, json_pack("{s:s}", "field", "op"));
+        goto done;
+    }
+    opname = json_string_value(v);
+    v = json_object_get(req, "token");
+    if (v && !json_is_string(v) && !json_is_null(v)) {
+        ism_error_set(&err, ISM_E_BAD_REQUEST, "envelope field 'token' must be a string");
+        ism_error_detail(&err, json_pack("{s:s}", "field", "token"));
+        goto done;
+    }
+    params = json_object_get(req, "params");
+    if (params && !json_is_object(params) && !json_is_null(params)) {
+        ism_error_set(&err, ISM_E_INVALID_PARAMS, "envelope field 'params' must be an object");
+        ism_error_detail(&err, json_pack("{s:s}", "field", "params"));
+        goto done;
+    }
+    params = json_is_object(params) ? json_incref(params) : json_object();
+    const ism_op *op = ism_rpc_find_op(opname);
+    if (!op) {
+        ism_error_set(&err, ISM_E_UNKNOWN_OP, "no op named '%s'", opname);
+        goto done;
+    }
+    ism_rpc_caller who;
+    if (!authenticate(app, local, req, &who, &err)) {
+        ism_logj(ISM_LOG_WARN, "rpc.unauthenticated", json_pack("{s:s}", "op", opname), "%s",
+                 err.message);
+        goto done;
+    }
+    if (!((op->roles | ISM_ROLE_ADMIN) & (int)who.role)) {
+        ism_error_set(&err, ISM_E_PERMISSION_DENIED, "role '%s' may not call '%s'",
+                      ism_role_name(who.role), opname);
+        ism_logj(ISM_LOG_WARN, "rpc.denied",
+                 json_pack("{s:s, s:s, s:s}", "op", opname, "token", who.token_id, "role",
+                           ism_role_name(who.role)),
+                 "permission denied");
+        goto done;
+    }
+    ism_rpc_call call = {app, &who};
+    json_t *result = NULL;
+    if (op->fn(&call, params, &result, &err)) {
+        out = reply_text(id, true, result ? result : json_null());
+    } else {
+        if (err.code == ISM_OK) ism_error_set(&err, ISM_E_INTERNAL, "op failed without a reason");
+        json_decref(result);
+    }
+done:
+    if (!out) {
+        ism_logj(ISM_LOG_DEBUG, "rpc.error",
+                 json_pack("{s:s?, s:s, s:I}", "op", opname, "code", ism_code_name(err.code), "ms",
+                           (json_int_t)(ism_mono_ms() - t0)),
+                 "%s", err.message);
+        out = error_reply(id, &err);
+    }
+    json_decref(params);
+    json_decref(req);
+    return out;
+}

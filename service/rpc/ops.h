@@ -1,0 +1,26 @@
+/* ops.h — handlers of the op table, grouped by file; internal to the rpc room. */
+#ifndef ISMAP_RPC_OPS_H
+#define ISMAP_RPC_OPS_H
+
+#include "ismap/rpc.h"
+
+#define OP(name)                                                                                   \
+    bool name(ism_rpc_call *call, const json_t *params, json_t **result, ism_error *err)
+
+/* ops_core.c */
+OP(op_ping);
+OP(op_status);
+OP(op_ops_list);
+OP(op_jobs_list);
+OP(op_jobs_show);
+OP(op_jobs_cancel);
+OP(op_jobs_submit);
+OP(op_jobs_kinds);
+OP(op_token_create);
+OP(op_token_list);
+OP(op_token_revoke);
+
+/* The org a caller's request is scoped to: their token's, or "" (all) for local/admin-wide. */
+const char *ops_org_scope(const ism_rpc_call *call);
+
+#endif

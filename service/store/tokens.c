@@ -1,0 +1,150 @@
+/* tokens.c — API tokens: created with 256 random bits, stored only as a SHA-256 hash. */
+#include "ismap/store.h"
+
+#include <string.h>
+
+bool ism_store_token_create(ism_store *st, const char *name, ism_role role, const char *org,
+                            char token_out[80], ism_token_info *info, ism_error *err)
+{
+    unsigned char raw[32];
+    char hex[65], hash[65], now[32];
+    if (!ism_random_bytes(raw, sizeof raw))
+        return ism_error_set(err, ISM_E_INTERNAL, "no secure randomness available");
+    ism_hex(raw, sizeof raw, hex);
+    snprintf(token_out, 80, "ism_%s", hex);
+    ism_sha256_hex(token_out, strlen(token_out), hash);
+    memset(info, 0, sizeof *info);
+    if (!ism_new_id("tok", info->id))
+        return ism_error_set(err, ISM_E_INTERNAL, "no secure randomness available");
+    ism_strlcpy(info->name, name ? name : "", sizeof info->name);
+    ism_strlcpy(info->org, org ? org : "", sizeof info->org);
+    info->role = role;
+    ism_now_iso(now);
+
+    sqlite3 *db = ism_store_write_begin(st, err);
+    if (!db) return false;
+    sqlite3_stmt *s = NULL;
+    bool ok = sqlite3_prepare_v2(db,
+                                 "INSERT INTO tokens(id,name,role,org,hash,created) "
+                                 "VALUES(?,?,?,?,?,?)",
+                                 -1, &s, NULL) == SQLITE_OK;
+    if (ok) {
+        sqlite3_bind_text(s, 1, info->id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, info->name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 3, ism_role_name(role), -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 4, info->org, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 5, hash, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 6, now, -1, SQLITE_STATIC);
+        ok = sqlite3_step(s) == SQLITE_DONE;
+    }
+    if (!ok) ism_store_sql_error(db, err, "creating a token");
+    sqlite3_finalize(s);
+    if (!ok) {
+        ism_store_write_rollback(st);
+        return false;
+    }
+    return ism_store_write_commit(st, err);
+}
+
+bool ism_store_token_verify(ism_store *st, const char *token, ism_token_info *out, ism_error *err)
+{
+    char hash[65];
+    ism_sha256_hex(token, strlen(token), hash);
+    sqlite3 *db = ism_store_read_begin(st);
+    sqlite3_stmt *s = NULL;
+    bool found = false, revoked = false;
+    if (sqlite3_prepare_v2(db, "SELECT id,name,role,org,revoked FROM tokens WHERE hash=?", -1, &s,
+                           NULL) == SQLITE_OK) {
+        sqlite3_bind_text(s, 1, hash, -1, SQLITE_STATIC);
+        if (sqlite3_step(s) == SQLITE_ROW) {
+            found = true;
+            memset(out, 0, sizeof *out);
+            ism_strlcpy(out->id, (const char *)sqlite3_column_text(s, 0), sizeof out->id);
+            ism_strlcpy(out->name, (const char *)sqlite3_column_text(s, 1), sizeof out->name);
+            if (!ism_role_parse((const char *)sqlite3_column_text(s, 2), &out->role))
+                out->role = ISM_ROLE_VIEWER;
+            ism_strlcpy(out->org, (const char *)sqlite3_column_text(s, 3), sizeof out->org);
+            revoked = sqlite3_column_type(s, 4) != SQLITE_NULL;
+        }
+    }
+    sqlite3_finalize(s);
+    ism_store_read_end(st, db);
+    if (!found) return ism_error_set(err, ISM_E_UNAUTHENTICATED, "unknown token");
+    if (revoked)
+        return ism_error_set(err, ISM_E_UNAUTHENTICATED, "token %s has been revoked", out->id);
+
+    /* last_used is advisory: a failure to record it must not deny the request. */
+    char now[32];
+    ism_now_iso(now);
+    ism_error e2 = {0};
+    db = ism_store_write_begin(st, &e2);
+    if (db) {
+        if (sqlite3_prepare_v2(db, "UPDATE tokens SET last_used=? WHERE id=?", -1, &s, NULL) ==
+            SQLITE_OK) {
+            sqlite3_bind_text(s, 1, now, -1, SQLITE_STATIC);
+            sqlite3_bind_text(s, 2, out->id, -1, SQLITE_STATIC);
+            sqlite3_step(s);
+        }
+        sqlite3_finalize(s);
+        ism_store_write_commit(st, &e2);
+    }
+    ism_error_clear(&e2);
+    return true;
+}
+
+static json_t *col_str(sqlite3_stmt *s, int i)
+{
+    return sqlite3_column_type(s, i) == SQLITE_NULL
+               ? json_null()
+               : json_string((const char *)sqlite3_column_text(s, i));
+}
+
+json_t *ism_store_token_list(ism_store *st, ism_error *err)
+{
+    sqlite3 *db = ism_store_read_begin(st);
+    sqlite3_stmt *s = NULL;
+    json_t *arr = NULL;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT id,name,role,org,created,last_used,revoked FROM tokens "
+                           "ORDER BY created, id",
+                           -1, &s, NULL) != SQLITE_OK) {
+        ism_store_sql_error(db, err, "listing tokens");
+    } else {
+        arr = json_array();
+        while (sqlite3_step(s) == SQLITE_ROW) {
+            json_array_append_new(arr, json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id",
+                                                 col_str(s, 0), "name", col_str(s, 1), "role",
+                                                 col_str(s, 2), "org", col_str(s, 3), "created",
+                                                 col_str(s, 4), "last_used", col_str(s, 5),
+                                                 "revoked", col_str(s, 6)));
+        }
+    }
+    sqlite3_finalize(s);
+    ism_store_read_end(st, db);
+    return arr;
+}
+
+bool ism_store_token_revoke(ism_store *st, const char *id, ism_error *err)
+{
+    char now[32];
+    ism_now_iso(now);
+    sqlite3 *db = ism_store_write_begin(st, err);
+    if (!db) return false;
+    sqlite3_stmt *s = NULL;
+    int changed = -1;
+    if (sqlite3_prepare_v2(db, "UPDATE tokens SET revoked=? WHERE id=? AND revoked IS NULL", -1, &s,
+                           NULL) == SQLITE_OK) {
+        sqlite3_bind_text(s, 1, now, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, id, -1, SQLITE_STATIC);
+        if (sqlite3_step(s) == SQLITE_DONE) changed = sqlite3_changes(db);
+    }
+    sqlite3_finalize(s);
+    if (changed < 0) {
+        ism_store_sql_error(db, err, "revoking a token");
+        ism_store_write_rollback(st);
+        return false;
+    }
+    if (!ism_store_write_commit(st, err)) return false;
+    if (changed == 0) return ism_error_set(err, ISM_E_NOT_FOUND, "no active token with id %s", id);
+    return true;
+}
