@@ -10,7 +10,7 @@ PKGS=(
   python3
 )
 # Test-only helpers: schema validation and a real AWS client for the emulator tests.
-TEST_PKGS=(python3-jsonschema python3-botocore awscli)
+TEST_PKGS=(python3-jsonschema python3-botocore awscli openssl clang-format)
 
 want=("${PKGS[@]}")
 if [ "${1:-}" = "--test" ]; then want+=("${TEST_PKGS[@]}"); fi

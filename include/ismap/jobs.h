@@ -57,7 +57,7 @@ void ism_jobs_free(ism_jobs *q);
 /* Number of jobs currently running in this process. */
 int ism_jobs_running(ism_jobs *q);
 
-/* Registers the kinds with no other home: store.backup and diag.wait. */
+/* Registers the kinds with no other home: store.backup, diag.wait (resumable), diag.hold. */
 bool ism_jobs_register_builtin(ism_jobs *q, ism_error *err);
 
 /* ---- for job runs ----------------------------------------------------------------------- */

@@ -91,7 +91,8 @@ typedef struct ism_rpc_client ism_rpc_client;
 ism_rpc_client *ism_rpc_client_open(const char *url, const char *ca_file, int timeout_ms,
                                     ism_error *err);
 void ism_rpc_client_close(ism_rpc_client *c);
-/* Sends one request and waits for the reply envelope (*reply, new reference). Returns false
+/* Sends one request (params borrowed, may be NULL) and waits for the reply envelope (*reply,
+ * new reference). Returns false
  * only on transport errors (ISM_E_UNAVAILABLE / ISM_E_TIMEOUT); an error reply is a reply. */
 bool ism_rpc_client_call(ism_rpc_client *c, const char *op, json_t *params, const char *token,
                          json_t **reply, ism_error *err);

@@ -1,8 +1,9 @@
 /* builtin.c — job kinds that belong to no other room: store backup and the queue self-test.
  *
- * diag.wait is an operator's diagnostic (admin only): it occupies a worker for a given time,
- * checkpointing every step, so an operator can see that workers, progress events, cancel and
- * resume-after-restart work on a given installation without touching any data. */
+ * diag.wait and diag.hold are an operator's diagnostics (admin only): each occupies a worker
+ * for a given time, checkpointing every step, so an operator can see that workers, progress
+ * events, cancel and resume-after-restart (diag.wait) or fail-as-interrupted (diag.hold) work
+ * on a given installation without touching any data. */
 #include "ismap/jobs.h"
 
 #include <string.h>
@@ -78,6 +79,8 @@ bool ism_jobs_register_builtin(ism_jobs *q, ism_error *err)
          false, ISM_ROLE_ADMIN, NULL},
         {"diag.wait", "diagnostic: occupy a worker for ms milliseconds, checkpointing", wait_run,
          wait_check, true, ISM_ROLE_ADMIN, NULL},
+        {"diag.hold", "diagnostic: as diag.wait, but a restart fails it as interrupted", wait_run,
+         wait_check, false, ISM_ROLE_ADMIN, NULL},
     };
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
         if (!ism_jobs_register(q, &kinds[i], err)) return false;

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# test.sh — installs dependencies, builds, and runs every test: the normal build (unit,
+# integration, catalog), then the unit and integration tests again under AddressSanitizer +
+# UndefinedBehaviorSanitizer, then the format check. Exit status 0 only if all passed.
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+"$root/deploy/install-deps.sh" --test || exit 1
+
+status=0
+step() { echo; echo "== $*"; }
+
+step "build (warnings are errors)"
+"$root/deploy/build.sh" "$root/build" -DISM_WERROR=ON || exit 1
+
+step "tests"
+(cd "$root/build" && ctest --output-on-failure -j2 --timeout 900) || status=1
+
+step "tests under ASan + UBSan"
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+"$root/deploy/build.sh" "$root/build-asan" -DISM_WERROR=ON -DISM_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug \
+  || exit 1
+(cd "$root/build-asan" && ctest --output-on-failure -j2 -L 'unit|integration' --timeout 900) || status=1
+
+step "format"
+if command -v clang-format >/dev/null; then
+  files=$(git ls-files '*.c' '*.h' 2>/dev/null || find service include tests -name '*.[ch]')
+  if clang-format --dry-run -Werror $files; then echo "format: all files formatted"; else
+    echo "format: run clang-format -i on the files above"; status=1; fi
+fi
+
+step "result"
+if [ $status -eq 0 ]; then echo "all test stages passed"; else echo "SOME TESTS FAILED"; fi
+exit $status

@@ -1,0 +1,41 @@
+/* testutil.h — helpers shared by the tests: temp dirs, the ismapd process, ../shared lookup. */
+#ifndef ISMAP_TESTUTIL_H
+#define ISMAP_TESTUTIL_H
+
+#include "ismap/rpc.h"
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+/* Makes a fresh temp directory (mkdtemp under $TMPDIR or /tmp); returns a malloc'd path. */
+char *tu_tempdir(const char *tag);
+/* rm -rf path (best effort). */
+void tu_rmtree(const char *path);
+/* The shared/ folder beside the clone, or NULL when absent (tests then skip). */
+const char *tu_shared_dir(void);
+/* The source tree ($ISM_SOURCE_DIR, or "." when unset). */
+const char *tu_source_dir(void);
+/* A free TCP port on 127.0.0.1. */
+int tu_free_port(void);
+
+typedef struct tu_daemon {
+    pid_t pid;
+    char *data_dir;
+    char url[4200]; /* ipc:// socket */
+    char log[4200]; /* log file */
+} tu_daemon;
+
+/* Starts $ISMAPD with --data-dir and extra args (NULL-terminated), waits until it answers ping
+ * on its socket (up to 10 s). Returns false if it did not come up. */
+bool tu_daemon_start(tu_daemon *d, const char *data_dir, const char *const *extra);
+/* SIGTERM and wait; returns the exit status (or -1). */
+int tu_daemon_stop(tu_daemon *d);
+/* SIGKILL and reap. */
+void tu_daemon_kill9(tu_daemon *d);
+
+/* One call over a fresh client; returns the reply envelope (new ref) or NULL. */
+json_t *tu_call(const char *url, const char *op, json_t *params, const char *token);
+/* The error code of a reply envelope, or "ok". */
+const char *tu_code(const json_t *reply);
+
+#endif
