@@ -22,7 +22,7 @@ def build_all(seeds):
         for cid, obj in mod.build(seeds).items():
             if cid in out:
                 raise SystemExit(f"generate: catalog id {cid} produced twice")
-            out[cid] = obj
+            out[cid] = common.tidy_catalog(obj)
     for cid, obj in crosswalks.build(seeds, out).items():
         out[cid] = obj
     return out

@@ -55,6 +55,50 @@ def squash(text):
     return re.sub(r"[ \t\r\n\u3000]+", " ", text).strip()
 
 
+# Japanese characters: kana, CJK ideographs and marks, full-width forms and CJK punctuation.
+_JA = "\u3001-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff01-\uff60"
+_JA_GAP = re.compile(f"(?<=[{_JA}]) (?=[{_JA}])")
+
+
+def tidy_ja(text):
+    """Removes a single space between two Japanese characters. In the seeds such a space is a
+    line break inside a PDF table cell (情報 セキュリティ), not part of the text: Japanese is
+    written without spaces. Applied to every text field of the output, after parsing."""
+    return _JA_GAP.sub("", text) if isinstance(text, str) else text
+
+
+def tidy_catalog(obj):
+    """Applies tidy_ja to the human-readable strings of a catalog (titles, texts, string and
+    string-list props, profile titles, evidence type names). Ids and sources are untouched."""
+    def lang(d):
+        return {k: tidy_ja(v) for k, v in d.items()} if isinstance(d, dict) else d
+
+    def props(p):
+        out = OrderedDict()
+        for k, v in p.items():
+            if isinstance(v, str):
+                v = tidy_ja(v)
+            elif isinstance(v, list):
+                v = [tidy_ja(x) for x in v]
+            out[k] = v
+        return out
+
+    for it in obj.get("items", []):
+        for key in ("title", "text"):
+            if key in it:
+                it[key] = lang(it[key])
+        if "props" in it:
+            it["props"] = props(it["props"])
+    for p in obj.get("profiles", []):
+        if "title" in p:
+            p["title"] = lang(p["title"])
+    for e in obj.get("evidence_types", []):
+        for key in ("name", "description"):
+            if key in e:
+                e[key] = lang(e[key])
+    return obj
+
+
 def count_classes(items):
     counts = OrderedDict()
     for it in items:
