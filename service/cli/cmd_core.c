@@ -43,6 +43,11 @@ static void print_status(cli *c, const json_t *r)
         n++;
     }
     printf("%s\n", n ? "" : " none");
+    json_t *cats = json_object_get(r, "catalogs");
+    if (json_is_object(cats))
+        printf("catalogs:  %lld loaded from %s\n",
+               (long long)json_integer_value(json_object_get(cats, "loaded")),
+               ism_json_getstr(cats, "dir"));
     json_t *who = json_object_get(r, "caller");
     const char *org = ism_json_getstr(who, "org");
     printf("you:       %s%s%s%s\n", ism_json_getstr(who, "role"), org && *org ? " of " : "",

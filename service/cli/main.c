@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const cli_cmd *const tables[] = {cli_cmds_core};
+static const cli_cmd *const tables[] = {cli_cmds_core, cli_cmds_catalog};
 #define NTABLES (sizeof tables / sizeof tables[0])
 
 static const char *global_help =
@@ -170,6 +170,15 @@ int main(int argc, char **argv)
     int npos = 0, rc = CLI_USAGE;
     const cli_cmd *cmd = NULL;
 
+    /* Short options are spelled long from here on. */
+    char **av = calloc((size_t)argc + 1, sizeof *av);
+    for (int i = 0; i < argc; i++) {
+        av[i] = argv[i];
+        if (!strcmp(argv[i], "-h")) av[i] = "--help";
+        if (!strcmp(argv[i], "-V")) av[i] = "--version";
+        if (!strcmp(argv[i], "-o")) av[i] = "--output";
+    }
+    argv = av;
     /* First pass: split options from positionals; the command decides which options it takes. */
     json_t *raw = json_array();
     for (int i = 1; i < argc; i++) {
@@ -179,8 +188,6 @@ int main(int argc, char **argv)
                 pos[npos++] = argv[i];
             break;
         }
-        if (strcmp(a, "-h") == 0) a = "--help";
-        if (strcmp(a, "-V") == 0) a = "--version";
         if (strncmp(a, "--", 2) == 0 && a[2]) {
             char name[64];
             const char *eq = strchr(a + 2, '=');
@@ -220,7 +227,6 @@ int main(int argc, char **argv)
                 break;
             }
             if (strncmp(argv[i], "--", 2) == 0 && argv[i][2]) continue;
-            if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "-V")) continue;
             pos[npos++] = argv[i];
         }
         if (npos > 0) {
@@ -339,5 +345,6 @@ out:
     json_decref(global);
     json_decref(c.opts);
     free(pos);
+    free(av);
     return rc;
 }

@@ -1,5 +1,6 @@
 /* main.c — ismapd: loads configuration, opens the store, starts the job workers and the
  * nng server, and shuts all of it down in order on SIGTERM or SIGINT. */
+#include "ismap/catalog.h"
 #include "ismap/jobs.h"
 #include "ismap/rpc.h"
 #include "ismap/store.h"
@@ -25,6 +26,7 @@ typedef struct config {
     size_t max_msg;
     int workers, contexts;
     char *log_level, *log_file;
+    char *catalog_dir;
 } config;
 
 static void usage(FILE *fp)
@@ -45,10 +47,13 @@ static void usage(FILE *fp)
           "      --contexts N         requests served at once [8]\n"
           "      --log-level LEVEL    debug, info, warn, error [info]\n"
           "      --log-file FILE      JSON-lines log file [stderr]\n"
+          "      --catalog-dir DIR    catalog and crosswalk JSON files [$ISMAP_CATALOG_DIR, else\n"
+          "                           the installed share/ismap-assess/catalog, else the source\n"
+          "                           tree's catalog/]\n"
           "  -h, --help               this help\n"
           "  -V, --version            print the version\n\n"
           "Config keys: data_dir, listen (array), events, tls.cert_file, tls.key_file,\n"
-          "max_message_bytes, workers, contexts, log.level, log.file.\n",
+          "max_message_bytes, workers, contexts, log.level, log.file, catalog_dir.\n",
           fp);
 }
 
@@ -72,7 +77,8 @@ static bool load_config(config *c, const char *path, ism_error *err)
         return false;
     }
     static const char *const known[] = {"data_dir",          "listen",  "events",   "tls",
-                                        "max_message_bytes", "workers", "contexts", "log"};
+                                        "max_message_bytes", "workers", "contexts", "log",
+                                        "catalog_dir"};
     const char *key;
     json_t *v;
     json_object_foreach(j, key, v)
@@ -94,6 +100,7 @@ static bool load_config(config *c, const char *path, ism_error *err)
     if (ok && (ok = ism_json_str(obj, k, false, &s, &e)) && s) set_str(dst, s)
     STR(j, "data_dir", &c->data_dir);
     STR(j, "events", &c->events);
+    STR(j, "catalog_dir", &c->catalog_dir);
     json_t *tls = json_object_get(j, "tls");
     STR(tls, "cert_file", &c->tls_cert);
     STR(tls, "key_file", &c->tls_key);
@@ -144,6 +151,7 @@ static void free_config(config *c)
     free(c->tls_key);
     free(c->log_level);
     free(c->log_file);
+    free(c->catalog_dir);
 }
 
 typedef struct daemon_state {
@@ -225,14 +233,30 @@ static int run(config *c)
     int rc = 1;
     daemon_state d = {0};
     ism_jobs *jobs = NULL;
+    ism_catalog_set *cats = NULL;
+    ism_store *st = NULL;
+    if (!c->catalog_dir) {
+        const char *env = getenv("ISMAP_CATALOG_DIR");
+        struct stat sb;
+        c->catalog_dir = strdup(env && *env                               ? env
+                                : stat(ISM_CATALOG_INSTALL_DIR, &sb) == 0 ? ISM_CATALOG_INSTALL_DIR
+                                                                          : ISM_CATALOG_SOURCE_DIR);
+    }
+    int64_t t0 = ism_mono_ms();
+    cats = ism_catalog_load(c->catalog_dir, &err);
+    if (!cats) goto out;
+    ism_logj(ISM_LOG_INFO, "catalog.loaded",
+             json_pack("{s:s, s:I}", "dir", c->catalog_dir, "ms", (json_int_t)(ism_mono_ms() - t0)),
+             "catalogs loaded from %s", c->catalog_dir);
     snprintf(path, sizeof path, "%s/ismap.db", c->data_dir);
-    ism_store *st = ism_store_open(path, &err);
+    st = ism_store_open(path, &err);
     if (!st) goto out;
     jobs = ism_jobs_new(st, c->workers, on_event, &d);
     if (!ism_jobs_register_builtin(jobs, &err)) goto out;
 
     ism_rpc_app app = {.store = st,
                        .jobs = jobs,
+                       .catalogs = cats,
                        .data_dir = c->data_dir,
                        .started_mono_ms = ism_mono_ms(),
                        .max_msg = c->max_msg,
@@ -265,6 +289,7 @@ out:
     ism_rpc_server_stop(d.srv);
     ism_jobs_free(jobs);
     ism_store_close(st);
+    ism_catalog_free(cats);
     ism_error_clear(&err);
     if (rc == 0) ism_log(ISM_LOG_INFO, "daemon.stopped", "ismapd stopped cleanly");
     close(lockfd);
@@ -282,7 +307,17 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     umask(077); /* the store, keys and sockets are for the daemon's user only */
 
-    enum { O_EVENTS = 256, O_CERT, O_KEY, O_MAXMSG, O_WORKERS, O_CONTEXTS, O_LEVEL, O_LOGFILE };
+    enum {
+        O_EVENTS = 256,
+        O_CERT,
+        O_KEY,
+        O_MAXMSG,
+        O_WORKERS,
+        O_CONTEXTS,
+        O_LEVEL,
+        O_LOGFILE,
+        O_CATALOG
+    };
     static const struct option opts[] = {{"config", required_argument, 0, 'c'},
                                          {"data-dir", required_argument, 0, 'd'},
                                          {"listen", required_argument, 0, 'l'},
@@ -294,6 +329,7 @@ int main(int argc, char **argv)
                                          {"contexts", required_argument, 0, O_CONTEXTS},
                                          {"log-level", required_argument, 0, O_LEVEL},
                                          {"log-file", required_argument, 0, O_LOGFILE},
+                                         {"catalog-dir", required_argument, 0, O_CATALOG},
                                          {"help", no_argument, 0, 'h'},
                                          {"version", no_argument, 0, 'V'},
                                          {0, 0, 0, 0}};
@@ -354,6 +390,9 @@ int main(int argc, char **argv)
         case O_LOGFILE:
             set_str(&flags.log_file, optarg);
             break;
+        case O_CATALOG:
+            set_str(&flags.catalog_dir, optarg);
+            break;
         case 'h':
             usage(stdout);
             return 0;
@@ -392,6 +431,8 @@ int main(int argc, char **argv)
     if (flags.contexts) c.contexts = flags.contexts;
     if (flags.log_level) set_str(&c.log_level, flags.log_level);
     if (flags.log_file) set_str(&c.log_file, flags.log_file);
+    if (flags.catalog_dir) set_str(&c.catalog_dir, flags.catalog_dir);
+    if (flags.catalog_dir) set_str(&c.catalog_dir, flags.catalog_dir);
     if (!c.data_dir) c.data_dir = strdup("/var/lib/ismap");
     free_config(&flags);
     int rc = run(&c);

@@ -20,6 +20,14 @@ OP(op_token_create);
 OP(op_token_list);
 OP(op_token_revoke);
 
+/* ops_catalog.c */
+OP(op_catalog_list);
+OP(op_catalog_show);
+OP(op_catalog_items);
+OP(op_catalog_search);
+OP(op_catalog_map);
+OP(op_catalog_export);
+
 /* The org a caller's request is scoped to: their token's, or "" (all) for local/admin-wide. */
 const char *ops_org_scope(const ism_rpc_call *call);
 

@@ -1,4 +1,6 @@
-/* ops_core.c — the op table and the daemon's own ops: ping, status, jobs, tokens. */
+/* ops_core.c — the op table (every op of the service, in one place) and the daemon's own ops:
+ * ping, status, jobs, tokens. */
+#include "ismap/catalog.h"
 #include "ops.h"
 
 #include <string.h>
@@ -20,6 +22,17 @@ const ism_op ism_ops[] = {
     {"token.create", op_token_create, ADMIN, "new API token (params: name, role, org)"},
     {"token.list", op_token_list, ADMIN, "API tokens (never the secrets)"},
     {"token.revoke", op_token_revoke, ADMIN, "revoke a token (params: id)"},
+    {"catalog.list", op_catalog_list, ALL,
+     "catalogs and crosswalks with titles, revisions, counts"},
+    {"catalog.show", op_catalog_show, ALL, "one item with its context (params: catalog, item)"},
+    {"catalog.items", op_catalog_items, ALL,
+     "items of a catalog in order (params: catalog, class, profile)"},
+    {"catalog.search", op_catalog_search, ALL,
+     "Japanese/English full-text search (params: text, catalog, limit)"},
+    {"catalog.map", op_catalog_map, ALL,
+     "transitive mappings through the crosswalks (params: catalog, item, depth)"},
+    {"catalog.export", op_catalog_export, ALL,
+     "OSCAL 1.2.1 catalog or mapping-collection (params: id, format)"},
     {NULL, NULL, 0, NULL},
 };
 
@@ -52,6 +65,13 @@ OP(op_status)
         json_object_set_new(by_state, s, json_integer(n ? json_integer_value(n) + 1 : 1));
     }
     json_decref(jobs);
+    json_t *cats = json_null();
+    if (app->catalogs) {
+        json_t *l = ism_catalog_list(app->catalogs);
+        cats = json_pack("{s:s, s:I}", "dir", ism_catalog_dir(app->catalogs), "loaded",
+                         (json_int_t)json_array_size(l));
+        json_decref(l);
+    }
     *result = json_pack(
         "{s:s, s:s, s:I, s:s, s:{s:s, s:i, s:i}, s:i, s:i, s:i, s:I, s:o, s:{s:s, s:s, s:b}}",
         "version", ISM_VERSION, "started", app->started_iso, "uptime_s",
@@ -61,6 +81,7 @@ OP(op_status)
         ism_jobs_running(app->jobs), "contexts", app->contexts, "max_message_bytes",
         (json_int_t)app->max_msg, "jobs", by_state, "caller", "role",
         ism_role_name(call->caller->role), "org", call->caller->org, "local", call->caller->local);
+    json_object_set_new(*result, "catalogs", cats);
     return true;
 }
 

@@ -1,0 +1,397 @@
+/* test_catalog.c — the catalog room over the committed catalogs: loading, lookups, Japanese
+ * search, transitive mapping, OSCAL export shape, and damaged files that must stop the load
+ * with the file and the entry named. */
+#include "ismap/catalog.h"
+#include "testutil.h"
+
+#include <check.h>
+#include <regex.h>
+#include <stdlib.h>
+#include <string.h>
+
+static ism_catalog_set *cs;
+static char catdir[4096];
+
+static void setup(void)
+{
+    snprintf(catdir, sizeof catdir, "%s/catalog", tu_source_dir());
+    ism_error e = {0};
+    cs = ism_catalog_load(catdir, &e);
+    ck_assert_msg(cs != NULL, "load failed: %s", e.message);
+}
+
+static void teardown(void)
+{
+    ism_catalog_free(cs);
+}
+
+static json_t *find(json_t *arr, const char *key, const char *val)
+{
+    size_t i;
+    json_t *x;
+    json_array_foreach(arr, i, x) if (!strcmp(ism_json_getstr(x, key), val)) return x;
+    return NULL;
+}
+
+START_TEST(list_has_every_catalog_and_counts)
+{
+    json_t *l = ism_catalog_list(cs);
+    static const char *const ids[] = {"ismap",
+                                      "ismap-questionnaire",
+                                      "mic-audit",
+                                      "ipa-benchmark",
+                                      "iso27001-2013",
+                                      "iso27001-2022",
+                                      "iso27017",
+                                      "soc2-tsc",
+                                      "xw-iso27001-2013-2022",
+                                      "xw-ismap-iso27001-2013",
+                                      "xw-ismap-iso27017",
+                                      "xw-mic-ismap",
+                                      "xw-mic-cloud-ismap",
+                                      "xw-soc2-iso27001-2013",
+                                      "xw-soc2-ismap"};
+    for (size_t i = 0; i < sizeof ids / sizeof *ids; i++)
+        ck_assert_msg(find(l, "id", ids[i]) != NULL, "%s missing", ids[i]);
+    json_t *ismap = find(l, "id", "ismap");
+    json_t *counts = json_object_get(ismap, "counts");
+    ck_assert_int_eq(json_integer_value(json_object_get(counts, "objective")), 37);
+    ck_assert_int_eq(json_integer_value(json_object_get(counts, "control")), 121);
+    ck_assert_int_eq(json_integer_value(json_object_get(counts, "detail")), 31);
+    json_t *mic = find(l, "id", "mic-audit");
+    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(mic, "counts"), "item")),
+                     421);
+    json_decref(l);
+    ism_error e = {0};
+    json_t *mm = ism_catalog_items(cs, "ismap", NULL, "must-meet", &e);
+    ck_assert_int_eq(json_array_size(mm), 152);
+    json_decref(mm);
+    json_t *cloud = ism_catalog_items(cs, "mic-audit", "cloud-item", NULL, &e);
+    ck_assert_int_eq(json_array_size(cloud), 36);
+    json_decref(cloud);
+}
+END_TEST
+
+START_TEST(item_with_context)
+{
+    ism_error e = {0};
+    json_t *it = ism_catalog_item(cs, "ismap", "10.1.1.9.PB", &e);
+    ck_assert_ptr_nonnull(it);
+    ck_assert_str_eq(ism_json_getstr(it, "parent"), "10.1.1");
+    json_t *props = json_object_get(it, "props");
+    ck_assert(json_is_true(json_object_get(props, "must_meet")));
+    ck_assert(json_is_true(json_object_get(props, "cloud")));
+    ck_assert(json_is_true(json_object_get(props, "baseline")));
+    ck_assert_ptr_nonnull(strstr(ism_json_getstr(json_object_get(it, "text"), "ja"), "暗号技術"));
+    /* Ancestors are exactly the parent chain: chapter 10, objective 10.1, control 10.1.1. */
+    json_t *anc = json_object_get(it, "ancestors");
+    ck_assert_int_eq(json_array_size(anc), 3);
+    ck_assert_str_eq(ism_json_getstr(json_array_get(anc, 0), "id"), "10");
+    ck_assert_str_eq(ism_json_getstr(json_array_get(anc, 2), "id"), "10.1.1");
+    ck_assert_int_ge(json_array_size(json_object_get(it, "mappings")), 1);
+    bool in_must_meet = false;
+    size_t i;
+    json_t *pr;
+    json_array_foreach(json_object_get(it, "profiles"), i, pr) in_must_meet |=
+        !strcmp(json_string_value(pr), "must-meet");
+    ck_assert(in_must_meet);
+    json_decref(it);
+    ck_assert_ptr_null(ism_catalog_item(cs, "ismap", "99.9", &e));
+    ck_assert_int_eq(e.code, ISM_E_NOT_FOUND);
+    ck_assert_ptr_nonnull(strstr(e.message, "no item '99.9'"));
+    ism_error_clear(&e);
+    ck_assert_ptr_null(ism_catalog_item(cs, "nist", "AC-1", &e));
+    ck_assert_ptr_nonnull(strstr(e.message, "no catalog named 'nist'"));
+    ism_error_clear(&e);
+}
+END_TEST
+
+START_TEST(every_parent_is_an_ancestor)
+{
+    /* Each item's recorded parent is the nearest ancestor in its context (catches stale
+     * bindings or a wrong hierarchy in the index). */
+    ism_error e = {0};
+    static const char *const cats[] = {"ismap", "mic-audit", "ipa-benchmark", "iso27001-2013"};
+    for (size_t c = 0; c < 4; c++) {
+        json_t *items = ism_catalog_items(cs, cats[c], NULL, NULL, &e);
+        size_t i;
+        json_t *x;
+        int roots = 0;
+        json_array_foreach(items, i, x)
+        {
+            json_t *p = json_object_get(x, "parent");
+            if (json_is_null(p)) roots++;
+            if (i % 17) continue; /* a sample is enough for the context walk */
+            json_t *full = ism_catalog_item(cs, cats[c], ism_json_getstr(x, "id"), &e);
+            json_t *anc = json_object_get(full, "ancestors");
+            if (json_is_null(p))
+                ck_assert_int_eq(json_array_size(anc), 0);
+            else
+                ck_assert_str_eq(
+                    ism_json_getstr(json_array_get(anc, json_array_size(anc) - 1), "id"),
+                    json_string_value(p));
+            json_decref(full);
+        }
+        ck_assert_int_gt(roots, 0);
+        ck_assert_int_lt(roots, (int)json_array_size(items));
+        json_decref(items);
+    }
+}
+END_TEST
+
+START_TEST(search_japanese_short_and_long)
+{
+    ism_error e = {0};
+    /* Two characters: below the trigram size, served by the scan. */
+    json_t *r = ism_catalog_search(cs, "暗号", "ismap", 200, &e);
+    ck_assert_ptr_nonnull(r);
+    ck_assert_ptr_nonnull(find(r, "id", "10.1.1"));
+    ck_assert_ptr_nonnull(strstr(ism_json_getstr(json_array_get(r, 0), "snippet"), "【暗号】"));
+    json_decref(r);
+    r = ism_catalog_search(cs, "マイナンバー", "mic-audit", 50, &e);
+    ck_assert_int_ge(json_array_size(r), 5);
+    json_decref(r);
+    /* Several terms must all match. */
+    r = ism_catalog_search(cs, "マイナンバー 分離", "mic-audit", 50, &e);
+    ck_assert_ptr_nonnull(find(r, "id", "18"));
+    size_t i;
+    json_t *x;
+    json_array_foreach(r, i, x)
+    {
+        json_t *it = ism_catalog_item(cs, "mic-audit", ism_json_getstr(x, "id"), &e);
+        const char *t = ism_json_getstr(json_object_get(it, "text"), "ja");
+        ck_assert(t && strstr(t, "マイナンバー") && strstr(t, "分離"));
+        json_decref(it);
+    }
+    json_decref(r);
+    /* Ideographic space separates terms too; English titles are searchable. */
+    r = ism_catalog_search(cs, "マイナンバー\u3000分離", "mic-audit", 50, &e);
+    ck_assert_ptr_nonnull(find(r, "id", "18"));
+    json_decref(r);
+    r = ism_catalog_search(cs, "cryptographic", "iso27001-2013", 50, &e);
+    ck_assert_int_ge(json_array_size(r), 1);
+    json_decref(r);
+    /* Metacharacters are data, not syntax. */
+    r = ism_catalog_search(cs, "\"OR\" AND *", NULL, 10, &e);
+    ck_assert_ptr_nonnull(r);
+    json_decref(r);
+    r = ism_catalog_search(cs, "%", NULL, 10, &e);
+    ck_assert_ptr_nonnull(r);
+    ck_assert_int_eq(json_array_size(r), 0);
+    json_decref(r);
+    ck_assert_ptr_null(ism_catalog_search(cs, "  \u3000 ", NULL, 10, &e));
+    ck_assert_int_eq(e.code, ISM_E_INVALID_PARAMS);
+    ism_error_clear(&e);
+}
+END_TEST
+
+START_TEST(map_is_transitive_with_chain)
+{
+    ism_error e = {0};
+    json_t *m = ism_catalog_map(cs, "ismap", "10.1.1", 3, &e);
+    ck_assert_ptr_nonnull(m);
+    json_t *res = json_object_get(m, "results");
+    json_t *a = NULL, *b = NULL;
+    size_t i;
+    json_t *x;
+    json_array_foreach(res, i, x)
+    {
+        if (!strcmp(ism_json_getstr(x, "item"), "A.10.1.1")) a = x;
+        if (!b && !strcmp(ism_json_getstr(x, "catalog"), "iso27001-2022")) b = x;
+    }
+    ck_assert_ptr_nonnull(a);
+    ck_assert_int_eq(json_integer_value(json_object_get(a, "depth")), 1);
+    ck_assert_ptr_nonnull(b);
+    ck_assert_int_eq(json_integer_value(json_object_get(b, "depth")), 2);
+    ck_assert_int_eq(json_array_size(json_object_get(b, "chain")), 2);
+    json_decref(m);
+    /* MIC item → ISMAP through the 2022→2013 chain, recorded. */
+    m = ism_catalog_map(cs, "mic-audit", "200", 1, &e);
+    ck_assert_int_ge(json_array_size(json_object_get(m, "results")), 1);
+    json_decref(m);
+    /* An item with no mappings of its own borrows its ancestor's and says so. */
+    json_t *items = ism_catalog_items(cs, "ismap", "governance", NULL, &e);
+    const char *lonely = NULL;
+    json_array_foreach(items, i, x)
+    {
+        json_t *it = ism_catalog_item(cs, "ismap", ism_json_getstr(x, "id"), &e);
+        bool none = json_array_size(json_object_get(it, "mappings")) == 0 &&
+                    !json_is_null(json_object_get(it, "parent"));
+        json_decref(it);
+        if (none) {
+            lonely = ism_json_getstr(x, "id");
+            break;
+        }
+    }
+    if (lonely) {
+        m = ism_catalog_map(cs, "ismap", lonely, 2, &e);
+        ck_assert(!json_is_null(json_object_get(m, "inherited_from")) ||
+                  json_array_size(json_object_get(m, "results")) == 0);
+        json_decref(m);
+    }
+    json_decref(items);
+}
+END_TEST
+
+static bool matches(const char *re, const char *s)
+{
+    regex_t r;
+    regcomp(&r, re, REG_EXTENDED | REG_NOSUB);
+    bool ok = s && regexec(&r, s, 0, NULL, 0) == 0;
+    regfree(&r);
+    return ok;
+}
+
+START_TEST(oscal_export_shape_and_determinism)
+{
+    ism_error e = {0};
+    json_t *a = ism_catalog_export_oscal(cs, "ismap", &e);
+    json_t *b = ism_catalog_export_oscal(cs, "ismap", &e);
+    ck_assert_ptr_nonnull(a);
+    ck_assert(json_equal(a, b));
+    json_t *cat = json_object_get(a, "catalog");
+    const char *uuid = ism_json_getstr(cat, "uuid");
+    ck_assert(
+        matches("^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$", uuid));
+    json_t *md = json_object_get(cat, "metadata");
+    ck_assert_str_eq(ism_json_getstr(md, "oscal-version"), "1.2.1");
+    ck_assert_str_eq(ism_json_getstr(md, "last-modified"), "2024-08-01T00:00:00+09:00");
+    char *text = json_dumps(a, JSON_COMPACT);
+    ck_assert_ptr_nonnull(strstr(text, "\"id\":\"ismap-10.1.1.9.PB\""));
+    ck_assert_ptr_nonnull(strstr(text, "\"name\":\"must_meet\""));
+    free(text);
+    json_decref(a);
+    json_decref(b);
+    json_t *x = ism_catalog_export_oscal(cs, "xw-ismap-iso27017", &e);
+    json_t *mc = json_object_get(x, "mapping-collection");
+    ck_assert_ptr_nonnull(mc);
+    json_t *maps = json_object_get(json_array_get(json_object_get(mc, "mappings"), 0), "maps");
+    ck_assert_int_eq(json_array_size(maps), 12);
+    json_decref(x);
+    ck_assert_ptr_null(ism_catalog_export_oscal(cs, "nope", &e));
+    ck_assert_int_eq(e.code, ISM_E_NOT_FOUND);
+    ism_error_clear(&e);
+}
+END_TEST
+
+/* ---- damaged catalogs: each must stop the load naming file and entry ---------------------- */
+
+static char *copy_catalogs(void)
+{
+    char *dir = tu_tempdir("catalog");
+    char *cmd = ism_strdupf("cp '%s'/*.json '%s'/", catdir, dir);
+    ck_assert_int_eq(system(cmd), 0);
+    free(cmd);
+    return dir;
+}
+
+/* Rewrites dir/file with a Python expression applied to the parsed JSON `d`. */
+static void mutate(const char *dir, const char *file, const char *expr)
+{
+    char *cmd = ism_strdupf("python3 -c 'import json,sys; p=sys.argv[1]; d=json.load(open(p)); "
+                            "%s; json.dump(d, open(p, \"w\"), ensure_ascii=False)' '%s/%s'",
+                            expr, dir, file);
+    ck_assert_int_eq(system(cmd), 0);
+    free(cmd);
+}
+
+static void expect_load_error(const char *dir, const char *want1, const char *want2)
+{
+    ism_error e = {0};
+    ism_catalog_set *bad = ism_catalog_load(dir, &e);
+    ck_assert_ptr_null(bad);
+    ck_assert_int_eq(e.code, ISM_E_INVALID_DATA);
+    ck_assert_msg(strstr(e.message, want1) && (!want2 || strstr(e.message, want2)),
+                  "message '%s' lacks '%s'/'%s'", e.message, want1, want2 ? want2 : "");
+    ism_error_clear(&e);
+}
+
+START_TEST(damaged_files_are_named)
+{
+    char *dir = copy_catalogs();
+    char *p = ism_strdupf("%s/ismap.json", dir);
+    FILE *fp = fopen(p, "a");
+    fputs("garbage", fp);
+    fclose(fp);
+    expect_load_error(dir, "ismap.json", "line");
+    free(p);
+    tu_rmtree(dir);
+    free(dir);
+
+    dir = copy_catalogs();
+    mutate(dir, "ismap.json", "d[\"items\"][5][\"id\"]=d[\"items\"][4][\"id\"]");
+    expect_load_error(dir, "ismap.json", "duplicate id");
+    tu_rmtree(dir);
+    free(dir);
+
+    dir = copy_catalogs();
+    mutate(dir, "mic-audit.json", "d[\"items\"][50][\"parent\"]=\"9.9.9\"");
+    expect_load_error(dir, "mic-audit.json", "parent '9.9.9'");
+    tu_rmtree(dir);
+    free(dir);
+
+    dir = copy_catalogs();
+    mutate(dir, "xw-mic-ismap.json", "d[\"maps\"][3][\"target\"]=\"99.99.99\"");
+    expect_load_error(dir, "xw-mic-ismap.json: maps[3]", "target '99.99.99'");
+    tu_rmtree(dir);
+    free(dir);
+
+    dir = copy_catalogs();
+    mutate(dir, "xw-ismap-iso27017.json", "d[\"maps\"][0][\"relationship\"]=\"sorta\"");
+    expect_load_error(dir, "xw-ismap-iso27017.json: maps[0]", "relationship 'sorta'");
+    tu_rmtree(dir);
+    free(dir);
+
+    dir = copy_catalogs();
+    mutate(dir, "soc2-tsc.json", "d[\"format\"]=2");
+    expect_load_error(dir, "soc2-tsc.json", "'format' must be 1");
+    tu_rmtree(dir);
+    free(dir);
+
+    dir = copy_catalogs();
+    mutate(dir, "iso27017.json", "d[\"items\"][1][\"props\"]={\"x\": {\"nested\": 1}}");
+    expect_load_error(dir, "iso27017.json: item", "prop 'x'");
+    tu_rmtree(dir);
+    free(dir);
+
+    dir = copy_catalogs();
+    mutate(dir, "ismap.json", "d[\"profiles\"][0][\"items\"].append(\"0.0.0\")");
+    expect_load_error(dir, "profile 'must-meet'", "'0.0.0'");
+    tu_rmtree(dir);
+    free(dir);
+
+    dir = copy_catalogs();
+    char *cmd = ism_strdupf("mv '%s/iso27017.json' '%s/renamed.json'", dir, dir);
+    ck_assert_int_eq(system(cmd), 0);
+    free(cmd);
+    expect_load_error(dir, "renamed.json", "does not match the file name");
+    tu_rmtree(dir);
+    free(dir);
+
+    ism_error e = {0};
+    ck_assert_ptr_null(ism_catalog_load("/nonexistent-catalog-dir", &e));
+    ck_assert_int_eq(e.code, ISM_E_CONFIG);
+    ism_error_clear(&e);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("catalog");
+    TCase *tc = tcase_create("catalog");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, list_has_every_catalog_and_counts);
+    tcase_add_test(tc, item_with_context);
+    tcase_add_test(tc, every_parent_is_an_ancestor);
+    tcase_add_test(tc, search_japanese_short_and_long);
+    tcase_add_test(tc, map_is_transitive_with_chain);
+    tcase_add_test(tc, oscal_export_shape_and_determinism);
+    tcase_add_test(tc, damaged_files_are_named);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
