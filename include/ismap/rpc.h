@@ -54,9 +54,9 @@ typedef struct ism_op {
     const char *summary;
 } ism_op;
 
-/* The op table, terminated by an entry with name NULL. */
-extern const ism_op ism_ops[];
+/* The op table (service/rpc/ops_table.c): look an op up by name, or visit every op. */
 const ism_op *ism_rpc_find_op(const char *name);
+void ism_rpc_foreach_op(void (*fn)(const ism_op *op, void *ctx), void *ctx);
 
 /* Handles one raw request and returns the reply text (malloc'd, caller frees). Never fails:
  * every problem becomes an error reply. `transport` says whether the message came over the

@@ -14,11 +14,27 @@
 
 typedef struct ism_store ism_store;
 
-/* The schema version this build writes. */
+/* The core schema version (tokens, jobs) this build writes. */
 int ism_store_schema_latest(void);
 
-/* Opens (creating if needed) and migrates the store at `path`. Caller closes. */
+/* A room's own tables: its migrations, numbered by their index (index i brings the room's
+ * schema from version i to i+1). Append only: never edit a released migration. Each room keeps
+ * its version in the store's schema_components table, so rooms evolve independently. */
+typedef struct ism_store_schema {
+    const char *component;         /* "evidence", "snapshots", "matrix", ... */
+    const char *const *migrations; /* SQL scripts */
+    int count;
+} ism_store_schema;
+
+/* Opens (creating if needed) and migrates the store at `path`: the core schema, then each
+ * room schema given. A store whose core or any room schema is newer than this build is refused
+ * with ISM_E_VERSION. Caller closes. */
+ism_store *ism_store_open_with(const char *path, const ism_store_schema *rooms, int nrooms,
+                               ism_error *err);
+/* ism_store_open_with and no room schemas. */
 ism_store *ism_store_open(const char *path, ism_error *err);
+/* {"core": n, "<component>": n, ...}: the versions in the open store. New reference. */
+json_t *ism_store_schema_versions(ism_store *st);
 void ism_store_close(ism_store *st);
 /* The schema version of the open store. */
 int ism_store_schema_version(ism_store *st);

@@ -4,13 +4,6 @@
 
 #include <string.h>
 
-const ism_op *ism_rpc_find_op(const char *name)
-{
-    for (const ism_op *op = ism_ops; op->name; op++)
-        if (strcmp(op->name, name) == 0) return op;
-    return NULL;
-}
-
 static char *reply_text(json_t *id, bool ok, json_t *payload)
 {
     json_t *r = json_object();

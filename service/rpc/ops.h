@@ -7,6 +7,10 @@
 #define OP(name)                                                                                   \
     bool name(ism_rpc_call *call, const json_t *params, json_t **result, ism_error *err)
 
+/* Sections of the op table, each terminated by {NULL}. */
+extern const ism_op ism_ops_core[];
+extern const ism_op ism_ops_catalog[];
+
 /* ops_core.c */
 OP(op_ping);
 OP(op_status);

@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#define ALL ISM_ROLES_ALL
+
 static bool need_catalogs(ism_rpc_call *call, ism_error *err)
 {
     if (call->app->catalogs) return true;
@@ -78,3 +80,18 @@ OP(op_catalog_export)
     *result = ism_catalog_export_oscal(call->app->catalogs, id, err);
     return *result != NULL;
 }
+
+const ism_op ism_ops_catalog[] = {
+    {"catalog.list", op_catalog_list, ALL,
+     "catalogs and crosswalks with titles, revisions, counts"},
+    {"catalog.show", op_catalog_show, ALL, "one item with its context (params: catalog, item)"},
+    {"catalog.items", op_catalog_items, ALL,
+     "items of a catalog in order (params: catalog, class, profile)"},
+    {"catalog.search", op_catalog_search, ALL,
+     "Japanese/English full-text search (params: text, catalog, limit)"},
+    {"catalog.map", op_catalog_map, ALL,
+     "transitive mappings through the crosswalks (params: catalog, item, depth)"},
+    {"catalog.export", op_catalog_export, ALL,
+     "OSCAL 1.2.1 catalog or mapping-collection (params: id, format)"},
+    {NULL, NULL, 0, NULL},
+};

@@ -1,5 +1,4 @@
-/* ops_core.c — the op table (every op of the service, in one place) and the daemon's own ops:
- * ping, status, jobs, tokens. */
+/* ops_core.c — the daemon's own ops: ping, status, ops, jobs, tokens. */
 #include "ismap/catalog.h"
 #include "ops.h"
 
@@ -8,7 +7,7 @@
 #define ALL ISM_ROLES_ALL
 #define ADMIN ISM_ROLE_ADMIN
 
-const ism_op ism_ops[] = {
+const ism_op ism_ops_core[] = {
     {"ping", op_ping, ALL, "liveness check; echoes params.echo"},
     {"status", op_status, ALL, "daemon version, uptime, store, workers, jobs by state"},
     {"ops.list", op_ops_list, ALL, "the op table with the roles each op needs"},
@@ -22,17 +21,6 @@ const ism_op ism_ops[] = {
     {"token.create", op_token_create, ADMIN, "new API token (params: name, role, org)"},
     {"token.list", op_token_list, ADMIN, "API tokens (never the secrets)"},
     {"token.revoke", op_token_revoke, ADMIN, "revoke a token (params: id)"},
-    {"catalog.list", op_catalog_list, ALL,
-     "catalogs and crosswalks with titles, revisions, counts"},
-    {"catalog.show", op_catalog_show, ALL, "one item with its context (params: catalog, item)"},
-    {"catalog.items", op_catalog_items, ALL,
-     "items of a catalog in order (params: catalog, class, profile)"},
-    {"catalog.search", op_catalog_search, ALL,
-     "Japanese/English full-text search (params: text, catalog, limit)"},
-    {"catalog.map", op_catalog_map, ALL,
-     "transitive mappings through the crosswalks (params: catalog, item, depth)"},
-    {"catalog.export", op_catalog_export, ALL,
-     "OSCAL 1.2.1 catalog or mapping-collection (params: id, format)"},
     {NULL, NULL, 0, NULL},
 };
 
@@ -82,22 +70,26 @@ OP(op_status)
         (json_int_t)app->max_msg, "jobs", by_state, "caller", "role",
         ism_role_name(call->caller->role), "org", call->caller->org, "local", call->caller->local);
     json_object_set_new(*result, "catalogs", cats);
+    json_object_set_new(json_object_get(*result, "store"), "schemas",
+                        ism_store_schema_versions(app->store));
     return true;
+}
+
+static void list_op(const ism_op *op, void *ctx)
+{
+    json_t *roles = json_array();
+    for (int r = ISM_ROLE_ADMIN; r >= ISM_ROLE_VIEWER; r >>= 1)
+        if ((op->roles | ISM_ROLE_ADMIN) & r)
+            json_array_append_new(roles, json_string(ism_role_name((ism_role)r)));
+    json_array_append_new(
+        ctx, json_pack("{s:s, s:s, s:o}", "op", op->name, "summary", op->summary, "roles", roles));
 }
 
 OP(op_ops_list)
 {
     (void)call, (void)params, (void)err;
-    json_t *arr = json_array();
-    for (const ism_op *op = ism_ops; op->name; op++) {
-        json_t *roles = json_array();
-        for (int r = ISM_ROLE_ADMIN; r >= ISM_ROLE_VIEWER; r >>= 1)
-            if ((op->roles | ISM_ROLE_ADMIN) & r)
-                json_array_append_new(roles, json_string(ism_role_name((ism_role)r)));
-        json_array_append_new(arr, json_pack("{s:s, s:s, s:o}", "op", op->name, "summary",
-                                             op->summary, "roles", roles));
-    }
-    *result = arr;
+    *result = json_array();
+    ism_rpc_foreach_op(list_op, *result);
     return true;
 }
 

@@ -23,6 +23,8 @@ static const char *const migrations[] = {
     "  updated TEXT NOT NULL);"
     "CREATE INDEX jobs_state ON jobs(state, seq);"
     "CREATE INDEX jobs_org ON jobs(org, seq);",
+    /* 2: versions of the rooms' own schemas */
+    "CREATE TABLE schema_components(component TEXT PRIMARY KEY, version INTEGER NOT NULL);",
 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -114,7 +116,72 @@ static bool migrate(ism_store *st, ism_error *err)
     return true;
 }
 
+static int component_version(sqlite3 *db, const char *component)
+{
+    sqlite3_stmt *s = NULL;
+    int v = -1;
+    if (sqlite3_prepare_v2(db, "SELECT version FROM schema_components WHERE component=?", -1, &s,
+                           NULL) == SQLITE_OK) {
+        sqlite3_bind_text(s, 1, component, -1, SQLITE_STATIC);
+        int rc = sqlite3_step(s);
+        v = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : rc == SQLITE_DONE ? 0 : -1;
+    }
+    sqlite3_finalize(s);
+    return v;
+}
+
+static bool migrate_room(ism_store *st, const ism_store_schema *room, ism_error *err)
+{
+    sqlite3 *db = st->writer;
+    int v = component_version(db, room->component);
+    if (v < 0) return ism_store_sql_error(db, err, "reading a room schema version");
+    if (v > room->count)
+        return ism_error_set(err, ISM_E_VERSION,
+                             "store %s has %s schema version %d but this ismapd (%s) knows only "
+                             "up to %d; use a newer ismapd or restore a backup",
+                             st->path, room->component, v, ISM_VERSION, room->count);
+    for (int i = v; i < room->count; i++) {
+        char setv[256];
+        snprintf(setv, sizeof setv,
+                 "INSERT INTO schema_components VALUES('%s', %d) ON CONFLICT(component) DO "
+                 "UPDATE SET version=excluded.version;",
+                 room->component, i + 1);
+        if (!exec(db, "BEGIN IMMEDIATE", err)) return false;
+        if (!exec(db, room->migrations[i], err) || !exec(db, setv, err)) {
+            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+            return ism_error_set(err, err ? err->code : ISM_E_IO,
+                                 "store: %s migration %d failed: %s", room->component, i + 1,
+                                 err ? err->message : "");
+        }
+        if (!exec(db, "COMMIT", err)) return false;
+        ism_log(ISM_LOG_INFO, "store.migrated", "%s schema migrated to version %d", room->component,
+                i + 1);
+    }
+    return true;
+}
+
+json_t *ism_store_schema_versions(ism_store *st)
+{
+    json_t *o = json_pack("{s:i}", "core", st->version);
+    sqlite3 *db = ism_store_read_begin(st);
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT component, version FROM schema_components ORDER BY 1", -1,
+                           &s, NULL) == SQLITE_OK)
+        while (sqlite3_step(s) == SQLITE_ROW)
+            json_object_set_new(o, (const char *)sqlite3_column_text(s, 0),
+                                json_integer(sqlite3_column_int(s, 1)));
+    sqlite3_finalize(s);
+    ism_store_read_end(st, db);
+    return o;
+}
+
 ism_store *ism_store_open(const char *path, ism_error *err)
+{
+    return ism_store_open_with(path, NULL, 0, err);
+}
+
+ism_store *ism_store_open_with(const char *path, const ism_store_schema *rooms, int nrooms,
+                               ism_error *err)
 {
     ism_store *st = calloc(1, sizeof *st);
     if (!st) {
@@ -141,6 +208,8 @@ ism_store *ism_store_open(const char *path, ism_error *err)
     }
     if (!exec(st->writer, "PRAGMA quick_check", err)) goto fail;
     if (!migrate(st, err)) goto fail;
+    for (int i = 0; i < nrooms; i++)
+        if (!migrate_room(st, &rooms[i], err)) goto fail;
     for (int i = 0; i < READERS; i++) {
         st->readers[i] = open_conn(path, false, err);
         if (!st->readers[i]) goto fail;

@@ -275,6 +275,35 @@ START_TEST(backup_is_consistent_copy)
 }
 END_TEST
 
+static const char *const room_v1[] = {"CREATE TABLE widgets(id TEXT PRIMARY KEY);"};
+static const char *const room_v2[] = {"CREATE TABLE widgets(id TEXT PRIMARY KEY);",
+                                      "ALTER TABLE widgets ADD COLUMN colour TEXT;"};
+
+START_TEST(room_schemas_migrate_independently)
+{
+    ism_error e = {0};
+    ism_store_schema one = {"widgets", room_v1, 1}, two = {"widgets", room_v2, 2};
+    ism_store *st = ism_store_open_with(dbpath, &one, 1, &e);
+    ck_assert_msg(st != NULL, "%s", e.message);
+    ism_store_close(st);
+    st = ism_store_open_with(dbpath, &two, 1, &e);
+    ck_assert_msg(st != NULL, "%s", e.message);
+    json_t *v = ism_store_schema_versions(st);
+    ck_assert_int_eq(json_integer_value(json_object_get(v, "widgets")), 2);
+    ck_assert_int_eq(json_integer_value(json_object_get(v, "core")), ism_store_schema_latest());
+    json_decref(v);
+    ism_store_close(st);
+    ck_assert_int_eq(query_int("SELECT count(*) FROM pragma_table_info('widgets') WHERE "
+                               "name='colour'"),
+                     1);
+    /* An older build, knowing only version 1 of the room, refuses the newer store. */
+    ck_assert_ptr_null(ism_store_open_with(dbpath, &one, 1, &e));
+    ck_assert_int_eq(e.code, ISM_E_VERSION);
+    ck_assert_ptr_nonnull(strstr(e.message, "widgets schema version 2"));
+    ism_error_clear(&e);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("store");
@@ -288,6 +317,7 @@ int main(void)
     tcase_add_test(tc, job_rows_lifecycle_and_recovery);
     tcase_add_test(tc, kill9_during_writes_loses_nothing_committed);
     tcase_add_test(tc, backup_is_consistent_copy);
+    tcase_add_test(tc, room_schemas_migrate_independently);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
