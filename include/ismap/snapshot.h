@@ -1,0 +1,80 @@
+/* snapshot.h — the snapshot room: one SQLite file per collection (docs/snapshot-format.md),
+ * written while collecting, then sealed: hashed (SHA-256) and signed (Ed25519) with the
+ * installation's key, and never written again. Collectors write snapshots; the evaluator and
+ * auditors read them. */
+#ifndef ISMAP_SNAPSHOT_H
+#define ISMAP_SNAPSHOT_H
+
+#include "ismap/core.h"
+
+#include <sqlite3.h>
+
+#define ISM_SNAPSHOT_FORMAT 1
+
+typedef struct ism_snapshot ism_snapshot;
+
+/* Creates a new snapshot file at path (must not exist) for provider, with manifest id/scope
+ * (scope borrowed). Caller closes. */
+ism_snapshot *ism_snapshot_create(const char *path, const char *id, const char *provider,
+                                  const json_t *scope, ism_error *err);
+/* Opens an existing snapshot: read-write only while it is still collecting (to resume an
+ * interrupted collection), read-only once sealed (writes then fail). */
+ism_snapshot *ism_snapshot_open(const char *path, bool writable, ism_error *err);
+void ism_snapshot_close(ism_snapshot *s);
+/* The underlying connection, for queries (the evaluator runs check SQL on it). Borrowed. */
+sqlite3 *ism_snapshot_db(ism_snapshot *s);
+/* manifest value or NULL (borrowed until the next call on s). */
+const char *ism_snapshot_manifest(ism_snapshot *s, const char *key);
+bool ism_snapshot_set_manifest(ism_snapshot *s, const char *key, const char *value, ism_error *err);
+
+/* Writes are grouped in transactions for speed; begin/commit around a batch. A collection that
+ * dies loses at most the uncommitted batch and resumes from the coverage rows it committed. */
+bool ism_snapshot_begin(ism_snapshot *s, ism_error *err);
+bool ism_snapshot_commit(ism_snapshot *s, ism_error *err);
+
+typedef struct ism_resource {
+    const char *provider, *account, *region, *service, *type, *id, *arn;
+    const json_t *data; /* borrowed */
+} ism_resource;
+/* Inserts or replaces (same provider/account/region/type/id) a resource. */
+bool ism_snapshot_put_resource(ism_snapshot *s, const ism_resource *r, ism_error *err);
+
+typedef struct ism_call {
+    const char *provider, *account, *region, *service, *operation;
+    const char *status; /* ok, denied, failed, throttled */
+    int http_status, attempts;
+    long latency_ms;
+    const char *error_code, *error_message, *request_id, *started;
+} ism_call;
+bool ism_snapshot_put_call(ism_snapshot *s, const ism_call *c, ism_error *err);
+
+/* Records what is known about one operation in one account/region; a later call for the same
+ * key replaces it. state: complete, denied, failed, not_enabled, skipped. */
+bool ism_snapshot_put_coverage(ism_snapshot *s, const char *provider, const char *account,
+                               const char *region, const char *service, const char *operation,
+                               const char *state, const char *reason, ism_error *err);
+/* The coverage state recorded for a key, or NULL (malloc'd; caller frees). */
+char *ism_snapshot_coverage(ism_snapshot *s, const char *account, const char *region,
+                            const char *operation);
+
+/* Seals: state → sealed, finished time, checkpoint, journal_mode=DELETE, closes the file and
+ * returns its SHA-256 (hex, into sha_out[65]). s is freed. */
+bool ism_snapshot_seal(ism_snapshot *s, char sha_out[65], ism_error *err);
+/* SHA-256 of a file's bytes (hex). */
+bool ism_snapshot_file_sha256(const char *path, char sha_out[65], ism_error *err);
+/* Counts for listings: {resources, calls, coverage: {complete: n, denied: n, ...}}. */
+json_t *ism_snapshot_summary(ism_snapshot *s);
+
+/* ---- the installation's signing key ------------------------------------------------------ */
+typedef struct ism_signer ism_signer;
+/* Loads the Ed25519 key at path, creating it (mode 0600) when absent. */
+ism_signer *ism_signer_load(const char *path, ism_error *err);
+void ism_signer_free(ism_signer *k);
+/* Base64 signature of msg into a malloc'd string. */
+char *ism_signer_sign(ism_signer *k, const void *msg, size_t len, ism_error *err);
+/* True when sig (base64) is a valid signature of msg by this key. */
+bool ism_signer_verify(ism_signer *k, const void *msg, size_t len, const char *sig);
+/* The public key as base64 of its raw 32 bytes (malloc'd), for auditors to check offline. */
+char *ism_signer_public(ism_signer *k);
+
+#endif

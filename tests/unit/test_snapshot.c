@@ -1,0 +1,162 @@
+/* test_snapshot.c — snapshot files: write, resume, seal, hash, sign, tamper detection. */
+#include "ismap/snapshot.h"
+#include "testutil.h"
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static char *dir;
+
+static void setup(void)
+{
+    dir = tu_tempdir("snapshot");
+}
+
+static void teardown(void)
+{
+    tu_rmtree(dir);
+    free(dir);
+}
+
+static ism_snapshot *make(const char *path)
+{
+    ism_error e = {0};
+    json_t *scope =
+        json_pack("{s:[s], s:[s]}", "accounts", "111122223333", "regions", "ap-northeast-1");
+    ism_snapshot *s = ism_snapshot_create(path, "snap_test", "aws", scope, &e);
+    json_decref(scope);
+    ck_assert_msg(s != NULL, "%s", e.message);
+    ck_assert(ism_snapshot_begin(s, &e));
+    json_t *d = json_pack("{s:s, s:b}", "VpcId", "vpc-1", "IsDefault", 0);
+    ism_resource r = {"aws",
+                      "111122223333",
+                      "ap-northeast-1",
+                      "ec2",
+                      "ec2.Vpc",
+                      "vpc-1",
+                      "arn:aws:ec2:ap-northeast-1:111122223333:vpc/vpc-1",
+                      d};
+    ck_assert(ism_snapshot_put_resource(s, &r, &e));
+    json_decref(d);
+    ism_call c = {
+        "aws", "111122223333", "ap-northeast-1",      "ec2", "DescribeVpcs", "ok", 200, 1, 31, NULL,
+        NULL,  "req-1",        "2026-11-22T00:00:00Z"};
+    ck_assert(ism_snapshot_put_call(s, &c, &e));
+    ck_assert(ism_snapshot_put_coverage(s, "aws", "111122223333", "ap-northeast-1", "ec2",
+                                        "DescribeVpcs", "complete", NULL, &e));
+    ck_assert(ism_snapshot_put_coverage(s, "aws", "111122223333", "global", "iam",
+                                        "GetCredentialReport", "denied",
+                                        "AccessDenied: not authorized", &e));
+    ck_assert(!ism_snapshot_put_coverage(s, "aws", "1", "r", "s", "o", "maybe", NULL, &e));
+    ism_error_clear(&e);
+    ck_assert(ism_snapshot_commit(s, &e));
+    return s;
+}
+
+START_TEST(write_resume_seal_verify)
+{
+    char *path = ism_strdupf("%s/a.db", dir);
+    ism_snapshot *s = make(path);
+    ism_snapshot_close(s);
+    /* Resume: reopen writable while still collecting. */
+    ism_error e = {0};
+    s = ism_snapshot_open(path, true, &e);
+    ck_assert_msg(s != NULL, "%s", e.message);
+    char *cov = ism_snapshot_coverage(s, "111122223333", "global", "GetCredentialReport");
+    ck_assert_str_eq(cov, "denied");
+    free(cov);
+    json_t *sum = ism_snapshot_summary(s);
+    ck_assert_int_eq(json_integer_value(json_object_get(sum, "resources")), 1);
+    ck_assert_int_eq(
+        json_integer_value(json_object_get(json_object_get(sum, "coverage"), "denied")), 1);
+    json_decref(sum);
+    char sha[65], sha2[65];
+    ck_assert(ism_snapshot_seal(s, sha, &e));
+    ck_assert(ism_snapshot_file_sha256(path, sha2, &e));
+    ck_assert_str_eq(sha, sha2);
+    /* Sealed: no more writing; reading works and says sealed. */
+    ck_assert_ptr_null(ism_snapshot_open(path, true, &e));
+    ck_assert_int_eq(e.code, ISM_E_CONFLICT);
+    ism_error_clear(&e);
+    s = ism_snapshot_open(path, false, &e);
+    ck_assert_str_eq(ism_snapshot_manifest(s, "state"), "sealed");
+    ck_assert_str_eq(ism_snapshot_manifest(s, "provider"), "aws");
+    ck_assert_ptr_nonnull(ism_snapshot_manifest(s, "finished"));
+    ism_snapshot_close(s);
+
+    /* Sign the hash; any change to the file changes the hash and breaks the signature. */
+    char *keypath = ism_strdupf("%s/key.pem", dir);
+    ism_signer *k = ism_signer_load(keypath, &e);
+    ck_assert_ptr_nonnull(k);
+    struct stat sb;
+    ck_assert_int_eq(stat(keypath, &sb), 0);
+    ck_assert_int_eq(sb.st_mode & 0777, 0600);
+    char *sig = ism_signer_sign(k, sha, strlen(sha), &e);
+    ck_assert(ism_signer_verify(k, sha, strlen(sha), sig));
+    ism_signer_free(k);
+    k = ism_signer_load(keypath, &e); /* the same key again from the file */
+    ck_assert(ism_signer_verify(k, sha, strlen(sha), sig));
+    chmod(path, 0600);
+    FILE *fp = fopen(path, "r+b");
+    fseek(fp, 200, SEEK_SET);
+    fputc('X', fp);
+    fclose(fp);
+    char sha3[65];
+    ck_assert(ism_snapshot_file_sha256(path, sha3, &e));
+    ck_assert_str_ne(sha3, sha);
+    ck_assert(!ism_signer_verify(k, sha3, strlen(sha3), sig));
+    ck_assert(!ism_signer_verify(k, sha, strlen(sha), "AAAA"));
+    char *pub = ism_signer_public(k);
+    ck_assert_int_eq(strlen(pub), 44);
+    free(pub);
+    free(sig);
+    ism_signer_free(k);
+    free(keypath);
+    free(path);
+}
+END_TEST
+
+START_TEST(refuses_non_snapshots)
+{
+    ism_error e = {0};
+    char *path = ism_strdupf("%s/x.db", dir);
+    ck_assert_ptr_null(ism_snapshot_open(path, false, &e));
+    ck_assert_int_eq(e.code, ISM_E_NOT_FOUND);
+    ism_error_clear(&e);
+    FILE *fp = fopen(path, "w");
+    fputs("hello", fp);
+    fclose(fp);
+    ck_assert_ptr_null(ism_snapshot_open(path, false, &e));
+    ck_assert_int_ne(e.code, ISM_OK);
+    ism_error_clear(&e);
+    ck_assert_ptr_null(ism_snapshot_create(path, "snap_x", "aws", NULL, &e));
+    ck_assert_int_eq(e.code, ISM_E_CONFLICT);
+    ism_error_clear(&e);
+    char *keypath = ism_strdupf("%s/bad.pem", dir);
+    fp = fopen(keypath, "w");
+    fputs("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", fp);
+    fclose(fp);
+    ck_assert_ptr_null(ism_signer_load(keypath, &e));
+    ck_assert_int_eq(e.code, ISM_E_INVALID_DATA);
+    ism_error_clear(&e);
+    free(keypath);
+    free(path);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("snapshot");
+    TCase *tc = tcase_create("snapshot");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, write_resume_seal_verify);
+    tcase_add_test(tc, refuses_non_snapshots);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
