@@ -77,4 +77,31 @@ bool ism_signer_verify(ism_signer *k, const void *msg, size_t len, const char *s
 /* The public key as base64 of its raw 32 bytes (malloc'd), for auditors to check offline. */
 char *ism_signer_public(ism_signer *k);
 
+/* ---- the installation's registry of snapshots (in the store) ------------------------------ */
+struct ism_store;
+/* The registry's tables, for ism_store_open_with. */
+const struct ism_store_schema *ism_snapshot_schema(void);
+
+/* Registers a snapshot being collected: its file, provider, scope (borrowed), org, job. */
+bool ism_snapshot_register(struct ism_store *st, const char *id, const char *provider,
+                           const char *path, const json_t *scope, const char *org,
+                           const char *job_id, ism_error *err);
+/* Records the seal: file hash, signature of the seal statement, summary (borrowed). */
+bool ism_snapshot_record_seal(struct ism_store *st, const char *id, const char *sha256,
+                              const char *signature, const json_t *summary, ism_error *err);
+/* Marks a registered snapshot failed (collection could not finish) with a reason. */
+bool ism_snapshot_record_failure(struct ism_store *st, const char *id, const char *reason,
+                                 ism_error *err);
+/* [{id, provider, state, path, sha256, created, sealed, org, job, summary}] newest first; org
+ * "" for all. New reference. */
+json_t *ism_snapshot_list(struct ism_store *st, const char *org, int limit, ism_error *err);
+/* One row (with scope and signature), or NULL + ISM_E_NOT_FOUND. */
+json_t *ism_snapshot_get(struct ism_store *st, const char *id, const char *org, ism_error *err);
+/* The statement that is signed for a sealed snapshot: binds id, provider and file hash. */
+char *ism_snapshot_seal_statement(const char *id, const char *provider, const char *sha256);
+/* Re-hashes the file and checks the signature: {id, ok, file_sha256, recorded_sha256,
+ * hash_matches, signature_valid, problem}. ok is true only when both hold. */
+json_t *ism_snapshot_verify(struct ism_store *st, ism_signer *signer, const char *id,
+                            const char *org, ism_error *err);
+
 #endif

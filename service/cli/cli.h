@@ -41,5 +41,6 @@ bool cli_opt_int(const cli *c, const char *name, long lo, long hi, long *out);
 /* Command tables by file, each terminated by {NULL}. */
 extern const cli_cmd cli_cmds_core[];
 extern const cli_cmd cli_cmds_catalog[];
+extern const cli_cmd cli_cmds_snapshot[];
 
 #endif

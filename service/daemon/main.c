@@ -3,6 +3,7 @@
 #include "ismap/catalog.h"
 #include "ismap/jobs.h"
 #include "ismap/rpc.h"
+#include "ismap/snapshot.h"
 #include "ismap/store.h"
 
 #include <errno.h>
@@ -235,6 +236,7 @@ static int run(config *c)
     ism_jobs *jobs = NULL;
     ism_catalog_set *cats = NULL;
     ism_store *st = NULL;
+    ism_signer *signer = NULL;
     if (!c->catalog_dir) {
         const char *env = getenv("ISMAP_CATALOG_DIR");
         struct stat sb;
@@ -248,13 +250,24 @@ static int run(config *c)
     ism_logj(ISM_LOG_INFO, "catalog.loaded",
              json_pack("{s:s, s:I}", "dir", c->catalog_dir, "ms", (json_int_t)(ism_mono_ms() - t0)),
              "catalogs loaded from %s", c->catalog_dir);
+    /* Each room with tables of its own brings its schema. */
+    const ism_store_schema rooms[] = {*ism_snapshot_schema()};
     snprintf(path, sizeof path, "%s/ismap.db", c->data_dir);
-    st = ism_store_open(path, &err);
+    st = ism_store_open_with(path, rooms, (int)(sizeof rooms / sizeof rooms[0]), &err);
     if (!st) goto out;
     jobs = ism_jobs_new(st, c->workers, on_event, &d);
     if (!ism_jobs_register_builtin(jobs, &err)) goto out;
 
+    char keys[4200], snaps[4200];
+    snprintf(keys, sizeof keys, "%s/keys", c->data_dir);
+    snprintf(snaps, sizeof snaps, "%s/snapshots", c->data_dir);
+    if (!ism_mkdirs(keys, 0700, &err) || !ism_mkdirs(snaps, 0700, &err)) goto out;
+    snprintf(path, sizeof path, "%.4000s/snapshot-signing.pem", keys);
+    signer = ism_signer_load(path, &err);
+    if (!signer) goto out;
     ism_rpc_app app = {.store = st,
+                       .signer = signer,
+                       .snapshots_dir = snaps,
                        .jobs = jobs,
                        .catalogs = cats,
                        .data_dir = c->data_dir,
@@ -290,6 +303,7 @@ out:
     ism_jobs_free(jobs);
     ism_store_close(st);
     ism_catalog_free(cats);
+    ism_signer_free(signer);
     ism_error_clear(&err);
     if (rc == 0) ism_log(ISM_LOG_INFO, "daemon.stopped", "ismapd stopped cleanly");
     close(lockfd);

@@ -10,6 +10,7 @@
 /* Sections of the op table, each terminated by {NULL}. */
 extern const ism_op ism_ops_core[];
 extern const ism_op ism_ops_catalog[];
+extern const ism_op ism_ops_snapshot[];
 
 /* ops_core.c */
 OP(op_ping);
@@ -31,6 +32,11 @@ OP(op_catalog_items);
 OP(op_catalog_search);
 OP(op_catalog_map);
 OP(op_catalog_export);
+
+/* ops_snapshot.c */
+OP(op_snapshot_list);
+OP(op_snapshot_show);
+OP(op_snapshot_verify);
 
 /* The org a caller's request is scoped to: their token's, or "" (all) for local/admin-wide. */
 const char *ops_org_scope(const ism_rpc_call *call);

@@ -1,5 +1,6 @@
 /* test_snapshot.c — snapshot files: write, resume, seal, hash, sign, tamper detection. */
 #include "ismap/snapshot.h"
+#include "ismap/store.h"
 #include "testutil.h"
 
 #include <check.h>
@@ -146,6 +147,69 @@ START_TEST(refuses_non_snapshots)
 }
 END_TEST
 
+START_TEST(registry_records_and_verifies)
+{
+    ism_error e = {0};
+    char *dbp = ism_strdupf("%s/store.db", dir);
+    ism_store *st = ism_store_open_with(dbp, ism_snapshot_schema(), 1, &e);
+    ck_assert_msg(st != NULL, "%s", e.message);
+    char *path = ism_strdupf("%s/s.db", dir);
+    ism_snapshot *s = make(path);
+    json_t *scope = json_pack("{s:b}", "org", 0);
+    ck_assert(ism_snapshot_register(st, "snap_test", "aws", path, scope, "city", "job_1", &e));
+    json_decref(scope);
+    json_t *sum = ism_snapshot_summary(s);
+    char sha[65];
+    ck_assert(ism_snapshot_seal(s, sha, &e));
+    char *keyp = ism_strdupf("%s/k.pem", dir);
+    ism_signer *k = ism_signer_load(keyp, &e);
+    char *stmt = ism_snapshot_seal_statement("snap_test", "aws", sha);
+    char *sig = ism_signer_sign(k, stmt, strlen(stmt), &e);
+    ck_assert(ism_snapshot_record_seal(st, "snap_test", sha, sig, sum, &e));
+    ck_assert(!ism_snapshot_record_seal(st, "snap_test", sha, sig, sum, &e));
+    ck_assert_int_eq(e.code, ISM_E_CONFLICT);
+    ism_error_clear(&e);
+    json_t *v = ism_snapshot_verify(st, k, "snap_test", "city", &e);
+    ck_assert(json_is_true(json_object_get(v, "ok")));
+    json_decref(v);
+    /* Another organization cannot see it. */
+    ck_assert_ptr_null(ism_snapshot_verify(st, k, "snap_test", "other", &e));
+    ck_assert_int_eq(e.code, ISM_E_NOT_FOUND);
+    ism_error_clear(&e);
+    json_t *l = ism_snapshot_list(st, "", 10, &e);
+    ck_assert_int_eq(json_array_size(l), 1);
+    ck_assert_str_eq(ism_json_getstr(json_array_get(l, 0), "state"), "sealed");
+    json_decref(l);
+    /* Change one byte: verification fails and says why. */
+    chmod(path, 0600);
+    FILE *fp = fopen(path, "r+b");
+    fseek(fp, 100, SEEK_SET);
+    fputc(0x5a, fp);
+    fclose(fp);
+    v = ism_snapshot_verify(st, k, "snap_test", "", &e);
+    ck_assert(json_is_false(json_object_get(v, "ok")));
+    ck_assert(json_is_false(json_object_get(v, "hash_matches")));
+    ck_assert_ptr_nonnull(strstr(ism_json_getstr(v, "problem"), "changed"));
+    json_decref(v);
+    /* A different key does not verify the recorded signature. */
+    char *keyp2 = ism_strdupf("%s/k2.pem", dir);
+    ism_signer *k2 = ism_signer_load(keyp2, &e);
+    char *stmt2 = ism_snapshot_seal_statement("snap_test", "aws", sha);
+    ck_assert(!ism_signer_verify(k2, stmt2, strlen(stmt2), sig));
+    free(stmt2);
+    ism_signer_free(k2);
+    free(keyp2);
+    json_decref(sum);
+    free(stmt);
+    free(sig);
+    ism_signer_free(k);
+    free(keyp);
+    free(path);
+    ism_store_close(st);
+    free(dbp);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("snapshot");
@@ -153,6 +217,7 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, write_resume_seal_verify);
     tcase_add_test(tc, refuses_non_snapshots);
+    tcase_add_test(tc, registry_records_and_verifies);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

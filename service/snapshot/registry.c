@@ -1,0 +1,205 @@
+/* registry.c — the store's record of every snapshot: where its file is, its hash and
+ * signature once sealed, and who it belongs to; and the verification of a file against it. */
+#include "ismap/snapshot.h"
+#include "ismap/store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const migrations[] = {
+    "CREATE TABLE snapshots(id TEXT PRIMARY KEY, provider TEXT NOT NULL, path TEXT NOT NULL,"
+    "  state TEXT NOT NULL CHECK (state IN ('collecting','sealed','failed')),"
+    "  scope TEXT NOT NULL DEFAULT '{}', org TEXT NOT NULL DEFAULT '', job TEXT,"
+    "  sha256 TEXT, signature TEXT, summary TEXT, reason TEXT, created TEXT NOT NULL,"
+    "  sealed TEXT, seq INTEGER NOT NULL);"
+    "CREATE INDEX snapshots_org ON snapshots(org, seq);",
+};
+static const ism_store_schema schema = {"snapshots", migrations,
+                                        (int)(sizeof migrations / sizeof migrations[0])};
+
+const ism_store_schema *ism_snapshot_schema(void)
+{
+    return &schema;
+}
+
+char *ism_snapshot_seal_statement(const char *id, const char *provider, const char *sha256)
+{
+    return ism_strdupf("ismap-assess snapshot seal v1\nid=%s\nprovider=%s\nsha256=%s\n", id,
+                       provider, sha256);
+}
+
+/* Runs one write statement with text parameters (NULL binds NULL). */
+static bool write_sql(ism_store *st, const char *sql, const char *const *args, int n, int *changed,
+                      ism_error *err)
+{
+    sqlite3 *db = ism_store_write_begin(st, err);
+    if (!db) return false;
+    sqlite3_stmt *s = NULL;
+    bool ok = sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK;
+    for (int i = 0; ok && i < n; i++)
+        sqlite3_bind_text(s, i + 1, args[i], -1, SQLITE_STATIC);
+    if (ok) ok = sqlite3_step(s) == SQLITE_DONE;
+    if (ok && changed) *changed = sqlite3_changes(db);
+    if (!ok) ism_store_sql_error(db, err, "snapshot registry");
+    sqlite3_finalize(s);
+    if (!ok) {
+        ism_store_write_rollback(st);
+        return false;
+    }
+    return ism_store_write_commit(st, err);
+}
+
+bool ism_snapshot_register(ism_store *st, const char *id, const char *provider, const char *path,
+                           const json_t *scope, const char *org, const char *job_id, ism_error *err)
+{
+    char now[32];
+    ism_now_iso(now);
+    char *sc = scope ? json_dumps(scope, JSON_COMPACT | JSON_SORT_KEYS) : strdup("{}");
+    const char *args[] = {id, provider, path, sc, org ? org : "", job_id, now};
+    bool ok = write_sql(st,
+                        "INSERT INTO snapshots(id,provider,path,state,scope,org,job,created,seq) "
+                        "VALUES(?1,?2,?3,'collecting',?4,?5,?6,?7,"
+                        "(SELECT COALESCE(MAX(seq),0)+1 FROM snapshots))",
+                        args, 7, NULL, err);
+    free(sc);
+    return ok;
+}
+
+bool ism_snapshot_record_seal(ism_store *st, const char *id, const char *sha256,
+                              const char *signature, const json_t *summary, ism_error *err)
+{
+    char now[32];
+    ism_now_iso(now);
+    char *sum = summary ? json_dumps(summary, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    const char *args[] = {id, sha256, signature, sum, now};
+    int changed = 0;
+    bool ok = write_sql(st,
+                        "UPDATE snapshots SET state='sealed', sha256=?2, signature=?3, "
+                        "summary=?4, sealed=?5 WHERE id=?1 AND state='collecting'",
+                        args, 5, &changed, err);
+    free(sum);
+    if (ok && changed == 0)
+        return ism_error_set(err, ISM_E_CONFLICT, "snapshot %s is not being collected", id);
+    return ok;
+}
+
+bool ism_snapshot_record_failure(ism_store *st, const char *id, const char *reason, ism_error *err)
+{
+    const char *args[] = {id, reason};
+    return write_sql(st,
+                     "UPDATE snapshots SET state='failed', reason=?2 WHERE id=?1 AND "
+                     "state='collecting'",
+                     args, 2, NULL, err);
+}
+
+static json_t *col(sqlite3_stmt *s, int i)
+{
+    return sqlite3_column_type(s, i) == SQLITE_NULL
+               ? json_null()
+               : json_string((const char *)sqlite3_column_text(s, i));
+}
+
+static json_t *col_json(sqlite3_stmt *s, int i)
+{
+    if (sqlite3_column_type(s, i) == SQLITE_NULL) return json_null();
+    json_t *v = json_loads((const char *)sqlite3_column_text(s, i), 0, NULL);
+    return v ? v : json_null();
+}
+
+#define COLS "id,provider,state,path,sha256,created,sealed,org,job,summary,scope,signature,reason"
+
+static json_t *row(sqlite3_stmt *s, bool full)
+{
+    json_t *o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id", col(s, 0),
+                          "provider", col(s, 1), "state", col(s, 2), "path", col(s, 3), "sha256",
+                          col(s, 4), "created", col(s, 5), "sealed", col(s, 6), "org", col(s, 7),
+                          "job", col(s, 8), "summary", col_json(s, 9));
+    if (full) {
+        json_object_set_new(o, "scope", col_json(s, 10));
+        json_object_set_new(o, "signature", col(s, 11));
+        json_object_set_new(o, "reason", col(s, 12));
+    }
+    return o;
+}
+
+json_t *ism_snapshot_list(ism_store *st, const char *org, int limit, ism_error *err)
+{
+    sqlite3 *db = ism_store_read_begin(st);
+    sqlite3_stmt *s = NULL;
+    json_t *arr = NULL;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT " COLS " FROM snapshots WHERE (?1='' OR org=?1) "
+                           "ORDER BY seq DESC LIMIT ?2",
+                           -1, &s, NULL) != SQLITE_OK) {
+        ism_store_sql_error(db, err, "listing snapshots");
+    } else {
+        sqlite3_bind_text(s, 1, org ? org : "", -1, SQLITE_STATIC);
+        sqlite3_bind_int(s, 2, limit);
+        arr = json_array();
+        while (sqlite3_step(s) == SQLITE_ROW)
+            json_array_append_new(arr, row(s, false));
+    }
+    sqlite3_finalize(s);
+    ism_store_read_end(st, db);
+    return arr;
+}
+
+json_t *ism_snapshot_get(ism_store *st, const char *id, const char *org, ism_error *err)
+{
+    sqlite3 *db = ism_store_read_begin(st);
+    sqlite3_stmt *s = NULL;
+    json_t *o = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT " COLS " FROM snapshots WHERE id=?1 AND (?2='' OR org=?2)",
+                           -1, &s, NULL) != SQLITE_OK) {
+        ism_store_sql_error(db, err, "reading a snapshot");
+    } else {
+        sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, org ? org : "", -1, SQLITE_STATIC);
+        if (sqlite3_step(s) == SQLITE_ROW)
+            o = row(s, true);
+        else
+            ism_error_set(err, ISM_E_NOT_FOUND, "no snapshot with id %s", id);
+    }
+    sqlite3_finalize(s);
+    ism_store_read_end(st, db);
+    return o;
+}
+
+json_t *ism_snapshot_verify(ism_store *st, ism_signer *signer, const char *id, const char *org,
+                            ism_error *err)
+{
+    json_t *snap = ism_snapshot_get(st, id, org, err);
+    if (!snap) return NULL;
+    const char *state = ism_json_getstr(snap, "state");
+    const char *recorded = ism_json_getstr(snap, "sha256");
+    const char *sig = ism_json_getstr(snap, "signature");
+    json_t *out =
+        json_pack("{s:s, s:s, s:s?}", "id", id, "state", state, "recorded_sha256", recorded);
+    char sha[65] = "";
+    ism_error ferr = {0};
+    bool have_file = ism_snapshot_file_sha256(ism_json_getstr(snap, "path"), sha, &ferr);
+    bool hash_ok = have_file && recorded && strcmp(sha, recorded) == 0;
+    bool sig_ok = false;
+    if (recorded && sig && signer) {
+        char *stmt = ism_snapshot_seal_statement(id, ism_json_getstr(snap, "provider"), recorded);
+        sig_ok = ism_signer_verify(signer, stmt, strlen(stmt), sig);
+        free(stmt);
+    }
+    const char *problem = NULL;
+    if (strcmp(state, "sealed") != 0)
+        problem = "the snapshot is not sealed";
+    else if (!have_file)
+        problem = ferr.message;
+    else if (!hash_ok)
+        problem = "the file's SHA-256 differs from the one recorded at sealing: it was changed";
+    else if (!sig_ok)
+        problem = "the signature does not verify with this installation's key";
+    json_object_set_new(out, "file_sha256", have_file ? json_string(sha) : json_null());
+    json_object_set_new(out, "hash_matches", json_boolean(hash_ok));
+    json_object_set_new(out, "signature_valid", json_boolean(sig_ok));
+    json_object_set_new(out, "ok", json_boolean(!problem));
+    json_object_set_new(out, "problem", problem ? json_string(problem) : json_null());
+    ism_error_clear(&ferr);
+    json_decref(snap);
+    return out;
+}
