@@ -8,6 +8,8 @@
 
 #include "ismap/core.h"
 
+#include <sqlite3.h>
+
 /* ======================================================================================== */
 /* ==== Tabular reader: one table model for XLSX and CSV, plus text helpers =============== */
 /* ======================================================================================== */
@@ -269,5 +271,67 @@ char *ism_text_neutralize(const char *s);
  * (1912-07-30), 昭和 S (1926-12-25), 平成 H (1989-01-08), 令和 R (2019-05-01); a date outside its
  * era (平成32年) is an error. Years 1583–9999. ISM_E_INVALID_DATA with a message otherwise. */
 bool ism_text_parse_date(const char *s, char out[11], ism_error *err);
+
+/* ==== Subjects and evidence items (service/evidence/items.c) ============================== *
+ * A subject is what is assessed: a cloud service offered by a provider, or a customer workload.
+ * Evidence attaches to a subject (the ISMAP cloud service list attaches to none). Every item
+ * keeps its provenance (who imported it, when, from which file and its SHA-256) and validity
+ * window; re-importing the same (subject, kind, key) adds a new version and keeps the old one
+ * as superseded, so nothing already accepted is lost. */
+struct ism_store;
+struct ism_store_schema;
+/* The evidence room's tables, for ism_store_open_with. */
+const struct ism_store_schema *ism_evidence_schema(void);
+
+/* Creates a subject from spec {kind: "service"|"workload", name, provider, service_name,
+ * deployment_model: "IaaS"|"PaaS"|"SaaS", regions: [..], environment, accounts: [..], notes}.
+ * Names are unique per org. Returns the stored subject (new reference) or NULL with err
+ * (ISM_E_INVALID_PARAMS naming the field, ISM_E_CONFLICT for a duplicate name). */
+json_t *ism_subject_create(struct ism_store *st, const char *org, const json_t *spec,
+                           const char *who, ism_error *err);
+/* Subjects of an org ("" = all), by name. */
+json_t *ism_subject_list(struct ism_store *st, const char *org, ism_error *err);
+/* By id or by name; NULL + ISM_E_NOT_FOUND. */
+json_t *ism_subject_get(struct ism_store *st, const char *id_or_name, const char *org,
+                        ism_error *err);
+
+typedef struct ism_evidence_new {
+    const char *subject;     /* subject id, or NULL for installation-wide evidence */
+    const char *org;         /* owner org ("" for all) */
+    const char *kind;        /* questionnaire, ismap-list, soc2, iso-cert, soa, caiq, file */
+    const char *key;         /* distinguishes items of one kind (certificate no.); "" if one */
+    const char *title;       /* for people */
+    const char *source_name; /* the imported file's base name */
+    const char *source_sha256;
+    long long source_size;
+    const char *imported_by; /* token id, or "local" */
+    const char *valid_from;  /* ISO date or NULL */
+    const char *valid_until; /* ISO date or NULL */
+    const json_t *data;      /* the normalized content (borrowed) */
+    const json_t *summary;   /* counts and flags for listings (borrowed, may be NULL) */
+    const json_t *warnings;  /* array of {message, where...} (borrowed, may be NULL) */
+    /* Optional: writes further rows in the same transaction (e.g. the ISMAP list's entries);
+     * returning false rolls the whole import back. */
+    bool (*extra)(sqlite3 *db, const char *evidence_id, void *arg, ism_error *err);
+    void *extra_arg;
+} ism_evidence_new;
+
+/* Stores an item atomically as the new current version of (subject, kind, key); the previous
+ * current version becomes superseded. Returns the stored row (new reference). */
+json_t *ism_evidence_add(struct ism_store *st, const ism_evidence_new *ev, ism_error *err);
+/* Items of a subject (NULL subject: installation-wide ones), optionally one kind; superseded
+ * versions only when asked. Rows without `data`. */
+json_t *ism_evidence_list(struct ism_store *st, const char *subject, const char *kind,
+                          bool with_superseded, const char *org, ism_error *err);
+/* One item with its data; NULL + ISM_E_NOT_FOUND. */
+json_t *ism_evidence_get(struct ism_store *st, const char *id, const char *org, ism_error *err);
+/* The current items of one kind for a subject (NULL: installation-wide), with data. */
+json_t *ism_evidence_current(struct ism_store *st, const char *subject, const char *kind,
+                             const char *org, ism_error *err);
+
+/* Copies a file into files_dir content-addressed by SHA-256 (files_dir/ab/abcdef...), at most
+ * max bytes; the same content is stored once. The caller's file name is never used as a path. */
+bool ism_evidence_store_file(const char *files_dir, const char *path, size_t max, char sha_out[65],
+                             long long *size_out, ism_error *err);
 
 #endif

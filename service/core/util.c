@@ -68,7 +68,7 @@ char *ism_read_file(const char *path, size_t max, size_t *len_out, ism_error *er
         ism_error_set(err, ISM_E_IO, "cannot open %s: %s", path, strerror(errno));
         return NULL;
     }
-    size_t cap = 8192, len = 0;
+    size_t cap = max < 8192 ? max : 8192, len = 0;
     char *buf = malloc(cap + 1);
     for (;;) {
         if (!buf) break;

@@ -1,0 +1,401 @@
+/* items.c — subjects and evidence items in the store: versioned, with provenance, atomic. */
+#include "ismap/evidence.h"
+#include "ismap/store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char *const migrations[] = {
+    "CREATE TABLE subjects(id TEXT PRIMARY KEY, org TEXT NOT NULL DEFAULT '',"
+    "  kind TEXT NOT NULL CHECK (kind IN ('service','workload')), name TEXT NOT NULL,"
+    "  provider TEXT, service_name TEXT, deployment_model TEXT, regions TEXT, environment TEXT,"
+    "  accounts TEXT, notes TEXT, created TEXT NOT NULL, created_by TEXT, UNIQUE(org, name));"
+    "CREATE TABLE evidence(id TEXT PRIMARY KEY, subject TEXT REFERENCES subjects(id),"
+    "  org TEXT NOT NULL DEFAULT '', kind TEXT NOT NULL, key TEXT NOT NULL DEFAULT '',"
+    "  version INTEGER NOT NULL, state TEXT NOT NULL CHECK (state IN ('current','superseded')),"
+    "  title TEXT, source_name TEXT, source_sha256 TEXT, source_size INTEGER,"
+    "  imported_by TEXT, imported_at TEXT NOT NULL, valid_from TEXT, valid_until TEXT,"
+    "  data TEXT NOT NULL, summary TEXT, warnings TEXT, seq INTEGER NOT NULL);"
+    "CREATE UNIQUE INDEX evidence_version ON evidence(COALESCE(subject,''), kind, key, version);"
+    "CREATE INDEX evidence_subject ON evidence(subject, kind, state);"
+    "CREATE TABLE ismap_list(import_id TEXT NOT NULL REFERENCES evidence(id), row INTEGER,"
+    "  reg_no TEXT, list TEXT, service TEXT, provider TEXT, reg_date TEXT, audit_end TEXT,"
+    "  expiry TEXT, regions TEXT, norm_service TEXT, norm_provider TEXT);"
+    "CREATE INDEX ismap_list_names ON ismap_list(import_id, norm_provider, norm_service);",
+};
+static const ism_store_schema schema = {"evidence", migrations,
+                                        (int)(sizeof migrations / sizeof migrations[0])};
+
+const ism_store_schema *ism_evidence_schema(void)
+{
+    return &schema;
+}
+
+static json_t *col(sqlite3_stmt *s, int i)
+{
+    return sqlite3_column_type(s, i) == SQLITE_NULL
+               ? json_null()
+               : json_string((const char *)sqlite3_column_text(s, i));
+}
+
+static json_t *col_json(sqlite3_stmt *s, int i)
+{
+    if (sqlite3_column_type(s, i) == SQLITE_NULL) return json_null();
+    json_t *v = json_loads((const char *)sqlite3_column_text(s, i), JSON_DECODE_ANY, NULL);
+    return v ? v : json_null();
+}
+
+static char *dumps(const json_t *v)
+{
+    return v ? json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY) : NULL;
+}
+
+/* ---- subjects ------------------------------------------------------------------------------ */
+
+#define SUBJ_COLS                                                                                  \
+    "id,org,kind,name,provider,service_name,deployment_model,regions,environment,accounts,"        \
+    "notes,created,created_by"
+
+static json_t *subject_row(sqlite3_stmt *s)
+{
+    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id",
+                     col(s, 0), "org", col(s, 1), "kind", col(s, 2), "name", col(s, 3), "provider",
+                     col(s, 4), "service_name", col(s, 5), "deployment_model", col(s, 6), "regions",
+                     col_json(s, 7), "environment", col(s, 8), "accounts", col_json(s, 9), "notes",
+                     col(s, 10), "created", col(s, 11), "created_by", col(s, 12));
+}
+
+static bool string_array(const json_t *spec, const char *key, ism_error *err)
+{
+    json_t *v = json_object_get(spec, key);
+    if (!v || json_is_null(v)) return true;
+    size_t i;
+    json_t *e;
+    if (json_is_array(v)) {
+        json_array_foreach(v, i, e) if (!json_is_string(e)) goto bad;
+        return true;
+    }
+bad:
+    ism_error_set(err, ISM_E_INVALID_PARAMS, "field '%s' must be an array of strings", key);
+    ism_error_detail(err, json_pack("{s:s}", "field", key));
+    return false;
+}
+
+json_t *ism_subject_create(ism_store *st, const char *org, const json_t *spec, const char *who,
+                           ism_error *err)
+{
+    const char *kind, *name, *provider, *service, *model, *env, *notes;
+    if (!ism_json_str(spec, "kind", true, &kind, err) ||
+        !ism_json_str(spec, "name", true, &name, err) ||
+        !ism_json_str(spec, "provider", false, &provider, err) ||
+        !ism_json_str(spec, "service_name", false, &service, err) ||
+        !ism_json_str(spec, "deployment_model", false, &model, err) ||
+        !ism_json_str(spec, "environment", false, &env, err) ||
+        !ism_json_str(spec, "notes", false, &notes, err) || !string_array(spec, "regions", err) ||
+        !string_array(spec, "accounts", err))
+        return NULL;
+    if (strcmp(kind, "service") && strcmp(kind, "workload")) {
+        ism_error_set(err, ISM_E_INVALID_PARAMS,
+                      "field 'kind' must be \"service\" (a provider's cloud service) or "
+                      "\"workload\" (a customer's environment), not '%s'",
+                      kind);
+        return NULL;
+    }
+    if (!*name || strlen(name) > 200) {
+        ism_error_set(err, ISM_E_INVALID_PARAMS, "field 'name' must be 1-200 bytes");
+        return NULL;
+    }
+    if (model && strcmp(model, "IaaS") && strcmp(model, "PaaS") && strcmp(model, "SaaS")) {
+        ism_error_set(err, ISM_E_INVALID_PARAMS,
+                      "field 'deployment_model' must be IaaS, PaaS or SaaS, not '%s'", model);
+        return NULL;
+    }
+    if (!strcmp(kind, "service") && !provider) {
+        ism_error_set(err, ISM_E_INVALID_PARAMS, "a service subject needs 'provider'");
+        return NULL;
+    }
+    char id[64], now[32];
+    ism_new_id("subj", id);
+    ism_now_iso(now);
+    char *regions = dumps(json_object_get(spec, "regions"));
+    char *accounts = dumps(json_object_get(spec, "accounts"));
+    sqlite3 *db = ism_store_write_begin(st, err);
+    if (!db) {
+        free(regions);
+        free(accounts);
+        return NULL;
+    }
+    sqlite3_stmt *s = NULL;
+    int rc = SQLITE_ERROR;
+    if (sqlite3_prepare_v2(db,
+                           "INSERT INTO subjects(" SUBJ_COLS ") VALUES(?,?,?,?,?,?,?,?,?,?,?,"
+                           "?,?)",
+                           -1, &s, NULL) == SQLITE_OK) {
+        const char *vals[] = {id,  org ? org : "", kind,  name, provider, service, model, regions,
+                              env, accounts,       notes, now,  who};
+        for (int i = 0; i < 13; i++)
+            sqlite3_bind_text(s, i + 1, vals[i], -1, SQLITE_STATIC);
+        rc = sqlite3_step(s);
+    }
+    sqlite3_finalize(s);
+    free(regions);
+    free(accounts);
+    if (rc != SQLITE_DONE) {
+        if ((rc & 0xff) == SQLITE_CONSTRAINT)
+            ism_error_set(err, ISM_E_CONFLICT, "a subject named '%s' already exists", name);
+        else
+            ism_store_sql_error(db, err, "creating a subject");
+        ism_store_write_rollback(st);
+        return NULL;
+    }
+    if (!ism_store_write_commit(st, err)) return NULL;
+    return ism_subject_get(st, id, org, err);
+}
+
+json_t *ism_subject_list(ism_store *st, const char *org, ism_error *err)
+{
+    sqlite3 *db = ism_store_read_begin(st);
+    sqlite3_stmt *s = NULL;
+    json_t *arr = NULL;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT " SUBJ_COLS " FROM subjects WHERE ?1='' OR org=?1 ORDER BY "
+                           "name",
+                           -1, &s, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(s, 1, org ? org : "", -1, SQLITE_STATIC);
+        arr = json_array();
+        while (sqlite3_step(s) == SQLITE_ROW)
+            json_array_append_new(arr, subject_row(s));
+    } else {
+        ism_store_sql_error(db, err, "listing subjects");
+    }
+    sqlite3_finalize(s);
+    ism_store_read_end(st, db);
+    return arr;
+}
+
+json_t *ism_subject_get(ism_store *st, const char *id_or_name, const char *org, ism_error *err)
+{
+    sqlite3 *db = ism_store_read_begin(st);
+    sqlite3_stmt *s = NULL;
+    json_t *o = NULL;
+    int matches = 0;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT " SUBJ_COLS " FROM subjects WHERE (id=?1 OR name=?1) AND "
+                           "(?2='' OR org=?2)",
+                           -1, &s, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(s, 1, id_or_name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, org ? org : "", -1, SQLITE_STATIC);
+        while (sqlite3_step(s) == SQLITE_ROW) {
+            matches++;
+            json_decref(o);
+            o = subject_row(s);
+        }
+    }
+    sqlite3_finalize(s);
+    ism_store_read_end(st, db);
+    if (matches > 1) {
+        /* The same name in two organizations, asked by an all-org caller. */
+        json_decref(o);
+        ism_error_set(err, ISM_E_CONFLICT,
+                      "'%s' names subjects in several organizations; use "
+                      "the subject id",
+                      id_or_name);
+        return NULL;
+    }
+    if (!o) ism_error_set(err, ISM_E_NOT_FOUND, "no subject '%s'", id_or_name);
+    return o;
+}
+
+/* ---- evidence items -------------------------------------------------------------------------- */
+
+#define EV_COLS                                                                                    \
+    "id,subject,org,kind,key,version,state,title,source_name,source_sha256,source_size,"           \
+    "imported_by,imported_at,valid_from,valid_until,summary,warnings,data"
+
+static json_t *evidence_row(sqlite3_stmt *s, bool with_data)
+{
+    json_t *o =
+        json_pack("{s:o, s:o, s:o, s:o, s:o, s:I, s:o, s:o, s:{s:o, s:o, s:I}, s:o, s:o, "
+                  "s:o, s:o, s:o, s:o}",
+                  "id", col(s, 0), "subject", col(s, 1), "org", col(s, 2), "kind", col(s, 3), "key",
+                  col(s, 4), "version", (json_int_t)sqlite3_column_int64(s, 5), "state", col(s, 6),
+                  "title", col(s, 7), "source", "name", col(s, 8), "sha256", col(s, 9), "size",
+                  (json_int_t)sqlite3_column_int64(s, 10), "imported_by", col(s, 11), "imported_at",
+                  col(s, 12), "valid_from", col(s, 13), "valid_until", col(s, 14), "summary",
+                  col_json(s, 15), "warnings", col_json(s, 16));
+    if (with_data) json_object_set_new(o, "data", col_json(s, 17));
+    return o;
+}
+
+json_t *ism_evidence_add(ism_store *st, const ism_evidence_new *ev, ism_error *err)
+{
+    if (!ev->kind || !ev->data)
+        return ism_error_set(err, ISM_E_INTERNAL, "evidence without kind or data"), NULL;
+    char id[64], now[32];
+    ism_new_id("ev", id);
+    ism_now_iso(now);
+    const char *key = ev->key ? ev->key : "";
+    sqlite3 *db = ism_store_write_begin(st, err);
+    if (!db) return NULL;
+    sqlite3_stmt *s = NULL;
+    bool ok = sqlite3_prepare_v2(db,
+                                 "UPDATE evidence SET state='superseded' WHERE "
+                                 "COALESCE(subject,'')=COALESCE(?1,'') AND kind=?2 AND key=?3 AND "
+                                 "state='current'",
+                                 -1, &s, NULL) == SQLITE_OK;
+    if (ok) {
+        sqlite3_bind_text(s, 1, ev->subject, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, ev->kind, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 3, key, -1, SQLITE_STATIC);
+        ok = sqlite3_step(s) == SQLITE_DONE;
+    }
+    sqlite3_finalize(s);
+    s = NULL;
+    char *data = dumps(ev->data), *summary = dumps(ev->summary), *warnings = dumps(ev->warnings);
+    if (ok)
+        ok = sqlite3_prepare_v2(
+                 db,
+                 "INSERT INTO evidence(id,subject,org,kind,key,version,state,title,source_name,"
+                 "source_sha256,source_size,imported_by,imported_at,valid_from,valid_until,data,"
+                 "summary,warnings,seq) VALUES(?1,?2,?3,?4,?5,(SELECT COALESCE(MAX(version),0)+1 "
+                 "FROM evidence WHERE COALESCE(subject,'')=COALESCE(?2,'') AND kind=?4 AND "
+                 "key=?5),'current',?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,(SELECT "
+                 "COALESCE(MAX(seq),0)+1 FROM evidence))",
+                 -1, &s, NULL) == SQLITE_OK;
+    if (ok) {
+        const char *vals[] = {id,  ev->subject, ev->org ? ev->org : "", ev->kind,
+                              key, ev->title,   ev->source_name,        ev->source_sha256};
+        for (int i = 0; i < 8; i++)
+            sqlite3_bind_text(s, i + 1, vals[i], -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 9, ev->source_size);
+        sqlite3_bind_text(s, 10, ev->imported_by, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 11, now, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 12, ev->valid_from, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 13, ev->valid_until, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 14, data, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 15, summary, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 16, warnings, -1, SQLITE_STATIC);
+        ok = sqlite3_step(s) == SQLITE_DONE;
+    }
+    sqlite3_finalize(s);
+    free(data);
+    free(summary);
+    free(warnings);
+    if (!ok) {
+        if ((sqlite3_errcode(db) & 0xff) == SQLITE_CONSTRAINT && ev->subject)
+            ism_error_set(err, ISM_E_NOT_FOUND, "no subject %s", ev->subject);
+        else
+            ism_store_sql_error(db, err, "storing evidence");
+        ism_store_write_rollback(st);
+        return NULL;
+    }
+    if (ev->extra && !ev->extra(db, id, ev->extra_arg, err)) {
+        ism_store_write_rollback(st);
+        return NULL;
+    }
+    if (!ism_store_write_commit(st, err)) return NULL;
+    return ism_evidence_get(st, id, "", err);
+}
+
+static json_t *query_items(ism_store *st, const char *sql, const char *a1, const char *a2,
+                           const char *a3, int flag, bool with_data, ism_error *err)
+{
+    sqlite3 *db = ism_store_read_begin(st);
+    sqlite3_stmt *s = NULL;
+    json_t *arr = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(s, 1, a1, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, a2, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 3, a3 ? a3 : "", -1, SQLITE_STATIC);
+        sqlite3_bind_int(s, 4, flag);
+        arr = json_array();
+        while (sqlite3_step(s) == SQLITE_ROW)
+            json_array_append_new(arr, evidence_row(s, with_data));
+    } else {
+        ism_store_sql_error(db, err, "reading evidence");
+    }
+    sqlite3_finalize(s);
+    ism_store_read_end(st, db);
+    return arr;
+}
+
+json_t *ism_evidence_list(ism_store *st, const char *subject, const char *kind,
+                          bool with_superseded, const char *org, ism_error *err)
+{
+    return query_items(st,
+                       "SELECT " EV_COLS " FROM evidence WHERE COALESCE(subject,'')=COALESCE(?1,'')"
+                       " AND (?2 IS NULL OR kind=?2) AND (?3='' OR org=?3) AND (?4 OR "
+                       "state='current') ORDER BY kind, key, version DESC",
+                       subject, kind, org, with_superseded, false, err);
+}
+
+json_t *ism_evidence_current(ism_store *st, const char *subject, const char *kind, const char *org,
+                             ism_error *err)
+{
+    return query_items(st,
+                       "SELECT " EV_COLS " FROM evidence WHERE COALESCE(subject,'')=COALESCE(?1,'')"
+                       " AND kind=?2 AND (?3='' OR org=?3) AND state='current' AND ?4=?4 "
+                       "ORDER BY key",
+                       subject, kind, org, 0, true, err);
+}
+
+json_t *ism_evidence_get(ism_store *st, const char *id, const char *org, ism_error *err)
+{
+    json_t *arr = query_items(st,
+                              "SELECT " EV_COLS " FROM evidence WHERE id=?1 AND ?2 IS NULL AND "
+                              "(?3='' OR org=?3) AND ?4=?4",
+                              id, NULL, org, 0, true, err);
+    if (!arr) return NULL;
+    json_t *o = json_incref(json_array_get(arr, 0));
+    json_decref(arr);
+    if (!o) ism_error_set(err, ISM_E_NOT_FOUND, "no evidence with id %s", id);
+    return o;
+}
+
+/* ---- content-addressed files ------------------------------------------------------------------
+ */
+
+bool ism_evidence_store_file(const char *files_dir, const char *path, size_t max, char sha_out[65],
+                             long long *size_out, ism_error *err)
+{
+    size_t len = 0;
+    char *buf = ism_read_file(path, max, &len, err);
+    if (!buf) return false;
+    ism_sha256_hex(buf, len, sha_out);
+    char dir[4200], dest[4300], tmp[4400];
+    snprintf(dir, sizeof dir, "%s/%.2s", files_dir, sha_out);
+    snprintf(dest, sizeof dest, "%s/%s", dir, sha_out);
+    bool ok = ism_mkdirs(dir, 0700, err);
+    struct stat sb;
+    if (ok && stat(dest, &sb) == 0 && (size_t)sb.st_size == len) {
+        free(buf); /* already stored: deduplicated */
+        if (size_out) *size_out = (long long)len;
+        return true;
+    }
+    /* Write to a temporary name, fsync, then rename: a crash never leaves a partial file under
+     * the content's name. */
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", dest, (long)getpid());
+    int fd = ok ? open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
+    if (ok && fd < 0)
+        ok = ism_error_set(err, ISM_E_IO, "cannot write %s: %s", tmp, strerror(errno));
+    size_t off = 0;
+    while (ok && off < len) {
+        ssize_t n = write(fd, buf + off, len - off);
+        if (n <= 0)
+            ok = ism_error_set(err, ISM_E_IO, "writing %s: %s", tmp, strerror(errno));
+        else
+            off += (size_t)n;
+    }
+    if (ok && fsync(fd) != 0) ok = ism_error_set(err, ISM_E_IO, "fsync %s", tmp);
+    if (fd >= 0) close(fd);
+    if (ok && rename(tmp, dest) != 0) ok = ism_error_set(err, ISM_E_IO, "rename to %s", dest);
+    if (!ok) unlink(tmp);
+    free(buf);
+    if (ok && size_out) *size_out = (long long)len;
+    return ok;
+}
