@@ -334,4 +334,62 @@ json_t *ism_evidence_current(struct ism_store *st, const char *subject, const ch
 bool ism_evidence_store_file(const char *files_dir, const char *path, size_t max, char sha_out[65],
                              long long *size_out, ism_error *err);
 
+/* ==== Importers (service/evidence/import_*.c) =============================================== *
+ * One function per evidence kind, all with the same shape, listed in one table
+ * (service/evidence/import.c). An importer parses and validates the whole input first and
+ * stores nothing unless everything is valid: on failure it returns NULL with ISM_E_INVALID_DATA
+ * and err->details listing every problem found ({file, sheet, row, column, field, value,
+ * message}). On success it stores the item(s) with ism_evidence_add and returns
+ * {evidence: <stored row>, warnings: [...], summary: {...}}. */
+struct ism_catalog_set;
+
+typedef struct ism_import_ctx {
+    struct ism_store *store;
+    struct ism_catalog_set *catalogs;
+    const char *subject;   /* subject id (resolved), NULL for installation-wide kinds */
+    const char *org;       /* caller's org ("" for all) */
+    const char *who;       /* token id or "local" */
+    const char *name;      /* the file's base name as the user gave it (never used as a path) */
+    const char *data;      /* the file's bytes (borrowed) */
+    size_t len;
+    const json_t *options; /* kind-specific options (borrowed; may be NULL) */
+    const char *files_dir; /* where ism_evidence_store_file keeps originals */
+    const char *today;     /* ISO date the rules use as "now" (tests pin it) */
+} ism_import_ctx;
+
+typedef json_t *(*ism_import_fn)(const ism_import_ctx *ctx, ism_error *err);
+
+typedef struct ism_importer {
+    const char *kind;      /* questionnaire, ismap-list, soc2, iso-cert, soa, caiq, file */
+    ism_import_fn fn;
+    bool needs_subject;    /* false: installation-wide (ismap-list) */
+    const char *summary;
+} ism_importer;
+
+/* The importer for a kind, or NULL. */
+const ism_importer *ism_importer_find(const char *kind);
+/* Every importer, terminated by {NULL}. */
+extern const ism_importer ism_importers[];
+
+json_t *ism_import_questionnaire(const ism_import_ctx *ctx, ism_error *err);
+json_t *ism_import_ismap_list(const ism_import_ctx *ctx, ism_error *err);
+json_t *ism_import_soc2(const ism_import_ctx *ctx, ism_error *err);
+json_t *ism_import_iso_cert(const ism_import_ctx *ctx, ism_error *err);
+json_t *ism_import_soa(const ism_import_ctx *ctx, ism_error *err);
+json_t *ism_import_caiq(const ism_import_ctx *ctx, ism_error *err);
+json_t *ism_import_file(const ism_import_ctx *ctx, ism_error *err);
+
+/* ==== What the evidence says about requirements (service/evidence/support*.c) ============== *
+ * For a subject on a date: per ISMAP item, the evidence that bears on it, through the
+ * crosswalks (SOC 2 criteria → ISO 27001:2013 → ISMAP; SoA Annex A controls → ISMAP; ISO
+ * 27017 CLD → ISMAP .P; questionnaire rows → their ISMAP numbers; CAIQ answers through the CCM
+ * id where a mapping exists), with each piece's standing:
+ * {"items": {"<ismap id>": [{"kind", "evidence": id, "source": "CC6.1"|"A.9.2.3"|"5-12"...,
+ *   "standing": "supports"|"partial"|"against"|"expired"|"stale"|"not_evidence",
+ *   "reason": "...", "valid_until": "...", "scope": "..."}]},
+ *  "documents": [{evidence id, kind, standing, reason}]}  — new reference. */
+json_t *ism_evidence_support(struct ism_store *st, struct ism_catalog_set *catalogs,
+                             const char *subject, const char *org, const char *today,
+                             ism_error *err);
+
 #endif
