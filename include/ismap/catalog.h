@@ -49,6 +49,11 @@ json_t *ism_catalog_map(ism_catalog_set *cs, const char *cat, const char *id, in
 json_t *ism_catalog_items(ism_catalog_set *cs, const char *cat, const char *cls,
                           const char *profile, ism_error *err);
 
+/* One profile of a catalog as written in its file: {id, title, items, refs, notes}, or NULL with
+ * ISM_E_NOT_FOUND. New reference. */
+json_t *ism_catalog_profile(ism_catalog_set *cs, const char *cat, const char *profile,
+                            ism_error *err);
+
 /* OSCAL 1.2.1: a catalog as {"catalog": ...}; a crosswalk as {"mapping-collection": ...}.
  * UUIDs are derived from the content, so the same catalog exports the same document. */
 json_t *ism_catalog_export_oscal(ism_catalog_set *cs, const char *id, ism_error *err);

@@ -508,3 +508,30 @@ json_t *ism_catalog_map(ism_catalog_set *cs, const char *cat, const char *id, in
     return json_pack("{s:s, s:s, s:o, s:i, s:o}", "catalog", cat, "id", id, "inherited_from",
                      inherited, "max_depth", max_depth, "results", results);
 }
+
+json_t *ism_catalog_profile(ism_catalog_set *cs, const char *cat, const char *profile,
+                            ism_error *err)
+{
+    pthread_mutex_lock(&cs->mu);
+    sqlite3_stmt *s = NULL;
+    json_t *out = NULL;
+    if (sqlite3_prepare_v2(cs->db, "SELECT doc FROM catalogs WHERE id=? AND kind='catalog'", -1, &s,
+                           NULL) == SQLITE_OK) {
+        sqlite3_bind_text(s, 1, cat, -1, SQLITE_STATIC);
+        if (sqlite3_step(s) == SQLITE_ROW) {
+            json_t *doc = cat_col_json(s, 0);
+            size_t i;
+            json_t *p;
+            json_array_foreach(json_object_get(doc, "profiles"), i, p)
+            {
+                const char *id = ism_json_getstr(p, "id");
+                if (id && !strcmp(id, profile)) out = json_incref(p);
+            }
+            json_decref(doc);
+        }
+    }
+    sqlite3_finalize(s);
+    pthread_mutex_unlock(&cs->mu);
+    if (!out) ism_error_set(err, ISM_E_NOT_FOUND, "catalog %s has no profile '%s'", cat, profile);
+    return out;
+}

@@ -1,0 +1,521 @@
+/* store.c — the matrix room's tables: assessments, their findings, auditor judgments
+ * (append-only) and waivers. */
+#include "ismap/matrix.h"
+#include "ismap/store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const migrations[] = {
+    "CREATE TABLE assessments(id TEXT PRIMARY KEY, org TEXT NOT NULL DEFAULT '',"
+    "  subject TEXT NOT NULL, name TEXT, frameworks TEXT NOT NULL, snapshots TEXT NOT NULL,"
+    "  as_of TEXT NOT NULL, meta TEXT, state TEXT NOT NULL DEFAULT 'pending', reason TEXT,"
+    "  created TEXT NOT NULL, created_by TEXT, seq INTEGER NOT NULL);"
+    "CREATE TABLE findings(assessment TEXT NOT NULL, snapshot TEXT NOT NULL,"
+    "  check_id TEXT NOT NULL, severity TEXT, account TEXT, region TEXT, resource_type TEXT,"
+    "  resource_id TEXT, arn TEXT, status TEXT NOT NULL, reason TEXT);"
+    "CREATE INDEX findings_check ON findings(assessment, check_id, status);"
+    "CREATE INDEX findings_snapshot ON findings(assessment, snapshot);"
+    "CREATE TABLE judgments(id TEXT PRIMARY KEY, assessment TEXT NOT NULL, catalog TEXT NOT NULL,"
+    "  item TEXT NOT NULL, result TEXT NOT NULL CHECK (result IN "
+    "  ('satisfied','partial','not_satisfied','not_applicable')), examined TEXT, findings TEXT,"
+    "  improvement TEXT, reason TEXT, by TEXT, at TEXT NOT NULL, seq INTEGER NOT NULL);"
+    "CREATE INDEX judgments_item ON judgments(assessment, catalog, item, seq);"
+    "CREATE TABLE waivers(id TEXT PRIMARY KEY, org TEXT NOT NULL DEFAULT '', assessment TEXT,"
+    "  catalog TEXT, item TEXT, check_id TEXT, resource TEXT, justification TEXT NOT NULL,"
+    "  approver TEXT NOT NULL, ticket TEXT, expires TEXT NOT NULL, created TEXT NOT NULL,"
+    "  created_by TEXT, revoked TEXT, revoked_by TEXT, seq INTEGER NOT NULL);",
+};
+static const ism_store_schema schema = {"matrix", migrations,
+                                        (int)(sizeof migrations / sizeof migrations[0])};
+
+const ism_store_schema *ism_matrix_schema(void)
+{
+    return &schema;
+}
+
+static json_t *col(sqlite3_stmt *s, int i)
+{
+    return sqlite3_column_type(s, i) == SQLITE_NULL
+               ? json_null()
+               : json_string((const char *)sqlite3_column_text(s, i));
+}
+
+static json_t *col_json(sqlite3_stmt *s, int i)
+{
+    if (sqlite3_column_type(s, i) == SQLITE_NULL) return json_null();
+    json_t *v = json_loads((const char *)sqlite3_column_text(s, i), JSON_DECODE_ANY, NULL);
+    return v ? v : json_null();
+}
+
+static char *dumps(const json_t *v)
+{
+    return v ? json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY) : NULL;
+}
+
+/* One write statement with text arguments (NULL binds NULL). */
+static bool write_sql(ism_store *st, const char *sql, const char *const *args, int n, int *changed,
+                      ism_error *err)
+{
+    sqlite3 *db = ism_store_write_begin(st, err);
+    if (!db) return false;
+    sqlite3_stmt *s = NULL;
+    bool ok = sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK;
+    for (int i = 0; ok && i < n; i++)
+        sqlite3_bind_text(s, i + 1, args[i], -1, SQLITE_STATIC);
+    if (ok) ok = sqlite3_step(s) == SQLITE_DONE;
+    if (ok && changed) *changed = sqlite3_changes(db);
+    if (!ok) ism_store_sql_error(db, err, "matrix");
+    sqlite3_finalize(s);
+    if (!ok) {
+        ism_store_write_rollback(st);
+        return false;
+    }
+    return ism_store_write_commit(st, err);
+}
+
+typedef json_t *(*row_fn)(sqlite3_stmt *s);
+
+static json_t *read_rows(ism_store *st, const char *sql, const char *const *args, int n, row_fn fn,
+                         ism_error *err)
+{
+    sqlite3 *db = ism_store_read_begin(st);
+    sqlite3_stmt *s = NULL;
+    json_t *arr = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK) {
+        for (int i = 0; i < n; i++)
+            sqlite3_bind_text(s, i + 1, args[i], -1, SQLITE_STATIC);
+        arr = json_array();
+        while (sqlite3_step(s) == SQLITE_ROW)
+            json_array_append_new(arr, fn(s));
+    } else {
+        ism_store_sql_error(db, err, "matrix");
+    }
+    sqlite3_finalize(s);
+    ism_store_read_end(st, db);
+    return arr;
+}
+
+/* ---- assessments ------------------------------------------------------------------------------
+ */
+
+#define A_COLS "id,org,subject,name,frameworks,snapshots,as_of,meta,state,reason,created,created_by"
+
+static json_t *assessment_row(sqlite3_stmt *s)
+{
+    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id",
+                     col(s, 0), "org", col(s, 1), "subject", col(s, 2), "name", col(s, 3),
+                     "frameworks", col_json(s, 4), "snapshots", col_json(s, 5), "as_of", col(s, 6),
+                     "meta", col_json(s, 7), "state", col(s, 8), "reason", col(s, 9), "created",
+                     col(s, 10), "created_by", col(s, 11));
+}
+
+json_t *ism_assessment_create(ism_store *st, const char *org, const char *subject, const char *name,
+                              const json_t *frameworks, const json_t *snapshots, const char *as_of,
+                              const json_t *meta, const char *who, ism_error *err)
+{
+    char id[64], now[32];
+    ism_new_id("asmt", id);
+    ism_now_iso(now);
+    char today[11];
+    ism_strlcpy(today, now, sizeof today);
+    char *fw = dumps(frameworks), *sn = dumps(snapshots), *mt = dumps(meta);
+    const char *args[] = {
+        id, org ? org : "", subject, name, fw, sn ? sn : "[]", as_of ? as_of : today, mt, now, who};
+    bool ok = write_sql(st,
+                        "INSERT INTO assessments(id,org,subject,name,frameworks,snapshots,as_of,"
+                        "meta,created,created_by,seq) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,"
+                        "(SELECT COALESCE(MAX(seq),0)+1 FROM assessments))",
+                        args, 10, NULL, err);
+    free(fw);
+    free(sn);
+    free(mt);
+    return ok ? ism_assessment_get(st, id, org, err) : NULL;
+}
+
+json_t *ism_assessment_get(ism_store *st, const char *id, const char *org, ism_error *err)
+{
+    const char *args[] = {id, org ? org : ""};
+    json_t *arr =
+        read_rows(st, "SELECT " A_COLS " FROM assessments WHERE id=?1 AND (?2='' OR org=?2)", args,
+                  2, assessment_row, err);
+    if (!arr) return NULL;
+    json_t *o = json_incref(json_array_get(arr, 0));
+    json_decref(arr);
+    if (!o) ism_error_set(err, ISM_E_NOT_FOUND, "no assessment with id %s", id);
+    return o;
+}
+
+json_t *ism_assessment_list(ism_store *st, const char *org, ism_error *err)
+{
+    const char *args[] = {org ? org : ""};
+    return read_rows(st,
+                     "SELECT " A_COLS " FROM assessments WHERE ?1='' OR org=?1 ORDER BY seq "
+                     "DESC",
+                     args, 1, assessment_row, err);
+}
+
+bool ism_assessment_set_state(ism_store *st, const char *id, const char *state, const char *reason,
+                              ism_error *err)
+{
+    const char *args[] = {id, state, reason};
+    return write_sql(st, "UPDATE assessments SET state=?2, reason=?3 WHERE id=?1", args, 3, NULL,
+                     err);
+}
+
+/* ---- findings ----------------------------------------------------------------------------------
+ */
+
+struct ism_findings_writer {
+    ism_store *st;
+    sqlite3 *db;
+    sqlite3_stmt *ins;
+    char assessment[64], snapshot[64];
+    bool failed;
+};
+
+ism_findings_writer *ism_findings_begin(ism_store *st, const char *assessment, const char *snapshot,
+                                        ism_error *err)
+{
+    sqlite3 *db = ism_store_write_begin(st, err);
+    if (!db) return NULL;
+    ism_findings_writer *w = calloc(1, sizeof *w);
+    w->st = st;
+    w->db = db;
+    ism_strlcpy(w->assessment, assessment, sizeof w->assessment);
+    ism_strlcpy(w->snapshot, snapshot, sizeof w->snapshot);
+    sqlite3_stmt *del = NULL;
+    bool ok = sqlite3_prepare_v2(db, "DELETE FROM findings WHERE assessment=? AND snapshot=?", -1,
+                                 &del, NULL) == SQLITE_OK;
+    if (ok) {
+        sqlite3_bind_text(del, 1, assessment, -1, SQLITE_STATIC);
+        sqlite3_bind_text(del, 2, snapshot, -1, SQLITE_STATIC);
+        ok = sqlite3_step(del) == SQLITE_DONE;
+    }
+    sqlite3_finalize(del);
+    if (ok)
+        ok = sqlite3_prepare_v2(db, "INSERT INTO findings VALUES(?,?,?,?,?,?,?,?,?,?,?)", -1,
+                                &w->ins, NULL) == SQLITE_OK;
+    if (!ok) {
+        ism_store_sql_error(db, err, "findings");
+        sqlite3_finalize(w->ins);
+        ism_store_write_rollback(st);
+        free(w);
+        return NULL;
+    }
+    return w;
+}
+
+bool ism_findings_add(ism_findings_writer *w, const char *check, const char *severity,
+                      const char *account, const char *region, const char *resource_type,
+                      const char *resource_id, const char *arn, const char *status,
+                      const char *reason)
+{
+    const char *v[] = {w->assessment, w->snapshot, check, severity, account, region,
+                       resource_type, resource_id, arn,   status,   reason};
+    sqlite3_reset(w->ins);
+    for (int i = 0; i < 11; i++)
+        sqlite3_bind_text(w->ins, i + 1, v[i], -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(w->ins) != SQLITE_DONE) w->failed = true;
+    return !w->failed;
+}
+
+bool ism_findings_end(ism_findings_writer *w, bool commit, ism_error *err)
+{
+    sqlite3_finalize(w->ins);
+    bool ok;
+    if (commit && !w->failed) {
+        ok = ism_store_write_commit(w->st, err);
+    } else {
+        if (commit) ism_store_sql_error(w->db, err, "writing findings");
+        ism_store_write_rollback(w->st);
+        ok = !commit;
+    }
+    free(w);
+    return ok;
+}
+
+static json_t *finding_row(sqlite3_stmt *s)
+{
+    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "snapshot", col(s, 0),
+                     "check", col(s, 1), "severity", col(s, 2), "account", col(s, 3), "region",
+                     col(s, 4), "resource_type", col(s, 5), "resource_id", col(s, 6), "arn",
+                     col(s, 7), "status", col(s, 8), "reason", col(s, 9));
+}
+
+json_t *ism_findings_list(ism_store *st, const char *assessment, const char *status,
+                          const char *check, int limit, ism_error *err)
+{
+    char lim[32];
+    snprintf(lim, sizeof lim, "%d", limit > 0 ? limit : 1000000);
+    const char *args[] = {assessment, status ? status : "", check ? check : "", lim};
+    return read_rows(st,
+                     "SELECT snapshot, check_id, severity, account, region, resource_type, "
+                     "resource_id, arn, status, reason FROM findings WHERE assessment=?1 AND "
+                     "(?2='' OR status=?2) AND (?3='' OR check_id=?3) ORDER BY CASE status WHEN "
+                     "'fail' THEN 0 WHEN 'error' THEN 1 WHEN 'not_assessed' THEN 2 ELSE 3 END, "
+                     "CASE severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 "
+                     "ELSE 3 END, check_id, account, region, resource_id LIMIT CAST(?4 AS INTEGER)",
+                     args, 4, finding_row, err);
+}
+
+/* Per check: counts by status, failing examples, the not-assessed reason; fails covered by an
+ * active waiver on (check) or (check, resource) count as "waived" instead. */
+json_t *ism_findings_aggregate(ism_store *st, const char *assessment, const char *today,
+                               ism_error *err)
+{
+    sqlite3 *db = ism_store_read_begin(st);
+    sqlite3_stmt *s = NULL;
+    json_t *out = NULL;
+    const char *sql =
+        "SELECT f.check_id, f.status, f.account, f.region, f.resource_id, f.reason, "
+        "EXISTS (SELECT 1 FROM waivers w, assessments a WHERE a.id=f.assessment AND "
+        "  w.check_id=f.check_id AND w.revoked IS NULL AND w.expires>=?2 AND "
+        "  (w.org='' OR w.org=a.org) AND (w.assessment IS NULL OR w.assessment=f.assessment) AND "
+        "  (w.resource IS NULL OR w.resource=f.resource_id OR w.resource=f.arn)) "
+        "FROM findings f WHERE f.assessment=?1 ORDER BY f.check_id";
+    if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK) {
+        ism_store_sql_error(db, err, "aggregating findings");
+    } else {
+        sqlite3_bind_text(s, 1, assessment, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, today, -1, SQLITE_STATIC);
+        out = json_object();
+        while (sqlite3_step(s) == SQLITE_ROW) {
+            const char *check = (const char *)sqlite3_column_text(s, 0);
+            const char *status = (const char *)sqlite3_column_text(s, 1);
+            bool waived = sqlite3_column_int(s, 6) != 0;
+            json_t *agg = json_object_get(out, check);
+            if (!agg) {
+                agg = json_pack("{s:i, s:i, s:i, s:i, s:i, s:[]}", "pass", 0, "fail", 0,
+                                "not_assessed", 0, "error", 0, "waived", 0, "failing");
+                json_object_set_new(out, check, agg);
+            }
+            const char *key = !strcmp(status, "fail") && waived ? "waived" : status;
+            json_t *n = json_object_get(agg, key);
+            if (n) json_integer_set(n, json_integer_value(n) + 1);
+            if (!strcmp(key, "fail") && json_array_size(json_object_get(agg, "failing")) < 5)
+                json_array_append_new(json_object_get(agg, "failing"),
+                                      json_pack("{s:o, s:o, s:o, s:o}", "account", col(s, 2),
+                                                "region", col(s, 3), "resource_id", col(s, 4),
+                                                "reason", col(s, 5)));
+            if (!strcmp(status, "not_assessed") && !json_object_get(agg, "not_assessed_reason"))
+                json_object_set_new(agg, "not_assessed_reason", col(s, 5));
+        }
+    }
+    sqlite3_finalize(s);
+    ism_store_read_end(st, db);
+    return out;
+}
+
+/* ---- judgments ---------------------------------------------------------------------------------
+ */
+
+#define J_COLS "id,assessment,catalog,item,result,examined,findings,improvement,reason,by,at"
+
+static json_t *judgment_row(sqlite3_stmt *s)
+{
+    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id", col(s, 0),
+                     "assessment", col(s, 1), "catalog", col(s, 2), "item", col(s, 3), "result",
+                     col(s, 4), "examined", col(s, 5), "findings", col(s, 6), "improvement",
+                     col(s, 7), "reason", col(s, 8), "by", col(s, 9), "at", col(s, 10));
+}
+
+json_t *ism_judgment_add(ism_store *st, const char *assessment, const json_t *j, const char *who,
+                         ism_error *err)
+{
+    const char *cat, *item, *result, *examined, *findings, *improvement, *reason;
+    if (!ism_json_str(j, "catalog", true, &cat, err) ||
+        !ism_json_str(j, "item", true, &item, err) ||
+        !ism_json_str(j, "result", true, &result, err) ||
+        !ism_json_str(j, "examined", false, &examined, err) ||
+        !ism_json_str(j, "findings", false, &findings, err) ||
+        !ism_json_str(j, "improvement", false, &improvement, err) ||
+        !ism_json_str(j, "reason", false, &reason, err))
+        return NULL;
+    ism_req_status s;
+    if (!ism_req_status_parse(result, &s) || s == ISM_REQ_EXPIRED || s == ISM_REQ_NOT_ASSESSED ||
+        s == ISM_REQ_WAIVED) {
+        ism_error_set(err, ISM_E_INVALID_PARAMS,
+                      "field 'result' must be satisfied, partial, not_satisfied or "
+                      "not_applicable (適合, 一部適合, 不適合, 対象外), not '%s'",
+                      result);
+        return NULL;
+    }
+    if (s == ISM_REQ_NOT_APPLICABLE && (!reason || !*reason)) {
+        ism_error_set(err, ISM_E_INVALID_PARAMS, "not_applicable (対象外) needs a 'reason'");
+        return NULL;
+    }
+    char id[64], now[32];
+    ism_new_id("jdg", id);
+    ism_now_iso(now);
+    const char *args[] = {id,       assessment,  cat,    item, result, examined,
+                          findings, improvement, reason, who,  now};
+    if (!write_sql(st,
+                   "INSERT INTO judgments(" J_COLS
+                   ",seq) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,"
+                   "(SELECT COALESCE(MAX(seq),0)+1 FROM judgments))",
+                   args, 11, NULL, err))
+        return NULL;
+    const char *a2[] = {id};
+    json_t *arr =
+        read_rows(st, "SELECT " J_COLS " FROM judgments WHERE id=?1", a2, 1, judgment_row, err);
+    json_t *o = json_incref(json_array_get(arr, 0));
+    json_decref(arr);
+    return o;
+}
+
+json_t *ism_judgment_latest(ism_store *st, const char *assessment, ism_error *err)
+{
+    const char *args[] = {assessment};
+    json_t *arr = read_rows(st, "SELECT " J_COLS " FROM judgments WHERE assessment=?1 ORDER BY seq",
+                            args, 1, judgment_row, err);
+    if (!arr) return NULL;
+    json_t *out = json_object();
+    size_t i;
+    json_t *j;
+    json_array_foreach(arr, i, j)
+    {
+        char key[512];
+        snprintf(key, sizeof key, "%s:%s", ism_json_getstr(j, "catalog"),
+                 ism_json_getstr(j, "item"));
+        json_object_set(out, key, j); /* later rows replace earlier: the latest wins */
+    }
+    json_decref(arr);
+    return out;
+}
+
+json_t *ism_judgment_history(ism_store *st, const char *assessment, const char *catalog,
+                             const char *item, ism_error *err)
+{
+    const char *args[] = {assessment, catalog, item};
+    return read_rows(st,
+                     "SELECT " J_COLS " FROM judgments WHERE assessment=?1 AND catalog=?2 AND "
+                     "item=?3 ORDER BY seq DESC",
+                     args, 3, judgment_row, err);
+}
+
+/* ---- waivers ----------------------------------------------------------------------------------
+ */
+
+#define W_COLS                                                                                     \
+    "id,org,assessment,catalog,item,check_id,resource,justification,approver,ticket,expires,"      \
+    "created,created_by,revoked,revoked_by"
+
+static json_t *waiver_row(sqlite3_stmt *s)
+{
+    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+                     "id", col(s, 0), "org", col(s, 1), "assessment", col(s, 2), "catalog",
+                     col(s, 3), "item", col(s, 4), "check", col(s, 5), "resource", col(s, 6),
+                     "justification", col(s, 7), "approver", col(s, 8), "ticket", col(s, 9),
+                     "expires", col(s, 10), "created", col(s, 11), "created_by", col(s, 12),
+                     "revoked", col(s, 13), "revoked_by", col(s, 14));
+}
+
+static bool iso_date(const char *s)
+{
+    if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-') return false;
+    for (int i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9')) return false;
+    int m = atoi(s + 5), d = atoi(s + 8);
+    return m >= 1 && m <= 12 && d >= 1 && d <= 31;
+}
+
+json_t *ism_waiver_add(ism_store *st, const char *org, const json_t *w, const char *who,
+                       ism_error *err)
+{
+    const char *asmt, *cat, *item, *check, *res, *just, *appr, *ticket, *exp;
+    if (!ism_json_str(w, "assessment", false, &asmt, err) ||
+        !ism_json_str(w, "catalog", false, &cat, err) ||
+        !ism_json_str(w, "item", false, &item, err) ||
+        !ism_json_str(w, "check", false, &check, err) ||
+        !ism_json_str(w, "resource", false, &res, err) ||
+        !ism_json_str(w, "justification", true, &just, err) ||
+        !ism_json_str(w, "approver", true, &appr, err) ||
+        !ism_json_str(w, "ticket", false, &ticket, err) ||
+        !ism_json_str(w, "expires", true, &exp, err))
+        return NULL;
+    if ((cat != NULL) != (item != NULL)) {
+        ism_error_set(err, ISM_E_INVALID_PARAMS,
+                      "a requirement waiver needs both 'catalog' and "
+                      "'item'");
+        return NULL;
+    }
+    if (!item && !check) {
+        ism_error_set(err, ISM_E_INVALID_PARAMS,
+                      "a waiver needs a scope: a requirement (catalog + item), a check, or a "
+                      "check and a resource");
+        return NULL;
+    }
+    if (item && check) {
+        ism_error_set(err, ISM_E_INVALID_PARAMS,
+                      "a waiver covers a requirement or a check, not both");
+        return NULL;
+    }
+    if (res && !check) {
+        ism_error_set(err, ISM_E_INVALID_PARAMS, "a resource waiver needs 'check' too");
+        return NULL;
+    }
+    if (!iso_date(exp)) {
+        ism_error_set(err, ISM_E_INVALID_PARAMS, "field 'expires' must be a date YYYY-MM-DD");
+        return NULL;
+    }
+    if (!*just || !*appr) {
+        ism_error_set(err, ISM_E_INVALID_PARAMS,
+                      "'justification' and 'approver' must not be "
+                      "empty");
+        return NULL;
+    }
+    char id[64], now[32];
+    ism_new_id("wvr", id);
+    ism_now_iso(now);
+    const char *args[] = {id,   org ? org : "", asmt,   cat, item, check, res,
+                          just, appr,           ticket, exp, now,  who};
+    if (!write_sql(
+            st,
+            "INSERT INTO waivers(id,org,assessment,catalog,item,check_id,resource,"
+            "justification,approver,ticket,expires,created,created_by,seq) VALUES(?1,?2,?3,"
+            "?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,(SELECT COALESCE(MAX(seq),0)+1 FROM waivers))",
+            args, 13, NULL, err))
+        return NULL;
+    const char *a2[] = {id};
+    json_t *arr =
+        read_rows(st, "SELECT " W_COLS " FROM waivers WHERE id=?1", a2, 1, waiver_row, err);
+    json_t *o = json_incref(json_array_get(arr, 0));
+    json_decref(arr);
+    return o;
+}
+
+bool ism_waiver_revoke(ism_store *st, const char *id, const char *org, const char *who,
+                       ism_error *err)
+{
+    char now[32];
+    ism_now_iso(now);
+    const char *args[] = {id, org ? org : "", now, who};
+    int changed = 0;
+    if (!write_sql(st,
+                   "UPDATE waivers SET revoked=?3, revoked_by=?4 WHERE id=?1 AND (?2='' OR "
+                   "org=?2) AND revoked IS NULL",
+                   args, 4, &changed, err))
+        return false;
+    if (!changed) return ism_error_set(err, ISM_E_NOT_FOUND, "no active waiver with id %s", id);
+    return true;
+}
+
+json_t *ism_waiver_list(ism_store *st, const char *org, const char *assessment, const char *today,
+                        ism_error *err)
+{
+    const char *args[] = {org ? org : "", assessment ? assessment : ""};
+    json_t *arr = read_rows(st,
+                            "SELECT " W_COLS " FROM waivers WHERE (?1='' OR org=?1 OR org='') AND "
+                            "(?2='' OR assessment IS NULL OR assessment=?2) ORDER BY seq",
+                            args, 2, waiver_row, err);
+    size_t i;
+    json_t *w;
+    json_array_foreach(arr, i, w)
+    {
+        bool active = json_is_null(json_object_get(w, "revoked")) &&
+                      strcmp(ism_json_getstr(w, "expires"), today) >= 0;
+        json_object_set_new(w, "active", json_boolean(active));
+    }
+    return arr;
+}

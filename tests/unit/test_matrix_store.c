@@ -1,0 +1,223 @@
+/* test_matrix_store.c — assessments, findings with resource waivers, append-only judgments,
+ * waiver validation, framework requirement lists, and the matrix built and diffed end to end
+ * over the real catalogs. */
+#include "ismap/catalog.h"
+#include "ismap/matrix.h"
+#include "ismap/store.h"
+#include "testutil.h"
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *dir;
+static ism_store *st;
+static ism_catalog_set *cs;
+
+static void setup(void)
+{
+    dir = tu_tempdir("matrix");
+    char *p = ism_strdupf("%s/s.db", dir);
+    ism_error e = {0};
+    st = ism_store_open_with(p, ism_matrix_schema(), 1, &e);
+    ck_assert_msg(st != NULL, "%s", e.message);
+    free(p);
+    p = ism_strdupf("%s/catalog", tu_source_dir());
+    cs = ism_catalog_load(p, &e);
+    ck_assert_msg(cs != NULL, "%s", e.message);
+    free(p);
+}
+
+static void teardown(void)
+{
+    ism_catalog_free(cs);
+    ism_store_close(st);
+    tu_rmtree(dir);
+    free(dir);
+}
+
+START_TEST(framework_requirements)
+{
+    ism_error e = {0};
+    struct {
+        const char *fw;
+        size_t n;
+    } want[] = {{"ismap-must-meet", 152},     {"mic", 421},
+                {"mic-cloud-addon", 36},      {"mic-beta", 9 + 23},
+                {"mic-alpha-prime", 17 + 23}, {"mic-wireless", 13}};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        json_t *r = ism_matrix_requirements(cs, want[i].fw, &e);
+        ck_assert_msg(r != NULL, "%s: %s", want[i].fw, e.message);
+        ck_assert_msg(json_array_size(r) == want[i].n, "%s has %zu requirements, not %zu",
+                      want[i].fw, json_array_size(r), want[i].n);
+        json_decref(r);
+    }
+    json_t *r = ism_matrix_requirements(cs, "ismap", &e);
+    size_t must = 0, i;
+    json_t *x;
+    json_array_foreach(r, i, x) must += json_is_true(json_object_get(x, "must_meet"));
+    ck_assert_int_eq(must, 152);
+    json_decref(r);
+    ck_assert_ptr_null(ism_matrix_requirements(cs, "nist-800-53", &e));
+    ck_assert_int_eq(e.code, ISM_E_INVALID_PARAMS);
+    ism_error_clear(&e);
+}
+END_TEST
+
+static json_t *new_assessment(void)
+{
+    ism_error e = {0};
+    json_t *fw = json_pack("[s, s]", "ismap-must-meet", "mic-cloud-addon");
+    json_t *sn = json_pack("[s]", "snap_1");
+    json_t *a = ism_assessment_create(st, "city", "subj_1", "2026年度 外部監査", fw, sn,
+                                      "2026-11-22", NULL, "local", &e);
+    ck_assert_msg(a != NULL, "%s", e.message);
+    json_decref(fw);
+    json_decref(sn);
+    return a;
+}
+
+START_TEST(findings_waivers_and_judgments)
+{
+    ism_error e = {0};
+    json_t *a = new_assessment();
+    const char *aid = ism_json_getstr(a, "id");
+    ism_findings_writer *w = ism_findings_begin(st, aid, "snap_1", &e);
+    ck_assert(ism_findings_add(w, "aws-iam-root-mfa", "critical", "111", "global", "iam.User",
+                               "<root_account>", NULL, "fail", "root has no MFA"));
+    ck_assert(ism_findings_add(w, "aws-ec2-ebs-encrypted", "high", "111", "ap-northeast-1",
+                               "ec2.Volume", "vol-1", "arn:vol-1", "fail", "not encrypted"));
+    ck_assert(ism_findings_add(w, "aws-ec2-ebs-encrypted", "high", "111", "ap-northeast-1",
+                               "ec2.Volume", "vol-2", "arn:vol-2", "pass", "encrypted"));
+    ck_assert(ism_findings_end(w, true, &e));
+    /* A waiver on one resource of a check. */
+    json_t *wv = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "check", "aws-ec2-ebs-encrypted",
+                           "resource", "vol-1", "justification", "移行中のため2027年3月まで",
+                           "approver", "CISO 山田", "ticket", "SEC-42", "expires", "2027-03-31");
+    json_t *waiver = ism_waiver_add(st, "city", wv, "local", &e);
+    ck_assert_msg(waiver != NULL, "%s", e.message);
+    json_t *agg = ism_findings_aggregate(st, aid, "2026-11-22", &e);
+    json_t *ebs = json_object_get(agg, "aws-ec2-ebs-encrypted");
+    ck_assert_int_eq(json_integer_value(json_object_get(ebs, "fail")), 0);
+    ck_assert_int_eq(json_integer_value(json_object_get(ebs, "waived")), 1);
+    ck_assert_int_eq(json_integer_value(json_object_get(ebs, "pass")), 1);
+    json_decref(agg);
+    /* After it expires, the fail counts again. */
+    agg = ism_findings_aggregate(st, aid, "2027-04-01", &e);
+    ck_assert_int_eq(
+        json_integer_value(json_object_get(json_object_get(agg, "aws-ec2-ebs-encrypted"), "fail")),
+        1);
+    json_decref(agg);
+    /* Revoked: counts again at once. */
+    ck_assert(ism_waiver_revoke(st, ism_json_getstr(waiver, "id"), "city", "local", &e));
+    ck_assert(!ism_waiver_revoke(st, ism_json_getstr(waiver, "id"), "city", "local", &e));
+    ism_error_clear(&e);
+    agg = ism_findings_aggregate(st, aid, "2026-11-22", &e);
+    ck_assert_int_eq(
+        json_integer_value(json_object_get(json_object_get(agg, "aws-ec2-ebs-encrypted"), "fail")),
+        1);
+    json_decref(agg);
+    json_decref(waiver);
+    json_decref(wv);
+    /* Waiver validation names the problem. */
+    static const char *const bad[] = {
+        "{\"justification\":\"x\",\"approver\":\"y\",\"expires\":\"2027-01-01\"}",
+        "{\"catalog\":\"ismap\",\"justification\":\"x\",\"approver\":\"y\",\"expires\":\"2027-01-"
+        "01\"}",
+        "{\"check\":\"c\",\"justification\":\"x\",\"approver\":\"y\",\"expires\":\"31/12/2027\"}",
+        "{\"check\":\"c\",\"justification\":\"\",\"approver\":\"y\",\"expires\":\"2027-01-01\"}",
+        "{\"resource\":\"r\",\"justification\":\"x\",\"approver\":\"y\",\"expires\":\"2027-01-"
+        "01\"}"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        json_t *b = json_loads(bad[i], 0, NULL);
+        ck_assert_ptr_null(ism_waiver_add(st, "city", b, "local", &e));
+        ck_assert_int_eq(e.code, ISM_E_INVALID_PARAMS);
+        ism_error_clear(&e);
+        json_decref(b);
+    }
+    /* Judgments: append-only; the latest counts; history keeps all. */
+    json_t *j1 = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "catalog", "mic-audit", "item", "C-1",
+                           "result", "partial", "examined", "情報セキュリティポリシー", "findings",
+                           "連絡体制が文書化されていない", "improvement", "連絡体制図を整備する");
+    json_t *j2 = json_pack("{s:s, s:s, s:s, s:s}", "catalog", "mic-audit", "item", "C-1", "result",
+                           "satisfied", "examined", "連絡体制図 第2版");
+    json_t *r1 = ism_judgment_add(st, aid, j1, "auditor1", &e);
+    ck_assert_msg(r1 != NULL, "%s", e.message);
+    json_t *r2 = ism_judgment_add(st, aid, j2, "auditor1", &e);
+    json_t *latest = ism_judgment_latest(st, aid, &e);
+    ck_assert_str_eq(ism_json_getstr(json_object_get(latest, "mic-audit:C-1"), "result"),
+                     "satisfied");
+    json_t *hist = ism_judgment_history(st, aid, "mic-audit", "C-1", &e);
+    ck_assert_int_eq(json_array_size(hist), 2);
+    ck_assert_str_eq(ism_json_getstr(json_array_get(hist, 1), "findings"),
+                     "連絡体制が文書化されていない");
+    json_t *na = json_pack("{s:s, s:s, s:s}", "catalog", "mic-audit", "item", "C-2", "result",
+                           "not_applicable");
+    ck_assert_ptr_null(ism_judgment_add(st, aid, na, "auditor1", &e));
+    ck_assert_ptr_nonnull(strstr(e.message, "reason"));
+    ism_error_clear(&e);
+    json_decref(na);
+    json_decref(hist);
+    json_decref(latest);
+    json_decref(r1);
+    json_decref(r2);
+    json_decref(j1);
+    json_decref(j2);
+
+    /* The whole matrix over the real catalogs: the root-MFA check bears on C-items. */
+    json_t *refs = json_pack("{s:{s:s, s:s, s:{s:[s, s]}}, s:{s:s, s:s, s:{s:[s]}}}",
+                             "aws-iam-root-mfa", "title", "root MFA", "severity", "critical",
+                             "refs", "mic-audit", "C-9", "C-10", "aws-ec2-ebs-encrypted", "title",
+                             "EBS", "severity", "high", "refs", "ismap", "10.1.1");
+    json_t *m = ism_matrix_build(st, cs, refs, NULL, aid, "city", "2026-11-22", &e);
+    ck_assert_msg(m != NULL, "%s", e.message);
+    ck_assert_int_eq(json_array_size(json_object_get(m, "requirements")), 152 + 36);
+    json_t *counts = json_object_get(m, "counts");
+    ck_assert_int_ge(json_integer_value(json_object_get(counts, "not_satisfied")), 1);
+    json_t *fl = ism_findings_list(st, aid, "fail", NULL, 0, &e);
+    ck_assert_int_eq(json_array_size(fl), 2);
+    ck_assert_str_eq(ism_json_getstr(json_array_get(fl, 0), "severity"), "critical");
+    /* Diff: fix the root MFA in a second run and see what changed. */
+    json_t *fw = json_pack("[s, s]", "ismap-must-meet", "mic-cloud-addon");
+    json_t *sn = json_pack("[s]", "snap_2");
+    json_t *b = ism_assessment_create(st, "city", "subj_1", "再評価", fw, sn, "2026-11-22", NULL,
+                                      "local", &e);
+    w = ism_findings_begin(st, ism_json_getstr(b, "id"), "snap_2", &e);
+    ck_assert(ism_findings_add(w, "aws-iam-root-mfa", "critical", "111", "global", "iam.User",
+                               "<root_account>", NULL, "pass", "root has MFA"));
+    ck_assert(ism_findings_end(w, true, &e));
+    json_t *m2 =
+        ism_matrix_build(st, cs, refs, NULL, ism_json_getstr(b, "id"), "city", "2026-11-22", &e);
+    json_t *fl2 = ism_findings_list(st, ism_json_getstr(b, "id"), NULL, NULL, 0, &e);
+    json_t *d = ism_matrix_diff(m, m2, fl, fl2);
+    ck_assert_int_ge(json_array_size(json_object_get(d, "changed")), 1);
+    ck_assert_int_eq(json_array_size(json_object_get(d, "findings_resolved")), 2);
+    ck_assert_int_eq(json_array_size(json_object_get(d, "findings_new")), 0);
+    json_decref(d);
+    json_decref(fl2);
+    json_decref(m2);
+    json_decref(b);
+    json_decref(fw);
+    json_decref(sn);
+    json_decref(fl);
+    json_decref(m);
+    json_decref(refs);
+    json_decref(a);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("matrix_store");
+    TCase *tc = tcase_create("store");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, framework_requirements);
+    tcase_add_test(tc, findings_waivers_and_judgments);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
