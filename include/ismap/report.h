@@ -1,0 +1,139 @@
+/* report.h — the report room: exporters that turn an assessment's conformance matrix into the
+ * documents people hand on — CSV, XLSX (the 別紙 クラウドサービス要件確認 layout and the MIC
+ * 監査チェックリスト layout), JSON, OSCAL assessment-results and an HTML 監査報告書.
+ *
+ * Every exporter is a pure function of the JSON the caller gathered from the other rooms (the
+ * matrix, the findings, the judgments, the assessment row) plus the read-only catalogs: it
+ * reads no store and no clock (the report's date comes from the input), so the same input gives
+ * the same bytes. Text formats are returned as memory buffers; XLSX is written to a file
+ * (libxlsxwriter writes files only); ism_report_render() and ism_report_save() give every format
+ * both ways. On failure each function returns NULL/false with err set: ISM_E_INVALID_PARAMS when
+ * the input is not a matrix (or a format lacks something it needs), ISM_E_IO when an output file
+ * cannot be written, ISM_E_INTERNAL when a library fails. The formats are described in
+ * docs/report-format.md; all functions are thread-safe. */
+#ifndef ISMAP_REPORT_H
+#define ISMAP_REPORT_H
+
+#include "ismap/core.h"
+#include "ismap/matrix.h"
+
+struct ism_catalog_set;
+
+/* What a report is made of; everything is borrowed and read-only.
+ *  matrix      required: ism_matrix_build()'s result (or ism_matrix_compute()'s).
+ *  findings    ism_findings_list() rows; NULL: the report has no findings.
+ *  judgments   ism_judgment_latest() ({"<catalog>:<item>": row}); NULL: taken from the
+ *              judgment reasons inside the matrix.
+ *  assessment  ism_assessment_get()'s row; its "meta" object fills the HTML report's header
+ *              (keys in docs/report-format.md). NULL: the matrix's own fields are used.
+ *  catalogs    item texts, the MIC 必須 / 監査資料の例 / 監査実施の例 / section titles and the
+ *              別紙 rows. Required by XLSX; the other formats print less without it.
+ *  generated   RFC 3339 time printed as the report's date and OSCAL last-modified; NULL: the
+ *              matrix's "generated", else the matrix's "today". */
+typedef struct ism_report_input {
+    const json_t *matrix;
+    const json_t *findings;
+    const json_t *judgments;
+    const json_t *assessment;
+    struct ism_catalog_set *catalogs;
+    const char *generated;
+} ism_report_input;
+
+typedef enum ism_report_format {
+    ISM_REPORT_CSV = 1,      /* one row per requirement (UTF-8 BOM, CRLF, RFC 4180) */
+    ISM_REPORT_CSV_FINDINGS, /* one row per check finding */
+    ISM_REPORT_XLSX, /* workbook: 集計, 別紙, 監査チェックリスト, 要件一覧, 検出結果 */
+    ISM_REPORT_JSON,  /* the stable JSON shape of docs/report-format.md */
+    ISM_REPORT_OSCAL, /* OSCAL 1.2.1 assessment-results */
+    ISM_REPORT_HTML,  /* 監査報告書 in Japanese, self-contained XHTML */
+} ism_report_format;
+
+/* "csv", "csv-findings", "xlsx", "json", "oscal", "html"; parse returns false for others. */
+const char *ism_report_format_name(ism_report_format f);
+bool ism_report_format_parse(const char *name, ism_report_format *out);
+/* "text/csv; charset=utf-8", ..., for HTTP replies and downloads. */
+const char *ism_report_media_type(ism_report_format f);
+/* ".csv", ".xlsx", ".json", ".oscal.json", ".html". */
+const char *ism_report_extension(ism_report_format f);
+
+/* ---- the exporters ---------------------------------------------------------------------- */
+/* CSV of the requirements / of the findings: a malloc'd buffer (caller frees), *len its size
+ * (the buffer is also NUL-terminated). Every cell goes through ism_report_cell_text(). */
+char *ism_report_csv(const ism_report_input *in, size_t *len, ism_error *err);
+char *ism_report_csv_findings(const ism_report_input *in, size_t *len, ism_error *err);
+
+/* Writes the workbook to `path` (replaced atomically: written beside it, then renamed). Needs
+ * in->catalogs. The 別紙 sheet is written when the matrix has ISMAP requirements and the
+ * checklist sheet when it has MIC ones. */
+bool ism_report_xlsx_file(const ism_report_input *in, const char *path, ism_error *err);
+
+/* The JSON report and the OSCAL document as JSON values (new references). */
+json_t *ism_report_json(const ism_report_input *in, ism_error *err);
+json_t *ism_report_oscal(const ism_report_input *in, ism_error *err);
+
+/* The HTML 監査報告書: a malloc'd NUL-terminated UTF-8 buffer (caller frees), *len its size. */
+char *ism_report_html(const ism_report_input *in, size_t *len, ism_error *err);
+
+/* Any format into memory (caller frees; XLSX goes through a private temp file in $TMPDIR or
+ * /tmp), or into a file at `path` (replaced atomically; ISM_E_IO naming the path when it
+ * cannot be written). JSON and OSCAL are pretty-printed with a trailing newline. */
+char *ism_report_render(ism_report_format f, const ism_report_input *in, size_t *len,
+                        ism_error *err);
+bool ism_report_save(ism_report_format f, const ism_report_input *in, const char *path,
+                     ism_error *err);
+
+/* ---- the views every format shares (exposed for the API and the web UI) ------------------ */
+/* One object per matrix requirement, in matrix order, with what the reports print:
+ * {framework, catalog, item, parent, class, title, text, label, area, area_title, section,
+ *  section_title, must_meet, mandatory, no, evidence_examples, procedure, status, status_ja,
+ *  derived_status, until, reasons, summary, judgment, waiver, auto_findings}:
+ *  label       title, else text, else the item id: what a person reads as the item's name
+ *  area        MIC: the top section ("3.4", "C"); ISMAP: the chapter ("10"); area_title its title
+ *  section     MIC: the item's own section ("3.4.1"), section_title its title (else null)
+ *  mandatory   MIC 必須 from the catalog: true, false or null (unknown); null for other catalogs
+ *  no / evidence_examples / procedure   MIC: the item id, 監査資料の例, 監査実施の例 (else null)
+ *  summary     ism_report_reasons_text() of the reasons
+ *  judgment    the latest judgment row or null; waiver: the active waiver row or null
+ *  auto_findings   text for 指摘事項 built from failing check findings when the judgment has
+ *              none ("【自動】..."), else null.
+ * Fields not known without catalogs are null. New reference; NULL with ISM_E_INVALID_PARAMS
+ * when in->matrix has no "requirements" array. */
+json_t *ism_report_rows(const ism_report_input *in, ism_error *err);
+
+/* The 別紙 クラウドサービス要件確認 rows (class "row" of the ismap-questionnaire catalog, in
+ * document order) judged from the matrix: [{no, title, text, ismap_refs, ismap_names, status,
+ * status_ja, mark, basis, remarks, matched: [{item, status}]}]. A row's status is the worst
+ * (enum order) of the matrix's ISMAP requirements that are its ismap_refs or lie beneath them;
+ * "not_assessed" when none is in the assessment; null for rows without ismap_refs (1 and 2,
+ * answered by the provider). mark: "○" for satisfied/not_applicable, "×" for not_satisfied,
+ * partial and waived, "" otherwise. remarks: the waivers' justifications (the 代替対策).
+ * Needs in->catalogs (ISM_E_INVALID_PARAMS otherwise). New reference. */
+json_t *ism_report_questionnaire_rows(const ism_report_input *in, ism_error *err);
+
+/* One readable line for a requirement's reasons, in Japanese, parts joined by " / ":
+ * "チェック aws-iam-root-mfa（root MFA）: 不合格 2件 / 証跡 SOC 2 CC6.1: 支持 / 判断: 一部適合".
+ * malloc'd (caller frees); NULL only on allocation failure. */
+char *ism_report_reasons_text(const json_t *requirement);
+
+/* What every CSV and XLSX cell goes through: ism_text_neutralize() (a leading ' before = + - @
+ * TAB CR), and also before a signed number such as "+1", so a spreadsheet keeps the text it
+ * was given instead of turning it into a number; U+FFFE/U+FFFF (not XML characters) become
+ * U+FFFD; cut at 32000 bytes (on a character boundary, marked "…（以下省略）") to stay under
+ * Excel's cell limit. malloc'd; NULL only on allocation failure. s may be NULL (gives ""). */
+char *ism_report_cell_text(const char *s);
+
+/* Labels and colours the formats agree on. */
+const char *ism_report_finding_status_ja(const char *status); /* pass → 合格 ... */
+const char *ism_report_severity_ja(const char *severity);     /* critical → 重大 ... */
+/* The fill colour of a status (0xRRGGBB), the same in XLSX, HTML and the legends. */
+uint32_t ism_report_status_color(ism_req_status s);
+/* What a status means, in one Japanese sentence, for the legends. */
+const char *ism_report_status_meaning(ism_req_status s);
+/* A status name (as in the matrix) to its enum; unknown names give ISM_REQ_NOT_ASSESSED. */
+ism_req_status ism_report_status_of(const char *name);
+
+/* Writes data to path atomically (a temp file beside it, fsync, rename). ISM_E_IO naming the
+ * path on failure. */
+bool ism_report_write_file(const char *path, const void *data, size_t len, ism_error *err);
+
+#endif
