@@ -15,6 +15,7 @@
 #define ISM_RPC_DEFAULT_MAX_MSG (16u * 1024u * 1024u)
 
 struct ism_catalog_set; /* catalog.h */
+struct ism_eval_checks; /* eval.h */
 struct ism_signer;      /* snapshot.h */
 
 /* What the ops reach: the rooms of a running daemon. Borrowed by the server. */
@@ -22,6 +23,7 @@ typedef struct ism_rpc_app {
     ism_store *store;
     ism_jobs *jobs;
     struct ism_catalog_set *catalogs; /* may be NULL until the catalog room is loaded */
+    struct ism_eval_checks *checks;   /* may be NULL until the eval room is loaded */
     struct ism_signer *signer;        /* the installation's snapshot signing key */
     const char *data_dir;
     const char *snapshots_dir; /* where collections write their snapshot files */

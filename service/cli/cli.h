@@ -42,5 +42,6 @@ bool cli_opt_int(const cli *c, const char *name, long lo, long hi, long *out);
 extern const cli_cmd cli_cmds_core[];
 extern const cli_cmd cli_cmds_catalog[];
 extern const cli_cmd cli_cmds_snapshot[];
+extern const cli_cmd cli_cmds_eval[];
 
 #endif

@@ -1,6 +1,7 @@
 /* main.c — ismapd: loads configuration, opens the store, starts the job workers and the
  * nng server, and shuts all of it down in order on SIGTERM or SIGINT. */
 #include "ismap/catalog.h"
+#include "ismap/eval.h"
 #include "ismap/jobs.h"
 #include "ismap/rpc.h"
 #include "ismap/snapshot.h"
@@ -28,6 +29,7 @@ typedef struct config {
     int workers, contexts;
     char *log_level, *log_file;
     char *catalog_dir;
+    char *checks_dir;
 } config;
 
 static void usage(FILE *fp)
@@ -51,10 +53,13 @@ static void usage(FILE *fp)
           "      --catalog-dir DIR    catalog and crosswalk JSON files [$ISMAP_CATALOG_DIR, else\n"
           "                           the installed share/ismap-assess/catalog, else the source\n"
           "                           tree's catalog/]\n"
+          "      --checks-dir DIR     check definitions, one folder per provider\n"
+          "                           [$ISMAP_CHECKS_DIR, else the installed\n"
+          "                           share/ismap-assess/checks, else the source tree's checks/]\n"
           "  -h, --help               this help\n"
           "  -V, --version            print the version\n\n"
           "Config keys: data_dir, listen (array), events, tls.cert_file, tls.key_file,\n"
-          "max_message_bytes, workers, contexts, log.level, log.file, catalog_dir.\n",
+          "max_message_bytes, workers, contexts, log.level, log.file, catalog_dir, checks_dir.\n",
           fp);
 }
 
@@ -79,7 +84,7 @@ static bool load_config(config *c, const char *path, ism_error *err)
     }
     static const char *const known[] = {"data_dir",          "listen",  "events",   "tls",
                                         "max_message_bytes", "workers", "contexts", "log",
-                                        "catalog_dir"};
+                                        "catalog_dir",       "checks_dir"};
     const char *key;
     json_t *v;
     json_object_foreach(j, key, v)
@@ -102,6 +107,7 @@ static bool load_config(config *c, const char *path, ism_error *err)
     STR(j, "data_dir", &c->data_dir);
     STR(j, "events", &c->events);
     STR(j, "catalog_dir", &c->catalog_dir);
+    STR(j, "checks_dir", &c->checks_dir);
     json_t *tls = json_object_get(j, "tls");
     STR(tls, "cert_file", &c->tls_cert);
     STR(tls, "key_file", &c->tls_key);
@@ -153,6 +159,7 @@ static void free_config(config *c)
     free(c->log_level);
     free(c->log_file);
     free(c->catalog_dir);
+    free(c->checks_dir);
 }
 
 typedef struct daemon_state {
@@ -235,6 +242,7 @@ static int run(config *c)
     daemon_state d = {0};
     ism_jobs *jobs = NULL;
     ism_catalog_set *cats = NULL;
+    ism_eval_checks *checks = NULL;
     ism_store *st = NULL;
     ism_signer *signer = NULL;
     if (!c->catalog_dir) {
@@ -250,6 +258,22 @@ static int run(config *c)
     ism_logj(ISM_LOG_INFO, "catalog.loaded",
              json_pack("{s:s, s:I}", "dir", c->catalog_dir, "ms", (json_int_t)(ism_mono_ms() - t0)),
              "catalogs loaded from %s", c->catalog_dir);
+    /* A check that does not load (bad SQL, unknown requirement...) stops the start: running
+     * without it would silently drop what it tests. */
+    if (!c->checks_dir) {
+        const char *env = getenv("ISMAP_CHECKS_DIR");
+        struct stat sb;
+        c->checks_dir = strdup(env && *env                              ? env
+                               : stat(ISM_CHECKS_INSTALL_DIR, &sb) == 0 ? ISM_CHECKS_INSTALL_DIR
+                                                                        : ISM_CHECKS_SOURCE_DIR);
+    }
+    t0 = ism_mono_ms();
+    checks = ism_eval_load(c->checks_dir, cats, &err);
+    if (!checks) goto out;
+    ism_logj(ISM_LOG_INFO, "checks.loaded",
+             json_pack("{s:s, s:I, s:I}", "dir", c->checks_dir, "checks",
+                       (json_int_t)ism_eval_count(checks), "ms", (json_int_t)(ism_mono_ms() - t0)),
+             "%zu checks loaded from %s", ism_eval_count(checks), c->checks_dir);
     /* Each room with tables of its own brings its schema. */
     const ism_store_schema rooms[] = {*ism_snapshot_schema()};
     snprintf(path, sizeof path, "%s/ismap.db", c->data_dir);
@@ -270,6 +294,7 @@ static int run(config *c)
                        .snapshots_dir = snaps,
                        .jobs = jobs,
                        .catalogs = cats,
+                       .checks = checks,
                        .data_dir = c->data_dir,
                        .started_mono_ms = ism_mono_ms(),
                        .max_msg = c->max_msg,
@@ -302,6 +327,7 @@ out:
     ism_rpc_server_stop(d.srv);
     ism_jobs_free(jobs);
     ism_store_close(st);
+    ism_eval_free(checks);
     ism_catalog_free(cats);
     ism_signer_free(signer);
     ism_error_clear(&err);
@@ -330,7 +356,8 @@ int main(int argc, char **argv)
         O_CONTEXTS,
         O_LEVEL,
         O_LOGFILE,
-        O_CATALOG
+        O_CATALOG,
+        O_CHECKS
     };
     static const struct option opts[] = {{"config", required_argument, 0, 'c'},
                                          {"data-dir", required_argument, 0, 'd'},
@@ -344,6 +371,7 @@ int main(int argc, char **argv)
                                          {"log-level", required_argument, 0, O_LEVEL},
                                          {"log-file", required_argument, 0, O_LOGFILE},
                                          {"catalog-dir", required_argument, 0, O_CATALOG},
+                                         {"checks-dir", required_argument, 0, O_CHECKS},
                                          {"help", no_argument, 0, 'h'},
                                          {"version", no_argument, 0, 'V'},
                                          {0, 0, 0, 0}};
@@ -407,6 +435,9 @@ int main(int argc, char **argv)
         case O_CATALOG:
             set_str(&flags.catalog_dir, optarg);
             break;
+        case O_CHECKS:
+            set_str(&flags.checks_dir, optarg);
+            break;
         case 'h':
             usage(stdout);
             return 0;
@@ -447,6 +478,7 @@ int main(int argc, char **argv)
     if (flags.log_file) set_str(&c.log_file, flags.log_file);
     if (flags.catalog_dir) set_str(&c.catalog_dir, flags.catalog_dir);
     if (flags.catalog_dir) set_str(&c.catalog_dir, flags.catalog_dir);
+    if (flags.checks_dir) set_str(&c.checks_dir, flags.checks_dir);
     if (!c.data_dir) c.data_dir = strdup("/var/lib/ismap");
     free_config(&flags);
     int rc = run(&c);

@@ -9,6 +9,7 @@ static const ism_op *const sections[] = {
     ism_ops_core,
     ism_ops_catalog,
     ism_ops_snapshot,
+    ism_ops_eval,
 };
 #define NSECTIONS (sizeof sections / sizeof sections[0])
 

@@ -1,0 +1,291 @@
+/* test_eval_bench.c — how evaluation scales. Builds a synthetic organization from the base
+ * tenant: N accounts (ISM_EVAL_BENCH_ACCOUNTS, default 20) × Tokyo and Osaka, each region
+ * padded to about 500 resources (volumes, instances, security groups, log groups, keys,
+ * route tables...) plus IAM users and buckets — about 1,100 resources per account — and runs
+ * every check with a counting sink. It prints the rate; with 1,000 accounts (over a million
+ * resources) it must finish within ISM_EVAL_BENCH_BUDGET_S seconds (default 60). At the
+ * default size it checks that nothing errs and that findings grow with the data. */
+#include "ismap/catalog.h"
+#include "ismap/eval.h"
+#include "snapfix.h"
+#include "testutil.h"
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BASE_A "111122223333"
+#define BASE_B "444455556666"
+
+static ism_catalog_set *cats;
+static ism_eval_checks *checks;
+
+static const char *const regions[] = {"ap-northeast-1", "ap-northeast-3"};
+
+/* Puts a copy of template (borrowed) as resource type/id in (account, region), with the
+ * given members replaced. */
+static void put(ism_snapshot *s, const char *account, const char *region, const char *type,
+                const char *id, const json_t *tmpl, json_t *overrides)
+{
+    json_t *d = json_deep_copy(tmpl);
+    json_object_update(d, overrides);
+    json_decref(overrides);
+    char svc[32];
+    snprintf(svc, sizeof svc, "%.*s", (int)strcspn(type, "."), type);
+    char *arn = ism_strdupf("arn:aws:%s:%s:%s:%s", svc, region, account, id);
+    ism_resource r = {"aws", account, region, svc, type, id, arn, d};
+    ism_error e = {0};
+    ck_assert_msg(ism_snapshot_put_resource(s, &r, &e), "%s", e.message);
+    free(arn);
+    json_decref(d);
+}
+
+static const json_t *template_of(const json_t *fx, const char *type)
+{
+    size_t i;
+    json_t *r;
+    json_array_foreach(json_object_get(fx, "resources"), i, r)
+    {
+        if (!strcmp(ism_json_getstr(r, "type"), type)) return json_object_get(r, "data");
+    }
+    return NULL;
+}
+
+/* The base tenant's resources, moved into account `acc` (the log-archive account's into
+ * acc's sibling so each pair keeps its cross-account log bucket). */
+static void copy_base(ism_snapshot *s, const json_t *fx, const char *acc, const char *logacc, int n)
+{
+    size_t i;
+    json_t *r;
+    json_array_foreach(json_object_get(fx, "resources"), i, r)
+    {
+        const char *a = ism_json_getstr(r, "account");
+        const char *to = a && !strcmp(a, BASE_B) ? logacc : acc;
+        const char *type = ism_json_getstr(r, "type"), *id = ism_json_getstr(r, "id");
+        char *nid = ism_strdupf("%s", id);
+        /* Bucket names are global: give each pair its own. */
+        if (!strcmp(type, "s3.Bucket")) {
+            free(nid);
+            nid = ism_strdupf("%s-%d", id, n);
+        }
+        json_t *d = json_deep_copy(json_object_get(r, "data"));
+        if (!strcmp(type, "cloudtrail.Trail")) {
+            char *b = ism_strdupf("city-log-archive-%d", n);
+            json_object_set_new(json_object_get(d, "Trail"), "S3BucketName", json_string(b));
+            free(b);
+        }
+        ism_resource res = {"aws",
+                            to,
+                            ism_json_getstr(r, "region") ? ism_json_getstr(r, "region")
+                                                         : "ap-northeast-1",
+                            NULL,
+                            type,
+                            nid,
+                            ism_json_getstr(r, "arn"),
+                            d};
+        char svc[32];
+        snprintf(svc, sizeof svc, "%.*s", (int)strcspn(type, "."), type);
+        res.service = svc;
+        ism_error e = {0};
+        ck_assert_msg(ism_snapshot_put_resource(s, &res, &e), "%s", e.message);
+        json_decref(d);
+        free(nid);
+    }
+}
+
+/* About 500 more resources in one region of one account; a few of each kind fail. */
+static void pad_region(ism_snapshot *s, const json_t *fx, const char *acc, const char *region)
+{
+    char id[96];
+    for (int k = 0; k < 120; k++) {
+        snprintf(id, sizeof id, "vol-%s%04d", region + 13, k);
+        put(s, acc, region, "ec2.Volume", id, template_of(fx, "ec2.Volume"),
+            json_pack("{s:s, s:b}", "VolumeId", id, "Encrypted", k % 10 != 0));
+        snprintf(id, sizeof id, "i-%s%04d", region + 13, k);
+        put(s, acc, region, "ec2.Instance", id, template_of(fx, "ec2.Instance"),
+            json_pack("{s:s, s:s, s:{s:s}}", "InstanceId", id, "VpcId", "vpc-0a0000000000in01",
+                      "MetadataOptions", "HttpTokens", k % 7 ? "required" : "optional"));
+        snprintf(id, sizeof id, "sg-%s%04d", region + 13, k);
+        put(s, acc, region, "ec2.SecurityGroup", id, template_of(fx, "ec2.SecurityGroup"),
+            json_pack("{s:s, s:s, s:[{s:s, s:i, s:i, s:[{s:s}]}]}", "GroupId", id, "GroupName",
+                      "app", "IpPermissions", "IpProtocol", "tcp", "FromPort", 22, "ToPort", 22,
+                      "IpRanges", "CidrIp", k % 25 ? "10.0.0.0/8" : "0.0.0.0/0"));
+    }
+    for (int k = 0; k < 40; k++) {
+        snprintf(id, sizeof id, "/app/%s/%d", region, k);
+        put(s, acc, region, "logs.LogGroup", id, template_of(fx, "logs.LogGroup"),
+            json_pack("{s:s, s:i}", "logGroupName", id, "retentionInDays", k % 8 ? 400 : 30));
+        snprintf(id, sizeof id, "subnet-%s%04d", region + 13, k);
+        json_t *empty = json_object();
+        put(s, acc, region, "ec2.Subnet", id, empty, json_pack("{s:s}", "SubnetId", id));
+        json_decref(empty);
+    }
+    for (int k = 0; k < 30; k++) {
+        snprintf(id, sizeof id, "key-%s-%04d", region, k);
+        put(s, acc, region, "kms.Key", id, template_of(fx, "kms.Key"),
+            json_pack("{s:b}", "KeyRotationEnabled", k % 6 != 0));
+    }
+    for (int k = 0; k < 20; k++) {
+        snprintf(id, sizeof id, "rtb-%s%04d", region + 13, k);
+        put(s, acc, region, "ec2.RouteTable", id, template_of(fx, "ec2.RouteTable"),
+            json_pack("{s:s, s:s}", "RouteTableId", id, "VpcId", "vpc-0a0000000000in01"));
+    }
+    for (int k = 0; k < 30; k++) {
+        snprintf(id, sizeof id, "acl-%s%04d", region + 13, k);
+        put(s, acc, region, "ec2.NetworkAcl", id, template_of(fx, "ec2.NetworkAcl"),
+            json_pack("{s:s}", "NetworkAclId", id));
+    }
+}
+
+static void pad_account(ism_snapshot *s, const json_t *fx, const char *acc, int n)
+{
+    char id[96];
+    for (int k = 0; k < 20; k++) {
+        snprintf(id, sizeof id, "staff-%03d", k);
+        put(s, acc, "global", "iam.User", id, template_of(fx, "iam.User"),
+            json_pack("{s:[]}", "MFADevices"));
+        put(s, acc, "global", "iam.CredentialReport", id, template_of(fx, "iam.CredentialReport"),
+            json_pack("{s:s, s:s, s:s}", "user", id, "password_enabled", "true", "mfa_active",
+                      k % 9 ? "true" : "false"));
+    }
+    for (int k = 0; k < 10; k++) {
+        snprintf(id, sizeof id, "city-%d-data-%d", n, k);
+        put(s, acc, "ap-northeast-1", "s3.Bucket", id, template_of(fx, "s3.Bucket"),
+            json_pack("{s:{s:s}}", "Bucket", "Name", id));
+    }
+}
+
+static void coverage(ism_snapshot *s, const json_t *fx, const char *acc)
+{
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(fx, "coverage"), i, c)
+    {
+        json_t *regs = json_object_get(c, "region"), *ops = json_object_get(c, "operation");
+        json_t *rl = json_is_array(regs) ? json_incref(regs) : json_pack("[O]", regs);
+        size_t j, k;
+        json_t *r, *op;
+        json_array_foreach(rl, j, r) json_array_foreach(ops, k, op)
+        {
+            ism_error e = {0};
+            ck_assert(ism_snapshot_put_coverage(s, "aws", acc, json_string_value(r),
+                                                ism_json_getstr(c, "service"),
+                                                json_string_value(op), "complete", NULL, &e));
+        }
+        json_decref(rl);
+    }
+}
+
+typedef struct tally {
+    long n[ISM_EVAL_STATUS_COUNT];
+} tally;
+
+static bool count(void *ctx, const ism_eval_finding *f)
+{
+    ((tally *)ctx)->n[f->status]++;
+    return true;
+}
+
+START_TEST(evaluate_an_organization)
+{
+    const char *env = getenv("ISM_EVAL_BENCH_ACCOUNTS");
+    int accounts = env && atoi(env) > 0 ? atoi(env) : 20;
+    ism_error e = {0};
+    char *base = ism_strdupf("%s/tests/fixtures/snapshots/base.json", tu_source_dir());
+    json_t *fx = snapfix_read(base, &e);
+    free(base);
+    char *dir = tu_tempdir("bench"), *path = ism_strdupf("%s/org.db", dir);
+    ism_snapshot *s = ism_snapshot_create(path, "snap_bench", "aws", NULL, &e);
+    ck_assert_msg(s != NULL, "%s", e.message);
+    ck_assert(ism_snapshot_set_manifest(s, "created", "2026-11-20T00:00:00Z", &e));
+    int64_t t0 = ism_mono_ms();
+    for (int a = 0; a < accounts; a += 2) {
+        char acc[16], logacc[16];
+        snprintf(acc, sizeof acc, "%012d", 100000000 + a);
+        snprintf(logacc, sizeof logacc, "%012d", 100000000 + a + 1);
+        ck_assert(ism_snapshot_begin(s, &e));
+        copy_base(s, fx, acc, logacc, a);
+        for (int half = 0; half < 2; half++) {
+            const char *who = half ? logacc : acc;
+            for (int r = 0; r < 2; r++)
+                pad_region(s, fx, who, regions[r]);
+            pad_account(s, fx, who, a + half);
+            coverage(s, fx, who);
+        }
+        ck_assert_msg(ism_snapshot_commit(s, &e), "%s", e.message);
+    }
+    char sha[65];
+    ck_assert_msg(ism_snapshot_seal(s, sha, &e), "%s", e.message);
+    int64_t built = ism_mono_ms() - t0;
+    s = ism_snapshot_open(path, false, &e);
+    json_t *sum = ism_snapshot_summary(s);
+    long resources = (long)json_integer_value(json_object_get(sum, "resources"));
+    json_decref(sum);
+
+    tally t = {0};
+    ism_eval_options opt = {.sink = count, .sink_ctx = &t};
+    t0 = ism_mono_ms();
+    json_t *r = ism_eval_run(checks, s, &opt, &e);
+    int64_t ms = ism_mono_ms() - t0;
+    ck_assert_msg(r != NULL, "%s", e.message);
+    fprintf(stderr,
+            "bench: %d accounts, %ld resources (built in %lld ms): %zu checks in %lld ms = "
+            "%.0f resources/s; findings pass %ld fail %ld error %ld not_assessed %ld\n",
+            accounts, resources, (long long)built, ism_eval_count(checks), (long long)ms,
+            ms ? resources * 1000.0 / (double)ms : 0.0, t.n[ISM_EVAL_PASS], t.n[ISM_EVAL_FAIL],
+            t.n[ISM_EVAL_ERROR], t.n[ISM_EVAL_NOT_ASSESSED]);
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(r, "checks"), i, c)
+    {
+        if (getenv("ISM_EVAL_BENCH_VERBOSE"))
+            fprintf(stderr, "  %-40s %6lld ms\n", ism_json_getstr(c, "check"),
+                    (long long)json_integer_value(json_object_get(c, "ms")));
+    }
+    ck_assert_int_eq(t.n[ISM_EVAL_ERROR], 0);
+    ck_assert_int_eq(t.n[ISM_EVAL_NOT_ASSESSED], 0);
+    /* Every padded failure kind shows: unencrypted volumes, IMDSv1, open SSH, short log
+     * retention, keys without rotation, users without MFA. */
+    ck_assert_int_ge(t.n[ISM_EVAL_FAIL], (long)accounts * 40);
+    ck_assert_int_ge(t.n[ISM_EVAL_PASS], resources / 2);
+    if (accounts >= 1000) {
+        const char *b = getenv("ISM_EVAL_BENCH_BUDGET_S");
+        long budget = b && atol(b) > 0 ? atol(b) : 60;
+        ck_assert_msg(ms < budget * 1000, "%ld resources took %lld ms (budget %ld s)", resources,
+                      (long long)ms, budget);
+    }
+    json_decref(r);
+    ism_snapshot_close(s);
+    json_decref(fx);
+    tu_rmtree(dir);
+    free(dir);
+    free(path);
+}
+END_TEST
+
+int main(void)
+{
+    ism_error e = {0};
+    char *dir = ism_strdupf("%s/catalog", tu_source_dir());
+    cats = ism_catalog_load(dir, &e);
+    free(dir);
+    dir = ism_strdupf("%s/checks", tu_source_dir());
+    checks = cats ? ism_eval_load(dir, cats, &e) : NULL;
+    free(dir);
+    if (!checks) {
+        fprintf(stderr, "%s\n", e.message);
+        return 1;
+    }
+    Suite *s = suite_create("eval_bench");
+    TCase *t = tcase_create("bench");
+    tcase_set_timeout(t, 3600);
+    tcase_add_test(t, evaluate_an_organization);
+    suite_add_tcase(s, t);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    ism_eval_free(checks);
+    ism_catalog_free(cats);
+    return failed ? 1 : 0;
+}
