@@ -119,7 +119,9 @@ static void *serve(void *arg)
         nng_aio_set_msg(aio, msg);
         nng_ctx_send(ctx, aio);
         nng_aio_wait(aio);
-        if (nng_aio_result(aio) != 0) nng_msg_free(nng_aio_get_msg(aio));
+        rv = nng_aio_result(aio);
+        if (rv != 0) nng_msg_free(nng_aio_get_msg(aio));
+        if (rv == NNG_ECLOSED) break;
     }
     nng_aio_free(aio);
     return NULL;
@@ -215,11 +217,13 @@ void ism_rpc_publish(ism_rpc_server *srv, const char *topic, const json_t *event
 void ism_rpc_server_stop(ism_rpc_server *srv)
 {
     if (!srv) return;
-    /* Closing the socket fails every pending receive with NNG_ECLOSED; a request being
-     * handled finishes first (its send then fails harmlessly). */
+    /* Close the contexts first: a thread waiting to receive wakes with NNG_ECLOSED and exits,
+     * and one still handling a request finds its reply refused and exits next. Only when every
+     * thread is gone is the socket closed; closing it first frees state a thread may still be
+     * using (nng then aborts in nng_ctx_send). */
+    for (int i = 0; i < srv->nctx; i++) nng_ctx_close(srv->ctxs[i]);
+    for (int i = 0; i < srv->nctx; i++) pthread_join(srv->threads[i], NULL);
     nng_close(srv->rep);
-    for (int i = 0; i < srv->nctx; i++)
-        pthread_join(srv->threads[i], NULL);
     if (srv->have_pub) nng_close(srv->pub);
     free(srv);
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -157,4 +158,31 @@ void tu_daemon_kill9(tu_daemon *d)
     d->pid = 0;
     free(d->data_dir);
     d->data_dir = NULL;
+}
+
+bool tu_sp_send_oversized(int port, unsigned long long len)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+        if (fd >= 0) close(fd);
+        return false;
+    }
+    /* SP header: 0, 'S', 'P', version 0, protocol REQ (0x30) big-endian, two reserved bytes. */
+    const unsigned char hdr[8] = {0, 'S', 'P', 0, 0, 0x30, 0, 0};
+    unsigned char peer[8], lenbuf[8], junk[4096] = {0};
+    bool ok = write(fd, hdr, sizeof hdr) == (ssize_t)sizeof hdr &&
+              read(fd, peer, sizeof peer) == (ssize_t)sizeof peer;
+    for (int k = 0; k < 8; k++) lenbuf[k] = (unsigned char)(len >> (56 - 8 * k));
+    ok = ok && write(fd, lenbuf, sizeof lenbuf) == (ssize_t)sizeof lenbuf;
+    if (ok) (void)!write(fd, junk, sizeof junk);
+    /* The server must close: read returns 0 or an error within a few seconds. */
+    struct timeval tv = {5, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    char c;
+    ssize_t n = ok ? read(fd, &c, 1) : -1;
+    bool dropped = ok && (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK));
+    close(fd);
+    return dropped;
 }

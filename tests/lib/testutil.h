@@ -33,6 +33,10 @@ int tu_daemon_stop(tu_daemon *d);
 /* SIGKILL and reap. */
 void tu_daemon_kill9(tu_daemon *d);
 
+/* Connects to a loopback TCP port as an SP REQ peer, announces a message of `len` bytes, sends
+ * a little of it and waits for the server to drop the connection. True when it did. */
+bool tu_sp_send_oversized(int port, unsigned long long len);
+
 /* One call over a fresh client; returns the reply envelope (new ref) or NULL. */
 json_t *tu_call(const char *url, const char *op, json_t *params, const char *token);
 /* The error code of a reply envelope, or "ok". */
