@@ -346,11 +346,11 @@ struct ism_catalog_set;
 typedef struct ism_import_ctx {
     struct ism_store *store;
     struct ism_catalog_set *catalogs;
-    const char *subject;   /* subject id (resolved), NULL for installation-wide kinds */
-    const char *org;       /* caller's org ("" for all) */
-    const char *who;       /* token id or "local" */
-    const char *name;      /* the file's base name as the user gave it (never used as a path) */
-    const char *data;      /* the file's bytes (borrowed) */
+    const char *subject; /* subject id (resolved), NULL for installation-wide kinds */
+    const char *org;     /* caller's org ("" for all) */
+    const char *who;     /* token id or "local" */
+    const char *name;    /* the file's base name as the user gave it (never used as a path) */
+    const char *data;    /* the file's bytes (borrowed) */
     size_t len;
     const json_t *options; /* kind-specific options (borrowed; may be NULL) */
     const char *files_dir; /* where ism_evidence_store_file keeps originals */
@@ -360,9 +360,9 @@ typedef struct ism_import_ctx {
 typedef json_t *(*ism_import_fn)(const ism_import_ctx *ctx, ism_error *err);
 
 typedef struct ism_importer {
-    const char *kind;      /* questionnaire, ismap-list, soc2, iso-cert, soa, caiq, file */
+    const char *kind; /* questionnaire, ismap-list, soc2, iso-cert, soa, caiq, file */
     ism_import_fn fn;
-    bool needs_subject;    /* false: installation-wide (ismap-list) */
+    bool needs_subject; /* false: installation-wide (ismap-list) */
     const char *summary;
 } ism_importer;
 
@@ -391,5 +391,53 @@ json_t *ism_import_file(const ism_import_ctx *ctx, ism_error *err);
 json_t *ism_evidence_support(struct ism_store *st, struct ism_catalog_set *catalogs,
                              const char *subject, const char *org, const char *today,
                              ism_error *err);
+
+/* ==== ISMAP list lookup and the procurement screening (service/evidence/screening*.c) ======= *
+ * The screening answers a procurement officer's three questions about a subject: is the
+ * service on the ISMAP / ISMAP-LIU cloud service list and still valid; which of the
+ * questionnaire rows and of the 152 must-meet ISMAP items are unmet; and what the evidence says
+ * about each. Verdicts: "met", "unmet", "alternative" (answered × or N/A with a measure or
+ * reason to review), "no_evidence", and "not_required" (the service is listed and valid, so
+ * rows from 3 on need no answer). Dates are ISO "YYYY-MM-DD"; `today` NULL or "" means today
+ * in Japan (UTC+9). All functions are thread-safe. */
+
+/* A provider or service name folded for matching the ISMAP list: width, case and spacing,
+ * corporate forms (株式会社, (株), ㈱, 有限会社, 合同会社, Inc., Co., Ltd., Corp., K.K., LLC...)
+ * and punctuation (・ , . - _ / ( )) removed. Caller frees; NULL only when out of memory. */
+char *ism_ismap_name_key(const char *name);
+/* The last day a registration is valid when its audit period ended on audit_end: 1 year 4
+ * months from the next day, counted as Japanese law counts periods (2024-03-31 → 2025-07-31;
+ * 2023-10-30 → 2025-02-28). False when audit_end is not a date. */
+bool ism_ismap_valid_until(const char *audit_end, char out[11]);
+/* Looks a service up on the current ISMAP list imports: {status: "listed" | "expired" |
+ * "not_listed" | "no_list", list, reg_no, provider, service, valid_until, expired_on, basis,
+ * regions, list_import: {evidence, source, imported_at, as_of}, similar: [entries of the same
+ * service under another provider, or of the provider under other names], message}. New
+ * reference; NULL with err only on store errors. */
+json_t *ism_ismap_list_lookup(struct ism_store *st, const char *provider, const char *service,
+                              const char *today, ism_error *err);
+
+/* The screening of a subject (new reference): {subject, today, listing, questionnaire,
+ * verdict: {decision, summary, must_meet: {total, met, unmet, alternative, no_evidence,
+ * not_required}, rows: {...}}, rows: [{no, title, text, ismap_refs, answer, remarks, verdict,
+ * reason, evidence: [...], items: [{id, title, verdict, reason, evidence: [...]}]}],
+ * unmet: [...], customer_duties: [...], documents: [...], warnings: [...]}. */
+json_t *ism_screening(struct ism_store *st, struct ism_catalog_set *catalogs, const char *subject,
+                      const char *org, const char *today, ism_error *err);
+
+typedef enum ism_screening_format {
+    ISM_SCREENING_JSON = 0,
+    ISM_SCREENING_CSV, /* UTF-8 with BOM, CRLF, one table in the 別紙's layout + verdicts */
+    ISM_SCREENING_XLSX, /* sheets: 判定概要, 別紙 (the form's layout + verdicts), 必須管理策, 証跡
+                         */
+} ism_screening_format;
+/* "json", "csv", "xlsx"; false for anything else. */
+bool ism_screening_format_parse(const char *name, ism_screening_format *out);
+/* Renders a screening. Every text cell of CSV and XLSX passes ism_text_neutralize, so a value
+ * a provider typed ("=HYPERLINK(...)") never runs as a formula. XLSX is written through a
+ * temporary file in tmpdir (NULL: $TMPDIR or /tmp), removed before returning. *out is
+ * malloc'd (caller frees). */
+bool ism_screening_export(const json_t *screening, ism_screening_format fmt, const char *tmpdir,
+                          char **out, size_t *len, ism_error *err);
 
 #endif

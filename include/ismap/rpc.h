@@ -27,6 +27,7 @@ typedef struct ism_rpc_app {
     struct ism_signer *signer;        /* the installation's snapshot signing key */
     const char *data_dir;
     const char *snapshots_dir; /* where collections write their snapshot files */
+    const char *files_dir;     /* evidence originals, content-addressed by SHA-256 */
     int64_t started_mono_ms;
     char started_iso[32];
     size_t max_msg;

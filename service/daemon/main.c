@@ -2,6 +2,7 @@
  * nng server, and shuts all of it down in order on SIGTERM or SIGINT. */
 #include "ismap/catalog.h"
 #include "ismap/eval.h"
+#include "ismap/evidence.h"
 #include "ismap/jobs.h"
 #include "ismap/rpc.h"
 #include "ismap/snapshot.h"
@@ -275,23 +276,27 @@ static int run(config *c)
                        (json_int_t)ism_eval_count(checks), "ms", (json_int_t)(ism_mono_ms() - t0)),
              "%zu checks loaded from %s", ism_eval_count(checks), c->checks_dir);
     /* Each room with tables of its own brings its schema. */
-    const ism_store_schema rooms[] = {*ism_snapshot_schema()};
+    const ism_store_schema rooms[] = {*ism_snapshot_schema(), *ism_evidence_schema()};
     snprintf(path, sizeof path, "%s/ismap.db", c->data_dir);
     st = ism_store_open_with(path, rooms, (int)(sizeof rooms / sizeof rooms[0]), &err);
     if (!st) goto out;
     jobs = ism_jobs_new(st, c->workers, on_event, &d);
     if (!ism_jobs_register_builtin(jobs, &err)) goto out;
 
-    char keys[4200], snaps[4200];
+    char keys[4200], snaps[4200], files[4200];
     snprintf(keys, sizeof keys, "%s/keys", c->data_dir);
     snprintf(snaps, sizeof snaps, "%s/snapshots", c->data_dir);
-    if (!ism_mkdirs(keys, 0700, &err) || !ism_mkdirs(snaps, 0700, &err)) goto out;
+    snprintf(files, sizeof files, "%s/files", c->data_dir);
+    if (!ism_mkdirs(keys, 0700, &err) || !ism_mkdirs(snaps, 0700, &err) ||
+        !ism_mkdirs(files, 0700, &err))
+        goto out;
     snprintf(path, sizeof path, "%.4000s/snapshot-signing.pem", keys);
     signer = ism_signer_load(path, &err);
     if (!signer) goto out;
     ism_rpc_app app = {.store = st,
                        .signer = signer,
                        .snapshots_dir = snaps,
+                       .files_dir = files,
                        .jobs = jobs,
                        .catalogs = cats,
                        .checks = checks,

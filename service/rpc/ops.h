@@ -12,6 +12,7 @@ extern const ism_op ism_ops_core[];
 extern const ism_op ism_ops_catalog[];
 extern const ism_op ism_ops_snapshot[];
 extern const ism_op ism_ops_eval[];
+extern const ism_op ism_ops_evidence[];
 
 /* ops_core.c */
 OP(op_ping);

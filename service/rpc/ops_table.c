@@ -10,6 +10,7 @@ static const ism_op *const sections[] = {
     ism_ops_catalog,
     ism_ops_snapshot,
     ism_ops_eval,
+    ism_ops_evidence,
 };
 #define NSECTIONS (sizeof sections / sizeof sections[0])
 
