@@ -139,4 +139,13 @@ json_t *ism_matrix_build(struct ism_store *st, struct ism_catalog_set *cs, const
 json_t *ism_matrix_diff(const json_t *a, const json_t *b, const json_t *findings_a,
                         const json_t *findings_b);
 
+/* ---- the evaluation job ---------------------------------------------------------------------- */
+struct ism_jobs;
+struct ism_eval_checks;
+/* Registers "assessment.evaluate" (params {assessment}): runs the checks over each of the
+ * assessment's snapshots and stores the findings; the assessment's state goes pending →
+ * evaluating → ready | failed. Idempotent, so it is resumable: after a crash it runs again. */
+bool ism_matrix_register_jobs(struct ism_jobs *jobs, struct ism_store *store,
+                              const struct ism_eval_checks *checks, ism_error *err);
+
 #endif

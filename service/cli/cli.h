@@ -44,5 +44,6 @@ extern const cli_cmd cli_cmds_catalog[];
 extern const cli_cmd cli_cmds_snapshot[];
 extern const cli_cmd cli_cmds_eval[];
 extern const cli_cmd cli_cmds_evidence[];
+extern const cli_cmd cli_cmds_matrix[];
 
 #endif

@@ -4,6 +4,7 @@
 #include "ismap/eval.h"
 #include "ismap/evidence.h"
 #include "ismap/jobs.h"
+#include "ismap/matrix.h"
 #include "ismap/rpc.h"
 #include "ismap/snapshot.h"
 #include "ismap/store.h"
@@ -276,12 +277,14 @@ static int run(config *c)
                        (json_int_t)ism_eval_count(checks), "ms", (json_int_t)(ism_mono_ms() - t0)),
              "%zu checks loaded from %s", ism_eval_count(checks), c->checks_dir);
     /* Each room with tables of its own brings its schema. */
-    const ism_store_schema rooms[] = {*ism_snapshot_schema(), *ism_evidence_schema()};
+    const ism_store_schema rooms[] = {*ism_snapshot_schema(), *ism_evidence_schema(),
+                                      *ism_matrix_schema()};
     snprintf(path, sizeof path, "%s/ismap.db", c->data_dir);
     st = ism_store_open_with(path, rooms, (int)(sizeof rooms / sizeof rooms[0]), &err);
     if (!st) goto out;
     jobs = ism_jobs_new(st, c->workers, on_event, &d);
     if (!ism_jobs_register_builtin(jobs, &err)) goto out;
+    if (!ism_matrix_register_jobs(jobs, st, checks, &err)) goto out;
 
     char keys[4200], snaps[4200], files[4200];
     snprintf(keys, sizeof keys, "%s/keys", c->data_dir);

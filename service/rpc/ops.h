@@ -13,6 +13,7 @@ extern const ism_op ism_ops_catalog[];
 extern const ism_op ism_ops_snapshot[];
 extern const ism_op ism_ops_eval[];
 extern const ism_op ism_ops_evidence[];
+extern const ism_op ism_ops_matrix[];
 
 /* ops_core.c */
 OP(op_ping);
@@ -39,6 +40,7 @@ OP(op_catalog_export);
 OP(op_snapshot_list);
 OP(op_snapshot_show);
 OP(op_snapshot_verify);
+OP(op_snapshot_import);
 
 /* The org a caller's request is scoped to: their token's, or "" (all) for local/admin-wide. */
 const char *ops_org_scope(const ism_rpc_call *call);

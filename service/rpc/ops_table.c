@@ -11,6 +11,7 @@ static const ism_op *const sections[] = {
     ism_ops_snapshot,
     ism_ops_eval,
     ism_ops_evidence,
+    ism_ops_matrix,
 };
 #define NSECTIONS (sizeof sections / sizeof sections[0])
 

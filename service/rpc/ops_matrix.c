@@ -1,0 +1,437 @@
+/* ops_matrix.c — assessment ops: create (and evaluate), list, show, the matrix, findings,
+ * judgments, waivers, diff, export. The matrix is computed on every request from its inputs. */
+#include "ismap/catalog.h"
+#include "ismap/eval.h"
+#include "ismap/evidence.h"
+#include "ismap/matrix.h"
+#include "ismap/report.h"
+#include "ismap/snapshot.h"
+#include "ops.h"
+
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define ALL ISM_ROLES_ALL
+#define AUDIT (ISM_ROLE_AUDITOR | ISM_ROLE_PROCUREMENT)
+
+/* Today's date in Japan (the users' calendar), or the caller's "today" param. */
+static bool today_of(const json_t *params, char out[11], ism_error *err)
+{
+    const char *t;
+    if (!ism_json_str(params, "today", false, &t, err)) return false;
+    if (t) {
+        if (strlen(t) != 10 || t[4] != '-' || t[7] != '-')
+            return ism_error_set(err, ISM_E_INVALID_PARAMS, "field 'today' must be YYYY-MM-DD");
+        ism_strlcpy(out, t, 11);
+        return true;
+    }
+    time_t now = time(NULL) + 9 * 3600;
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(out, 11, "%Y-%m-%d", &tm);
+    return true;
+}
+
+static const char *who(const ism_rpc_call *call)
+{
+    return call->caller->local ? "local" : call->caller->token_id;
+}
+
+static bool need(ism_rpc_call *call, ism_error *err)
+{
+    if (call->app->catalogs && call->app->checks) return true;
+    return ism_error_set(err, ISM_E_UNAVAILABLE, "catalogs or checks are not loaded");
+}
+
+/* The latest sealed snapshots of the caller's org, one per provider: the default scope. */
+static json_t *default_snapshots(ism_rpc_call *call, ism_error *err)
+{
+    json_t *all = ism_snapshot_list(call->app->store, ops_org_scope(call), 1000, err);
+    if (!all) return NULL;
+    json_t *out = json_array(), *seen = json_object();
+    size_t i;
+    json_t *s;
+    json_array_foreach(all, i, s)
+    {
+        if (strcmp(ism_json_getstr(s, "state"), "sealed")) continue;
+        const char *prov = ism_json_getstr(s, "provider");
+        if (json_object_get(seen, prov)) continue;
+        json_object_set_new(seen, prov, json_true());
+        json_array_append(out, json_object_get(s, "id"));
+    }
+    json_decref(seen);
+    json_decref(all);
+    return out;
+}
+
+static json_t *string_list(const json_t *v, const char *field, ism_error *err)
+{
+    /* Accepts ["a","b"] or "a,b". */
+    if (json_is_string(v)) {
+        json_t *arr = json_array();
+        char *copy = strdup(json_string_value(v)), *save = NULL;
+        for (char *t = strtok_r(copy, ", ", &save); t; t = strtok_r(NULL, ", ", &save))
+            json_array_append_new(arr, json_string(t));
+        free(copy);
+        return arr;
+    }
+    size_t i;
+    json_t *e;
+    if (!json_is_array(v)) goto bad;
+    json_array_foreach(v, i, e) if (!json_is_string(e)) goto bad;
+    return json_incref((json_t *)v);
+bad:
+    ism_error_set(err, ISM_E_INVALID_PARAMS, "field '%s' must be a list of strings", field);
+    return NULL;
+}
+
+OP(op_assessment_create)
+{
+    const char *subject, *name, *as_of;
+    if (!need(call, err) || !ism_json_str(params, "subject", true, &subject, err) ||
+        !ism_json_str(params, "name", false, &name, err) ||
+        !ism_json_str(params, "as_of", false, &as_of, err))
+        return false;
+    json_t *fwv = json_object_get(params, "frameworks");
+    if (!fwv) return ism_error_set(err, ISM_E_INVALID_PARAMS, "field 'frameworks' is required");
+    json_t *meta = json_object_get(params, "meta");
+    if (json_is_null(meta)) meta = NULL;
+    if (meta && !json_is_object(meta))
+        return ism_error_set(err, ISM_E_INVALID_PARAMS, "field 'meta' must be an object");
+    json_t *fws = string_list(fwv, "frameworks", err);
+    if (!fws) return false;
+    size_t i;
+    json_t *f;
+    bool ok = json_array_size(fws) > 0;
+    if (!ok) ism_error_set(err, ISM_E_INVALID_PARAMS, "name at least one framework");
+    json_array_foreach(fws, i, f)
+    {
+        json_t *r = ok ? ism_matrix_requirements(call->app->catalogs, json_string_value(f), err)
+                       : NULL;
+        ok = ok && r;
+        json_decref(r);
+    }
+    json_t *sub = ok ? ism_subject_get(call->app->store, subject, ops_org_scope(call), err) : NULL;
+    json_t *snaps = NULL;
+    if (sub) {
+        json_t *sv = json_object_get(params, "snapshots");
+        snaps = sv ? string_list(sv, "snapshots", err) : default_snapshots(call, err);
+    }
+    json_array_foreach(snaps, i, f)
+    {
+        json_t *row = ism_snapshot_get(call->app->store, json_string_value(f),
+                                       ops_org_scope(call), err);
+        bool sealed = row && !strcmp(ism_json_getstr(row, "state"), "sealed");
+        if (row && !sealed)
+            ism_error_set(err, ISM_E_CONFLICT, "snapshot %s is not sealed", json_string_value(f));
+        json_decref(row);
+        if (!sealed) {
+            json_decref(snaps);
+            snaps = NULL;
+            break;
+        }
+    }
+    json_t *a = snaps ? ism_assessment_create(call->app->store, ops_org_scope(call),
+                                              ism_json_getstr(sub, "id"), name, fws, snaps, as_of,
+                                              meta, who(call), err)
+                      : NULL;
+    json_decref(fws);
+    json_decref(sub);
+    if (!a) {
+        json_decref(snaps);
+        return false;
+    }
+    const char *aid = ism_json_getstr(a, "id");
+    char job[64] = "";
+    if (json_array_size(snaps)) {
+        json_t *p = json_pack("{s:s}", "assessment", aid);
+        bool sub_ok = ism_jobs_submit(call->app->jobs, "assessment.evaluate", p,
+                                      ops_org_scope(call), job, err);
+        json_decref(p);
+        if (!sub_ok) {
+            json_decref(a);
+            json_decref(snaps);
+            return false;
+        }
+    } else {
+        ism_assessment_set_state(call->app->store, aid, "ready", NULL, NULL);
+    }
+    json_decref(snaps);
+    json_object_set_new(a, "job", job[0] ? json_string(job) : json_null());
+    *result = a;
+    return true;
+}
+
+OP(op_assessment_list)
+{
+    (void)params;
+    *result = ism_assessment_list(call->app->store, ops_org_scope(call), err);
+    return *result != NULL;
+}
+
+OP(op_assessment_show)
+{
+    const char *id;
+    if (!ism_json_str(params, "id", true, &id, err)) return false;
+    *result = ism_assessment_get(call->app->store, id, ops_org_scope(call), err);
+    return *result != NULL;
+}
+
+/* The matrix of an assessment, computed now. */
+static json_t *matrix_of(ism_rpc_call *call, const char *aid, const char *today, json_t **assess,
+                         ism_error *err)
+{
+    json_t *a = ism_assessment_get(call->app->store, aid, ops_org_scope(call), err);
+    if (!a) return NULL;
+    const char *as_of = ism_json_getstr(a, "as_of");
+    json_t *support = ism_evidence_support(call->app->store, call->app->catalogs,
+                                           ism_json_getstr(a, "subject"), ism_json_getstr(a, "org"),
+                                           as_of ? as_of : today, err);
+    json_t *refs = support ? ism_eval_check_refs(call->app->checks) : NULL;
+    json_t *m = refs ? ism_matrix_build(call->app->store, call->app->catalogs, refs, support, aid,
+                                        ops_org_scope(call), today, err)
+                     : NULL;
+    json_decref(refs);
+    json_decref(support);
+    if (assess && m)
+        *assess = a;
+    else
+        json_decref(a);
+    return m;
+}
+
+OP(op_matrix_get)
+{
+    const char *aid, *status, *fw;
+    char today[11];
+    if (!need(call, err) || !ism_json_str(params, "assessment", true, &aid, err) ||
+        !ism_json_str(params, "status", false, &status, err) ||
+        !ism_json_str(params, "framework", false, &fw, err) || !today_of(params, today, err))
+        return false;
+    ism_req_status st;
+    if (status && !ism_req_status_parse(status, &st))
+        return ism_error_set(err, ISM_E_INVALID_PARAMS,
+                             "field 'status' must be one of not_satisfied, partial, "
+                             "evidence_expired, not_assessed, satisfied, not_applicable, waived");
+    json_t *m = matrix_of(call, aid, today, NULL, err);
+    if (!m) return false;
+    if (status || fw) {
+        json_t *keep = json_array();
+        size_t i;
+        json_t *r;
+        json_array_foreach(json_object_get(m, "requirements"), i, r)
+        {
+            if (status && strcmp(ism_json_getstr(r, "status"), status)) continue;
+            if (fw && strcmp(ism_json_getstr(r, "framework"), fw)) continue;
+            json_array_append(keep, r);
+        }
+        json_object_set_new(m, "requirements", keep);
+    }
+    *result = m;
+    return true;
+}
+
+OP(op_findings_list)
+{
+    const char *aid, *status, *check;
+    json_int_t limit = 1000;
+    if (!ism_json_str(params, "assessment", true, &aid, err) ||
+        !ism_json_str(params, "status", false, &status, err) ||
+        !ism_json_str(params, "check", false, &check, err) ||
+        !ism_json_int(params, "limit", false, 1, 10000000, &limit, err))
+        return false;
+    json_t *a = ism_assessment_get(call->app->store, aid, ops_org_scope(call), err);
+    if (!a) return false;
+    json_decref(a);
+    *result = ism_findings_list(call->app->store, aid, status, check, (int)limit, err);
+    return *result != NULL;
+}
+
+OP(op_judgment_add)
+{
+    const char *aid;
+    if (!need(call, err) || !ism_json_str(params, "assessment", true, &aid, err)) return false;
+    json_t *a = ism_assessment_get(call->app->store, aid, ops_org_scope(call), err);
+    if (!a) return false;
+    json_decref(a);
+    const char *cat = ism_json_getstr(params, "catalog"), *item = ism_json_getstr(params, "item");
+    if (cat && item && !ism_catalog_has(call->app->catalogs, cat, item))
+        return ism_error_set(err, ISM_E_NOT_FOUND, "catalog %s has no item '%s'", cat, item);
+    *result = ism_judgment_add(call->app->store, aid, params, who(call), err);
+    return *result != NULL;
+}
+
+OP(op_judgment_history)
+{
+    const char *aid, *cat, *item;
+    if (!ism_json_str(params, "assessment", true, &aid, err) ||
+        !ism_json_str(params, "catalog", true, &cat, err) ||
+        !ism_json_str(params, "item", true, &item, err))
+        return false;
+    json_t *a = ism_assessment_get(call->app->store, aid, ops_org_scope(call), err);
+    if (!a) return false;
+    json_decref(a);
+    *result = ism_judgment_history(call->app->store, aid, cat, item, err);
+    return *result != NULL;
+}
+
+OP(op_waiver_add)
+{
+    const char *cat = ism_json_getstr(params, "catalog"), *item = ism_json_getstr(params, "item");
+    const char *check = ism_json_getstr(params, "check"), *aid = ism_json_getstr(params, "assessment");
+    if (!need(call, err)) return false;
+    if (cat && item && !ism_catalog_has(call->app->catalogs, cat, item))
+        return ism_error_set(err, ISM_E_NOT_FOUND, "catalog %s has no item '%s'", cat, item);
+    if (check) {
+        json_t *c = ism_eval_show(call->app->checks, check, err);
+        if (!c) return false;
+        json_decref(c);
+    }
+    if (aid) {
+        json_t *a = ism_assessment_get(call->app->store, aid, ops_org_scope(call), err);
+        if (!a) return false;
+        json_decref(a);
+    }
+    *result = ism_waiver_add(call->app->store, ops_org_scope(call), params, who(call), err);
+    return *result != NULL;
+}
+
+OP(op_waiver_list)
+{
+    const char *aid;
+    char today[11];
+    if (!ism_json_str(params, "assessment", false, &aid, err) || !today_of(params, today, err))
+        return false;
+    *result = ism_waiver_list(call->app->store, ops_org_scope(call), aid, today, err);
+    return *result != NULL;
+}
+
+OP(op_waiver_revoke)
+{
+    const char *id;
+    if (!ism_json_str(params, "id", true, &id, err)) return false;
+    if (!ism_waiver_revoke(call->app->store, id, ops_org_scope(call), who(call), err)) return false;
+    *result = json_pack("{s:s, s:b}", "id", id, "revoked", 1);
+    return true;
+}
+
+OP(op_assessment_diff)
+{
+    const char *a, *b;
+    char today[11];
+    if (!need(call, err) || !ism_json_str(params, "a", true, &a, err) ||
+        !ism_json_str(params, "b", true, &b, err) || !today_of(params, today, err))
+        return false;
+    json_t *ma = matrix_of(call, a, today, NULL, err);
+    json_t *mb = ma ? matrix_of(call, b, today, NULL, err) : NULL;
+    json_t *fa = mb ? ism_findings_list(call->app->store, a, "fail", NULL, 0, err) : NULL;
+    json_t *fb = fa ? ism_findings_list(call->app->store, b, "fail", NULL, 0, err) : NULL;
+    if (fb) *result = ism_matrix_diff(ma, mb, fa, fb);
+    json_decref(ma);
+    json_decref(mb);
+    json_decref(fa);
+    json_decref(fb);
+    return *result != NULL;
+}
+
+static char *b64(const unsigned char *buf, size_t len)
+{
+    char *out = malloc(4 * ((len + 2) / 3) + 1);
+    EVP_EncodeBlock((unsigned char *)out, buf, (int)len);
+    return out;
+}
+
+OP(op_assessment_export)
+{
+    const char *aid, *fmt_s;
+    char today[11];
+    if (!need(call, err) || !ism_json_str(params, "assessment", true, &aid, err) ||
+        !ism_json_str(params, "format", true, &fmt_s, err) || !today_of(params, today, err))
+        return false;
+    ism_report_format fmt;
+    if (!ism_report_format_parse(fmt_s, &fmt))
+        return ism_error_set(err, ISM_E_INVALID_PARAMS,
+                             "field 'format' must be csv, csv-findings, xlsx, json, oscal or html");
+    json_t *a = NULL;
+    json_t *m = matrix_of(call, aid, today, &a, err);
+    if (!m) return false;
+    json_t *findings = ism_findings_list(call->app->store, aid, NULL, NULL, 0, err);
+    json_t *judg = findings ? ism_judgment_latest(call->app->store, aid, err) : NULL;
+    bool ok = judg != NULL;
+    char *data = NULL;
+    size_t len = 0;
+    if (ok) {
+        ism_report_input in = {m, findings, judg, a, call->app->catalogs, NULL};
+        if (fmt == ISM_REPORT_XLSX) {
+            /* libxlsxwriter writes files only: a private temporary file, read back, removed. */
+            char *path = ism_strdupf("%s/export-XXXXXX.xlsx", call->app->data_dir);
+            int fd = mkstemps(path, 5);
+            ok = fd >= 0;
+            if (fd >= 0) close(fd);
+            if (!ok) ism_error_set(err, ISM_E_IO, "cannot create a temporary file in %s",
+                                   call->app->data_dir);
+            ok = ok && ism_report_xlsx_file(&in, path, err);
+            if (ok) data = ism_read_file(path, (size_t)1 << 30, &len, err), ok = data != NULL;
+            unlink(path);
+            free(path);
+        } else {
+            data = ism_report_render(fmt, &in, &len, err);
+            ok = data != NULL;
+        }
+    }
+    if (ok) {
+        char sha[65];
+        ism_sha256_hex(data, len, sha);
+        char *enc = b64((const unsigned char *)data, len);
+        char *name = ism_strdupf("%s%s", aid, ism_report_extension(fmt));
+        *result = json_pack("{s:s, s:s, s:s, s:I, s:s, s:s}", "name", name, "format",
+                            ism_report_format_name(fmt), "media_type", ism_report_media_type(fmt),
+                            "size", (json_int_t)len, "sha256", sha, "content_base64", enc);
+        free(name);
+        free(enc);
+    }
+    free(data);
+    json_decref(judg);
+    json_decref(findings);
+    json_decref(m);
+    json_decref(a);
+    return ok;
+}
+
+OP(op_frameworks_list)
+{
+    (void)call, (void)params, (void)err;
+    *result = ism_matrix_frameworks();
+    return true;
+}
+
+const ism_op ism_ops_matrix[] = {
+    {"frameworks.list", op_frameworks_list, ALL, "frameworks an assessment can cover"},
+    {"assessment.create", op_assessment_create, AUDIT,
+     "new assessment of a subject; evaluates its snapshots as a job (params: subject, "
+     "frameworks, snapshots, name, as_of, meta)"},
+    {"assessment.list", op_assessment_list, ALL, "assessments, newest first"},
+    {"assessment.show", op_assessment_show, ALL, "one assessment (params: id)"},
+    {"assessment.diff", op_assessment_diff, ALL,
+     "what changed between two assessments (params: a, b)"},
+    {"assessment.export", op_assessment_export, ALL,
+     "the matrix as csv, csv-findings, xlsx, json, oscal or html (params: assessment, format)"},
+    {"matrix.get", op_matrix_get, ALL,
+     "the conformance matrix, computed now (params: assessment, status, framework, today)"},
+    {"findings.list", op_findings_list, ALL,
+     "check findings of an assessment (params: assessment, status, check, limit)"},
+    {"judgment.add", op_judgment_add, ISM_ROLE_AUDITOR,
+     "record an auditor's judgment (params: assessment, catalog, item, result, examined, "
+     "findings, improvement, reason)"},
+    {"judgment.history", op_judgment_history, ALL,
+     "every judgment of one requirement (params: assessment, catalog, item)"},
+    {"waiver.add", op_waiver_add, ISM_ROLE_AUDITOR,
+     "record a waiver (例外措置) (params: catalog+item | check [+resource], justification, "
+     "approver, ticket, expires, assessment)"},
+    {"waiver.list", op_waiver_list, ALL, "waivers, with whether each is active today"},
+    {"waiver.revoke", op_waiver_revoke, ISM_ROLE_AUDITOR, "revoke a waiver (params: id)"},
+    {NULL, NULL, 0, NULL},
+};
