@@ -12,8 +12,14 @@ PKGS=(
 # Test-only helpers: schema validation and a real AWS client for the emulator tests.
 TEST_PKGS=(python3-jsonschema python3-botocore awscli openssl clang-format)
 
+# The demo's AWS emulator builds its answers from botocore's API models.
+DEMO_PKGS=(python3-botocore)
+
 want=("${PKGS[@]}")
-if [ "${1:-}" = "--test" ]; then want+=("${TEST_PKGS[@]}"); fi
+case "${1:-}" in
+  --test) want+=("${TEST_PKGS[@]}") ;;
+  --demo) want+=("${DEMO_PKGS[@]}") ;;
+esac
 
 missing=()
 for p in "${want[@]}"; do

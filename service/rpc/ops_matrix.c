@@ -361,6 +361,13 @@ OP(op_assessment_export)
     json_t *findings = ism_findings_list(call->app->store, aid, NULL, NULL, 0, err);
     json_t *judg = findings ? ism_judgment_latest(call->app->store, aid, err) : NULL;
     bool ok = judg != NULL;
+    /* Reports name the subject as people know it, with its id for reference. */
+    json_t *sub = ism_subject_get(call->app->store, ism_json_getstr(a, "subject"),
+                                  ism_json_getstr(a, "org"), NULL);
+    if (sub)
+        json_object_set_new(a, "subject", json_sprintf("%s (%s)", ism_json_getstr(sub, "name"),
+                                                       ism_json_getstr(sub, "id")));
+    json_decref(sub);
     char *data = NULL;
     size_t len = 0;
     if (ok) {
