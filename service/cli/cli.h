@@ -38,12 +38,17 @@ bool cli_flag(const cli *c, const char *name);
 /* Parses an integer option; false (with a message) when not a number in [lo, hi]. */
 bool cli_opt_int(const cli *c, const char *name, long lo, long hi, long *out);
 
+/* Polls a job until it ends; CLI_OK only if it succeeded. With report, prints how it ended
+ * (the job as JSON with --json); without, says only a failure, on stderr. */
+int cli_wait_job(cli *c, const char *id, bool report);
+
 /* Command tables by file, each terminated by {NULL}. */
 extern const cli_cmd cli_cmds_core[];
 extern const cli_cmd cli_cmds_catalog[];
 extern const cli_cmd cli_cmds_snapshot[];
-extern const cli_cmd cli_cmds_eval[];
+extern const cli_cmd cli_cmds_collect[];
 extern const cli_cmd cli_cmds_evidence[];
 extern const cli_cmd cli_cmds_matrix[];
+extern const cli_cmd cli_cmds_eval[];
 
 #endif

@@ -144,8 +144,7 @@ static int cmd_jobs_cancel(cli *c)
     return CLI_OK;
 }
 
-/* Polls a job until it ends; exit 0 only if it succeeded. */
-static int wait_job(cli *c, const char *id)
+int cli_wait_job(cli *c, const char *id, bool report)
 {
     for (;;) {
         json_t *r;
@@ -154,7 +153,13 @@ static int wait_job(cli *c, const char *id)
         const char *s = ism_json_getstr(r, "state");
         if (strcmp(s, "queued") != 0 && strcmp(s, "running") != 0) {
             bool ok = strcmp(s, "succeeded") == 0;
-            if (c->json) {
+            if (!report) {
+                /* The caller prints its own outcome; a failure is still worth saying. */
+                if (!ok)
+                    fprintf(stderr, "ismapctl: job %s %s: %s\n", id, s,
+                            ism_json_getstr(json_object_get(r, "error"), "message"));
+                json_decref(r);
+            } else if (c->json) {
                 cli_print(c, r, NULL);
             } else {
                 json_t *e = json_object_get(r, "error");
@@ -172,7 +177,7 @@ static int wait_job(cli *c, const char *id)
 
 static int cmd_jobs_wait(cli *c)
 {
-    return wait_job(c, c->args[0]);
+    return cli_wait_job(c, c->args[0], true);
 }
 
 static int cmd_jobs_submit(cli *c)
@@ -198,7 +203,7 @@ static int cmd_jobs_submit(cli *c)
         char idc[64];
         ism_strlcpy(idc, id, sizeof idc);
         json_decref(r);
-        return wait_job(c, idc);
+        return cli_wait_job(c, idc, true);
     }
     if (c->json) return cli_print(c, r, NULL);
     printf("%s\n", id);

@@ -5,38 +5,17 @@
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 static int cmd_frameworks(cli *c)
 {
     json_t *r;
     int rc = cli_call(c, "frameworks.list", json_object(), &r);
     if (rc || c->json) return rc ? rc : cli_print(c, r, NULL);
-    static const cli_col cols[] = {{"id", "ID", 0}, {"catalog", "CATALOG", 0}, {"title", "TITLE", 0}};
+    static const cli_col cols[] = {
+        {"id", "ID", 0}, {"catalog", "CATALOG", 0}, {"title", "TITLE", 0}};
     cli_table(stdout, r, cols, 3);
     json_decref(r);
     return CLI_OK;
-}
-
-/* Polls a job until it ends; true if it succeeded. */
-static bool wait_job(cli *c, const char *id)
-{
-    for (;;) {
-        json_t *r;
-        if (cli_call(c, "jobs.show", json_pack("{s:s}", "id", id), &r)) return false;
-        const char *s = ism_json_getstr(r, "state");
-        if (strcmp(s, "queued") && strcmp(s, "running")) {
-            bool ok = !strcmp(s, "succeeded");
-            if (!ok)
-                fprintf(stderr, "ismapctl: job %s %s: %s\n", id, s,
-                        ism_json_getstr(json_object_get(r, "error"), "message"));
-            json_decref(r);
-            return ok;
-        }
-        json_decref(r);
-        struct timespec ts = {0, 200 * 1000000L};
-        nanosleep(&ts, NULL);
-    }
 }
 
 static json_t *meta_param(cli *c, bool *bad)
@@ -75,7 +54,7 @@ static int cmd_create(cli *c)
     int rc = cli_call(c, "assessment.create", p, &r);
     if (rc) return rc;
     const char *job = ism_json_getstr(r, "job");
-    if (cli_flag(c, "wait") && job && !wait_job(c, job)) {
+    if (cli_flag(c, "wait") && job && cli_wait_job(c, job, false) != CLI_OK) {
         json_decref(r);
         return CLI_SERVICE;
     }
@@ -117,8 +96,9 @@ static int cmd_show(cli *c)
     return rc ? rc : cli_print(c, r, print_kv);
 }
 
-static const char *const order[] = {"not_satisfied", "partial", "evidence_expired",
-                                    "not_assessed",  "satisfied", "not_applicable", "waived"};
+static const char *const order[] = {"not_satisfied", "partial",   "evidence_expired",
+                                    "not_assessed",  "satisfied", "not_applicable",
+                                    "waived"};
 static const char *const order_ja[] = {"不適合", "一部適合", "証跡期限切れ", "未評価",
                                        "適合",   "対象外",   "例外措置"};
 
@@ -171,7 +151,8 @@ static void print_matrix(cli *c, const json_t *m)
                 snprintf(why, sizeof why, "%lld items beneath",
                          (long long)json_integer_value(json_object_get(x, "children")));
             else if (!why[0])
-                snprintf(why, sizeof why, "%s", ism_json_getstr(x, "text") ? ism_json_getstr(x, "text") : "");
+                snprintf(why, sizeof why, "%s",
+                         ism_json_getstr(x, "text") ? ism_json_getstr(x, "text") : "");
         }
         json_array_append_new(rows, json_pack("{s:O, s:O, s:O?, s:O, s:s}", "framework",
                                               json_object_get(r, "framework"), "item",
@@ -179,8 +160,10 @@ static void print_matrix(cli *c, const json_t *m)
                                               json_object_get(r, "title"), "status",
                                               json_object_get(r, "status_ja"), "why", why));
     }
-    static const cli_col cols[] = {{"framework", "FRAMEWORK", 0}, {"item", "ITEM", 0},
-                                   {"status", "STATUS", 0},       {"title", "TITLE", 36},
+    static const cli_col cols[] = {{"framework", "FRAMEWORK", 0},
+                                   {"item", "ITEM", 0},
+                                   {"status", "STATUS", 0},
+                                   {"title", "TITLE", 36},
                                    {"why", "WHY", 60}};
     cli_table(stdout, rows, cols, 5);
     json_decref(rows);
@@ -191,8 +174,8 @@ static int cmd_matrix(cli *c)
     json_t *r;
     int rc = cli_call(c, "matrix.get",
                       json_pack("{s:s, s:s?, s:s?, s:s?}", "assessment", c->args[0], "status",
-                                cli_opt(c, "status"), "framework", cli_opt(c, "framework"),
-                                "today", cli_opt(c, "today")),
+                                cli_opt(c, "status"), "framework", cli_opt(c, "framework"), "today",
+                                cli_opt(c, "today")),
                       &r);
     return rc ? rc : cli_print(c, r, print_matrix);
 }
@@ -200,8 +183,8 @@ static int cmd_matrix(cli *c)
 static void print_findings(cli *c, const json_t *r)
 {
     (void)c;
-    static const cli_col cols[] = {{"check", "CHECK", 0},      {"severity", "SEVERITY", 0},
-                                   {"account", "ACCOUNT", 0},  {"region", "REGION", 0},
+    static const cli_col cols[] = {{"check", "CHECK", 0},           {"severity", "SEVERITY", 0},
+                                   {"account", "ACCOUNT", 0},       {"region", "REGION", 0},
                                    {"resource_id", "RESOURCE", 40}, {"status", "STATUS", 0},
                                    {"reason", "REASON", 70}};
     if (json_array_size(r) == 0)
@@ -215,11 +198,11 @@ static int cmd_findings(cli *c)
     long limit = 1000;
     if (!cli_opt_int(c, "limit", 1, 10000000, &limit)) return CLI_USAGE;
     json_t *r;
-    int rc = cli_call(c, "findings.list",
-                      json_pack("{s:s, s:s?, s:s?, s:i}", "assessment", c->args[0], "status",
-                                cli_opt(c, "status"), "check", cli_opt(c, "check"), "limit",
-                                (int)limit),
-                      &r);
+    int rc =
+        cli_call(c, "findings.list",
+                 json_pack("{s:s, s:s?, s:s?, s:i}", "assessment", c->args[0], "status",
+                           cli_opt(c, "status"), "check", cli_opt(c, "check"), "limit", (int)limit),
+                 &r);
     return rc ? rc : cli_print(c, r, print_findings);
 }
 
@@ -241,8 +224,7 @@ static int cmd_judge(cli *c)
     json_t *p = json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:s?}", "assessment", c->args[0],
                           "catalog", cat, "item", c->args[1], "result", cli_opt(c, "result"),
                           "examined", cli_opt(c, "examined"), "findings", cli_opt(c, "findings"),
-                          "improvement", cli_opt(c, "improvement"), "reason",
-                          cli_opt(c, "reason"));
+                          "improvement", cli_opt(c, "improvement"), "reason", cli_opt(c, "reason"));
     json_t *r;
     int rc = cli_call(c, "judgment.add", p, &r);
     if (rc || c->json) return rc ? rc : cli_print(c, r, NULL);
@@ -258,10 +240,9 @@ static int cmd_waiver_add(cli *c)
     if (item && !cat) cat = guess_catalog(item);
     json_t *p = json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?}", "assessment",
                           cli_opt(c, "assessment"), "catalog", cat, "item", item, "check",
-                          cli_opt(c, "check"), "resource", cli_opt(c, "resource"),
-                          "justification", cli_opt(c, "justification"), "approver",
-                          cli_opt(c, "approver"), "ticket", cli_opt(c, "ticket"), "expires",
-                          cli_opt(c, "expires"));
+                          cli_opt(c, "check"), "resource", cli_opt(c, "resource"), "justification",
+                          cli_opt(c, "justification"), "approver", cli_opt(c, "approver"), "ticket",
+                          cli_opt(c, "ticket"), "expires", cli_opt(c, "expires"));
     json_t *r;
     int rc = cli_call(c, "waiver.add", p, &r);
     if (rc || c->json) return rc ? rc : cli_print(c, r, NULL);
@@ -274,10 +255,14 @@ static int cmd_waiver_add(cli *c)
 static void print_waivers(cli *c, const json_t *r)
 {
     (void)c;
-    static const cli_col cols[] = {{"id", "ID", 0},         {"item", "ITEM", 0},
-                                   {"check", "CHECK", 0},   {"resource", "RESOURCE", 30},
-                                   {"expires", "EXPIRES", 0}, {"active", "ACTIVE", 0},
-                                   {"approver", "APPROVER", 20}, {"justification", "WHY", 50}};
+    static const cli_col cols[] = {{"id", "ID", 0},
+                                   {"item", "ITEM", 0},
+                                   {"check", "CHECK", 0},
+                                   {"resource", "RESOURCE", 30},
+                                   {"expires", "EXPIRES", 0},
+                                   {"active", "ACTIVE", 0},
+                                   {"approver", "APPROVER", 20},
+                                   {"justification", "WHY", 50}};
     if (json_array_size(r) == 0)
         puts("no waivers");
     else
@@ -322,7 +307,8 @@ static int cmd_export(cli *c)
     size_t n = strlen(b);
     unsigned char *buf = malloc(n / 4 * 3 + 3);
     int len = EVP_DecodeBlock(buf, (const unsigned char *)b, (int)n);
-    while (len > 0 && n > 0 && b[n - 1] == '=') len--, n--; /* padding is not content */
+    while (len > 0 && n > 0 && b[n - 1] == '=')
+        len--, n--; /* padding is not content */
     FILE *fp = len >= 0 ? fopen(out, "wb") : NULL;
     bool ok = fp && fwrite(buf, 1, (size_t)len, fp) == (size_t)len;
     if (fp) ok = fclose(fp) == 0 && ok;
@@ -344,12 +330,16 @@ static void print_diff(cli *c, const json_t *d)
     printf("%s → %s\n", ism_json_getstr(d, "a"), ism_json_getstr(d, "b"));
     json_t *ch = json_object_get(d, "changed");
     printf("requirements that changed status: %zu\n", json_array_size(ch));
-    static const cli_col cols[] = {{"framework", "FRAMEWORK", 0}, {"item", "ITEM", 0},
-                                   {"from", "FROM", 0},           {"to", "TO", 0},
+    static const cli_col cols[] = {{"framework", "FRAMEWORK", 0},
+                                   {"item", "ITEM", 0},
+                                   {"from", "FROM", 0},
+                                   {"to", "TO", 0},
                                    {"title", "TITLE", 40}};
     if (json_array_size(ch)) cli_table(stdout, ch, cols, 5);
-    static const cli_col fcols[] = {{"check", "CHECK", 0},   {"account", "ACCOUNT", 0},
-                                    {"region", "REGION", 0}, {"resource_id", "RESOURCE", 40},
+    static const cli_col fcols[] = {{"check", "CHECK", 0},
+                                    {"account", "ACCOUNT", 0},
+                                    {"region", "REGION", 0},
+                                    {"resource_id", "RESOURCE", 40},
                                     {"reason", "REASON", 60}};
     json_t *fn = json_object_get(d, "findings_new"), *fr = json_object_get(d, "findings_resolved");
     printf("\nnew failing findings: %zu\n", json_array_size(fn));
@@ -385,8 +375,7 @@ const cli_cmd cli_cmds_matrix[] = {
      "[--examined 監査資料] [--findings 指摘事項] [--improvement 改善案] [--reason R]",
      "record an auditor's judgment (append-only)"},
     {"waiver", "add", cmd_waiver_add,
-     "assessment=,catalog=,item=,check=,resource=,justification=,approver=,ticket=,expires=", 0,
-     0,
+     "assessment=,catalog=,item=,check=,resource=,justification=,approver=,ticket=,expires=", 0, 0,
      "(--item ITEM [--catalog C] | --check ID [--resource R]) --justification TEXT --approver "
      "NAME [--ticket T] --expires YYYY-MM-DD [--assessment A]",
      "record a waiver (例外措置)"},
