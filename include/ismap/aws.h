@@ -221,4 +221,383 @@ typedef enum ism_aws_paging {
  * lower-case first letter ("NextToken"/"nextToken"). */
 bool ism_aws_page_next(const json_t *result, ism_aws_paging style, char **token, ism_error *err);
 
+/* ==== the collector ========================================================================
+ * What follows is the AWS collector: credentials, the operations it calls (a table: data, not
+ * code), the extractors that turn answers into snapshot resources (docs/snapshot-format.md),
+ * and the collection itself, run as the resumable job kind "collect.aws". */
+
+struct ism_snapshot; /* snapshot.h */
+struct ism_jobs;     /* jobs.h */
+struct ism_rpc_app;  /* rpc.h */
+
+/* ---- credentials ---------------------------------------------------------------------- */
+/* A role to assume after the keys before it (a profile's role_arn, or the member role). */
+typedef struct ism_aws_role_hop {
+    char *role_arn;
+    char *external_id;  /* NULL when none */
+    char *session_name; /* NULL: "ismap-assess-<random>" */
+    int duration_s;     /* 0: 3600 */
+} ism_aws_role_hop;
+
+#define ISM_AWS_MAX_HOPS 8
+
+/* Credentials resolved the way the AWS CLI resolves them, minus the interactive and
+ * instance-bound sources:
+ *  - no profile named: AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN) when set,
+ *    else the profile in AWS_PROFILE, else "default";
+ *  - a profile comes from AWS_SHARED_CREDENTIALS_FILE (~/.aws/credentials) section [name] and
+ *    AWS_CONFIG_FILE (~/.aws/config) section [profile name] ([default] for default); keys in
+ *    the credentials file win;
+ *  - role_arn + source_profile (or credential_source = Environment) + external_id,
+ *    role_session_name, duration_seconds: assume that role with the source's credentials;
+ *    source profiles may chain (cycles are refused); a profile that is its own source uses its
+ *    own keys;
+ *  - sso_*, credential_process, mfa_serial, web identity and credential_source other than
+ *    Environment are refused with a message naming the setting (they need a person or a host).
+ * Files and environment are those of the process (for jobs: the daemon's user). Error
+ * messages name files, profiles and settings, never a key or secret. */
+typedef struct ism_aws_profile {
+    char name[128];   /* the profile used; "" when the keys came from the environment */
+    char source[512]; /* where the base keys came from, for people (no secrets) */
+    char region[64];  /* AWS_REGION, AWS_DEFAULT_REGION or the profile's region; may be "" */
+    char *access_key, *secret_key, *session_token; /* base keys; owned, wiped by _free */
+    ism_aws_role_hop hops[ISM_AWS_MAX_HOPS];       /* roles to assume, in order; owned */
+    int nhops;
+} ism_aws_profile;
+
+/* Resolves `profile` (NULL or "": none named). False with ISM_E_CONFIG when nothing usable is
+ * found or a file is malformed (the message says which file, line and setting). */
+bool ism_aws_profile_load(const char *profile, ism_aws_profile *out, ism_error *err);
+/* Wipes the secrets and frees; leaves a zeroed profile. */
+void ism_aws_profile_free(ism_aws_profile *p);
+
+/* Where STS is reached for AssumeRole. */
+typedef struct ism_aws_sts_config {
+    const char *endpoint_url;    /* NULL: https://sts.<region>.amazonaws.com */
+    const char *region;          /* signing region (and the endpoint's) */
+    const ism_http_config *http; /* for synchronous refreshes (CA, allow_http_loopback) */
+} ism_aws_sts_config;
+
+/* A source of credentials: static keys, or temporary ones of a role assumed with a parent
+ * source's credentials and refreshed before they expire. Not thread-safe: one collection. */
+typedef struct ism_aws_source ism_aws_source;
+
+/* Static keys (copied; token may be NULL). */
+ism_aws_source *ism_aws_source_static(const char *access_key, const char *secret_key,
+                                      const char *session_token);
+/* A role assumed with parent's credentials. parent is borrowed unless own_parent (then freed
+ * with this source). hop and sts are copied. */
+ism_aws_source *ism_aws_source_role(ism_aws_source *parent, bool own_parent,
+                                    const ism_aws_role_hop *hop, const ism_aws_sts_config *sts);
+/* The profile's chain: its base keys, then one role source per hop; NULL with err set. */
+ism_aws_source *ism_aws_source_from_profile(const ism_aws_profile *p, const ism_aws_sts_config *sts,
+                                            ism_error *err);
+void ism_aws_source_free(ism_aws_source *s);
+
+/* Current credentials (borrowed until the next call on s). A role source without credentials,
+ * or whose credentials expire within its margin (a fifth of their lifetime, at most 5 minutes),
+ * or that was invalidated, first assumes its role synchronously (one STS call on a private
+ * engine). *gen (may be NULL) tells which issue of credentials was returned. */
+bool ism_aws_source_get(ism_aws_source *s, ism_aws_credentials *out, unsigned *gen, ism_error *err);
+/* AWS said credentials of issue `gen` have expired (ExpiredToken): the next get refreshes. A
+ * stale generation (already refreshed) is ignored. */
+void ism_aws_source_invalidate(ism_aws_source *s, unsigned gen);
+/* True when a get would have to call STS first. */
+bool ism_aws_source_needs_refresh(const ism_aws_source *s, time_t now);
+/* For an AssumeRole the caller sends itself (e.g. many accounts at once on its engine): the
+ * form body (malloc'd), and the parent whose credentials must sign it (NULL for static). */
+char *ism_aws_source_assume_body(const ism_aws_source *s);
+ism_aws_source *ism_aws_source_parent(const ism_aws_source *s);
+const char *ism_aws_source_role_arn(const ism_aws_source *s);
+/* Installs the credentials of an AssumeRole answer (the typed AssumeRole output, with
+ * Credentials.{AccessKeyId,SecretAccessKey,SessionToken,Expiration}). */
+bool ism_aws_source_set_assumed(ism_aws_source *s, const json_t *output, ism_error *err);
+/* Seconds until the current credentials expire; -1 for static ones or none yet. */
+long ism_aws_source_ttl(const ism_aws_source *s, time_t now);
+/* The issue of the current credentials: 0 for static ones or none yet, then 1, 2, ... */
+unsigned ism_aws_source_generation(const ism_aws_source *s);
+/* Observes the STS calls a source makes on its own (synchronous renewals), so the caller can
+ * log them with its other calls. `res` is valid during the call only; its body is withheld
+ * (it holds the new secret). */
+typedef void (*ism_aws_source_call_fn)(void *ctx, const ism_aws_source *s,
+                                       const ism_http_result *res);
+void ism_aws_source_observe(ism_aws_source *s, ism_aws_source_call_fn fn, void *ctx);
+
+/* Masks what may be a secret in a message, in place: the value after SecretAccessKey,
+ * SessionToken, aws_secret_access_key, aws_session_token, Signature=, Credential= and
+ * X-Amz-Security-Token, and all but the first 4 characters of AKIA/ASIA key ids. */
+void ism_aws_redact(char *text);
+
+/* ---- the operations table ------------------------------------------------------------- */
+typedef enum ism_aws_scope {
+    ISM_AWS_SCOPE_GLOBAL,       /* once per account; coverage and resources in region "global" */
+    ISM_AWS_SCOPE_REGIONAL,     /* once per account and region */
+    ISM_AWS_SCOPE_PER_RESOURCE, /* once per resource of its parent (coverage: the parent's) */
+} ism_aws_scope;
+
+/* What an extractor made of one answer. */
+typedef enum ism_aws_xresult {
+    ISM_AWS_X_OK,    /* written */
+    ISM_AWS_X_AGAIN, /* not ready yet (a report being generated): ask again later */
+    ISM_AWS_X_ERROR, /* the answer does not have the expected shape (err says why) */
+} ism_aws_xresult;
+
+struct ism_aws_op;
+struct sqlite3_stmt;
+
+/* Statements extractors keep prepared across calls on one snapshot (a collection makes tens of
+ * thousands of them). Zeroed is empty; free with ism_aws_xcache_free before the snapshot closes. */
+typedef struct ism_aws_xcache {
+    struct sqlite3_stmt *load;
+} ism_aws_xcache;
+void ism_aws_xcache_free(ism_aws_xcache *c);
+
+/* Where an extractor writes, and what it knows about the call. */
+typedef struct ism_aws_xctx {
+    struct ism_snapshot *snap;
+    const struct ism_aws_op *op;
+    const char *account;         /* 12 digits */
+    const char *region;          /* the call's region, "global" for global operations */
+    const char *resource;        /* per-resource operations: the parent resource's id */
+    const char *resource_region; /* ... and the region it is filed under */
+    json_t *acc;                 /* per-resource, paged: the result list gathered over pages (the
+                                    caller owns it and passes the same one for every page) */
+    bool last_page;              /* per-resource, paged: write now */
+    int written;                 /* out: resources written or updated */
+    ism_aws_xcache *cache;       /* may be NULL */
+} ism_aws_xctx;
+
+/* Turns one typed answer (see ism_aws_typed_output) into resources. */
+typedef ism_aws_xresult (*ism_aws_extract_fn)(ism_aws_xctx *x, const json_t *out, ism_error *err);
+
+/* One AWS operation the collector calls. Adding an operation is one entry in
+ * service/collect/aws/ops_table.c (and, for XML protocols, its output shape in
+ * ops_table_shapes.c) plus a test. */
+typedef struct ism_aws_op {
+    const char *service; /* endpoint prefix and snapshot service: "iam", "ec2", "logs" */
+    const char *name;    /* "DescribeVpcs" */
+    ism_aws_protocol protocol;
+    const char *method;  /* "POST", "GET" */
+    const char *path;    /* REST: path template with "{label}" for the resource; else "/" */
+    const char *target;  /* JSON: the X-Amz-Target value; else NULL */
+    const char *version; /* query/EC2: Version=; JSON: "1.0" or "1.1"; REST: the API version */
+    const char *params;  /* fixed parameters: query "A=B&C=D", JSON "\"k\":true", REST query
+                            "k=v"; may be NULL */
+    ism_aws_scope scope;
+    const char *parent; /* runs once this operation (same service) is done in the same account
+                           and region; PER_RESOURCE: once per resource it wrote */
+    const char *param;  /* PER_RESOURCE: request member or "{label}" taking the resource id */
+    /* pagination: in_token NULL = one page */
+    ism_aws_paging paging;
+    const char *in_token;  /* request member for the next page: "Marker", "NextToken" */
+    const char *out_token; /* response member holding it: "Marker", "NextToken", "nextToken" */
+    const char *limit_key; /* request member for the page size, or NULL */
+    int limit;
+    /* the result */
+    const char *result;     /* member holding the items ("Users"; "Reservations.Instances" walks
+                               a list of lists); NULL: the answer itself */
+    const char *type;       /* snapshot type, "iam.User"; NULL: writes nothing */
+    const char *id_field;   /* member of an item that is its id; NULL: a string item is its id */
+    const char *arn_field;  /* member of an item that is its ARN, or NULL */
+    const char *arn_fmt;    /* or an ARN built from "{region}", "{account}", "{id}"; or NULL */
+    const char *key;        /* merged into the resource's data under this key; NULL: the item
+                               is the data (list) or is merged member by member (per-resource) */
+    const char *none_codes; /* comma-separated error codes meaning "none configured": recorded
+                               in the data, the operation stays complete */
+    const char *poll_codes; /* comma-separated error codes meaning "not ready": ask again */
+    ism_aws_extract_fn extract;
+    const char *action; /* the IAM action when it is not "<service>:<name>" (S3's ListBuckets is
+                           s3:ListAllMyBuckets), else NULL; see ism_aws_op_action */
+} ism_aws_op;
+
+/* The table, in the order operations are started. */
+const ism_aws_op *ism_aws_ops(size_t *n);
+/* An entry by service and name, or NULL. */
+const ism_aws_op *ism_aws_op_find(const char *service, const char *name);
+/* The IAM action a policy must allow for op, into buf: "ec2:DescribeVpcs",
+ * "s3:GetEncryptionConfiguration". Returns buf. */
+const char *ism_aws_op_action(const ism_aws_op *op, char *buf, size_t n);
+/* True for a service the table has ("iam", "ec2", ...). */
+bool ism_aws_service_known(const char *service);
+/* True when code is in a comma-separated list. */
+bool ism_aws_code_in(const char *code, const char *list);
+/* AccessDenied, AccessDeniedException, UnauthorizedOperation, AuthorizationError, ... */
+bool ism_aws_is_denied_code(const char *code);
+/* OptInRequired, SubscriptionRequiredException, ...: the service or region is not enabled. */
+bool ism_aws_is_not_enabled_code(const char *code);
+
+/* ---- output shapes (XML protocols and GuardDuty) -------------------------------------- */
+/* The output shapes of the table's XML operations (and GuardDuty's, whose wire names differ
+ * from its member names), generated from botocore's models: they turn the schema-less XML→JSON
+ * conversion into AWS's own JSON shapes (member names, lists, typed booleans and numbers). */
+typedef enum ism_aws_type {
+    ISM_AWS_T_STRING, /* also timestamps and blobs: kept as the text AWS sent */
+    ISM_AWS_T_BOOL,
+    ISM_AWS_T_INT, /* integer and long */
+    ISM_AWS_T_DOUBLE,
+    ISM_AWS_T_STRUCT,
+    ISM_AWS_T_LIST,
+    ISM_AWS_T_MAP,
+} ism_aws_type;
+
+typedef struct ism_aws_shape {
+    ism_aws_type type;
+    unsigned short a, b; /* struct: first member, member count; list: item shape; map: value */
+    const char *name;    /* struct: the shape's name; list: the item's element name */
+} ism_aws_shape;
+
+typedef struct ism_aws_member {
+    const char *name; /* member name, as in AWS's JSON shapes ("IsDefault") */
+    const char *wire; /* element or key name on the wire ("isDefault") */
+    unsigned short shape;
+    bool flattened; /* a list whose items repeat this element (no wrapper) */
+} ism_aws_member;
+
+typedef struct ism_aws_output {
+    const char *service, *operation;
+    unsigned short shape;
+    const char *wrapper; /* query: "ListUsersResult" */
+    const char *payload; /* REST-XML: the member that is the whole body */
+} ism_aws_output;
+
+extern const ism_aws_shape ism_aws_shapes[];
+extern const size_t ism_aws_nshapes;
+extern const ism_aws_member ism_aws_members[];
+extern const size_t ism_aws_nmembers;
+extern const ism_aws_output ism_aws_outputs[];
+extern const size_t ism_aws_noutputs;
+
+/* The output shape of an operation, or NULL (JSON protocols but GuardDuty's). */
+const ism_aws_output *ism_aws_output_of(const ism_aws_op *op);
+/* An answer as AWS's JSON shapes have it: for XML protocols, `parsed` is what
+ * ism_aws_parse_response returned; the query wrapper and ResponseMetadata / requestId are
+ * dropped. Members the model does not know are kept as sent. New reference; never NULL for an
+ * object or array input (anything else becomes {}). */
+json_t *ism_aws_typed_output(const ism_aws_op *op, const json_t *parsed);
+/* Converts one value to a shape (exposed for tests). New reference. */
+json_t *ism_aws_typed_value(const json_t *v, unsigned short shape);
+
+/* ---- extractors ----------------------------------------------------------------------- */
+/* The extractors the table uses (service/collect/aws/extract*.c). */
+ism_aws_xresult ism_aws_x_none(ism_aws_xctx *x, const json_t *out, ism_error *err);
+ism_aws_xresult ism_aws_x_single(ism_aws_xctx *x, const json_t *out, ism_error *err);
+ism_aws_xresult ism_aws_x_items(ism_aws_xctx *x, const json_t *out, ism_error *err);
+ism_aws_xresult ism_aws_x_items_merge(ism_aws_xctx *x, const json_t *out, ism_error *err);
+ism_aws_xresult ism_aws_x_merge(ism_aws_xctx *x, const json_t *out, ism_error *err);
+ism_aws_xresult ism_aws_x_merge_items(ism_aws_xctx *x, const json_t *out, ism_error *err);
+ism_aws_xresult ism_aws_x_roles(ism_aws_xctx *x, const json_t *out, ism_error *err);
+ism_aws_xresult ism_aws_x_report_state(ism_aws_xctx *x, const json_t *out, ism_error *err);
+ism_aws_xresult ism_aws_x_credential_report(ism_aws_xctx *x, const json_t *out, ism_error *err);
+ism_aws_xresult ism_aws_x_bucket_location(ism_aws_xctx *x, const json_t *out, ism_error *err);
+/* Records an answer with one of the operation's none_codes in the data: {key: {"Error": {Code,
+ * Message}}}; singletons {"<Code>": true} (iam.PasswordPolicy: {"NoSuchEntity": true}). */
+bool ism_aws_x_none_configured(ism_aws_xctx *x, const char *code, const char *message,
+                               ism_error *err);
+
+/* Resource helpers for extractors. put replaces; merge loads the row (or {}) and sets `key`
+ * to value (key NULL: every member of value), so several operations build one resource. Both
+ * borrow value. */
+bool ism_aws_put(ism_aws_xctx *x, const char *region, const char *type, const char *id,
+                 const char *arn, const json_t *data, ism_error *err);
+bool ism_aws_merge(ism_aws_xctx *x, const char *region, const char *type, const char *id,
+                   const char *arn, const char *key, const json_t *value, ism_error *err);
+/* A region's name for S3's LocationConstraint: "" / null → us-east-1, "EU" → eu-west-1. */
+const char *ism_aws_s3_region(const char *location_constraint);
+
+/* ---- endpoints and requests ------------------------------------------------------------ */
+/* The URL of a call, before paging parameters: the operation's path with its "{label}" replaced
+ * by the URI-encoded resource, on
+ *  - endpoint_url when given: every service there, S3 path-style (as the AWS CLI does);
+ *  - else AWS's hostnames: iam.amazonaws.com and organizations.us-east-1.amazonaws.com (global,
+ *    signed for us-east-1), <service>.<region>.amazonaws.com (STS regional too), S3
+ *    virtual-hosted <bucket>.s3.<region>.amazonaws.com, or path-style s3.<region>.amazonaws.com
+ *    /<bucket> for names a wildcard certificate cannot cover (dots, capitals).
+ * region is the call's: "global" for global operations (then STS and EC2 use home_region, S3
+ * us-east-1). *sign_region is set to the region to sign for (a static string or region or
+ * home_region). malloc'd; NULL only when out of memory. */
+char *ism_aws_endpoint(const ism_aws_op *op, const char *region, const char *home_region,
+                       const char *endpoint_url, const char *resource, const char **sign_region);
+
+/* One call as it goes on the wire (before signing). */
+typedef struct ism_aws_call_req {
+    char *url;  /* owned */
+    char *body; /* owned; NULL for GET */
+    size_t body_len;
+    ism_http_headers headers; /* Content-Type, X-Amz-Target */
+    const char *sign_region;
+} ism_aws_call_req;
+
+/* Builds a call of op: its fixed params, the resource (per-resource operations), the page
+ * token (NULL for the first page) and the page size. Free with ism_aws_call_req_free. */
+bool ism_aws_build_request(const ism_aws_op *op, const char *region, const char *home_region,
+                           const char *endpoint_url, const char *resource, const char *token,
+                           ism_aws_call_req *out, ism_error *err);
+void ism_aws_call_req_free(ism_aws_call_req *r);
+
+/* ---- the collection ------------------------------------------------------------------- */
+typedef struct ism_aws_collect_progress {
+    int accounts_done, accounts_total;
+    int units_done, units_total; /* (account, region, operation); total is an estimate until
+                                    every account's regions are known */
+    uint64_t calls, throttled, retries, errors;
+    const char *message; /* "accounts 3/200, operations 120/9000, ..." */
+} ism_aws_collect_progress;
+
+typedef struct ism_aws_collect_opts {
+    const char *profile;         /* NULL: see ism_aws_profile_load */
+    bool org;                    /* the whole organization (from its management account) */
+    const char *role_name;       /* org: the role assumed in each member account */
+    const char *external_id;     /* org: its ExternalId, or NULL */
+    const char *const *regions;  /* NULL-terminated; NULL: every region enabled in the account */
+    const char *const *services; /* NULL-terminated; NULL: every service of the table */
+    const char *endpoint_url;    /* one URL for every service (an emulator); http only to
+                                    loopback */
+    const char *home_region;     /* STS and DescribeRegions; NULL: the profile's region, else
+                                    the first of `regions`, else ap-northeast-1 */
+    const char *session_name;    /* RoleSessionName; NULL: "ismap-assess" */
+    int max_in_flight;           /* 0: 64 */
+    int max_attempts;            /* 0: 10 */
+    const char *ca_file;
+    bool no_jitter;  /* tests and benchmarks */
+    int progress_ms; /* 0: 1000 */
+    /* Called every progress_ms, after the snapshot's writes so far were committed. */
+    void (*progress)(void *ctx, const ism_aws_collect_progress *p);
+    /* Polled often; true stops the collection (ISM_E_INTERRUPTED), committed work kept. */
+    bool (*should_stop)(void *ctx);
+    void *ctx;
+    /* Scaling knobs for tests of refresh and polling: 0 = the defaults. */
+    int report_poll_ms; /* first credential-report poll delay (500) */
+    int report_polls;   /* polls before giving up (12) */
+} ism_aws_collect_opts;
+
+typedef struct ism_aws_collect_stats {
+    int accounts; /* accounts collected (or attempted) */
+    int units_complete, units_denied, units_failed, units_not_enabled, units_skipped;
+    int units_resumed; /* already in the snapshot when the run started */
+    uint64_t requests, calls, retries, throttled, server_errors, connection_errors;
+    int max_in_flight_seen;
+    int credential_refreshes;
+    int64_t ms;
+    char principal[512]; /* the caller's ARN */
+} ism_aws_collect_stats;
+
+/* Collects into snap (open for writing, still collecting), skipping every (account, region,
+ * operation) its coverage already holds: a resumed run continues where the last stopped.
+ * Writes the manifest's scope and principal; does not seal. False when the collection could
+ * not run at all (no credentials, the caller's identity unknown, ListAccounts impossible) or
+ * was stopped (ISM_E_INTERRUPTED); an operation denied or failed is not an error: it is in the
+ * coverage. */
+bool ism_aws_collect(const ism_aws_collect_opts *o, struct ism_snapshot *snap,
+                     ism_aws_collect_stats *stats, ism_error *err);
+
+/* The job kind "collect.aws" (resumable). Params: {profile, org, role_name, external_id,
+ * regions: [...], services: [...], endpoint_url} — names only: credentials are read by the
+ * daemon from its own user's environment and files when the job runs, never stored. The job
+ * writes <snapshots_dir>/snap_<job>.db, registers it, seals and signs it; its result is
+ * {snapshot, sha256, summary, stats}. */
+bool ism_aws_collect_check(const json_t *params, ism_error *err);
+/* Registers the kind; app (borrowed, must outlive the queue) gives the store, the snapshots
+ * directory and the signer. */
+bool ism_aws_register_jobs(struct ism_jobs *q, struct ism_rpc_app *app, ism_error *err);
+
 #endif

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const cli_cmd *const tables[] = {cli_cmds_core, cli_cmds_catalog, cli_cmds_snapshot,
-                                        cli_cmds_eval, cli_cmds_evidence,
+static const cli_cmd *const tables[] = {cli_cmds_core,    cli_cmds_catalog,  cli_cmds_snapshot,
+                                        cli_cmds_collect, cli_cmds_evidence, cli_cmds_eval,
                                         cli_cmds_matrix};
 #define NTABLES (sizeof tables / sizeof tables[0])
 

@@ -1,5 +1,6 @@
 /* main.c — ismapd: loads configuration, opens the store, starts the job workers and the
  * nng server, and shuts all of it down in order on SIGTERM or SIGINT. */
+#include "ismap/aws.h"
 #include "ismap/catalog.h"
 #include "ismap/eval.h"
 #include "ismap/evidence.h"
@@ -84,8 +85,8 @@ static bool load_config(config *c, const char *path, ism_error *err)
         json_decref(j);
         return false;
     }
-    static const char *const known[] = {"data_dir",          "listen",  "events",   "tls",
-                                        "max_message_bytes", "workers", "contexts", "log",
+    static const char *const known[] = {"data_dir",          "listen",    "events",   "tls",
+                                        "max_message_bytes", "workers",   "contexts", "log",
                                         "catalog_dir",       "checks_dir"};
     const char *key;
     json_t *v;
@@ -309,6 +310,7 @@ static int run(config *c)
                        .contexts = c->contexts,
                        .workers = c->workers};
     ism_now_iso(app.started_iso);
+    if (!ism_aws_register_jobs(jobs, &app, &err)) goto out;
     d.srv = ism_rpc_server_start(&app, ls, c->nlisten, c->events, &err);
     if (!d.srv) goto out;
     if (!ism_jobs_start(jobs, &err)) goto out;

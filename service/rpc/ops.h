@@ -11,9 +11,10 @@
 extern const ism_op ism_ops_core[];
 extern const ism_op ism_ops_catalog[];
 extern const ism_op ism_ops_snapshot[];
-extern const ism_op ism_ops_eval[];
+extern const ism_op ism_ops_collect[];
 extern const ism_op ism_ops_evidence[];
 extern const ism_op ism_ops_matrix[];
+extern const ism_op ism_ops_eval[];
 
 /* ops_core.c */
 OP(op_ping);

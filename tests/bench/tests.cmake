@@ -1,0 +1,8 @@
+# tests.cmake — the collector benchmark (tests/bench/collect_bench.*): figures, not a pass/fail.
+# Runs only when asked: ISM_BENCH=1 ctest -L bench. Included by tests/CMakeLists.txt.
+add_executable(collect_bench ${CMAKE_CURRENT_LIST_DIR}/collect_bench.c)
+target_link_libraries(collect_bench PRIVATE ismap)
+
+add_test(NAME bench_collect COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/collect_bench.sh)
+set_tests_properties(bench_collect PROPERTIES LABELS bench SKIP_RETURN_CODE 77
+  ENVIRONMENT "${ISM_TEST_ENV};COLLECT_BENCH=$<TARGET_FILE:collect_bench>" TIMEOUT 3600)
