@@ -1,30 +1,108 @@
 #!/usr/bin/env bash
-# demo.sh — installs dependencies, builds, starts ismapd on a temporary data directory,
-# shows what it serves, and stops it cleanly. Later stages grow this into the full
-# assessment demo (emulated Government Cloud tenant, evidence, matrix, reports).
+# demo.sh — the whole assessment on a fresh machine: installs dependencies, builds, starts the
+# AWS emulator (tests/emulator) with the bundled Government Cloud tenant of a fictional city
+# (みなと市: management, マイナンバー利用事務系, LGWAN接続系 and operations accounts in
+# ap-northeast-1 and -3), starts ismapd on a temporary data directory, imports the sample
+# procurement evidence, collects the organization, evaluates it, builds the conformance matrix,
+# writes the reports, and prints a short summary with the paths.
+#
+# The emulator is a test double that speaks AWS's wire formats; pointing the same commands at
+# real AWS means dropping --endpoint-url and giving ismapd real read-only credentials
+# (docs/aws-permissions.md).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-"$root/deploy/install-deps.sh"
+"$root/deploy/install-deps.sh" --demo
 "$root/deploy/build.sh" "$root/build"
 bin="$root/build"
+fx="$root/tests/fixtures/evidence"
+t0=$(date +%s)
 
-data=$(mktemp -d /tmp/ismap-demo-XXXXXX)
-"$bin/ismapd" --data-dir "$data/data" --log-file "$data/ismapd.log" &
-pid=$!
-cleanup() { kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; }
+work=$(mktemp -d /tmp/ismap-demo-XXXXXX)
+out="$work/reports"
+mkdir -p "$out"
+emu_pid="" daemon_pid=""
+cleanup() {
+  [ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null && wait "$daemon_pid" 2>/dev/null
+  [ -n "$emu_pid" ] && kill "$emu_pid" 2>/dev/null && wait "$emu_pid" 2>/dev/null
+  return 0
+}
 trap cleanup EXIT
-export ISMAP_SOCKET="$data/data/ismapd.sock"
-for _ in $(seq 200); do "$bin/ismapctl" ping >/dev/null 2>&1 && break; sleep 0.05; done
+step() { printf '\n== %s\n' "$*"; }
 
-echo "== ismapctl status"
-"$bin/ismapctl" status
-echo
-echo "== a diagnostic job through the persistent queue"
-"$bin/ismapctl" jobs submit diag.wait --params '{"ms":300}' --wait
-"$bin/ismapctl" jobs list
+step "AWS emulator with the みなと市 Government Cloud tenant"
+"$bin/tests/awsemu" --port-file "$work/emu.port" --latency-ms 5 --jitter-ms 3 \
+  >"$work/awsemu.log" 2>&1 &
+emu_pid=$!
+for _ in $(seq 200); do [ -s "$work/emu.port" ] && break; sleep 0.05; done
+[ -s "$work/emu.port" ] || { echo "awsemu did not start:"; cat "$work/awsemu.log"; exit 1; }
+endpoint="http://127.0.0.1:$(cat "$work/emu.port")"
+echo "listening on $endpoint"
 
-kill -TERM "$pid"
-wait "$pid"
-trap - EXIT
+step "ismapd"
+# The collector reads credentials from ismapd's own environment (never from a request).
+export AWS_ACCESS_KEY_ID=AKIAMINATOCOLLECT001
+export AWS_SECRET_ACCESS_KEY='mInAtOcOlLeCtOr/SeCrEtKeY+0123456789aBcD'
+export AWS_SHARED_CREDENTIALS_FILE="$work/none" AWS_CONFIG_FILE="$work/none"
+unset AWS_SESSION_TOKEN AWS_PROFILE
+export NO_PROXY=127.0.0.1,localhost no_proxy=127.0.0.1,localhost
+"$bin/ismapd" --data-dir "$work/data" --log-file "$work/ismapd.log" &
+daemon_pid=$!
+export ISMAP_SOCKET="$work/data/ismapd.sock"
+ctl() { "$bin/ismapctl" "$@"; }
+for _ in $(seq 200); do ctl ping >/dev/null 2>&1 && break; sleep 0.05; done
+ctl status
+
+step "procurement: the provider's evidence and the screening"
+ctl evidence import ismap-list "$fx/ismap_list.csv" --as-of 2025-08-01 >/dev/null
+svc=住民記録クラウド
+ctl subject create "$svc" --provider はまなすクラウド株式会社 \
+  --service "Hamanasu 住民記録クラウド" --model SaaS --region 東京 >/dev/null
+for f in "questionnaire questionnaire.xlsx" "soc2 soc2_type2.csv" "iso-cert iso27001_2022.json" \
+         "soa soa_2022.csv" "caiq caiq.csv"; do
+  set -- $f
+  ctl evidence import "$1" "$fx/$2" --subject "$svc" >"$work/import.out"
+  sed -n 1p "$work/import.out"
+done
+ctl screening "$svc" >"$work/screening.txt"
+sed -n 1,8p "$work/screening.txt"
+echo "  … (the whole screening: $work/screening.txt)"
+ctl screening "$svc" --format xlsx -o "$out/screening.xlsx" >/dev/null
+
+step "cloud administrator: collect the organization (4 accounts × 2 regions)"
+ctl --timeout 600 collect aws --org --role-name ISMAPAssessReadOnly \
+  --external-id minato-ismap-2025 --endpoint-url "$endpoint" --wait | tail -5
+snap=$(ctl --json snapshot list | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
+ctl snapshot verify "$snap"
+
+step "auditor: assessment, matrix, findings"
+ws=みなと市ガバメントクラウド
+ctl subject create "$ws" --kind workload --environment production --organization みなと市 \
+  >/dev/null
+cat >"$work/meta.json" <<'JSON'
+{"purpose": "標準準拠システムのガバメントクラウド移行に伴う情報セキュリティ対策の確認",
+ "theme": "クラウドサービス利用に係る技術的対策（ネットワーク分離、認証、ログ、暗号化）",
+ "scope": "みなと市のガバメントクラウド上のAWSアカウント（管理、マイナンバー利用事務系、LGWAN接続系、運用）",
+ "auditee": "情報政策課", "method": "設定値の自動収集と点検、監査資料のレビュー",
+ "schedule": "2026年11月", "team": "情報セキュリティ監査人（デモ）",
+ "standards": "地方公共団体における情報セキュリティ監査に関するガイドライン（令和7年3月版）"}
+JSON
+a=$(ctl assessment create "$ws" --frameworks mic-cloud-addon,mic,ismap-must-meet \
+      --snapshot "$snap" --name "2026年度 ガバメントクラウド監査" --meta "@$work/meta.json" --wait)
+ctl matrix "$a" --json | python3 -c '
+import json, sys
+m = json.load(sys.stdin)
+ja = {"not_satisfied": "不適合", "partial": "一部適合", "evidence_expired": "証跡期限切れ",
+      "not_assessed": "未評価", "satisfied": "適合", "not_applicable": "対象外", "waived": "例外措置"}
+for fw, c in m["counts_by_framework"].items():
+    print(f"{fw:18} " + "  ".join(f"{ja[k]} {v}" for k, v in c.items() if v))'
 echo
-echo "ismapd stopped cleanly; data dir and log: $data"
+echo "worst findings:"
+ctl findings "$a" --status fail --limit 12
+
+step "reports"
+for f in html xlsx csv oscal json; do ctl export "$a" --format $f -o "$out/assessment.$f"; done
+
+kill "$daemon_pid"; wait "$daemon_pid" 2>/dev/null || true; daemon_pid=""
+printf '\ndone in %ss. Reports in %s:\n' "$(( $(date +%s) - t0 ))" "$out"
+ls -1 "$out" | sed "s#^#  $out/#"
+echo "ismapd data and logs: $work"
