@@ -68,8 +68,8 @@ static bool run(ism_job *job, const json_t *params, const json_t *cp, json_t **r
             ok = false;
             break;
         }
-        struct sink_ctx sc = {ism_findings_begin(ctx->store, aid, json_string_value(sid), err),
-                              job, 0};
+        struct sink_ctx sc = {ism_findings_begin(ctx->store, aid, json_string_value(sid), err), job,
+                              0};
         if (!sc.w) {
             ism_snapshot_close(snap);
             ok = false;
@@ -89,8 +89,10 @@ static bool run(ism_job *job, const json_t *params, const json_t *cp, json_t **r
     }
     ism_assessment_set_state(ctx->store, aid, ok ? "ready" : "failed", ok ? NULL : err->message,
                              NULL);
-    if (ok) *result = json_pack("{s:s, s:o}", "assessment", aid, "snapshots", per);
-    else json_decref(per);
+    if (ok)
+        *result = json_pack("{s:s, s:o}", "assessment", aid, "snapshots", per);
+    else
+        json_decref(per);
     json_decref(a);
     return ok;
 }

@@ -109,8 +109,8 @@ OP(op_assessment_create)
     if (!ok) ism_error_set(err, ISM_E_INVALID_PARAMS, "name at least one framework");
     json_array_foreach(fws, i, f)
     {
-        json_t *r = ok ? ism_matrix_requirements(call->app->catalogs, json_string_value(f), err)
-                       : NULL;
+        json_t *r =
+            ok ? ism_matrix_requirements(call->app->catalogs, json_string_value(f), err) : NULL;
         ok = ok && r;
         json_decref(r);
     }
@@ -122,8 +122,8 @@ OP(op_assessment_create)
     }
     json_array_foreach(snaps, i, f)
     {
-        json_t *row = ism_snapshot_get(call->app->store, json_string_value(f),
-                                       ops_org_scope(call), err);
+        json_t *row =
+            ism_snapshot_get(call->app->store, json_string_value(f), ops_org_scope(call), err);
         bool sealed = row && !strcmp(ism_json_getstr(row, "state"), "sealed");
         if (row && !sealed)
             ism_error_set(err, ISM_E_CONFLICT, "snapshot %s is not sealed", json_string_value(f));
@@ -187,9 +187,9 @@ static json_t *matrix_of(ism_rpc_call *call, const char *aid, const char *today,
     json_t *a = ism_assessment_get(call->app->store, aid, ops_org_scope(call), err);
     if (!a) return NULL;
     const char *as_of = ism_json_getstr(a, "as_of");
-    json_t *support = ism_evidence_support(call->app->store, call->app->catalogs,
-                                           ism_json_getstr(a, "subject"), ism_json_getstr(a, "org"),
-                                           as_of ? as_of : today, err);
+    json_t *support =
+        ism_evidence_support(call->app->store, call->app->catalogs, ism_json_getstr(a, "subject"),
+                             ism_json_getstr(a, "org"), as_of ? as_of : today, err);
     json_t *refs = support ? ism_eval_check_refs(call->app->checks) : NULL;
     json_t *m = refs ? ism_matrix_build(call->app->store, call->app->catalogs, refs, support, aid,
                                         ops_org_scope(call), today, err)
@@ -281,7 +281,8 @@ OP(op_judgment_history)
 OP(op_waiver_add)
 {
     const char *cat = ism_json_getstr(params, "catalog"), *item = ism_json_getstr(params, "item");
-    const char *check = ism_json_getstr(params, "check"), *aid = ism_json_getstr(params, "assessment");
+    const char *check = ism_json_getstr(params, "check"),
+               *aid = ism_json_getstr(params, "assessment");
     if (!need(call, err)) return false;
     if (cat && item && !ism_catalog_has(call->app->catalogs, cat, item))
         return ism_error_set(err, ISM_E_NOT_FOUND, "catalog %s has no item '%s'", cat, item);
@@ -365,8 +366,9 @@ OP(op_assessment_export)
     json_t *sub = ism_subject_get(call->app->store, ism_json_getstr(a, "subject"),
                                   ism_json_getstr(a, "org"), NULL);
     if (sub)
-        json_object_set_new(a, "subject", json_sprintf("%s (%s)", ism_json_getstr(sub, "name"),
-                                                       ism_json_getstr(sub, "id")));
+        json_object_set_new(
+            a, "subject",
+            json_sprintf("%s (%s)", ism_json_getstr(sub, "name"), ism_json_getstr(sub, "id")));
     json_decref(sub);
     char *data = NULL;
     size_t len = 0;
@@ -378,8 +380,9 @@ OP(op_assessment_export)
             int fd = mkstemps(path, 5);
             ok = fd >= 0;
             if (fd >= 0) close(fd);
-            if (!ok) ism_error_set(err, ISM_E_IO, "cannot create a temporary file in %s",
-                                   call->app->data_dir);
+            if (!ok)
+                ism_error_set(err, ISM_E_IO, "cannot create a temporary file in %s",
+                              call->app->data_dir);
             ok = ok && ism_report_xlsx_file(&in, path, err);
             if (ok) data = ism_read_file(path, (size_t)1 << 30, &len, err), ok = data != NULL;
             unlink(path);

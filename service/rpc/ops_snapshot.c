@@ -104,8 +104,9 @@ OP(op_snapshot_import)
         !ism_json_str(params, "content_base64", false, &b64, err))
         return false;
     if (!path == !b64)
-        return ism_error_set(err, ISM_E_INVALID_PARAMS, "give 'path' (local socket only) or "
-                                                        "'content_base64'");
+        return ism_error_set(err, ISM_E_INVALID_PARAMS,
+                             "give 'path' (local socket only) or "
+                             "'content_base64'");
     if (path && !call->caller->local)
         return ism_error_set(err, ISM_E_PERMISSION_DENIED,
                              "'path' names a file on the daemon's machine and is accepted only "

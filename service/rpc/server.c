@@ -221,8 +221,10 @@ void ism_rpc_server_stop(ism_rpc_server *srv)
      * and one still handling a request finds its reply refused and exits next. Only when every
      * thread is gone is the socket closed; closing it first frees state a thread may still be
      * using (nng then aborts in nng_ctx_send). */
-    for (int i = 0; i < srv->nctx; i++) nng_ctx_close(srv->ctxs[i]);
-    for (int i = 0; i < srv->nctx; i++) pthread_join(srv->threads[i], NULL);
+    for (int i = 0; i < srv->nctx; i++)
+        nng_ctx_close(srv->ctxs[i]);
+    for (int i = 0; i < srv->nctx; i++)
+        pthread_join(srv->threads[i], NULL);
     nng_close(srv->rep);
     if (srv->have_pub) nng_close(srv->pub);
     free(srv);

@@ -163,7 +163,8 @@ START_TEST(serves_clients_concurrently_despite_bad_ones)
     /* A message far beyond the limit, from a raw peer that speaks the SP wire protocol (a
      * hostile client): the transport drops that connection and the daemon goes on. */
     int port = atoi(strrchr(tcpurl, ':') + 1);
-    for (int i = 0; i < 20; i++) ck_assert(tu_sp_send_oversized(port, 1ull << 30));
+    for (int i = 0; i < 20; i++)
+        ck_assert(tu_sp_send_oversized(port, 1ull << 30));
     json_t *p = tu_call(d.url, "ping", NULL, NULL);
     ck_assert_str_eq(tu_code(p), "ok");
     json_decref(p);

@@ -163,7 +163,8 @@ void tu_daemon_kill9(tu_daemon *d)
 bool tu_sp_send_oversized(int port, unsigned long long len)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((uint16_t)port),
                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
         if (fd >= 0) close(fd);
@@ -174,7 +175,8 @@ bool tu_sp_send_oversized(int port, unsigned long long len)
     unsigned char peer[8], lenbuf[8], junk[4096] = {0};
     bool ok = write(fd, hdr, sizeof hdr) == (ssize_t)sizeof hdr &&
               read(fd, peer, sizeof peer) == (ssize_t)sizeof peer;
-    for (int k = 0; k < 8; k++) lenbuf[k] = (unsigned char)(len >> (56 - 8 * k));
+    for (int k = 0; k < 8; k++)
+        lenbuf[k] = (unsigned char)(len >> (56 - 8 * k));
     ok = ok && write(fd, lenbuf, sizeof lenbuf) == (ssize_t)sizeof lenbuf;
     if (ok) (void)!write(fd, junk, sizeof junk);
     /* The server must close: read returns 0 or an error within a few seconds. */

@@ -194,9 +194,8 @@ static bool to_store(void *ctx, const ism_eval_finding *f)
 {
     struct store_sink *ss = ctx;
     ss->t->n[f->status]++;
-    return ism_findings_add(ss->w, f->check, f->severity, f->account, f->region,
-                            f->resource_type, f->resource_id, f->arn,
-                            ism_eval_status_name(f->status), f->reason);
+    return ism_findings_add(ss->w, f->check, f->severity, f->account, f->region, f->resource_type,
+                            f->resource_id, f->arn, ism_eval_status_name(f->status), f->reason);
 }
 
 START_TEST(evaluate_an_organization)
@@ -284,11 +283,10 @@ START_TEST(evaluate_an_organization)
      * retention, keys without rotation, users without MFA. */
     ck_assert_int_ge(t.n[ISM_EVAL_FAIL], (long)accounts * 40);
     ck_assert_int_ge(t.n[ISM_EVAL_PASS], resources / 2);
-    ck_assert_int_ge(json_integer_value(json_object_get(json_object_get(m, "counts"),
-                                                        "not_satisfied")) +
-                         json_integer_value(json_object_get(json_object_get(m, "counts"),
-                                                            "partial")),
-                     1);
+    ck_assert_int_ge(
+        json_integer_value(json_object_get(json_object_get(m, "counts"), "not_satisfied")) +
+            json_integer_value(json_object_get(json_object_get(m, "counts"), "partial")),
+        1);
     json_decref(m);
     json_decref(refs);
     json_decref(a);
