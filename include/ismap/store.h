@@ -53,6 +53,22 @@ void ism_store_read_end(ism_store *st, sqlite3 *db);
 /* Sets err from the connection's last error (ISM_E_IO) with a context phrase. */
 bool ism_store_sql_error(sqlite3 *db, ism_error *err, const char *what);
 
+/* ---- helpers for rooms that keep tables in the store -------------------------------------- */
+/* A column as a JSON string, or JSON null for SQL NULL. New reference. */
+json_t *ism_store_col_text(sqlite3_stmt *s, int i);
+/* A column holding JSON text, parsed; SQL NULL → null; text that does not parse comes back as
+ * a string rather than being lost. New reference. */
+json_t *ism_store_col_json(sqlite3_stmt *s, int i);
+/* Runs one write statement in its own transaction with text arguments ?1..?n (NULL binds
+ * NULL); *changed (may be NULL) receives the number of rows changed. */
+bool ism_store_write(ism_store *st, const char *sql, const char *const *args, int n, int *changed,
+                     ism_error *err);
+/* Runs one query on a reader with text arguments and maps each row with fn into an array
+ * (new reference), or NULL with err set. */
+typedef json_t *(*ism_store_row_fn)(sqlite3_stmt *s);
+json_t *ism_store_rows(ism_store *st, const char *sql, const char *const *args, int n,
+                       ism_store_row_fn fn, ism_error *err);
+
 /* Writes a consistent copy of the store to `dest` (VACUUM INTO); dest must not exist. */
 bool ism_store_backup(ism_store *st, const char *dest, ism_error *err);
 

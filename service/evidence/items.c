@@ -36,26 +36,12 @@ const ism_store_schema *ism_evidence_schema(void)
     return &schema;
 }
 
-static json_t *col(sqlite3_stmt *s, int i)
-{
-    return sqlite3_column_type(s, i) == SQLITE_NULL
-               ? json_null()
-               : json_string((const char *)sqlite3_column_text(s, i));
-}
-
-static json_t *col_json(sqlite3_stmt *s, int i)
-{
-    if (sqlite3_column_type(s, i) == SQLITE_NULL) return json_null();
-    json_t *v = json_loads((const char *)sqlite3_column_text(s, i), JSON_DECODE_ANY, NULL);
-    return v ? v : json_null();
-}
-
 static char *dumps(const json_t *v)
 {
     return v ? json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY) : NULL;
 }
 
-/* ---- subjects ------------------------------------------------------------------------------ */
+/* ---- subjects -------------------------------------------------------------------------------- */
 
 #define SUBJ_COLS                                                                                  \
     "id,org,kind,name,provider,service_name,deployment_model,regions,environment,accounts,"        \
@@ -64,10 +50,13 @@ static char *dumps(const json_t *v)
 static json_t *subject_row(sqlite3_stmt *s)
 {
     return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id",
-                     col(s, 0), "org", col(s, 1), "kind", col(s, 2), "name", col(s, 3), "provider",
-                     col(s, 4), "service_name", col(s, 5), "deployment_model", col(s, 6), "regions",
-                     col_json(s, 7), "environment", col(s, 8), "accounts", col_json(s, 9), "notes",
-                     col(s, 10), "created", col(s, 11), "created_by", col(s, 12));
+                     ism_store_col_text(s, 0), "org", ism_store_col_text(s, 1), "kind",
+                     ism_store_col_text(s, 2), "name", ism_store_col_text(s, 3), "provider",
+                     ism_store_col_text(s, 4), "service_name", ism_store_col_text(s, 5),
+                     "deployment_model", ism_store_col_text(s, 6), "regions",
+                     ism_store_col_json(s, 7), "environment", ism_store_col_text(s, 8), "accounts",
+                     ism_store_col_json(s, 9), "notes", ism_store_col_text(s, 10), "created",
+                     ism_store_col_text(s, 11), "created_by", ism_store_col_text(s, 12));
 }
 
 static bool string_array(const json_t *spec, const char *key, ism_error *err)
@@ -219,16 +208,18 @@ json_t *ism_subject_get(ism_store *st, const char *id_or_name, const char *org, 
 
 static json_t *evidence_row(sqlite3_stmt *s, bool with_data)
 {
-    json_t *o =
-        json_pack("{s:o, s:o, s:o, s:o, s:o, s:I, s:o, s:o, s:{s:o, s:o, s:I}, s:o, s:o, "
-                  "s:o, s:o, s:o, s:o}",
-                  "id", col(s, 0), "subject", col(s, 1), "org", col(s, 2), "kind", col(s, 3), "key",
-                  col(s, 4), "version", (json_int_t)sqlite3_column_int64(s, 5), "state", col(s, 6),
-                  "title", col(s, 7), "source", "name", col(s, 8), "sha256", col(s, 9), "size",
-                  (json_int_t)sqlite3_column_int64(s, 10), "imported_by", col(s, 11), "imported_at",
-                  col(s, 12), "valid_from", col(s, 13), "valid_until", col(s, 14), "summary",
-                  col_json(s, 15), "warnings", col_json(s, 16));
-    if (with_data) json_object_set_new(o, "data", col_json(s, 17));
+    json_t *o = json_pack(
+        "{s:o, s:o, s:o, s:o, s:o, s:I, s:o, s:o, s:{s:o, s:o, s:I}, s:o, s:o, "
+        "s:o, s:o, s:o, s:o}",
+        "id", ism_store_col_text(s, 0), "subject", ism_store_col_text(s, 1), "org",
+        ism_store_col_text(s, 2), "kind", ism_store_col_text(s, 3), "key", ism_store_col_text(s, 4),
+        "version", (json_int_t)sqlite3_column_int64(s, 5), "state", ism_store_col_text(s, 6),
+        "title", ism_store_col_text(s, 7), "source", "name", ism_store_col_text(s, 8), "sha256",
+        ism_store_col_text(s, 9), "size", (json_int_t)sqlite3_column_int64(s, 10), "imported_by",
+        ism_store_col_text(s, 11), "imported_at", ism_store_col_text(s, 12), "valid_from",
+        ism_store_col_text(s, 13), "valid_until", ism_store_col_text(s, 14), "summary",
+        ism_store_col_json(s, 15), "warnings", ism_store_col_json(s, 16));
+    if (with_data) json_object_set_new(o, "data", ism_store_col_json(s, 17));
     return o;
 }
 
@@ -357,8 +348,7 @@ json_t *ism_evidence_get(ism_store *st, const char *id, const char *org, ism_err
     return o;
 }
 
-/* ---- content-addressed files ------------------------------------------------------------------
- */
+/* ---- content-addressed files ---------------------------------------------------------- */
 
 bool ism_evidence_store_file(const char *files_dir, const char *path, size_t max, char sha_out[65],
                              long long *size_out, ism_error *err)

@@ -34,80 +34,24 @@ const ism_store_schema *ism_matrix_schema(void)
     return &schema;
 }
 
-static json_t *col(sqlite3_stmt *s, int i)
-{
-    return sqlite3_column_type(s, i) == SQLITE_NULL
-               ? json_null()
-               : json_string((const char *)sqlite3_column_text(s, i));
-}
-
-static json_t *col_json(sqlite3_stmt *s, int i)
-{
-    if (sqlite3_column_type(s, i) == SQLITE_NULL) return json_null();
-    json_t *v = json_loads((const char *)sqlite3_column_text(s, i), JSON_DECODE_ANY, NULL);
-    return v ? v : json_null();
-}
-
 static char *dumps(const json_t *v)
 {
     return v ? json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY) : NULL;
 }
 
-/* One write statement with text arguments (NULL binds NULL). */
-static bool write_sql(ism_store *st, const char *sql, const char *const *args, int n, int *changed,
-                      ism_error *err)
-{
-    sqlite3 *db = ism_store_write_begin(st, err);
-    if (!db) return false;
-    sqlite3_stmt *s = NULL;
-    bool ok = sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK;
-    for (int i = 0; ok && i < n; i++)
-        sqlite3_bind_text(s, i + 1, args[i], -1, SQLITE_STATIC);
-    if (ok) ok = sqlite3_step(s) == SQLITE_DONE;
-    if (ok && changed) *changed = sqlite3_changes(db);
-    if (!ok) ism_store_sql_error(db, err, "matrix");
-    sqlite3_finalize(s);
-    if (!ok) {
-        ism_store_write_rollback(st);
-        return false;
-    }
-    return ism_store_write_commit(st, err);
-}
-
-typedef json_t *(*row_fn)(sqlite3_stmt *s);
-
-static json_t *read_rows(ism_store *st, const char *sql, const char *const *args, int n, row_fn fn,
-                         ism_error *err)
-{
-    sqlite3 *db = ism_store_read_begin(st);
-    sqlite3_stmt *s = NULL;
-    json_t *arr = NULL;
-    if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK) {
-        for (int i = 0; i < n; i++)
-            sqlite3_bind_text(s, i + 1, args[i], -1, SQLITE_STATIC);
-        arr = json_array();
-        while (sqlite3_step(s) == SQLITE_ROW)
-            json_array_append_new(arr, fn(s));
-    } else {
-        ism_store_sql_error(db, err, "matrix");
-    }
-    sqlite3_finalize(s);
-    ism_store_read_end(st, db);
-    return arr;
-}
-
-/* ---- assessments ------------------------------------------------------------------------------
- */
+/* ---- assessments ----------------------------------------------------------------------------- */
 
 #define A_COLS "id,org,subject,name,frameworks,snapshots,as_of,meta,state,reason,created,created_by"
 
 static json_t *assessment_row(sqlite3_stmt *s)
 {
     return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id",
-                     col(s, 0), "org", col(s, 1), "subject", col(s, 2), "name", col(s, 3),
-                     "frameworks", col_json(s, 4), "snapshots", col_json(s, 5), "as_of", col(s, 6),
-                     "meta", col_json(s, 7), "state", col(s, 8), "reason", col(s, 9), "created",
-                     col(s, 10), "created_by", col(s, 11));
+                     ism_store_col_text(s, 0), "org", ism_store_col_text(s, 1), "subject",
+                     ism_store_col_text(s, 2), "name", ism_store_col_text(s, 3), "frameworks",
+                     ism_store_col_json(s, 4), "snapshots", ism_store_col_json(s, 5), "as_of",
+                     ism_store_col_text(s, 6), "meta", ism_store_col_json(s, 7), "state",
+                     ism_store_col_text(s, 8), "reason", ism_store_col_text(s, 9), "created",
+                     ism_store_col_text(s, 10), "created_by", ism_store_col_text(s, 11));
 }
 
 json_t *ism_assessment_create(ism_store *st, const char *org, const char *subject, const char *name,
@@ -122,7 +66,8 @@ json_t *ism_assessment_create(ism_store *st, const char *org, const char *subjec
     char *fw = dumps(frameworks), *sn = dumps(snapshots), *mt = dumps(meta);
     const char *args[] = {
         id, org ? org : "", subject, name, fw, sn ? sn : "[]", as_of ? as_of : today, mt, now, who};
-    bool ok = write_sql(st,
+    bool ok =
+        ism_store_write(st,
                         "INSERT INTO assessments(id,org,subject,name,frameworks,snapshots,as_of,"
                         "meta,created,created_by,seq) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,"
                         "(SELECT COALESCE(MAX(seq),0)+1 FROM assessments))",
@@ -137,8 +82,8 @@ json_t *ism_assessment_get(ism_store *st, const char *id, const char *org, ism_e
 {
     const char *args[] = {id, org ? org : ""};
     json_t *arr =
-        read_rows(st, "SELECT " A_COLS " FROM assessments WHERE id=?1 AND (?2='' OR org=?2)", args,
-                  2, assessment_row, err);
+        ism_store_rows(st, "SELECT " A_COLS " FROM assessments WHERE id=?1 AND (?2='' OR org=?2)",
+                       args, 2, assessment_row, err);
     if (!arr) return NULL;
     json_t *o = json_incref(json_array_get(arr, 0));
     json_decref(arr);
@@ -149,22 +94,21 @@ json_t *ism_assessment_get(ism_store *st, const char *id, const char *org, ism_e
 json_t *ism_assessment_list(ism_store *st, const char *org, ism_error *err)
 {
     const char *args[] = {org ? org : ""};
-    return read_rows(st,
-                     "SELECT " A_COLS " FROM assessments WHERE ?1='' OR org=?1 ORDER BY seq "
-                     "DESC",
-                     args, 1, assessment_row, err);
+    return ism_store_rows(st,
+                          "SELECT " A_COLS " FROM assessments WHERE ?1='' OR org=?1 ORDER BY seq "
+                          "DESC",
+                          args, 1, assessment_row, err);
 }
 
 bool ism_assessment_set_state(ism_store *st, const char *id, const char *state, const char *reason,
                               ism_error *err)
 {
     const char *args[] = {id, state, reason};
-    return write_sql(st, "UPDATE assessments SET state=?2, reason=?3 WHERE id=?1", args, 3, NULL,
-                     err);
+    return ism_store_write(st, "UPDATE assessments SET state=?2, reason=?3 WHERE id=?1", args, 3,
+                           NULL, err);
 }
 
-/* ---- findings ----------------------------------------------------------------------------------
- */
+/* ---- findings -------------------------------------------------------------------------------- */
 
 struct ism_findings_writer {
     ism_store *st;
@@ -237,10 +181,12 @@ bool ism_findings_end(ism_findings_writer *w, bool commit, ism_error *err)
 
 static json_t *finding_row(sqlite3_stmt *s)
 {
-    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "snapshot", col(s, 0),
-                     "check", col(s, 1), "severity", col(s, 2), "account", col(s, 3), "region",
-                     col(s, 4), "resource_type", col(s, 5), "resource_id", col(s, 6), "arn",
-                     col(s, 7), "status", col(s, 8), "reason", col(s, 9));
+    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "snapshot",
+                     ism_store_col_text(s, 0), "check", ism_store_col_text(s, 1), "severity",
+                     ism_store_col_text(s, 2), "account", ism_store_col_text(s, 3), "region",
+                     ism_store_col_text(s, 4), "resource_type", ism_store_col_text(s, 5),
+                     "resource_id", ism_store_col_text(s, 6), "arn", ism_store_col_text(s, 7),
+                     "status", ism_store_col_text(s, 8), "reason", ism_store_col_text(s, 9));
 }
 
 json_t *ism_findings_list(ism_store *st, const char *assessment, const char *status,
@@ -249,14 +195,15 @@ json_t *ism_findings_list(ism_store *st, const char *assessment, const char *sta
     char lim[32];
     snprintf(lim, sizeof lim, "%d", limit > 0 ? limit : 1000000);
     const char *args[] = {assessment, status ? status : "", check ? check : "", lim};
-    return read_rows(st,
-                     "SELECT snapshot, check_id, severity, account, region, resource_type, "
-                     "resource_id, arn, status, reason FROM findings WHERE assessment=?1 AND "
-                     "(?2='' OR status=?2) AND (?3='' OR check_id=?3) ORDER BY CASE status WHEN "
-                     "'fail' THEN 0 WHEN 'error' THEN 1 WHEN 'not_assessed' THEN 2 ELSE 3 END, "
-                     "CASE severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 "
-                     "ELSE 3 END, check_id, account, region, resource_id LIMIT CAST(?4 AS INTEGER)",
-                     args, 4, finding_row, err);
+    return ism_store_rows(
+        st,
+        "SELECT snapshot, check_id, severity, account, region, resource_type, "
+        "resource_id, arn, status, reason FROM findings WHERE assessment=?1 AND "
+        "(?2='' OR status=?2) AND (?3='' OR check_id=?3) ORDER BY CASE status WHEN "
+        "'fail' THEN 0 WHEN 'error' THEN 1 WHEN 'not_assessed' THEN 2 ELSE 3 END, "
+        "CASE severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 "
+        "ELSE 3 END, check_id, account, region, resource_id LIMIT CAST(?4 AS INTEGER)",
+        args, 4, finding_row, err);
 }
 
 /* Per check: counts by status, failing examples, the not-assessed reason; fails covered by an
@@ -294,12 +241,13 @@ json_t *ism_findings_aggregate(ism_store *st, const char *assessment, const char
             json_t *n = json_object_get(agg, key);
             if (n) json_integer_set(n, json_integer_value(n) + 1);
             if (!strcmp(key, "fail") && json_array_size(json_object_get(agg, "failing")) < 5)
-                json_array_append_new(json_object_get(agg, "failing"),
-                                      json_pack("{s:o, s:o, s:o, s:o}", "account", col(s, 2),
-                                                "region", col(s, 3), "resource_id", col(s, 4),
-                                                "reason", col(s, 5)));
+                json_array_append_new(
+                    json_object_get(agg, "failing"),
+                    json_pack("{s:o, s:o, s:o, s:o}", "account", ism_store_col_text(s, 2), "region",
+                              ism_store_col_text(s, 3), "resource_id", ism_store_col_text(s, 4),
+                              "reason", ism_store_col_text(s, 5)));
             if (!strcmp(status, "not_assessed") && !json_object_get(agg, "not_assessed_reason"))
-                json_object_set_new(agg, "not_assessed_reason", col(s, 5));
+                json_object_set_new(agg, "not_assessed_reason", ism_store_col_text(s, 5));
         }
     }
     sqlite3_finalize(s);
@@ -307,17 +255,19 @@ json_t *ism_findings_aggregate(ism_store *st, const char *assessment, const char
     return out;
 }
 
-/* ---- judgments ---------------------------------------------------------------------------------
- */
+/* ---- judgments ------------------------------------------------------------------------------- */
 
 #define J_COLS "id,assessment,catalog,item,result,examined,findings,improvement,reason,by,at"
 
 static json_t *judgment_row(sqlite3_stmt *s)
 {
-    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id", col(s, 0),
-                     "assessment", col(s, 1), "catalog", col(s, 2), "item", col(s, 3), "result",
-                     col(s, 4), "examined", col(s, 5), "findings", col(s, 6), "improvement",
-                     col(s, 7), "reason", col(s, 8), "by", col(s, 9), "at", col(s, 10));
+    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id",
+                     ism_store_col_text(s, 0), "assessment", ism_store_col_text(s, 1), "catalog",
+                     ism_store_col_text(s, 2), "item", ism_store_col_text(s, 3), "result",
+                     ism_store_col_text(s, 4), "examined", ism_store_col_text(s, 5), "findings",
+                     ism_store_col_text(s, 6), "improvement", ism_store_col_text(s, 7), "reason",
+                     ism_store_col_text(s, 8), "by", ism_store_col_text(s, 9), "at",
+                     ism_store_col_text(s, 10));
 }
 
 json_t *ism_judgment_add(ism_store *st, const char *assessment, const json_t *j, const char *who,
@@ -350,15 +300,15 @@ json_t *ism_judgment_add(ism_store *st, const char *assessment, const json_t *j,
     ism_now_iso(now);
     const char *args[] = {id,       assessment,  cat,    item, result, examined,
                           findings, improvement, reason, who,  now};
-    if (!write_sql(st,
-                   "INSERT INTO judgments(" J_COLS
-                   ",seq) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,"
-                   "(SELECT COALESCE(MAX(seq),0)+1 FROM judgments))",
-                   args, 11, NULL, err))
+    if (!ism_store_write(st,
+                         "INSERT INTO judgments(" J_COLS
+                         ",seq) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,"
+                         "(SELECT COALESCE(MAX(seq),0)+1 FROM judgments))",
+                         args, 11, NULL, err))
         return NULL;
     const char *a2[] = {id};
-    json_t *arr =
-        read_rows(st, "SELECT " J_COLS " FROM judgments WHERE id=?1", a2, 1, judgment_row, err);
+    json_t *arr = ism_store_rows(st, "SELECT " J_COLS " FROM judgments WHERE id=?1", a2, 1,
+                                 judgment_row, err);
     json_t *o = json_incref(json_array_get(arr, 0));
     json_decref(arr);
     return o;
@@ -367,8 +317,9 @@ json_t *ism_judgment_add(ism_store *st, const char *assessment, const json_t *j,
 json_t *ism_judgment_latest(ism_store *st, const char *assessment, ism_error *err)
 {
     const char *args[] = {assessment};
-    json_t *arr = read_rows(st, "SELECT " J_COLS " FROM judgments WHERE assessment=?1 ORDER BY seq",
-                            args, 1, judgment_row, err);
+    json_t *arr =
+        ism_store_rows(st, "SELECT " J_COLS " FROM judgments WHERE assessment=?1 ORDER BY seq",
+                       args, 1, judgment_row, err);
     if (!arr) return NULL;
     json_t *out = json_object();
     size_t i;
@@ -388,14 +339,13 @@ json_t *ism_judgment_history(ism_store *st, const char *assessment, const char *
                              const char *item, ism_error *err)
 {
     const char *args[] = {assessment, catalog, item};
-    return read_rows(st,
-                     "SELECT " J_COLS " FROM judgments WHERE assessment=?1 AND catalog=?2 AND "
-                     "item=?3 ORDER BY seq DESC",
-                     args, 3, judgment_row, err);
+    return ism_store_rows(st,
+                          "SELECT " J_COLS " FROM judgments WHERE assessment=?1 AND catalog=?2 AND "
+                          "item=?3 ORDER BY seq DESC",
+                          args, 3, judgment_row, err);
 }
 
-/* ---- waivers ----------------------------------------------------------------------------------
- */
+/* ---- waivers --------------------------------------------------------------------------------- */
 
 #define W_COLS                                                                                     \
     "id,org,assessment,catalog,item,check_id,resource,justification,approver,ticket,expires,"      \
@@ -404,11 +354,14 @@ json_t *ism_judgment_history(ism_store *st, const char *assessment, const char *
 static json_t *waiver_row(sqlite3_stmt *s)
 {
     return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
-                     "id", col(s, 0), "org", col(s, 1), "assessment", col(s, 2), "catalog",
-                     col(s, 3), "item", col(s, 4), "check", col(s, 5), "resource", col(s, 6),
-                     "justification", col(s, 7), "approver", col(s, 8), "ticket", col(s, 9),
-                     "expires", col(s, 10), "created", col(s, 11), "created_by", col(s, 12),
-                     "revoked", col(s, 13), "revoked_by", col(s, 14));
+                     "id", ism_store_col_text(s, 0), "org", ism_store_col_text(s, 1), "assessment",
+                     ism_store_col_text(s, 2), "catalog", ism_store_col_text(s, 3), "item",
+                     ism_store_col_text(s, 4), "check", ism_store_col_text(s, 5), "resource",
+                     ism_store_col_text(s, 6), "justification", ism_store_col_text(s, 7),
+                     "approver", ism_store_col_text(s, 8), "ticket", ism_store_col_text(s, 9),
+                     "expires", ism_store_col_text(s, 10), "created", ism_store_col_text(s, 11),
+                     "created_by", ism_store_col_text(s, 12), "revoked", ism_store_col_text(s, 13),
+                     "revoked_by", ism_store_col_text(s, 14));
 }
 
 static bool iso_date(const char *s)
@@ -470,7 +423,7 @@ json_t *ism_waiver_add(ism_store *st, const char *org, const json_t *w, const ch
     ism_now_iso(now);
     const char *args[] = {id,   org ? org : "", asmt,   cat, item, check, res,
                           just, appr,           ticket, exp, now,  who};
-    if (!write_sql(
+    if (!ism_store_write(
             st,
             "INSERT INTO waivers(id,org,assessment,catalog,item,check_id,resource,"
             "justification,approver,ticket,expires,created,created_by,seq) VALUES(?1,?2,?3,"
@@ -479,7 +432,7 @@ json_t *ism_waiver_add(ism_store *st, const char *org, const json_t *w, const ch
         return NULL;
     const char *a2[] = {id};
     json_t *arr =
-        read_rows(st, "SELECT " W_COLS " FROM waivers WHERE id=?1", a2, 1, waiver_row, err);
+        ism_store_rows(st, "SELECT " W_COLS " FROM waivers WHERE id=?1", a2, 1, waiver_row, err);
     json_t *o = json_incref(json_array_get(arr, 0));
     json_decref(arr);
     return o;
@@ -492,10 +445,10 @@ bool ism_waiver_revoke(ism_store *st, const char *id, const char *org, const cha
     ism_now_iso(now);
     const char *args[] = {id, org ? org : "", now, who};
     int changed = 0;
-    if (!write_sql(st,
-                   "UPDATE waivers SET revoked=?3, revoked_by=?4 WHERE id=?1 AND (?2='' OR "
-                   "org=?2) AND revoked IS NULL",
-                   args, 4, &changed, err))
+    if (!ism_store_write(st,
+                         "UPDATE waivers SET revoked=?3, revoked_by=?4 WHERE id=?1 AND (?2='' OR "
+                         "org=?2) AND revoked IS NULL",
+                         args, 4, &changed, err))
         return false;
     if (!changed) return ism_error_set(err, ISM_E_NOT_FOUND, "no active waiver with id %s", id);
     return true;
@@ -505,10 +458,11 @@ json_t *ism_waiver_list(ism_store *st, const char *org, const char *assessment, 
                         ism_error *err)
 {
     const char *args[] = {org ? org : "", assessment ? assessment : ""};
-    json_t *arr = read_rows(st,
-                            "SELECT " W_COLS " FROM waivers WHERE (?1='' OR org=?1 OR org='') AND "
-                            "(?2='' OR assessment IS NULL OR assessment=?2) ORDER BY seq",
-                            args, 2, waiver_row, err);
+    json_t *arr =
+        ism_store_rows(st,
+                       "SELECT " W_COLS " FROM waivers WHERE (?1='' OR org=?1 OR org='') AND "
+                       "(?2='' OR assessment IS NULL OR assessment=?2) ORDER BY seq",
+                       args, 2, waiver_row, err);
     size_t i;
     json_t *w;
     json_array_foreach(arr, i, w)

@@ -28,27 +28,6 @@ char *ism_snapshot_seal_statement(const char *id, const char *provider, const ch
                        provider, sha256);
 }
 
-/* Runs one write statement with text parameters (NULL binds NULL). */
-static bool write_sql(ism_store *st, const char *sql, const char *const *args, int n, int *changed,
-                      ism_error *err)
-{
-    sqlite3 *db = ism_store_write_begin(st, err);
-    if (!db) return false;
-    sqlite3_stmt *s = NULL;
-    bool ok = sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK;
-    for (int i = 0; ok && i < n; i++)
-        sqlite3_bind_text(s, i + 1, args[i], -1, SQLITE_STATIC);
-    if (ok) ok = sqlite3_step(s) == SQLITE_DONE;
-    if (ok && changed) *changed = sqlite3_changes(db);
-    if (!ok) ism_store_sql_error(db, err, "snapshot registry");
-    sqlite3_finalize(s);
-    if (!ok) {
-        ism_store_write_rollback(st);
-        return false;
-    }
-    return ism_store_write_commit(st, err);
-}
-
 bool ism_snapshot_register(ism_store *st, const char *id, const char *provider, const char *path,
                            const json_t *scope, const char *org, const char *job_id, ism_error *err)
 {
@@ -56,7 +35,8 @@ bool ism_snapshot_register(ism_store *st, const char *id, const char *provider, 
     ism_now_iso(now);
     char *sc = scope ? json_dumps(scope, JSON_COMPACT | JSON_SORT_KEYS) : strdup("{}");
     const char *args[] = {id, provider, path, sc, org ? org : "", job_id, now};
-    bool ok = write_sql(st,
+    bool ok =
+        ism_store_write(st,
                         "INSERT INTO snapshots(id,provider,path,state,scope,org,job,created,seq) "
                         "VALUES(?1,?2,?3,'collecting',?4,?5,?6,?7,"
                         "(SELECT COALESCE(MAX(seq),0)+1 FROM snapshots))",
@@ -73,10 +53,10 @@ bool ism_snapshot_record_seal(ism_store *st, const char *id, const char *sha256,
     char *sum = summary ? json_dumps(summary, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     const char *args[] = {id, sha256, signature, sum, now};
     int changed = 0;
-    bool ok = write_sql(st,
-                        "UPDATE snapshots SET state='sealed', sha256=?2, signature=?3, "
-                        "summary=?4, sealed=?5 WHERE id=?1 AND state='collecting'",
-                        args, 5, &changed, err);
+    bool ok = ism_store_write(st,
+                              "UPDATE snapshots SET state='sealed', sha256=?2, signature=?3, "
+                              "summary=?4, sealed=?5 WHERE id=?1 AND state='collecting'",
+                              args, 5, &changed, err);
     free(sum);
     if (ok && changed == 0)
         return ism_error_set(err, ISM_E_CONFLICT, "snapshot %s is not being collected", id);
@@ -86,38 +66,26 @@ bool ism_snapshot_record_seal(ism_store *st, const char *id, const char *sha256,
 bool ism_snapshot_record_failure(ism_store *st, const char *id, const char *reason, ism_error *err)
 {
     const char *args[] = {id, reason};
-    return write_sql(st,
-                     "UPDATE snapshots SET state='failed', reason=?2 WHERE id=?1 AND "
-                     "state='collecting'",
-                     args, 2, NULL, err);
-}
-
-static json_t *col(sqlite3_stmt *s, int i)
-{
-    return sqlite3_column_type(s, i) == SQLITE_NULL
-               ? json_null()
-               : json_string((const char *)sqlite3_column_text(s, i));
-}
-
-static json_t *col_json(sqlite3_stmt *s, int i)
-{
-    if (sqlite3_column_type(s, i) == SQLITE_NULL) return json_null();
-    json_t *v = json_loads((const char *)sqlite3_column_text(s, i), 0, NULL);
-    return v ? v : json_null();
+    return ism_store_write(st,
+                           "UPDATE snapshots SET state='failed', reason=?2 WHERE id=?1 AND "
+                           "state='collecting'",
+                           args, 2, NULL, err);
 }
 
 #define COLS "id,provider,state,path,sha256,created,sealed,org,job,summary,scope,signature,reason"
 
 static json_t *row(sqlite3_stmt *s, bool full)
 {
-    json_t *o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id", col(s, 0),
-                          "provider", col(s, 1), "state", col(s, 2), "path", col(s, 3), "sha256",
-                          col(s, 4), "created", col(s, 5), "sealed", col(s, 6), "org", col(s, 7),
-                          "job", col(s, 8), "summary", col_json(s, 9));
+    json_t *o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id",
+                          ism_store_col_text(s, 0), "provider", ism_store_col_text(s, 1), "state",
+                          ism_store_col_text(s, 2), "path", ism_store_col_text(s, 3), "sha256",
+                          ism_store_col_text(s, 4), "created", ism_store_col_text(s, 5), "sealed",
+                          ism_store_col_text(s, 6), "org", ism_store_col_text(s, 7), "job",
+                          ism_store_col_text(s, 8), "summary", ism_store_col_json(s, 9));
     if (full) {
-        json_object_set_new(o, "scope", col_json(s, 10));
-        json_object_set_new(o, "signature", col(s, 11));
-        json_object_set_new(o, "reason", col(s, 12));
+        json_object_set_new(o, "scope", ism_store_col_json(s, 10));
+        json_object_set_new(o, "signature", ism_store_col_text(s, 11));
+        json_object_set_new(o, "reason", ism_store_col_text(s, 12));
     }
     return o;
 }

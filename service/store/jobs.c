@@ -7,31 +7,18 @@
     "id,kind,state,org,progress,message,params,result,error,checkpoint,attempts,"                  \
     "cancel_requested,created,started,finished,updated"
 
-static json_t *col_json(sqlite3_stmt *s, int i)
-{
-    if (sqlite3_column_type(s, i) == SQLITE_NULL) return json_null();
-    json_t *v = json_loads((const char *)sqlite3_column_text(s, i), JSON_DECODE_ANY, NULL);
-    return v ? v : json_string((const char *)sqlite3_column_text(s, i));
-}
-
-static json_t *col_text(sqlite3_stmt *s, int i)
-{
-    return sqlite3_column_type(s, i) == SQLITE_NULL
-               ? json_null()
-               : json_string((const char *)sqlite3_column_text(s, i));
-}
-
 static json_t *row_to_job(sqlite3_stmt *s)
 {
     return json_pack("{s:o, s:o, s:o, s:o, s:f, s:o, s:o, s:o, s:o, s:o, s:i, s:b, s:o, s:o, "
                      "s:o, s:o}",
-                     "id", col_text(s, 0), "kind", col_text(s, 1), "state", col_text(s, 2), "org",
-                     col_text(s, 3), "progress", sqlite3_column_double(s, 4), "message",
-                     col_text(s, 5), "params", col_json(s, 6), "result", col_json(s, 7), "error",
-                     col_json(s, 8), "checkpoint", col_json(s, 9), "attempts",
+                     "id", ism_store_col_text(s, 0), "kind", ism_store_col_text(s, 1), "state",
+                     ism_store_col_text(s, 2), "org", ism_store_col_text(s, 3), "progress",
+                     sqlite3_column_double(s, 4), "message", ism_store_col_text(s, 5), "params",
+                     ism_store_col_json(s, 6), "result", ism_store_col_json(s, 7), "error",
+                     ism_store_col_json(s, 8), "checkpoint", ism_store_col_json(s, 9), "attempts",
                      sqlite3_column_int(s, 10), "cancel_requested", sqlite3_column_int(s, 11),
-                     "created", col_text(s, 12), "started", col_text(s, 13), "finished",
-                     col_text(s, 14), "updated", col_text(s, 15));
+                     "created", ism_store_col_text(s, 12), "started", ism_store_col_text(s, 13),
+                     "finished", ism_store_col_text(s, 14), "updated", ism_store_col_text(s, 15));
 }
 
 static void bind_json(sqlite3_stmt *s, int i, const json_t *v)

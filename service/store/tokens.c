@@ -92,13 +92,6 @@ bool ism_store_token_verify(ism_store *st, const char *token, ism_token_info *ou
     return true;
 }
 
-static json_t *col_str(sqlite3_stmt *s, int i)
-{
-    return sqlite3_column_type(s, i) == SQLITE_NULL
-               ? json_null()
-               : json_string((const char *)sqlite3_column_text(s, i));
-}
-
 json_t *ism_store_token_list(ism_store *st, ism_error *err)
 {
     sqlite3 *db = ism_store_read_begin(st);
@@ -112,11 +105,12 @@ json_t *ism_store_token_list(ism_store *st, ism_error *err)
     } else {
         arr = json_array();
         while (sqlite3_step(s) == SQLITE_ROW) {
-            json_array_append_new(arr, json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id",
-                                                 col_str(s, 0), "name", col_str(s, 1), "role",
-                                                 col_str(s, 2), "org", col_str(s, 3), "created",
-                                                 col_str(s, 4), "last_used", col_str(s, 5),
-                                                 "revoked", col_str(s, 6)));
+            json_array_append_new(
+                arr, json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id",
+                               ism_store_col_text(s, 0), "name", ism_store_col_text(s, 1), "role",
+                               ism_store_col_text(s, 2), "org", ism_store_col_text(s, 3), "created",
+                               ism_store_col_text(s, 4), "last_used", ism_store_col_text(s, 5),
+                               "revoked", ism_store_col_text(s, 6)));
         }
     }
     sqlite3_finalize(s);
