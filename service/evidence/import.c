@@ -264,6 +264,16 @@ char *ism_imp_key(const char *s)
     return f;
 }
 
+const char *ism_imp_alias_lookup(const char *s, const ism_imp_alias *map, size_t n)
+{
+    char *k = ism_imp_key(s);
+    const char *out = NULL;
+    for (size_t i = 0; k && i < n && !out; i++)
+        if (!strcmp(k, map[i].from)) out = map[i].to;
+    free(k);
+    return out;
+}
+
 /* 2 when the header text equals an alias, 1 when it starts with one, else 0. */
 static int alias_match(const char *key, const ism_imp_colspec *sp)
 {

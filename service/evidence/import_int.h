@@ -81,6 +81,12 @@ bool ism_imp_repeats_header(const ism_sheet *sh, const ism_row *row, const ism_i
 char *ism_imp_missing_names(const ism_imp_colspec *specs, int n, const ism_imp_header *h);
 /* Folds for matching: width, spacing and ASCII case, then removes every space. Caller frees. */
 char *ism_imp_key(const char *s);
+/* The canonical value a typed word stands for: s is folded with ism_imp_key and looked up in
+ * map (n pairs of folded spelling → canonical value); NULL when no spelling matches. */
+typedef struct ism_imp_alias {
+    const char *from, *to;
+} ism_imp_alias;
+const char *ism_imp_alias_lookup(const char *s, const ism_imp_alias *map, size_t n);
 
 /* ---- cells ----------------------------------------------------------------------------------- */
 /* The value a field holds at (row, col), reading a merged range's top-left cell when merged

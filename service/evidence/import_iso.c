@@ -298,30 +298,23 @@ static int dots(const char *s)
 
 static const char *norm_status(const char *s)
 {
-    static const struct {
-        const char *from, *to;
-    } map[] = {{"implemented", "implemented"},
-               {"実施済", "implemented"},
-               {"実施済み", "implemented"},
-               {"導入済", "implemented"},
-               {"導入済み", "implemented"},
-               {"済", "implemented"},
-               {"partiallyimplemented", "partial"},
-               {"partial", "partial"},
-               {"一部実施", "partial"},
-               {"一部導入", "partial"},
-               {"planned", "planned"},
-               {"計画中", "planned"},
-               {"実施予定", "planned"},
-               {"notimplemented", "not_implemented"},
-               {"未実施", "not_implemented"},
-               {"未導入", "not_implemented"}};
-    char *k = ism_imp_key(s);
-    const char *out = NULL;
-    for (size_t i = 0; i < sizeof map / sizeof map[0] && !out; i++)
-        if (!strcmp(k, map[i].from)) out = map[i].to;
-    free(k);
-    return out;
+    static const ism_imp_alias map[] = {{"implemented", "implemented"},
+                                        {"実施済", "implemented"},
+                                        {"実施済み", "implemented"},
+                                        {"導入済", "implemented"},
+                                        {"導入済み", "implemented"},
+                                        {"済", "implemented"},
+                                        {"partiallyimplemented", "partial"},
+                                        {"partial", "partial"},
+                                        {"一部実施", "partial"},
+                                        {"一部導入", "partial"},
+                                        {"planned", "planned"},
+                                        {"計画中", "planned"},
+                                        {"実施予定", "planned"},
+                                        {"notimplemented", "not_implemented"},
+                                        {"未実施", "not_implemented"},
+                                        {"未導入", "not_implemented"}};
+    return ism_imp_alias_lookup(s, map, sizeof map / sizeof map[0]);
 }
 
 typedef struct soarow {

@@ -284,29 +284,22 @@ static const char *norm_type(const char *s)
 
 static const char *norm_opinion(const char *s)
 {
-    static const struct {
-        const char *from, *to;
-    } map[] = {{"unqualified", "unqualified"},
-               {"unmodified", "unqualified"},
-               {"無限定", "unqualified"},
-               {"無限定適正", "unqualified"},
-               {"無限定適正意見", "unqualified"},
-               {"qualified", "qualified"},
-               {"限定付", "qualified"},
-               {"限定付適正", "qualified"},
-               {"限定付適正意見", "qualified"},
-               {"adverse", "adverse"},
-               {"不適正", "adverse"},
-               {"不適正意見", "adverse"},
-               {"disclaimer", "disclaimer"},
-               {"disclaimerofopinion", "disclaimer"},
-               {"意見不表明", "disclaimer"}};
-    char *k = ism_imp_key(s);
-    const char *out = NULL;
-    for (size_t i = 0; i < sizeof map / sizeof map[0] && !out; i++)
-        if (!strcmp(k, map[i].from)) out = map[i].to;
-    free(k);
-    return out;
+    static const ism_imp_alias map[] = {{"unqualified", "unqualified"},
+                                        {"unmodified", "unqualified"},
+                                        {"無限定", "unqualified"},
+                                        {"無限定適正", "unqualified"},
+                                        {"無限定適正意見", "unqualified"},
+                                        {"qualified", "qualified"},
+                                        {"限定付", "qualified"},
+                                        {"限定付適正", "qualified"},
+                                        {"限定付適正意見", "qualified"},
+                                        {"adverse", "adverse"},
+                                        {"不適正", "adverse"},
+                                        {"不適正意見", "adverse"},
+                                        {"disclaimer", "disclaimer"},
+                                        {"disclaimerofopinion", "disclaimer"},
+                                        {"意見不表明", "disclaimer"}};
+    return ism_imp_alias_lookup(s, map, sizeof map / sizeof map[0]);
 }
 
 static const char *norm_method(const char *s)

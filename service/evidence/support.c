@@ -365,7 +365,8 @@ static void soa_entry(sup *s, const char *item, const json_t *ev, const json_t *
                  ism_json_getstr(row, "reason") ? ism_json_getstr(row, "reason") : "");
     } else if (st && !strcmp(st, "not_implemented")) {
         own = "against";
-        snprintf(reason, sizeof reason, "%s is applicable but not implemented", ctl);
+        snprintf(reason, sizeof reason, "%s is applicable but the SoA says it is not in place",
+                 ctl);
     } else if (st && strcmp(st, "implemented")) {
         own = "partial";
         snprintf(reason, sizeof reason, "%s is %s", ctl,
