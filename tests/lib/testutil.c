@@ -2,6 +2,7 @@
 #include "testutil.h"
 
 #include <arpa/inet.h>
+#include <check.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -187,4 +188,13 @@ bool tu_sp_send_oversized(int port, unsigned long long len)
     bool dropped = ok && (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK));
     close(fd);
     return dropped;
+}
+
+int tu_run_suite(Suite *s)
+{
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
 }

@@ -7,6 +7,11 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+struct Suite;
+/* Runs a Check suite (and frees it) and returns the exit status for main: 0 when every test
+ * passed, 1 otherwise. */
+int tu_run_suite(struct Suite *s);
+
 /* Makes a fresh temp directory (mkdtemp under $TMPDIR or /tmp); returns a malloc'd path. */
 char *tu_tempdir(const char *tag);
 /* rm -rf path (best effort). */

@@ -389,9 +389,5 @@ int main(void)
     tcase_add_test(tc, oscal_export_shape_and_determinism);
     tcase_add_test(tc, damaged_files_are_named);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return tu_run_suite(s);
 }

@@ -413,12 +413,9 @@ int main(void)
     tcase_add_test(t, every_check_has_a_fail_fixture_and_no_stray_ones);
     tcase_add_test(t, queries_read_resources_through_indexes);
     suite_add_tcase(s, t);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = tu_run_suite(s);
     json_decref(ids);
     ism_eval_free(checks);
     ism_catalog_free(cats);
-    return failed ? 1 : 0;
+    return failed;
 }

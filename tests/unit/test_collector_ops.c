@@ -453,9 +453,5 @@ int main(void)
     tcase_add_test(tc, requests_per_protocol);
     tcase_add_test(tc, the_documented_policy_covers_the_table);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return tu_run_suite(s);
 }

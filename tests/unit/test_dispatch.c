@@ -289,9 +289,5 @@ int main(void)
     tcase_add_test(tc, shutdown_requeues_resumable_and_fails_others);
     tcase_add_test(tc, ops_table_is_sane);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return tu_run_suite(s);
 }

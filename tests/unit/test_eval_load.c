@@ -277,10 +277,7 @@ int main(void)
     tcase_add_test(t, bad_view_names_its_file);
     tcase_add_test(t, the_shipped_checks_load_with_the_catalogs);
     suite_add_tcase(s, t);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = tu_run_suite(s);
     ism_catalog_free(cats);
-    return failed ? 1 : 0;
+    return failed;
 }

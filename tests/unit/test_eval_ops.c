@@ -274,11 +274,8 @@ int main(void)
     tcase_add_test(t, daemon_and_cli);
     tcase_add_test(t, daemon_refuses_a_bad_check);
     suite_add_tcase(s, t);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = tu_run_suite(s);
     ism_eval_free(checks);
     ism_catalog_free(cats);
-    return failed ? 1 : 0;
+    return failed;
 }

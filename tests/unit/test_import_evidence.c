@@ -749,10 +749,7 @@ int main(void)
     tcase_add_test(tc, caiq);
     tcase_add_test(tc, documents);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = tu_run_suite(s);
     ism_catalog_free(cats);
-    return failed ? 1 : 0;
+    return failed;
 }

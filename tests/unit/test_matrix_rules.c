@@ -1,6 +1,8 @@
 /* test_matrix_rules.c — every status rule of the conformance matrix, on hand-made inputs. */
 #include "ismap/matrix.h"
 
+#include "testutil.h"
+
 #include <check.h>
 #include <string.h>
 
@@ -265,9 +267,5 @@ int main(void)
     tcase_add_test(tc, waivers_apply_until_they_expire);
     tcase_add_test(tc, status_names);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return tu_run_suite(s);
 }

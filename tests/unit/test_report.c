@@ -953,10 +953,7 @@ int main(void)
     tcase_add_test(tc, render_and_save_every_format);
     tcase_add_test(tc, errors);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = tu_run_suite(s);
     unbuild();
-    return failed ? 1 : 0;
+    return failed;
 }

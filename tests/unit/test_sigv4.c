@@ -776,12 +776,9 @@ int main(void)
     tcase_add_test(tc, verify_malformed_and_unknown);
     tcase_add_test(tc, verify_s3_payload);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = tu_run_suite(s);
     for (int i = 0; i < n_suite_cases; i++)
         free(suite_cases[i]);
     free(suite_cases);
-    return failed ? 1 : 0;
+    return failed;
 }

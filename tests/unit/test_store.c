@@ -319,9 +319,5 @@ int main(void)
     tcase_add_test(tc, backup_is_consistent_copy);
     tcase_add_test(tc, room_schemas_migrate_independently);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return tu_run_suite(s);
 }
