@@ -178,11 +178,214 @@ static bool row_number(ism_imp_log *lg, const ism_sheet *sh, const ism_cell *c, 
     return norm_no(c->value, no);
 }
 
-static void read_row(qdoc *d, ism_imp_log *lg, const ism_sheet *sh, const ism_row *row,
-                     const ism_imp_header *h)
+/* ---- the form's layouts ---------------------------------------------------------------------
+ * The 別紙 as printed has no single header row. Row 1 sits under 項番 | 項目名 | 概要要件 | 機密性
+ * | 取り扱う（保存する）情報の詳細; row 2 under 項番 | 項目名 | 概要要件 | 適合状況 |
+ * 採用クラウドサービス企業 | 採用クラウドサービス名称 | ISMAP or ISMAP-LIU; rows 3 on under a
+ * section header whose first three columns carry one caption
+ * (「ISMAP管理基準が求めるセキュリティ対策」への適合状況, no 項番 heading) followed by 適合状況 |
+ * 備考 | ISMAP管理基準 項目名 | ISMAP管理基準番号, printed again on each page. So every header row
+ * met while reading a sheet gives the column map for the rows below it; a flat form with one header
+ * (printed again per page or not) is the simple case of the same rule. The criteria appendix that
+ * follows the form on the same sheet (管理番号 | …) ends the form. */
+
+#define QH_MAX_COLS 64
+
+/* Folded aliases, computed once per import: header matching runs on every non-data row. */
+typedef struct qkeys {
+    char *k[QF_COUNT][8];
+} qkeys;
+
+static void qkeys_init(qkeys *ks)
 {
+    memset(ks, 0, sizeof *ks);
+    for (int s = 0; s < QF_COUNT; s++)
+        for (int a = 0; specs[s].aliases[a] && a < 7; a++)
+            ks->k[s][a] = ism_imp_key(specs[s].aliases[a]);
+}
+
+static void qkeys_free(qkeys *ks)
+{
+    for (int s = 0; s < QF_COUNT; s++)
+        for (int a = 0; a < 8; a++)
+            free(ks->k[s][a]);
+}
+
+/* 2 when the folded header text equals an alias, 1 when it starts with one, else 0. */
+static int alias_quality(const qkeys *ks, const char *key, int s)
+{
+    int best = 0;
+    for (int a = 0; ks->k[s][a] && best < 2; a++) {
+        size_t n = strlen(ks->k[s][a]);
+        if (n && !strcmp(key, ks->k[s][a]))
+            best = 2;
+        else if (n && !strncmp(key, ks->k[s][a], n))
+            best = 1;
+    }
+    return best;
+}
+
+/* The caption of a group header merged across columns in the row above (ISMAP管理基準 over
+ * 項目名 | 番号), or NULL. */
+static const char *group_above(const ism_sheet *sh, uint32_t row, uint32_t col)
+{
+    if (row < 2) return NULL;
+    const ism_merge *m = ism_sheet_merge_at(sh, row - 1, col);
+    if (!m || m->last_col == m->first_col || m->last_row >= row) return NULL;
+    return ism_sheet_merged_value(sh, row - 1, col);
+}
+
+typedef struct qcand {
+    int quality; /* 4 group+exact, 3 exact, 2 group+prefix, 1 prefix */
+    uint32_t col;
+    int spec;
+} qcand;
+
+static int qcand_cmp(const void *a, const void *b)
+{
+    const qcand *x = a, *y = b;
+    if (x->quality != y->quality) return y->quality - x->quality;
+    return x->col < y->col ? -1 : x->col > y->col;
+}
+
+static uint32_t last_col(const ism_sheet *sh, const ism_row *row)
+{
+    uint32_t maxcol = row->ncells ? row->cells[row->ncells - 1].col : 0;
+    for (size_t i = 0; i < sh->nmerges; i++)
+        if (sh->merges[i].first_row <= row->num && sh->merges[i].last_row >= row->num &&
+            sh->merges[i].last_col > maxcol)
+            maxcol = sh->merges[i].last_col;
+    return maxcol > QH_MAX_COLS ? QH_MAX_COLS : maxcol;
+}
+
+static void add_cand(const qkeys *ks, qcand *cs, size_t *n, const char *text, bool group,
+                     uint32_t col)
+{
+    if (strlen(text) > 300) return; /* a heading is short; this is a value */
+    char *key = ism_imp_key(text);
+    for (int s = 0; key && *key && s < QF_COUNT; s++) {
+        int m = alias_quality(ks, key, s);
+        if (m) cs[(*n)++] = (qcand){(m == 2 ? 3 : 1) + (group ? 1 : 0), col, s};
+    }
+    free(key);
+}
+
+/* Matches a row's texts (merged values, with a group caption above) to the fields, best
+ * matches first, one column per field. */
+static void match_header(const qkeys *ks, const ism_sheet *sh, const ism_row *row,
+                         ism_imp_header *h)
+{
+    memset(h, 0, sizeof *h);
+    h->row = row->num;
+    uint32_t maxcol = last_col(sh, row);
+    qcand cs[QH_MAX_COLS * QF_COUNT * 2];
+    size_t n = 0;
+    for (uint32_t c = 1; c <= maxcol; c++) {
+        const char *t = ism_sheet_merged_value(sh, row->num, c);
+        if (!*t) continue;
+        add_cand(ks, cs, &n, t, false, c);
+        const char *g = group_above(sh, row->num, c);
+        if (g && *g) {
+            char *both = ism_strdupf("%s%s", g, t);
+            add_cand(ks, cs, &n, both, true, c);
+            free(both);
+        }
+    }
+    if (n) qsort(cs, n, sizeof *cs, qcand_cmp);
+    bool used[QH_MAX_COLS + 1] = {false};
+    for (size_t i = 0; i < n; i++) {
+        if (h->col[cs[i].spec] || used[cs[i].col]) continue;
+        h->col[cs[i].spec] = cs[i].col;
+        used[cs[i].col] = true;
+        h->found++;
+    }
+    /* The section header of rows 3 on captions its first columns instead of heading 項番: the
+     * row numbers are in the first captioned column left of every matched one. */
+    if (h->found && !h->col[QF_NO]) {
+        uint32_t first = QH_MAX_COLS + 1;
+        for (int s = 0; s < QF_COUNT; s++)
+            if (h->col[s] && h->col[s] < first) first = h->col[s];
+        for (uint32_t c = 1; c < first && !h->col[QF_NO]; c++)
+            if (*ism_sheet_merged_value(sh, row->num, c)) h->col[QF_NO] = c;
+    }
+}
+
+/* The first text of a row (merged values included), or "". */
+static const char *first_text(const ism_sheet *sh, const ism_row *row, uint32_t *col)
+{
+    uint32_t maxcol = last_col(sh, row);
+    for (uint32_t c = 1; c <= maxcol; c++) {
+        const char *t = ism_sheet_merged_value(sh, row->num, c);
+        if (!ism_imp_blank(t)) {
+            if (col) *col = c;
+            return t;
+        }
+    }
+    return "";
+}
+
+/* A header row: three or more fields headed, and no row number where a data row has one. */
+static bool is_header(const qkeys *ks, const ism_sheet *sh, const ism_row *row, ism_imp_header *h)
+{
+    char no[24];
+    const char *t = first_text(sh, row, NULL);
+    if (!*t || norm_no(t, no)) return false;
+    const ism_cell *c = ism_row_cell(row, 1);
+    if (c && c->type == ISM_CELL_DATE) return false; /* 3-1 turned into 3月1日 by Excel */
+    match_header(ks, sh, row, h);
+    return h->found >= 3;
+}
+
+/* The criteria appendix printed after the form (管理番号 | 「ISMAP管理基準が求める…」) is not part
+ * of the answers. */
+static bool ends_form(const ism_sheet *sh, const ism_row *row)
+{
+    char *k = ism_imp_key(first_text(sh, row, NULL));
+    bool end = k && !strcmp(k, "管理番号");
+    free(k);
+    return end;
+}
+
+typedef struct qsect {
+    ism_imp_header h;
+    bool told[QF_COUNT]; /* a missing column already reported under this header */
+} qsect;
+
+/* The columns a row needs under its header: row 1 its class (機密性, or 適合状況 in a flat form),
+ * row 2 its answer, rows from 3 on their answer and 備考. A header lacking one is reported once. */
+static void need_columns(qdoc *d, ism_imp_log *lg, const ism_sheet *sh, qsect *s, const char *no)
+{
+    int need[2], n = 0;
+    if (!strcmp(no, "1")) {
+        if (!s->h.col[QF_CONF]) need[n++] = QF_ANSWER;
+    } else if (!strcmp(no, "2")) {
+        need[n++] = QF_ANSWER;
+    } else {
+        const json_t *it = NULL;
+        size_t i;
+        json_t *x;
+        json_array_foreach(d->catalog, i, x) if (!strcmp(ism_json_getstr(x, "id"), no)) it = x;
+        if (!it || strcmp(ism_json_getstr(it, "class"), "row")) return;
+        need[n++] = QF_ANSWER;
+        need[n++] = QF_REMARKS;
+    }
+    for (int i = 0; i < n; i++) {
+        int k = need[i];
+        if (s->h.col[k] || s->told[k]) continue;
+        s->told[k] = true;
+        ism_imp_where w = {sh->name, s->h.row, 0, NULL};
+        ism_imp_problem(lg, &w, NULL,
+                        "missing column %s: the header row %u above row %s has no column headed "
+                        "so (columns are found by their header text)",
+                        specs[k].aliases[0], s->h.row, no);
+    }
+}
+
+static void read_row(qdoc *d, ism_imp_log *lg, const ism_sheet *sh, const ism_row *row, qsect *s)
+{
+    const ism_imp_header *h = &s->h;
     const ism_cell *c = ism_row_cell(row, h->col[QF_NO]);
-    const char *answer = ism_sheet_value(sh, row->num, h->col[QF_ANSWER]);
+    const char *answer = h->col[QF_ANSWER] ? ism_sheet_value(sh, row->num, h->col[QF_ANSWER]) : "";
     if (!c || ism_imp_blank(c->value)) {
         const ism_merge *m = ism_sheet_merge_at(sh, row->num, h->col[QF_NO]);
         if (m && m->first_row < row->num) {
@@ -204,6 +407,7 @@ static void read_row(qdoc *d, ism_imp_log *lg, const ism_sheet *sh, const ism_ro
         }
         return;
     }
+    need_columns(d, lg, sh, s, no);
     qrow *q = qdoc_add(d);
     ism_strlcpy(q->no, no, sizeof q->no);
     q->sheet = sh->name;
@@ -219,36 +423,61 @@ static void read_row(qdoc *d, ism_imp_log *lg, const ism_sheet *sh, const ism_ro
     }
 }
 
+/* Reads the rows under each header of one sheet; returns the number of header rows met. */
+static int read_sheet(qdoc *d, ism_imp_log *lg, const qkeys *ks, const ism_sheet *sh)
+{
+    qsect s;
+    int headers = 0;
+    for (size_t i = 0; i < sh->nrows; i++) {
+        const ism_row *row = &sh->rows[i];
+        ism_imp_header h;
+        if (ends_form(sh, row)) break;
+        if (is_header(ks, sh, row, &h)) {
+            memset(&s, 0, sizeof s);
+            s.h = h;
+            headers++;
+            continue;
+        }
+        if (headers) read_row(d, lg, sh, row, &s);
+    }
+    return headers;
+}
+
 /* Reads every visible sheet that has the form's header; a workbook's cover or notes sheets
  * have none and are passed over. */
 static void read_table(qdoc *d, ism_imp_log *lg, const ism_workbook *wb)
 {
     d->encoding = ism_text_encoding_name(wb->encoding);
+    qkeys ks;
+    qkeys_init(&ks);
     int sheets = 0;
-    ism_imp_header best = {0};
-    const char *best_sheet = NULL;
-    for (size_t s = 0; s < wb->nsheets; s++) {
-        const ism_sheet *sh = &wb->sheets[s];
-        ism_imp_header h;
-        if (!ism_imp_find_header(sh, specs, QF_COUNT, 60, &h)) continue;
-        if (!best_sheet || h.missing_required < best.missing_required)
-            best = h, best_sheet = sh->name;
-        if (h.missing_required) continue;
+    for (size_t i = 0; i < wb->nsheets; i++) {
+        const ism_sheet *sh = &wb->sheets[i];
         if (sh->state != ISM_SHEET_VISIBLE) {
-            ism_imp_where w = {sh->name, 0, 0, NULL};
-            ism_imp_warn(lg, &w, NULL, "hidden_sheet", "sheet %s is hidden; its rows were not read",
-                         sh->name);
+            ism_imp_header h;
+            if (ism_imp_find_header(sh, specs, QF_COUNT, 60, &h) && !h.missing_required) {
+                ism_imp_where w = {sh->name, 0, 0, NULL};
+                ism_imp_warn(lg, &w, NULL, "hidden_sheet",
+                             "sheet %s is hidden; its rows were not read", sh->name);
+            }
             continue;
         }
-        sheets++;
-        for (size_t i = 0; i < sh->nrows; i++) {
-            const ism_row *row = &sh->rows[i];
-            if (row->num <= h.row || ism_imp_repeats_header(sh, row, specs, QF_COUNT, &h)) continue;
-            read_row(d, lg, sh, row, &h);
-        }
+        size_t before = d->n;
+        if (read_sheet(d, lg, &ks, sh) && d->n > before) sheets++;
     }
-    if (sheets) return;
-    if (best_sheet) {
+    qkeys_free(&ks);
+    if (sheets || d->n) return;
+    ism_imp_header best = {0};
+    const char *best_sheet = NULL;
+    for (size_t i = 0; i < wb->nsheets; i++) {
+        ism_imp_header h;
+        if (wb->sheets[i].state != ISM_SHEET_VISIBLE ||
+            !ism_imp_find_header(&wb->sheets[i], specs, QF_COUNT, 60, &h))
+            continue;
+        if (!best_sheet || h.missing_required < best.missing_required)
+            best = h, best_sheet = wb->sheets[i].name;
+    }
+    if (best_sheet && best.missing_required) {
         char *miss = ism_imp_missing_names(specs, QF_COUNT, &best);
         ism_imp_where w = {best_sheet, best.row, 0, NULL};
         ism_imp_problem(lg, &w, NULL,
@@ -258,8 +487,9 @@ static void read_table(qdoc *d, ism_imp_log *lg, const ism_workbook *wb)
         free(miss);
     } else {
         ism_imp_problem(lg, NULL, NULL,
-                        "no header row with 項番, 適合状況 and 備考 in the first 60 rows of any "
-                        "sheet: is this the 別紙 クラウドサービス要件確認?");
+                        "no header row with 項番, 適合状況 and 備考 (or the printed form's "
+                        "sections) followed by the form's rows in any sheet: is this the 別紙 "
+                        "クラウドサービス要件確認?");
     }
 }
 
@@ -454,6 +684,22 @@ static char *prompted(const char *text, const char *const *prompts)
     return out && !*out ? (free(out), NULL) : out;
 }
 
+/* A names column of row 2 as the form prints it: the prompt with the name after it
+ * ("クラウド事業者名：…"), or the name alone. The prompt alone names nothing (NULL). */
+static char *named(const char *cell, const char *const *prompts)
+{
+    char *k = ism_imp_key(cell);
+    bool prompt = false;
+    for (int i = 0; prompts[i] && !prompt; i++) {
+        char *pk = ism_imp_key(prompts[i]);
+        prompt = !strncmp(k, pk, strlen(pk));
+        free(pk);
+    }
+    free(k);
+    if (prompt) return prompted(cell, prompts);
+    return ism_imp_blank(cell) ? NULL : ism_imp_trim(cell);
+}
+
 static json_t *check_row1(qctx *x)
 {
     qrow *q = row_of(x, "1");
@@ -495,8 +741,8 @@ static json_t *check_row2(qctx *x)
                                          NULL};
     static const char *const p_serv[] = {"クラウドサービス名", "サービス名",
                                          "採用クラウドサービス名称", NULL};
-    char *prov = *q->f[QF_LPROV] ? strdup(q->f[QF_LPROV]) : prompted(text, p_prov);
-    char *serv = *q->f[QF_LSERV] ? strdup(q->f[QF_LSERV]) : prompted(text, p_serv);
+    char *prov = *q->f[QF_LPROV] ? named(q->f[QF_LPROV], p_prov) : prompted(text, p_prov);
+    char *serv = *q->f[QF_LSERV] ? named(q->f[QF_LSERV], p_serv) : prompted(text, p_serv);
     char *kind = ism_imp_key(*q->f[QF_LKIND] ? q->f[QF_LKIND] : text);
     const char *list = m != ISM_MARK_YES       ? NULL
                        : strstr(kind, "liu")   ? "ISMAP-LIU"
@@ -507,9 +753,17 @@ static json_t *check_row2(qctx *x)
                         "row 2 must be answered ○ (the service is on the ISMAP or ISMAP-LIU "
                         "list) or × (it is not)");
     } else if (m == ISM_MARK_YES && (!prov || !serv)) {
-        ism_imp_problem(x->lg, &w, q->f[QF_REMARKS],
-                        "row 2 is answered ○ but does not name the listed service: give "
-                        "クラウド事業者名：… and クラウドサービス名：… as on the list");
+        /* Quote the cell that should have held the name: its own column when the form has
+         * one, else 備考 (or the answer cell when there is no 備考 either). */
+        int k = !prov ? QF_LPROV : QF_LSERV;
+        if (!q->json && !q->col[k]) k = q->col[QF_REMARKS] ? QF_REMARKS : QF_ANSWER;
+        if (q->json && !*q->f[k]) k = *q->f[QF_REMARKS] ? QF_REMARKS : k;
+        ism_imp_where wn = where_of(q, k, path, sizeof path);
+        ism_imp_problem(x->lg, &wn, q->f[k],
+                        "row 2 is answered ○ but does not name the listed service: give the "
+                        "%s as on the list (採用クラウドサービス企業 / 採用クラウドサービス名称 "
+                        "columns, or クラウド事業者名：… and クラウドサービス名：… lines)",
+                        !prov ? "provider (クラウド事業者名)" : "service (クラウドサービス名)");
     } else if (m == ISM_MARK_YES && !list) {
         ism_imp_warn(x->lg, &w, NULL, "list_not_stated",
                      "row 2 does not say ISMAP or ISMAP-LIU; both lists will be searched");

@@ -263,6 +263,103 @@ def questionnaire_xlsx(formula_row=None):
     return zip_bytes(b.parts())
 
 
+# ---- the 別紙 as printed (seed 004) --------------------------------------------------------------
+# The form has no single header: row 1 and row 2 each sit under their own header row, and rows
+# from 3 on under a section header whose first three columns carry one caption (no 項番 heading),
+# printed again at a page break with (○/×) and 「ISMAP管理 基準番号」. After the form the criteria
+# appendix (管理番号 | …) follows on the same sheet when a provider saves it as one CSV.
+
+FORM_H1 = ["項番", "項目名", "概要要件", "機密性", "取り扱う（保存する）情報の詳細", "", ""]
+FORM_H2 = ["項番", "項目名", "概要要件", "適合状況 (O/x)", "採用クラウドサービス企業",
+           "採用クラウドサービス名称", "ISMAP or ISMAP-LIU"]
+FORM_CAPTION = "「ISMAP管理基準が求めるセキュリティ対策」への適合状況"
+FORM_H3 = [FORM_CAPTION, "", "", "適合状況 (O/x)", "備考（「×」の場合の代替対策の提示）",
+           "ISMAP管理基準 項目名 (令和5年9月22日最終改定 ISMAP運営委員会)", "ISMAP管理基準番号"]
+FORM_H3_PAGE = [FORM_CAPTION, "", "", "適合状況 (○/×)", "備考（「×」の場合の代替対策の提示）",
+                "ISMAP管理基準 項目名 (令和5年9月22日最終改定 ISMAP運営委員会)", "ISMAP管理 基準番号"]
+APPENDIX = [
+    ["管理番号", "「ISMAP管理基準が求めるガバナンス基準」への適合状況（令和6年8月1日最終改定 ISMAP運営委員会）"],
+    ["3", "情報セキュリティガバナンス"],
+    ["3.1", "情報セキュリティガバナンスのプロセス"],
+    ["3.1.2.1", "経営陣は、事業の取組みにおいて情報セキュリティ問題を考慮することを確実にする。"],
+    [],
+    ["管理番号", "「ISMAP管理基準が求める管理策基準」への適合状況 (令和6年8月1日最終改定 ISMAP運営委員会)", ""],
+    ["5", "情報セキュリティのための方針群", ""],
+    ["6", "情報セキュリティのための組織", ""],
+    ["6.1", "内部組織", "管理目的：組織内で情報セキュリティの実施及び運用に着手し、これを統制するための管理上の枠組みを確立するため。"],
+]
+
+
+def form_lines(listed):
+    """(kind, cells) lines of the printed form; kind 'head', 'caption' or 'row'. listed: row 2
+    ○ naming a listed service in its own columns and rows from 3 on left blank; else row 2 ×
+    and every row answered."""
+    out = [("title", ["別紙 クラウドサービス要件確認"]), ("blank", []),
+           ("title", ["1. クラウドサービスで扱う情報とISMAP準拠の確認"]), ("blank", []),
+           ("head", FORM_H1)]
+    for r in questionnaire_rows():
+        no = r[0]
+        if no == "":
+            continue
+        if no == "1":
+            conf = "機密性3C" if listed else "機密性3B"
+            det = "情報の詳細：職員の勤怠情報" if listed else r[4]
+            out.append(("row1", [no, r[1], r[2], conf, det, "", ""]))
+            out.append(("head", FORM_H2))
+        elif no == "2":
+            if listed:
+                out.append(("row", [no, r[1], r[2], "○", "クラウド事業者名：（株）エービーシー",
+                                    "クラウドサービス名：ＡＢＣ クラウド　プラットフォーム",
+                                    "ISMAP"]))
+            else:
+                out.append(("row", [no, r[1], r[2], "×", "クラウド事業者名：",
+                                    "クラウドサービス名：", ""]))
+            out += [("blank", []), ("title", ["2. ISMAPに準拠しない場合の適合確認項目"]),
+                    ("blank", []),
+                    ("title", ["注意：管理策基準における統制目標「3桁の番号で表現される項目」、及び末尾に"
+                               "Bが付された詳細管理策「4桁の番号で表現される項目」を原則として全て満たしていること。"]),
+                    ("blank", []), ("head", FORM_H3)]
+        else:
+            if no == "5-7":
+                out += [("blank", []), ("head", FORM_H3_PAGE)]
+            mark, remarks = ("", "") if listed else (r[3], r[4])
+            out.append(("row", [no, r[1], r[2], mark, remarks, r[5], r[6]]))
+    return out
+
+
+def form_csv(listed, appendix=True):
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    for kind, cells in form_lines(listed):
+        if kind == "row" and cells[0] == "5-18" and cells[3]:
+            cells = cells[:3] + ["×"] + cells[4:]  # ✕ has no Shift_JIS code
+        w.writerow(cells)
+    if appendix:
+        w.writerow([])
+        for cells in APPENDIX:
+            w.writerow(cells)
+    return buf.getvalue()
+
+
+def form_xlsx(listed):
+    """The printed form in one sheet, merged as the template merges it: the title and section
+    titles across A:G, row 1's details across E:G, the section header's caption across A:C."""
+    b = Book()
+    rows, merges = {}, []
+    for r, (kind, cells) in enumerate(form_lines(listed), 1):
+        if kind == "blank":
+            continue
+        rows[r] = {c + 1: v for c, v in enumerate(cells) if v}
+        if kind == "title":
+            merges.append(f"A{r}:G{r}")
+        elif kind == "row1" or (kind == "head" and cells is FORM_H1):
+            merges.append(f"E{r}:G{r}")
+        elif kind == "head" and cells[0] == FORM_CAPTION:
+            merges.append(f"A{r}:C{r}")
+    b.add_sheet("別紙", rows, merges)
+    return zip_bytes(b.parts())
+
+
 def questionnaire_csv(rows, with_header=True, drop=None):
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
@@ -605,6 +702,13 @@ def main():
     write(out, "questionnaire.json", json.dumps(questionnaire_json(), ensure_ascii=False, indent=1))
     write(out, "questionnaire_listed.json",
           json.dumps(listed_questionnaire_json(), ensure_ascii=False, indent=1))
+    # The 別紙 as printed: its own header rows per section, merged cells, a page-break header,
+    # the criteria appendix after the form in the CSVs.
+    write(out, "form_answered.xlsx", form_xlsx(listed=False))
+    write(out, "form_listed.xlsx", form_xlsx(listed=True))
+    write(out, "form_answered_utf8.csv", "\ufeff" + form_csv(listed=False))
+    write(out, "form_answered_cp932.csv", form_csv(listed=False).encode("cp932"))
+    write(out, "form_listed_cp932.csv", form_csv(listed=True).encode("cp932"))
     write(out, "ismap_list.csv", ismap_list_csv())
     write(out, "ismap_list_mapped.xlsx", ismap_list_xlsx())
     write(out, "soc2_type2.json", json.dumps(soc2_json(), ensure_ascii=False, indent=1))

@@ -51,15 +51,47 @@ static char *fixture(const char *name, size_t *len)
     return d;
 }
 
+/* Every row of every evidence table with every column, as text. */
+static char *store_scan(void)
+{
+    sqlite3 *db = ism_store_read_begin(st);
+    sqlite3_stmt *s = NULL;
+    char *out = strdup("");
+    sqlite3_prepare_v2(db,
+                       "SELECT json_array(id,subject,org,kind,key,version,state,title,source_name,"
+                       "source_sha256,source_size,valid_from,valid_until,length(data),summary,"
+                       "warnings,seq) FROM evidence UNION ALL SELECT json_array(import_id,row,"
+                       "reg_no,list,service,provider) FROM ismap_list UNION ALL SELECT "
+                       "json_array(id,org,name) FROM subjects ORDER BY 1",
+                       -1, &s, NULL);
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        char *n = ism_strdupf("%s%s\n", out, (const char *)sqlite3_column_text(s, 0));
+        free(out);
+        out = n;
+    }
+    sqlite3_finalize(s);
+    ism_store_read_end(st, db);
+    return out;
+}
+
 static json_t *import_mem(const char *name, const char *data, size_t len, const char *opts,
                           ism_error *e)
 {
     json_t *o = opts ? json_loads(opts, 0, NULL) : NULL;
     char *files = ism_strdupf("%s/files", dir);
     ism_import_ctx ctx = {st, cats, subj, "", "test", name, data, len, o, files, "2025-09-01"};
+    char *before = store_scan();
     json_t *r = ism_import_questionnaire(&ctx, e);
     json_decref(o);
     free(files);
+    /* Every refused input of this suite passes here: nothing may be left behind. */
+    if (!r) {
+        char *after = store_scan();
+        ck_assert_msg(!strcmp(before, after), "%s refused (%s) but the store changed", name,
+                      e->message);
+        free(after);
+    }
+    free(before);
     return r;
 }
 
@@ -295,6 +327,114 @@ START_TEST(number_mismatch_warns)
 }
 END_TEST
 
+/* ---- the 別紙 as printed (seed 004's layouts) ---------------------------------------------------
+ */
+
+/* The answers of an import, {no: answer}. New reference. */
+static json_t *answers_of(const json_t *r)
+{
+    json_t *answers = json_object();
+    const json_t *rows =
+        json_object_get(json_object_get(json_object_get(r, "evidence"), "data"), "rows");
+    size_t k;
+    json_t *x;
+    json_array_foreach(rows, k, x)
+        json_object_set(answers, ism_json_getstr(x, "no"), json_object_get(x, "answer"));
+    return answers;
+}
+
+/* Row 1 and row 2 under their own header rows, rows from 3 on under the captioned section
+ * header (no 項番 heading) printed again at a page break, and the criteria appendix after the
+ * form: XLSX with merged cells, UTF-8 with BOM and CP932 read alike, and like the flat form. */
+START_TEST(printed_form_answered)
+{
+    static const char *const files[] = {"form_answered.xlsx", "form_answered_utf8.csv",
+                                        "form_answered_cp932.csv"};
+    ism_error e = {0};
+    json_t *flat = import("questionnaire_utf8.csv", NULL, &e);
+    ck_assert_msg(flat != NULL, "%s", e.message);
+    json_t *want = answers_of(flat);
+    for (int i = 0; i < 3; i++) {
+        json_t *r = import(files[i], NULL, &e);
+        ck_assert_msg(r != NULL, "%s: %s", files[i], e.message);
+        ck_assert_int_eq(sum(r, "rows"), 44);
+        ck_assert_int_eq(sum(r, "no"), 3);
+        ck_assert_int_eq(sum(r, "na"), 1);
+        ck_assert_str_eq(ism_json_getstr(json_object_get(r, "summary"), "confidentiality"), "3B");
+        const json_t *d = json_object_get(json_object_get(r, "evidence"), "data");
+        ck_assert_ptr_nonnull(
+            strstr(ism_json_getstr(json_object_get(d, "row1"), "information"), "住民基本台帳"));
+        ck_assert_str_eq(ism_json_getstr(json_object_get(d, "listing"), "answer"), "no");
+        json_t *got = answers_of(r);
+        ck_assert_msg(json_equal(want, got), "%s: answers differ from the flat form", files[i]);
+        /* The ISMAP columns are read as such, after the page-break header too. */
+        ck_assert_str_eq(ism_json_getstr(row(r, "5-1"), "ismap_no"), "5.1");
+        ck_assert_str_eq(ism_json_getstr(row(r, "5-37"), "ismap_no"), "18.2");
+        ck_assert_str_eq(ism_json_getstr(row(r, "5-8"), "ismap_name"), "資産に対する責任");
+        ck_assert_ptr_nonnull(strstr(ism_json_getstr(row(r, "5-22"), "remarks"), "1年間保存"));
+        ck_assert(!has_warning(r, "ismap_number_mismatch", NULL));
+        json_decref(got);
+        json_decref(r);
+    }
+    json_decref(want);
+    json_decref(flat);
+}
+END_TEST
+
+/* Row 2 ○ with the listed service in 採用クラウドサービス企業 / 名称 / ISMAP or ISMAP-LIU, each
+ * cell still carrying the form's prompt; rows from 3 on left blank. */
+START_TEST(printed_form_listed)
+{
+    static const char *const files[] = {"form_listed.xlsx", "form_listed_cp932.csv"};
+    for (int i = 0; i < 2; i++) {
+        ism_error e = {0};
+        json_t *r = import(files[i], NULL, &e);
+        ck_assert_msg(r != NULL, "%s: %s", files[i], e.message);
+        ck_assert_int_eq(sum(r, "unanswered"), 44);
+        ck_assert(json_is_true(json_object_get(json_object_get(r, "summary"), "listing_claimed")));
+        ck_assert_str_eq(ism_json_getstr(json_object_get(r, "summary"), "confidentiality"), "3C");
+        const json_t *l =
+            json_object_get(json_object_get(json_object_get(r, "evidence"), "data"), "listing");
+        ck_assert_str_eq(ism_json_getstr(l, "provider"), "（株）エービーシー");
+        ck_assert_str_eq(ism_json_getstr(l, "service"), "ＡＢＣ クラウド　プラットフォーム");
+        ck_assert_str_eq(ism_json_getstr(l, "list"), "ISMAP");
+        ck_assert(!has_warning(r, "list_not_stated", NULL));
+        json_decref(r);
+    }
+}
+END_TEST
+
+/* Row 2 ○ with the service name left at the form's prompt: refused, quoting the 採用クラウド
+ * サービス名称 cell and naming its column. */
+START_TEST(printed_form_listed_without_name)
+{
+    size_t len;
+    char *d = fixture("form_listed_cp932.csv", &len);
+    /* "クラウドサービス名：ＡＢＣ クラウド　プラットフォーム" → "クラウドサービス名：" */
+    size_t tlen = 0;
+    ism_error e = {0};
+    ism_text_encoding enc;
+    char *text = ism_text_decode(d, len, ISM_ENC_CP932, "form.csv", &enc, &tlen, &e);
+    ck_assert_msg(text != NULL, "%s", e.message);
+    free(d);
+    char *at = strstr(text, "クラウドサービス名：ＡＢＣ");
+    ck_assert_ptr_nonnull(at);
+    char *end = strchr(at, ',');
+    memmove(at + strlen("クラウドサービス名："), end, strlen(end) + 1);
+    char *before = table_dump();
+    ck_assert_ptr_null(import_mem("form.csv", text, strlen(text), NULL, &e));
+    const json_t *p = detail(&e, "does not name the listed service");
+    ck_assert_msg(p != NULL, "%s", e.message);
+    ck_assert_str_eq(ism_json_getstr(p, "column"), "F");
+    ck_assert_str_eq(ism_json_getstr(p, "value"), "クラウドサービス名：");
+    ck_assert_ptr_nonnull(strstr(ism_json_getstr(p, "message"), "service"));
+    char *after = table_dump();
+    ck_assert_str_eq(before, after);
+    free(before), free(after), free(text);
+    ism_error_clear(&e);
+}
+END_TEST
+
 /* ---- malformed inputs: precise errors, nothing stored -----------------------------------------
  */
 
@@ -407,6 +547,9 @@ int main(void)
     tcase_add_test(tc, listed_rows_need_no_answer);
     tcase_add_test(tc, blank_answers);
     tcase_add_test(tc, number_mismatch_warns);
+    tcase_add_test(tc, printed_form_answered);
+    tcase_add_test(tc, printed_form_listed);
+    tcase_add_test(tc, printed_form_listed_without_name);
     tcase_add_loop_test(tc, malformed, 0, (int)(sizeof bads / sizeof bads[0]));
     tcase_add_test(tc, json_problems);
     tcase_add_test(tc, original_kept);
