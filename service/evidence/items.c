@@ -223,10 +223,57 @@ static json_t *evidence_row(sqlite3_stmt *s, bool with_data)
     return o;
 }
 
+/* Every text that goes into the row must be whole UTF-8: a name or title cut in the middle of a
+ * character would be stored but could never be read back (the reader's JSON refuses it), so
+ * the import would report failure while its row hides in the store and supersedes the good
+ * version. Refused before anything is written. */
+static bool texts_valid(const ism_evidence_new *ev, ism_error *err)
+{
+    const struct {
+        const char *field, *value;
+    } t[] = {{"subject", ev->subject},
+             {"org", ev->org},
+             {"kind", ev->kind},
+             {"key", ev->key},
+             {"title", ev->title},
+             {"source_name", ev->source_name},
+             {"source_sha256", ev->source_sha256},
+             {"imported_by", ev->imported_by},
+             {"valid_from", ev->valid_from},
+             {"valid_until", ev->valid_until}};
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        size_t bad = 0;
+        if (!t[i].value || ism_text_utf8_valid(t[i].value, strlen(t[i].value), &bad)) continue;
+        ism_error_set(err, ISM_E_INVALID_DATA,
+                      "the evidence's %s is not valid UTF-8 (byte %zu of %zu): nothing was stored",
+                      t[i].field, bad, strlen(t[i].value));
+        ism_error_detail(err,
+                         json_pack("{s:s, s:I}", "field", t[i].field, "offset", (json_int_t)bad));
+        return false;
+    }
+    return true;
+}
+
+/* The stored row read back inside the writing transaction, so a row that cannot be read is
+ * rolled back instead of committed. */
+static json_t *read_back(sqlite3 *db, const char *id)
+{
+    sqlite3_stmt *s = NULL;
+    json_t *o = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT " EV_COLS " FROM evidence WHERE id=?1", -1, &s, NULL) ==
+        SQLITE_OK) {
+        sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+        if (sqlite3_step(s) == SQLITE_ROW) o = evidence_row(s, true);
+    }
+    sqlite3_finalize(s);
+    return o;
+}
+
 json_t *ism_evidence_add(ism_store *st, const ism_evidence_new *ev, ism_error *err)
 {
     if (!ev->kind || !ev->data)
         return ism_error_set(err, ISM_E_INTERNAL, "evidence without kind or data"), NULL;
+    if (!texts_valid(ev, err)) return NULL;
     char id[64], now[32];
     ism_new_id("ev", id);
     ism_now_iso(now);
@@ -289,8 +336,16 @@ json_t *ism_evidence_add(ism_store *st, const ism_evidence_new *ev, ism_error *e
         ism_store_write_rollback(st);
         return NULL;
     }
-    if (!ism_store_write_commit(st, err)) return NULL;
-    return ism_evidence_get(st, id, "", err);
+    json_t *row = read_back(db, id);
+    if (!row) {
+        ism_error_set(err, ISM_E_INVALID_DATA,
+                      "the %s evidence could not be read back as stored; nothing was stored",
+                      ev->kind);
+        ism_store_write_rollback(st);
+        return NULL;
+    }
+    if (!ism_store_write_commit(st, err)) return json_decref(row), NULL;
+    return row;
 }
 
 static json_t *query_items(ism_store *st, const char *sql, const char *a1, const char *a2,

@@ -136,38 +136,59 @@ OP(op_subject_show)
 /* ---- imports -----------------------------------------------------------------------------------
  */
 
-/* The user's file name reduced to a safe base name: it is shown, never used as a path. */
-static void base_name(const char *name, char out[256])
+/* The user's file name reduced to a safe base name: it is shown, never used as a path. Kept
+ * whole (never cut in the middle of a character); a name that is not UTF-8 or is longer than
+ * any file system allows is refused. Returns a malloc'd name, or NULL with err set. */
+#define NAME_MAX_BYTES 1024
+static char *base_name(const char *name, ism_error *err)
 {
     const char *b = name ? name : "upload";
     for (const char *p = b; *p; p++)
         if (*p == '/' || *p == '\\') b = p + 1;
+    size_t n = strlen(b), bad = 0;
+    if (!ism_text_utf8_valid(b, n, &bad)) {
+        ism_error_set(err, ISM_E_INVALID_PARAMS,
+                      "field 'name' is not valid UTF-8 (byte %zu): send the file name as UTF-8",
+                      bad);
+        return NULL;
+    }
+    if (n > NAME_MAX_BYTES) {
+        ism_error_set(err, ISM_E_INVALID_PARAMS,
+                      "field 'name' is %zu bytes; a file name may have at most %d", n,
+                      NAME_MAX_BYTES);
+        return NULL;
+    }
+    char *out = malloc(n + 1);
+    if (!out) return ism_error_set(err, ISM_E_INTERNAL, "out of memory"), NULL;
     size_t o = 0;
-    for (const char *p = b; *p && o < 255; p++)
+    for (const char *p = b; *p; p++)
         if ((unsigned char)*p >= 0x20 && *p != 0x7f) out[o++] = *p;
     out[o] = '\0';
-    if (!o || !strcmp(out, ".") || !strcmp(out, "..")) ism_strlcpy(out, "upload", 256);
+    if (!o || !strcmp(out, ".") || !strcmp(out, "..")) {
+        free(out);
+        out = strdup("upload");
+    }
+    return out;
 }
 
+/* The subject an import belongs to, as its stored row (*subject; NULL for installation-wide
+ * kinds). The caller releases *subject; its id and org are borrowed from it, never copied
+ * into fixed buffers. */
 static bool resolve_subject(ism_rpc_call *call, const ism_importer *im, const json_t *params,
-                            char id[64], char org[128], ism_error *err)
+                            json_t **subject, ism_error *err)
 {
     const char *subj;
+    *subject = NULL;
     if (!ism_json_str(params, "subject", im->needs_subject, &subj, err)) return false;
     if (!im->needs_subject) {
         if (subj)
             return ism_error_set(err, ISM_E_INVALID_PARAMS,
                                  "'%s' evidence belongs to the installation, not to a subject",
                                  im->kind);
-        id[0] = org[0] = '\0';
         return true;
     }
-    json_t *s = ism_subject_get(call->app->store, subj, ops_org_scope(call), err);
-    if (!s) return false;
-    ism_strlcpy(id, ism_json_getstr(s, "id"), 64);
-    ism_strlcpy(org, ism_json_getstr(s, "org") ? ism_json_getstr(s, "org") : "", 128);
-    json_decref(s);
-    return true;
+    *subject = ism_subject_get(call->app->store, subj, ops_org_scope(call), err);
+    return *subject != NULL;
 }
 
 OP(op_evidence_import)
@@ -187,16 +208,18 @@ OP(op_evidence_import)
                              "no importer for '%s' (questionnaire, ismap-list, soc2, iso-cert, "
                              "soa, caiq, file)",
                              kind);
-    char subject[64], org[128], base[256];
-    if (!resolve_subject(call, im, params, subject, org, err)) return false;
-    base_name(name, base);
+    json_t *subj = NULL;
+    if (!resolve_subject(call, im, params, &subj, err)) return false;
+    char *base = base_name(name, err);
+    if (!base) return json_decref(subj), false;
     size_t len = 0;
     char *data = b64_decode(b64, &len, err);
-    if (!data) return false;
+    if (!data) return free(base), json_decref(subj), false;
+    const char *org = subj ? ism_json_getstr(subj, "org") : NULL;
     ism_import_ctx ctx = {.store = call->app->store,
                           .catalogs = call->app->catalogs,
-                          .subject = im->needs_subject ? subject : NULL,
-                          .org = org,
+                          .subject = subj ? ism_json_getstr(subj, "id") : NULL,
+                          .org = org ? org : "",
                           .who = who(call),
                           .name = base,
                           .data = data,
@@ -211,6 +234,8 @@ OP(op_evidence_import)
                            "bytes", (json_int_t)len),
                  "imported %s evidence from %s", kind, base);
     free(data);
+    free(base);
+    json_decref(subj);
     return *result != NULL;
 }
 

@@ -133,6 +133,55 @@ START_TEST(versions_supersede_and_keep_history)
 }
 END_TEST
 
+/* A title or file name cut in the middle of a character (as a fixed buffer once did) cannot be
+ * read back: it is refused before anything is written, and the good version stays current. */
+START_TEST(cut_text_refused_good_version_kept)
+{
+    ism_error e = {0};
+    json_t *spec = json_pack("{s:s, s:s, s:s}", "kind", "service", "name", "S", "provider", "P");
+    json_t *sub = ism_subject_create(st, "", spec, "local", &e);
+    const char *sid = ism_json_getstr(sub, "id");
+    json_t *d = json_pack("{s:i}", "v", 1);
+    /* 100 × あ, then the same cut after the first byte of the last character. */
+    char title[400] = "", cut[400];
+    for (int i = 0; i < 100; i++)
+        strcat(title, "あ");
+    ism_strlcpy(cut, title, sizeof cut);
+    cut[strlen(cut) - 2] = '\0';
+    ism_evidence_new ev = {.subject = sid,
+                           .kind = "questionnaire",
+                           .key = "",
+                           .title = title,
+                           .source_name = "a.csv",
+                           .source_sha256 = "00",
+                           .imported_by = "local",
+                           .data = d};
+    json_t *good = ism_evidence_add(st, &ev, &e);
+    ck_assert_msg(good != NULL, "%s", e.message);
+    ck_assert_str_eq(ism_json_getstr(good, "title"), title);
+    const char *fields[] = {"title", "source_name", "key"};
+    for (int f = 0; f < 3; f++) {
+        ism_evidence_new bad = ev;
+        if (f == 0) bad.title = cut;
+        if (f == 1) bad.source_name = cut;
+        if (f == 2) bad.key = cut;
+        ck_assert_ptr_null(ism_evidence_add(st, &bad, &e));
+        ck_assert_int_eq(e.code, ISM_E_INVALID_DATA);
+        ck_assert_ptr_nonnull(strstr(e.message, fields[f]));
+        ism_error_clear(&e);
+    }
+    json_t *all = ism_evidence_list(st, sid, "questionnaire", true, "", &e);
+    ck_assert_int_eq(json_array_size(all), 1);
+    ck_assert_str_eq(ism_json_getstr(json_array_get(all, 0), "id"), ism_json_getstr(good, "id"));
+    ck_assert_str_eq(ism_json_getstr(json_array_get(all, 0), "state"), "current");
+    json_decref(all);
+    json_decref(good);
+    json_decref(d);
+    json_decref(sub);
+    json_decref(spec);
+}
+END_TEST
+
 START_TEST(files_are_content_addressed)
 {
     ism_error e = {0};
@@ -169,6 +218,7 @@ int main(void)
     tcase_add_test(tc, subjects);
     tcase_add_test(tc, versions_supersede_and_keep_history);
     tcase_add_test(tc, files_are_content_addressed);
+    tcase_add_test(tc, cut_text_refused_good_version_kept);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }
