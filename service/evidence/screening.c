@@ -18,8 +18,8 @@ typedef struct scr {
     json_t *parent;  /* ismap id → parent id */
     json_t *titles;  /* ismap id → title (or the start of its text) */
     json_t *warnings;
-    bool listed; /* listed and valid: rows from 3 on need no answer */
-    char listed_reason[400];
+    bool listed;         /* listed and valid: rows from 3 on need no answer */
+    char *listed_reason; /* owned; NULL when not listed */
 } scr;
 
 static void warn(scr *s, const char *code, json_t *message)
@@ -55,23 +55,22 @@ static void listing_warnings(scr *s, json_t *best, const json_t *claim)
         claim &&
         !strcmp(ism_json_getstr(claim, "answer") ? ism_json_getstr(claim, "answer") : "", "yes");
     if (claimed && strcmp(status, "listed"))
-        warn(
-            s, "listing_claim",
-            json_sprintf("questionnaire row 2 claims the service is on the %s list, but the lookup "
-                         "says: %s",
-                         ism_json_getstr(claim, "list") ? ism_json_getstr(claim, "list") : "ISMAP",
-                         ism_json_getstr(best, "message")));
+        warn(s, "listing_claim",
+             json_sprintf(
+                 "別紙 2 で %s 掲載と回答していますが、リスト照合の結果: %s / questionnaire "
+                 "row 2 claims the service is on the %s list, but the lookup says: %s",
+                 ism_json_getstr(claim, "list") ? ism_json_getstr(claim, "list") : "ISMAP",
+                 ism_json_getstr(best, "message"),
+                 ism_json_getstr(claim, "list") ? ism_json_getstr(claim, "list") : "ISMAP",
+                 ism_json_getstr(best, "message")));
     const char *cl = claimed ? ism_json_getstr(claim, "list") : NULL,
                *found = ism_json_getstr(best, "list");
     if (cl && found && strcmp(cl, found) && rank(status) >= 2)
         warn(s, "listing_list",
-             json_sprintf("row 2 names the %s list but the service is on %s", cl, found));
-    const char *conf =
-        s->quest ? ism_json_getstr(json_object_get(s->quest, "data"), "confidentiality") : NULL;
-    if (found && !strcmp(found, "ISMAP-LIU") && conf && !strcmp(conf, "3B"))
-        warn(s, "liu_3b",
-             json_sprintf("ISMAP-LIU covers SaaS for low-risk uses, but row 1 says the service "
-                          "will hold 機密性3B information"));
+             json_sprintf(
+                 "別紙 2 は %s と回答していますが、掲載は %s です / row 2 names the %s list "
+                 "but the service is on %s",
+                 cl, found, cl, found));
     size_t i;
     json_t *l;
     json_array_foreach(json_object_get(best, "checked_against"), i,
@@ -79,25 +78,83 @@ static void listing_warnings(scr *s, json_t *best, const json_t *claim)
         warn(s, "list_age", json_string(ism_json_getstr(l, "warning")));
 }
 
-/* Looks the service up under the subject's names and under the names row 2 gives. */
+static const char *claim_answer(const json_t *claim)
+{
+    const char *a = claim ? ism_json_getstr(claim, "answer") : NULL;
+    return a ? a : "";
+}
+
+/* Whether two lookups found the same registration. */
+static bool same_entry(const json_t *a, const json_t *b)
+{
+    const char *ra = ism_json_getstr(a, "reg_no"), *rb = ism_json_getstr(b, "reg_no");
+    if (ra && rb) return !strcmp(ra, rb);
+    const char *sa = ism_json_getstr(a, "service"), *sb = ism_json_getstr(b, "service");
+    return sa && sb && !strcmp(sa, sb);
+}
+
+/* Looks the service up under the subject's names and under the names row 2 gives. The provider's
+ * own answer in row 2 is not overridden by the subject's name: when row 2 is answered (○ with
+ * names, or ×), the subject's lookup must agree with it, else the listing is a conflict and the
+ * service is not treated as listed. ISMAP-LIU covers low-impact SaaS use only, so an LIU
+ * registration does not stand in for the 別紙 rows when row 1 says 機密性3B. */
 static json_t *listing(scr *s, ism_store *st)
 {
     json_t *checked = json_array();
     const char *prov = ism_json_getstr(s->subject, "provider");
     const char *svc = ism_json_getstr(s->subject, "service_name");
     if (!svc) svc = ism_json_getstr(s->subject, "name");
-    if (prov && svc) json_array_append_new(checked, lookup(st, "subject", prov, svc, s->today));
+    json_t *by_subject = NULL, *by_row2 = NULL;
+    if (prov && svc) {
+        by_subject = lookup(st, "subject", prov, svc, s->today);
+        json_array_append_new(checked, by_subject);
+    }
     const json_t *claim =
         s->quest ? json_object_get(json_object_get(s->quest, "data"), "listing") : NULL;
     const char *cp = ism_json_getstr(claim, "provider"), *cv = ism_json_getstr(claim, "service");
-    if (cp && cv)
-        json_array_append_new(checked, lookup(st, "questionnaire row 2", cp, cv, s->today));
-    json_t *best = NULL;
-    size_t i;
-    json_t *r;
-    json_array_foreach(checked, i, r) if (!best || rank(ism_json_getstr(r, "status")) >
-                                                       rank(ism_json_getstr(best, "status"))) best =
-        r;
+    const char *answer = claim_answer(claim);
+    if (cp && cv) {
+        by_row2 = lookup(st, "questionnaire row 2", cp, cv, s->today);
+        json_array_append_new(checked, by_row2);
+    }
+    json_t *best = NULL, *conflict = NULL;
+    if (!strcmp(answer, "no") && by_subject &&
+        !strcmp(ism_json_getstr(by_subject, "status"), "listed")) {
+        /* The provider says × (not listed); the subject's name matches a listed service. */
+        best = by_subject;
+        conflict = json_sprintf(
+            "別紙 2 は「×」（ISMAP/ISMAP-LIU "
+            "に掲載されていない）と回答していますが、対象の名称は掲載"
+            "サービス「%s」（%"
+            "s）に一致します。事業者の回答を優先し、掲載済みとは扱いません。対象の名称"
+            "か回答を確認してください。 / Row 2 is answered × (not listed), but the subject's "
+            "names "
+            "match the listed service '%s' (%s): the provider's answer stands and the service is "
+            "not treated as listed; correct the subject's names or the questionnaire.",
+            ism_json_getstr(by_subject, "service") ? ism_json_getstr(by_subject, "service") : svc,
+            ism_json_getstr(by_subject, "reg_no") ? ism_json_getstr(by_subject, "reg_no") : "-",
+            ism_json_getstr(by_subject, "service") ? ism_json_getstr(by_subject, "service") : svc,
+            ism_json_getstr(by_subject, "reg_no") ? ism_json_getstr(by_subject, "reg_no") : "-");
+    } else if (by_row2) {
+        /* Row 2 names the service: its lookup decides; the subject's must not contradict it. */
+        best = by_row2;
+        if (by_subject && !strcmp(ism_json_getstr(by_subject, "status"), "listed") &&
+            !same_entry(by_subject, by_row2))
+            conflict = json_sprintf(
+                "対象の名称は掲載サービス「%s」に一致しますが、別紙 2 "
+                "は別のサービス「%s」（%s）を挙げて"
+                "います。別紙 2 の照合結果で判定します。 / The subject's names match the listed "
+                "service '%s', but row 2 names another service, '%s' by '%s': row 2's lookup "
+                "decides.",
+                ism_json_getstr(by_subject, "service"), cv, cp,
+                ism_json_getstr(by_subject, "service"), cv, cp);
+    } else {
+        json_t *r;
+        size_t i;
+        json_array_foreach(checked, i, r) if (!best || rank(ism_json_getstr(r, "status")) >
+                                                           rank(ism_json_getstr(best, "status")))
+            best = r;
+    }
     json_t *out;
     if (!best) {
         out = json_pack("{s:s, s:s}", "status", "unknown", "message",
@@ -109,15 +166,51 @@ static json_t *listing(scr *s, ism_store *st)
     }
     json_object_set_new(out, "checked", checked);
     json_object_set(out, "claimed", claim ? (json_t *)claim : json_null());
-    s->listed = !strcmp(ism_json_getstr(out, "status"), "listed");
+    s->listed = !strcmp(ism_json_getstr(out, "status"), "listed") && !conflict;
+    if (conflict) {
+        warn(s, "listing_conflict", json_incref(conflict));
+        json_object_set_new(out, "conflict", conflict);
+    }
+    const char *conf =
+        s->quest ? ism_json_getstr(json_object_get(s->quest, "data"), "confidentiality") : NULL;
+    const char *found = ism_json_getstr(out, "list");
+    if (s->listed && found && !strcmp(found, "ISMAP-LIU") && conf && !strcmp(conf, "3B")) {
+        s->listed = false;
+        json_t *why = json_string(
+            "ISMAP-LIU は機密性の低い情報を扱う低リスク用途の SaaS のための制度です。別紙 1 "
+            "は機密性3B"
+            "の情報を扱うとしているため、LIU 登録では「掲載済み」と判定せず、別紙 3 "
+            "以降の回答で判定します。"
+            " / ISMAP-LIU covers SaaS for low-impact uses only; row 1 says the service will hold "
+            "機密性3B information, so the LIU registration does not decide 'listed': rows from 3 "
+            "on are judged.");
+        warn(s, "liu_3b", json_incref(why));
+        json_object_set_new(out, "not_sufficient", why);
+    }
     if (s->listed)
-        snprintf(
-            s->listed_reason, sizeof s->listed_reason,
-            "ISMAP-listed (%s, registration %s), valid until %s: rows from 3 on need no answer",
+        s->listed_reason = ism_strdupf(
+            "%s 掲載済み（登録番号 %s、%s まで有効）: 別紙 3 以降の回答は不要 / listed (%s, "
+            "registration %s), valid until %s: rows from 3 on need no answer",
             ism_json_getstr(out, "list"),
+            ism_json_getstr(out, "reg_no") ? ism_json_getstr(out, "reg_no") : "-",
+            ism_json_getstr(out, "valid_until"), ism_json_getstr(out, "list"),
             ism_json_getstr(out, "reg_no") ? ism_json_getstr(out, "reg_no") : "-",
             ism_json_getstr(out, "valid_until"));
     return out;
+}
+
+/* Drops a character cut at the end of a fixed-size reason (snprintf counts bytes): jansson
+ * refuses text that is not whole UTF-8, and the reason would vanish with its row. */
+static char *whole_chars(char *s)
+{
+    size_t n = strlen(s), i = n;
+    while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80)
+        i--;
+    if (i == 0) return s;
+    unsigned char lead = (unsigned char)s[i - 1];
+    size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+    if (n - (i - 1) < need) s[i - 1] = '\0';
+    return s;
 }
 
 /* ---- verdicts
@@ -229,14 +322,15 @@ static json_t *item_verdict(scr *s, const char *id, const char *row_no)
     const char *v = NULL;
     if (s->listed) {
         v = "not_required";
-        snprintf(reason, sizeof reason, "%s", s->listed_reason);
+        ism_strlcpy(reason, s->listed_reason, sizeof reason);
     } else {
         v = answer_verdict(row_no ? q_row(s, row_no) : NULL, reason, sizeof reason);
         if (!v) v = evidence_verdict(es, reason, sizeof reason);
     }
-    json_t *o = json_pack("{s:s, s:O?, s:s?, s:s, s:s, s:o}", "id", id, "title",
-                          json_object_get(s->titles, id), "row", row_no, "verdict", v, "reason",
-                          reason, "evidence", es ? json_incref((json_t *)es) : json_array());
+    json_t *o =
+        json_pack("{s:s, s:O?, s:s?, s:s, s:s, s:o}", "id", id, "title",
+                  json_object_get(s->titles, id), "row", row_no, "verdict", v, "reason",
+                  whole_chars(reason), "evidence", es ? json_incref((json_t *)es) : json_array());
     json_t *c = concerns(es);
     if (json_array_size(c) && !strcmp(v, "met"))
         json_object_set_new(o, "concerns", c);
@@ -305,7 +399,7 @@ static json_t *mark_row(scr *s, const json_t *qi, json_t *items)
     const char *v;
     if (s->listed) {
         v = "not_required";
-        snprintf(reason, sizeof reason, "%s", s->listed_reason);
+        ism_strlcpy(reason, s->listed_reason, sizeof reason);
     } else if (!(v = answer_verdict(ans, reason, sizeof reason))) {
         v = json_array_size(items) ? rollup(items, reason, sizeof reason)
                                    : evidence_verdict(ev, reason, sizeof reason);
@@ -317,7 +411,7 @@ static json_t *mark_row(scr *s, const json_t *qi, json_t *items)
         json_object_get(props, "ismap_refs"), "answer", ism_json_getstr(ans, "answer"), "mark",
         ism_json_getstr(ans, "mark"), "remarks", ism_json_getstr(ans, "remarks"), "ismap_name",
         ism_json_getstr(json_array_get(json_object_get(props, "criteria_names"), 0), ""), "verdict",
-        v, "reason", reason, "evidence", ev, "items", items);
+        v, "reason", whole_chars(reason), "evidence", ev, "items", items);
 }
 
 static json_t *info_row(scr *s, const json_t *qi, const json_t *listing)
@@ -340,8 +434,8 @@ static json_t *info_row(scr *s, const json_t *qi, const json_t *listing)
                      json_object_get(json_object_get(qi, "title"), "ja"), "text",
                      json_object_get(json_object_get(qi, "text"), "ja"), "answer",
                      !strcmp(no, "2") ? ism_json_getstr(claim, "answer") : NULL, "verdict",
-                     !strcmp(no, "2") ? (s->listed ? "met" : "info") : "info", "reason", reason,
-                     "evidence", "items");
+                     !strcmp(no, "2") ? (s->listed ? "met" : "info") : "info", "reason",
+                     whole_chars(reason), "evidence", "items");
 }
 
 /* ---- the whole
@@ -441,7 +535,7 @@ static json_t *verdict(scr *s, json_t *mm, json_t *rows, const json_t *listing)
                                      : "all_met";
     char *summary;
     if (s->listed)
-        summary = ism_strdupf("%s.", s->listed_reason);
+        summary = ism_strdupf("%s", s->listed_reason);
     else
         summary = ism_strdupf("%s. Of the %lld must-meet ISMAP items: %lld met, %lld unmet, %lld "
                               "answered × with an alternative measure to review, %lld lacking "
@@ -544,7 +638,7 @@ json_t *ism_screening(ism_store *st, ism_catalog_set *cs, const char *subject, c
         ism_strlcpy(t, today, sizeof t);
     else
         ism_imp_today(t);
-    scr s = {cs, t, NULL, NULL, NULL, json_object(), json_object(), json_array(), false, ""};
+    scr s = {cs, t, NULL, NULL, NULL, json_object(), json_object(), json_array(), false, NULL};
     json_t *out = NULL;
     if (!(s.subject = ism_subject_get(st, subject, org, err))) goto done;
     const char *sid = ism_json_getstr(s.subject, "id");
@@ -562,5 +656,6 @@ done:
     json_decref(s.parent);
     json_decref(s.titles);
     json_decref(s.warnings);
+    free(s.listed_reason);
     return out;
 }

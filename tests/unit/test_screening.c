@@ -252,6 +252,42 @@ START_TEST(listed_by_row_2)
 }
 END_TEST
 
+/* A subject named like a listed service does not override the provider's own × in row 2:
+ * the screening says they conflict and judges the answers. */
+START_TEST(subject_name_does_not_override_row_2)
+{
+    char *id =
+        new_subject("", "Example IaaS 調達", "エグザンプル・クラウド株式会社", "Example IaaS");
+    import("questionnaire", id, "questionnaire_cp932.csv"); /* row 2 ×, every row answered */
+    json_t *s = screen(id, TODAY);
+    const json_t *v = json_object_get(s, "verdict");
+    ck_assert_str_eq(ism_json_getstr(v, "decision"), "unmet_requirements");
+    ck_assert(json_is_false(json_object_get(v, "listed_valid")));
+    ck_assert_int_eq(mm(s, "not_required"), 0);
+    ck_assert_int_eq(mm(s, "unmet"), 1);
+    ck_assert(warned(s, "listing_conflict"));
+    ck_assert_ptr_nonnull(
+        strstr(ism_json_getstr(json_object_get(s, "listing"), "conflict"), "C23-0101-1"));
+    json_decref(s);
+    free(id);
+}
+END_TEST
+
+/* Row 2 ○ naming another listed service than the subject's: a conflict, not a listing. */
+START_TEST(row_2_names_another_service)
+{
+    char *id =
+        new_subject("", "Example IaaS 調達2", "エグザンプル・クラウド株式会社", "Example IaaS");
+    import("questionnaire", id, "questionnaire_listed.json"); /* names ＡＢＣ クラウド */
+    json_t *s = screen(id, TODAY);
+    ck_assert_str_ne(ism_json_getstr(json_object_get(s, "verdict"), "decision"), "listed");
+    ck_assert(warned(s, "listing_conflict"));
+    ck_assert_str_eq(ism_json_getstr(json_object_get(s, "listing"), "reg_no"), "C23-0155-2");
+    json_decref(s);
+    free(id);
+}
+END_TEST
+
 START_TEST(liu_for_3b_information)
 {
     char *id = new_subject("", "勤怠", "ミナトソフト", NULL);
@@ -269,6 +305,13 @@ START_TEST(liu_for_3b_information)
     json_t *s = screen(id, TODAY);
     ck_assert_str_eq(ism_json_getstr(json_object_get(s, "listing"), "list"), "ISMAP-LIU");
     ck_assert(warned(s, "liu_3b"));
+    /* LIU covers low-impact use only: with 機密性3B it does not decide listed, and says why. */
+    ck_assert_str_ne(ism_json_getstr(json_object_get(s, "verdict"), "decision"), "listed");
+    ck_assert(json_is_false(json_object_get(json_object_get(s, "verdict"), "listed_valid")));
+    ck_assert_ptr_nonnull(
+        strstr(ism_json_getstr(json_object_get(s, "listing"), "not_sufficient"), "3B"));
+    ck_assert_str_ne(ism_json_getstr(row(s, "3-1"), "verdict"), "not_required");
+    ck_assert_int_eq(mm(s, "not_required"), 0);
     json_decref(s);
     free(t);
     json_decref(cat);
@@ -405,6 +448,8 @@ int main(void)
     tcase_add_test(tc, listed_by_subject_names);
     tcase_add_test(tc, listed_by_row_2);
     tcase_add_test(tc, liu_for_3b_information);
+    tcase_add_test(tc, subject_name_does_not_override_row_2);
+    tcase_add_test(tc, row_2_names_another_service);
     tcase_add_test(tc, scoping_and_params);
     tcase_add_test(tc, export_csv);
     tcase_add_test(tc, export_xlsx_reads_back);
