@@ -499,8 +499,11 @@ static void document_warnings(scr *s)
     json_array_foreach(json_object_get(s->support, "documents"), i, d)
     {
         const char *st = ism_json_getstr(d, "standing");
-        if (strcmp(st, "supports") && strcmp(ism_json_getstr(d, "kind"), "file") &&
-            strcmp(ism_json_getstr(d, "kind"), "caiq"))
+        if (ism_json_getstr(d, "future_dated"))
+            warn(s, "future_dated",
+                 json_sprintf("%s: %s", ism_json_getstr(d, "title"), ism_json_getstr(d, "reason")));
+        else if (strcmp(st, "supports") && strcmp(ism_json_getstr(d, "kind"), "file") &&
+                 strcmp(ism_json_getstr(d, "kind"), "caiq"))
             warn(s, st,
                  json_sprintf("%s: %s", ism_json_getstr(d, "title"), ism_json_getstr(d, "reason")));
         json_array_foreach(json_object_get(d, "carved_out"), j, c)

@@ -162,7 +162,48 @@ static json_t *judge_soa(sup *s, const json_t *ev)
     return o;
 }
 
+/* The date that makes a document future-dated on `today`, or NULL: a SOC 2 report on a period
+ * that has not ended (or with a bridge letter dated later), a certificate issued later, any
+ * document valid only from a later day. *what names that date for the reason. */
+static const char *future_date(const char *today, const char *kind, const json_t *ev,
+                               const char **what)
+{
+    const json_t *d = json_object_get(ev, "data");
+    const char *t;
+    if (!strcmp(kind, "soc2")) {
+        t = ism_json_getstr(json_object_get(d, "period"), "end");
+        if (t && strcmp(t, today) > 0) return *what = "the audit period ends on", t;
+        t = ism_json_getstr(d, "bridge_letter_date");
+        if (t && strcmp(t, today) > 0) return *what = "the bridge letter is dated", t;
+    }
+    if (!strcmp(kind, "iso-cert")) {
+        t = ism_json_getstr(d, "issue_date");
+        if (t && strcmp(t, today) > 0) return *what = "the certificate is issued on", t;
+    }
+    t = ism_json_getstr(ev, "valid_from");
+    if (t && strcmp(t, today) > 0) return *what = "the document is dated", t;
+    return NULL;
+}
+
+static json_t *judge_now(sup *s, const char *kind, const json_t *ev);
+
+/* Evidence dated after the day it is judged on attests nothing yet: it is not evidence on that
+ * day (flagged future_dated with the date), and counts from that date on, by the usual rules. */
 static json_t *judge(sup *s, const char *kind, const json_t *ev)
+{
+    const char *what = NULL, *when = future_date(s->today, kind, ev, &what);
+    if (!when || !strcmp(kind, "questionnaire") || !strcmp(kind, "caiq"))
+        return judge_now(s, kind, ev);
+    char *reason = ism_strdupf("future-dated: %s %s, after %s (the day judged); it cannot "
+                               "attest anything before then / 日付が判定日より後（未来日付）の証跡",
+                               what, when, s->today);
+    json_t *o = doc_entry(ev, "not_evidence", reason);
+    json_object_set_new(o, "future_dated", json_string(when));
+    free(reason);
+    return o;
+}
+
+static json_t *judge_now(sup *s, const char *kind, const json_t *ev)
 {
     if (!strcmp(kind, "soc2")) return judge_soc2(s, ev);
     if (!strcmp(kind, "iso-cert")) return judge_cert(s, ev);

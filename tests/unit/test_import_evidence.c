@@ -558,6 +558,54 @@ START_TEST(iso_27017_needs_27001)
 }
 END_TEST
 
+/* Evidence dated after the day judged (the clock is the injected "today"): a SOC 2 period
+ * that has not ended, a certificate issued next year, a document dated later — not evidence
+ * on that day, flagged with the date, and evidence once the day has come. */
+START_TEST(future_dated_evidence)
+{
+    char *t = soc2_variant(NULL, NULL, NULL);
+    json_t *j = json_loads(t, 0, NULL);
+    free(t);
+    json_object_set_new(json_object_get(j, "period"), "start", json_string("2025-01-01"));
+    json_object_set_new(json_object_get(j, "period"), "end", json_string("2025-12-31"));
+    json_object_del(j, "bridge_letter");
+    t = json_dumps(j, 0);
+    json_decref(j);
+    ism_error e = {0};
+    json_t *r = import_text("soc2", "future.json", t, "2025-09-01", &e);
+    ck_assert_msg(r != NULL, "%s", e.message);
+    json_decref(r);
+    free(t);
+    json_t *d = doc("soc2", NULL, "2025-09-01");
+    ck_assert_str_eq(ism_json_getstr(d, "standing"), "not_evidence");
+    ck_assert_str_eq(ism_json_getstr(d, "future_dated"), "2025-12-31");
+    ck_assert_ptr_nonnull(strstr(ism_json_getstr(d, "reason"), "future-dated"));
+    json_decref(d);
+    char *es = entries("12.6.1", "soc2", "2025-09-01");
+    ck_assert_ptr_null(strstr(es, ":supports"));
+    free(es);
+    assert_standing("soc2", NULL, "2026-01-05", "supports");
+    r = import_text("iso-cert", "next.json",
+                    "{\"certification_body\":\"B\",\"accreditation_body\":\"A\","
+                    "\"certificate_number\":\"N-9\",\"standard\":\"ISO/IEC 27001:2022\","
+                    "\"scope\":\"S\",\"issue_date\":\"2026-01-10\",\"expiry_date\":"
+                    "\"2029-01-09\"}",
+                    "2025-09-01", &e);
+    if (r) {
+        json_decref(r);
+        assert_standing("iso-cert", "N-9", "2025-09-01", "not_evidence");
+        d = doc("iso-cert", "N-9", "2025-09-01");
+        ck_assert_str_eq(ism_json_getstr(d, "future_dated"), "2026-01-10");
+        json_decref(d);
+        assert_standing("iso-cert", "N-9", "2026-02-01", "supports");
+    } else {
+        /* An importer that refuses a certificate issued in the future is as good. */
+        ck_assert_int_eq(e.code, ISM_E_INVALID_DATA);
+        ism_error_clear(&e);
+    }
+}
+END_TEST
+
 START_TEST(iso_expired_and_dates)
 {
     ism_error e = {0};
@@ -777,6 +825,7 @@ int main(void)
     tcase_add_test(tc, iso_2013_transition);
     tcase_add_test(tc, iso_27017_needs_27001);
     tcase_add_test(tc, iso_expired_and_dates);
+    tcase_add_test(tc, future_dated_evidence);
     tcase_add_test(tc, soa_2022_through_the_crosswalk);
     tcase_add_test(tc, soa_refusals);
     tcase_add_test(tc, caiq);
