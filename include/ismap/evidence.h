@@ -425,19 +425,12 @@ json_t *ism_ismap_list_lookup(struct ism_store *st, const char *provider, const 
 json_t *ism_screening(struct ism_store *st, struct ism_catalog_set *catalogs, const char *subject,
                       const char *org, const char *today, ism_error *err);
 
-typedef enum ism_screening_format {
-    ISM_SCREENING_JSON = 0,
-    ISM_SCREENING_CSV, /* UTF-8 with BOM, CRLF, one table in the 別紙's layout + verdicts */
-    ISM_SCREENING_XLSX, /* sheets: 判定概要, 別紙 (the form's layout + verdicts), 必須管理策, 証跡
-                         */
-} ism_screening_format;
-/* "json", "csv", "xlsx"; false for anything else. */
-bool ism_screening_format_parse(const char *name, ism_screening_format *out);
-/* Renders a screening. Every text cell of CSV and XLSX passes ism_text_neutralize, so a value
- * a provider typed ("=HYPERLINK(...)") never runs as a formula. XLSX is written through a
- * temporary file in tmpdir (NULL: $TMPDIR or /tmp), removed before returning. *out is
- * malloc'd (caller frees). */
-bool ism_screening_export(const json_t *screening, ism_screening_format fmt, const char *tmpdir,
-                          char **out, size_t *len, ism_error *err);
+/* The Japanese label a procurement officer reads for a code of the screening: verdicts (met →
+ * 適合), decisions (unmet_requirements → 不適合あり), listing statuses, standings of evidence,
+ * kinds of evidence and warning codes. An unknown code is returned as it is; NULL gives "".
+ * Static storage. */
+const char *ism_screening_label(const char *code);
+
+/* The screening's exports (CSV, XLSX, JSON) live in the report room: include/ismap/report.h. */
 
 #endif

@@ -136,4 +136,22 @@ ism_req_status ism_report_status_of(const char *name);
  * path on failure. */
 bool ism_report_write_file(const char *path, const void *data, size_t len, ism_error *err);
 
+/* ---- the procurement screening's exports (service/report/screening_export.c) ------------------
+ * ism_screening() (include/ismap/evidence.h) gives the screening; these render it for the
+ * procurement officer, Japanese first. */
+typedef enum ism_screening_format {
+    ISM_SCREENING_JSON = 0,
+    ISM_SCREENING_CSV, /* UTF-8 with BOM, CRLF, one table in the 別紙's layout + verdicts */
+    ISM_SCREENING_XLSX, /* sheets: 判定概要, 別紙 (the form's layout + verdicts), 必須管理策, 証跡
+                         */
+} ism_screening_format;
+/* "json", "csv", "xlsx"; false for anything else. */
+bool ism_screening_format_parse(const char *name, ism_screening_format *out);
+/* Renders a screening. Every text cell of CSV and XLSX passes ism_text_neutralize, so a value
+ * a provider typed ("=HYPERLINK(...)") never runs as a formula. XLSX is written through a
+ * temporary file in tmpdir (NULL: $TMPDIR or /tmp), removed before returning. *out is
+ * malloc'd (caller frees). */
+bool ism_screening_export(const json_t *screening, ism_screening_format fmt, const char *tmpdir,
+                          char **out, size_t *len, ism_error *err);
+
 #endif

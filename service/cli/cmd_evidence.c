@@ -2,6 +2,7 @@
  * procurement officer types. Files are read here and sent as bytes (base64) in the request, so
  * the same commands work against a remote ismapd. */
 #include "cli.h"
+#include "ismap/evidence.h"
 
 #include <openssl/evp.h>
 #include <stdlib.h>
@@ -341,46 +342,58 @@ static void print_items(const char *title, const json_t *list)
                ism_json_getstr(x, "reason"));
 }
 
+/* The procurement officer's view, Japanese first: labels, verdicts, decisions and standings in
+ * Japanese with the code beside them. */
 static void print_screening(cli *c, const json_t *r)
 {
     (void)c;
     const json_t *s = json_object_get(r, "subject"), *v = json_object_get(r, "verdict");
-    printf("対象 subject:   %s (%s / %s), as of %s\n", ism_json_getstr(s, "name"),
+    const json_t *l = json_object_get(r, "listing");
+    printf("対象 subject:      %s (%s / %s)、判定日 as of %s\n", ism_json_getstr(s, "name"),
            ism_json_getstr(s, "provider") ? ism_json_getstr(s, "provider") : "-",
            ism_json_getstr(s, "service_name") ? ism_json_getstr(s, "service_name") : "-",
            ism_json_getstr(r, "today"));
-    printf("ISMAP登録 listed: %s\n", ism_json_getstr(json_object_get(r, "listing"), "message"));
-    printf("判定 decision:  %s\n  %s\n", ism_json_getstr(v, "decision"),
+    printf("ISMAP登録 listing: %s（%s）: %s\n", ism_screening_label(ism_json_getstr(l, "status")),
+           ism_json_getstr(l, "status"), ism_json_getstr(l, "message"));
+    if (ism_json_getstr(l, "conflict")) printf("  %s\n", ism_json_getstr(l, "conflict"));
+    if (ism_json_getstr(l, "not_sufficient"))
+        printf("  %s\n", ism_json_getstr(l, "not_sufficient"));
+    printf("判定 decision:     %s（%s）\n  %s\n",
+           ism_screening_label(ism_json_getstr(v, "decision")), ism_json_getstr(v, "decision"),
            ism_json_getstr(v, "summary"));
     json_t *rows = json_array();
     size_t i;
     json_t *x;
     json_array_foreach(json_object_get(r, "rows"), i, x) json_array_append_new(
-        rows, json_pack("{s:O?, s:O?, s:O?, s:O?}", "no", json_object_get(x, "no"), "verdict",
-                        json_object_get(x, "verdict"), "mark", json_object_get(x, "mark"), "reason",
-                        json_object_get(x, "reason")));
+        rows, json_pack("{s:O?, s:s, s:O?, s:O?}", "no", json_object_get(x, "no"), "verdict",
+                        ism_screening_label(ism_json_getstr(x, "verdict")), "mark",
+                        json_object_get(x, "mark"), "reason", json_object_get(x, "reason")));
     static const cli_col cols[] = {{"no", "項番", 0},
-                                   {"verdict", "VERDICT", 0},
-                                   {"mark", "ANSWER", 6},
-                                   {"reason", "REASON", 90}};
+                                   {"verdict", "判定", 0},
+                                   {"mark", "適合状況", 8},
+                                   {"reason", "判定理由", 90}};
     printf("\n");
     cli_table(stdout, rows, cols, 4);
     json_decref(rows);
-    print_items("unmet must-meet items", json_object_get(r, "unmet"));
-    print_items("alternative measures to review", json_object_get(r, "to_review"));
-    print_items("lacking evidence", json_object_get(r, "lacking_evidence"));
-    printf("\nwarnings (%zu):\n", json_array_size(json_object_get(r, "warnings")));
+    print_items("不適合の必須管理策 unmet must-meet items", json_object_get(r, "unmet"));
+    print_items("確認が必要な代替策 alternative measures to review",
+                json_object_get(r, "to_review"));
+    print_items("証跡不足 lacking evidence", json_object_get(r, "lacking_evidence"));
+    printf("\n注意事項 warnings (%zu):\n", json_array_size(json_object_get(r, "warnings")));
     json_array_foreach(json_object_get(r, "warnings"), i, x)
-        printf("  [%s] %s\n", ism_json_getstr(x, "code"), ism_json_getstr(x, "message"));
-    printf("\ncustomer duties (%zu):\n", json_array_size(json_object_get(r, "customer_duties")));
+        printf("  [%s（%s）] %s\n", ism_screening_label(ism_json_getstr(x, "code")),
+               ism_json_getstr(x, "code"), ism_json_getstr(x, "message"));
+    printf("\n利用者の責任 customer duties (%zu):\n",
+           json_array_size(json_object_get(r, "customer_duties")));
     json_array_foreach(json_object_get(r, "customer_duties"), i, x) printf(
         "  %s %s: %s\n", ism_json_getstr(x, "source"),
         ism_json_getstr(x, "id") ? ism_json_getstr(x, "id") : "", ism_json_getstr(x, "duty"));
-    printf("\nevidence (%zu documents):\n", json_array_size(json_object_get(r, "documents")));
+    printf("\n証跡 evidence (%zu documents):\n", json_array_size(json_object_get(r, "documents")));
     json_array_foreach(json_object_get(r, "documents"), i, x)
     {
-        printf("  %-13s %-9s %-12s %s\n      %s\n", ism_json_getstr(x, "kind"),
-               ism_json_getstr(x, "standing"),
+        printf("  %-13s %-12s %-12s %s\n      %s\n",
+               ism_screening_label(ism_json_getstr(x, "kind")),
+               ism_screening_label(ism_json_getstr(x, "standing")),
                ism_json_getstr(x, "valid_until") ? ism_json_getstr(x, "valid_until") : "-",
                ism_json_getstr(x, "title"), ism_json_getstr(x, "reason"));
         if (ism_json_getstr(x, "scope"))

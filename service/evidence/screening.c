@@ -404,38 +404,57 @@ static json_t *mark_row(scr *s, const json_t *qi, json_t *items)
         v = json_array_size(items) ? rollup(items, reason, sizeof reason)
                                    : evidence_verdict(ev, reason, sizeof reason);
     }
-    return json_pack(
-        "{s:s, s:O?, s:O?, s:O?, s:s?, s:s?, s:s?, s:s?, s:s, s:s, s:o, s:o}", "no", no, "title",
-        json_object_get(json_object_get(qi, "title"), "ja"), "text",
-        json_object_get(json_object_get(qi, "text"), "ja"), "ismap_refs",
-        json_object_get(props, "ismap_refs"), "answer", ism_json_getstr(ans, "answer"), "mark",
-        ism_json_getstr(ans, "mark"), "remarks", ism_json_getstr(ans, "remarks"), "ismap_name",
-        ism_json_getstr(json_array_get(json_object_get(props, "criteria_names"), 0), ""), "verdict",
-        v, "reason", whole_chars(reason), "evidence", ev, "items", items);
+    return json_pack("{s:s, s:O?, s:O?, s:O?, s:s?, s:s?, s:s?, s:s?, s:s, s:s, s:o, s:o}", "no",
+                     no, "title", json_object_get(json_object_get(qi, "title"), "ja"), "text",
+                     json_object_get(json_object_get(qi, "text"), "ja"), "ismap_refs",
+                     json_object_get(props, "ismap_refs"), "answer", ism_json_getstr(ans, "answer"),
+                     "mark", ism_json_getstr(ans, "mark"), "remarks",
+                     ism_json_getstr(ans, "remarks"), "ismap_name",
+                     json_string_value(json_array_get(json_object_get(props, "criteria_names"), 0)),
+                     "verdict", v, "reason", whole_chars(reason), "evidence", ev, "items", items);
 }
 
+/* Rows 1 and 2 carry what the provider wrote: row 1 its 機密性 class (適合状況) and the information
+ * handled (備考); row 2 its mark and the listed service it names. */
 static json_t *info_row(scr *s, const json_t *qi, const json_t *listing)
 {
     const char *no = ism_json_getstr(qi, "id");
     const json_t *d = s->quest ? json_object_get(s->quest, "data") : NULL;
-    char reason[700];
+    const json_t *claim = json_object_get(d, "listing");
+    char *reason, *mark = NULL, *remarks = NULL;
     if (!strcmp(no, "1")) {
         const json_t *r1 = json_object_get(d, "row1");
-        snprintf(reason, sizeof reason, "機密性 %s%s%.500s",
-                 ism_json_getstr(r1, "confidentiality") ? ism_json_getstr(r1, "confidentiality")
-                                                        : "(not stated)",
-                 ism_json_getstr(r1, "information") ? ": " : "",
-                 ism_json_getstr(r1, "information") ? ism_json_getstr(r1, "information") : "");
+        const char *conf = ism_json_getstr(r1, "confidentiality");
+        const char *info = ism_json_getstr(r1, "information");
+        reason = ism_strdupf("機密性 %s%s%s", conf ? conf : "（未記入 / not stated）",
+                             info ? ": " : "", info ? info : "");
+        if (conf) mark = ism_strdupf("機密性%s", conf);
+        if (info) remarks = strdup(info);
     } else {
-        snprintf(reason, sizeof reason, "%s", ism_json_getstr(listing, "message"));
+        const char *conflict = ism_json_getstr(listing, "conflict");
+        const char *why = ism_json_getstr(listing, "not_sufficient");
+        reason =
+            ism_strdupf("%s%s%s", ism_json_getstr(listing, "message"), conflict || why ? "\n" : "",
+                        conflict ? conflict
+                        : why    ? why
+                                 : "");
+        const char *a = ism_json_getstr(claim, "answer");
+        if (a) mark = strdup(!strcmp(a, "yes") ? "○" : !strcmp(a, "no") ? "×" : "");
+        const char *p = ism_json_getstr(claim, "provider"), *v = ism_json_getstr(claim, "service");
+        const char *l = ism_json_getstr(claim, "list");
+        if (p || v || l)
+            remarks = ism_strdupf("クラウド事業者名：%s\nクラウドサービス名：%s\n%s", p ? p : "",
+                                  v ? v : "", l ? l : "");
     }
-    const json_t *claim = json_object_get(d, "listing");
-    return json_pack("{s:s, s:O?, s:O?, s:s?, s:s, s:s, s:[], s:[]}", "no", no, "title",
-                     json_object_get(json_object_get(qi, "title"), "ja"), "text",
-                     json_object_get(json_object_get(qi, "text"), "ja"), "answer",
-                     !strcmp(no, "2") ? ism_json_getstr(claim, "answer") : NULL, "verdict",
-                     !strcmp(no, "2") ? (s->listed ? "met" : "info") : "info", "reason",
-                     whole_chars(reason), "evidence", "items");
+    json_t *o = json_pack("{s:s, s:O?, s:O?, s:s?, s:s?, s:s?, s:s, s:s, s:[], s:[]}", "no", no,
+                          "title", json_object_get(json_object_get(qi, "title"), "ja"), "text",
+                          json_object_get(json_object_get(qi, "text"), "ja"), "answer",
+                          !strcmp(no, "2") ? ism_json_getstr(claim, "answer") : NULL, "mark", mark,
+                          "remarks", remarks, "verdict",
+                          !strcmp(no, "2") ? (s->listed ? "met" : "info") : "info", "reason",
+                          reason, "evidence", "items");
+    free(reason), free(mark), free(remarks);
+    return o;
 }
 
 /* ---- the whole
@@ -537,17 +556,27 @@ static json_t *verdict(scr *s, json_t *mm, json_t *rows, const json_t *listing)
                            : alt     ? "review_alternatives"
                                      : "all_met";
     char *summary;
-    if (s->listed)
+    if (s->listed) {
         summary = ism_strdupf("%s", s->listed_reason);
-    else
-        summary = ism_strdupf("%s. Of the %lld must-meet ISMAP items: %lld met, %lld unmet, %lld "
-                              "answered × with an alternative measure to review, %lld lacking "
-                              "evidence.",
-                              !strcmp(status, "expired")   ? ism_json_getstr(listing, "message")
-                              : !strcmp(status, "no_list") ? "The ISMAP list has not been imported"
-                                                           : "Not ISMAP-listed",
-                              (long long)json_integer_value(json_object_get(mm, "total")),
-                              (long long)met, (long long)unmet, (long long)alt, (long long)none);
+    } else {
+        const char *ja = !strcmp(status, "expired")   ? "ISMAP登録の有効期限切れ"
+                         : !strcmp(status, "no_list") ? "ISMAPリスト未取込"
+                         : !strcmp(status, "listed") ? "ISMAP掲載を登録済みとは扱わない"
+                                                     : "ISMAP未登録";
+        const char *en = !strcmp(status, "expired")   ? ism_json_getstr(listing, "message")
+                         : !strcmp(status, "no_list") ? "The ISMAP list has not been imported"
+                         : !strcmp(status, "listed")  ? "Listed, but not treated as listed (see "
+                                                        "the listing's warnings)"
+                                                      : "Not ISMAP-listed";
+        long long total = (long long)json_integer_value(json_object_get(mm, "total"));
+        summary = ism_strdupf("%s。必須管理策 %lld 項目: 適合 %lld、不適合 %lld、代替策要確認 "
+                              "%lld、証跡不足 %lld。 / %s. Of the %lld must-meet ISMAP items: "
+                              "%lld met, %lld unmet, %lld answered × with an alternative measure "
+                              "to review, %lld lacking evidence.",
+                              ja, total, (long long)met, (long long)unmet, (long long)alt,
+                              (long long)none, en ? en : "", total, (long long)met,
+                              (long long)unmet, (long long)alt, (long long)none);
+    }
     json_t *v = json_pack("{s:s, s:s, s:b, s:O?, s:O?}", "decision", decision, "summary", summary,
                           "listed_valid", s->listed, "must_meet", mm, "rows", rows);
     free(summary);
@@ -625,6 +654,62 @@ static json_t *assemble(scr *s, ism_store *st, ism_error *err)
     json_decref(qcat);
     json_decref(must);
     return out;
+}
+
+const char *ism_screening_label(const char *code)
+{
+    static const struct {
+        const char *code, *ja;
+    } map[] = {
+        /* verdicts */
+        {"met", "適合"},
+        {"unmet", "不適合"},
+        {"alternative", "代替策要確認"},
+        {"no_evidence", "証跡不足"},
+        {"not_required", "回答不要（ISMAP登録済）"},
+        {"info", "情報"},
+        /* decisions */
+        {"listed", "ISMAP登録済"},
+        {"unmet_requirements", "不適合あり"},
+        {"incomplete", "証跡不足あり"},
+        {"review_alternatives", "代替策の確認が必要"},
+        {"all_met", "すべて適合"},
+        /* listing */
+        {"expired", "期限切れ"},
+        {"not_listed", "未掲載"},
+        {"no_list", "ISMAPリスト未取込"},
+        {"unknown", "不明"},
+        /* standings of evidence */
+        {"supports", "裏付けあり"},
+        {"partial", "一部のみ"},
+        {"against", "反証あり"},
+        {"stale", "期間経過"},
+        {"not_evidence", "証跡として不可"},
+        /* kinds of evidence */
+        {"questionnaire", "別紙回答"},
+        {"soc2", "SOC 2 報告書"},
+        {"iso-cert", "ISO 認証"},
+        {"soa", "適用宣言書"},
+        {"caiq", "CAIQ"},
+        {"file", "文書"},
+        {"ismap-list", "ISMAPリスト"},
+        /* warnings */
+        {"listing_claim", "別紙2の登録回答と照合結果が不一致"},
+        {"listing_list", "掲載リストの相違"},
+        {"listing_conflict", "対象の名称と別紙2が矛盾"},
+        {"liu_3b", "ISMAP-LIUと機密性3B"},
+        {"list_age", "ISMAPリストが古い"},
+        {"carve_out", "除外方式の再委託先"},
+        {"no_alternative", "代替策の記載なし"},
+        {"name_mismatch", "項目名の相違"},
+        {"ismap_number_mismatch", "管理基準番号の相違"},
+        {"requirement_changed", "概要要件の変更"},
+        {"future_dated", "未来日付の証跡"},
+        {"cell_truncated", "セルの切り詰め"},
+    };
+    for (size_t i = 0; code && i < sizeof map / sizeof map[0]; i++)
+        if (!strcmp(map[i].code, code)) return map[i].ja;
+    return code ? code : "";
 }
 
 json_t *ism_screening(ism_store *st, ism_catalog_set *cs, const char *subject, const char *org,

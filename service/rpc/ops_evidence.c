@@ -3,6 +3,7 @@
  * provenance, the ISMAP list lookup, and the procurement screening with its exports. */
 #include "ismap/catalog.h"
 #include "ismap/evidence.h"
+#include "ismap/report.h"
 #include "ops.h"
 
 #include <stdlib.h>

@@ -4,6 +4,7 @@
  * the CSV, XLSX (read back with our own reader) and JSON exports. */
 #include "ismap/catalog.h"
 #include "ismap/evidence.h"
+#include "ismap/report.h"
 #include "ismap/store.h"
 #include "testutil.h"
 
@@ -361,12 +362,34 @@ START_TEST(export_csv)
     ck_assert_str_eq(ism_sheet_value(sh, 1, 2), "項番");
     /* 46 rows + 152 items + the header. */
     ck_assert_uint_eq(sh->nrows, 46 + 152 + 1);
-    bool found = false;
-    for (size_t i = 0; i < sh->nrows; i++)
-        if (!strcmp(ism_row_value(&sh->rows[i], 2), "5-25") &&
-            !strcmp(ism_row_value(&sh->rows[i], 1), "row"))
-            found = !strcmp(ism_row_value(&sh->rows[i], 10), "unmet");
+    bool found = false, name = false, row1 = false, row2 = false;
+    for (size_t i = 0; i < sh->nrows; i++) {
+        const ism_row *r = &sh->rows[i];
+        bool is_row = !strcmp(ism_row_value(r, 1), "別紙");
+        if (is_row && !strcmp(ism_row_value(r, 2), "5-25"))
+            found =
+                !strcmp(ism_row_value(r, 10), "unmet") && !strcmp(ism_row_value(r, 9), "不適合");
+        /* The ISMAP管理基準 項目名 column is filled from the criteria. */
+        if (is_row && !strcmp(ism_row_value(r, 2), "5-1"))
+            name = !strcmp(ism_row_value(r, 7), "情報セキュリティのための経営陣の方向性");
+        /* Rows 1 and 2 carry what the provider wrote. */
+        if (is_row && !strcmp(ism_row_value(r, 2), "1"))
+            row1 = !strcmp(ism_row_value(r, 5), "機密性3B") &&
+                   strstr(ism_row_value(r, 6), "住民基本台帳") != NULL;
+        if (is_row && !strcmp(ism_row_value(r, 2), "2")) row2 = !strcmp(ism_row_value(r, 5), "×");
+        /* Every line says whom, when and what was decided. */
+        if (i > 0) {
+            ck_assert_str_eq(ism_row_value(r, 13), "住民記録クラウド");
+            ck_assert_str_eq(ism_row_value(r, 15), TODAY);
+            ck_assert_str_eq(ism_row_value(r, 16), "不適合あり");
+            ck_assert_str_eq(ism_row_value(r, 17), "unmet_requirements");
+        }
+    }
     ck_assert(found);
+    ck_assert(name);
+    ck_assert(row1);
+    ck_assert(row2);
+    ck_assert_str_eq(ism_sheet_value(sh, 1, 13), "対象");
     ism_workbook_free(wb);
     free(out);
     json_decref(s);
@@ -404,6 +427,59 @@ START_TEST(export_xlsx_reads_back)
     ck_assert(unmet);
     ck_assert(neutral);
     ck_assert_str_eq(ism_sheet_value(items, 2, 1), "5.1.1");
+    /* Japanese first: the decision and the standings of the evidence. */
+    const ism_sheet *sum = ism_workbook_sheet(wb, "判定概要");
+    ck_assert_str_eq(ism_sheet_value(sum, 6, 1), "判定 decision");
+    ck_assert_str_eq(ism_sheet_value(sum, 6, 2), "不適合あり（unmet_requirements）");
+    ck_assert_ptr_nonnull(strstr(ism_sheet_value(sum, 7, 2), "ISMAP未登録"));
+    bool ja_standing = false;
+    for (uint32_t r = 2; r <= docs->nrows; r++)
+        ja_standing |= !strcmp(ism_sheet_value(docs, r, 4), "裏付けあり");
+    ck_assert(ja_standing);
+    for (uint32_t r = 2; r <= 47; r++)
+        if (!strcmp(ism_sheet_value(form, r, 1), "5-1"))
+            ck_assert_str_eq(ism_sheet_value(form, r, 6), "情報セキュリティのための経営陣の方向性");
+    ism_workbook_free(wb);
+    free(out);
+    json_decref(s);
+}
+END_TEST
+
+/* A cell longer than Excel holds is cut with a visible marker, and the summary says so. */
+START_TEST(export_xlsx_long_cell)
+{
+    import_all(hamanasu, true);
+    json_t *s = screen(hamanasu, TODAY);
+    size_t i;
+    json_t *r;
+    char *huge = malloc(40001);
+    memset(huge, 'a', 40000);
+    huge[40000] = '\0';
+    json_array_foreach(json_object_get(s, "rows"), i,
+                       r) if (!strcmp(ism_json_getstr(r, "no"), "5-17"))
+        json_object_set_new(r, "remarks", json_string(huge));
+    free(huge);
+    char *out;
+    size_t len;
+    ism_error e = {0};
+    ck_assert_msg(ism_screening_export(s, ISM_SCREENING_XLSX, dir, &out, &len, &e), "%s",
+                  e.message);
+    ism_workbook *wb = ism_xlsx_read_mem(out, len, "screening.xlsx", NULL, &e);
+    ck_assert_msg(wb != NULL, "%s", e.message);
+    const ism_sheet *form = ism_workbook_sheet(wb, "別紙");
+    bool cut = false;
+    for (uint32_t n = 2; n <= 47; n++)
+        if (!strcmp(ism_sheet_value(form, n, 1), "5-17")) {
+            const char *v = ism_sheet_value(form, n, 5);
+            cut = strlen(v) < 32767 && strstr(v, "以下省略") != NULL && v[0] == 'a';
+        }
+    ck_assert(cut);
+    const ism_sheet *sum = ism_workbook_sheet(wb, "判定概要");
+    bool said = false;
+    for (size_t k = 0; k < sum->nrows; k++)
+        if (strstr(ism_row_value(&sum->rows[k], 1), "cell_truncated"))
+            said = strstr(ism_row_value(&sum->rows[k], 2), "別紙!E") != NULL;
+    ck_assert(said);
     ism_workbook_free(wb);
     free(out);
     json_decref(s);
@@ -454,6 +530,7 @@ int main(void)
     tcase_add_test(tc, export_csv);
     tcase_add_test(tc, export_xlsx_reads_back);
     tcase_add_test(tc, export_json);
+    tcase_add_test(tc, export_xlsx_long_cell);
     suite_add_tcase(s, tc);
     int failed = tu_run_suite(s);
     ism_catalog_free(cats);

@@ -1,8 +1,12 @@
 /* screening_export.c — the screening as a file a procurement officer files with the contract
  * papers: CSV (UTF-8 with BOM, so Excel in Japan opens it right), XLSX (the 別紙's own layout with
  * our verdict columns added, a sheet of the must-meet items, the evidence and a summary) or
- * JSON. Every text a provider typed is neutralized, so none of it can run as a formula. */
-#include "import_int.h"
+ * JSON. Japanese first: labels, verdicts, decisions and standings are written in Japanese with
+ * the code beside them where a machine needs it. Every text a provider typed is neutralized, so
+ * none of it can run as a formula; an XLSX cell over Excel's limit is cut with a visible marker
+ * and listed in the summary sheet's warnings. */
+#include "ismap/evidence.h"
+#include "ismap/report.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -19,19 +23,9 @@ bool ism_screening_format_parse(const char *name, ism_screening_format *out)
     return false;
 }
 
-static const char *label(const char *verdict)
+static const char *label(const char *code)
 {
-    static const struct {
-        const char *code, *ja;
-    } map[] = {{"met", "適合"},
-               {"unmet", "不適合"},
-               {"alternative", "代替策要確認"},
-               {"no_evidence", "証跡不足"},
-               {"not_required", "回答不要(ISMAP登録済)"},
-               {"info", "情報"}};
-    for (size_t i = 0; verdict && i < sizeof map / sizeof map[0]; i++)
-        if (!strcmp(map[i].code, verdict)) return map[i].ja;
-    return verdict ? verdict : "";
+    return ism_screening_label(code);
 }
 
 static const char *str(const json_t *o, const char *key)
@@ -51,9 +45,9 @@ static char *evidence_text(const json_t *es)
         if (strlen(out) > 2000) break;
         /* A certificate is evidence only for its scope, so the scope goes wherever it is used. */
         const char *scope = ism_json_getstr(e, "scope");
-        char *n = ism_strdupf("%s%s%s %s: %s%s%s%s", out, *out ? "\n" : "", str(e, "kind"),
-                              str(e, "source"), str(e, "standing"), scope ? " [適用範囲: " : "",
-                              scope ? scope : "", scope ? "]" : "");
+        char *n = ism_strdupf("%s%s%s %s: %s%s%s%s", out, *out ? "\n" : "", label(str(e, "kind")),
+                              str(e, "source"), label(str(e, "standing")),
+                              scope ? " [適用範囲: " : "", scope ? scope : "", scope ? "]" : "");
         free(out);
         out = n;
     }
@@ -122,21 +116,31 @@ static const char *const csv_head[] = {"種別",
                                        "判定",
                                        "判定コード",
                                        "判定理由",
-                                       "根拠"};
-#define NCSV 12
+                                       "根拠",
+                                       "対象",
+                                       "事業者",
+                                       "判定日",
+                                       "総合判定",
+                                       "総合判定コード"};
+#define NCSV 17
 
 static bool to_csv(const json_t *scr, char **out, size_t *len)
 {
     buf b = {0};
     put(&b, "\xEF\xBB\xBF", 3);
     csv_line(&b, csv_head, NCSV);
+    /* Every line carries the subject, the day and the decision, so a line copied out of the
+     * table still says what it is about. */
+    const json_t *sub = json_object_get(scr, "subject"), *v = json_object_get(scr, "verdict");
+    const char *who = str(sub, "name"), *prov = str(sub, "provider"), *day = str(scr, "today");
+    const char *dec = str(v, "decision");
     size_t i, j;
     json_t *r, *it;
     json_array_foreach(json_object_get(scr, "rows"), i, r)
     {
         char *refs = joined(json_object_get(r, "ismap_refs"), ", ");
         char *ev = evidence_text(json_object_get(r, "evidence"));
-        const char *cells[NCSV] = {"row",
+        const char *cells[NCSV] = {"別紙",
                                    str(r, "no"),
                                    str(r, "title"),
                                    str(r, "text"),
@@ -147,14 +151,19 @@ static bool to_csv(const json_t *scr, char **out, size_t *len)
                                    label(str(r, "verdict")),
                                    str(r, "verdict"),
                                    str(r, "reason"),
-                                   ev};
+                                   ev,
+                                   who,
+                                   prov,
+                                   day,
+                                   label(dec),
+                                   dec};
         csv_line(&b, cells, NCSV);
         free(refs);
         free(ev);
         json_array_foreach(json_object_get(r, "items"), j, it)
         {
             char *iev = evidence_text(json_object_get(it, "evidence"));
-            const char *ic[NCSV] = {"item",
+            const char *ic[NCSV] = {"必須管理策",
                                     str(r, "no"),
                                     str(it, "title"),
                                     "",
@@ -165,7 +174,12 @@ static bool to_csv(const json_t *scr, char **out, size_t *len)
                                     label(str(it, "verdict")),
                                     str(it, "verdict"),
                                     str(it, "reason"),
-                                    iev};
+                                    iev,
+                                    who,
+                                    prov,
+                                    day,
+                                    label(dec),
+                                    dec};
             csv_line(&b, ic, NCSV);
             free(iev);
         }
@@ -181,14 +195,32 @@ static bool to_csv(const json_t *scr, char **out, size_t *len)
 typedef struct xl {
     lxw_workbook *wb;
     lxw_format *head, *wrap, *bold, *v_met, *v_unmet, *v_alt, *v_none;
+    const char *sheet; /* the sheet being written, for the cut cells' list */
+    json_t *cut;       /* cells cut at Excel's limit: ["別紙!E12 (40000 文字)", …] */
+    lxw_worksheet *summary;
+    lxw_row_t summary_row; /* the summary sheet's next free row */
 } xl;
 
-static void cell(lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, const char *s, lxw_format *f)
+/* Excel holds at most 32,767 characters in a cell and drops a longer one; the report room's
+ * cell text cuts it on a character boundary with a visible "…（以下省略）", and the cut is
+ * listed so the summary sheet can say where the full text is (the CSV and JSON exports). */
+static void xcell(xl *x, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, const char *s, lxw_format *f)
 {
-    char *safe = ism_text_neutralize(s ? s : "");
+    s = s ? s : "";
+    char *safe = ism_report_cell_text(s);
+    if (strlen(safe) < strlen(s) && strstr(safe, "以下省略")) {
+        size_t chars = 0;
+        for (const char *p = s; *p; p++)
+            chars += ((unsigned char)*p & 0xC0) != 0x80;
+        char ref[16];
+        lxw_rowcol_to_cell(ref, r, c);
+        json_array_append_new(x->cut,
+                              json_sprintf("%s!%s (%zu 文字 / characters)", x->sheet, ref, chars));
+    }
     worksheet_write_string(ws, r, c, safe, f);
     free(safe);
 }
+#define cell(ws, r, c, s, f) xcell(x, ws, r, c, s, f)
 
 static lxw_format *verdict_format(xl *x, const char *v)
 {
@@ -203,6 +235,7 @@ static lxw_worksheet *sheet(xl *x, const char *name, const char *const *heads, c
                             int n)
 {
     lxw_worksheet *ws = workbook_add_worksheet(x->wb, name);
+    x->sheet = name;
     for (int i = 0; i < n; i++) {
         worksheet_set_column(ws, (lxw_col_t)i, (lxw_col_t)i, widths[i], x->wrap);
         cell(ws, 0, (lxw_col_t)i, heads[i], x->head);
@@ -214,6 +247,8 @@ static lxw_worksheet *sheet(xl *x, const char *name, const char *const *heads, c
 static void summary_sheet(xl *x, const json_t *scr)
 {
     lxw_worksheet *ws = workbook_add_worksheet(x->wb, "判定概要");
+    x->sheet = "判定概要";
+    x->summary = ws;
     worksheet_set_column(ws, 0, 0, 28, x->bold);
     worksheet_set_column(ws, 1, 1, 100, x->wrap);
     const json_t *sub = json_object_get(scr, "subject"), *v = json_object_get(scr, "verdict");
@@ -228,12 +263,16 @@ static void summary_sheet(xl *x, const json_t *scr)
         (long long)json_integer_value(json_object_get(mm, "no_evidence")),
         (long long)json_integer_value(json_object_get(mm, "not_required")),
         (long long)json_integer_value(json_object_get(mm, "total")));
+    char *decision = ism_strdupf("%s（%s）", label(str(v, "decision")), str(v, "decision"));
+    char *listing = ism_strdupf("%s（%s）: %s%s%s", label(str(lst, "status")), str(lst, "status"),
+                                str(lst, "message"), ism_json_getstr(lst, "conflict") ? "\n" : "",
+                                str(lst, "conflict"));
     const char *rows[][2] = {{"対象 subject", str(sub, "name")},
                              {"事業者 provider", str(sub, "provider")},
                              {"サービス service", str(sub, "service_name")},
                              {"判定日 as of", str(scr, "today")},
-                             {"ISMAP登録 listing", str(lst, "message")},
-                             {"判定 decision", str(v, "decision")},
+                             {"ISMAP登録 listing", listing},
+                             {"判定 decision", decision},
                              {"概要 summary", str(v, "summary")},
                              {"必須管理策 must-meet items", counts}};
     lxw_row_t r = 0;
@@ -241,14 +280,18 @@ static void summary_sheet(xl *x, const json_t *scr)
         cell(ws, r, 0, rows[i][0], x->bold);
         cell(ws, r, 1, rows[i][1], x->wrap);
     }
+    free(decision);
+    free(listing);
     size_t i;
     json_t *w;
     r++;
     cell(ws, r++, 0, "注意事項 warnings", x->head);
     json_array_foreach(json_object_get(scr, "warnings"), i, w)
     {
-        cell(ws, r, 0, str(w, "code"), x->wrap);
+        char *code = ism_strdupf("%s（%s）", label(str(w, "code")), str(w, "code"));
+        cell(ws, r, 0, code, x->wrap);
         cell(ws, r++, 1, str(w, "message"), x->wrap);
+        free(code);
     }
     r++;
     cell(ws, r++, 0, "利用者の責任 customer duties", x->head);
@@ -259,6 +302,37 @@ static void summary_sheet(xl *x, const json_t *scr)
         cell(ws, r++, 1, str(w, "duty"), x->wrap);
         free(src);
     }
+    x->summary_row = r + 1;
+}
+
+/* Appended after every other sheet is written (libxlsxwriter keeps sheets open until close). */
+static void cut_warnings(xl *x)
+{
+    if (!json_array_size(x->cut)) return;
+    char *list = NULL;
+    size_t i;
+    json_t *c;
+    json_array_foreach(x->cut, i, c)
+    {
+        char *n = ism_strdupf("%s%s%s", list ? list : "", list ? "\n" : "", json_string_value(c));
+        free(list);
+        list = n;
+    }
+    char *msg =
+        ism_strdupf("%zu 個のセルが Excel の上限（32,767 文字）を超えたため「…（以下省略）」"
+                    "で切り詰めました。全文は CSV または JSON 出力にあります。 / %zu cells "
+                    "were cut at Excel's cell limit; the CSV and JSON exports hold the "
+                    "full text.\n%s",
+                    json_array_size(x->cut), json_array_size(x->cut), list);
+    x->sheet = "判定概要";
+    worksheet_write_string(x->summary, x->summary_row, 0, "セルの切り詰め（cell_truncated）",
+                           x->wrap);
+    worksheet_write_string(x->summary, x->summary_row, 1, msg, x->wrap);
+    ism_logj(ISM_LOG_WARN, "screening.cell_truncated",
+             json_pack("{s:I}", "cells", (json_int_t)json_array_size(x->cut)),
+             "screening XLSX: %zu cells cut at Excel's cell limit", json_array_size(x->cut));
+    free(msg);
+    free(list);
 }
 
 static void form_sheet(xl *x, const json_t *scr)
@@ -349,10 +423,11 @@ static void evidence_sheet(xl *x, const json_t *scr)
         snprintf(ver, sizeof ver, "%lld",
                  (long long)json_integer_value(json_object_get(d, "version")));
         const json_t *src = json_object_get(d, "source");
-        const char *cells[] = {str(d, "kind"),     str(d, "title"),       ver,
-                               str(d, "standing"), str(d, "reason"),      str(d, "valid_until"),
-                               str(d, "scope"),    str(d, "imported_at"), str(src, "name"),
-                               str(src, "sha256"), str(d, "evidence")};
+        const char *cells[] = {
+            label(str(d, "kind")),     str(d, "title"),       ver,
+            label(str(d, "standing")), str(d, "reason"),      str(d, "valid_until"),
+            str(d, "scope"),           str(d, "imported_at"), str(src, "name"),
+            str(src, "sha256"),        str(d, "evidence")};
         for (int c = 0; c < 11; c++)
             cell(ws, n, (lxw_col_t)c, cells[c], x->wrap);
     }
@@ -396,7 +471,7 @@ static bool to_xlsx(const json_t *scr, const char *tmpdir, char **out, size_t *l
     }
     close(fd);
     lxw_workbook_options opt = {.constant_memory = LXW_FALSE, .tmpdir = (char *)dir};
-    xl x = {workbook_new_opt(path, &opt), NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+    xl x = {.wb = workbook_new_opt(path, &opt), .cut = json_array()};
     bool ok = x.wb != NULL;
     if (ok) {
         formats(&x);
@@ -404,6 +479,7 @@ static bool to_xlsx(const json_t *scr, const char *tmpdir, char **out, size_t *l
         form_sheet(&x, scr);
         items_sheet(&x, scr);
         evidence_sheet(&x, scr);
+        cut_warnings(&x);
         lxw_error rc = workbook_close(x.wb);
         if (rc != LXW_NO_ERROR)
             ok = ism_error_set(err, ISM_E_IO, "writing the XLSX failed: %s", lxw_strerror(rc));
@@ -411,6 +487,7 @@ static bool to_xlsx(const json_t *scr, const char *tmpdir, char **out, size_t *l
         ism_error_set(err, ISM_E_IO, "cannot start an XLSX workbook in %s", dir);
     }
     if (ok) *out = ism_read_file(path, 256u << 20, len, err), ok = *out != NULL;
+    json_decref(x.cut);
     unlink(path);
     free(path);
     return ok;
