@@ -192,6 +192,48 @@ static bool resolve_subject(ism_rpc_call *call, const ism_importer *im, const js
     return *subject != NULL;
 }
 
+/* A word of --about that is shaped like an item id ("12.3.1", "ismap:9.4.2.2.B", "5-21"). */
+static bool id_shaped(const char *t)
+{
+    if (!strncmp(t, "ismap:", 6)) t += 6;
+    if (*t < '0' || *t > '9') return false;
+    for (; *t; t++)
+        if (!((*t >= '0' && *t <= '9') || (*t >= 'A' && *t <= 'Z') || (*t >= 'a' && *t <= 'z') ||
+              *t == '.' || *t == '-'))
+            return false;
+    return true;
+}
+
+/* A document attached --about ids that name nothing would link nothing, silently: every
+ * id-shaped word must be an ISMAP item or a questionnaire row, else the import is refused
+ * naming them. Other words stay description. */
+static bool check_about(ism_rpc_call *call, const json_t *options, ism_error *err)
+{
+    const char *about = ism_json_getstr(options, "about");
+    if (!about) return true;
+    char *copy = strdup(about), *save = NULL, *unknown = NULL;
+    for (char *p = strstr(copy, "、"); p; p = strstr(p, "、"))
+        memset(p, ' ', 3);
+    for (char *t = strtok_r(copy, " ,;\n\t", &save); t; t = strtok_r(NULL, " ,;\n\t", &save)) {
+        const char *id = !strncmp(t, "ismap:", 6) ? t + 6 : t;
+        if (!id_shaped(t) || ism_catalog_has(call->app->catalogs, "ismap", id) ||
+            ism_catalog_has(call->app->catalogs, "ismap-questionnaire", id))
+            continue;
+        char *n = ism_strdupf("%s%s%s", unknown ? unknown : "", unknown ? ", " : "", t);
+        free(unknown);
+        unknown = n;
+    }
+    free(copy);
+    if (!unknown) return true;
+    ism_error_set(err, ISM_E_INVALID_PARAMS,
+                  "--about names ids that are neither ISMAP items (12.3.1, ismap:9.4.2.2.B) nor "
+                  "questionnaire rows (5-21): %s; nothing was imported",
+                  unknown);
+    ism_error_detail(err, json_pack("{s:s, s:s}", "field", "about", "value", unknown));
+    free(unknown);
+    return false;
+}
+
 OP(op_evidence_import)
 {
     const char *kind, *name, *b64, *today;
@@ -209,6 +251,7 @@ OP(op_evidence_import)
                              "no importer for '%s' (questionnaire, ismap-list, soc2, iso-cert, "
                              "soa, caiq, file)",
                              kind);
+    if (!check_about(call, options, err)) return false;
     json_t *subj = NULL;
     if (!resolve_subject(call, im, params, &subj, err)) return false;
     char *base = base_name(name, err);

@@ -168,6 +168,14 @@ check viewer-denied 1 "$C" --url "tcp://127.0.0.1:$port" --token "$vtok" evidenc
 contains viewer-denied-text "$tmp/err" permission_denied
 check viewer-screens 0 "$C" --url "tcp://127.0.0.1:$port" --token "$vtok" screening 市の住民記録 --today $TODAY
 
+# ---- --about with ids that name nothing: refused, naming them; nothing stored -----------------------
+$C --json evidence list "$S" --all >"$tmp/before.json"
+check about-unknown 1 $C evidence import file "$F/contract.pdf" --subject "$S" --kind sla \
+  --title SLA --about "5-21 99.9.9 保守 5-99 ismap:12.3.1"
+contains about-unknown-ids "$tmp/err" "99.9.9, 5-99"
+$C --json evidence list "$S" --all >"$tmp/after.json"
+cmp -s "$tmp/before.json" "$tmp/after.json" && passes=$((passes+1)) || { fails=$((fails+1)); echo "FAIL --about refusal stored something"; }
+
 # ---- long multibyte names: whole, readable, never a hidden row or a superseded good version --------
 # A name longer than a file system allows only comes through the API (ismapctl call).
 $PY - "$F/questionnaire_cp932.csv" "$S" "$tmp/params.json" <<'EOF'
