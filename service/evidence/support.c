@@ -24,9 +24,27 @@ typedef struct sup {
 
 /* ---- documents ------------------------------------------------------------------------------- */
 
-static json_t *doc_entry(const json_t *ev, const char *standing, const char *reason)
+/* A copy of a reason built in a fixed buffer, without a character cut at its end (snprintf
+ * counts bytes; jansson refuses text that is not whole UTF-8, and the entry would vanish).
+ * Caller frees. */
+static char *whole_copy(const char *s)
+{
+    char *c = strdup(s ? s : "");
+    size_t n = strlen(c), i = n;
+    while (i > 0 && ((unsigned char)c[i - 1] & 0xC0) == 0x80)
+        i--;
+    if (i > 0) {
+        unsigned char lead = (unsigned char)c[i - 1];
+        size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+        if (n - (i - 1) < need) c[i - 1] = '\0';
+    }
+    return c;
+}
+
+static json_t *doc_entry(const json_t *ev, const char *standing, const char *reason_in)
 {
     const json_t *data = json_object_get(ev, "data");
+    char *reason = whole_copy(reason_in);
     json_t *o =
         json_pack("{s:O?, s:O?, s:O?, s:O?, s:O?, s:s, s:s, s:O?, s:O?, s:O?}", "evidence",
                   json_object_get(ev, "id"), "kind", json_object_get(ev, "kind"), "key",
@@ -34,6 +52,7 @@ static json_t *doc_entry(const json_t *ev, const char *standing, const char *rea
                   json_object_get(ev, "version"), "standing", standing, "reason", reason,
                   "valid_until", json_object_get(ev, "valid_until"), "imported_at",
                   json_object_get(ev, "imported_at"), "source", json_object_get(ev, "source"));
+    free(reason);
     if (ism_json_getstr(data, "scope")) json_object_set(o, "scope", json_object_get(data, "scope"));
     return o;
 }
@@ -287,15 +306,18 @@ static const json_t *doc_of(sup *s, const char *id)
 /* ---- entries -----------------------------------------------------------------------------------
  */
 
-static void add(sup *s, const char *item, const json_t *ev, const char *kind, const char *source,
-                const char *standing, const char *reason, const json_t *mapping)
+static void add(sup *s, const char *item, const json_t *ev, const char *kind, const char *source_in,
+                const char *standing, const char *reason_in, const json_t *mapping)
 {
     json_t *arr = json_object_get(s->items, item);
     if (!arr) json_object_set_new(s->items, item, arr = json_array());
     const json_t *doc = doc_of(s, ism_json_getstr(ev, "id"));
+    char *source = whole_copy(source_in), *reason = whole_copy(reason_in);
     json_t *e = json_pack("{s:s, s:O?, s:s, s:s, s:s, s:O?}", "kind", kind, "evidence",
                           json_object_get(ev, "id"), "source", source, "standing", standing,
                           "reason", reason, "valid_until", json_object_get(doc, "valid_until"));
+    free(source);
+    free(reason);
     if (json_object_get(doc, "scope")) json_object_set(e, "scope", json_object_get(doc, "scope"));
     if (mapping) {
         json_object_set(e, "relationship", json_object_get(mapping, "relationship"));

@@ -606,6 +606,29 @@ START_TEST(future_dated_evidence)
 }
 END_TEST
 
+/* A long multibyte name in a reason built in a fixed buffer: the document keeps its entry
+ * (the reason is cut on a character boundary, never in the middle of one). */
+START_TEST(long_multibyte_names_in_reasons)
+{
+    char auditor[1024] = "";
+    for (int i = 0; i < 150; i++)
+        strcat(auditor, "監");
+    char *t = soc2_variant("service_auditor", auditor, NULL);
+    ism_error e = {0};
+    json_t *r = import_text("soc2", "long.json", t, "2025-09-01", &e);
+    ck_assert_msg(r != NULL, "%s", e.message);
+    json_decref(r);
+    free(t);
+    json_t *d = doc("soc2", NULL, "2025-09-01");
+    ck_assert_str_eq(ism_json_getstr(d, "standing"), "supports");
+    ck_assert_ptr_nonnull(strstr(ism_json_getstr(d, "reason"), "監監監"));
+    json_decref(d);
+    char *es = entries("12.6.1", "soc2", "2025-09-01");
+    ck_assert_ptr_nonnull(strstr(es, "CC7.1:supports"));
+    free(es);
+}
+END_TEST
+
 START_TEST(iso_expired_and_dates)
 {
     ism_error e = {0};
@@ -826,6 +849,7 @@ int main(void)
     tcase_add_test(tc, iso_27017_needs_27001);
     tcase_add_test(tc, iso_expired_and_dates);
     tcase_add_test(tc, future_dated_evidence);
+    tcase_add_test(tc, long_multibyte_names_in_reasons);
     tcase_add_test(tc, soa_2022_through_the_crosswalk);
     tcase_add_test(tc, soa_refusals);
     tcase_add_test(tc, caiq);
