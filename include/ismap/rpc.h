@@ -13,6 +13,12 @@
 #include "ismap/store.h"
 
 #define ISM_RPC_DEFAULT_MAX_MSG (16u * 1024u * 1024u)
+/* Remote (non-ipc) connections: at most this many per peer address and in total (the total is
+ * lowered further to keep file descriptors free for the local socket), and closed when they
+ * complete no request for this long. */
+#define ISM_RPC_DEFAULT_PER_ADDRESS 16
+#define ISM_RPC_DEFAULT_CONN_TOTAL 256
+#define ISM_RPC_DEFAULT_IDLE_MS 60000
 
 struct ism_catalog_set; /* catalog.h */
 struct ism_eval_checks; /* eval.h */
@@ -33,6 +39,10 @@ typedef struct ism_rpc_app {
     size_t max_msg;
     int contexts;
     int workers;
+    int conn_per_address;          /* 0: ISM_RPC_DEFAULT_PER_ADDRESS */
+    int conn_total;                /* 0: ISM_RPC_DEFAULT_CONN_TOTAL */
+    int64_t idle_timeout_ms;       /* 0: ISM_RPC_DEFAULT_IDLE_MS */
+    struct ism_rpc_server *server; /* set once the server runs (for status), else NULL */
 } ism_rpc_app;
 
 /* Who is calling: the local socket is trusted as admin of every organization; everyone else
@@ -81,10 +91,24 @@ typedef struct ism_rpc_listen {
 /* Checks a listen URL: ipc://, tls+tcp:// (needs cert and key) or tcp:// bound to loopback. */
 bool ism_rpc_check_url(const ism_rpc_listen *l, ism_error *err);
 
+/* Checks the events URL: only a local ipc:// socket (events carry every organization's job
+ * events and need no token). */
+bool ism_rpc_check_events_url(const char *url, ism_error *err);
+
 /* Starts listening on every URL (the first ipc:// one is the trusted local socket, made 0600)
  * and publishing events on events_url. Serves app->contexts requests at once. */
 ism_rpc_server *ism_rpc_server_start(ism_rpc_app *app, const ism_rpc_listen *listens, int n,
                                      const char *events_url, ism_error *err);
+/* The connection governor's counters (remote connections only). */
+typedef struct ism_rpc_conn_stats {
+    uint64_t open;      /* remote connections now open */
+    uint64_t admitted;  /* admitted since start */
+    uint64_t refused;   /* refused by a limit */
+    uint64_t timed_out; /* closed for completing no request within the idle timeout */
+    uint64_t limit_per_address, limit_total;
+} ism_rpc_conn_stats;
+/* Copies the counters; false when srv is NULL. Thread-safe. */
+bool ism_rpc_server_conn_stats(ism_rpc_server *srv, ism_rpc_conn_stats *out);
 /* Publishes "<topic> <json>" on the PUB socket. Thread-safe; event is borrowed. */
 void ism_rpc_publish(ism_rpc_server *srv, const char *topic, const json_t *event);
 /* Stops accepting and waits for in-flight requests. */
