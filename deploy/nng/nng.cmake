@@ -1,7 +1,10 @@
 # nng.cmake — the nng the project links: Debian 12's nng 1.5.2 source package, pinned by SHA-256,
 # with Debian's patch series and deploy/nng/listener-survives-handshake-hangup.patch (the fix of
 # upstream issue #1518: a peer that hangs up during the SP handshake made a listener stop
-# accepting for good — one local client could stop the admin socket). Built static, with TLS
+# accepting for good — one local client could stop the admin socket) and
+# deploy/nng/tls-aead-suites-and-ip-san.patch (TLS offers only ECDHE suites with AES-GCM or
+# ChaCha20-Poly1305 — no static RSA, no CBC — and a client given an IP address checks it
+# against the certificate's iPAddress SANs, which Mbed TLS 2.28 ignores). Built static, with TLS
 # over the system's Mbed TLS, as part of the build. The two tarballs are fetched once from
 # the Debian archive into ISM_NNG_CACHE (put them there by hand to build offline).
 # -DISM_NNG_PATCHED=OFF links the system libnng instead (the listener bug comes back).
@@ -42,14 +45,15 @@ find_library(ISM_MBEDX509_LIB mbedx509 REQUIRED)
 find_library(ISM_MBEDCRYPTO_LIB mbedcrypto REQUIRED)
 set(_prefix ${CMAKE_BINARY_DIR}/nng-patched)
 set(_patch ${CMAKE_CURRENT_LIST_DIR}/listener-survives-handshake-hangup.patch)
+set(_patch_tls ${CMAKE_CURRENT_LIST_DIR}/tls-aead-suites-and-ip-san.patch)
 file(SHA256 ${_patch} _patch_sha)
+file(SHA256 ${_patch_tls} _patch_tls_sha)
 ExternalProject_Add(nng_patched
-  URL ${ISM_NNG_CACHE}/${_orig}
-  URL_HASH SHA256=${_orig_sha}
-  DOWNLOAD_EXTRACT_TIMESTAMP TRUE
-  # The patch's hash on the command line makes a changed patch re-run this step.
-  PATCH_COMMAND ${CMAKE_COMMAND} -E env ISM_NNG_PATCH_SHA256=${_patch_sha}
-    sh ${CMAKE_CURRENT_LIST_DIR}/apply-patches.sh ${ISM_NNG_CACHE}/${_deb} ${_patch}
+  # The patches' hashes on the command line make a changed patch redo this step.
+  DOWNLOAD_COMMAND ${CMAKE_COMMAND} -E env ISM_NNG_PATCHES=${_patch_sha}-${_patch_tls_sha}
+    sh ${CMAKE_CURRENT_LIST_DIR}/prepare-source.sh ${ISM_NNG_CACHE}/${_orig} ${_orig_sha}
+    ${ISM_NNG_CACHE}/${_deb} ${_deb_sha} <SOURCE_DIR> ${_patch} ${_patch_tls}
+  SOURCE_DIR ${CMAKE_BINARY_DIR}/nng-patched-build/src/nng_patched
   PREFIX ${CMAKE_BINARY_DIR}/nng-patched-build
   INSTALL_DIR ${_prefix}
   CMAKE_ARGS -DCMAKE_INSTALL_PREFIX=<INSTALL_DIR> -DCMAKE_INSTALL_LIBDIR=lib

@@ -301,6 +301,89 @@ START_TEST(existing_data_dir_is_made_private)
 }
 END_TEST
 
+/* Makes a self-signed certificate for CN=localhost with the given subjectAltName. */
+static void make_cert(const char *cert, const char *key, const char *san)
+{
+    char cmd[9000];
+    snprintf(cmd, sizeof cmd,
+             "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost "
+             "-addext subjectAltName=%s -keyout %s -out %s >/dev/null 2>&1",
+             san, key, cert);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+/* openssl s_client handshake against 127.0.0.1:port with the given options; true when it
+ * completed. */
+static bool handshake_ok(int port, const char *opts)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "openssl s_client -connect 127.0.0.1:%d %s </dev/null >/dev/null 2>&1", port, opts);
+    return system(cmd) == 0;
+}
+
+static bool status_over(const char *url, const char *ca, const char *token)
+{
+    ism_error e = {0};
+    ism_rpc_client *c = ism_rpc_client_open(url, ca, 10000, &e);
+    json_t *r = NULL;
+    bool ok =
+        c && ism_rpc_client_call(c, "status", NULL, token, &r, &e) && strcmp(tu_code(r), "ok") == 0;
+    json_decref(r);
+    ism_rpc_client_close(c);
+    ism_error_clear(&e);
+    return ok;
+}
+
+/* Item 7: forward-secret AEAD suites only (no static RSA, no CBC-SHA1, nothing below TLS 1.2),
+ * and a client that names the server by IP address checks it against the certificate's IP
+ * SANs. */
+START_TEST(tls_suites_and_ip_san)
+{
+    if (system("command -v openssl >/dev/null 2>&1") != 0) {
+        fprintf(stderr, "openssl CLI missing: TLS test not run\n");
+        return;
+    }
+    ck_assert_int_eq(tu_daemon_stop(&d), 0);
+    char cert[4200], key[4200], other[4200], okey[4200];
+    snprintf(cert, sizeof cert, "%s/ip.pem", dir);
+    snprintf(key, sizeof key, "%s/ip.key", dir);
+    snprintf(other, sizeof other, "%s/dns.pem", dir);
+    snprintf(okey, sizeof okey, "%s/dns.key", dir);
+    make_cert(cert, key, "DNS:localhost,IP:127.0.0.1");
+    make_cert(other, okey, "DNS:localhost,IP:127.0.0.2");
+    int port = tu_free_port();
+    char listen[64], byip[64];
+    snprintf(listen, sizeof listen, "tls+tcp://127.0.0.1:%d", port);
+    snprintf(byip, sizeof byip, "tls+tcp://127.0.0.1:%d", port);
+    char ipc[4300];
+    snprintf(ipc, sizeof ipc, "ipc://%s", sockpath);
+    const char *extra[] = {"--listen", ipc,         "--listen", listen, "--tls-cert",
+                           cert,       "--tls-key", key,        NULL};
+    ck_assert_msg(tu_daemon_start(&d, datadir, extra), "ismapd with TLS did not start");
+    json_t *r =
+        tu_call(d.url, "token.create",
+                json_pack("{s:s, s:s, s:s}", "name", "t", "role", "viewer", "org", "o"), NULL);
+    char *tok = strdup(ism_json_getstr(json_object_get(r, "result"), "token"));
+    json_decref(r);
+
+    ck_assert_msg(status_over(byip, cert, tok), "no TLS connection to an IP-addressed URL");
+    /* The certificate must name that IP: one for another address is refused. */
+    ck_assert(!status_over(byip, other, tok));
+
+    ck_assert(handshake_ok(port, "-tls1_2 -cipher ECDHE-RSA-AES128-GCM-SHA256"));
+    ck_assert(handshake_ok(port, "-tls1_2 -cipher ECDHE-RSA-CHACHA20-POLY1305"));
+    ck_assert_msg(!handshake_ok(port, "-tls1_2 -cipher AES128-SHA"), "static RSA accepted");
+    ck_assert_msg(!handshake_ok(port, "-tls1_2 -cipher AES256-GCM-SHA384"), "static RSA accepted");
+    ck_assert_msg(!handshake_ok(port, "-tls1_2 -cipher ECDHE-RSA-AES128-SHA"), "CBC-SHA1 accepted");
+    ck_assert_msg(!handshake_ok(port, "-tls1_2 -cipher ECDHE-RSA-AES256-SHA384"), "CBC accepted");
+    ck_assert_msg(!handshake_ok(port, "-tls1_1 -cipher ALL@SECLEVEL=0"), "TLS 1.1 accepted");
+    /* The local socket still answers after every refused handshake. */
+    ck_assert(ping_answers(d.url, NULL, 5));
+    free(tok);
+}
+END_TEST
+
 int main(void)
 {
     if (!getenv("ISMAPD")) {
@@ -316,6 +399,7 @@ int main(void)
     tcase_add_test(tc, half_sent_message_is_dropped);
     tcase_add_test(tc, events_stay_local);
     tcase_add_test(tc, existing_data_dir_is_made_private);
+    tcase_add_test(tc, tls_suites_and_ip_san);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }
