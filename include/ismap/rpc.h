@@ -18,6 +18,9 @@
  * complete no request for this long. */
 #define ISM_RPC_DEFAULT_PER_ADDRESS 16
 #define ISM_RPC_DEFAULT_CONN_TOTAL 256
+/* Remote connections that have not yet sent a request with a valid token: each may make the
+ * transport hold one message of up to twice max_msg, so they get a budget of their own. */
+#define ISM_RPC_DEFAULT_UNAUTHENTICATED 32
 #define ISM_RPC_DEFAULT_IDLE_MS 60000
 
 struct ism_catalog_set; /* catalog.h */
@@ -41,6 +44,7 @@ typedef struct ism_rpc_app {
     int workers;
     int conn_per_address;          /* 0: ISM_RPC_DEFAULT_PER_ADDRESS */
     int conn_total;                /* 0: ISM_RPC_DEFAULT_CONN_TOTAL */
+    int conn_unauthenticated;      /* 0: ISM_RPC_DEFAULT_UNAUTHENTICATED */
     int64_t idle_timeout_ms;       /* 0: ISM_RPC_DEFAULT_IDLE_MS */
     struct ism_rpc_server *server; /* set once the server runs (for status), else NULL */
 } ism_rpc_app;
@@ -78,6 +82,10 @@ void ism_rpc_foreach_op(void (*fn)(const ism_op *op, void *ctx), void *ctx);
  * every problem becomes an error reply. `transport` says whether the message came over the
  * trusted local socket. */
 char *ism_rpc_handle(ism_rpc_app *app, const char *msg, size_t len, bool local);
+/* The same, and *authenticated says whether the caller proved who it is (a valid token, or the
+ * local socket): the server lifts its unauthenticated-connection limit for that connection. */
+char *ism_rpc_handle_auth(ism_rpc_app *app, const char *msg, size_t len, bool local,
+                          bool *authenticated);
 
 /* ---- server ----------------------------------------------------------------------------- */
 typedef struct ism_rpc_server ism_rpc_server;
@@ -101,11 +109,13 @@ ism_rpc_server *ism_rpc_server_start(ism_rpc_app *app, const ism_rpc_listen *lis
                                      const char *events_url, ism_error *err);
 /* The connection governor's counters (remote connections only). */
 typedef struct ism_rpc_conn_stats {
-    uint64_t open;      /* remote connections now open */
-    uint64_t admitted;  /* admitted since start */
-    uint64_t refused;   /* refused by a limit */
-    uint64_t timed_out; /* closed for completing no request within the idle timeout */
-    uint64_t limit_per_address, limit_total;
+    uint64_t open;            /* remote connections now open */
+    uint64_t admitted;        /* admitted since start */
+    uint64_t refused;         /* refused by a limit */
+    uint64_t timed_out;       /* closed for completing no request within the idle timeout */
+    uint64_t unauthenticated; /* open ones that have not yet sent a valid token */
+    uint64_t limit_per_address, limit_total, limit_unauthenticated;
+    uint64_t unauthenticated_bytes_bound; /* what they can make the daemon hold, at most */
 } ism_rpc_conn_stats;
 /* Copies the counters; false when srv is NULL. Thread-safe. */
 bool ism_rpc_server_conn_stats(ism_rpc_server *srv, ism_rpc_conn_stats *out);

@@ -31,7 +31,7 @@ typedef struct config {
     char *tls_cert, *tls_key;
     size_t max_msg;
     int workers, contexts;
-    int conn_per_address, conn_total, idle_timeout_s;
+    int conn_per_address, conn_total, conn_unauth, idle_timeout_s;
     char *log_level, *log_file;
     char *catalog_dir;
     char *checks_dir;
@@ -57,6 +57,8 @@ static void usage(FILE *fp)
           "      --conn-per-address N remote connections one address may hold [16]\n"
           "      --conn-total N       remote connections in all [256; lowered to keep file\n"
           "                           descriptors free for the local socket]\n"
+          "      --conn-unauthenticated N  remote connections that have not yet sent a\n"
+          "                           valid token, in all [32]\n"
           "      --idle-timeout SECS  close a remote connection that completes no request\n"
           "                           for this long (stalled or slow senders) [60]\n"
           "      --log-level LEVEL    debug, info, warn, error [info]\n"
@@ -71,7 +73,8 @@ static void usage(FILE *fp)
           "  -V, --version            print the version\n\n"
           "Config keys: data_dir, listen (array), events, tls.cert_file, tls.key_file,\n"
           "max_message_bytes, workers, contexts, log.level, log.file, catalog_dir, checks_dir,\n"
-          "connections.per_address, connections.total, connections.idle_timeout_s.\n",
+          "connections.per_address, connections.total, connections.unauthenticated,\n"
+          "connections.idle_timeout_s.\n",
           fp);
 }
 
@@ -141,6 +144,9 @@ static bool load_config(config *c, const char *path, ism_error *err)
     n = 0;
     if (ok && (ok = ism_json_int(conns, "total", false, 1, 1000000, &n, &e)) && n)
         c->conn_total = (int)n;
+    n = 0;
+    if (ok && (ok = ism_json_int(conns, "unauthenticated", false, 1, 1000000, &n, &e)) && n)
+        c->conn_unauth = (int)n;
     n = 0;
     if (ok && (ok = ism_json_int(conns, "idle_timeout_s", false, 1, 86400, &n, &e)) && n)
         c->idle_timeout_s = (int)n;
@@ -379,6 +385,7 @@ static int run(config *c)
                        .workers = c->workers,
                        .conn_per_address = c->conn_per_address,
                        .conn_total = c->conn_total,
+                       .conn_unauthenticated = c->conn_unauth,
                        .idle_timeout_ms = (int64_t)c->idle_timeout_s * 1000};
     ism_now_iso(app.started_iso);
     if (!ism_aws_register_jobs(jobs, &app, &err)) goto out;
@@ -442,7 +449,8 @@ int main(int argc, char **argv)
         O_CHECKS,
         O_PERADDR,
         O_CONNTOTAL,
-        O_IDLE
+        O_IDLE,
+        O_UNAUTH
     };
     static const struct option opts[] = {{"config", required_argument, 0, 'c'},
                                          {"data-dir", required_argument, 0, 'd'},
@@ -460,6 +468,7 @@ int main(int argc, char **argv)
                                          {"conn-per-address", required_argument, 0, O_PERADDR},
                                          {"conn-total", required_argument, 0, O_CONNTOTAL},
                                          {"idle-timeout", required_argument, 0, O_IDLE},
+                                         {"conn-unauthenticated", required_argument, 0, O_UNAUTH},
                                          {"help", no_argument, 0, 'h'},
                                          {"version", no_argument, 0, 'V'},
                                          {0, 0, 0, 0}};
@@ -471,14 +480,14 @@ int main(int argc, char **argv)
         char *end = NULL;
         long n = 0;
         if (o == O_MAXMSG || o == O_WORKERS || o == O_CONTEXTS || o == O_PERADDR ||
-            o == O_CONNTOTAL || o == O_IDLE) {
+            o == O_CONNTOTAL || o == O_IDLE || o == O_UNAUTH) {
             n = strtol(optarg, &end, 10);
             long lo = o == O_MAXMSG ? 1024 : 1;
-            long hi = o == O_MAXMSG      ? (1L << 30)
-                      : o == O_PERADDR   ? 100000
-                      : o == O_CONNTOTAL ? 1000000
-                      : o == O_IDLE      ? 86400
-                                         : 64;
+            long hi = o == O_MAXMSG                       ? (1L << 30)
+                      : o == O_PERADDR                    ? 100000
+                      : o == O_CONNTOTAL || o == O_UNAUTH ? 1000000
+                      : o == O_IDLE                       ? 86400
+                                                          : 64;
             if (!*optarg || *end || n < lo || n > hi) {
                 fprintf(stderr, "ismapd: --%s must be a number from %ld to %ld\n",
                         o == O_MAXMSG      ? "max-message"
@@ -486,6 +495,7 @@ int main(int argc, char **argv)
                         : o == O_PERADDR   ? "conn-per-address"
                         : o == O_CONNTOTAL ? "conn-total"
                         : o == O_IDLE      ? "idle-timeout"
+                        : o == O_UNAUTH    ? "conn-unauthenticated"
                                            : "contexts",
                         lo, hi);
                 return 2;
@@ -531,6 +541,9 @@ int main(int argc, char **argv)
             break;
         case O_IDLE:
             flags.idle_timeout_s = (int)n;
+            break;
+        case O_UNAUTH:
+            flags.conn_unauth = (int)n;
             break;
         case O_LEVEL:
             set_str(&flags.log_level, optarg);
@@ -583,6 +596,7 @@ int main(int argc, char **argv)
     if (flags.conn_per_address) c.conn_per_address = flags.conn_per_address;
     if (flags.conn_total) c.conn_total = flags.conn_total;
     if (flags.idle_timeout_s) c.idle_timeout_s = flags.idle_timeout_s;
+    if (flags.conn_unauth) c.conn_unauth = flags.conn_unauth;
     if (flags.log_level) set_str(&c.log_level, flags.log_level);
     if (flags.log_file) set_str(&c.log_file, flags.log_file);
     if (flags.catalog_dir) set_str(&c.catalog_dir, flags.catalog_dir);

@@ -2,7 +2,9 @@
  * connection governor: remote (non-ipc) connections are capped per address and in total, with
  * the file descriptors the local admin socket needs kept free, and a remote connection that
  * completes no request for idle_timeout is closed (a slow or stalled sender, a half-sent
- * message, an idle socket). The local socket is never capped. */
+ * message, an idle socket). Connections that have not yet sent a valid token have a smaller
+ * budget of their own, which bounds the memory unauthenticated peers can make the transport
+ * hold. The local socket is never capped. */
 #include "ismap/rpc.h"
 
 #include <arpa/inet.h>
@@ -28,6 +30,7 @@ typedef struct conn {
     char addr[64];
     int64_t last_ms; /* connected, or last request received or answered */
     int busy;        /* requests being handled: such a connection is not idle */
+    bool authed;     /* has sent a request with a valid token */
 } conn;
 
 struct ism_rpc_server {
@@ -48,7 +51,7 @@ struct ism_rpc_server {
     pthread_t reaper;
     conn *conns;
     int nconns, cap_conns;
-    int per_addr, total;
+    int per_addr, total, unauth_cap, nunauth;
     ism_rpc_conn_stats stats;
 };
 
@@ -171,8 +174,12 @@ static void on_pipe(nng_pipe p, nng_pipe_ev ev, void *arg)
     pthread_mutex_lock(&srv->mu);
     if (ev == NNG_PIPE_EV_REM_POST) {
         int i = find_conn(srv, id);
-        if (i >= 0) srv->conns[i] = srv->conns[--srv->nconns];
+        if (i >= 0) {
+            if (!srv->conns[i].authed) srv->nunauth--;
+            srv->conns[i] = srv->conns[--srv->nconns];
+        }
         srv->stats.open = (uint64_t)srv->nconns;
+        srv->stats.unauthenticated = (uint64_t)srv->nunauth;
         pthread_mutex_unlock(&srv->mu);
         return;
     }
@@ -185,9 +192,10 @@ static void on_pipe(nng_pipe p, nng_pipe_ev ev, void *arg)
     int same = 0;
     for (int i = 0; i < srv->nconns; i++)
         same += strcmp(srv->conns[i].addr, addr) == 0;
-    const char *why = srv->nconns >= srv->total ? "total"
-                      : same >= srv->per_addr   ? "per_address"
-                                                : NULL;
+    const char *why = srv->nconns >= srv->total         ? "total"
+                      : same >= srv->per_addr           ? "per_address"
+                      : srv->nunauth >= srv->unauth_cap ? "unauthenticated"
+                                                        : NULL;
     if (!why && srv->nconns == srv->cap_conns) {
         int cap = srv->cap_conns ? srv->cap_conns * 2 : 64;
         conn *c = realloc(srv->conns, (size_t)cap * sizeof *c);
@@ -204,8 +212,11 @@ static void on_pipe(nng_pipe p, nng_pipe_ev ev, void *arg)
         memcpy(c->addr, addr, sizeof c->addr);
         c->last_ms = ism_mono_ms();
         c->busy = 0;
+        c->authed = false;
+        srv->nunauth++;
         srv->stats.admitted++;
         srv->stats.open = (uint64_t)srv->nconns;
+        srv->stats.unauthenticated = (uint64_t)srv->nunauth;
     }
     pthread_mutex_unlock(&srv->mu);
     if (why) {
@@ -218,13 +229,18 @@ static void on_pipe(nng_pipe p, nng_pipe_ev ev, void *arg)
 
 /* A remote connection that delivered a request (delta +1) or got its answer (-1) is alive:
  * restart its idle clock; while a request is being handled it is not idle at all. */
-static void touch_conn(ism_rpc_server *srv, nng_pipe p, int delta)
+static void touch_conn(ism_rpc_server *srv, nng_pipe p, int delta, bool authed)
 {
     pthread_mutex_lock(&srv->mu);
     int i = find_conn(srv, (uint32_t)nng_pipe_id(p));
     if (i >= 0) {
         srv->conns[i].last_ms = ism_mono_ms();
         srv->conns[i].busy += delta;
+        if (authed && !srv->conns[i].authed) {
+            srv->conns[i].authed = true;
+            srv->nunauth--;
+            srv->stats.unauthenticated = (uint64_t)srv->nunauth;
+        }
     }
     pthread_mutex_unlock(&srv->mu);
 }
@@ -275,6 +291,8 @@ bool ism_rpc_server_conn_stats(ism_rpc_server *srv, ism_rpc_conn_stats *out)
     *out = srv->stats;
     out->limit_per_address = (uint64_t)srv->per_addr;
     out->limit_total = (uint64_t)srv->total;
+    out->limit_unauthenticated = (uint64_t)srv->unauth_cap;
+    out->unauthenticated_bytes_bound = (uint64_t)srv->unauth_cap * (srv->app->max_msg * 2 + 65536);
     pthread_mutex_unlock(&srv->mu);
     return true;
 }
@@ -305,10 +323,12 @@ static void *serve(void *arg)
         nng_msg *msg = nng_aio_get_msg(aio);
         nng_pipe p = nng_msg_get_pipe(msg);
         nng_listener l = nng_pipe_listener(p);
-        touch_conn(srv, p, +1);
+        touch_conn(srv, p, +1, false);
         bool local = srv->local_listener > 0 && nng_listener_id(l) == srv->local_listener;
-        char *reply = ism_rpc_handle(srv->app, nng_msg_body(msg), nng_msg_len(msg), local);
-        touch_conn(srv, p, -1);
+        bool authed = false;
+        char *reply =
+            ism_rpc_handle_auth(srv->app, nng_msg_body(msg), nng_msg_len(msg), local, &authed);
+        touch_conn(srv, p, -1, authed);
         nng_msg_clear(msg);
         if (!reply || nng_msg_append(msg, reply, strlen(reply)) != 0) {
             nng_msg_free(msg);
@@ -338,6 +358,8 @@ ism_rpc_server *ism_rpc_server_start(ism_rpc_app *app, const ism_rpc_listen *lis
     pthread_cond_init(&srv->cv, NULL);
     srv->per_addr = app->conn_per_address > 0 ? app->conn_per_address : ISM_RPC_DEFAULT_PER_ADDRESS;
     srv->total = total_cap(app->conn_total > 0 ? app->conn_total : ISM_RPC_DEFAULT_CONN_TOTAL);
+    srv->unauth_cap =
+        app->conn_unauthenticated > 0 ? app->conn_unauthenticated : ISM_RPC_DEFAULT_UNAUTHENTICATED;
     if (app->idle_timeout_ms <= 0) app->idle_timeout_ms = ISM_RPC_DEFAULT_IDLE_MS;
     if ((rv = nng_rep0_open(&srv->rep)) != 0) {
         nng_fail(err, rv, "cannot open the REP socket", NULL);

@@ -246,6 +246,61 @@ START_TEST(half_sent_message_is_dropped)
 }
 END_TEST
 
+/* Item 2: connections that have not sent a valid token have a budget of their own, so what
+ * unauthenticated peers can make the daemon hold is bounded (the daemon reports the bound);
+ * a connection that authenticates leaves the budget. */
+START_TEST(unauthenticated_connections_have_a_budget)
+{
+    ck_assert_int_eq(tu_daemon_stop(&d), 0);
+    char ipc[4300];
+    snprintf(ipc, sizeof ipc, "ipc://%s", sockpath);
+    const char *extra[] = {"--listen",
+                           ipc,
+                           "--listen",
+                           tcpurl,
+                           "--conn-per-address",
+                           "100",
+                           "--max-message",
+                           "65536",
+                           "--conn-unauthenticated",
+                           "4",
+                           NULL};
+    ck_assert(tu_daemon_start(&d, datadir, extra));
+    json_t *r =
+        tu_call(d.url, "token.create",
+                json_pack("{s:s, s:s, s:s}", "name", "t", "role", "viewer", "org", "o"), NULL);
+    char *tok = strdup(ism_json_getstr(json_object_get(r, "result"), "token"));
+    json_decref(r);
+    /* An authenticated client first: it leaves the budget once its request is answered. */
+    ism_error e = {0};
+    ism_rpc_client *c = ism_rpc_client_open(tcpurl, NULL, 10000, &e);
+    ck_assert_ptr_nonnull(c);
+    ck_assert(ism_rpc_client_call(c, "ping", NULL, tok, &r, &e));
+    ck_assert_str_eq(tu_code(r), "ok");
+    json_decref(r);
+    enum { N = 12 };
+    int fds[N];
+    for (int i = 0; i < N; i++)
+        fds[i] = sp_peer(tcpport);
+    ck_assert_int_ge(hangups(fds, N, N - 4, 60000), N - 4);
+    json_t *cs = conn_stats();
+    ck_assert_int_eq(json_integer_value(json_object_get(cs, "unauthenticated")), 4);
+    ck_assert_int_eq(json_integer_value(json_object_get(cs, "limit_unauthenticated")), 4);
+    ck_assert_int_eq(json_integer_value(json_object_get(cs, "unauthenticated_bytes_bound")),
+                     4 * (2 * 65536 + 65536));
+    ck_assert_int_ge(json_integer_value(json_object_get(cs, "open")), 5);
+    json_decref(cs);
+    /* The authenticated connection is not part of the budget and still works. */
+    ck_assert(ism_rpc_client_call(c, "ping", NULL, tok, &r, &e));
+    ck_assert_str_eq(tu_code(r), "ok");
+    json_decref(r);
+    ism_rpc_client_close(c);
+    for (int i = 0; i < N; i++)
+        if (fds[i] >= 0) close(fds[i]);
+    free(tok);
+}
+END_TEST
+
 static int run_ismapd(const char *const *args)
 {
     pid_t pid = fork();
@@ -397,6 +452,7 @@ int main(void)
     tcase_add_test(tc, handshake_hangup_does_not_stop_listeners);
     tcase_add_test(tc, idle_connections_do_not_lock_out_local_socket);
     tcase_add_test(tc, half_sent_message_is_dropped);
+    tcase_add_test(tc, unauthenticated_connections_have_a_budget);
     tcase_add_test(tc, events_stay_local);
     tcase_add_test(tc, existing_data_dir_is_made_private);
     tcase_add_test(tc, tls_suites_and_ip_san);
