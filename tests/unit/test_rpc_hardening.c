@@ -180,7 +180,7 @@ START_TEST(long_japanese_strings_in_every_op)
         "role",  "service", "state",        "status", "subject", "text",
         "today", "echo",    "snapshot",     "account"};
     char jp[3000] = "";
-    while (strlen(jp) + 9 < sizeof jp)
+    while (strlen(jp) + 13 < sizeof jp)
         strcat(jp, "情報セキ"); /* 12 bytes per round: the cut can fall anywhere in a character */
     const char *names[512];
     struct op_ctx c = {names, 0};
