@@ -5,7 +5,7 @@ set -euo pipefail
 
 PKGS=(
   build-essential cmake pkg-config
-  libcurl4-openssl-dev libjansson-dev libssl-dev libnng-dev check
+  libcurl4-openssl-dev libjansson-dev libssl-dev libnng-dev libmbedtls-dev patch xz-utils check
   libsqlite3-dev sqlite3 libxml2-dev libzip-dev libxlsxwriter-dev
   python3
 )

@@ -13,6 +13,15 @@
 #include "ismap/store.h"
 
 #define ISM_RPC_DEFAULT_MAX_MSG (16u * 1024u * 1024u)
+/* Remote (non-ipc) connections: at most this many per peer address and in total (the total is
+ * lowered further to keep file descriptors free for the local socket), and closed when they
+ * complete no request for this long. */
+#define ISM_RPC_DEFAULT_PER_ADDRESS 16
+#define ISM_RPC_DEFAULT_CONN_TOTAL 256
+/* Remote connections that have not yet sent a request with a valid token: each may make the
+ * transport hold one message of up to twice max_msg, so they get a budget of their own. */
+#define ISM_RPC_DEFAULT_UNAUTHENTICATED 32
+#define ISM_RPC_DEFAULT_IDLE_MS 60000
 
 struct ism_catalog_set; /* catalog.h */
 struct ism_eval_checks; /* eval.h */
@@ -33,6 +42,11 @@ typedef struct ism_rpc_app {
     size_t max_msg;
     int contexts;
     int workers;
+    int conn_per_address;          /* 0: ISM_RPC_DEFAULT_PER_ADDRESS */
+    int conn_total;                /* 0: ISM_RPC_DEFAULT_CONN_TOTAL */
+    int conn_unauthenticated;      /* 0: ISM_RPC_DEFAULT_UNAUTHENTICATED */
+    int64_t idle_timeout_ms;       /* 0: ISM_RPC_DEFAULT_IDLE_MS */
+    struct ism_rpc_server *server; /* set once the server runs (for status), else NULL */
 } ism_rpc_app;
 
 /* Who is calling: the local socket is trusted as admin of every organization; everyone else
@@ -68,6 +82,10 @@ void ism_rpc_foreach_op(void (*fn)(const ism_op *op, void *ctx), void *ctx);
  * every problem becomes an error reply. `transport` says whether the message came over the
  * trusted local socket. */
 char *ism_rpc_handle(ism_rpc_app *app, const char *msg, size_t len, bool local);
+/* The same, and *authenticated says whether the caller proved who it is (a valid token, or the
+ * local socket): the server lifts its unauthenticated-connection limit for that connection. */
+char *ism_rpc_handle_auth(ism_rpc_app *app, const char *msg, size_t len, bool local,
+                          bool *authenticated);
 
 /* ---- server ----------------------------------------------------------------------------- */
 typedef struct ism_rpc_server ism_rpc_server;
@@ -81,10 +99,26 @@ typedef struct ism_rpc_listen {
 /* Checks a listen URL: ipc://, tls+tcp:// (needs cert and key) or tcp:// bound to loopback. */
 bool ism_rpc_check_url(const ism_rpc_listen *l, ism_error *err);
 
+/* Checks the events URL: only a local ipc:// socket (events carry every organization's job
+ * events and need no token). */
+bool ism_rpc_check_events_url(const char *url, ism_error *err);
+
 /* Starts listening on every URL (the first ipc:// one is the trusted local socket, made 0600)
  * and publishing events on events_url. Serves app->contexts requests at once. */
 ism_rpc_server *ism_rpc_server_start(ism_rpc_app *app, const ism_rpc_listen *listens, int n,
                                      const char *events_url, ism_error *err);
+/* The connection governor's counters (remote connections only). */
+typedef struct ism_rpc_conn_stats {
+    uint64_t open;            /* remote connections now open */
+    uint64_t admitted;        /* admitted since start */
+    uint64_t refused;         /* refused by a limit */
+    uint64_t timed_out;       /* closed for completing no request within the idle timeout */
+    uint64_t unauthenticated; /* open ones that have not yet sent a valid token */
+    uint64_t limit_per_address, limit_total, limit_unauthenticated;
+    uint64_t unauthenticated_bytes_bound; /* what they can make the daemon hold, at most */
+} ism_rpc_conn_stats;
+/* Copies the counters; false when srv is NULL. Thread-safe. */
+bool ism_rpc_server_conn_stats(ism_rpc_server *srv, ism_rpc_conn_stats *out);
 /* Publishes "<topic> <json>" on the PUB socket. Thread-safe; event is borrowed. */
 void ism_rpc_publish(ism_rpc_server *srv, const char *topic, const json_t *event);
 /* Stops accepting and waits for in-flight requests. */

@@ -85,11 +85,18 @@ typedef struct ism_token_info {
 bool ism_store_token_create(ism_store *st, const char *name, ism_role role, const char *org,
                             char token_out[80], ism_token_info *info, ism_error *err);
 /* Resolves a presented token. ISM_E_UNAUTHENTICATED when unknown or revoked (the message says
- * which; the token itself never appears in messages). Updates last_used. */
+ * which; the token itself never appears in messages). Records last_used, but only when the
+ * stored value is older than ISM_TOKEN_LAST_USED_GRAIN_S: most requests are then read-only
+ * (last_used has that resolution) instead of one synchronous write each. */
+#define ISM_TOKEN_LAST_USED_GRAIN_S 60
 bool ism_store_token_verify(ism_store *st, const char *token, ism_token_info *out, ism_error *err);
-/* JSON array of {id, name, role, org, created, last_used, revoked}; new reference. */
-json_t *ism_store_token_list(ism_store *st, ism_error *err);
-bool ism_store_token_revoke(ism_store *st, const char *id, ism_error *err);
+/* JSON array of {id, name, role, org, created, last_used, revoked}; new reference. org NULL or
+ * "" lists every token; otherwise only that organization's. */
+json_t *ism_store_token_list(ism_store *st, const char *org, ism_error *err);
+/* Revokes an active token. org NULL or "" may revoke any token; otherwise only a token of that
+ * organization (a token of another organization, or a global one, is ISM_E_NOT_FOUND: an
+ * org-scoped caller does not learn that it exists). */
+bool ism_store_token_revoke(ism_store *st, const char *id, const char *org, ism_error *err);
 
 /* ---- jobs ------------------------------------------------------------------------------ */
 /* A job row as JSON: {id, kind, state, org, progress, message, params, result, error,

@@ -86,8 +86,9 @@ int cli_call(cli *c, const char *op, json_t *params, json_t **result)
         fprintf(stderr, "%s\n", t);
         free(t);
     } else {
-        fprintf(stderr, "ismapctl: %s: %s\n", ism_json_getstr(e, "code"),
-                ism_json_getstr(e, "message"));
+        const char *code = ism_json_getstr(e, "code"), *msg = ism_json_getstr(e, "message");
+        fprintf(stderr, "ismapctl: %s: %s\n", code ? code : "internal",
+                msg ? msg : "ismapd replied with an error but gave no reason");
         size_t i;
         json_t *d;
         json_array_foreach(json_object_get(e, "details"), i, d)

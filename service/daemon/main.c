@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -30,6 +31,7 @@ typedef struct config {
     char *tls_cert, *tls_key;
     size_t max_msg;
     int workers, contexts;
+    int conn_per_address, conn_total, conn_unauth, idle_timeout_s;
     char *log_level, *log_file;
     char *catalog_dir;
     char *checks_dir;
@@ -45,12 +47,20 @@ static void usage(FILE *fp)
           "                           mode 0600), tls+tcp://HOST:PORT (token required), or\n"
           "                           tcp://127.0.0.1:PORT (loopback only, token required)\n"
           "                           [ipc://DATA_DIR/ismapd.sock]\n"
-          "      --events URL         PUB socket for events [ipc://DATA_DIR/events.sock]\n"
+          "      --events URL         PUB socket for events, ipc:// only (events carry no\n"
+          "                           token) [ipc://DATA_DIR/events.sock]\n"
           "      --tls-cert FILE      PEM certificate chain for tls+tcp://\n"
           "      --tls-key FILE       PEM private key for tls+tcp://\n"
           "      --max-message BYTES  largest request accepted [16777216]\n"
           "      --workers N          job worker threads [2]\n"
           "      --contexts N         requests served at once [8]\n"
+          "      --conn-per-address N remote connections one address may hold [16]\n"
+          "      --conn-total N       remote connections in all [256; lowered to keep file\n"
+          "                           descriptors free for the local socket]\n"
+          "      --conn-unauthenticated N  remote connections that have not yet sent a\n"
+          "                           valid token, in all [32]\n"
+          "      --idle-timeout SECS  close a remote connection that completes no request\n"
+          "                           for this long (stalled or slow senders) [60]\n"
           "      --log-level LEVEL    debug, info, warn, error [info]\n"
           "      --log-file FILE      JSON-lines log file [stderr]\n"
           "      --catalog-dir DIR    catalog and crosswalk JSON files [$ISMAP_CATALOG_DIR, else\n"
@@ -62,7 +72,9 @@ static void usage(FILE *fp)
           "  -h, --help               this help\n"
           "  -V, --version            print the version\n\n"
           "Config keys: data_dir, listen (array), events, tls.cert_file, tls.key_file,\n"
-          "max_message_bytes, workers, contexts, log.level, log.file, catalog_dir, checks_dir.\n",
+          "max_message_bytes, workers, contexts, log.level, log.file, catalog_dir, checks_dir,\n"
+          "connections.per_address, connections.total, connections.unauthenticated,\n"
+          "connections.idle_timeout_s.\n",
           fp);
 }
 
@@ -85,9 +97,9 @@ static bool load_config(config *c, const char *path, ism_error *err)
         json_decref(j);
         return false;
     }
-    static const char *const known[] = {"data_dir",          "listen",    "events",   "tls",
-                                        "max_message_bytes", "workers",   "contexts", "log",
-                                        "catalog_dir",       "checks_dir"};
+    static const char *const known[] = {"data_dir",          "listen",     "events",     "tls",
+                                        "max_message_bytes", "workers",    "contexts",   "log",
+                                        "catalog_dir",       "checks_dir", "connections"};
     const char *key;
     json_t *v;
     json_object_foreach(j, key, v)
@@ -125,6 +137,19 @@ static bool load_config(config *c, const char *path, ism_error *err)
     if (ok && (ok = ism_json_int(j, "workers", false, 1, 64, &n, &e)) && n) c->workers = (int)n;
     n = 0;
     if (ok && (ok = ism_json_int(j, "contexts", false, 1, 64, &n, &e)) && n) c->contexts = (int)n;
+    json_t *conns = json_object_get(j, "connections");
+    n = 0;
+    if (ok && (ok = ism_json_int(conns, "per_address", false, 1, 100000, &n, &e)) && n)
+        c->conn_per_address = (int)n;
+    n = 0;
+    if (ok && (ok = ism_json_int(conns, "total", false, 1, 1000000, &n, &e)) && n)
+        c->conn_total = (int)n;
+    n = 0;
+    if (ok && (ok = ism_json_int(conns, "unauthenticated", false, 1, 1000000, &n, &e)) && n)
+        c->conn_unauth = (int)n;
+    n = 0;
+    if (ok && (ok = ism_json_int(conns, "idle_timeout_s", false, 1, 86400, &n, &e)) && n)
+        c->idle_timeout_s = (int)n;
     json_t *ls = json_object_get(j, "listen");
     if (ok && ls) {
         size_t i;
@@ -175,6 +200,45 @@ static void on_event(void *ctx, const char *topic, const json_t *ev)
     ism_rpc_publish(d->srv, topic, ev);
 }
 
+/* Each connection is a file descriptor: take every one the hard limit allows, so that idle
+ * connections meet the connection caps long before the descriptor limit. */
+static void raise_fd_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= rl.rlim_max) return;
+    rlim_t was = rl.rlim_cur;
+    rl.rlim_cur = rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+        ism_log(ISM_LOG_INFO, "daemon.fd_limit", "file descriptor limit raised from %llu to %llu",
+                (unsigned long long)was, (unsigned long long)rl.rlim_cur);
+}
+
+/* The data directory holds the store, the signing key and the trusted admin socket: it is
+ * ours alone. An existing one left group- or world-accessible is tightened to 0700 (and the
+ * change logged); one we do not own, or cannot tighten, stops the start. */
+static bool private_data_dir(const char *dir, ism_error *err)
+{
+    struct stat sb;
+    if (stat(dir, &sb) != 0)
+        return ism_error_set(err, ISM_E_IO, "cannot stat data directory %s: %s", dir,
+                             strerror(errno));
+    if (!S_ISDIR(sb.st_mode))
+        return ism_error_set(err, ISM_E_CONFIG, "data directory %s is not a directory", dir);
+    if (sb.st_uid != geteuid())
+        return ism_error_set(err, ISM_E_CONFIG,
+                             "data directory %s belongs to uid %ld, not to this user (uid %ld); "
+                             "refusing to keep the store and the admin socket there",
+                             dir, (long)sb.st_uid, (long)geteuid());
+    if ((sb.st_mode & 077) == 0) return true;
+    if (chmod(dir, 0700) != 0)
+        return ism_error_set(err, ISM_E_CONFIG,
+                             "data directory %s has mode %04o and cannot be made 0700: %s", dir,
+                             (unsigned)(sb.st_mode & 07777), strerror(errno));
+    ism_log(ISM_LOG_WARN, "daemon.data_dir_mode", "data directory %s had mode %04o; now 0700", dir,
+            (unsigned)(sb.st_mode & 07777));
+    return true;
+}
+
 /* One daemon per data directory: an exclusive lock held for the life of the process. */
 static int lock_data_dir(const char *dir, ism_error *err)
 {
@@ -217,6 +281,11 @@ static int run(config *c)
         ism_log(ISM_LOG_ERROR, "daemon.start_failed", "%s", err.message);
         return 1;
     }
+    raise_fd_limit();
+    if (!private_data_dir(c->data_dir, &err)) {
+        ism_log(ISM_LOG_ERROR, "daemon.start_failed", "%s", err.message);
+        return 1;
+    }
     int lockfd = lock_data_dir(c->data_dir, &err);
     if (lockfd < 0) {
         ism_log(ISM_LOG_ERROR, "daemon.start_failed", "%s", err.message);
@@ -230,6 +299,11 @@ static int run(config *c)
     if (!c->events) {
         snprintf(path, sizeof path, "ipc://%s/events.sock", c->data_dir);
         c->events = strdup(path);
+    }
+    if (!ism_rpc_check_events_url(c->events, &err)) {
+        ism_log(ISM_LOG_ERROR, "daemon.start_failed", "%s", err.message);
+        close(lockfd);
+        return 2;
     }
     ism_rpc_listen ls[MAX_LISTEN];
     for (int i = 0; i < c->nlisten; i++) {
@@ -308,11 +382,16 @@ static int run(config *c)
                        .started_mono_ms = ism_mono_ms(),
                        .max_msg = c->max_msg,
                        .contexts = c->contexts,
-                       .workers = c->workers};
+                       .workers = c->workers,
+                       .conn_per_address = c->conn_per_address,
+                       .conn_total = c->conn_total,
+                       .conn_unauthenticated = c->conn_unauth,
+                       .idle_timeout_ms = (int64_t)c->idle_timeout_s * 1000};
     ism_now_iso(app.started_iso);
     if (!ism_aws_register_jobs(jobs, &app, &err)) goto out;
     d.srv = ism_rpc_server_start(&app, ls, c->nlisten, c->events, &err);
     if (!d.srv) goto out;
+    app.server = d.srv;
     if (!ism_jobs_start(jobs, &err)) goto out;
     ism_logj(ISM_LOG_INFO, "daemon.ready",
              json_pack("{s:s, s:s, s:i}", "version", ISM_VERSION, "data_dir", c->data_dir, "schema",
@@ -367,7 +446,11 @@ int main(int argc, char **argv)
         O_LEVEL,
         O_LOGFILE,
         O_CATALOG,
-        O_CHECKS
+        O_CHECKS,
+        O_PERADDR,
+        O_CONNTOTAL,
+        O_IDLE,
+        O_UNAUTH
     };
     static const struct option opts[] = {{"config", required_argument, 0, 'c'},
                                          {"data-dir", required_argument, 0, 'd'},
@@ -382,6 +465,10 @@ int main(int argc, char **argv)
                                          {"log-file", required_argument, 0, O_LOGFILE},
                                          {"catalog-dir", required_argument, 0, O_CATALOG},
                                          {"checks-dir", required_argument, 0, O_CHECKS},
+                                         {"conn-per-address", required_argument, 0, O_PERADDR},
+                                         {"conn-total", required_argument, 0, O_CONNTOTAL},
+                                         {"idle-timeout", required_argument, 0, O_IDLE},
+                                         {"conn-unauthenticated", required_argument, 0, O_UNAUTH},
                                          {"help", no_argument, 0, 'h'},
                                          {"version", no_argument, 0, 'V'},
                                          {0, 0, 0, 0}};
@@ -392,14 +479,24 @@ int main(int argc, char **argv)
     while ((o = getopt_long(argc, argv, "c:d:l:hV", opts, NULL)) != -1) {
         char *end = NULL;
         long n = 0;
-        if (o == O_MAXMSG || o == O_WORKERS || o == O_CONTEXTS) {
+        if (o == O_MAXMSG || o == O_WORKERS || o == O_CONTEXTS || o == O_PERADDR ||
+            o == O_CONNTOTAL || o == O_IDLE || o == O_UNAUTH) {
             n = strtol(optarg, &end, 10);
-            long lo = o == O_MAXMSG ? 1024 : 1, hi = o == O_MAXMSG ? (1L << 30) : 64;
+            long lo = o == O_MAXMSG ? 1024 : 1;
+            long hi = o == O_MAXMSG                       ? (1L << 30)
+                      : o == O_PERADDR                    ? 100000
+                      : o == O_CONNTOTAL || o == O_UNAUTH ? 1000000
+                      : o == O_IDLE                       ? 86400
+                                                          : 64;
             if (!*optarg || *end || n < lo || n > hi) {
                 fprintf(stderr, "ismapd: --%s must be a number from %ld to %ld\n",
-                        o == O_MAXMSG    ? "max-message"
-                        : o == O_WORKERS ? "workers"
-                                         : "contexts",
+                        o == O_MAXMSG      ? "max-message"
+                        : o == O_WORKERS   ? "workers"
+                        : o == O_PERADDR   ? "conn-per-address"
+                        : o == O_CONNTOTAL ? "conn-total"
+                        : o == O_IDLE      ? "idle-timeout"
+                        : o == O_UNAUTH    ? "conn-unauthenticated"
+                                           : "contexts",
                         lo, hi);
                 return 2;
             }
@@ -435,6 +532,18 @@ int main(int argc, char **argv)
             break;
         case O_CONTEXTS:
             flags.contexts = (int)n;
+            break;
+        case O_PERADDR:
+            flags.conn_per_address = (int)n;
+            break;
+        case O_CONNTOTAL:
+            flags.conn_total = (int)n;
+            break;
+        case O_IDLE:
+            flags.idle_timeout_s = (int)n;
+            break;
+        case O_UNAUTH:
+            flags.conn_unauth = (int)n;
             break;
         case O_LEVEL:
             set_str(&flags.log_level, optarg);
@@ -484,6 +593,10 @@ int main(int argc, char **argv)
     if (flags.max_msg) c.max_msg = flags.max_msg;
     if (flags.workers) c.workers = flags.workers;
     if (flags.contexts) c.contexts = flags.contexts;
+    if (flags.conn_per_address) c.conn_per_address = flags.conn_per_address;
+    if (flags.conn_total) c.conn_total = flags.conn_total;
+    if (flags.idle_timeout_s) c.idle_timeout_s = flags.idle_timeout_s;
+    if (flags.conn_unauth) c.conn_unauth = flags.conn_unauth;
     if (flags.log_level) set_str(&c.log_level, flags.log_level);
     if (flags.log_file) set_str(&c.log_file, flags.log_file);
     if (flags.catalog_dir) set_str(&c.catalog_dir, flags.catalog_dir);

@@ -38,10 +38,13 @@ ism_rpc_client *ism_rpc_client_open(const char *url, const char *ca_file, int ti
         } else {
             rv = nng_tls_config_auth_mode(cfg, NNG_TLS_AUTH_MODE_REQUIRED);
         }
+        /* The server name is checked against the certificate: a DNS name against its DNS
+         * SANs, an IP address ("127.0.0.1", "[::1]" without the brackets) against its IP
+         * SANs. */
         const char *host = url + 10;
         char name[256];
         size_t n = strcspn(host, ":");
-        if (host[0] == '[') n = strcspn(host, "]") + 1;
+        if (host[0] == '[') n = strcspn(++host, "]");
         if (n >= sizeof name) n = sizeof name - 1;
         memcpy(name, host, n);
         name[n] = '\0';

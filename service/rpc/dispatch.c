@@ -46,7 +46,14 @@ static bool authenticate(ism_rpc_app *app, bool local, const json_t *req, ism_rp
 
 char *ism_rpc_handle(ism_rpc_app *app, const char *msg, size_t len, bool local)
 {
+    return ism_rpc_handle_auth(app, msg, len, local, NULL);
+}
+
+char *ism_rpc_handle_auth(ism_rpc_app *app, const char *msg, size_t len, bool local,
+                          bool *authenticated)
+{
     ism_error err = {0};
+    if (authenticated) *authenticated = false;
     int64_t t0 = ism_mono_ms();
     if (len > app->max_msg) {
         ism_error_set(&err, ISM_E_TOO_LARGE, "request of %zu bytes exceeds the limit of %zu", len,
@@ -103,6 +110,7 @@ char *ism_rpc_handle(ism_rpc_app *app, const char *msg, size_t len, bool local)
                  err.message);
         goto done;
     }
+    if (authenticated) *authenticated = true;
     if (!((op->roles | ISM_ROLE_ADMIN) & (int)who.role)) {
         ism_error_set(&err, ISM_E_PERMISSION_DENIED, "role '%s' may not call '%s'",
                       ism_role_name(who.role), opname);

@@ -18,9 +18,11 @@ const ism_op ism_ops_core[] = {
     {"jobs.submit", op_jobs_submit, ADMIN,
      "queue a job of a registered kind (params: kind, params)"},
     {"jobs.kinds", op_jobs_kinds, ALL, "registered job kinds"},
-    {"token.create", op_token_create, ADMIN, "new API token (params: name, role, org)"},
-    {"token.list", op_token_list, ADMIN, "API tokens (never the secrets)"},
-    {"token.revoke", op_token_revoke, ADMIN, "revoke a token (params: id)"},
+    {"token.create", op_token_create, ADMIN,
+     "new API token (params: name, role, org; an org-scoped admin: its own org only)"},
+    {"token.list", op_token_list, ADMIN, "API tokens, of the caller's org if scoped (no secrets)"},
+    {"token.revoke", op_token_revoke, ADMIN,
+     "revoke a token (params: id; an org-scoped admin: its own org's tokens only)"},
     {NULL, NULL, 0, NULL},
 };
 
@@ -70,6 +72,18 @@ OP(op_status)
         (json_int_t)app->max_msg, "jobs", by_state, "caller", "role",
         ism_role_name(call->caller->role), "org", call->caller->org, "local", call->caller->local);
     json_object_set_new(*result, "catalogs", cats);
+    ism_rpc_conn_stats cs;
+    if (ism_rpc_server_conn_stats(app->server, &cs))
+        json_object_set_new(
+            *result, "connections",
+            json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "open",
+                      (json_int_t)cs.open, "unauthenticated", (json_int_t)cs.unauthenticated,
+                      "limit_unauthenticated", (json_int_t)cs.limit_unauthenticated,
+                      "unauthenticated_bytes_bound", (json_int_t)cs.unauthenticated_bytes_bound,
+                      "admitted", (json_int_t)cs.admitted, "refused", (json_int_t)cs.refused,
+                      "timed_out", (json_int_t)cs.timed_out, "limit_per_address",
+                      (json_int_t)cs.limit_per_address, "limit_total", (json_int_t)cs.limit_total,
+                      "idle_timeout_ms", (json_int_t)app->idle_timeout_ms));
     json_object_set_new(json_object_get(*result, "store"), "schemas",
                         ism_store_schema_versions(app->store));
     return true;
@@ -171,6 +185,16 @@ OP(op_token_create)
         return ism_error_set(err, ISM_E_INVALID_PARAMS, "field 'name' must be 1-120 bytes");
     if (org && strlen(org) > 120)
         return ism_error_set(err, ISM_E_INVALID_PARAMS, "field 'org' must be at most 120 bytes");
+    /* An admin scoped to one organization manages that organization only: its tokens land in
+     * it (an org-less admin token would be a global admin), and naming another is refused. */
+    const char *scope = ops_org_scope(call);
+    if (scope[0]) {
+        if (org && org[0] && strcmp(org, scope) != 0)
+            return ism_error_set(err, ISM_E_PERMISSION_DENIED,
+                                 "an admin of organization '%s' may not create tokens for '%s'",
+                                 scope, org);
+        org = scope;
+    }
     if (role != ISM_ROLE_ADMIN && (!org || !org[0]))
         return ism_error_set(err, ISM_E_INVALID_PARAMS,
                              "a %s token needs an organization (field 'org')", role_s);
@@ -188,7 +212,7 @@ OP(op_token_create)
 OP(op_token_list)
 {
     (void)params;
-    *result = ism_store_token_list(call->app->store, err);
+    *result = ism_store_token_list(call->app->store, ops_org_scope(call), err);
     return *result != NULL;
 }
 
@@ -196,7 +220,7 @@ OP(op_token_revoke)
 {
     const char *id;
     if (!ism_json_str(params, "id", true, &id, err)) return false;
-    if (!ism_store_token_revoke(call->app->store, id, err)) return false;
+    if (!ism_store_token_revoke(call->app->store, id, ops_org_scope(call), err)) return false;
     ism_logj(ISM_LOG_INFO, "token.revoked", json_pack("{s:s}", "token", id), "token %s revoked",
              id);
     *result = json_pack("{s:s, s:b}", "id", id, "revoked", 1);

@@ -1,4 +1,10 @@
-/* server.c — the nng REP server (one thread per context) and the PUB event socket. */
+/* server.c — the nng REP server (one thread per context), the PUB event socket, and the
+ * connection governor: remote (non-ipc) connections are capped per address and in total, with
+ * the file descriptors the local admin socket needs kept free, and a remote connection that
+ * completes no request for idle_timeout is closed (a slow or stalled sender, a half-sent
+ * message, an idle socket). Connections that have not yet sent a valid token have a smaller
+ * budget of their own, which bounds the memory unauthenticated peers can make the transport
+ * hold. The local socket is never capped. */
 #include "ismap/rpc.h"
 
 #include <arpa/inet.h>
@@ -9,9 +15,23 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #define MAX_CONTEXTS 64
+#define MAX_LISTENERS 16
+/* File descriptors kept free for the local socket, the store, logs and collections. */
+#define FD_RESERVE 64
+
+/* One admitted remote connection. */
+typedef struct conn {
+    uint32_t pipe;
+    char addr[64];
+    int64_t last_ms; /* connected, or last request received or answered */
+    int busy;        /* requests being handled: such a connection is not idle */
+    bool authed;     /* has sent a request with a valid token */
+} conn;
 
 struct ism_rpc_server {
     ism_rpc_app *app;
@@ -19,9 +39,20 @@ struct ism_rpc_server {
     nng_socket pub;
     bool have_pub;
     int local_listener; /* id of the trusted ipc:// listener, or -1 */
+    int ipc_listeners[MAX_LISTENERS];
+    int nipc;
     int nctx;
     pthread_t threads[MAX_CONTEXTS];
     nng_ctx ctxs[MAX_CONTEXTS];
+    /* the governor */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool stopping, have_reaper;
+    pthread_t reaper;
+    conn *conns;
+    int nconns, cap_conns;
+    int per_addr, total, unauth_cap, nunauth;
+    ism_rpc_conn_stats stats;
 };
 
 static bool loopback_host(const char *hostport)
@@ -62,6 +93,19 @@ bool ism_rpc_check_url(const ism_rpc_listen *l, ism_error *err)
                          "listen URL %s: scheme must be ipc://, tls+tcp:// or loopback tcp://", u);
 }
 
+bool ism_rpc_check_events_url(const char *url, ism_error *err)
+{
+    /* Events name every organization's jobs and carry no token: they stay on this machine,
+     * behind the data directory's permissions. */
+    if (!url || strncmp(url, "ipc://", 6) != 0 || !url[6])
+        return ism_error_set(err, ISM_E_CONFIG,
+                             "refusing events URL %s: events carry every organization's job "
+                             "events without a token, so they are published only on a local "
+                             "ipc:// socket",
+                             url ? url : "(none)");
+    return true;
+}
+
 static bool nng_fail(ism_error *err, int rv, const char *what, const char *url)
 {
     return ism_error_set(err, ISM_E_UNAVAILABLE, "%s %s: %s", what, url ? url : "",
@@ -77,6 +121,10 @@ static bool setup_tls(nng_listener l, const ism_rpc_listen *spec, ism_error *err
     if (!ok) nng_fail(err, rv, "tls config for", spec->url);
     if (ok) ok = (cert = ism_read_file(spec->tls_cert, 1 << 20, NULL, err)) != NULL;
     if (ok) ok = (key = ism_read_file(spec->tls_key, 1 << 20, NULL, err)) != NULL;
+    /* TLS 1.2 at least (1.3 when the TLS library has it: Debian 12's Mbed TLS 2.28 does not);
+     * the suites are limited to forward-secret AEAD ones in the nng build (deploy/nng/). */
+    if (ok && (rv = nng_tls_config_version(cfg, NNG_TLS_1_2, NNG_TLS_1_3)) != 0)
+        ok = nng_fail(err, rv, "tls versions for", spec->url);
     if (ok && (rv = nng_tls_config_own_cert(cfg, cert, key, NULL)) != 0)
         ok = ism_error_set(err, ISM_E_CONFIG, "TLS certificate %s / key %s unusable: %s",
                            spec->tls_cert, spec->tls_key, nng_strerror(rv));
@@ -89,6 +137,174 @@ static bool setup_tls(nng_listener l, const ism_rpc_listen *spec, ism_error *err
     free(cert);
     if (cfg) nng_tls_config_free(cfg); /* the listener keeps its own reference */
     return ok;
+}
+
+static bool is_ipc_pipe(ism_rpc_server *srv, nng_pipe p)
+{
+    int id = nng_listener_id(nng_pipe_listener(p));
+    for (int i = 0; i < srv->nipc; i++)
+        if (srv->ipc_listeners[i] == id) return true;
+    return false;
+}
+
+static void pipe_addr(nng_pipe p, char out[64])
+{
+    nng_sockaddr sa;
+    out[0] = '\0';
+    if (nng_pipe_get_addr(p, NNG_OPT_REMADDR, &sa) != 0) return;
+    if (sa.s_family == NNG_AF_INET)
+        inet_ntop(AF_INET, &sa.s_in.sa_addr, out, 64);
+    else if (sa.s_family == NNG_AF_INET6)
+        inet_ntop(AF_INET6, sa.s_in6.sa_addr, out, 64);
+}
+
+static int find_conn(ism_rpc_server *srv, uint32_t pipe)
+{
+    for (int i = 0; i < srv->nconns; i++)
+        if (srv->conns[i].pipe == pipe) return i;
+    return -1;
+}
+
+/* Runs in nng's threads as each pipe comes and goes. */
+static void on_pipe(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+    ism_rpc_server *srv = arg;
+    if (is_ipc_pipe(srv, p)) return;
+    uint32_t id = (uint32_t)nng_pipe_id(p);
+    pthread_mutex_lock(&srv->mu);
+    if (ev == NNG_PIPE_EV_REM_POST) {
+        int i = find_conn(srv, id);
+        if (i >= 0) {
+            if (!srv->conns[i].authed) srv->nunauth--;
+            srv->conns[i] = srv->conns[--srv->nconns];
+        }
+        srv->stats.open = (uint64_t)srv->nconns;
+        srv->stats.unauthenticated = (uint64_t)srv->nunauth;
+        pthread_mutex_unlock(&srv->mu);
+        return;
+    }
+    if (ev != NNG_PIPE_EV_ADD_PRE) {
+        pthread_mutex_unlock(&srv->mu);
+        return;
+    }
+    char addr[64];
+    pipe_addr(p, addr);
+    int same = 0;
+    for (int i = 0; i < srv->nconns; i++)
+        same += strcmp(srv->conns[i].addr, addr) == 0;
+    const char *why = srv->nconns >= srv->total         ? "total"
+                      : same >= srv->per_addr           ? "per_address"
+                      : srv->nunauth >= srv->unauth_cap ? "unauthenticated"
+                                                        : NULL;
+    if (!why && srv->nconns == srv->cap_conns) {
+        int cap = srv->cap_conns ? srv->cap_conns * 2 : 64;
+        conn *c = realloc(srv->conns, (size_t)cap * sizeof *c);
+        if (!c)
+            why = "memory";
+        else
+            srv->conns = c, srv->cap_conns = cap;
+    }
+    if (why) {
+        srv->stats.refused++;
+    } else {
+        conn *c = &srv->conns[srv->nconns++];
+        c->pipe = id;
+        memcpy(c->addr, addr, sizeof c->addr);
+        c->last_ms = ism_mono_ms();
+        c->busy = 0;
+        c->authed = false;
+        srv->nunauth++;
+        srv->stats.admitted++;
+        srv->stats.open = (uint64_t)srv->nconns;
+        srv->stats.unauthenticated = (uint64_t)srv->nunauth;
+    }
+    pthread_mutex_unlock(&srv->mu);
+    if (why) {
+        ism_logj(ISM_LOG_WARN, "rpc.connection_refused",
+                 json_pack("{s:s, s:s}", "address", addr, "limit", why),
+                 "connection from %s refused: %s connection limit reached", addr, why);
+        nng_pipe_close(p);
+    }
+}
+
+/* A remote connection that delivered a request (delta +1) or got its answer (-1) is alive:
+ * restart its idle clock; while a request is being handled it is not idle at all. */
+static void touch_conn(ism_rpc_server *srv, nng_pipe p, int delta, bool authed)
+{
+    pthread_mutex_lock(&srv->mu);
+    int i = find_conn(srv, (uint32_t)nng_pipe_id(p));
+    if (i >= 0) {
+        srv->conns[i].last_ms = ism_mono_ms();
+        srv->conns[i].busy += delta;
+        if (authed && !srv->conns[i].authed) {
+            srv->conns[i].authed = true;
+            srv->nunauth--;
+            srv->stats.unauthenticated = (uint64_t)srv->nunauth;
+        }
+    }
+    pthread_mutex_unlock(&srv->mu);
+}
+
+/* Closes remote connections idle for longer than the timeout; wakes at a quarter of it. */
+static void *reap(void *arg)
+{
+    ism_rpc_server *srv = arg;
+    int64_t idle = srv->app->idle_timeout_ms;
+    int64_t tick = idle / 4 < 50 ? 50 : idle / 4 > 1000 ? 1000 : idle / 4;
+    pthread_mutex_lock(&srv->mu);
+    while (!srv->stopping) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += tick / 1000;
+        ts.tv_nsec += (tick % 1000) * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) ts.tv_sec++, ts.tv_nsec -= 1000000000L;
+        pthread_cond_timedwait(&srv->cv, &srv->mu, &ts);
+        int64_t now = ism_mono_ms();
+        uint32_t victims[64];
+        int nv = 0;
+        for (int i = 0; i < srv->nconns && nv < 64; i++)
+            if (srv->conns[i].busy <= 0 && now - srv->conns[i].last_ms >= idle) {
+                victims[nv++] = srv->conns[i].pipe;
+                srv->conns[i].last_ms = now; /* closing; do not count it twice */
+            }
+        srv->stats.timed_out += (uint64_t)nv;
+        pthread_mutex_unlock(&srv->mu);
+        for (int i = 0; i < nv; i++) {
+            nng_pipe p = NNG_PIPE_INITIALIZER;
+            p.id = victims[i];
+            nng_pipe_close(p);
+        }
+        if (nv)
+            ism_logj(ISM_LOG_INFO, "rpc.idle_closed", json_pack("{s:i}", "connections", nv),
+                     "closed %d remote connection(s) idle or stalled for %lld ms", nv,
+                     (long long)idle);
+        pthread_mutex_lock(&srv->mu);
+    }
+    pthread_mutex_unlock(&srv->mu);
+    return NULL;
+}
+
+bool ism_rpc_server_conn_stats(ism_rpc_server *srv, ism_rpc_conn_stats *out)
+{
+    if (!srv) return false;
+    pthread_mutex_lock(&srv->mu);
+    *out = srv->stats;
+    out->limit_per_address = (uint64_t)srv->per_addr;
+    out->limit_total = (uint64_t)srv->total;
+    out->limit_unauthenticated = (uint64_t)srv->unauth_cap;
+    out->unauthenticated_bytes_bound = (uint64_t)srv->unauth_cap * (srv->app->max_msg * 2 + 65536);
+    pthread_mutex_unlock(&srv->mu);
+    return true;
+}
+
+/* The total cap, lowered so that even at the cap FD_RESERVE descriptors stay free. */
+static int total_cap(int wanted)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY) return wanted;
+    long room = (long)rl.rlim_cur - FD_RESERVE * 2;
+    if (room < 8) room = 8;
+    return wanted < room ? wanted : (int)room;
 }
 
 static void *serve(void *arg)
@@ -107,8 +323,12 @@ static void *serve(void *arg)
         nng_msg *msg = nng_aio_get_msg(aio);
         nng_pipe p = nng_msg_get_pipe(msg);
         nng_listener l = nng_pipe_listener(p);
+        touch_conn(srv, p, +1, false);
         bool local = srv->local_listener > 0 && nng_listener_id(l) == srv->local_listener;
-        char *reply = ism_rpc_handle(srv->app, nng_msg_body(msg), nng_msg_len(msg), local);
+        bool authed = false;
+        char *reply =
+            ism_rpc_handle_auth(srv->app, nng_msg_body(msg), nng_msg_len(msg), local, &authed);
+        touch_conn(srv, p, -1, authed);
         nng_msg_clear(msg);
         if (!reply || nng_msg_append(msg, reply, strlen(reply)) != 0) {
             nng_msg_free(msg);
@@ -134,11 +354,30 @@ ism_rpc_server *ism_rpc_server_start(ism_rpc_app *app, const ism_rpc_listen *lis
     int rv;
     srv->app = app;
     srv->local_listener = -1;
+    pthread_mutex_init(&srv->mu, NULL);
+    pthread_cond_init(&srv->cv, NULL);
+    srv->per_addr = app->conn_per_address > 0 ? app->conn_per_address : ISM_RPC_DEFAULT_PER_ADDRESS;
+    srv->total = total_cap(app->conn_total > 0 ? app->conn_total : ISM_RPC_DEFAULT_CONN_TOTAL);
+    srv->unauth_cap =
+        app->conn_unauthenticated > 0 ? app->conn_unauthenticated : ISM_RPC_DEFAULT_UNAUTHENTICATED;
+    if (app->idle_timeout_ms <= 0) app->idle_timeout_ms = ISM_RPC_DEFAULT_IDLE_MS;
     if ((rv = nng_rep0_open(&srv->rep)) != 0) {
         nng_fail(err, rv, "cannot open the REP socket", NULL);
+        pthread_mutex_destroy(&srv->mu);
+        pthread_cond_destroy(&srv->cv);
         free(srv);
         return NULL;
     }
+    if ((rv = nng_pipe_notify(srv->rep, NNG_PIPE_EV_ADD_PRE, on_pipe, srv)) != 0 ||
+        (rv = nng_pipe_notify(srv->rep, NNG_PIPE_EV_REM_POST, on_pipe, srv)) != 0) {
+        nng_fail(err, rv, "cannot watch connections on the REP socket", NULL);
+        goto fail;
+    }
+    if (pthread_create(&srv->reaper, NULL, reap, srv) != 0) {
+        ism_error_set(err, ISM_E_INTERNAL, "cannot start the connection reaper");
+        goto fail;
+    }
+    srv->have_reaper = true;
     /* The transport limit sits above the configured one so an oversized request still gets a
      * typed too_large reply; only far larger ones make nng drop the connection. */
     size_t hard = app->max_msg * 2 + 65536;
@@ -153,6 +392,7 @@ ism_rpc_server *ism_rpc_server_start(ism_rpc_app *app, const ism_rpc_listen *lis
         }
         bool ipc = strncmp(url, "ipc://", 6) == 0;
         if (ipc) nng_listener_set_int(l, NNG_OPT_IPC_PERMISSIONS, 0600);
+        if (ipc && srv->nipc < MAX_LISTENERS) srv->ipc_listeners[srv->nipc++] = nng_listener_id(l);
         if (strncmp(url, "tls+tcp://", 10) == 0 && !setup_tls(l, &listens[i], err)) goto fail;
         if ((rv = nng_listener_start(l, 0)) != 0) {
             nng_fail(err, rv, "cannot listen on", url);
@@ -166,13 +406,20 @@ ism_rpc_server *ism_rpc_server_start(ism_rpc_app *app, const ism_rpc_listen *lis
                 ipc ? " (local, trusted as admin)" : " (token required)");
     }
     if (events_url && *events_url) {
-        if ((rv = nng_pub0_open(&srv->pub)) != 0 ||
-            (rv = nng_listen(srv->pub, events_url, NULL, 0)) != 0) {
+        if (!ism_rpc_check_events_url(events_url, err)) goto fail;
+        nng_listener el;
+        if ((rv = nng_pub0_open(&srv->pub)) != 0) {
             nng_fail(err, rv, "cannot publish events on", events_url);
             goto fail;
         }
-        if (strncmp(events_url, "ipc://", 6) == 0) chmod(events_url + 6, 0600);
         srv->have_pub = true;
+        if ((rv = nng_listener_create(&el, srv->pub, events_url)) != 0 ||
+            (rv = nng_listener_set_int(el, NNG_OPT_IPC_PERMISSIONS, 0600)) != 0 ||
+            (rv = nng_listener_start(el, 0)) != 0) {
+            nng_fail(err, rv, "cannot publish events on", events_url);
+            goto fail;
+        }
+        chmod(events_url + 6, 0600);
         ism_log(ISM_LOG_INFO, "rpc.events", "publishing events on %s", events_url);
     }
     srv->nctx = app->contexts < 1 ? 1 : app->contexts > MAX_CONTEXTS ? MAX_CONTEXTS : app->contexts;
@@ -225,7 +472,17 @@ void ism_rpc_server_stop(ism_rpc_server *srv)
         nng_ctx_close(srv->ctxs[i]);
     for (int i = 0; i < srv->nctx; i++)
         pthread_join(srv->threads[i], NULL);
+    if (srv->have_reaper) {
+        pthread_mutex_lock(&srv->mu);
+        srv->stopping = true;
+        pthread_cond_signal(&srv->cv);
+        pthread_mutex_unlock(&srv->mu);
+        pthread_join(srv->reaper, NULL);
+    }
     nng_close(srv->rep);
     if (srv->have_pub) nng_close(srv->pub);
+    pthread_mutex_destroy(&srv->mu);
+    pthread_cond_destroy(&srv->cv);
+    free(srv->conns);
     free(srv);
 }

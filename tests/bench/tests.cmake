@@ -6,3 +6,11 @@ target_link_libraries(collect_bench PRIVATE ismap)
 add_test(NAME bench_collect COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/collect_bench.sh)
 set_tests_properties(bench_collect PROPERTIES LABELS bench SKIP_RETURN_CODE 77
   ENVIRONMENT "${ISM_TEST_ENV};COLLECT_BENCH=$<TARGET_FILE:collect_bench>" TIMEOUT 3600)
+
+# ping requests/s over the local socket, without and with a token (tests/bench/ping_bench.c).
+add_executable(ping_bench ${CMAKE_CURRENT_LIST_DIR}/ping_bench.c)
+target_link_libraries(ping_bench PRIVATE ismtest)
+add_test(NAME bench_ping COMMAND bash -c
+  "[ \"$ISM_BENCH\" = 1 ] || { echo 'set ISM_BENCH=1 to run'; exit 77; }; exec \"$0\"" $<TARGET_FILE:ping_bench>)
+set_tests_properties(bench_ping PROPERTIES LABELS bench SKIP_RETURN_CODE 77 TIMEOUT 600
+  ENVIRONMENT "${ISM_TEST_ENV}")

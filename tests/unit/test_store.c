@@ -120,14 +120,14 @@ START_TEST(tokens_hashed_verified_revoked)
     ck_assert(!ism_store_token_verify(st, "ism_0000", &who, &e));
     ck_assert_int_eq(e.code, ISM_E_UNAUTHENTICATED);
     ism_error_clear(&e);
-    ck_assert(ism_store_token_revoke(st, info.id, &e));
+    ck_assert(ism_store_token_revoke(st, info.id, NULL, &e));
     ck_assert(!ism_store_token_verify(st, tok, &who, &e));
     ck_assert_ptr_nonnull(strstr(e.message, "revoked"));
     ism_error_clear(&e);
-    ck_assert(!ism_store_token_revoke(st, info.id, &e));
+    ck_assert(!ism_store_token_revoke(st, info.id, NULL, &e));
     ck_assert_int_eq(e.code, ISM_E_NOT_FOUND);
     ism_error_clear(&e);
-    json_t *list = ism_store_token_list(st, &e);
+    json_t *list = ism_store_token_list(st, NULL, &e);
     ck_assert_int_eq(json_array_size(list), 1);
     ck_assert(!json_is_null(json_object_get(json_array_get(list, 0), "revoked")));
     ck_assert(!json_is_null(json_object_get(json_array_get(list, 0), "last_used")));
