@@ -27,8 +27,11 @@ for p in "${want[@]}"; do
     missing+=("$p")
   fi
 done
+# The build patches Debian's nng 1.5.2 source (deploy/nng/nng.cmake): fetch its source package.
+fetch_nng_source() { "$(dirname "$0")/nng/fetch-source.sh"; }
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#want[@]} packages present"
+  fetch_nng_source
   exit 0
 fi
 
@@ -43,3 +46,4 @@ echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fetch_nng_source

@@ -5,14 +5,12 @@
 # deploy/nng/tls-aead-suites-and-ip-san.patch (TLS offers only ECDHE suites with AES-GCM or
 # ChaCha20-Poly1305 — no static RSA, no CBC — and a client given an IP address checks it
 # against the certificate's iPAddress SANs, which Mbed TLS 2.28 ignores). Built static, with TLS
-# over the system's Mbed TLS, as part of the build. The two tarballs are fetched once from
-# the Debian archive into ISM_NNG_CACHE (put them there by hand to build offline).
+# over the system's Mbed TLS, as part of the build. The two tarballs are Debian's source package,
+# put into ISM_NNG_CACHE by deploy/nng/fetch-source.sh (apt-get source; install-deps.sh runs it).
 # -DISM_NNG_PATCHED=OFF links the system libnng instead (the listener bug comes back).
 option(ISM_NNG_PATCHED "Build nng 1.5.2 from Debian's source with the listener fix" ON)
 set(ISM_NNG_CACHE "$ENV{HOME}/.cache/ismap-assess/nng" CACHE PATH
-  "Where the nng source tarballs are downloaded to (and found when offline)")
-set(ISM_NNG_MIRROR "" CACHE STRING
-  "Debian pool folder holding nng_1.5.2.orig.tar.gz and nng_1.5.2-2.debian.tar.xz")
+  "Where deploy/nng/fetch-source.sh put Debian's nng 1.5.2 source package")
 
 if(NOT ISM_NNG_PATCHED)
   find_package(nng CONFIG REQUIRED)
@@ -30,13 +28,14 @@ foreach(pair "${_orig}:${_orig_sha}" "${_deb}:${_deb_sha}")
   string(REPLACE ":" ";" pair "${pair}")
   list(GET pair 0 f)
   list(GET pair 1 sha)
-  # file(DOWNLOAD) skips the transfer when the file is already there with this hash.
-  file(DOWNLOAD "${ISM_NNG_MIRROR}/${f}" "${ISM_NNG_CACHE}/${f}" EXPECTED_HASH SHA256=${sha}
-    STATUS st)
-  list(GET st 0 code)
-  if(NOT code EQUAL 0)
-    message(FATAL_ERROR "cannot get ${f} (SHA-256 ${sha}) from ${ISM_NNG_MIRROR} into "
-      "${ISM_NNG_CACHE}: ${st}. Copy it there by hand, or configure with -DISM_NNG_PATCHED=OFF.")
+  set(got "")
+  if(EXISTS "${ISM_NNG_CACHE}/${f}")
+    file(SHA256 "${ISM_NNG_CACHE}/${f}" got)
+  endif()
+  if(NOT got STREQUAL sha)
+    message(FATAL_ERROR "${ISM_NNG_CACHE}/${f} is missing or is not the pinned one (SHA-256 "
+      "${sha}): run deploy/install-deps.sh (deploy/nng/fetch-source.sh), or configure with "
+      "-DISM_NNG_PATCHED=OFF.")
   endif()
 endforeach()
 
