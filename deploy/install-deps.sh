@@ -9,8 +9,9 @@ PKGS=(
   libsqlite3-dev sqlite3 libxml2-dev libzip-dev libxlsxwriter-dev
   python3
 )
-# Test-only helpers: schema validation and a real AWS client for the emulator tests.
-TEST_PKGS=(python3-jsonschema python3-botocore awscli openssl clang-format)
+# Test-only helpers: schema validation, a real AWS client for the emulator tests, and clang
+# with its runtime (libFuzzer, ASan, UBSan) for the fuzz targets in tests/fuzz.
+TEST_PKGS=(python3-jsonschema python3-botocore awscli openssl clang-format clang libclang-rt-14-dev)
 
 # The demo's AWS emulator builds its answers from botocore's API models.
 DEMO_PKGS=(python3-botocore)

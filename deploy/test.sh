@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # test.sh — installs dependencies, builds, and runs every test: the normal build (unit,
 # integration, catalog), then the unit and integration tests again under AddressSanitizer +
-# UndefinedBehaviorSanitizer, then the format check. Exit status 0 only if all passed.
+# UndefinedBehaviorSanitizer, then a short run of every libFuzzer target (tests/fuzz/run.sh,
+# ISM_FUZZ_SECONDS each, default 8; skipped with a message without clang), then the format
+# check. Exit status 0 only if all passed.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -21,6 +23,14 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktra
 "$root/deploy/build.sh" "$root/build-asan" -DISM_WERROR=ON -DISM_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug \
   || exit 1
 (cd "$root/build-asan" && ctest --output-on-failure -j2 -L 'unit|integration' --timeout 900) || status=1
+
+step "fuzz: a short run of each target (tests/fuzz/run.sh; a long run is in README)"
+"$root/tests/fuzz/run.sh" "${ISM_FUZZ_SECONDS:-8}"
+case $? in
+  0) ;;
+  77) echo "fuzz: SKIPPED (no clang / libFuzzer)" ;;
+  *) status=1 ;;
+esac
 
 step "format"
 if command -v clang-format >/dev/null; then

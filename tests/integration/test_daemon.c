@@ -3,6 +3,7 @@
  * kill -9 during a job (resumed or failed with reason). */
 #include "ismap/rpc.h"
 #include "testutil.h"
+#include "waitfor.h"
 
 #include <check.h>
 #include <nng/nng.h>
@@ -20,10 +21,17 @@ static char datadir[4096];
 static tu_daemon d;
 static char tcpurl[64];
 
-static void sleep_ms(int ms)
+/* True once the daemon's log holds `needle` (a char *): the log is written by another process,
+ * so tests wait for the line rather than for some time. */
+static bool log_has(void *needle)
 {
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
+    size_t len;
+    ism_error e = {0};
+    char *log = ism_read_file(d.log, 1 << 24, &len, &e);
+    bool yes = log && strstr(log, needle);
+    free(log);
+    ism_error_clear(&e);
+    return yes;
 }
 
 static void setup(void)
@@ -88,7 +96,7 @@ START_TEST(tcp_needs_token_and_checks_role)
     ck_assert_str_eq(tu_code(r), "permission_denied");
     json_decref(r);
     /* The denial is logged. */
-    sleep_ms(100);
+    ck_assert(tu_wait_for(log_has, "\"event\":\"rpc.denied\"", "the rpc.denied log line"));
     size_t len;
     ism_error e = {0};
     char *log = ism_read_file(d.log, 1 << 24, &len, &e);
@@ -180,16 +188,43 @@ static json_t *job_state(const char *id)
     return job;
 }
 
-static json_t *wait_job(const char *id, const char *state, int ms)
+struct job_wait {
+    const char *id, *state;
+    json_t *job; /* once in `state` */
+};
+
+static bool job_reached(void *arg)
 {
-    for (int i = 0; i < ms / 50; i++) {
-        json_t *j = job_state(id);
-        if (j && strcmp(ism_json_getstr(j, "state"), state) == 0) return j;
-        json_decref(j);
-        sleep_ms(50);
+    struct job_wait *w = arg;
+    json_t *j = job_state(w->id);
+    if (j && strcmp(ism_json_getstr(j, "state"), w->state) == 0) {
+        w->job = j;
+        return true;
     }
-    ck_abort_msg("job %s did not reach %s", id, state);
-    return NULL;
+    json_decref(j);
+    return false;
+}
+
+/* Waits until job id is in `state`; returns it (new ref). */
+static json_t *wait_job(const char *id, const char *state)
+{
+    struct job_wait w = {id, state, NULL};
+    ck_assert_msg(tu_wait_for(job_reached, &w, state), "job %s did not reach %s", id, state);
+    return w.job;
+}
+
+/* A diag.wait/diag.hold job's checkpointed progress in ms (0 before its first checkpoint). */
+static json_int_t done_ms(const json_t *job)
+{
+    return json_integer_value(json_object_get(json_object_get(job, "checkpoint"), "done_ms"));
+}
+
+static bool job_checkpointed(void *id)
+{
+    json_t *j = job_state(id);
+    bool yes = done_ms(j) > 0;
+    json_decref(j);
+    return yes;
 }
 
 static char *submit(const char *kind, int ms)
@@ -211,35 +246,89 @@ static void restart(void)
     ck_assert_msg(tu_daemon_start(&d, datadir, extra), "ismapd did not restart");
 }
 
+/* Reads a job's state and checkpoint straight from the store file. */
+static bool job_row(const char *id, char state[16], json_int_t *done)
+{
+    char path[4300];
+    snprintf(path, sizeof path, "%s/ismap.db", datadir);
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    bool ok = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+              sqlite3_prepare_v2(db, "SELECT state, checkpoint FROM jobs WHERE id=?", -1, &st,
+                                 NULL) == SQLITE_OK &&
+              sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC) == SQLITE_OK &&
+              sqlite3_step(st) == SQLITE_ROW;
+    if (ok) {
+        ism_strlcpy(state, (const char *)sqlite3_column_text(st, 0), 16);
+        const char *cp = (const char *)sqlite3_column_text(st, 1);
+        json_t *c = cp ? json_loads(cp, 0, NULL) : NULL;
+        *done = json_integer_value(json_object_get(c, "done_ms"));
+        json_decref(c);
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return ok;
+}
+
+struct freeze {
+    const char *a, *b;
+    json_int_t a_done; /* a's checkpoint when frozen */
+    bool too_late;     /* a had already finished */
+};
+
+/* Stops the daemon (SIGSTOP) and looks at the store: true, leaving it stopped, once a is
+ * running with a checkpoint and b is running; else resumes it (SIGCONT) and says false. With
+ * the daemon frozen, what was read is exactly what a kill -9 leaves behind, however slowly the
+ * test itself gets to run. */
+static bool frozen_at_checkpoint(void *arg)
+{
+    struct freeze *f = arg;
+    int status;
+    ck_assert_int_eq(kill(d.pid, SIGSTOP), 0);
+    ck_assert_int_eq(waitpid(d.pid, &status, WUNTRACED), d.pid);
+    ck_assert(WIFSTOPPED(status));
+    char sa[16], sb[16];
+    json_int_t bd;
+    if (job_row(f->a, sa, &f->a_done) && job_row(f->b, sb, &bd)) {
+        f->too_late = strcmp(sa, "succeeded") == 0;
+        if (f->too_late ||
+            (strcmp(sa, "running") == 0 && f->a_done > 0 && strcmp(sb, "running") == 0))
+            return true;
+    }
+    kill(d.pid, SIGCONT);
+    return false;
+}
+
 START_TEST(kill9_during_job_resumes_or_fails_with_reason)
 {
     char *tok = make_token("viewer", "city");
-    char *a = submit("diag.wait", 2500);
-    char *b = submit("diag.hold", 60000);
-    json_t *j;
-    for (;;) { /* until a has checkpointed a good part */
-        j = job_state(a);
-        if (json_number_value(json_object_get(j, "progress")) >= 0.3) break;
-        json_decref(j);
-        sleep_ms(20);
+    char *b = submit("diag.hold", 600000);
+    struct freeze f = {NULL, b, 0, true};
+    /* a must still be running when the daemon is frozen; should this test have been starved
+     * for the whole of a's 3 s, a has finished and a new one is tried. */
+    for (int tries = 0; f.too_late && tries < 5; tries++) {
+        free((char *)f.a);
+        f.a = submit("diag.wait", 3000);
+        ck_assert(tu_wait_for(frozen_at_checkpoint, &f, "a frozen daemon with a checkpoint"));
+        if (f.too_late) kill(d.pid, SIGCONT);
     }
-    json_decref(j);
-    json_decref(wait_job(b, "running", 5000));
+    ck_assert_msg(!f.too_late, "diag.wait always finished before the daemon could be frozen");
     tu_daemon_kill9(&d);
     restart();
-    j = wait_job(a, "succeeded", 15000);
+    json_t *j = wait_job(f.a, "succeeded");
     json_t *res = json_object_get(j, "result");
-    ck_assert_int_ge(json_integer_value(json_object_get(res, "resumed_at_ms")), 700);
+    /* Resumed from exactly the checkpoint the kill left, not from the start. */
+    ck_assert_int_eq(json_integer_value(json_object_get(res, "resumed_at_ms")), f.a_done);
     ck_assert_int_eq(json_integer_value(json_object_get(j, "attempts")), 2);
     json_decref(j);
-    j = wait_job(b, "failed", 5000);
+    j = wait_job(b, "failed");
     ck_assert_str_eq(ism_json_getstr(json_object_get(j, "error"), "code"), "interrupted");
     json_decref(j);
     /* Committed data (the token) survived. */
     json_t *r = tu_call(tcpurl, "ping", NULL, tok);
     ck_assert_str_eq(tu_code(r), "ok");
     json_decref(r);
-    free(a);
+    free((char *)f.a);
     free(b);
     free(tok);
 }
@@ -247,12 +336,9 @@ END_TEST
 
 START_TEST(sigterm_checkpoints_and_exits_cleanly)
 {
-    char *a = submit("diag.wait", 60000);
-    json_decref(wait_job(a, "running", 5000));
-    sleep_ms(300);
-    int64_t t0 = ism_mono_ms();
+    char *a = submit("diag.wait", 600000);
+    ck_assert(tu_wait_for(job_checkpointed, a, "a checkpoint of the diag.wait job"));
     ck_assert_int_eq(tu_daemon_stop(&d), 0);
-    ck_assert_int_lt(ism_mono_ms() - t0, 5000);
     size_t len;
     ism_error e = {0};
     char *log = ism_read_file(d.log, 1 << 24, &len, &e);
@@ -260,38 +346,65 @@ START_TEST(sigterm_checkpoints_and_exits_cleanly)
     ck_assert_ptr_nonnull(strstr(log, "\"event\":\"job.requeued\""));
     free(log);
     restart();
-    json_t *j = wait_job(a, "running", 5000);
+    /* The stop did not wait for the job (ten minutes long) to finish: it was requeued with its
+     * checkpoint and now runs a second time. */
+    json_t *j = wait_job(a, "running");
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "attempts")), 2);
+    ck_assert_int_gt(done_ms(j), 0);
     json_decref(j);
     json_t *r = tu_call(d.url, "jobs.cancel", json_pack("{s:s}", "id", a), NULL);
     ck_assert_str_eq(tu_code(r), "ok");
     json_decref(r);
-    json_decref(wait_job(a, "cancelled", 5000));
+    json_decref(wait_job(a, "cancelled"));
     free(a);
 }
 END_TEST
 
-START_TEST(events_are_published)
-{
+struct event_wait {
     nng_socket sub;
-    ck_assert_int_eq(nng_sub0_open(&sub), 0);
-    nng_socket_set(sub, NNG_OPT_SUB_SUBSCRIBE, "job.finished", 12);
-    nng_socket_set_ms(sub, NNG_OPT_RECVTIMEO, 10000);
-    char url[4200];
-    snprintf(url, sizeof url, "ipc://%s/events.sock", datadir);
-    ck_assert_int_eq(nng_dial(sub, url, NULL, 0), 0);
-    sleep_ms(200); /* let the subscription reach the publisher */
-    char *a = submit("diag.wait", 50);
+    char *ids[64];
+    int n;
+    char *msg; /* the job.finished event of one of ids */
+};
+
+/* Submits a short job and takes what the subscription receives for a while: a subscription
+ * reaches the publisher at some unknown point after the dial, and events published before
+ * that are not delivered, so the test keeps submitting until one of its jobs' events arrives. */
+static bool got_finished_event(void *arg)
+{
+    struct event_wait *w = arg;
+    if (w->n < 64) w->ids[w->n++] = submit("diag.wait", 1);
     char *buf = NULL;
     size_t sz = 0;
-    ck_assert_int_eq(nng_recv(sub, &buf, &sz, NNG_FLAG_ALLOC), 0);
+    if (nng_recv(w->sub, &buf, &sz, NNG_FLAG_ALLOC) != 0) return false;
     char *msg = strndup(buf, sz);
     nng_free(buf, sz);
-    ck_assert(strncmp(msg, "job.finished {", 14) == 0);
-    ck_assert_ptr_nonnull(strstr(msg, a));
-    ck_assert_ptr_nonnull(strstr(msg, "\"succeeded\""));
+    for (int i = 0; i < w->n; i++)
+        if (strstr(msg, w->ids[i])) {
+            w->msg = msg;
+            return true;
+        }
     free(msg);
-    free(a);
-    nng_close(sub);
+    return false;
+}
+
+START_TEST(events_are_published)
+{
+    struct event_wait w = {0};
+    ck_assert_int_eq(nng_sub0_open(&w.sub), 0);
+    nng_socket_set(w.sub, NNG_OPT_SUB_SUBSCRIBE, "job.finished", 12);
+    /* How long one look waits for a message before the next job is submitted. */
+    nng_socket_set_ms(w.sub, NNG_OPT_RECVTIMEO, 250);
+    char url[4200];
+    snprintf(url, sizeof url, "ipc://%s/events.sock", datadir);
+    ck_assert_int_eq(nng_dial(w.sub, url, NULL, 0), 0);
+    ck_assert(tu_wait_for(got_finished_event, &w, "a job.finished event"));
+    ck_assert(strncmp(w.msg, "job.finished {", 14) == 0);
+    ck_assert_ptr_nonnull(strstr(w.msg, "\"succeeded\""));
+    free(w.msg);
+    for (int i = 0; i < w.n; i++)
+        free(w.ids[i]);
+    nng_close(w.sub);
 }
 END_TEST
 

@@ -1,5 +1,6 @@
 /* testutil.c — temp dirs, daemon process control and one-shot calls for the tests. */
 #include "testutil.h"
+#include "waitfor.h"
 
 #include <arpa/inet.h>
 #include <check.h>
@@ -112,7 +113,9 @@ bool tu_daemon_start(tu_daemon *d, const char *data_dir, const char *const *extr
         execv(bin, (char *const *)argv);
         _exit(127);
     }
-    for (int i = 0; i < 200; i++) {
+    /* Until it answers or exits; a busy machine may take long to load the catalogs. */
+    int64_t deadline = ism_mono_ms() + tu_wait_limit_ms();
+    while (ism_mono_ms() < deadline) {
         struct timespec ts = {0, 50 * 1000000L};
         nanosleep(&ts, NULL);
         int status;
@@ -133,14 +136,16 @@ int tu_daemon_stop(tu_daemon *d)
     int status = -1;
     if (d->pid > 0) {
         kill(d->pid, SIGTERM);
-        for (int i = 0; i < 600; i++) {
+        int64_t deadline = ism_mono_ms() + tu_wait_limit_ms();
+        for (;;) {
             if (waitpid(d->pid, &status, WNOHANG) == d->pid) break;
             struct timespec ts = {0, 50 * 1000000L};
             nanosleep(&ts, NULL);
-            if (i == 599) {
+            if (ism_mono_ms() > deadline) {
                 kill(d->pid, SIGKILL);
                 waitpid(d->pid, &status, 0);
                 status = -1;
+                break;
             }
         }
     }

@@ -2,6 +2,7 @@
  * ism_rpc_handle (the one way in), and the job queue behind the jobs.* ops. */
 #include "ismap/rpc.h"
 #include "testutil.h"
+#include "waitfor.h"
 
 #include <check.h>
 #include <stdlib.h>
@@ -159,22 +160,48 @@ START_TEST(tokens_and_roles)
 }
 END_TEST
 
-static json_t *wait_state(const char *id, const char *want, int ms)
+struct job_wait {
+    const char *id, *want;
+    json_t *job; /* the job once it is in state `want` */
+};
+
+static bool job_in_state(void *arg)
 {
-    for (int i = 0; i < ms / 20; i++) {
-        json_t *r = send_req("jobs.show", json_pack("{s:s}", "id", id), NULL, true);
-        json_t *job = json_object_get(r, "result");
-        if (strcmp(ism_json_getstr(job, "state"), want) == 0) {
-            json_incref(job);
-            json_decref(r);
-            return job;
-        }
-        json_decref(r);
-        struct timespec ts = {0, 20 * 1000000L};
-        nanosleep(&ts, NULL);
-    }
-    ck_abort_msg("job %s never reached %s", id, want);
-    return NULL;
+    struct job_wait *w = arg;
+    json_t *r = send_req("jobs.show", json_pack("{s:s}", "id", w->id), NULL, true);
+    json_t *job = json_object_get(r, "result");
+    bool there = strcmp(ism_json_getstr(job, "state"), w->want) == 0;
+    if (there) w->job = json_incref(job);
+    json_decref(r);
+    return there;
+}
+
+/* Waits until job id is in state want and returns it (new ref). */
+static json_t *wait_state(const char *id, const char *want)
+{
+    struct job_wait w = {id, want, NULL};
+    ck_assert_msg(tu_wait_for(job_in_state, &w, want), "job %s never reached %s", id, want);
+    return w.job;
+}
+
+/* The job's checkpointed progress of a diag.wait/diag.hold (0 before its first checkpoint). */
+static json_int_t done_ms(const json_t *job)
+{
+    return json_integer_value(json_object_get(json_object_get(job, "checkpoint"), "done_ms"));
+}
+
+static bool has_checkpoint(void *arg)
+{
+    json_t *r = send_req("jobs.show", json_pack("{s:s}", "id", (const char *)arg), NULL, true);
+    bool yes = done_ms(json_object_get(r, "result")) > 0;
+    json_decref(r);
+    return yes;
+}
+
+static bool events_at_least_two(void *arg)
+{
+    (void)arg;
+    return __atomic_load_n(&events_seen, __ATOMIC_SEQ_CST) >= 2;
 }
 
 START_TEST(jobs_run_cancel_and_scope)
@@ -192,7 +219,7 @@ START_TEST(jobs_run_cancel_and_scope)
     char id[64];
     ism_strlcpy(id, ism_json_getstr(json_object_get(r, "result"), "id"), sizeof id);
     json_decref(r);
-    json_t *job = wait_state(id, "succeeded", 5000);
+    json_t *job = wait_state(id, "succeeded");
     ck_assert(json_number_value(json_object_get(job, "progress")) == 1.0);
     ck_assert_int_eq(
         json_integer_value(json_object_get(json_object_get(job, "result"), "waited_ms")), 150);
@@ -204,12 +231,13 @@ START_TEST(jobs_run_cancel_and_scope)
                  true);
     ism_strlcpy(id, ism_json_getstr(json_object_get(r, "result"), "id"), sizeof id);
     json_decref(r);
-    json_decref(wait_state(id, "running", 5000));
+    json_decref(wait_state(id, "running"));
     expect_code(send_req("jobs.cancel", json_pack("{s:s}", "id", id), NULL, true), "ok");
-    job = wait_state(id, "cancelled", 5000);
+    job = wait_state(id, "cancelled");
     ck_assert_str_eq(ism_json_getstr(json_object_get(job, "error"), "code"), "cancelled");
     json_decref(job);
-    ck_assert_int_ge(__atomic_load_n(&events_seen, __ATOMIC_SEQ_CST), 2);
+    /* The finished event is published after the state is stored, so it may still be on its way. */
+    ck_assert(tu_wait_for(events_at_least_two, NULL, "two job.finished events"));
 
     /* A viewer of another org sees none of these jobs. */
     r = send_req("token.create",
@@ -238,21 +266,21 @@ START_TEST(shutdown_requeues_resumable_and_fails_others)
                  true);
     ism_strlcpy(b, ism_json_getstr(json_object_get(r, "result"), "id"), sizeof b);
     json_decref(r);
-    json_decref(wait_state(a, "running", 5000));
-    json_decref(wait_state(b, "running", 5000));
-    struct timespec ts = {0, 300 * 1000000L};
-    nanosleep(&ts, NULL);
+    json_decref(wait_state(b, "running"));
+    /* Stop once a has a checkpoint to resume from (not after some time: on a busy machine the
+     * job may not have run at all by then). */
+    ck_assert(tu_wait_for(has_checkpoint, a, "a checkpoint of the diag.wait job"));
     ism_jobs_stop(jobs);
     /* Submitting during shutdown is refused. */
     expect_code(send_req("jobs.submit",
                          json_pack("{s:s, s:{s:i}}", "kind", "diag.wait", "params", "ms", 10), NULL,
                          true),
                 "unavailable");
-    json_t *ja = wait_state(a, "queued", 1000);
-    ck_assert_int_gt(
-        json_integer_value(json_object_get(json_object_get(ja, "checkpoint"), "done_ms")), 0);
+    /* ism_jobs_stop waited for the workers: the states are final now. */
+    json_t *ja = wait_state(a, "queued");
+    ck_assert_int_gt(done_ms(ja), 0);
     json_decref(ja);
-    json_t *jb = wait_state(b, "failed", 1000);
+    json_t *jb = wait_state(b, "failed");
     ck_assert_str_eq(ism_json_getstr(json_object_get(jb, "error"), "code"), "interrupted");
     json_decref(jb);
 }
