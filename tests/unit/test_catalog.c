@@ -233,6 +233,85 @@ START_TEST(map_is_transitive_with_chain)
 }
 END_TEST
 
+/* The OSCAL node (group or control) whose "label" prop is id, searched depth-first. */
+static json_t *oscal_node(json_t *parent, const char *id)
+{
+    static const char *const kids[] = {"groups", "controls"};
+    for (size_t k = 0; k < 2; k++) {
+        size_t i;
+        json_t *n;
+        json_array_foreach(json_object_get(parent, kids[k]), i, n)
+        {
+            size_t j;
+            json_t *p;
+            json_array_foreach(json_object_get(n, "props"), j, p)
+            {
+                if (!strcmp(ism_json_getstr(p, "name"), "label") &&
+                    !strcmp(ism_json_getstr(p, "value"), id))
+                    return n;
+            }
+            json_t *hit = oscal_node(n, id);
+            if (hit) return hit;
+        }
+    }
+    return NULL;
+}
+
+/* Values of the props named name, joined with '|'. Caller frees. */
+static char *oscal_props(json_t *node, const char *name)
+{
+    char *out = strdup("");
+    size_t j;
+    json_t *p;
+    json_array_foreach(json_object_get(node, "props"), j, p)
+    {
+        if (strcmp(ism_json_getstr(p, "name"), name)) continue;
+        char *n = ism_strdupf("%s%s%s", out, *out ? "|" : "", ism_json_getstr(p, "value"));
+        free(out);
+        out = n;
+    }
+    return out;
+}
+
+START_TEST(oscal_mic_titles_flags_and_unknown_mandatory)
+{
+    ism_error e = {0};
+    json_t *doc = ism_catalog_export_oscal(cs, "mic-audit", &e);
+    ck_assert_ptr_nonnull(doc);
+    json_t *cat = json_object_get(doc, "catalog");
+    /* Titles are the 監査項目 label, not the bare number. */
+    json_t *n = oscal_node(cat, "347");
+    ck_assert_ptr_nonnull(n);
+    ck_assert_str_eq(ism_json_getstr(n, "title"), "例外措置に関わる基準及び対応手続");
+    char *v = oscal_props(n, "mandatory");
+    ck_assert_str_eq(v, "false");
+    free(v);
+    /* Unknown 必須 is exported as unknown with its basis, never dropped or false. */
+    n = oscal_node(cat, "29");
+    v = oscal_props(n, "mandatory");
+    ck_assert_str_eq(v, "unknown");
+    free(v);
+    v = oscal_props(n, "mandatory_basis");
+    ck_assert_ptr_nonnull(strstr(v, "merged the No. and 必須 columns"));
+    free(v);
+    v = oscal_props(n, "text_flags");
+    ck_assert_str_eq(v, "missing");
+    free(v);
+    n = oscal_node(cat, "357");
+    v = oscal_props(n, "text_flags");
+    ck_assert_str_eq(v, "missing|heading");
+    free(v);
+    v = oscal_props(n, "text_note");
+    ck_assert_ptr_nonnull(strstr(v, "section heading"));
+    free(v);
+    n = oscal_node(cat, "84");
+    v = oscal_props(n, "repairs");
+    ck_assert_ptr_nonnull(strstr(v, "戶外→庁外"));
+    free(v);
+    json_decref(doc);
+}
+END_TEST
+
 static bool matches(const char *re, const char *s)
 {
     regex_t r;
@@ -387,6 +466,7 @@ int main(void)
     tcase_add_test(tc, search_japanese_short_and_long);
     tcase_add_test(tc, map_is_transitive_with_chain);
     tcase_add_test(tc, oscal_export_shape_and_determinism);
+    tcase_add_test(tc, oscal_mic_titles_flags_and_unknown_mandatory);
     tcase_add_test(tc, damaged_files_are_named);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
