@@ -40,6 +40,8 @@ run "$ISMAPCTL" catalog search 暗号 --catalog ismap
 has "10.1.1"
 run "$ISMAPCTL" catalog search マイナンバー 分離
 has "mic-audit"
+run "$ISMAPCTL" catalog search incident response --limit 100
+has "16.1.5"
 run "$ISMAPCTL" catalog map ismap 10.1.1.9.PB
 has "A.10.1.1"
 has "iso27001-2022"
