@@ -67,6 +67,14 @@ How rows are read (the extraction is damaged; every rule below is applied mechan
   {"item": main id, "relation": "re-listed"}, matched by printed No. or, when it is missing,
   by text similarity among the main items between the neighbouring printed numbers.
 
+* title: the 監査項目 label, split from the requirement text at the space before an actor or a
+  condition (統括…, CISO, …によって, …場合) or else at the first space; the section title and
+  "No.N" when no label was printed. The text keeps the cell as printed.
+* text_flags / text_note / repairs: "missing" when the cell has no sentence (only the label
+  survived: TEXT_MISSING), "heading" when it holds a section heading (357), "merged" when it
+  starts with two circled labels (32), "repaired" when an alias repair touched the item
+  (each listed in repairs with field and count). The missing/merged sets are checked.
+
 Every count (421, 36, the profile sizes, 230 evidence types, 23 re-listed items per model) is
 checked after parsing. Run this file directly to write catalog/mic-audit.json.
 """
