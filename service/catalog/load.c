@@ -13,7 +13,9 @@ static const char *const schema_sql =
     "  doc TEXT NOT NULL, seq INTEGER NOT NULL);"
     "CREATE TABLE items(cat TEXT NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL,"
     "  parent TEXT, class TEXT NOT NULL, level INTEGER, title_ja TEXT, title_en TEXT,"
-    "  text_ja TEXT, text_en TEXT, props TEXT, source TEXT, PRIMARY KEY(cat, id));"
+    "  text_ja TEXT, text_en TEXT, props TEXT, source TEXT,"
+    "  own TEXT, hay TEXT," /* search scan: id+title+text, and that + prose props + ancestors */
+    "  PRIMARY KEY(cat, id));"
     "CREATE INDEX items_parent ON items(cat, parent);"
     "CREATE TABLE profiles(cat TEXT NOT NULL, profile TEXT NOT NULL, item TEXT NOT NULL,"
     "  seq INTEGER NOT NULL, PRIMARY KEY(cat, profile, item));"
@@ -150,7 +152,9 @@ static bool load_items(ism_catalog_set *cs, const char *file, const char *cat, j
     json_t *items = json_object_get(doc, "items");
     if (!json_is_array(items) || json_array_size(items) == 0)
         return bad(err, file, NULL, "'items' must be a non-empty array");
-    sqlite3_stmt *ins = NULL, *fts = NULL, *has = NULL;
+    sqlite3_stmt *ins = NULL, *fts = NULL, *has = NULL, *hay = NULL;
+    sqlite3_prepare_v2(cs->db, "UPDATE items SET own=?3, hay=?4 WHERE cat=?1 AND id=?2", -1, &hay,
+                       NULL);
     sqlite3_prepare_v2(cs->db,
                        "INSERT INTO items(cat,id,seq,parent,class,level,title_ja,title_en,"
                        "text_ja,text_en,props,source) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -162,7 +166,7 @@ static bool load_items(ism_catalog_set *cs, const char *file, const char *cat, j
      * (物理 finds the items under 物理的セキュリティ). Parents come first in the file. */
     json_t *ctx_of = json_object();
     sqlite3_prepare_v2(cs->db, "SELECT 1 FROM items WHERE cat=? AND id=?", -1, &has, NULL);
-    bool ok = ins && fts && has;
+    bool ok = ins && fts && has && hay;
     if (!ok) cat_sql_error(cs, err, "prepare");
     size_t i;
     json_t *it;
@@ -243,6 +247,13 @@ static bool load_items(ism_catalog_set *cs, const char *file, const char *cat, j
             json_is_string(parent) ? ism_json_getstr(ctx_of, json_string_value(parent)) : NULL;
         char *ctx = ism_strdupf("%s", pctx ? pctx : "");
         json_object_set_new(ctx_of, id, json_pack("s++", ttl, " ", ctx));
+        sqlite3_reset(hay);
+        sqlite3_bind_text(hay, 1, cat, -1, SQLITE_STATIC);
+        sqlite3_bind_text(hay, 2, id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(hay, 3, ism_strdupf("%s %s %s", id, ttl, body), -1, free);
+        sqlite3_bind_text(hay, 4, ism_strdupf("%s %s %s %s %s", id, ttl, body, extra, ctx), -1,
+                          free);
+        if (sqlite3_step(hay) != SQLITE_DONE) ok = cat_sql_error(cs, err, "index item");
         sqlite3_reset(fts);
         sqlite3_clear_bindings(fts);
         sqlite3_bind_text(fts, 1, cat, -1, SQLITE_STATIC);
@@ -254,6 +265,7 @@ static bool load_items(ism_catalog_set *cs, const char *file, const char *cat, j
         if (sqlite3_step(fts) != SQLITE_DONE) ok = cat_sql_error(cs, err, "index item");
     }
     json_decref(ctx_of);
+    sqlite3_finalize(hay);
     sqlite3_finalize(ins);
     sqlite3_finalize(fts);
     sqlite3_finalize(has);

@@ -396,8 +396,7 @@ static char *append(char *a, const char *b)
     return o;
 }
 
-#define SEARCH_COLS "SELECT f.cat, f.id, i.class, i.title_ja, i.title_en, i.text_ja, i.text_en "
-#define SEARCH_HAY "(f.id||' '||f.title||' '||f.body||' '||f.extra||' '||f.ctx)"
+#define SEARCH_COLS "SELECT i.cat, i.id, i.class, i.title_ja, i.title_en, i.text_ja, i.text_en "
 
 /* The SQL for the expanded terms. Trigram matching needs three characters; when any alternative
  * is shorter (暗号, 鍵, ログ) every term is scanned with LIKE, which over a few thousand items is
@@ -419,8 +418,8 @@ static char *search_sql(const json_t *terms, bool scan)
         cond = append(cond, " AND (0");
         json_array_foreach(alts, j, a)
         {
-            char *c = ism_strdupf(" OR " SEARCH_HAY " LIKE ?%d ESCAPE '\\'", p);
-            char *sc = ism_strdupf(" + ((f.title||' '||f.body) LIKE ?%d ESCAPE '\\')", p);
+            char *c = ism_strdupf(" OR i.hay LIKE ?%d ESCAPE '\\'", p);
+            char *sc = ism_strdupf(" + (i.own LIKE ?%d ESCAPE '\\')", p);
             cond = append(cond, c);
             score = append(score, sc);
             free(c);
@@ -429,8 +428,7 @@ static char *search_sql(const json_t *terms, bool scan)
         }
         cond = append(cond, ")");
     }
-    char *sql = ism_strdupf(SEARCH_COLS "FROM items_fts f JOIN items i ON i.cat=f.cat AND "
-                                        "i.id=f.id WHERE (?2 IS NULL OR f.cat=?2) AND %s "
+    char *sql = ism_strdupf(SEARCH_COLS "FROM items i WHERE (?2 IS NULL OR i.cat=?2) AND %s "
                                         "ORDER BY %s DESC, i.cat, i.seq LIMIT ?3",
                             cond, score);
     free(cond);
