@@ -23,6 +23,7 @@ class Repairer:
     def __init__(self, aliases=None):
         self.aliases = list(aliases if aliases is not None else ALIASES)
         self.counts = OrderedDict()
+        self.trace = None  # a list to collect (damaged, repaired, why, count) per call, or None
 
     def __call__(self, text):
         if text is None:
@@ -32,6 +33,8 @@ class Repairer:
             if n:
                 text = text.replace(bad, good)
                 self.counts[(bad, good)] = self.counts.get((bad, good), 0) + n
+                if self.trace is not None:
+                    self.trace.append((bad, good, _why, n))
         return text
 
     def report(self):

@@ -39,11 +39,21 @@ How rows are read (the extraction is damaged; every rule below is applied mechan
   not printed beside the item (lost, or printed on another line). The model tables and the 参考
   table use their printed numbers (a missing one is the previous + 1); those run true except
   for the No.7 gap in 3.12.
-* 必須 (prop mandatory) is read from the No./必須 cell pair, keyed by the No. printed in it: a
-  ○ beside "N" marks item N; a No. cell in its normal place with an empty 必須 cell gives
-  false. When the pair is not found for an item (its No. is lost, or was printed in the 必須
-  column, or label cells shifted the row) mandatory is null, unless a ○ stands in the item's own
-  row without any No. (then true).
+* 必須 (prop mandatory, three-state, with prop mandatory_basis saying why) is read from the
+  No./必須 cell pair, keyed by the No. printed in it: a ○ beside "N" marks item N (true); an
+  empty 必須 cell gives false only where the page shows how it prints marks: the cell in its
+  own column, at the start of the 監査項目 cell on a page whose other rows print "○ i)", or
+  right after a No. pushed right by label cells on a page printing "N ○" that way. A page
+  (header row to header row) whose header merges "No. 必須" into one cell and where no ○
+  survived anywhere gives null: a lost ○ cannot be told from an empty cell there. When the
+  pair is not found (No. lost, printed in the 必須 column) mandatory is null, unless a ○ stands
+  in the item's own row without any No. (then true). Null is "unknown" (要確認), never false.
+* Misplaced numbers: in the 12 rows whose printed No. is one less than the sequence (prop
+  no_printed_as), the 必須 cell belongs to the row it is printed on, not to the printed
+  number: the 再掲 tables print the same row of item 94 (iii) 支給以外の…社内ネットワーク接続) as
+  "94 ○" where the main table prints "93 ○" (lines 770 / 1261, 1314, 1373). So 94, 167 and 251
+  are true, 93, 166 and 249 unknown, 250 false (its own row, line 982). A ○ printed beside a
+  No. in a 再掲 row must agree with the main item (checked).
 * section: from the policy clause (4.1.(5)① -> 3.4.1, 1.(7) -> 3.1); an item without a
   readable clause takes the section of the item before it.
 * evidence: the 監査資料の例 cell split on □; spaces the PDF line breaks left inside these names
@@ -56,6 +66,14 @@ How rows are read (the extraction is damaged; every rule below is applied mechan
 * The model tables 3.11-3.13 end with re-listed main items (再掲); these are profile refs
   {"item": main id, "relation": "re-listed"}, matched by printed No. or, when it is missing,
   by text similarity among the main items between the neighbouring printed numbers.
+
+* title: the 監査項目 label, split from the requirement text at the space before an actor or a
+  condition (統括…, CISO, …によって, …場合) or else at the first space; the section title and
+  "No.N" when no label was printed. The text keeps the cell as printed.
+* text_flags / text_note / repairs: "missing" when the cell has no sentence (only the label
+  survived: TEXT_MISSING), "heading" when it holds a section heading (357), "merged" when it
+  starts with two circled labels (32), "repaired" when an alias repair touched the item
+  (each listed in repairs with field and count). The missing/merged sets are checked.
 
 Every count (421, 36, the profile sizes, 230 evidence types, 23 re-listed items per model) is
 checked after parsing. Run this file directly to write catalog/mic-audit.json.
@@ -90,7 +108,38 @@ EXTRA_ALIASES = [
     ("關", "関", "OCR: 関 read as traditional 關"),
     ("揭", "掲", "OCR: 掲 read as variant 揭"),
     ("リリース返却", "リース返却", "OCR: リース read as リリース"),
+    ("戶外", "庁外", "OCR: 庁 read as 戶 (traditional form of 戸)"),
+    # All 27 in 監査実施の例 as "…へのインタビュアーにより/及び": an interview of the person, not
+    # an interviewer (checked in build: INTERVIEW_RE must match every occurrence).
+    ("へのインタビュアー", "へのインタビュー", "OCR: インタビュー read as インタビュアー"),
 ]
+INTERVIEW_RE = re.compile(r"へのインタビュアー(?:により|及び)")
+# Where the requirement text starts after the 監査項目 label: an actor or a condition.
+OPENER_RE = re.compile(
+    r"^(CISO|CSIRT|統括|総括|情報セキュリティ|情報システム|職員|最高|庁内|庁外|自治体|"
+    r"クラウドサービス管理者|機密性|業務|委託|システム|ネットワーク|監査|外部|住民|各|全|すべて|"
+    r"利用|必要|定期|電子|マイナ|管理区域|LGWAN|インターネット|パスワード|情報資産|当該|被監査|"
+    r"研修|[^ ]{0,12}(によって|によつて|は、|が、|を、|に、|の際|場合))")
+HEADING_RE = re.compile(r"^\d+\.\d+\.\s")
+MERGED_RE = re.compile(r"^\s*[①-⑳][^ ]* (?=[①-⑳])")
+
+# The three ○ flags two extractions disagree on, re-read in the seed (see "Misplaced numbers").
+DISPUTED = {
+    (93, 94): "line 770 prints '93 ○' on the row of iii) 社内ネットワーク接続 (No.94 by sequence); "
+              "the 再掲 tables print that row as '94 ○', so the ○ is No.94's and No.93 (ii), "
+              "no No. or 必須 cell printed in any table) is unknown",
+    (166, 167): "line 876 prints '166 ○' on the row of iii) ネットワークのアクセス制御 (No.167 by "
+                "sequence); read like the 93/94 row the 再掲 tables confirm: the ○ is No.167's, "
+                "No.166 (ii), no cells printed) is unknown",
+    (250, 251): "lines 982-984 print 249/250/251 on the rows of Nos.250/251/252; '250 ○' stands "
+                "on the row of iii) セキュリティ機能の調査 (No.251), so No.251 is true and No.250 "
+                "takes the empty cell of its own row (line 982)",
+}
+# Items whose 監査項目 cell lost its requirement text or merged two rows (checked against the
+# seed when generating: the rules below must find exactly these).
+TEXT_MISSING = ["29", "30", "31", "33", "34", "210", "211", "212", "213", "214", "215", "216",
+                "357"]
+TEXT_MERGED = ["32"]
 
 EXPECTED = OrderedDict([("item", 421), ("cloud-item", 36), ("evidence_types", 230)])
 PROFILE_SIZES = OrderedDict([("3.10", 1), ("3.11", 17), ("3.12", 9), ("3.13", 13), ("3.14", 13)])
@@ -215,6 +264,30 @@ class Row:
         self.jis = get(p + 2)
         self.notes = common.squash(" ".join(cells[p + 3:]))
 
+    def shape(self):
+        """How this line prints its No./必須 pair when not in the normal place: "text" (No. cell
+        right before the 監査項目 cell: the page prints ○ at the start of that cell), "shifted"
+        (label cells push the No. right and the 必須 cell follows it), or None."""
+        cells = self.cells if self.kind == "cont" else self.lead
+        idx = [k for k, c in enumerate(cells) if NUMCELL.match(c) and "○" not in c]
+        if not idx:
+            return None
+        k = idx[0]
+        if self.kind == "row" and k == len(cells) - 1 and not self.pair()[2]:
+            return "text"
+        if self.kind == "cont" and k not in (1, 3) and k + 1 < len(cells) \
+                and cells[k + 1] in ("", "○"):
+            return "shifted"
+        return None
+
+    def page_marks(self):
+        """(○ at the start of the 監査項目 cell, a No. cell followed by a ○ cell) on this line."""
+        text_mark = self.kind == "row" and self.text.startswith("○")
+        cells = self.cells
+        pair_mark = any(NUMCELL.match(cells[k]) and cells[k + 1] == "○"
+                        for k in range(len(cells) - 1))
+        return text_mark, pair_mark
+
     def pair(self):
         """(printed No. or None, ○ seen, 必須 cell in its normal place) for this line."""
         if self.kind == "cont":
@@ -236,6 +309,27 @@ class Row:
         return (nums[0] if nums else None), circle, bool(known)
 
 
+class Pair:
+    """The No./必須 cells as one line prints them, with the page the line is on."""
+
+    def __init__(self, row):
+        self.n, self.circle, self.known = row.pair()
+        self.line = row.line
+        self.page = row.page
+        self.shape = row.shape()
+        self.key = self.n  # the item this 必須 cell belongs to (see build: misplaced numbers)
+
+    def readable(self):
+        """Whether an empty 必須 cell here can be read as "not mandatory"."""
+        if self.known:
+            return True
+        if self.shape == "text":
+            return self.page["text_marks"] > 0
+        if self.shape == "shifted":
+            return self.page["pair_marks"] > 0
+        return False
+
+
 class Entry:
     """An item as read from the table: its first row plus continuation rows."""
 
@@ -248,15 +342,16 @@ class Entry:
         self.pol = row.pol
         self.jis = row.jis
         self.notes = row.notes
-        self.pairs = [row.pair()]
+        self.pairs = [Pair(row)]
         self.cont_lines = []
         self.no = None
+        self.printed_as = None
 
     def add_cont(self, row):
         """Takes what a continuation row carries: No./○ (as a pair), a text fragment, and a
         policy clause and JIS number printed in their own columns."""
         self.cont_lines.append(row.line)
-        self.pairs.append(row.pair())
+        self.pairs.append(Pair(row))
         cells = row.cells
         idx = [k for k, c in enumerate(cells) if NUMCELL.match(c)]
         rest = cells[idx[0] + 1:] if idx else list(cells)
@@ -274,21 +369,30 @@ class Entry:
             self.text = common.squash(self.text + " " + " ".join(texts))
 
     def printed(self):
-        return [p[0] for p in self.pairs if p[0] is not None]
+        return [p.n for p in self.pairs if p.n is not None]
 
 
 def table(lines, lo, hi, warn):
     """Entries of the table rows in lines lo..hi-1 (1-based numbers)."""
     entries = []
+    page = new_page(lo, False)
     for lno in range(lo, hi):
         raw = lines[lno - 1]
         if not raw.strip():
             continue
         cells = [clean_cell(c) for c in raw.split("\t")]
         if cells[0] == "項目" and len(cells) > 1 and cells[1].startswith("No."):
+            # The header row starts a page. "No. 必須" in one cell: the extraction merged the
+            # two columns on this page.
+            page = new_page(lno, "必須" in cells[1])
             continue
         check("\t" in raw, f"line {lno}: text line inside a table: {raw[:40]!r}")
         row = Row(lno, cells)
+        row.page = page
+        tm, pm = row.page_marks()
+        page["text_marks"] += tm
+        page["pair_marks"] += pm
+        page["marks"] += row.pair()[1]
         if row.kind == "cont":
             n, circle, _ = row.pair()
             if n is None and not circle:
@@ -312,6 +416,10 @@ def table(lines, lo, hi, warn):
     return entries
 
 
+def new_page(line, merged):
+    return {"line": line, "merged": merged, "marks": 0, "text_marks": 0, "pair_marks": 0}
+
+
 def is_duplicate(prev, row):
     if not row.proc or row.proc != prev.row.proc:
         return False
@@ -320,14 +428,39 @@ def is_duplicate(prev, row):
 
 
 def mandatory(no, entry, pairs_by_no):
+    """(True / False / None, basis): 必須 as the seed shows it for item `no`, and why. None is
+    "unknown": the seed does not show the cell, so the value is not guessed."""
     ps = pairs_by_no.get(no, [])
-    if any(c for c, _k in ps):
-        return True
-    if any(k for _c, k in ps):
-        return False
-    if not ps and any(n is None and c for n, c, _k in entry.pairs):
-        return True
-    return None
+    hit = next((p for p in ps if p.circle), None)
+    if hit:
+        moved = f" (printed as No.{hit.n}; see no_printed_as)" if hit.n != no else ""
+        return True, f"○ in the 必須 cell beside No.{no}{moved}, line {hit.line}."
+    empty = [p for p in ps if p.readable()]
+    if empty:
+        p = empty[0]
+        pg = p.page
+        if pg["merged"] and pg["marks"] == 0:
+            return None, (f"No.{no} (line {p.line}) has an empty 必須 cell, but on its page (header "
+                          f"line {pg['line']}) the extraction merged the No. and 必須 columns and "
+                          "no ○ survived anywhere on the page: a lost ○ cannot be ruled out.")
+        how = {None: "in its own column",
+               "text": "at the start of the 監査項目 cell, where this page prints its ○ marks",
+               "shifted": "right after the No. cell pushed right by label cells, where this page "
+                          "prints its ○ marks"}[None if p.known else p.shape]
+        page = (f"the page (header line {pg['line']}) shows {pg['marks']} ○" if pg["marks"]
+                else f"the page (header line {pg['line']}) prints 必須 as its own column and "
+                     "marks no item")
+        return False, f"No.{no} printed with an empty 必須 cell {how}, line {p.line}; {page}."
+    own = next((p for p in entry.pairs if p.n is None and p.circle), None)
+    if not ps and own:
+        return True, f"○ in the item's own row without a printed No., line {own.line}."
+    if not ps:
+        why = (f"No.{no} is not printed beside the item (its number comes from the row "
+               "sequence), so its 必須 cell is not in the extraction")
+    else:
+        why = (f"No.{no} is printed (line {ps[0].line}) but not beside a 必須 cell that can be "
+               "located (the No. stands in the 必須 column or label cells shifted the row)")
+    return None, why + ": unknown, not guessed."
 
 
 def evidence_list(ev):
@@ -439,7 +572,9 @@ def props_for(e, no, pairs_by_no, section, jis_key, jis_valid, limit):
     p["section"] = section
     p["no"] = str(no)
     p["no_recovered"] = e.recovered
-    p["mandatory"] = mandatory(no, e, pairs_by_no)
+    if getattr(e, "printed_as", None) is not None:
+        p["no_printed_as"] = str(e.printed_as)
+    p["mandatory"], p["mandatory_basis"] = mandatory(no, e, pairs_by_no)
     p["evidence"] = evidence_list(e.ev)
     p["procedure"] = e.proc or None
     p["policy_clause"] = policy_list(e.pol)
@@ -471,9 +606,9 @@ def make_item(iid, parent, cls, level, title, text, props, line):
 def pairs_index(entries):
     idx = {}
     for e in entries:
-        for n, c, k in e.pairs:
-            if n is not None:
-                idx.setdefault(n, []).append((c, k))
+        for p in e.pairs:
+            if p.key is not None:
+                idx.setdefault(p.key, []).append(p)
     return idx
 
 
@@ -563,6 +698,11 @@ def build(seeds_dir):
         other = [n for n in e.printed() if n != k]
         if other:
             mismatch.append(f"line {e.line}: No.{k} printed as {other[0]}")
+            e.printed_as = other[0]
+            # The 必須 cell on this line is the row's own (see MISPLACED_NO).
+            for p in e.pairs:
+                if p.n == other[0]:
+                    p.key = k
     check(entries[-1].printed() == [421], "last main row is not No.421")
     pairs = pairs_index(entries)
 
@@ -596,8 +736,10 @@ def build(seeds_dir):
             cur = sid
         p = props_for(e, e.no, pairs, sid, "jis_q_27002_2022", lambda t: t in JIS_2022, 421)
         mand_null += p["mandatory"] is None
-        items.append(make_item(str(e.no), sid, "item", sec_items[sid]["level"] + 1, None,
-                               fix(e.text), fixprops(p, fix), e.line))
+        title, text, props = describe(str(e.no), e.text, p, fix,
+                                      f"{sec_items[sid]['title']['ja']} No.{e.no}")
+        items.append(make_item(str(e.no), sid, "item", sec_items[sid]["level"] + 1, title,
+                               text, props, e.line))
     for s in main_secs:
         check(s in sec_items, f"section {s} has no items")
     main = [Main(e) for e in entries]
@@ -613,6 +755,7 @@ def build(seeds_dir):
     ])
     profiles = []
     relisted_sets = []
+    relisted_marks = OrderedDict()
     prof_null = 0
     for pid, (lo, hi, rl) in bounds.items():
         ents = table(lines, lo, hi, warn)
@@ -628,8 +771,8 @@ def build(seeds_dir):
             prof_null += p["mandatory"] is None
             iid = f"{pid}-{e.no}"
             ids.append(iid)
-            items.append(make_item(iid, pid, "profile-item", 2, None, fix(e.text),
-                                   fixprops(p, fix), e.line))
+            title, text, props = describe(iid, e.text, p, fix, f"{fix(secs[pid][0])} No.{e.no}")
+            items.append(make_item(iid, pid, "profile-item", 2, title, text, props, e.line))
         refs = []
         notes = [f"{secs[pid][0]} (line {lo - 1})."]
         if gaps:
@@ -638,6 +781,10 @@ def build(seeds_dir):
                          + ", ".join(str(e.no) for e in ents) + ").")
         if rl:
             rows = table(lines, rl[0], rl[1], warn)
+            for r in rows:
+                for pr in r.pairs:
+                    if pr.n is not None and pr.circle:
+                        relisted_marks.setdefault(str(pr.n), []).append(pr.line)
             rel = match_relisted(rows, main, pid)
             check(len(rel) == RELISTED, f"table {pid}: {len(rel)} re-listed items, "
                                         f"expected {RELISTED}")
@@ -653,6 +800,23 @@ def build(seeds_dir):
             ("items", ids), ("refs", refs), ("notes", " ".join(notes))]))
     check(all(r == relisted_sets[0] for r in relisted_sets),
           "the three 再掲 tables re-list different items")
+    main_by_id = {it["id"]: it for it in items if it["class"] == "item"}
+    for pair, why in DISPUTED.items():
+        for no in pair:
+            mp = main_by_id[str(no)]["props"]
+            mp["mandatory_basis"] += f" Disputed pair {pair[0]}/{pair[1]}, re-read: {why}."
+    for no, at in relisted_marks.items():
+        mp = main_by_id[no]["props"]
+        check(mp["mandatory"] is not False, f"再掲 lines {at} print No.{no} ○ but the main "
+                                            "table gives false")
+        lines_at = ", ".join(f"line {x}" for x in at)
+        if mp["mandatory"]:
+            mp["mandatory_basis"] += f" Confirmed by the 再掲 tables ({lines_at} print No.{no} ○)."
+        else:
+            # The model tables re-print the row with a ○; that is the model table's mark, not
+            # the main table's cell, so it is evidence for the reviewer, not the value.
+            mp["mandatory_basis"] += (f" The 再掲 tables print No.{no} ○ ({lines_at}): likely "
+                                      "mandatory, to be confirmed against the published PDF.")
 
     # --- 参考: cloud add-on items -----------------------------------------------------------
     ents = table(lines, marks[5] + 1, appendix, warn)
@@ -667,8 +831,8 @@ def build(seeds_dir):
                       lambda t: bool(J27017_RE.match(t)), 421)
         iid = f"C-{e.no}"
         cids.append(iid)
-        items.append(make_item(iid, "C", "cloud-item", 2, None, fix(e.text), fixprops(p, fix),
-                               e.line))
+        title, text, props = describe(iid, e.text, p, fix, f"{fix(secs['C'][0])} No.{e.no}")
+        items.append(make_item(iid, "C", "cloud-item", 2, title, text, props, e.line))
     profiles.append(OrderedDict([
         ("id", "cloud-addon"),
         ("title", OrderedDict([("ja", fix(secs["C"][0])), ("en", SECTION_EN["C"])])),
@@ -720,6 +884,16 @@ def build(seeds_dir):
           f"parsed {len(evidence_types)} evidence types, expected 230")
     check(agree >= 0.9 * total, f"evidence index agrees with item numbering on only "
                                 f"{agree}/{total} references")
+
+    for lno in range(start + 1, len(lines) + 1):
+        for m in re.finditer("インタビュアー", lines[lno - 1]):
+            check(INTERVIEW_RE.match(lines[lno - 1], m.start() - 2),
+                  f"line {lno}: インタビュアー not in the form 'へのインタビュアーにより/及び': "
+                  "review before repairing it")
+    flagged = {f: [it["id"] for it in items if it["class"] == "item"
+                   and f in it["props"].get("text_flags", [])] for f in ("missing", "merged")}
+    check(flagged["missing"] == TEXT_MISSING, f"items with missing text {flagged['missing']}")
+    check(flagged["merged"] == TEXT_MERGED, f"items with merged labels {flagged['merged']}")
 
     counts = common.count_classes(items)
     check(counts.get("item") == 421 and counts.get("cloud-item") == 36
@@ -775,8 +949,11 @@ def build(seeds_dir):
     c["notes"] = [
         f"{recovered} of the 421 main items had no No. printed beside them; their numbers "
         "come from the row sequence (prop no_recovered).",
-        f"{mand_null} main items have mandatory null: the 必須 cell for their No. could not be "
-        "located in the extraction.",
+        f"{mand_null} main items have mandatory null: the seed does not show their 必須 cell "
+        "(unknown, shown as 要確認; prop mandatory_basis says why for each item).",
+        "Items whose requirement text is missing, merged or repaired carry prop text_flags "
+        "(missing, heading, merged, repaired), text_note and repairs; titles are the 監査項目 "
+        "label (or the section title and No. when no label was printed).",
         "No. printed on the following item's line (sequence used): " + "; ".join(mismatch) + ".",
         f"The evidence index (監査資料例一覧／索引) names, for {agree} of its {total} references "
         "to main items, an evidence document that the numbered item lists.",
@@ -787,15 +964,81 @@ def build(seeds_dir):
     return {CATALOG_ID: c}
 
 
-def fixprops(p, fix):
+def fixprops(p, fix, log=None):
     out = OrderedDict()
     for k, v in p.items():
+        fix.trace = []
         if isinstance(v, str):
             v = fix(v)
         elif isinstance(v, list):
             v = [fix(x) for x in v]
+        if log is not None:
+            log.extend((k,) + t for t in fix.trace)
+        fix.trace = None
         out[k] = v
     return out
+
+
+def label_of(text):
+    """The 監査項目 label printed before the requirement text (the cell's first line), or None.
+    The boundary is the space before an actor/condition opening the text; else the first space
+    (a short fragment after it is the label's wrapped end: 対応 手続)."""
+    t = strip_mark(text).strip()
+    if "。" not in t:
+        return t or None
+    spaces = [m.start() for m in re.finditer(" ", t)]
+    cut = next((k for k in spaces if OPENER_RE.match(t[k + 1:])), None)
+    if cut is None and spaces:
+        cut = spaces[0]
+        rest = t[cut + 1:].split(" ")
+        if len(rest) > 1 and len(rest[0]) <= 4 and "。" not in rest[0]:
+            cut += 1 + len(rest[0])
+    if cut is None or cut > 60:
+        return None
+    label = t[:cut].strip()
+    return label if label and "。" not in label else None
+
+
+def describe(iid, text, props, fix, fallback):
+    """title, repaired text and props of one audit item, with its text flags: missing (only the
+    label survived), heading (the cell holds a section heading), merged (two rows' labels in one
+    cell), repaired (OCR repairs applied; listed in prop repairs)."""
+    log = []
+    fix.trace = []
+    fixed = fix(text)
+    log.extend(("text",) + t for t in fix.trace)
+    fix.trace = None
+    props = fixprops(props, fix, log)
+    flags, notes = [], []
+    bare = strip_mark(text).strip()
+    title = None
+    if HEADING_RE.match(bare):
+        flags += ["missing", "heading"]
+        notes.append(f"The 監査項目 cell holds the section heading '{bare}': the requirement text "
+                     "was not extracted (see the procedure, 監査実施の例).")
+        title = bare
+    elif MERGED_RE.search(text):
+        flags.append("merged")
+        notes.append("The 監査項目 cell merges the labels of two rows (the extraction joined an "
+                     "unnumbered row to this one); the last label is the item's.")
+        title = label_of(MERGED_RE.sub("", text, count=1))
+    elif "。" not in bare:
+        flags.append("missing")
+        notes.append("Only the 監査項目 label survived extraction: the requirement text is "
+                     "missing (see the procedure, 監査実施の例).")
+        title = bare
+    else:
+        title = label_of(text)
+    if log:
+        flags.append("repaired")
+        notes.append("OCR repairs applied: see prop repairs.")
+    props["text_flags"] = flags
+    if notes:
+        props["text_note"] = " ".join(notes)
+    if log:
+        props["repairs"] = [f"{b}→{g} ×{n} in {k} ({why})" for k, b, g, why, n in log]
+    title = fix(title) if title else fallback
+    return OrderedDict([("ja", title)]), fixed, props
 
 
 def main(argv):

@@ -11,8 +11,9 @@
 
 typedef struct ism_catalog_set ism_catalog_set;
 
-/* Loads and validates every *.json in dir. A damaged file stops the load with ISM_E_INVALID_DATA
- * naming the file and the entry (item id, or map row). Caller frees with ism_catalog_free. */
+/* Loads and validates every *.json in dir, and dir/search-synonyms.tsv when present. A damaged
+ * file stops the load with ISM_E_INVALID_DATA naming the file and the entry (item id, map row,
+ * or line). Caller frees with ism_catalog_free. */
 ism_catalog_set *ism_catalog_load(const char *dir, ism_error *err);
 void ism_catalog_free(ism_catalog_set *cs);
 const char *ism_catalog_dir(const ism_catalog_set *cs);
@@ -30,9 +31,12 @@ bool ism_catalog_has(ism_catalog_set *cs, const char *cat, const char *id);
  * when the catalog or item is unknown. New reference. */
 json_t *ism_catalog_item(ism_catalog_set *cs, const char *cat, const char *id, ism_error *err);
 
-/* Full-text search over titles, texts and ids (Japanese works: trigram index, and a scan
- * for queries shorter than three characters). cat may be NULL for all catalogs.
- * [{catalog, id, class, title, snippet}] best first, at most limit rows. */
+/* Full-text search over ids, titles, texts, prose props (procedure, notes, evidence, ...) and
+ * the titles of the item's ancestors (Japanese works: trigram index, and a scan for terms
+ * shorter than three characters). Every query word must match; a word, or a run of words,
+ * listed in the catalog folder's search-synonyms.tsv matches any term of its group. cat may
+ * be NULL for all catalogs. [{catalog, id, class, title, snippet}] best first, at most limit
+ * rows; new reference, or NULL with ISM_E_INVALID_PARAMS for an empty query. */
 json_t *ism_catalog_search(ism_catalog_set *cs, const char *query, const char *cat, int limit,
                            ism_error *err);
 

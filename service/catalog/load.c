@@ -4,6 +4,7 @@
 #include "internal.h"
 
 #include <dirent.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,7 +13,9 @@ static const char *const schema_sql =
     "  doc TEXT NOT NULL, seq INTEGER NOT NULL);"
     "CREATE TABLE items(cat TEXT NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL,"
     "  parent TEXT, class TEXT NOT NULL, level INTEGER, title_ja TEXT, title_en TEXT,"
-    "  text_ja TEXT, text_en TEXT, props TEXT, source TEXT, PRIMARY KEY(cat, id));"
+    "  text_ja TEXT, text_en TEXT, props TEXT, source TEXT,"
+    "  own TEXT, hay TEXT," /* search scan: id+title+text, and that + prose props + ancestors */
+    "  PRIMARY KEY(cat, id));"
     "CREATE INDEX items_parent ON items(cat, parent);"
     "CREATE TABLE profiles(cat TEXT NOT NULL, profile TEXT NOT NULL, item TEXT NOT NULL,"
     "  seq INTEGER NOT NULL, PRIMARY KEY(cat, profile, item));"
@@ -22,8 +25,13 @@ static const char *const schema_sql =
     "  method TEXT, confidence REAL, via TEXT, seq INTEGER NOT NULL);"
     "CREATE INDEX maps_src ON maps(src_cat, src);"
     "CREATE INDEX maps_tgt ON maps(tgt_cat, tgt);"
-    "CREATE VIRTUAL TABLE items_fts USING fts5(cat UNINDEXED, id, title, body,"
-    "  tokenize='trigram');";
+    "CREATE VIRTUAL TABLE items_fts USING fts5(cat UNINDEXED, id, title, body, extra, ctx,"
+    "  tokenize='trigram');"
+    "CREATE TABLE synonyms(grp INTEGER NOT NULL, term TEXT NOT NULL PRIMARY KEY, line INTEGER);";
+
+/* String props that hold prose an auditor searches for (procedures, notes, evidence names). */
+static const char *const searchable_props[] = {"procedure",     "notes",    "note",    "supplement",
+                                               "overview_text", "examples", "evidence"};
 
 static const char *const relationships[] = {"equivalent-to", "equal-to",        "subset-of",
                                             "superset-of",   "intersects-with", "no-relationship"};
@@ -120,21 +128,45 @@ static const char *lang_get(const json_t *o, const char *lang)
     return ism_json_getstr(o, lang);
 }
 
+/* The searchable_props of an item joined by spaces (malloc'd). */
+static char *searchable_extra(const json_t *props)
+{
+    char *out = strdup("");
+    for (size_t k = 0; k < sizeof searchable_props / sizeof *searchable_props; k++) {
+        const json_t *v = json_object_get(props, searchable_props[k]);
+        size_t i, n = json_is_array(v) ? json_array_size(v) : 1;
+        for (i = 0; i < n; i++) {
+            const char *t = json_string_value(json_is_array(v) ? json_array_get(v, i) : v);
+            if (!t) continue;
+            char *o = ism_strdupf("%s%s%s", out, *out ? " " : "", t);
+            free(out);
+            out = o;
+        }
+    }
+    return out;
+}
+
 static bool load_items(ism_catalog_set *cs, const char *file, const char *cat, json_t *doc,
                        ism_error *err)
 {
     json_t *items = json_object_get(doc, "items");
     if (!json_is_array(items) || json_array_size(items) == 0)
         return bad(err, file, NULL, "'items' must be a non-empty array");
-    sqlite3_stmt *ins = NULL, *fts = NULL, *has = NULL;
+    sqlite3_stmt *ins = NULL, *fts = NULL, *has = NULL, *hay = NULL;
+    sqlite3_prepare_v2(cs->db, "UPDATE items SET own=?3, hay=?4 WHERE cat=?1 AND id=?2", -1, &hay,
+                       NULL);
     sqlite3_prepare_v2(cs->db,
                        "INSERT INTO items(cat,id,seq,parent,class,level,title_ja,title_en,"
                        "text_ja,text_en,props,source) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
                        -1, &ins, NULL);
-    sqlite3_prepare_v2(cs->db, "INSERT INTO items_fts(cat,id,title,body) VALUES(?,?,?,?)", -1, &fts,
-                       NULL);
+    sqlite3_prepare_v2(cs->db,
+                       "INSERT INTO items_fts(cat,id,title,body,extra,ctx) VALUES(?,?,?,?,?,?)", -1,
+                       &fts, NULL);
+    /* id → titles of the item and its ancestors, so an item is found by its section's words
+     * (物理 finds the items under 物理的セキュリティ). Parents come first in the file. */
+    json_t *ctx_of = json_object();
     sqlite3_prepare_v2(cs->db, "SELECT 1 FROM items WHERE cat=? AND id=?", -1, &has, NULL);
-    bool ok = ins && fts && has;
+    bool ok = ins && fts && has && hay;
     if (!ok) cat_sql_error(cs, err, "prepare");
     size_t i;
     json_t *it;
@@ -204,19 +236,36 @@ static bool load_items(ism_catalog_set *cs, const char *file, const char *cat, j
             ok = cat_sql_error(cs, err, "insert item");
             break;
         }
-        /* The searchable body: both languages of title and text (ids are their own column). */
+        /* The searchable columns: both languages of title and text (ids are their own column),
+         * the prose props, and the ancestors' titles. */
         char *ttl = ism_strdupf("%s %s", lang_get(title, "ja") ? lang_get(title, "ja") : "",
                                 lang_get(title, "en") ? lang_get(title, "en") : "");
         char *body = ism_strdupf("%s %s", lang_get(text, "ja") ? lang_get(text, "ja") : "",
                                  lang_get(text, "en") ? lang_get(text, "en") : "");
+        char *extra = searchable_extra(json_object_get(it, "props"));
+        const char *pctx =
+            json_is_string(parent) ? ism_json_getstr(ctx_of, json_string_value(parent)) : NULL;
+        char *ctx = ism_strdupf("%s", pctx ? pctx : "");
+        json_object_set_new(ctx_of, id, json_pack("s++", ttl, " ", ctx));
+        sqlite3_reset(hay);
+        sqlite3_bind_text(hay, 1, cat, -1, SQLITE_STATIC);
+        sqlite3_bind_text(hay, 2, id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(hay, 3, ism_strdupf("%s %s %s", id, ttl, body), -1, free);
+        sqlite3_bind_text(hay, 4, ism_strdupf("%s %s %s %s %s", id, ttl, body, extra, ctx), -1,
+                          free);
+        if (sqlite3_step(hay) != SQLITE_DONE) ok = cat_sql_error(cs, err, "index item");
         sqlite3_reset(fts);
         sqlite3_clear_bindings(fts);
         sqlite3_bind_text(fts, 1, cat, -1, SQLITE_STATIC);
         sqlite3_bind_text(fts, 2, id, -1, SQLITE_STATIC);
         sqlite3_bind_text(fts, 3, ttl, -1, free);
         sqlite3_bind_text(fts, 4, body, -1, free);
+        sqlite3_bind_text(fts, 5, extra, -1, free);
+        sqlite3_bind_text(fts, 6, ctx, -1, free);
         if (sqlite3_step(fts) != SQLITE_DONE) ok = cat_sql_error(cs, err, "index item");
     }
+    json_decref(ctx_of);
+    sqlite3_finalize(hay);
     sqlite3_finalize(ins);
     sqlite3_finalize(fts);
     sqlite3_finalize(has);
@@ -349,6 +398,95 @@ static bool load_maps(ism_catalog_set *cs, const char *file, const char *xw, jso
     return ok;
 }
 
+/* ---- search synonyms ------------------------------------------------------------------------ */
+
+#define SYNONYMS_FILE "search-synonyms.tsv"
+
+/* ASCII letters lower-cased in place (search matches ASCII case-insensitively). */
+static void ascii_lower(char *s)
+{
+    for (; *s; s++)
+        if (*s >= 'A' && *s <= 'Z') *s = (char)(*s - 'A' + 'a');
+}
+
+/* Trims ASCII spaces at both ends, in place; returns the start. */
+static char *trim(char *s)
+{
+    while (*s == ' ')
+        s++;
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\r'))
+        s[--n] = '\0';
+    return s;
+}
+
+/* One group (a line of tab-separated terms) into the synonyms table. */
+static bool synonym_line(ism_catalog_set *cs, sqlite3_stmt *ins, char *line, int lno,
+                         ism_error *err)
+{
+    char entry[32];
+    snprintf(entry, sizeof entry, "line %d", lno);
+    int n = 0;
+    for (char *save = NULL, *f = strtok_r(line, "\t", &save); f; f = strtok_r(NULL, "\t", &save)) {
+        char *t = trim(f);
+        if (!*t) continue;
+        if (strlen(t) > 200) return bad(err, SYNONYMS_FILE, entry, "a term is over 200 bytes");
+        ascii_lower(t);
+        sqlite3_reset(ins);
+        sqlite3_bind_int(ins, 1, lno);
+        sqlite3_bind_text(ins, 2, t, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int(ins, 3, lno);
+        int rc = sqlite3_step(ins);
+        if (rc == SQLITE_CONSTRAINT_PRIMARYKEY || rc == SQLITE_CONSTRAINT) {
+            sqlite3_stmt *q = NULL;
+            int other = 0;
+            if (sqlite3_prepare_v2(cs->db, "SELECT line FROM synonyms WHERE term=?", -1, &q,
+                                   NULL) == SQLITE_OK) {
+                sqlite3_bind_text(q, 1, t, -1, SQLITE_STATIC);
+                if (sqlite3_step(q) == SQLITE_ROW) other = sqlite3_column_int(q, 0);
+            }
+            sqlite3_finalize(q);
+            return bad(err, SYNONYMS_FILE, entry, "'%s' is already in the group on line %d", t,
+                       other);
+        }
+        if (rc != SQLITE_DONE) return cat_sql_error(cs, err, "insert synonym");
+        n++;
+    }
+    if (n == 1) return bad(err, SYNONYMS_FILE, entry, "a group needs two or more terms");
+    return true;
+}
+
+/* Reads dir/search-synonyms.tsv when present: one group of equivalent search terms per line,
+ * tab-separated; '#' starts a comment line (format in catalog/FORMAT.md). */
+static bool load_synonyms(ism_catalog_set *cs, const char *dir, ism_error *err)
+{
+    char *path = ism_strdupf("%s/%s", dir, SYNONYMS_FILE);
+    FILE *f = fopen(path, "r");
+    free(path);
+    if (!f) return true; /* optional: search works without it */
+    sqlite3_stmt *ins = NULL;
+    bool ok = sqlite3_prepare_v2(cs->db, "INSERT INTO synonyms(grp,term,line) VALUES(?,?,?)", -1,
+                                 &ins, NULL) == SQLITE_OK;
+    if (!ok) cat_sql_error(cs, err, "prepare synonyms");
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    for (int lno = 1; ok && (len = getline(&line, &cap, f)) >= 0; lno++) {
+        if (len && line[len - 1] == '\n') line[--len] = '\0';
+        if ((size_t)len != strlen(line)) {
+            ok = bad(err, SYNONYMS_FILE, NULL, "line %d: NUL byte", lno);
+            break;
+        }
+        char *t = trim(line);
+        if (!*t || *t == '#') continue;
+        ok = synonym_line(cs, ins, t, lno, err);
+    }
+    free(line);
+    fclose(f);
+    sqlite3_finalize(ins);
+    return ok;
+}
+
 static int name_cmp(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -459,6 +597,7 @@ ism_catalog_set *ism_catalog_load(const char *dir, ism_error *err)
                          : load_maps(cs, names[i], id, docs[i], err));
         }
     }
+    if (ok) ok = load_synonyms(cs, dir, err);
     if (ok && sqlite3_exec(cs->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
         ok = cat_sql_error(cs, err, "commit");
     for (size_t i = 0; i < n; i++) {

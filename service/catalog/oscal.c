@@ -82,6 +82,11 @@ static json_t *item_props(const json_t *item)
             size_t i;
             json_t *e;
             json_array_foreach(v, i, e) add_prop(props, k, NS, json_string_value(e));
+        } else if (json_is_null(v)) {
+            /* A three-state prop whose basis is recorded (MIC 必須) is unknown, not absent. */
+            snprintf(buf, sizeof buf, "%s_basis", k);
+            if (json_object_get(json_object_get(item, "props"), buf))
+                add_prop(props, k, NS, "unknown");
         }
     }
     json_t *src = json_object_get(item, "source");

@@ -276,7 +276,7 @@ static int split_terms(const char *q, char ***out)
 static char *make_snippet(const char *text, const char *term)
 {
     if (!text) return NULL;
-    const char *hit = strcasestr(text, term);
+    const char *hit = *term ? strcasestr(text, term) : NULL;
     if (!hit) {
         size_t len = strlen(text);
         if (len <= 120) return strdup(text);
@@ -299,80 +299,209 @@ static char *make_snippet(const char *text, const char *term)
                        hit + strlen(term), *e ? "…" : "");
 }
 
+/* The synonym group of term (ASCII case-insensitive), itself first: a json array of strings. With
+ * the mutex held. */
+static json_t *alternatives_locked(ism_catalog_set *cs, const char *term)
+{
+    json_t *alts = json_array();
+    json_array_append_new(alts, json_string(term));
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(cs->db,
+                           "SELECT term FROM synonyms WHERE grp=(SELECT grp FROM synonyms WHERE "
+                           "term=lower(?1)) AND term<>lower(?1) ORDER BY rowid",
+                           -1, &s, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(s, 1, term, -1, SQLITE_STATIC);
+        while (sqlite3_step(s) == SQLITE_ROW)
+            json_array_append_new(alts, json_string(cat_col(s, 0)));
+    }
+    sqlite3_finalize(s);
+    return alts;
+}
+
+static bool is_synonym_locked(ism_catalog_set *cs, const char *phrase)
+{
+    sqlite3_stmt *s = NULL;
+    bool yes = false;
+    if (sqlite3_prepare_v2(cs->db, "SELECT 1 FROM synonyms WHERE term=lower(?)", -1, &s, NULL) ==
+        SQLITE_OK) {
+        sqlite3_bind_text(s, 1, phrase, -1, SQLITE_STATIC);
+        yes = sqlite3_step(s) == SQLITE_ROW;
+    }
+    sqlite3_finalize(s);
+    return yes;
+}
+
+/* The query's terms, each with its alternatives: words that together form a phrase of the
+ * synonym table ("incident response") are one term; every term matches when any of its
+ * alternatives does. [[term, synonym...], ...]. With the mutex held. */
+static json_t *expand_terms_locked(ism_catalog_set *cs, char **words, int n)
+{
+    json_t *out = json_array();
+    for (int i = 0; i < n;) {
+        int take = 1;
+        char *phrase = NULL;
+        for (int j = n; j > i + 1 && !phrase; j--) {
+            char *p = strdup(words[i]);
+            for (int k = i + 1; k < j; k++) {
+                char *q = ism_strdupf("%s %s", p, words[k]);
+                free(p);
+                p = q;
+            }
+            if (is_synonym_locked(cs, p)) {
+                phrase = p;
+                take = j - i;
+            } else {
+                free(p);
+            }
+        }
+        json_array_append_new(out, alternatives_locked(cs, phrase ? phrase : words[i]));
+        free(phrase);
+        i += take;
+    }
+    return out;
+}
+
+/* s as a LIKE pattern matching it anywhere (malloc'd). */
+static char *like_pattern(const char *s)
+{
+    char *like = malloc(strlen(s) * 2 + 3), *w = like;
+    *w++ = '%';
+    for (const char *r = s; *r; r++) {
+        if (*r == '%' || *r == '_' || *r == '\\') *w++ = '\\';
+        *w++ = *r;
+    }
+    *w++ = '%';
+    *w = '\0';
+    return like;
+}
+
+/* s as an FTS5 phrase (malloc'd). */
+static char *fts_phrase(const char *s)
+{
+    char *q = malloc(strlen(s) * 2 + 3), *w = q;
+    *w++ = '"';
+    for (const char *r = s; *r; r++) {
+        if (*r == '"') *w++ = '"';
+        *w++ = *r;
+    }
+    *w++ = '"';
+    *w = '\0';
+    return q;
+}
+
+static char *append(char *a, const char *b)
+{
+    char *o = ism_strdupf("%s%s", a, b);
+    free(a);
+    return o;
+}
+
+#define SEARCH_COLS "SELECT i.cat, i.id, i.class, i.title_ja, i.title_en, i.text_ja, i.text_en "
+
+/* The SQL for the expanded terms. Trigram matching needs three characters; when any alternative
+ * is shorter (暗号, 鍵, ログ) every term is scanned with LIKE, which over a few thousand items is
+ * still a few milliseconds; items matching in their own title or text rank first there. */
+static char *search_sql(const json_t *terms, bool scan)
+{
+    if (!scan)
+        return strdup(SEARCH_COLS
+                      "FROM items_fts f JOIN items i ON i.cat=f.cat AND i.id=f.id "
+                      "WHERE items_fts MATCH ?1 AND (?2 IS NULL OR f.cat=?2) "
+                      "ORDER BY bm25(items_fts, 0, 10.0, 5.0, 1.0, 0.5, 0.2), i.cat, i.seq "
+                      "LIMIT ?3");
+    char *cond = strdup("1"), *score = strdup("0");
+    int p = 4;
+    size_t i, j;
+    json_t *alts, *a;
+    json_array_foreach(terms, i, alts)
+    {
+        cond = append(cond, " AND (0");
+        json_array_foreach(alts, j, a)
+        {
+            char *c = ism_strdupf(" OR i.hay LIKE ?%d ESCAPE '\\'", p);
+            char *sc = ism_strdupf(" + (i.own LIKE ?%d ESCAPE '\\')", p);
+            cond = append(cond, c);
+            score = append(score, sc);
+            free(c);
+            free(sc);
+            p++;
+        }
+        cond = append(cond, ")");
+    }
+    char *sql = ism_strdupf(SEARCH_COLS "FROM items i WHERE (?2 IS NULL OR i.cat=?2) AND %s "
+                                        "ORDER BY %s DESC, i.cat, i.seq LIMIT ?3",
+                            cond, score);
+    free(cond);
+    free(score);
+    return sql;
+}
+
+static void search_bind(sqlite3_stmt *s, const json_t *terms, bool scan)
+{
+    size_t i, j;
+    json_t *alts, *a;
+    if (!scan) {
+        char *m = strdup("");
+        json_array_foreach(terms, i, alts)
+        {
+            m = append(m, i ? " AND (" : "(");
+            json_array_foreach(alts, j, a)
+            {
+                char *q = fts_phrase(json_string_value(a));
+                m = append(m, j ? " OR " : "");
+                m = append(m, q);
+                free(q);
+            }
+            m = append(m, ")");
+        }
+        sqlite3_bind_text(s, 1, m, -1, free);
+        return;
+    }
+    int p = 4;
+    json_array_foreach(terms, i, alts) json_array_foreach(alts, j, a)
+        sqlite3_bind_text(s, p++, like_pattern(json_string_value(a)), -1, free);
+}
+
+/* The snippet around the first alternative found in the text (else the title, else the
+ * opening of the text). */
+static char *hit_snippet(const char *text, const char *title, const json_t *terms)
+{
+    size_t i, j;
+    json_t *alts, *a;
+    const char *where[] = {text, title};
+    for (int w = 0; w < 2; w++) {
+        if (!where[w]) continue;
+        json_array_foreach(terms, i, alts) json_array_foreach(alts, j, a)
+        {
+            if (strcasestr(where[w], json_string_value(a)))
+                return make_snippet(where[w], json_string_value(a));
+        }
+    }
+    return make_snippet(text ? text : title, "");
+}
+
 json_t *ism_catalog_search(ism_catalog_set *cs, const char *query, const char *cat, int limit,
                            ism_error *err)
 {
-    char **terms = NULL;
-    int n = split_terms(query ? query : "", &terms);
+    char **words = NULL;
+    int n = split_terms(query ? query : "", &words);
     if (n == 0) {
-        free(terms);
+        free(words);
         ism_error_set(err, ISM_E_INVALID_PARAMS, "the search text is empty");
         return NULL;
     }
-    bool short_term = false;
-    for (int i = 0; i < n; i++)
-        short_term |= utf8_chars(terms[i]) < 3;
-    /* Trigram matching needs three characters; shorter terms (暗号, 鍵) scan with LIKE, which
-     * over a few thousand items is still a few milliseconds. */
-    char *sql;
-    if (!short_term) {
-        sql = strdup("SELECT f.cat, f.id, i.class, i.title_ja, i.title_en, i.text_ja, i.text_en "
-                     "FROM items_fts f JOIN items i ON i.cat=f.cat AND i.id=f.id "
-                     "WHERE items_fts MATCH ?1 AND (?2 IS NULL OR f.cat=?2) "
-                     "ORDER BY bm25(items_fts, 0, 10.0, 5.0, 1.0), i.cat, i.seq LIMIT ?3");
-    } else {
-        sql = strdup("SELECT f.cat, f.id, i.class, i.title_ja, i.title_en, i.text_ja, i.text_en "
-                     "FROM items_fts f JOIN items i ON i.cat=f.cat AND i.id=f.id "
-                     "WHERE (?2 IS NULL OR f.cat=?2) AND ?4 ORDER BY i.cat, i.seq LIMIT ?3");
-        /* Build "(f.id||' '||f.title||' '||f.body) LIKE ?5 AND ..." for each term. */
-        char *cond = strdup("1");
-        for (int i = 0; i < n; i++) {
-            char *c2 = ism_strdupf("%s AND (f.id||' '||f.title||' '||f.body) LIKE ?%d ESCAPE '\\'",
-                                   cond, 5 + i);
-            free(cond);
-            cond = c2;
-        }
-        char *pos = strstr(sql, "?4");
-        char *full = ism_strdupf("%.*s%s%s", (int)(pos - sql), sql, cond, pos + 2);
-        free(sql);
-        free(cond);
-        sql = full;
-    }
     pthread_mutex_lock(&cs->mu);
+    json_t *terms = expand_terms_locked(cs, words, n);
+    bool scan = false;
+    size_t i, j;
+    json_t *alts, *a;
+    json_array_foreach(terms, i, alts) json_array_foreach(alts, j, a) scan |=
+        utf8_chars(json_string_value(a)) < 3;
+    char *sql = search_sql(terms, scan);
     sqlite3_stmt *s = NULL;
     json_t *arr = NULL;
     if (prepare(cs, sql, &s, err)) {
-        if (!short_term) {
-            /* Each term as a quoted phrase, all required. */
-            char *m = strdup("");
-            for (int i = 0; i < n; i++) {
-                char *q = malloc(strlen(terms[i]) * 2 + 3), *w = q;
-                *w++ = '"';
-                for (const char *r = terms[i]; *r; r++) {
-                    if (*r == '"') *w++ = '"';
-                    *w++ = *r;
-                }
-                *w++ = '"';
-                *w = '\0';
-                char *m2 = ism_strdupf("%s%s%s", m, i ? " AND " : "", q);
-                free(m);
-                free(q);
-                m = m2;
-            }
-            sqlite3_bind_text(s, 1, m, -1, free);
-        } else {
-            for (int i = 0; i < n; i++) {
-                char *like = malloc(strlen(terms[i]) * 2 + 3), *w = like;
-                *w++ = '%';
-                for (const char *r = terms[i]; *r; r++) {
-                    if (*r == '%' || *r == '_' || *r == '\\') *w++ = '\\';
-                    *w++ = *r;
-                }
-                *w++ = '%';
-                *w = '\0';
-                sqlite3_bind_text(s, 5 + i, like, -1, free);
-            }
-        }
+        search_bind(s, terms, scan);
         sqlite3_bind_text(s, 2, cat, -1, SQLITE_STATIC);
         sqlite3_bind_int(s, 3, limit);
         arr = json_array();
@@ -380,7 +509,7 @@ json_t *ism_catalog_search(ism_catalog_set *cs, const char *query, const char *c
         while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
             const char *text = cat_col(s, 5) ? cat_col(s, 5) : cat_col(s, 6);
             const char *title = cat_col(s, 3) ? cat_col(s, 3) : cat_col(s, 4);
-            char *snip = make_snippet(text ? text : title, terms[0]);
+            char *snip = hit_snippet(text, title, terms);
             json_t *row =
                 json_pack("{s:s, s:s, s:s, s:s?, s:s?}", "catalog", cat_col(s, 0), "id",
                           cat_col(s, 1), "class", cat_col(s, 2), "title", title, "snippet", snip);
@@ -395,10 +524,11 @@ json_t *ism_catalog_search(ism_catalog_set *cs, const char *query, const char *c
     }
     sqlite3_finalize(s);
     pthread_mutex_unlock(&cs->mu);
+    json_decref(terms);
     free(sql);
-    for (int i = 0; i < n; i++)
-        free(terms[i]);
-    free(terms);
+    for (int k = 0; k < n; k++)
+        free(words[k]);
+    free(words);
     return arr;
 }
 

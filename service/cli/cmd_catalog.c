@@ -130,6 +130,13 @@ static void print_item(cli *c, const json_t *r)
         json_t *v;
         json_object_foreach(props, k, v)
         {
+            /* MIC 必須: null means the seed does not show the cell, so it is unknown, not false. */
+            if (!strcmp(k, "mandatory")) {
+                printf("  必須 mandatory: %s\n", json_is_true(v)    ? "○ (true)"
+                                                 : json_is_false(v) ? "なし (false)"
+                                                                    : "要確認 (unknown)");
+                continue;
+            }
             char *t = json_is_string(v) ? strdup(json_string_value(v))
                                         : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
             printf("  %s: %s\n", k, t);

@@ -67,14 +67,15 @@ static const char *const req_header[] = {
     "判定コード",     "自動判定コード", "期限",   "根拠",    "監査結果", "確認した監査資料",
     "指摘事項",       "改善案",         "判断者", "判断日時"};
 
-/* ○ must be met; blank not; ? the catalog lost the value (MIC 必須 cells OCR could not read). */
+/* ○ must be met; blank not; 要確認 the seed does not show the MIC 必須 cell (unknown, not false).
+ */
 static const char *must_mark(const json_t *row)
 {
     if (json_is_true(json_object_get(row, "must_meet"))) return "○";
     const char *cat = ism_json_getstr(row, "catalog");
     if (!cat || strcmp(cat, "mic-audit")) return "";
     const json_t *m = json_object_get(row, "mandatory");
-    return json_is_true(m) ? "○" : json_is_false(m) ? "" : "?";
+    return json_is_true(m) ? "○" : json_is_false(m) ? "" : "要確認";
 }
 
 static void req_row(csv *c, const json_t *row)

@@ -571,7 +571,7 @@ static const char *must_label(const json_t *r)
     if (json_is_true(json_object_get(r, "must_meet"))) return "○";
     if (strcmp(ism_json_getstr(r, "catalog"), "mic-audit")) return "";
     const json_t *m = json_object_get(r, "mandatory");
-    return json_is_true(m) ? "○" : json_is_false(m) ? "" : "?";
+    return json_is_true(m) ? "○" : json_is_false(m) ? "" : "要確認";
 }
 
 static void req_table(FILE *f, const json_t *rows, bool with_framework)

@@ -190,7 +190,9 @@ static json_t *view_row(const ism_report_input *in, const json_t *req, const jso
         json_object_set_new(row, head[i], copy_field(req, head[i]));
     const char *text = lang(item, "text"), *title = ism_json_getstr(req, "title");
     json_object_set_new(row, "text", text ? json_string(text) : json_null());
-    json_object_set_new(row, "label", json_string(title && *title ? title : text ? text : id));
+    /* MIC's 監査項目 is the label and the requirement as printed (its title is the label only). */
+    const char *label = is_mic && text ? text : title && *title ? title : text ? text : id;
+    json_object_set_new(row, "label", json_string(label));
     set_area(row, idx, item, req);
     json_object_set_new(row, "must_meet",
                         json_boolean(json_is_true(json_object_get(req, "must_meet"))));

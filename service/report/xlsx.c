@@ -315,7 +315,7 @@ static char *section_label(const json_t *row)
 static const char *mandatory_mark(const json_t *row)
 {
     const json_t *m = json_object_get(row, "mandatory");
-    return json_is_true(m) ? "○" : json_is_false(m) ? "" : "?";
+    return json_is_true(m) ? "○" : json_is_false(m) ? "" : "要確認";
 }
 
 static void c_row(sheet *sh, const json_t *row)

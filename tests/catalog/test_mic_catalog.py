@@ -178,7 +178,76 @@ class CommittedCatalog(unittest.TestCase):
         self.assertIs(self.by_id["1"]["props"]["mandatory"], True)
         self.assertIs(self.by_id["58"]["props"]["mandatory"], True)  # ○ on its own line
         self.assertIs(self.by_id["130"]["props"]["mandatory"], True)  # ○ after the text
-        self.assertIs(self.by_id["97"]["props"]["mandatory"], False)
+        self.assertIs(self.by_id["98"]["props"]["mandatory"], None)
+
+    def test_mandatory_three_state_with_basis(self):
+        # Every audit item says why its 必須 value is what it is.
+        for it in self.items:
+            if it["class"] in ("item", "profile-item", "cloud-item"):
+                self.assertTrue(it["props"].get("mandatory_basis"), it["id"])
+        # Pages whose header merges "No. 必須" and where no ○ survived: empty is not false.
+        merged_pages = ["29", "31", "32", "33", "34", "97", "99", "101", "103", "104", "105",
+                        "106", "118", "119", "120", "121", "122", "123", "124", "304", "308",
+                        "309", "310", "318", "319", "320", "322", "338", "340", "342", "377",
+                        "378", "379", "380", "381"]
+        self.assertEqual(len(merged_pages), 35)
+        for i in merged_pages:
+            p = self.by_id[i]["props"]
+            self.assertIsNone(p["mandatory"], i)
+            self.assertIn("merged the No. and 必須 columns", p["mandatory_basis"], i)
+        # The 8 the seed supports although the cell is not in its normal place.
+        for i in ["347", "350", "401", "402", "403", "404", "405", "406"]:
+            p = self.by_id[i]["props"]
+            self.assertIs(p["mandatory"], False, i)
+            self.assertIn("empty 必須 cell", p["mandatory_basis"], i)
+        # Disputed pairs: the ○ belongs to the row it is printed on (再掲 tables: 94 ○).
+        want = {"93": None, "94": True, "166": None, "167": True, "250": False, "251": True}
+        for i, v in want.items():
+            p = self.by_id[i]["props"]
+            self.assertIs(p["mandatory"], v, i)
+            self.assertIn("Disputed pair", p["mandatory_basis"], i)
+        self.assertIn("再掲", self.by_id["94"]["props"]["mandatory_basis"])
+        self.assertEqual(self.by_id["94"]["props"]["no_printed_as"], "93")
+        stats = self.cat["parse_stats"]
+        self.assertEqual((stats["mandatory_true"], stats["mandatory_false"],
+                          stats["mandatory_null"]), (104, 201, 116))
+
+    def test_text_flags(self):
+        missing = [it["id"] for it in self.main if "missing" in it["props"]["text_flags"]]
+        self.assertEqual(missing, ["29", "30", "31", "33", "34", "210", "211", "212", "213",
+                                   "214", "215", "216", "357"])
+        self.assertIn("heading", self.by_id["357"]["props"]["text_flags"])
+        self.assertIn("merged", self.by_id["32"]["props"]["text_flags"])
+        for i in missing + ["32"]:
+            self.assertTrue(self.by_id[i]["props"]["text_note"], i)
+        # Every repaired item says so and lists its repairs.
+        for it in self.items:
+            p = it["props"]
+            if "text_flags" in p:
+                self.assertEqual("repaired" in p["text_flags"], bool(p.get("repairs")), it["id"])
+        self.assertTrue(any("戶外→庁外" in r for r in self.by_id["84"]["props"]["repairs"]))
+        interview = sum(1 for it in self.items for r in it["props"].get("repairs", [])
+                        if r.startswith("へのインタビュアー→"))
+        self.assertEqual(interview, 27)
+        self.assertNotIn("インタビュアー", json.dumps(
+            [{k: v for k, v in it["props"].items() if k != "repairs"} for it in self.items],
+            ensure_ascii=False))
+        self.assertNotIn("戶外", json.dumps([it.get("text") for it in self.items],
+                                           ensure_ascii=False))
+
+    def test_titles(self):
+        t = lambda i: self.by_id[i]["title"]["ja"]  # noqa: E731
+        for it in self.items:
+            if it["class"] in ("item", "profile-item", "cloud-item"):
+                self.assertTrue(it["title"]["ja"].strip(), it["id"])
+                self.assertNotRegex(it["title"]["ja"], r"^\d+$", it["id"])
+        self.assertEqual(t("1"), "組織体制、権限及び責任")
+        self.assertEqual(t("347"), "例外措置に関わる基準及び対応手続")
+        self.assertEqual(t("29"), "機器の取付け")
+        self.assertEqual(t("32"), "基幹サーバーの冗長化")
+        self.assertEqual(t("200"), "暗号化方法及び暗号鍵管理")
+        labelled = sum(1 for it in self.main if not it["title"]["ja"].endswith(f"No.{it['id']}"))
+        self.assertGreaterEqual(labelled, 415)
 
     def test_no_recovered(self):
         rec = [it["id"] for it in self.main if it["props"]["no_recovered"]]
@@ -208,7 +277,9 @@ class CommittedCatalog(unittest.TestCase):
         reps = {(r["from"], r["to"]): r["count"] for r in self.cat["repairs"]}
         self.assertGreater(reps[("マイナランバー", "マイナンバー")], 0)
         self.assertGreater(reps[("元長化", "冗長化")], 0)
-        body = json.dumps([self.items, self.cat["evidence_types"]], ensure_ascii=False)
+        items = [dict(it, props={k: v for k, v in it["props"].items() if k != "repairs"})
+                 for it in self.items]
+        body = json.dumps([items, self.cat["evidence_types"]], ensure_ascii=False)
         for r in self.cat["repairs"]:
             self.assertGreater(r["count"], 0)
             self.assertFalse(r["from"] in body, f"unrepaired {r['from']!r} left in the items")

@@ -28,6 +28,10 @@ has "must_meet: true"
 has "iso27001-2013 A.10.1.1"
 run "$ISMAPCTL" catalog show mic-audit C-4
 has "マイナンバー利用システム"
+run "$ISMAPCTL" catalog show mic-audit 29
+has "必須 mandatory: 要確認 (unknown)"
+has "mandatory_basis: No.29"
+has "text_flags: \[\"missing\"\]"
 "$ISMAPCTL" catalog show ismap 99.99 >"$tmp/out" 2>"$tmp/err"; [ $? = 1 ] && ok || no "unknown item exit"
 grep -q "not_found" "$tmp/err" && ok || no "unknown item message"
 run "$ISMAPCTL" catalog items mic-audit --profile 3.12
@@ -36,6 +40,8 @@ run "$ISMAPCTL" catalog search 暗号 --catalog ismap
 has "10.1.1"
 run "$ISMAPCTL" catalog search マイナンバー 分離
 has "mic-audit"
+run "$ISMAPCTL" catalog search incident response --limit 100
+has "16.1.5"
 run "$ISMAPCTL" catalog map ismap 10.1.1.9.PB
 has "A.10.1.1"
 has "iso27001-2022"

@@ -158,9 +158,15 @@ START_TEST(search_japanese_short_and_long)
     json_t *x;
     json_array_foreach(r, i, x)
     {
+        /* Each term is in the item's title, text, procedure/notes or a section title. */
         json_t *it = ism_catalog_item(cs, "mic-audit", ism_json_getstr(x, "id"), &e);
-        const char *t = ism_json_getstr(json_object_get(it, "text"), "ja");
+        json_t *seen =
+            json_pack("[O, O, O, O]", json_object_get(it, "title"), json_object_get(it, "text"),
+                      json_object_get(it, "props"), json_object_get(it, "ancestors"));
+        char *t = json_dumps(seen, 0);
         ck_assert(t && strstr(t, "マイナンバー") && strstr(t, "分離"));
+        free(t);
+        json_decref(seen);
         json_decref(it);
     }
     json_decref(r);
@@ -182,6 +188,63 @@ START_TEST(search_japanese_short_and_long)
     ck_assert_ptr_null(ism_catalog_search(cs, "  \u3000 ", NULL, 10, &e));
     ck_assert_int_eq(e.code, ISM_E_INVALID_PARAMS);
     ism_error_clear(&e);
+}
+END_TEST
+
+/* Whether the search for q (all catalogs, 100 rows) finds cat:id. */
+static bool search_finds(const char *q, const char *cat, const char *id)
+{
+    ism_error e = {0};
+    json_t *r = ism_catalog_search(cs, q, NULL, 100, &e);
+    ck_assert_msg(r != NULL, "search '%s': %s", q, e.message);
+    bool hit = false;
+    size_t i;
+    json_t *x;
+    json_array_foreach(r, i, x) hit |=
+        !strcmp(ism_json_getstr(x, "catalog"), cat) && !strcmp(ism_json_getstr(x, "id"), id);
+    json_decref(r);
+    return hit;
+}
+
+/* Common phrasings find the relevant ISMAP and MIC items through the synonym table
+ * (catalog/search-synonyms.tsv), the indexed procedures/notes and the section titles. */
+START_TEST(search_common_phrasings)
+{
+    static const struct {
+        const char *q, *cat, *id;
+    } want[] = {
+        {"物理 入退室", "ismap", "11.1.2"}, /* 入退管理策 under 物理的及び環境的セキュリティ */
+        {"物理 入退室", "mic-audit", "57"},
+        {"物理 入退室", "mic-audit", "58"},
+        {"物理 入退室", "iso27001-2013", "A.11.1.2"},
+        {"ログ 保存期間", "ismap", "12.4.1"}, /* イベントログを取得し、保持し */
+        {"ログ 保存期間", "mic-audit", "160"},
+        {"ログ 保存期間", "mic-audit", "161"},
+        {"暗号化 鍵管理", "ismap", "10.1.2"}, /* 暗号鍵の利用、保護及び有効期間 */
+        {"暗号化 鍵管理", "mic-audit", "200"},
+        {"multi-factor authentication", "mic-audit", "81"},    /* 多要素認証の利用 */
+        {"multi-factor authentication", "ismap", "9.4.2.2.B"}, /* 強い認証 */
+        {"Multi-Factor Authentication", "mic-audit", "81"},
+        {"MFA", "mic-audit", "81"},
+        {"incident response", "ismap", "16.1.5"},
+        {"incident response", "ismap", "16.1.1"},
+        {"incident response", "mic-audit", "123"},
+        {"incident response", "mic-audit", "343"}, /* 緊急時対応計画 */
+        {"incident response", "iso27001-2022", "A.5.26"},
+        /* Procedures are indexed: アンケート is only in 監査実施の例 of No.93. */
+        {"支給以外 アンケート", "mic-audit", "93"},
+    };
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+        ck_assert_msg(search_finds(want[i].q, want[i].cat, want[i].id), "'%s' does not find %s %s",
+                      want[i].q, want[i].cat, want[i].id);
+    /* Expansion keeps the terms conjunctive: unrelated items stay out. */
+    ck_assert(!search_finds("物理 入退室", "mic-audit", "200"));
+    ck_assert(!search_finds("incident response", "ismap", "10.1.2"));
+    /* The snippet marks what matched, also when it was a synonym. */
+    ism_error e = {0};
+    json_t *r = ism_catalog_search(cs, "multi-factor authentication", "mic-audit", 5, &e);
+    ck_assert_ptr_nonnull(strstr(ism_json_getstr(json_array_get(r, 0), "snippet"), "【多要素"));
+    json_decref(r);
 }
 END_TEST
 
@@ -230,6 +293,85 @@ START_TEST(map_is_transitive_with_chain)
         json_decref(m);
     }
     json_decref(items);
+}
+END_TEST
+
+/* The OSCAL node (group or control) whose "label" prop is id, searched depth-first. */
+static json_t *oscal_node(json_t *parent, const char *id)
+{
+    static const char *const kids[] = {"groups", "controls"};
+    for (size_t k = 0; k < 2; k++) {
+        size_t i;
+        json_t *n;
+        json_array_foreach(json_object_get(parent, kids[k]), i, n)
+        {
+            size_t j;
+            json_t *p;
+            json_array_foreach(json_object_get(n, "props"), j, p)
+            {
+                if (!strcmp(ism_json_getstr(p, "name"), "label") &&
+                    !strcmp(ism_json_getstr(p, "value"), id))
+                    return n;
+            }
+            json_t *hit = oscal_node(n, id);
+            if (hit) return hit;
+        }
+    }
+    return NULL;
+}
+
+/* Values of the props named name, joined with '|'. Caller frees. */
+static char *oscal_props(json_t *node, const char *name)
+{
+    char *out = strdup("");
+    size_t j;
+    json_t *p;
+    json_array_foreach(json_object_get(node, "props"), j, p)
+    {
+        if (strcmp(ism_json_getstr(p, "name"), name)) continue;
+        char *n = ism_strdupf("%s%s%s", out, *out ? "|" : "", ism_json_getstr(p, "value"));
+        free(out);
+        out = n;
+    }
+    return out;
+}
+
+START_TEST(oscal_mic_titles_flags_and_unknown_mandatory)
+{
+    ism_error e = {0};
+    json_t *doc = ism_catalog_export_oscal(cs, "mic-audit", &e);
+    ck_assert_ptr_nonnull(doc);
+    json_t *cat = json_object_get(doc, "catalog");
+    /* Titles are the 監査項目 label, not the bare number. */
+    json_t *n = oscal_node(cat, "347");
+    ck_assert_ptr_nonnull(n);
+    ck_assert_str_eq(ism_json_getstr(n, "title"), "例外措置に関わる基準及び対応手続");
+    char *v = oscal_props(n, "mandatory");
+    ck_assert_str_eq(v, "false");
+    free(v);
+    /* Unknown 必須 is exported as unknown with its basis, never dropped or false. */
+    n = oscal_node(cat, "29");
+    v = oscal_props(n, "mandatory");
+    ck_assert_str_eq(v, "unknown");
+    free(v);
+    v = oscal_props(n, "mandatory_basis");
+    ck_assert_ptr_nonnull(strstr(v, "merged the No. and 必須 columns"));
+    free(v);
+    v = oscal_props(n, "text_flags");
+    ck_assert_str_eq(v, "missing");
+    free(v);
+    n = oscal_node(cat, "357");
+    v = oscal_props(n, "text_flags");
+    ck_assert_str_eq(v, "missing|heading");
+    free(v);
+    v = oscal_props(n, "text_note");
+    ck_assert_ptr_nonnull(strstr(v, "section heading"));
+    free(v);
+    n = oscal_node(cat, "84");
+    v = oscal_props(n, "repairs");
+    ck_assert_ptr_nonnull(strstr(v, "戶外→庁外"));
+    free(v);
+    json_decref(doc);
 }
 END_TEST
 
@@ -368,6 +510,21 @@ START_TEST(damaged_files_are_named)
     tu_rmtree(dir);
     free(dir);
 
+    /* The synonym table: a one-term group and a term in two groups are named with the line. */
+    dir = copy_catalogs();
+    p = ism_strdupf("%s/search-synonyms.tsv", dir);
+    fp = fopen(p, "w");
+    fputs("# comment\n\nlog\tログ\nalone\n", fp);
+    fclose(fp);
+    expect_load_error(dir, "search-synonyms.tsv: line 4", "two or more terms");
+    fp = fopen(p, "w");
+    fputs("log\tログ\nLOG\tjournal\n", fp);
+    fclose(fp);
+    expect_load_error(dir, "search-synonyms.tsv: line 2", "already in the group on line 1");
+    free(p);
+    tu_rmtree(dir);
+    free(dir);
+
     ism_error e = {0};
     ck_assert_ptr_null(ism_catalog_load("/nonexistent-catalog-dir", &e));
     ck_assert_int_eq(e.code, ISM_E_CONFIG);
@@ -385,8 +542,10 @@ int main(void)
     tcase_add_test(tc, item_with_context);
     tcase_add_test(tc, every_parent_is_an_ancestor);
     tcase_add_test(tc, search_japanese_short_and_long);
+    tcase_add_test(tc, search_common_phrasings);
     tcase_add_test(tc, map_is_transitive_with_chain);
     tcase_add_test(tc, oscal_export_shape_and_determinism);
+    tcase_add_test(tc, oscal_mic_titles_flags_and_unknown_mandatory);
     tcase_add_test(tc, damaged_files_are_named);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
