@@ -388,9 +388,29 @@ static void print_screening(cli *c, const json_t *r)
     }
 }
 
+/* --verdict: keep the 別紙 rows with that verdict (a code or the label the exports print). */
+static void keep_rows(json_t *screening, const char *verdict)
+{
+    json_t *keep = json_array();
+    size_t i;
+    json_t *x;
+    json_array_foreach(
+        json_object_get(screening, "rows"), i,
+        x) if (!strcmp(ism_json_getstr(x, "verdict") ? ism_json_getstr(x, "verdict") : "", verdict))
+        json_array_append(keep, x);
+    json_object_set_new(screening, "rows", keep);
+}
+
 static int cmd_screening(cli *c)
 {
     const char *fmt = cli_opt(c, "format");
+    bool bad;
+    const char *verdict = cli_opt_vocab(c, "verdict", CLI_VOCAB_SCREENING, &bad);
+    if (bad) return CLI_USAGE;
+    if (verdict && fmt) {
+        fprintf(stderr, "ismapctl: --verdict filters the printed screening, not --format\n");
+        return CLI_USAGE;
+    }
     json_t *r;
     if (!fmt && cli_opt(c, "output")) {
         fprintf(stderr, "ismapctl: -o needs --format csv|xlsx|json\n");
@@ -400,6 +420,7 @@ static int cmd_screening(cli *c)
         int rc = cli_call(
             c, "screening.get",
             json_pack("{s:s, s:s?}", "subject", c->args[0], "today", cli_opt(c, "today")), &r);
+        if (!rc && verdict) keep_rows(r, verdict);
         return rc ? rc : cli_print(c, r, print_screening);
     }
     int rc = cli_call(c, "screening.export",
@@ -438,8 +459,8 @@ const cli_cmd cli_cmds_evidence[] = {
     {"evidence", "kinds", cmd_kinds, "", 0, 0, "", "the importers"},
     {"ismap-list", "lookup", cmd_lookup, "today=", 2, 2, "PROVIDER SERVICE [--today D]",
      "is a service on the ISMAP / ISMAP-LIU list, and valid until when"},
-    {"screening", NULL, cmd_screening, "format=,output=,today=", 1, 1,
-     "SUBJECT [--format csv|xlsx|json -o FILE] [--today D]",
+    {"screening", NULL, cmd_screening, "format=,output=,today=,verdict=", 1, 1,
+     "SUBJECT [--verdict V] [--format csv|xlsx|json -o FILE] [--today D]",
      "the procurement screening: listing, unmet requirements, what the evidence says"},
     {NULL, NULL, NULL, NULL, 0, 0, NULL, NULL},
 };

@@ -138,9 +138,15 @@ get 'sorted({r["status"] for r in d["requirements"]})' | grep -qx "\['$code'\]" 
 same "findings --status 不合格" d findings "$a" --status 不合格 --json ::: findings "$a" --status fail --json
 same "findings --status 合格" d findings "$a" --status 合格 --json ::: findings "$a" --status pass --json
 same "eval --status 不合格" 'd["findings"]' eval "$tmp/snap.db" --status 不合格 --json ::: eval "$tmp/snap.db" --status fail --json
+for pair in 適合:met 不適合:unmet 代替策要確認:alternative 証跡不足:no_evidence 回答不要:not_required; do
+  same "screening --verdict ${pair%%:*}" '[r["no"] for r in d["rows"]]' screening 住民記録クラウド --verdict "${pair%%:*}" --json ::: screening 住民記録クラウド --verdict "${pair##*:}" --json
+done
+"$ISMAPCTL" screening 住民記録クラウド --json >"$tmp/out"; v=$(get 'd["rows"][-1]["verdict"]'); n=$(get "sum(1 for r in d['rows'] if r['verdict'] == '$v')")
+"$ISMAPCTL" screening 住民記録クラウド --verdict "$v" --json >"$tmp/out" && [ "$(get 'len(d["rows"])')" = "$n" ] && ok || no "screening --verdict $v does not give its $n rows"
+get 'sorted({r["verdict"] for r in d["rows"]})' | grep -qx "\['$v'\]" && ok || no "screening --verdict $v mixes verdicts"
 same "jobs --state" '[j["id"] for j in d]' jobs list --state failed --json ::: jobs list --state FAILED --json
 for bad in "matrix $a --status 不適格" "findings $a --status failed" "eval $tmp/snap.db --status bogus" \
-           "judge $a C-1 --result great" "jobs list --state 実行中"; do
+           "judge $a C-1 --result great" "jobs list --state 実行中" "screening 住民記録クラウド --verdict 合格"; do
   # shellcheck disable=SC2086
   "$ISMAPCTL" $bad >"$tmp/out" 2>"$tmp/err"; st=$?
   [ $st = 2 ] && grep -q "unknown value" "$tmp/err" && ok || { no "'$bad' exit $st"; cat "$tmp/err"; }
