@@ -11,8 +11,6 @@ const cli_cmd *const cli_tables[] = {cli_cmds_core,    cli_cmds_catalog,  cli_cm
                                      cli_cmds_collect, cli_cmds_evidence, cli_cmds_eval,
                                      cli_cmds_matrix};
 const size_t cli_ntables = sizeof cli_tables / sizeof cli_tables[0];
-#define tables cli_tables
-#define NTABLES cli_ntables
 
 static const char *global_help =
     "Usage: ismapctl [GLOBAL OPTIONS] COMMAND [ARGS] [OPTIONS]\n"
@@ -42,8 +40,8 @@ static const char *global_help =
 static void help(FILE *fp)
 {
     fputs(global_help, fp);
-    for (size_t t = 0; t < NTABLES; t++)
-        for (const cli_cmd *k = tables[t]; k->word1; k++) {
+    for (size_t t = 0; t < cli_ntables; t++)
+        for (const cli_cmd *k = cli_tables[t]; k->word1; k++) {
             char name[64];
             snprintf(name, sizeof name, "%s%s%s", k->word1, k->word2 ? " " : "",
                      k->word2 ? k->word2 : "");
@@ -151,8 +149,8 @@ bool cli_opt_int(const cli *c, const char *name, long lo, long hi, long *out)
 static const cli_cmd *find_cmd(const char *w1, const char *w2, bool *two)
 {
     const cli_cmd *one = NULL;
-    for (size_t t = 0; t < NTABLES; t++)
-        for (const cli_cmd *k = tables[t]; k->word1; k++) {
+    for (size_t t = 0; t < cli_ntables; t++)
+        for (const cli_cmd *k = cli_tables[t]; k->word1; k++) {
             if (strcmp(k->word1, w1) != 0) continue;
             if (k->word2 && w2 && strcmp(k->word2, w2) == 0) {
                 *two = true;
@@ -166,8 +164,8 @@ static const cli_cmd *find_cmd(const char *w1, const char *w2, bool *two)
 
 static bool known_group(const char *w1)
 {
-    for (size_t t = 0; t < NTABLES; t++)
-        for (const cli_cmd *k = tables[t]; k->word1; k++)
+    for (size_t t = 0; t < cli_ntables; t++)
+        for (const cli_cmd *k = cli_tables[t]; k->word1; k++)
             if (strcmp(k->word1, w1) == 0) return true;
     return false;
 }
