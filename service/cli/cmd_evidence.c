@@ -412,6 +412,10 @@ static int cmd_screening(cli *c)
         return CLI_USAGE;
     }
     json_t *r;
+    if (fmt && !strcmp(fmt, "xlsx") && !cli_opt(c, "output")) {
+        fprintf(stderr, "ismapctl: --format xlsx needs -o FILE (or -o - for stdout)\n");
+        return CLI_USAGE;
+    }
     if (!fmt && cli_opt(c, "output")) {
         fprintf(stderr, "ismapctl: -o needs --format csv|xlsx|json\n");
         return CLI_USAGE;
@@ -428,7 +432,7 @@ static int cmd_screening(cli *c)
                                 cli_opt(c, "today")),
                       &r);
     if (rc) return rc;
-    /* Without -o the document goes to stdout, as with -o - (xlsx never to a terminal). */
+    /* Without -o a text document goes to stdout, as with -o - (xlsx never to a terminal). */
     rc = cli_write_export(c, r, cli_opt(c, "output") ? cli_opt(c, "output") : "-");
     json_decref(r);
     return rc;

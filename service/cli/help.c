@@ -163,7 +163,7 @@ static const help_entry entries[] = {
      "                         (不適合), alternative (代替策要確認), no_evidence\n"
      "                         (証跡不足), not_required (回答不要), info (情報)\n"
      "  --format F             write the screening as csv, xlsx or json instead of\n"
-     "                         printing it: to -o FILE, else to stdout\n" FILE_OUT TODAY
+     "                         printing it: to -o FILE, else (csv, json) to stdout\n" FILE_OUT TODAY
      "Examples:\n  ismapctl screening 住民記録クラウド\n"
      "  ismapctl screening 住民記録クラウド --verdict 不適合\n"
      "  ismapctl screening 住民記録クラウド --format xlsx -o screening.xlsx\n"
