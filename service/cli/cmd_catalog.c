@@ -316,22 +316,19 @@ static int cmd_export(cli *c)
         c->json = true;
         return cli_print(c, r, NULL);
     }
-    FILE *fp = fopen(out, "w");
-    if (!fp) {
-        fprintf(stderr, "ismapctl: cannot write %s: %s\n", out, strerror(errno));
-        json_decref(r);
-        return CLI_USAGE;
-    }
-    int bad = json_dumpf(r, fp, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    bad |= fputc('\n', fp) == EOF;
-    bad |= fclose(fp) != 0;
+    char *text = json_dumps(r, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     json_decref(r);
-    if (bad) {
-        fprintf(stderr, "ismapctl: writing %s failed\n", out);
+    if (!text) {
+        fprintf(stderr, "ismapctl: out of memory\n");
         return CLI_USAGE;
     }
-    printf("wrote %s\n", out);
-    return CLI_OK;
+    size_t len = strlen(text);
+    text[len++] = '\n'; /* json_dumps leaves no newline; its NUL makes room for one */
+    char sha[65];
+    ism_sha256_hex(text, len, sha);
+    int rc2 = cli_write_output(c, out, text, len, "oscal", sha, false);
+    free(text);
+    return rc2;
 }
 
 const cli_cmd cli_cmds_catalog[] = {

@@ -110,8 +110,10 @@ static void print_jobs(cli *c, const json_t *r)
 static int cmd_jobs_list(cli *c)
 {
     long limit = 50;
-    if (!cli_opt_int(c, "limit", 1, 10000, &limit)) return CLI_USAGE;
-    json_t *p = json_pack("{s:s?, s:i}", "state", cli_opt(c, "state"), "limit", (int)limit);
+    bool bad;
+    const char *state = cli_opt_vocab(c, "state", CLI_VOCAB_JOB_STATE, &bad);
+    if (bad || !cli_opt_int(c, "limit", 1, 10000, &limit)) return CLI_USAGE;
+    json_t *p = json_pack("{s:s?, s:i}", "state", state, "limit", (int)limit);
     json_t *r;
     int rc = cli_call(c, "jobs.list", p, &r);
     return rc ? rc : cli_print(c, r, print_jobs);

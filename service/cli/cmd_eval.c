@@ -161,9 +161,10 @@ static int cmd_eval(cli *c)
         return CLI_USAGE;
     }
     long limit = 20000;
-    if (!cli_opt_int(c, "limit", 0, 1000000, &limit)) return CLI_USAGE;
+    bool bad;
+    const char *status = cli_opt_vocab(c, "status", CLI_VOCAB_CHECK_STATUS, &bad);
+    if (bad || !cli_opt_int(c, "limit", 0, 1000000, &limit)) return CLI_USAGE;
     json_t *params = json_pack("{s:s, s:i}", "path", abs, "limit", (int)limit);
-    const char *status = cli_opt(c, "status");
     if (status) json_object_set_new(params, "status", json_string(status));
     json_t *ids = json_object_get(c->opts, "check");
     if (ids) json_object_set(params, "checks", ids);

@@ -401,56 +401,52 @@ static void print_screening(cli *c, const json_t *r)
     }
 }
 
-static int write_export(cli *c, const json_t *r)
+/* --verdict: keep the 別紙 rows with that verdict (a code or the label the exports print). */
+static void keep_rows(json_t *screening, const char *verdict)
 {
-    const char *b64 = ism_json_getstr(r, "content_base64"), *out = cli_opt(c, "output");
-    size_t n = strlen(b64 ? b64 : "");
-    unsigned char *bytes = malloc(n / 4 * 3 + 4);
-    int len = EVP_DecodeBlock(bytes, (const unsigned char *)(b64 ? b64 : ""), (int)n);
-    if (len < 0) {
-        fprintf(stderr, "ismapctl: the export came back damaged\n");
-        free(bytes);
-        return CLI_SERVICE;
-    }
-    /* EVP_DecodeBlock counts padding as zero bytes. */
-    for (size_t k = n; k > 0 && b64[k - 1] == '='; k--)
-        len--;
-    FILE *fp = out && strcmp(out, "-") ? fopen(out, "wb") : stdout;
-    if (!fp) {
-        perror(out);
-        free(bytes);
-        return CLI_USAGE;
-    }
-    bool ok = fwrite(bytes, 1, (size_t)len, fp) == (size_t)len;
-    if (fp != stdout) ok = fclose(fp) == 0 && ok;
-    free(bytes);
-    if (!ok) return fprintf(stderr, "ismapctl: writing %s failed\n", out), CLI_USAGE;
-    if (fp != stdout)
-        fprintf(stderr, "wrote %s (%d bytes, SHA-256 %s)\n", out, len,
-                ism_json_getstr(r, "sha256"));
-    return CLI_OK;
+    json_t *keep = json_array();
+    size_t i;
+    json_t *x;
+    json_array_foreach(
+        json_object_get(screening, "rows"), i,
+        x) if (!strcmp(ism_json_getstr(x, "verdict") ? ism_json_getstr(x, "verdict") : "", verdict))
+        json_array_append(keep, x);
+    json_object_set_new(screening, "rows", keep);
 }
 
 static int cmd_screening(cli *c)
 {
     const char *fmt = cli_opt(c, "format");
+    bool bad;
+    const char *verdict = cli_opt_vocab(c, "verdict", CLI_VOCAB_SCREENING, &bad);
+    if (bad) return CLI_USAGE;
+    if (verdict && fmt) {
+        fprintf(stderr, "ismapctl: --verdict filters the printed screening, not --format\n");
+        return CLI_USAGE;
+    }
     json_t *r;
+    if (fmt && !strcmp(fmt, "xlsx") && !cli_opt(c, "output")) {
+        fprintf(stderr, "ismapctl: --format xlsx needs -o FILE (or -o - for stdout)\n");
+        return CLI_USAGE;
+    }
+    if (!fmt && cli_opt(c, "output")) {
+        fprintf(stderr, "ismapctl: -o needs --format csv|xlsx|json\n");
+        return CLI_USAGE;
+    }
     if (!fmt) {
         int rc = cli_call(
             c, "screening.get",
             json_pack("{s:s, s:s?}", "subject", c->args[0], "today", cli_opt(c, "today")), &r);
+        if (!rc && verdict) keep_rows(r, verdict);
         return rc ? rc : cli_print(c, r, print_screening);
-    }
-    if (!strcmp(fmt, "xlsx") && (!cli_opt(c, "output") || !strcmp(cli_opt(c, "output"), "-"))) {
-        fprintf(stderr, "ismapctl: --format xlsx needs -o FILE\n");
-        return CLI_USAGE;
     }
     int rc = cli_call(c, "screening.export",
                       json_pack("{s:s, s:s, s:s?}", "subject", c->args[0], "format", fmt, "today",
                                 cli_opt(c, "today")),
                       &r);
     if (rc) return rc;
-    rc = write_export(c, r);
+    /* Without -o a text document goes to stdout, as with -o - (xlsx never to a terminal). */
+    rc = cli_write_export(c, r, cli_opt(c, "output") ? cli_opt(c, "output") : "-");
     json_decref(r);
     return rc;
 }
@@ -480,8 +476,8 @@ const cli_cmd cli_cmds_evidence[] = {
     {"evidence", "kinds", cmd_kinds, "", 0, 0, "", "the importers"},
     {"ismap-list", "lookup", cmd_lookup, "today=", 2, 2, "PROVIDER SERVICE [--today D]",
      "is a service on the ISMAP / ISMAP-LIU list, and valid until when"},
-    {"screening", NULL, cmd_screening, "format=,output=,today=", 1, 1,
-     "SUBJECT [--format csv|xlsx|json -o FILE] [--today D]",
+    {"screening", NULL, cmd_screening, "format=,output=,today=,verdict=", 1, 1,
+     "SUBJECT [--verdict V] [--format csv|xlsx|json -o FILE] [--today D]",
      "the procurement screening: listing, unmet requirements, what the evidence says"},
     {NULL, NULL, NULL, NULL, 0, 0, NULL, NULL},
 };

@@ -1,8 +1,6 @@
 /* cmd_matrix.c — ismapctl assessment, matrix, findings, judge, waiver, export, diff. */
 #include "cli.h"
 
-#include <errno.h>
-#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -172,11 +170,14 @@ static void print_matrix(cli *c, const json_t *m)
 static int cmd_matrix(cli *c)
 {
     json_t *r;
-    int rc = cli_call(c, "matrix.get",
-                      json_pack("{s:s, s:s?, s:s?, s:s?}", "assessment", c->args[0], "status",
-                                cli_opt(c, "status"), "framework", cli_opt(c, "framework"), "today",
-                                cli_opt(c, "today")),
-                      &r);
+    bool bad;
+    const char *status = cli_opt_vocab(c, "status", CLI_VOCAB_REQ_STATUS, &bad);
+    if (bad) return CLI_USAGE;
+    int rc =
+        cli_call(c, "matrix.get",
+                 json_pack("{s:s, s:s?, s:s?, s:s?}", "assessment", c->args[0], "status", status,
+                           "framework", cli_opt(c, "framework"), "today", cli_opt(c, "today")),
+                 &r);
     return rc ? rc : cli_print(c, r, print_matrix);
 }
 
@@ -196,13 +197,14 @@ static void print_findings(cli *c, const json_t *r)
 static int cmd_findings(cli *c)
 {
     long limit = 1000;
-    if (!cli_opt_int(c, "limit", 1, 10000000, &limit)) return CLI_USAGE;
+    bool bad;
+    const char *status = cli_opt_vocab(c, "status", CLI_VOCAB_FINDING_STATUS, &bad);
+    if (bad || !cli_opt_int(c, "limit", 1, 10000000, &limit)) return CLI_USAGE;
     json_t *r;
-    int rc =
-        cli_call(c, "findings.list",
-                 json_pack("{s:s, s:s?, s:s?, s:i}", "assessment", c->args[0], "status",
-                           cli_opt(c, "status"), "check", cli_opt(c, "check"), "limit", (int)limit),
-                 &r);
+    int rc = cli_call(c, "findings.list",
+                      json_pack("{s:s, s:s?, s:s?, s:i}", "assessment", c->args[0], "status",
+                                status, "check", cli_opt(c, "check"), "limit", (int)limit),
+                      &r);
     return rc ? rc : cli_print(c, r, print_findings);
 }
 
@@ -221,10 +223,13 @@ static int cmd_judge(cli *c)
 {
     const char *cat = cli_opt(c, "catalog");
     if (!cat) cat = guess_catalog(c->args[1]);
+    bool bad;
+    const char *result = cli_opt_vocab(c, "result", CLI_VOCAB_JUDGMENT, &bad);
+    if (bad) return CLI_USAGE;
     json_t *p = json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:s?}", "assessment", c->args[0],
-                          "catalog", cat, "item", c->args[1], "result", cli_opt(c, "result"),
-                          "examined", cli_opt(c, "examined"), "findings", cli_opt(c, "findings"),
-                          "improvement", cli_opt(c, "improvement"), "reason", cli_opt(c, "reason"));
+                          "catalog", cat, "item", c->args[1], "result", result, "examined",
+                          cli_opt(c, "examined"), "findings", cli_opt(c, "findings"), "improvement",
+                          cli_opt(c, "improvement"), "reason", cli_opt(c, "reason"));
     json_t *r;
     int rc = cli_call(c, "judgment.add", p, &r);
     if (rc || c->json) return rc ? rc : cli_print(c, r, NULL);
@@ -294,7 +299,7 @@ static int cmd_export(cli *c)
     const char *fmt = cli_opt(c, "format"), *out = cli_opt(c, "output");
     if (!fmt || !out) {
         fprintf(stderr, "ismapctl: export needs --format csv|csv-findings|xlsx|json|oscal|html "
-                        "and -o FILE\n");
+                        "and -o FILE (or -o - for stdout)\n");
         return CLI_USAGE;
     }
     json_t *r;
@@ -303,25 +308,9 @@ static int cmd_export(cli *c)
                                 "today", cli_opt(c, "today")),
                       &r);
     if (rc) return rc;
-    const char *b = ism_json_getstr(r, "content_base64");
-    size_t n = strlen(b);
-    unsigned char *buf = malloc(n / 4 * 3 + 3);
-    int len = EVP_DecodeBlock(buf, (const unsigned char *)b, (int)n);
-    while (len > 0 && n > 0 && b[n - 1] == '=')
-        len--, n--; /* padding is not content */
-    FILE *fp = len >= 0 ? fopen(out, "wb") : NULL;
-    bool ok = fp && fwrite(buf, 1, (size_t)len, fp) == (size_t)len;
-    if (fp) ok = fclose(fp) == 0 && ok;
-    free(buf);
-    if (!ok) {
-        fprintf(stderr, "ismapctl: cannot write %s: %s\n", out, strerror(errno));
-        json_decref(r);
-        return CLI_USAGE;
-    }
-    printf("wrote %s (%s, %d bytes, sha256 %s)\n", out, ism_json_getstr(r, "format"), len,
-           ism_json_getstr(r, "sha256"));
+    rc = cli_write_export(c, r, out);
     json_decref(r);
-    return CLI_OK;
+    return rc;
 }
 
 static void print_diff(cli *c, const json_t *d)

@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const cli_cmd *const tables[] = {cli_cmds_core,    cli_cmds_catalog,  cli_cmds_snapshot,
-                                        cli_cmds_collect, cli_cmds_evidence, cli_cmds_eval,
-                                        cli_cmds_matrix};
-#define NTABLES (sizeof tables / sizeof tables[0])
+const cli_cmd *const cli_tables[] = {cli_cmds_core,    cli_cmds_catalog,  cli_cmds_snapshot,
+                                     cli_cmds_collect, cli_cmds_evidence, cli_cmds_eval,
+                                     cli_cmds_matrix};
+const size_t cli_ntables = sizeof cli_tables / sizeof cli_tables[0];
 
 static const char *global_help =
     "Usage: ismapctl [GLOBAL OPTIONS] COMMAND [ARGS] [OPTIONS]\n"
@@ -24,14 +24,24 @@ static const char *global_help =
     "  --timeout SEC    give up waiting for a reply after SEC seconds [60]\n"
     "  --json           print results as JSON for machines\n"
     "  -h, --help       this help;  -V, --version  the version\n\n"
-    "Exit status: 0 ok, 1 the service reported an error, 2 usage or connection error.\n\n"
+    "ismapctl COMMAND --help (or ismapctl help COMMAND) shows a command's options and examples;\n"
+    "ismapctl GROUP (e.g. ismapctl waiver) lists a group's commands. Every command takes --json;\n"
+    "-o - writes a command's document to stdout. Filters take codes or the Japanese labels\n"
+    "printed (--status 不適合 = --status not_satisfied).\n\n"
+    "Exit status:\n"
+    "  0  ok\n"
+    "  1  the service reported an error (printed with its code), a job failed, or a snapshot\n"
+    "     failed verification\n"
+    "  2  usage error, connection error (refused, timed out), or a local file that cannot be\n"
+    "     read or written\n"
+    "  3  a job waited for (--wait) finished incomplete: collection gaps\n\n"
     "Commands:\n";
 
 static void help(FILE *fp)
 {
     fputs(global_help, fp);
-    for (size_t t = 0; t < NTABLES; t++)
-        for (const cli_cmd *k = tables[t]; k->word1; k++) {
+    for (size_t t = 0; t < cli_ntables; t++)
+        for (const cli_cmd *k = cli_tables[t]; k->word1; k++) {
             char name[64];
             snprintf(name, sizeof name, "%s%s%s", k->word1, k->word2 ? " " : "",
                      k->word2 ? k->word2 : "");
@@ -70,8 +80,6 @@ int cli_call(cli *c, const char *op, json_t *params, json_t **result)
     json_decref(params);
     if (!ok) {
         fprintf(stderr, "ismapctl: %s\n", err.message);
-        if (err.code == ISM_E_UNAVAILABLE || err.code == ISM_E_TIMEOUT)
-            fprintf(stderr, "ismapctl: is ismapd running and is %s the right address?\n", c->url);
         ism_error_clear(&err);
         return CLI_USAGE;
     }
@@ -142,8 +150,8 @@ bool cli_opt_int(const cli *c, const char *name, long lo, long hi, long *out)
 static const cli_cmd *find_cmd(const char *w1, const char *w2, bool *two)
 {
     const cli_cmd *one = NULL;
-    for (size_t t = 0; t < NTABLES; t++)
-        for (const cli_cmd *k = tables[t]; k->word1; k++) {
+    for (size_t t = 0; t < cli_ntables; t++)
+        for (const cli_cmd *k = cli_tables[t]; k->word1; k++) {
             if (strcmp(k->word1, w1) != 0) continue;
             if (k->word2 && w2 && strcmp(k->word2, w2) == 0) {
                 *two = true;
@@ -157,8 +165,8 @@ static const cli_cmd *find_cmd(const char *w1, const char *w2, bool *two)
 
 static bool known_group(const char *w1)
 {
-    for (size_t t = 0; t < NTABLES; t++)
-        for (const cli_cmd *k = tables[t]; k->word1; k++)
+    for (size_t t = 0; t < cli_ntables; t++)
+        for (const cli_cmd *k = cli_tables[t]; k->word1; k++)
             if (strcmp(k->word1, w1) == 0) return true;
     return false;
 }
@@ -253,8 +261,10 @@ int main(int argc, char **argv)
         int kind = gk ? gk : cmd ? opt_kind(cmd->opts, name) : 0;
         json_t *into = gk ? global : c.opts;
         if (!kind) {
-            fprintf(stderr, "ismapctl: unknown option --%s%s%s\n", name, cmd ? " for " : "",
-                    cmd ? cmd->word1 : "");
+            fprintf(stderr, "ismapctl: unknown option --%s%s%s%s%s%s\n", name, cmd ? " for " : "",
+                    cmd ? cmd->word1 : "", cmd && cmd->word2 ? " " : "",
+                    cmd && cmd->word2 ? cmd->word2 : "",
+                    cmd ? " (its options: --help)" : "; see ismapctl --help");
             goto out;
         }
         if (kind >= 2 && !val) {
@@ -276,13 +286,34 @@ int main(int argc, char **argv)
             json_object_set_new(into, name, val ? json_string(val) : json_true());
         }
     }
-    if (json_is_true(json_object_get(global, "help"))) {
-        help(stdout);
+    c.json = json_is_true(json_object_get(global, "json"));
+    /* `ismapctl help [COMMAND]` is `ismapctl [COMMAND] --help`. */
+    bool want_help = json_is_true(json_object_get(global, "help"));
+    char **hpos = pos; /* the command words help is about */
+    int hn = npos;
+    if (npos > 0 && !strcmp(pos[0], "help")) {
+        want_help = true;
+        bool two;
+        cmd = npos > 1 ? find_cmd(pos[1], npos > 2 ? pos[2] : NULL, &two) : NULL;
+        if (npos > 1 && !cmd && !known_group(pos[1])) {
+            fprintf(stderr, "ismapctl: no command '%s'; ismapctl help lists them\n", pos[1]);
+            goto out;
+        }
+        hpos++, hn--;
+    }
+    if (want_help) {
         rc = CLI_OK;
+        if (cmd)
+            cli_help_command(stdout, cmd);
+        else if (hn == 0 || !cli_help_group(stdout, hpos[0]))
+            help(stdout);
         goto out;
     }
     if (json_is_true(json_object_get(global, "version"))) {
-        printf("ismapctl %s\n", ISM_VERSION);
+        if (c.json)
+            printf("{\"version\": \"%s\"}\n", ISM_VERSION);
+        else
+            printf("ismapctl %s\n", ISM_VERSION);
         rc = CLI_OK;
         goto out;
     }
@@ -291,17 +322,24 @@ int main(int argc, char **argv)
         goto out;
     }
     if (!cmd) {
-        fprintf(stderr, "ismapctl: unknown command '%s%s%s'; see ismapctl --help\n", pos[0],
-                npos > 1 && known_group(pos[0]) ? " " : "",
-                npos > 1 && known_group(pos[0]) ? pos[1] : "");
+        if (known_group(pos[0])) {
+            if (npos > 1)
+                fprintf(stderr, "ismapctl: unknown command '%s %s'\n", pos[0], pos[1]);
+            else
+                fprintf(stderr, "ismapctl: %s needs a command:\n", pos[0]);
+            cli_help_group(stderr, pos[0]);
+        } else {
+            fprintf(stderr, "ismapctl: unknown command '%s'; see ismapctl --help\n", pos[0]);
+        }
         goto out;
     }
     if (c.nargs < cmd->min_args || c.nargs > cmd->max_args) {
-        fprintf(stderr, "usage: ismapctl %s%s%s %s\n", cmd->word1, cmd->word2 ? " " : "",
-                cmd->word2 ? cmd->word2 : "", cmd->usage ? cmd->usage : "");
+        fprintf(stderr, "usage: ismapctl %s%s%s %s\n(ismapctl %s%s%s --help for more)\n",
+                cmd->word1, cmd->word2 ? " " : "", cmd->word2 ? cmd->word2 : "",
+                cmd->usage ? cmd->usage : "", cmd->word1, cmd->word2 ? " " : "",
+                cmd->word2 ? cmd->word2 : "");
         goto out;
     }
-    c.json = json_is_true(json_object_get(global, "json"));
     const char *url = ism_json_getstr(global, "url");
     const char *sock = ism_json_getstr(global, "socket");
     c.token = ism_json_getstr(global, "token");

@@ -10,13 +10,47 @@
 struct ism_rpc_client {
     nng_socket sock;
     unsigned seq;
+    char *url;
+    int timeout_ms;
 };
+
+/* What went wrong reaching url, in words a person can act on. */
+static void say_unreachable(ism_error *err, const char *url, int rv, int timeout_ms)
+{
+    switch (rv) {
+    case NNG_ECONNREFUSED:
+    case NNG_ENOENT:
+        ism_error_set(err, ISM_E_UNAVAILABLE,
+                      "cannot connect to %s: connection refused — is ismapd running?", url);
+        break;
+    case NNG_ETIMEDOUT:
+        ism_error_set(err, ISM_E_TIMEOUT, "cannot connect to %s: timeout after %g s", url,
+                      timeout_ms / 1000.0);
+        break;
+    case NNG_EADDRINVAL:
+    case NNG_ENOTSUP:
+        ism_error_set(err, ISM_E_UNAVAILABLE,
+                      "cannot connect to %s: not a valid address (ipc://PATH, "
+                      "tls+tcp://HOST:PORT or tcp://127.0.0.1:PORT)",
+                      url);
+        break;
+    case NNG_EPERM:
+        ism_error_set(err, ISM_E_UNAVAILABLE,
+                      "cannot connect to %s: permission denied (the socket belongs to ismapd's "
+                      "user)",
+                      url);
+        break;
+    default:
+        ism_error_set(err, ISM_E_UNAVAILABLE, "cannot connect to %s: %s", url, nng_strerror(rv));
+    }
+}
 
 ism_rpc_client *ism_rpc_client_open(const char *url, const char *ca_file, int timeout_ms,
                                     ism_error *err)
 {
     ism_rpc_client *c = calloc(1, sizeof *c);
     int rv;
+    c->timeout_ms = timeout_ms;
     if ((rv = nng_req0_open(&c->sock)) != 0) {
         ism_error_set(err, ISM_E_UNAVAILABLE, "cannot open a socket: %s", nng_strerror(rv));
         free(c);
@@ -54,9 +88,10 @@ ism_rpc_client *ism_rpc_client_open(const char *url, const char *ca_file, int ti
         if (rv != 0) goto fail;
     }
     if ((rv = nng_dialer_start(d, 0)) != 0) goto fail;
+    c->url = strdup(url);
     return c;
 fail:
-    ism_error_set(err, ISM_E_UNAVAILABLE, "cannot connect to %s: %s", url, nng_strerror(rv));
+    say_unreachable(err, url, rv, timeout_ms);
     nng_close(c->sock);
     free(c);
     return NULL;
@@ -66,6 +101,7 @@ void ism_rpc_client_close(ism_rpc_client *c)
 {
     if (!c) return;
     nng_close(c->sock);
+    free(c->url);
     free(c);
 }
 
@@ -76,13 +112,24 @@ char *ism_rpc_client_raw(ism_rpc_client *c, const void *buf, size_t len, size_t 
     nng_msg *msg;
     if ((rv = nng_msg_alloc(&msg, 0)) != 0 || (rv = nng_msg_append(msg, buf, len)) != 0 ||
         (rv = nng_sendmsg(c->sock, msg, 0)) != 0) {
-        ism_error_set(err, rv == NNG_ETIMEDOUT ? ISM_E_TIMEOUT : ISM_E_UNAVAILABLE,
-                      "cannot send to ismapd: %s", nng_strerror(rv));
+        if (rv == NNG_ETIMEDOUT)
+            ism_error_set(err, ISM_E_TIMEOUT,
+                          "timeout: could not send to ismapd at %s within %g s (is it running?)",
+                          c->url ? c->url : "?", c->timeout_ms / 1000.0);
+        else
+            ism_error_set(err, ISM_E_UNAVAILABLE, "cannot send to ismapd at %s: %s",
+                          c->url ? c->url : "?", nng_strerror(rv));
         return NULL;
     }
     if ((rv = nng_recvmsg(c->sock, &msg, 0)) != 0) {
-        ism_error_set(err, rv == NNG_ETIMEDOUT ? ISM_E_TIMEOUT : ISM_E_UNAVAILABLE,
-                      "no reply from ismapd: %s", nng_strerror(rv));
+        if (rv == NNG_ETIMEDOUT)
+            ism_error_set(err, ISM_E_TIMEOUT,
+                          "timeout: no reply from ismapd at %s within %g s (--timeout raises "
+                          "the limit)",
+                          c->url ? c->url : "?", c->timeout_ms / 1000.0);
+        else
+            ism_error_set(err, ISM_E_UNAVAILABLE, "no reply from ismapd at %s: %s",
+                          c->url ? c->url : "?", nng_strerror(rv));
         return NULL;
     }
     size_t n = nng_msg_len(msg);
