@@ -142,10 +142,14 @@ json_t *ism_matrix_diff(const json_t *a, const json_t *b, const json_t *findings
 /* ---- the evaluation job ---------------------------------------------------------------------- */
 struct ism_jobs;
 struct ism_eval_checks;
-/* Registers "assessment.evaluate" (params {assessment}): runs the checks over each of the
- * assessment's snapshots and stores the findings; the assessment's state goes pending →
- * evaluating → ready | failed. Idempotent, so it is resumable: after a crash it runs again. */
+struct ism_signer;
+/* Registers "assessment.evaluate" (params {assessment}): verifies each of the assessment's
+ * snapshots (file hash and signature, with signer) and runs the checks over it, storing the
+ * findings; the assessment's state goes pending → evaluating → ready | failed. A snapshot that
+ * does not verify fails the job with ISM_E_INTEGRITY and nothing of it is evaluated. Idempotent,
+ * so it is resumable: after a crash it runs again. signer is borrowed and must outlive jobs. */
 bool ism_matrix_register_jobs(struct ism_jobs *jobs, struct ism_store *store,
-                              const struct ism_eval_checks *checks, ism_error *err);
+                              const struct ism_eval_checks *checks, struct ism_signer *signer,
+                              ism_error *err);
 
 #endif

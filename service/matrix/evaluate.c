@@ -13,6 +13,7 @@
 typedef struct eval_job {
     ism_store *store;
     const ism_eval_checks *checks;
+    ism_signer *signer;
 } eval_job;
 
 static eval_job job_ctx;
@@ -57,13 +58,9 @@ static bool run(ism_job *job, const json_t *params, const json_t *cp, json_t **r
         char msg[160];
         snprintf(msg, sizeof msg, "evaluating snapshot %zu of %zu", i + 1, n);
         ism_job_progress(job, (double)i / (double)(n ? n : 1), msg, NULL);
-        json_t *row = ism_snapshot_get(ctx->store, json_string_value(sid), "", err);
-        if (!row) {
-            ok = false;
-            break;
-        }
-        ism_snapshot *snap = ism_snapshot_open(ism_json_getstr(row, "path"), false, err);
-        json_decref(row);
+        /* Hash and signature first: a changed file is refused, never evaluated. */
+        ism_snapshot *snap = ism_snapshot_open_verified(ctx->store, ctx->signer,
+                                                        json_string_value(sid), "", NULL, err);
         if (!snap) {
             ok = false;
             break;
@@ -98,10 +95,11 @@ static bool run(ism_job *job, const json_t *params, const json_t *cp, json_t **r
 }
 
 bool ism_matrix_register_jobs(ism_jobs *jobs, ism_store *store, const ism_eval_checks *checks,
-                              ism_error *err)
+                              ism_signer *signer, ism_error *err)
 {
     job_ctx.store = store;
     job_ctx.checks = checks;
+    job_ctx.signer = signer;
     ism_job_kind k = {"assessment.evaluate",
                       "run the checks over an assessment's snapshots and store the findings",
                       run,
