@@ -47,8 +47,9 @@ json_t *ism_matrix_requirements(struct ism_catalog_set *cs, const char *framewor
 /* ---- the pure computation --------------------------------------------------------------- */
 /* Everything the status rules look at, all borrowed:
  *  requirements: as from ism_matrix_requirements (one or several frameworks, concatenated)
- *  check_refs:   {check id: {"title": ..., "severity": ..., "refs": {"mic-audit": [...],
- *                 "ismap": [...]}}}
+ *  check_refs:   {check id: {"title": {"ja", "en"}, "severity": ..., "refs": {"mic-audit":
+ *                 [...], "ismap": [...]}, "remediation": {"ja", "en"}}} (a plain string is
+ *                 also accepted for title and remediation)
  *  findings:     {check id: {"pass": n, "fail": n, "not_assessed": n, "error": n,
  *                 "waived": n, "failing": [{account, region, resource_id, reason}] (a few),
  *                 "not_assessed_reason": "..."}}   (fails already net of waived resources)
@@ -64,7 +65,9 @@ typedef struct ism_matrix_inputs {
 /* {counts: {status: n}, counts_by_framework: {fw: {status: n}}, requirements: [{framework,
  * catalog, item, parent, class, title, must_meet, status, status_ja, derived_status,
  * until, reasons: [{source: "finding"|"evidence"|"judgment"|"waiver"|"rollup"|"none",
- * status, text, ...details}]}]}. New reference. */
+ * status, text, ...details}]}]}. A finding reason carries the check's title in Japanese
+ * ("title", English where no Japanese is given) and English ("title_en"), and, when the check
+ * fails, its Japanese remediation ("remediation"). New reference. */
 json_t *ism_matrix_compute(const ism_matrix_inputs *in);
 
 /* ---- assessments, judgments, waivers in the store ----------------------------------------- */

@@ -116,6 +116,14 @@ static void print_counts(const json_t *m)
     }
 }
 
+static int severity_rank(const char *s)
+{
+    static const char *const sev[] = {"info", "low", "medium", "high", "critical"};
+    for (int i = 0; s && i < 5; i++)
+        if (!strcmp(s, sev[i])) return i;
+    return -1;
+}
+
 static void print_matrix(cli *c, const json_t *m)
 {
     (void)c;
@@ -128,31 +136,49 @@ static void print_matrix(cli *c, const json_t *m)
     json_t *r;
     json_array_foreach(json_object_get(m, "requirements"), i, r)
     {
-        /* The first reason that is not a roll-up says the most. */
+        /* What says the most: a judgment or waiver, else the worst failing check (severity,
+         * then how many resources fail), else the first finding, evidence or roll-up. */
         char why[400] = "";
+        const json_t *worst = NULL;
         size_t k;
         json_t *x;
         json_array_foreach(json_object_get(r, "reasons"), k, x)
         {
             const char *src = ism_json_getstr(x, "source");
-            if (!strcmp(src, "finding") && json_integer_value(json_object_get(x, "fail")))
-                snprintf(why, sizeof why, "%s: %lld fail", ism_json_getstr(x, "check"),
-                         (long long)json_integer_value(json_object_get(x, "fail")));
-            else if (!why[0] && !strcmp(src, "finding"))
+            json_int_t fail = json_integer_value(json_object_get(x, "fail"));
+            if (!strcmp(src, "finding") && fail > 0) {
+                int sx = severity_rank(ism_json_getstr(x, "severity"));
+                int sw = worst ? severity_rank(ism_json_getstr(worst, "severity")) : -1;
+                if (!worst || sx > sw ||
+                    (sx == sw && fail > json_integer_value(json_object_get(worst, "fail"))))
+                    worst = x;
+            } else if (!why[0] && !strcmp(src, "finding"))
                 snprintf(why, sizeof why, "%s: %s", ism_json_getstr(x, "check"),
                          ism_json_getstr(x, "verdict"));
             else if (!why[0] && !strcmp(src, "evidence"))
                 snprintf(why, sizeof why, "evidence %s: %s",
                          ism_json_getstr(json_object_get(x, "evidence"), "kind"),
                          ism_json_getstr(x, "status"));
-            else if (!strcmp(src, "judgment") || !strcmp(src, "waiver"))
-                snprintf(why, sizeof why, "%s: %s", src, ism_json_getstr(x, "status"));
             else if (!why[0] && !strcmp(src, "rollup"))
                 snprintf(why, sizeof why, "%lld items beneath",
                          (long long)json_integer_value(json_object_get(x, "children")));
             else if (!why[0])
                 snprintf(why, sizeof why, "%s",
                          ism_json_getstr(x, "text") ? ism_json_getstr(x, "text") : "");
+        }
+        if (worst) {
+            const char *t = ism_json_getstr(worst, "title");
+            snprintf(why, sizeof why, "%s (%s): %lld fail%s%s", ism_json_getstr(worst, "check"),
+                     ism_json_getstr(worst, "severity") ? ism_json_getstr(worst, "severity") : "?",
+                     (long long)json_integer_value(json_object_get(worst, "fail")), t ? " — " : "",
+                     t ? t : "");
+        }
+        json_array_foreach(json_object_get(r, "reasons"), k, x)
+        {
+            const char *src = ism_json_getstr(x, "source");
+            if ((!strcmp(src, "judgment") || !strcmp(src, "waiver")) &&
+                strcmp(ism_json_getstr(x, "status"), "expired"))
+                snprintf(why, sizeof why, "%s: %s", src, ism_json_getstr(x, "status"));
         }
         json_array_append_new(rows, json_pack("{s:O, s:O, s:O?, s:O, s:s}", "framework",
                                               json_object_get(r, "framework"), "item",

@@ -49,8 +49,9 @@ json_t *ism_eval_check_refs(const ism_eval_checks *cs)
     for (size_t i = 0; i < cs->n; i++) {
         const eval_check *c = &cs->checks[i];
         json_object_set_new(out, c->id,
-                            json_pack("{s:O, s:s, s:O}", "title", c->title, "severity", c->severity,
-                                      "refs", json_object_get(c->def, "refs")));
+                            json_pack("{s:O, s:s, s:O, s:O?}", "title", c->title, "severity",
+                                      c->severity, "refs", json_object_get(c->def, "refs"),
+                                      "remediation", json_object_get(c->def, "remediation")));
     }
     return out;
 }

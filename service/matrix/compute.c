@@ -49,6 +49,17 @@ static bool in_array(const json_t *arr, const char *s)
     return false;
 }
 
+/* A check's text in one language: {ja, en} objects (as checks are written) or a plain string;
+ * falls back to the other language, NULL when there is none. */
+static const char *text_in(const json_t *v, const char *lang)
+{
+    if (json_is_string(v)) return json_string_value(v);
+    const char *s = ism_json_getstr(v, lang);
+    if (s && *s) return s;
+    s = ism_json_getstr(v, strcmp(lang, "ja") ? "ja" : "en");
+    return s && *s ? s : NULL;
+}
+
 static json_int_t count(const json_t *agg, const char *k)
 {
     return json_integer_value(json_object_get(agg, k));
@@ -77,10 +88,14 @@ static bool from_findings(const ism_matrix_inputs *in, const char *cat, const ch
                               : n && !p ? "not_assessed"
                               : p       ? "pass"
                                         : "not_applicable";
-        json_t *r = json_pack("{s:s, s:s, s:s?, s:s?, s:s, s:I, s:I, s:I, s:I, s:I}", "source",
-                              "finding", "check", cid, "title", ism_json_getstr(def, "title"),
-                              "severity", ism_json_getstr(def, "severity"), "verdict", verdict,
-                              "pass", p, "fail", f, "not_assessed", n, "error", e, "waived", w);
+        const json_t *title = json_object_get(def, "title");
+        json_t *r =
+            json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:s, s:I, s:I, s:I, s:I, s:I}", "source",
+                      "finding", "check", cid, "title", text_in(title, "ja"), "title_en",
+                      text_in(title, "en"), "severity", ism_json_getstr(def, "severity"), "verdict",
+                      verdict, "pass", p, "fail", f, "not_assessed", n, "error", e, "waived", w);
+        const char *rem = text_in(json_object_get(def, "remediation"), "ja");
+        if (f && rem) json_object_set_new(r, "remediation", json_string(rem));
         json_t *failing = json_object_get(agg, "failing");
         if (json_array_size(failing)) json_object_set(r, "failing", failing);
         const char *nar = ism_json_getstr(agg, "not_assessed_reason");

@@ -96,7 +96,8 @@ static void req_row(csv *c, const json_t *row)
     cell(c, jr ? ism_req_status_ja(ism_report_status_of(jr)) : NULL);
     cell(c, ism_json_getstr(j, "examined"));
     cell(c, findings);
-    cell(c, ism_json_getstr(j, "improvement"));
+    const char *im = ism_json_getstr(j, "improvement");
+    cell(c, im && *im ? im : ism_json_getstr(row, "auto_improvement"));
     cell(c, ism_json_getstr(j, "by"));
     cell(c, ism_json_getstr(j, "at"));
     end_row(c);

@@ -652,6 +652,7 @@ static void area_improvements(FILE *f, const json_t *rows)
     json_array_foreach(rows, i, r)
     {
         const char *im = ism_json_getstr(json_object_get(r, "judgment"), "improvement");
+        if (!im || !*im) im = ism_json_getstr(r, "auto_improvement");
         if (!im || !*im) continue;
         fputs(any ? "" : "<ul>\n", f);
         list_item(f, r, im);

@@ -84,14 +84,33 @@ static json_t *judgments_part(const json_t *rows)
 }
 
 /* The view rows of ism_report_rows(), every field, in this order. */
-static const char *const row_keys[] = {
-    "framework", "catalog",      "item",      "parent",
-    "class",     "title",        "text",      "label",
-    "area",      "area_title",   "section",   "section_title",
-    "must_meet", "mandatory",    "no",        "evidence_examples",
-    "procedure", "status",       "status_ja", "derived_status",
-    "until",     "reasons",      "summary",   "judgment",
-    "waiver",    "auto_findings"};
+static const char *const row_keys[] = {"framework",
+                                       "catalog",
+                                       "item",
+                                       "parent",
+                                       "class",
+                                       "title",
+                                       "text",
+                                       "label",
+                                       "area",
+                                       "area_title",
+                                       "section",
+                                       "section_title",
+                                       "must_meet",
+                                       "mandatory",
+                                       "no",
+                                       "evidence_examples",
+                                       "procedure",
+                                       "status",
+                                       "status_ja",
+                                       "derived_status",
+                                       "until",
+                                       "reasons",
+                                       "summary",
+                                       "judgment",
+                                       "waiver",
+                                       "auto_findings",
+                                       "auto_improvement"};
 
 static json_t *summary_part(const ism_report_input *in, const json_t *rows, json_t *tally)
 {

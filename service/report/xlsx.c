@@ -318,6 +318,13 @@ static const char *mandatory_mark(const json_t *row)
     return json_is_true(m) ? "○" : json_is_false(m) ? "" : "?";
 }
 
+/* 改善案: the auditor's, else the failing checks' remediation marked 【自動】. */
+static const char *improvement_of(const json_t *row, const json_t *j)
+{
+    const char *im = ism_json_getstr(j, "improvement");
+    return im && *im ? im : ism_json_getstr(row, "auto_improvement");
+}
+
 static void c_row(sheet *sh, const json_t *row)
 {
     const json_t *j = json_object_get(row, "judgment");
@@ -334,7 +341,7 @@ static void c_row(sheet *sh, const json_t *row)
     put(sh, 6, ism_json_getstr(row, "status_ja"), status_fmt(sh, ism_json_getstr(row, "status")));
     put(sh, 7, ism_json_getstr(j, "examined"), sh->fm->wrap);
     put(sh, 8, findings, sh->fm->wrap);
-    put(sh, 9, ism_json_getstr(j, "improvement"), sh->fm->wrap);
+    put(sh, 9, improvement_of(row, j), sh->fm->wrap);
     put(sh, 10, ism_json_getstr(row, "status"), sh->fm->text);
     put(sh, 11, ism_json_getstr(row, "summary"), sh->fm->wrap);
     put(sh, 12, ism_json_getstr(row, "framework"), sh->fm->text);
@@ -395,7 +402,7 @@ static void r_row(sheet *sh, const json_t *row)
         jr ? status_fmt(sh, jr) : sh->fm->text);
     put(sh, 11, ism_json_getstr(j, "examined"), sh->fm->wrap);
     put(sh, 12, findings, sh->fm->wrap);
-    put(sh, 13, ism_json_getstr(j, "improvement"), sh->fm->wrap);
+    put(sh, 13, improvement_of(row, j), sh->fm->wrap);
     sh->row++;
 }
 

@@ -93,16 +93,22 @@ static void add_judgment(const char *aid, const char *cat, const char *item, con
     json_decref(j);
 }
 
+/* As the eval room gives them (ism_eval_check_refs): titles and remediation are {ja, en}. */
+#define REMEDIATION_JA "ルートユーザーにMFAデバイスを登録してください。"
 static json_t *check_refs(void)
 {
-    return json_pack("{s:{s:s, s:s, s:{s:[s, s], s:[s]}}, s:{s:s, s:s, s:{s:[s]}},"
-                     " s:{s:s, s:s, s:{s:[s]}}, s:{s:s, s:s, s:{s:[s], s:[s]}}}",
-                     "aws-iam-root-mfa", "title", "ルートユーザーのMFA", "severity", "critical",
-                     "refs", "mic-audit", "C-9", "C-10", "ismap", "9.2.1", "aws-ec2-ebs-encrypted",
-                     "title", "EBSの暗号化", "severity", "high", "refs", "ismap", "10.1.1",
-                     "aws-s3-public-access", "title", "S3の公開設定", "severity", "medium", "refs",
-                     "mic-audit", "C-16", "aws-cloudtrail-logging", "title", "CloudTrailの記録",
-                     "severity", "high", "refs", "ismap", "12.4.1", "mic-audit", "C-22");
+    return json_pack(
+        "{s:{s:{s:s, s:s}, s:s, s:{s:[s, s], s:[s]}, s:{s:s, s:s}},"
+        " s:{s:{s:s, s:s}, s:s, s:{s:[s]}}, s:{s:{s:s, s:s}, s:s, s:{s:[s]}},"
+        " s:{s:{s:s, s:s}, s:s, s:{s:[s], s:[s]}}}",
+        "aws-iam-root-mfa", "title", "ja", "ルートユーザーのMFA", "en", "Root user MFA", "severity",
+        "critical", "refs", "mic-audit", "C-9", "C-10", "ismap", "9.2.1", "remediation", "ja",
+        REMEDIATION_JA, "en", "Register an MFA device for the root user.", "aws-ec2-ebs-encrypted",
+        "title", "ja", "EBSの暗号化", "en", "EBS encryption", "severity", "high", "refs", "ismap",
+        "10.1.1", "aws-s3-public-access", "title", "ja", "S3の公開設定", "en", "S3 public access",
+        "severity", "medium", "refs", "mic-audit", "C-16", "aws-cloudtrail-logging", "title", "ja",
+        "CloudTrailの記録", "en", "CloudTrail logging", "severity", "high", "refs", "ismap",
+        "12.4.1", "mic-audit", "C-22");
 }
 
 static json_t *support(void)
@@ -431,6 +437,73 @@ START_TEST(csv_findings_neutralized)
     ck_assert_str_eq(ism_row_value(r, c_title), "ルートユーザーのMFA");
     ism_workbook_free(wb);
     free(csv);
+}
+END_TEST
+
+static char *zip_part(const char *path, const char *part);
+
+/* Issue 9 item 9: the checks' {ja, en} titles and Japanese remediation reach every export. */
+START_TEST(check_texts_in_every_export)
+{
+    ism_error e = {0};
+    const json_t *m = row_of(json_object_get(matrix, "requirements"), "mic-cloud-addon", "C-9");
+    ck_assert_ptr_nonnull(m);
+    size_t i;
+    json_t *x;
+    bool seen = false;
+    json_array_foreach(json_object_get(m, "reasons"), i, x)
+    {
+        if (strcmp(ism_json_getstr(x, "check") ? ism_json_getstr(x, "check") : "",
+                   "aws-iam-root-mfa"))
+            continue;
+        ck_assert_str_eq(ism_json_getstr(x, "title"), "ルートユーザーのMFA");
+        ck_assert_str_eq(ism_json_getstr(x, "title_en"), "Root user MFA");
+        ck_assert_str_eq(ism_json_getstr(x, "remediation"), REMEDIATION_JA);
+        seen = true;
+    }
+    ck_assert(seen);
+    ism_report_input in = input();
+    size_t len = 0;
+    /* CSV: 改善案 of the failing requirement is the check's remediation, marked 【自動】. */
+    char *csv = ism_report_csv(&in, &len, &e);
+    ck_assert_msg(csv != NULL, "%s", e.message);
+    ism_workbook *wb = ism_csv_read_mem(csv, len, "req.csv", NULL, NULL, &e);
+    ck_assert_msg(wb != NULL, "%s", e.message);
+    const ism_sheet *sh = &wb->sheets[0];
+    const ism_row *r = find_row(sh, col_of(sh, "項番"), "C-9");
+    const char *imp = ism_row_value(r, col_of(sh, "改善案"));
+    ck_assert_msg(strstr(imp, REMEDIATION_JA) && strstr(imp, "【自動】"), "改善案: %s", imp);
+    ck_assert_ptr_nonnull(strstr(ism_row_value(r, col_of(sh, "指摘事項")), "ルートユーザーのMFA"));
+    /* The auditor's own 改善案 still wins where there is one. */
+    r = find_row(sh, col_of(sh, "項番"), "5.1.2");
+    ck_assert_str_eq(ism_row_value(r, col_of(sh, "改善案")), "年1回のレビューを規程に定める");
+    ism_workbook_free(wb);
+    free(csv);
+    /* JSON */
+    char *js = ism_report_render(ISM_REPORT_JSON, &in, &len, &e);
+    ck_assert_msg(js != NULL, "%s", e.message);
+    ck_assert_ptr_nonnull(strstr(js, "ルートユーザーのMFA"));
+    ck_assert_ptr_nonnull(strstr(js, REMEDIATION_JA));
+    free(js);
+    /* HTML: under 改善案, not "記録された改善案はない" for the area with the failing check. */
+    char *html = ism_report_render(ISM_REPORT_HTML, &in, &len, &e);
+    ck_assert_msg(html != NULL, "%s", e.message);
+    ck_assert_ptr_nonnull(strstr(html, REMEDIATION_JA));
+    ck_assert_ptr_nonnull(strstr(html, "ルートユーザーのMFA"));
+    free(html);
+    /* OSCAL: the observation's title names the check's title. */
+    char *oscal = ism_report_render(ISM_REPORT_OSCAL, &in, &len, &e);
+    ck_assert_msg(oscal != NULL, "%s", e.message);
+    ck_assert_ptr_nonnull(strstr(oscal, "aws-iam-root-mfa: ルートユーザーのMFA"));
+    free(oscal);
+    /* XLSX: the checklist sheet's 改善案 column. */
+    char *path = out_path("texts.xlsx");
+    ck_assert_msg(ism_report_xlsx_file(&in, path, &e), "%s", e.message);
+    char *strings = zip_part(path, "xl/sharedStrings.xml");
+    ck_assert_ptr_nonnull(strings);
+    ck_assert_ptr_nonnull(strstr(strings, REMEDIATION_JA));
+    free(strings);
+    free(path);
 }
 END_TEST
 
@@ -941,6 +1014,7 @@ int main(void)
     TCase *tc = tcase_create("report");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, rows_and_reasons);
+    tcase_add_test(tc, check_texts_in_every_export);
     tcase_add_test(tc, questionnaire_rows);
     tcase_add_test(tc, cell_text);
     tcase_add_test(tc, csv_requirements);
