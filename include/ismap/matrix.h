@@ -52,7 +52,8 @@ json_t *ism_matrix_requirements(struct ism_catalog_set *cs, const char *framewor
  *                 also accepted for title and remediation)
  *  findings:     {check id: {"pass": n, "fail": n, "not_assessed": n, "error": n,
  *                 "waived": n, "failing": [{account, region, resource_id, reason}] (a few),
- *                 "not_assessed_reason": "..."}}   (fails already net of waived resources)
+ *                 "not_assessed_reason": "...", "fail_by_domain": {"mynumber": n,
+ *                 "lgwan": n}}}   (fails already net of waived resources)
  *  support:      ism_evidence_support's result (may be NULL)
  *  judgments:    {"<catalog>:<item>": latest judgment row}
  *  waivers:      [active and expired waiver rows on requirements]
@@ -64,8 +65,9 @@ typedef struct ism_matrix_inputs {
 
 /* {counts: {status: n}, counts_by_framework: {fw: {status: n}}, requirements: [{framework,
  * catalog, item, parent, class, title, must_meet, status, status_ja, derived_status,
- * until, reasons: [{source: "finding"|"evidence"|"judgment"|"waiver"|"rollup"|"none",
- * status, text, ...details}]}]}. A finding reason carries the check's title in Japanese
+ * until, rule (one sentence: the rule that decided the status), reasons: [{source:
+ * "finding"|"evidence"|"judgment"|"waiver"|"rollup"|"rule"|"none", status, text, ...details}]}]}. A
+ * finding reason carries the check's title in Japanese
  * ("title", English where no Japanese is given) and English ("title_en"), and, when the check
  * fails, its Japanese remediation ("remediation"). New reference. */
 json_t *ism_matrix_compute(const ism_matrix_inputs *in);
@@ -95,12 +97,16 @@ bool ism_findings_add(ism_findings_writer *w, const char *check, const char *sev
                       const char *account, const char *region, const char *resource_type,
                       const char *resource_id, const char *arn, const char *status,
                       const char *reason);
+/* Records the network domain of the snapshot's accounts ({account: "mynumber" | "lgwan" |
+ * {domain, basis}}), replacing what an earlier evaluation of the same snapshot recorded. */
+bool ism_findings_set_domains(ism_findings_writer *w, const json_t *domains);
 bool ism_findings_end(ism_findings_writer *w, bool commit, ism_error *err);
 /* Findings of an assessment, filtered by status (NULL: all) and check (NULL: all), with any
  * waiver that covers each. */
 json_t *ism_findings_list(struct ism_store *st, const char *assessment, const char *status,
                           const char *check, int limit, ism_error *err);
-/* Per-check aggregates for ism_matrix_inputs.findings, with resource-level waivers applied. */
+/* Per-check aggregates for ism_matrix_inputs.findings, with resource-level waivers applied,
+ * and the failures counted by the network domain of their account (ism_findings_set_domains). */
 json_t *ism_findings_aggregate(struct ism_store *st, const char *assessment, const char *today,
                                ism_error *err);
 

@@ -25,6 +25,11 @@ static const char *const migrations[] = {
     "  catalog TEXT, item TEXT, check_id TEXT, resource TEXT, justification TEXT NOT NULL,"
     "  approver TEXT NOT NULL, ticket TEXT, expires TEXT NOT NULL, created TEXT NOT NULL,"
     "  created_by TEXT, revoked TEXT, revoked_by TEXT, seq INTEGER NOT NULL);",
+    /* 2: the network domain (mynumber, lgwan) of each account a snapshot covers, as the
+     * evaluation found it, for the severity- and domain-aware rule. */
+    "CREATE TABLE account_domains(assessment TEXT NOT NULL, snapshot TEXT NOT NULL,"
+    "  account TEXT NOT NULL, domain TEXT NOT NULL, basis TEXT,"
+    "  PRIMARY KEY(assessment, snapshot, account));",
 };
 static const ism_store_schema schema = {"matrix", migrations,
                                         (int)(sizeof migrations / sizeof migrations[0])};
@@ -137,6 +142,16 @@ ism_findings_writer *ism_findings_begin(ism_store *st, const char *assessment, c
         ok = sqlite3_step(del) == SQLITE_DONE;
     }
     sqlite3_finalize(del);
+    del = NULL;
+    if (ok)
+        ok = sqlite3_prepare_v2(db, "DELETE FROM account_domains WHERE assessment=? AND snapshot=?",
+                                -1, &del, NULL) == SQLITE_OK;
+    if (ok) {
+        sqlite3_bind_text(del, 1, assessment, -1, SQLITE_STATIC);
+        sqlite3_bind_text(del, 2, snapshot, -1, SQLITE_STATIC);
+        ok = sqlite3_step(del) == SQLITE_DONE;
+    }
+    sqlite3_finalize(del);
     if (ok)
         ok = sqlite3_prepare_v2(db, "INSERT INTO findings VALUES(?,?,?,?,?,?,?,?,?,?,?)", -1,
                                 &w->ins, NULL) == SQLITE_OK;
@@ -161,6 +176,30 @@ bool ism_findings_add(ism_findings_writer *w, const char *check, const char *sev
     for (int i = 0; i < 11; i++)
         sqlite3_bind_text(w->ins, i + 1, v[i], -1, SQLITE_TRANSIENT);
     if (sqlite3_step(w->ins) != SQLITE_DONE) w->failed = true;
+    return !w->failed;
+}
+
+bool ism_findings_set_domains(ism_findings_writer *w, const json_t *domains)
+{
+    sqlite3_stmt *ins = NULL;
+    if (sqlite3_prepare_v2(w->db, "INSERT OR REPLACE INTO account_domains VALUES(?,?,?,?,?)", -1,
+                           &ins, NULL) != SQLITE_OK) {
+        w->failed = true;
+        return false;
+    }
+    const char *account;
+    json_t *d;
+    json_object_foreach((json_t *)domains, account, d)
+    {
+        const char *dom = json_is_string(d) ? json_string_value(d) : ism_json_getstr(d, "domain");
+        if (!dom) continue;
+        const char *v[] = {w->assessment, w->snapshot, account, dom, ism_json_getstr(d, "basis")};
+        sqlite3_reset(ins);
+        for (int i = 0; i < 5; i++)
+            sqlite3_bind_text(ins, i + 1, v[i], -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(ins) != SQLITE_DONE) w->failed = true;
+    }
+    sqlite3_finalize(ins);
     return !w->failed;
 }
 
@@ -208,6 +247,11 @@ json_t *ism_findings_list(ism_store *st, const char *assessment, const char *sta
 
 /* Per check: counts by status, failing examples, the not-assessed reason; fails covered by an
  * active waiver on (check) or (check, resource) count as "waived" instead. */
+static json_int_t count_of(const json_t *o, const char *k)
+{
+    return json_integer_value(json_object_get(o, k));
+}
+
 json_t *ism_findings_aggregate(ism_store *st, const char *assessment, const char *today,
                                ism_error *err)
 {
@@ -219,7 +263,9 @@ json_t *ism_findings_aggregate(ism_store *st, const char *assessment, const char
         "EXISTS (SELECT 1 FROM waivers w, assessments a WHERE a.id=f.assessment AND "
         "  w.check_id=f.check_id AND w.revoked IS NULL AND w.expires>=?2 AND "
         "  (w.org='' OR w.org=a.org) AND (w.assessment IS NULL OR w.assessment=f.assessment) AND "
-        "  (w.resource IS NULL OR w.resource=f.resource_id OR w.resource=f.arn)) "
+        "  (w.resource IS NULL OR w.resource=f.resource_id OR w.resource=f.arn)), "
+        "(SELECT d.domain FROM account_domains d WHERE d.assessment=f.assessment AND "
+        "  d.snapshot=f.snapshot AND d.account=f.account) "
         "FROM findings f WHERE f.assessment=?1 ORDER BY f.check_id";
     if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK) {
         ism_store_sql_error(db, err, "aggregating findings");
@@ -240,6 +286,12 @@ json_t *ism_findings_aggregate(ism_store *st, const char *assessment, const char
             const char *key = !strcmp(status, "fail") && waived ? "waived" : status;
             json_t *n = json_object_get(agg, key);
             if (n) json_integer_set(n, json_integer_value(n) + 1);
+            const char *dom = (const char *)sqlite3_column_text(s, 7);
+            if (!strcmp(key, "fail") && dom) {
+                json_t *by = json_object_get(agg, "fail_by_domain");
+                if (!by) json_object_set_new(agg, "fail_by_domain", by = json_object());
+                json_object_set_new(by, dom, json_integer(count_of(by, dom) + 1));
+            }
             if (!strcmp(key, "fail") && json_array_size(json_object_get(agg, "failing")) < 5)
                 json_array_append_new(
                     json_object_get(agg, "failing"),

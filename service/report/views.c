@@ -224,7 +224,8 @@ static json_t *view_row(const ism_report_input *in, const json_t *req, const jso
     json_object_set_new(row, "must_meet",
                         json_boolean(json_is_true(json_object_get(req, "must_meet"))));
     set_mic(row, item, is_mic);
-    static const char *const tail[] = {"status", "status_ja", "derived_status", "until", "reasons"};
+    static const char *const tail[] = {"status", "status_ja", "derived_status",
+                                       "until",  "rule",      "reasons"};
     for (size_t i = 0; i < sizeof tail / sizeof *tail; i++)
         json_object_set_new(row, tail[i], copy_field(req, tail[i]));
     char *sum = ism_report_reasons_text(req);

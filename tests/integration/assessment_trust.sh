@@ -49,5 +49,35 @@ json 'd.get("state_reason") or d.get("reason") or ""' | grep -q "does not verify
 run "$ISMAPCTL" findings "$a" --json
 [ "$(json 'len(d["findings"]) if isinstance(d, dict) else len(d)')" = 0 ] && ok || no "findings stored for a tampered snapshot"
 
+# --- item 12: root MFA off in the My Number account only is 不適合, not 一部適合 -----------------
+cat >"$tmp/mynumber.json" <<'JSON'
+{"resources": [
+  {"account": "111122223333", "region": "global", "type": "organizations.Account",
+   "id": "111122223333", "data": {"Id": "111122223333", "Name": "minato-mynumber (マイナンバー利用事務系)"}},
+  {"account": "111122223333", "region": "global", "type": "organizations.Account",
+   "id": "444455556666", "data": {"Id": "444455556666", "Name": "minato-operations"}}],
+ "set": [{"type": "iam.CredentialReport", "id": "<root_account>", "account": "111122223333",
+          "data": {"mfa_active": "false"}}]}
+JSON
+"$ISMSNAPFIX" "$fx/snapshots/base.json" "$tmp/mynumber.json" "$tmp/mn.db" || no "building the My Number snapshot"
+run "$ISMAPCTL" snapshot import "$tmp/mn.db"; mn=$(cat "$tmp/out")
+run "$ISMAPCTL" assessment create 改ざん検知基盤 --frameworks ismap --snapshot "$mn" --wait
+amn=$(cat "$tmp/out")
+run "$ISMAPCTL" findings "$amn" --check aws-iam-root-mfa --json
+json '" ".join(sorted(f["status"] for f in (d["findings"] if isinstance(d, dict) else d)))' | grep -q "fail pass" && ok \
+  || no "root MFA should fail in one account and pass in the other: $(head -c 400 "$tmp/out")"
+run "$ISMAPCTL" matrix "$amn" --json
+rows=$(json "' '.join(r['item']+'='+r['status'] for r in d['requirements'] if any(x.get('check')=='aws-iam-root-mfa' for x in r['reasons']))")
+[ -n "$rows" ] && ok || no "no requirement names aws-iam-root-mfa"
+echo "$rows" | grep -q "=partial" && no "root MFA off in the My Number account reads as 一部適合: $rows" || ok
+echo "$rows" | grep -q "=not_satisfied" && ok || no "root MFA off in the My Number account is not 不適合: $rows"
+json "[r['rule'] for r in d['requirements'] if any(x.get('check')=='aws-iam-root-mfa' for x in r['reasons'])][0]" \
+  | grep -q "マイナンバー利用事務系" && ok || no "the rule does not name the domain"
+# --- item 9: the console names the failing check with its title ----------------------------------
+run "$ISMAPCTL" matrix "$amn" --framework ismap
+title=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['title']['ja'])" "$ISM_SOURCE_DIR/checks/aws/aws-iam-root-mfa.json")
+grep -q "aws-iam-root-mfa (critical): 1 fail — ${title:0:10}" "$tmp/out" && ok \
+  || no "WHY does not name the failing root MFA check with its title"; 
+
 echo "assessment_trust: $passes passed, $fails failed"
 [ "$fails" = 0 ]
