@@ -259,6 +259,15 @@ static const char *evidence_obs(ar *a, const json_t *r)
 /* ---- findings ----------------------------------------------------------------------------------
  */
 
+/* Requirements that were not assessed (未評価) or whose only evidence expired (証跡期限切れ) have
+ * no finding: OSCAL knows only satisfied / not-satisfied, and either would misstate them.
+ * They are carried on the result instead (props and remarks). */
+static bool concluded(const char *status)
+{
+    ism_req_status s = ism_report_status_of(status);
+    return s != ISM_REQ_NOT_ASSESSED && s != ISM_REQ_EXPIRED;
+}
+
 /* OSCAL knows only satisfied / not-satisfied; the reason and our own prop keep the nuance. */
 static json_t *target_status(const char *status)
 {
@@ -417,7 +426,30 @@ static json_t *result(ar *a, const json_t *rows, const char *name, json_t *when)
     json_t *findings = json_array();
     size_t i;
     json_t *r;
-    json_array_foreach(rows, i, r) json_array_append_new(findings, finding(a, r));
+    json_int_t nsat = 0, nnot = 0, nna = 0, nexp = 0;
+    char *open_list = NULL, *exp_list = NULL;
+    size_t olen = 0, elen = 0;
+    FILE *ol = open_memstream(&open_list, &olen), *el = open_memstream(&exp_list, &elen);
+    json_array_foreach(rows, i, r)
+    {
+        const char *st = ism_json_getstr(r, "status");
+        if (!concluded(st)) {
+            bool exp = ism_report_status_of(st) == ISM_REQ_EXPIRED;
+            char *tok = token_for(ism_json_getstr(r, "catalog"), ism_json_getstr(r, "item"));
+            FILE *to = exp ? el : ol;
+            if (to) fprintf(to, "%s%s", (exp ? nexp : nna) ? ", " : "", tok);
+            free(tok);
+            exp ? nexp++ : nna++;
+            continue;
+        }
+        json_t *f = finding(a, r);
+        const char *state =
+            ism_json_getstr(json_object_get(json_object_get(f, "target"), "status"), "state");
+        !strcmp(state, "satisfied") ? nsat++ : nnot++;
+        json_array_append_new(findings, f);
+    }
+    if (ol) fclose(ol);
+    if (el) fclose(el);
     attach_evidence(a);
     const json_t *asmt = a->in->assessment;
     json_t *start = timestamp(ism_json_getstr(asmt, "created"));
@@ -430,6 +462,23 @@ static json_t *result(ar *a, const json_t *rows, const char *name, json_t *when)
                      json_array_size(rows)),
         "start", start ? start : json_incref(when), "end", when, "reviewed-controls",
         reviewed(rows));
+    json_t *props = json_array();
+    add_count(props, "satisfied-count", nsat);
+    add_count(props, "not-satisfied-count", nnot);
+    add_count(props, "not-assessed-count", nna);
+    add_count(props, "evidence-expired-count", nexp);
+    set_props(res, props);
+    if (nna || nexp)
+        json_object_set_new(
+            res, "remarks",
+            json_sprintf(
+                "判定に至らなかった要件は finding にしない（satisfied でも not-satisfied でも"
+                "ない）。未評価 (not assessed) %lld 項目: %s。証跡期限切れ (evidence "
+                "expired) %lld 項目: %s。",
+                (long long)nna, nna && open_list ? open_list : "なし", (long long)nexp,
+                nexp && exp_list ? exp_list : "なし"));
+    free(open_list);
+    free(exp_list);
     if (json_array_size(a->observations)) json_object_set(res, "observations", a->observations);
     if (json_array_size(findings))
         json_object_set_new(res, "findings", findings);
