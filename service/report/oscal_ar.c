@@ -392,8 +392,53 @@ static json_t *metadata(const ism_report_input *in, const char *name, json_t *wh
     add_prop(props, "assessment-id", ism_json_getstr(in->matrix, "assessment"));
     add_prop(props, "subject", ism_json_getstr(in->matrix, "subject"));
     add_prop(props, "tool", "ismap-assess " ISM_VERSION);
+    const json_t *p = json_object_get(in->matrix, "provenance");
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(p, "catalogs"), i, v)
+    {
+        char *cr = ism_strdupf("%s@%s", ism_json_getstr(v, "id"),
+                               ism_json_getstr(v, "revision") ? ism_json_getstr(v, "revision")
+                                                              : "unknown");
+        add_prop(props, "catalog-revision", cr);
+        free(cr);
+    }
+    const json_t *c = json_object_get(p, "checks");
+    add_prop(props, "checks-sha256", ism_json_getstr(c, "sha256"));
+    if (json_is_object(c))
+        add_count(props, "checks-count", json_integer_value(json_object_get(c, "checks")));
+    json_array_foreach(json_object_get(p, "evidence"), i, v)
+        add_prop(props, "evidence-id", json_string_value(v));
     set_props(md, props);
     return md;
+}
+
+/* One back-matter resource per snapshot the matrix came from, with its recorded SHA-256. */
+static void snapshot_resources(const ism_report_input *in, const char *aid, json_t *resources)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(json_object_get(in->matrix, "provenance"), "snapshots"), i,
+                       v)
+    {
+        const char *id = ism_json_getstr(v, "id"), *sha = ism_json_getstr(v, "sha256");
+        if (!id) continue;
+        json_t *rl = json_pack("{s:o}", "href", json_sprintf("urn:x-ismap-assess:snapshot:%s", id));
+        if (sha)
+            json_object_set_new(rl, "hashes",
+                                json_pack("[{s:s, s:s}]", "algorithm", "SHA-256", "value", sha));
+        json_t *res = json_pack(
+            "{s:o, s:o, s:o, s:[o]}", "uuid", uuid_for("snapshot", aid, id), "title",
+            json_sprintf("スナップショット %s", id), "description",
+            json_sprintf("評価したスナップショット %s（%s）。封印時に記録した "
+                         "SHA-256 を hashes に示す。",
+                         id, ism_json_getstr(v, "provider") ? ism_json_getstr(v, "provider") : "?"),
+            "rlinks", rl);
+        json_t *props = json_array();
+        add_prop(props, "snapshot-id", id);
+        set_props(res, props);
+        json_array_append_new(resources, res);
+    }
 }
 
 /* ismap-assess writes no OSCAL assessment plan; import-ap must still resolve, so it points at
@@ -511,6 +556,10 @@ json_t *ism_report_oscal(const ism_report_input *in, ism_error *err)
         "remarks",
         "Placeholder: see the back-matter resource; ismap-assess writes no assessment plan.",
         "results", res, "back-matter", "resources", plan_resource(in, plan));
+    snapshot_resources(
+        in, a.aid,
+        json_object_get(json_object_get(json_object_get(doc, "assessment-results"), "back-matter"),
+                        "resources"));
     json_decref(plan);
     json_decref(a.observations);
     json_decref(a.obs_by_key);

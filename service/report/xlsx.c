@@ -208,6 +208,11 @@ static void summary_about(sheet *sh, const ism_report_input *in, const char *gen
         put(sh, 0, rows[i][0], sh->fm->head);
         put(sh, 1, rows[i][1] ? rows[i][1] : "未記入", sh->fm->text);
     }
+    char *prov = ism_report_provenance_text(m);
+    put(sh, 0, "出所", sh->fm->head);
+    put(sh, 1, prov ? prov : "未記録", sh->fm->wrap);
+    sh->row++;
+    free(prov);
 }
 
 static lxw_error sheet_summary(lxw_workbook *wb, const formats *fm, const ism_report_input *in,

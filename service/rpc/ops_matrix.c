@@ -180,6 +180,63 @@ OP(op_assessment_show)
     return *result != NULL;
 }
 
+/* Where the matrix comes from, so every report can say it: the product version, the
+ * assessment's snapshots with their recorded SHA-256, the evidence ids that bore on it, the
+ * catalogs' revisions and the checks' version. New reference. */
+static json_t *provenance(ism_rpc_call *call, const json_t *a, const json_t *support,
+                          const json_t *m)
+{
+    json_t *snaps = json_array();
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(a, "snapshots"), i, v)
+    {
+        json_t *row = ism_snapshot_get(call->app->store, json_string_value(v), "", NULL);
+        json_array_append_new(snaps, json_pack("{s:O, s:s?, s:s?, s:s?, s:s?}", "id", v, "provider",
+                                               ism_json_getstr(row, "provider"), "sha256",
+                                               ism_json_getstr(row, "sha256"), "created",
+                                               ism_json_getstr(row, "created"), "sealed",
+                                               ism_json_getstr(row, "sealed")));
+        json_decref(row);
+    }
+    json_t *ev = json_object();
+    const char *item;
+    json_t *list, *e;
+    json_object_foreach(json_object_get(support, "items"), item, list)
+    {
+        json_array_foreach(list, i, e) if (ism_json_getstr(e, "evidence"))
+            json_object_set_new(ev, ism_json_getstr(e, "evidence"), json_true());
+    }
+    json_array_foreach(json_object_get(support, "documents"), i,
+                       e) if (ism_json_getstr(e, "evidence"))
+        json_object_set_new(ev, ism_json_getstr(e, "evidence"), json_true());
+    json_t *evidence = json_array();
+    const char *id;
+    json_object_foreach(ev, id, v) json_array_append_new(evidence, json_string(id));
+    json_decref(ev);
+    /* The catalogs the requirements come from, with their latest revision. */
+    json_t *used = json_object();
+    json_array_foreach(json_object_get(m, "requirements"), i, e)
+        json_object_set_new(used, ism_json_getstr(e, "catalog"), json_true());
+    json_t *cats = json_array(), *all = ism_catalog_list(call->app->catalogs);
+    json_array_foreach(all, i, e)
+    {
+        const char *cid = ism_json_getstr(e, "id");
+        if (!cid || !json_object_get(used, cid)) continue;
+        json_t *revs = json_object_get(e, "revisions");
+        json_t *last = json_array_get(revs, json_array_size(revs) ? json_array_size(revs) - 1 : 0);
+        json_array_append_new(cats, json_pack("{s:s, s:s?, s:s?}", "id", cid, "revision",
+                                              ism_json_getstr(last, "id"), "date",
+                                              ism_json_getstr(last, "date")));
+    }
+    json_decref(all);
+    json_decref(used);
+    json_t *checks = ism_eval_version(call->app->checks);
+    return json_pack("{s:s, s:o, s:o, s:o, s:o}", "product", "ismap-assess " ISM_VERSION,
+                     "snapshots", snaps, "evidence", evidence, "catalogs", cats, "checks",
+                     checks ? checks : json_null());
+}
+
 /* The matrix of an assessment, computed now. */
 static json_t *matrix_of(ism_rpc_call *call, const char *aid, const char *today, json_t **assess,
                          ism_error *err)
@@ -195,6 +252,7 @@ static json_t *matrix_of(ism_rpc_call *call, const char *aid, const char *today,
                                         ops_org_scope(call), today, err)
                      : NULL;
     json_decref(refs);
+    if (m) json_object_set_new(m, "provenance", provenance(call, a, support, m));
     json_decref(support);
     if (assess && m)
         *assess = a;

@@ -79,5 +79,24 @@ title=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['title']
 grep -q "aws-iam-root-mfa (critical): 1 fail — ${title:0:10}" "$tmp/out" && ok \
   || no "WHY does not name the failing root MFA check with its title"; 
 
+# --- item 8: every export names the snapshot and its hash, the versions and the product --------
+run "$ISMAPCTL" snapshot show "$mn" --json
+sha=$(json 'd["sha256"]')
+[ ${#sha} = 64 ] && ok || no "no recorded hash for $mn"
+version=$("$ISMAPCTL" status --json 2>/dev/null | python3 -c "import json,sys; print(json.load(sys.stdin)['version'])")
+[ -n "$version" ] && ok || no "status gives no version"
+for fmt in csv csv-findings xlsx json oscal html; do
+  run "$ISMAPCTL" export "$amn" --format $fmt -o "$tmp/export.$fmt" || continue
+  if [ $fmt = xlsx ]; then
+    python3 -c "import zipfile,sys; print(zipfile.ZipFile(sys.argv[1]).read('xl/sharedStrings.xml').decode())" \
+      "$tmp/export.$fmt" >"$tmp/export.txt"
+  else
+    cp "$tmp/export.$fmt" "$tmp/export.txt"
+  fi
+  for want in "$mn" "$sha" "ismap-assess $version" "2024-08-01"; do
+    grep -qF -- "$want" "$tmp/export.txt" && ok || no "$fmt export does not state '$want'"
+  done
+done
+
 echo "assessment_trust: $passes passed, $fails failed"
 [ "$fails" = 0 ]

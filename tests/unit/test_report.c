@@ -40,6 +40,9 @@ static json_t *assessment, *matrix, *findings, *judgments;
         }                                                                                          \
     } while (0)
 
+#define SNAP_SHA "5f1d3c1b9a0e7d2c4b6a8f0e1d3c5b7a9f1e3d5c7b9a1f3e5d7c9b1a3f5e7d9c"
+#define CHECKS_SHA "0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9"
+
 static json_t *made(json_t *v, ism_error *e)
 {
     need(v != NULL, "%s", e->message);
@@ -162,6 +165,14 @@ static void build(void)
     json_decref(wv);
     json_t *refs = check_refs(), *sup = support();
     matrix = made(ism_matrix_build(st, cs, refs, sup, aid, "city", "2026-11-22", &e), &e);
+    /* As the service adds it (ops_matrix.c): where the matrix came from. */
+    json_object_set_new(
+        matrix, "provenance",
+        json_pack("{s:s, s:[{s:s, s:s, s:s}], s:[s, s], s:[{s:s, s:s}, {s:s, s:s}], s:{s:i, s:s}}",
+                  "product", "ismap-assess " ISM_VERSION, "snapshots", "id", "snap_1", "provider",
+                  "aws", "sha256", SNAP_SHA, "evidence", "ev_iso", "ev_soc2", "catalogs", "id",
+                  "ismap", "revision", "2024-08-01", "id", "mic-audit", "revision", "2025-R7",
+                  "checks", "checks", 61, "sha256", CHECKS_SHA));
     json_decref(refs);
     json_decref(sup);
     findings = made(ism_findings_list(st, aid, NULL, NULL, 0, &e), &e);
@@ -372,7 +383,7 @@ START_TEST(csv_requirements)
     ck_assert_msg(csv != NULL, "%s", e.message);
     ck_assert_uint_eq(len, strlen(csv));
     ck_assert(!memcmp(csv, "\xEF\xBB\xBF", 3));
-    ck_assert_ptr_nonnull(strstr(csv, "判断日時\r\n"));
+    ck_assert_ptr_nonnull(strstr(csv, "判断日時,出所\r\n"));
     ck_assert(ism_text_utf8_valid(csv, len, NULL));
     ism_workbook *wb = ism_csv_read_mem(csv, len, "req.csv", NULL, NULL, &e);
     ck_assert_msg(wb != NULL, "%s", e.message);
@@ -441,6 +452,42 @@ START_TEST(csv_findings_neutralized)
 END_TEST
 
 static char *zip_part(const char *path, const char *part);
+
+/* Issue 9 item 8: every export names the snapshots with their hashes, the evidence ids, the
+ * catalog and check versions and the product version. */
+START_TEST(provenance_in_every_export)
+{
+    static const char *const want[] = {"snap_1",     SNAP_SHA,  "ev_iso",   "ev_soc2",
+                                       "2024-08-01", "2025-R7", CHECKS_SHA, ISM_VERSION};
+    ism_error e = {0};
+    ism_report_input in = input();
+    static const ism_report_format fmts[] = {ISM_REPORT_CSV, ISM_REPORT_CSV_FINDINGS,
+                                             ISM_REPORT_JSON, ISM_REPORT_OSCAL, ISM_REPORT_HTML};
+    for (size_t k = 0; k < sizeof fmts / sizeof *fmts; k++) {
+        size_t len = 0;
+        char *doc = ism_report_render(fmts[k], &in, &len, &e);
+        ck_assert_msg(doc != NULL, "%s", e.message);
+        for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+            ck_assert_msg(strstr(doc, want[i]), "%s export lacks %s",
+                          ism_report_format_name(fmts[k]), want[i]);
+        free(doc);
+    }
+    char *path = out_path("prov.xlsx");
+    ck_assert_msg(ism_report_xlsx_file(&in, path, &e), "%s", e.message);
+    char *strings = zip_part(path, "xl/sharedStrings.xml");
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+        ck_assert_msg(strstr(strings, want[i]), "xlsx lacks %s", want[i]);
+    free(strings);
+    free(path);
+    /* OSCAL carries the hash as a hash, on a back-matter resource for the snapshot. */
+    json_t *doc = must(ism_report_oscal(&in, &e), &e);
+    char *text = json_dumps(
+        json_object_get(json_object_get(doc, "assessment-results"), "back-matter"), JSON_COMPACT);
+    ck_assert_ptr_nonnull(strstr(text, "\"algorithm\":\"SHA-256\",\"value\":\"" SNAP_SHA));
+    free(text);
+    json_decref(doc);
+}
+END_TEST
 
 /* Issue 9 item 9: the checks' {ja, en} titles and Japanese remediation reach every export. */
 START_TEST(check_texts_in_every_export)
@@ -1054,6 +1101,7 @@ int main(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, rows_and_reasons);
     tcase_add_test(tc, check_texts_in_every_export);
+    tcase_add_test(tc, provenance_in_every_export);
     tcase_add_test(tc, questionnaire_rows);
     tcase_add_test(tc, cell_text);
     tcase_add_test(tc, csv_requirements);
