@@ -142,11 +142,17 @@ json_t *ism_matrix_build(struct ism_store *st, struct ism_catalog_set *cs, const
                          const json_t *support, const char *assessment, const char *org,
                          const char *today, ism_error *err);
 
-/* What changed between two matrices (from ism_matrix_build) and their findings:
+/* What changed between two matrices (from ism_matrix_build) and their failing findings:
  * {a, b, changed: [{framework, catalog, item, from, to}], findings_new: [...],
- *  findings_resolved: [...]}. */
+ *  findings_resolved: [...], findings_not_collected: [...]}. A finding failing in a and not in
+ * b is resolved only when b's collection examined its check in its account and region
+ * (coverage_b, from ism_findings_coverage); otherwise it is "not collected". coverage_b NULL:
+ * every such finding counts as resolved. */
 json_t *ism_matrix_diff(const json_t *a, const json_t *b, const json_t *findings_a,
-                        const json_t *findings_b);
+                        const json_t *findings_b, const json_t *coverage_b);
+/* {"check|account|region": true} for every (check, account, region) an assessment's findings
+ * examined (a pass or a fail; not-assessed and errors do not count). New reference. */
+json_t *ism_findings_coverage(struct ism_store *st, const char *assessment, ism_error *err);
 
 /* ---- the evaluation job ---------------------------------------------------------------------- */
 struct ism_jobs;

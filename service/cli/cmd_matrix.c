@@ -372,6 +372,11 @@ static void print_diff(cli *c, const json_t *d)
     if (json_array_size(fn)) cli_table(stdout, fn, fcols, 5);
     printf("\nresolved findings: %zu\n", json_array_size(fr));
     if (json_array_size(fr)) cli_table(stdout, fr, fcols, 5);
+    json_t *nc = json_object_get(d, "findings_not_collected");
+    printf("\nnot collected (the second collection did not examine that check, account and "
+           "region, so nobody knows): %zu\n",
+           json_array_size(nc));
+    if (json_array_size(nc)) cli_table(stdout, nc, fcols, 5);
 }
 
 static int cmd_diff(cli *c)

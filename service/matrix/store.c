@@ -307,6 +307,31 @@ json_t *ism_findings_aggregate(ism_store *st, const char *assessment, const char
     return out;
 }
 
+json_t *ism_findings_coverage(ism_store *st, const char *assessment, ism_error *err)
+{
+    sqlite3 *db = ism_store_read_begin(st);
+    sqlite3_stmt *s = NULL;
+    json_t *out = NULL;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT DISTINCT check_id, coalesce(account,''), coalesce(region,'') "
+                           "FROM findings WHERE assessment=?1 AND status IN ('pass','fail')",
+                           -1, &s, NULL) != SQLITE_OK) {
+        ism_store_sql_error(db, err, "reading what findings examined");
+    } else {
+        sqlite3_bind_text(s, 1, assessment, -1, SQLITE_STATIC);
+        out = json_object();
+        while (sqlite3_step(s) == SQLITE_ROW) {
+            char *k = ism_strdupf("%s|%s|%s", sqlite3_column_text(s, 0), sqlite3_column_text(s, 1),
+                                  sqlite3_column_text(s, 2));
+            json_object_set_new(out, k, json_true());
+            free(k);
+        }
+    }
+    sqlite3_finalize(s);
+    ism_store_read_end(st, db);
+    return out;
+}
+
 /* ---- judgments ------------------------------------------------------------------------------- */
 
 #define J_COLS "id,assessment,catalog,item,result,examined,findings,improvement,reason,by,at"

@@ -388,7 +388,9 @@ OP(op_assessment_diff)
     json_t *mb = ma ? matrix_of(call, b, today, NULL, err) : NULL;
     json_t *fa = mb ? ism_findings_list(call->app->store, a, "fail", NULL, 0, err) : NULL;
     json_t *fb = fa ? ism_findings_list(call->app->store, b, "fail", NULL, 0, err) : NULL;
-    if (fb) *result = ism_matrix_diff(ma, mb, fa, fb);
+    json_t *cb = fb ? ism_findings_coverage(call->app->store, b, err) : NULL;
+    if (cb) *result = ism_matrix_diff(ma, mb, fa, fb, cb);
+    json_decref(cb);
     json_decref(ma);
     json_decref(mb);
     json_decref(fa);

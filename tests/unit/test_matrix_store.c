@@ -189,11 +189,25 @@ START_TEST(findings_waivers_and_judgments)
     json_t *m2 =
         ism_matrix_build(st, cs, refs, NULL, ism_json_getstr(b, "id"), "city", "2026-11-22", &e);
     json_t *fl2 = ism_findings_list(st, ism_json_getstr(b, "id"), NULL, NULL, 0, &e);
-    json_t *d = ism_matrix_diff(m, m2, fl, fl2);
+    json_t *d = ism_matrix_diff(m, m2, fl, fl2, NULL);
     ck_assert_int_ge(json_array_size(json_object_get(d, "changed")), 1);
     ck_assert_int_eq(json_array_size(json_object_get(d, "findings_resolved")), 2);
     ck_assert_int_eq(json_array_size(json_object_get(d, "findings_new")), 0);
     json_decref(d);
+    /* Issue 9 item 14: with b's coverage, only the root-MFA finding (examined again in that
+     * account and region) is resolved; the EBS one was never collected the second time. */
+    json_t *cov = ism_findings_coverage(st, ism_json_getstr(b, "id"), &e);
+    ck_assert_msg(cov != NULL, "%s", e.message);
+    ck_assert_ptr_nonnull(json_object_get(cov, "aws-iam-root-mfa|111|global"));
+    d = ism_matrix_diff(m, m2, fl, fl2, cov);
+    json_t *res = json_object_get(d, "findings_resolved"),
+           *nc = json_object_get(d, "findings_not_collected");
+    ck_assert_int_eq(json_array_size(res), 1);
+    ck_assert_str_eq(ism_json_getstr(json_array_get(res, 0), "check"), "aws-iam-root-mfa");
+    ck_assert_int_eq(json_array_size(nc), 1);
+    ck_assert_str_eq(ism_json_getstr(json_array_get(nc, 0), "check"), "aws-ec2-ebs-encrypted");
+    json_decref(d);
+    json_decref(cov);
     json_decref(fl2);
     json_decref(m2);
     json_decref(b);
