@@ -59,6 +59,27 @@ static int cmd_create(cli *c)
         return CLI_SERVICE;
     }
     if (c->json) return cli_print(c, r, NULL);
+    /* Which snapshots the assessment is bound to, and why — on stderr: stdout is the id. */
+    const json_t *ch = json_object_get(r, "snapshot_choice");
+    size_t i;
+    json_t *u;
+    json_array_foreach(json_object_get(ch, "used"), i, u)
+    {
+        if (json_is_string(u)) {
+            fprintf(stderr, "snapshot %s (named)\n", json_string_value(u));
+            continue;
+        }
+        char *acc = json_dumps(json_object_get(u, "accounts"), JSON_COMPACT);
+        fprintf(stderr, "snapshot %s (%s), accounts %s\n", ism_json_getstr(u, "id"),
+                ism_json_getstr(u, "created") ? ism_json_getstr(u, "created") : "?",
+                acc ? acc : "[]");
+        free(acc);
+    }
+    if (json_array_size(json_object_get(ch, "uncovered"))) {
+        char *un = json_dumps(json_object_get(ch, "uncovered"), JSON_COMPACT);
+        fprintf(stderr, "warning: no snapshot covers the subject's accounts %s\n", un ? un : "");
+        free(un);
+    }
     printf("%s\n", ism_json_getstr(r, "id"));
     json_decref(r);
     return CLI_OK;

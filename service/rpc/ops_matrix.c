@@ -46,24 +46,102 @@ static bool need(ism_rpc_call *call, ism_error *err)
     return ism_error_set(err, ISM_E_UNAVAILABLE, "catalogs or checks are not loaded");
 }
 
-/* The latest sealed snapshots of the caller's org, one per provider: the default scope. */
-static json_t *default_snapshots(ism_rpc_call *call, ism_error *err)
+/* The accounts a sealed snapshot covers, from its manifest's scope (malloc'd JSON array), or
+ * NULL when the file cannot be read or names none. */
+static json_t *snapshot_accounts(const json_t *row)
+{
+    ism_snapshot *snap = ism_snapshot_open(ism_json_getstr(row, "path"), false, NULL);
+    if (!snap) return NULL;
+    const char *sc = ism_snapshot_manifest(snap, "scope");
+    json_t *scope = sc ? json_loads(sc, 0, NULL) : NULL;
+    json_t *acc = json_object_get(scope, "accounts");
+    json_t *out = json_is_array(acc) && json_array_size(acc) ? json_incref(acc) : NULL;
+    json_decref(scope);
+    ism_snapshot_close(snap);
+    return out;
+}
+
+static bool in_list(const json_t *arr, const char *s)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(arr, i,
+                       v) if (json_is_string(v) && !strcmp(json_string_value(v), s)) return true;
+    return false;
+}
+
+/* The default scope of an assessment: the newest sealed snapshots of the caller's org that
+ * together cover the subject's accounts (each taken only for accounts no newer one covers).
+ * A subject that names no accounts takes the newest sealed snapshot of each provider. *choice
+ * receives {rule, used: [{id, accounts}], uncovered: [...]} to say which were used and why. */
+static json_t *default_snapshots(ism_rpc_call *call, const json_t *subject, json_t **choice,
+                                 ism_error *err)
 {
     json_t *all = ism_snapshot_list(call->app->store, ops_org_scope(call), 1000, err);
     if (!all) return NULL;
-    json_t *out = json_array(), *seen = json_object();
-    size_t i;
-    json_t *s;
+    const json_t *want = json_object_get(subject, "accounts");
+    bool by_account = json_array_size(want) > 0;
+    json_t *out = json_array(), *seen = json_object(), *used = json_array();
+    json_t *covered = json_object();
+    size_t i, k;
+    json_t *s, *a;
     json_array_foreach(all, i, s)
     {
         if (strcmp(ism_json_getstr(s, "state"), "sealed")) continue;
+        if (by_account && json_object_size(covered) == json_array_size(want)) break;
         const char *prov = ism_json_getstr(s, "provider");
-        if (json_object_get(seen, prov)) continue;
-        json_object_set_new(seen, prov, json_true());
+        json_t *mine = json_array();
+        if (by_account) {
+            json_t *acc = snapshot_accounts(s);
+            json_array_foreach(acc, k, a)
+            {
+                const char *id = json_string_value(a);
+                if (id && in_list(want, id) && !json_object_get(covered, id)) {
+                    json_object_set_new(covered, id, json_true());
+                    json_array_append(mine, a);
+                }
+            }
+            json_decref(acc);
+            if (!json_array_size(mine)) {
+                json_decref(mine);
+                continue;
+            }
+        } else {
+            if (json_object_get(seen, prov)) {
+                json_decref(mine);
+                continue;
+            }
+            json_object_set_new(seen, prov, json_true());
+        }
         json_array_append(out, json_object_get(s, "id"));
+        json_array_append_new(used, json_pack("{s:O, s:s?, s:O?, s:o}", "id",
+                                              json_object_get(s, "id"), "provider", prov, "created",
+                                              json_object_get(s, "created"), "accounts", mine));
     }
+    json_t *uncovered = json_array();
+    json_array_foreach(want, i,
+                       a) if (json_is_string(a) && !json_object_get(covered, json_string_value(a)))
+        json_array_append(uncovered, a);
     json_decref(seen);
+    json_decref(covered);
     json_decref(all);
+    if (by_account && json_array_size(out) == 0) {
+        char *w = json_dumps(want, JSON_COMPACT);
+        ism_error_set(err, ISM_E_NOT_FOUND,
+                      "no sealed snapshot of this organization covers the subject's accounts %s: "
+                      "collect them, or name snapshots with 'snapshots'",
+                      w ? w : "");
+        free(w);
+        json_decref(out);
+        json_decref(used);
+        json_decref(uncovered);
+        return NULL;
+    }
+    *choice = json_pack("{s:s, s:o, s:o}", "rule",
+                        by_account ? "the newest sealed snapshots covering the subject's accounts"
+                                   : "the subject names no accounts: the newest sealed snapshot "
+                                     "of each provider",
+                        "used", used, "uncovered", uncovered);
     return out;
 }
 
@@ -115,10 +193,10 @@ OP(op_assessment_create)
         json_decref(r);
     }
     json_t *sub = ok ? ism_subject_get(call->app->store, subject, ops_org_scope(call), err) : NULL;
-    json_t *snaps = NULL;
+    json_t *snaps = NULL, *choice = NULL;
     if (sub) {
         json_t *sv = json_object_get(params, "snapshots");
-        snaps = sv ? string_list(sv, "snapshots", err) : default_snapshots(call, err);
+        snaps = sv ? string_list(sv, "snapshots", err) : default_snapshots(call, sub, &choice, err);
     }
     json_array_foreach(snaps, i, f)
     {
@@ -142,8 +220,12 @@ OP(op_assessment_create)
     json_decref(sub);
     if (!a) {
         json_decref(snaps);
+        json_decref(choice);
         return false;
     }
+    json_object_set_new(
+        a, "snapshot_choice",
+        choice ? choice : json_pack("{s:s, s:O}", "rule", "named by the caller", "used", snaps));
     const char *aid = ism_json_getstr(a, "id");
     char job[64] = "";
     if (json_array_size(snaps)) {

@@ -98,5 +98,28 @@ for fmt in csv csv-findings xlsx json oscal html; do
   done
 done
 
+# --- item 11: without --snapshot, the assessment binds to the snapshots covering the subject's
+# accounts — not the newest snapshot of any scope — and says which it used ------------------------
+cat >"$tmp/other.json" <<'JSON'
+{"manifest": {"id": "snap_other", "provider": "aws", "created": "2026-11-30T00:00:00Z",
+  "scope": {"accounts": ["777788889999"], "regions": ["ap-northeast-1"], "org": false}},
+ "defaults": {"account": "777788889999", "region": "ap-northeast-1"},
+ "resources": [{"type": "sts.CallerIdentity", "id": "777788889999", "region": "global",
+   "data": {"Account": "777788889999", "Arn": "arn:aws:iam::777788889999:root", "UserId": "x"}}]}
+JSON
+"$ISMSNAPFIX" "$tmp/other.json" "$tmp/other.db" || no "building the other-scope snapshot"
+run "$ISMAPCTL" snapshot import "$tmp/other.db"; other=$(cat "$tmp/out")
+"$ISMAPCTL" assessment create 改ざん検知基盤 --frameworks ismap --wait >"$tmp/out" 2>"$tmp/err" && ok \
+  || { no "assessment create without --snapshot failed"; cat "$tmp/err"; }
+adef=$(cat "$tmp/out")
+grep -q "snapshot $mn" "$tmp/err" && ok || no "create does not say it used $mn: $(cat "$tmp/err")"
+run "$ISMAPCTL" assessment show "$adef" --json
+[ "$(json '",".join(d["snapshots"])')" = "$mn" ] && ok || no "bound to $(json 'd["snapshots"]'), not $mn"
+run "$ISMAPCTL" subject create 別アカウント基盤 --kind workload --environment production \
+  --account 123412341234 --organization みなと市
+"$ISMAPCTL" assessment create 別アカウント基盤 --frameworks ismap >"$tmp/out" 2>&1 \
+  && no "an assessment was bound to snapshots that do not cover its account" || ok
+has "covers the subject's accounts"
+
 echo "assessment_trust: $passes passed, $fails failed"
 [ "$fails" = 0 ]
