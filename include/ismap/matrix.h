@@ -105,6 +105,10 @@ bool ism_findings_end(ism_findings_writer *w, bool commit, ism_error *err);
  * waiver that covers each. */
 json_t *ism_findings_list(struct ism_store *st, const char *assessment, const char *status,
                           const char *check, int limit, ism_error *err);
+/* One page of the same list: `limit` findings from `offset` in the same total order; *total
+ * (when not NULL) receives how many match the filters. New reference. */
+json_t *ism_findings_page(struct ism_store *st, const char *assessment, const char *status,
+                          const char *check, long offset, int limit, long *total, ism_error *err);
 /* Per-check aggregates for ism_matrix_inputs.findings, with resource-level waivers applied,
  * and the failures counted by the network domain of their account (ism_findings_set_domains). */
 json_t *ism_findings_aggregate(struct ism_store *st, const char *assessment, const char *today,

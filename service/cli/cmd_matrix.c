@@ -240,17 +240,52 @@ static void print_findings(cli *c, const json_t *r)
         cli_table(stdout, r, cols, 7);
 }
 
+/* One page by default (--limit, --cursor), every page with --all; always says how many there
+ * are and how to get the next page. */
 static int cmd_findings(cli *c)
 {
     long limit = 1000;
-    if (!cli_opt_int(c, "limit", 1, 10000000, &limit)) return CLI_USAGE;
-    json_t *r;
-    int rc =
-        cli_call(c, "findings.list",
-                 json_pack("{s:s, s:s?, s:s?, s:i}", "assessment", c->args[0], "status",
-                           cli_opt(c, "status"), "check", cli_opt(c, "check"), "limit", (int)limit),
-                 &r);
-    return rc ? rc : cli_print(c, r, print_findings);
+    if (!cli_opt_int(c, "limit", 1, 10000, &limit)) return CLI_USAGE;
+    bool all = cli_flag(c, "all");
+    const char *cursor = cli_opt(c, "cursor");
+    json_t *acc = json_array(), *last = NULL;
+    for (;;) {
+        json_t *r;
+        int rc = cli_call(c, "findings.list",
+                          json_pack("{s:s, s:s?, s:s?, s:i, s:s?}", "assessment", c->args[0],
+                                    "status", cli_opt(c, "status"), "check", cli_opt(c, "check"),
+                                    "limit", (int)limit, "cursor", cursor),
+                          &r);
+        if (rc) {
+            json_decref(acc);
+            json_decref(last);
+            return rc;
+        }
+        json_array_extend(acc, json_object_get(r, "findings"));
+        json_decref(last);
+        last = r;
+        cursor = ism_json_getstr(r, "next_cursor");
+        if (!all || !cursor) break;
+    }
+    json_int_t total = json_integer_value(json_object_get(last, "total"));
+    json_int_t offset = all ? 0 : json_integer_value(json_object_get(last, "offset"));
+    const char *next = all ? NULL : ism_json_getstr(last, "next_cursor");
+    int rc;
+    if (c->json) {
+        json_t *out = json_pack("{s:O, s:I, s:I, s:s?}", "findings", acc, "total", total, "offset",
+                                offset, "next_cursor", next);
+        rc = cli_print(c, out, NULL);
+    } else {
+        print_findings(c, acc);
+        if (json_array_size(acc))
+            printf("findings %lld–%lld of %lld\n", (long long)offset + 1,
+                   (long long)offset + (long long)json_array_size(acc), (long long)total);
+        if (next) printf("more: ismapctl findings %s --cursor %s (or --all)\n", c->args[0], next);
+        rc = CLI_OK;
+    }
+    json_decref(acc);
+    json_decref(last);
+    return rc;
 }
 
 /* MIC items are numbers, C-n cloud items or 3.1x-n profile items; the rest are ISMAP ids. */
@@ -420,8 +455,9 @@ const cli_cmd cli_cmds_matrix[] = {
     {"assessment", "show", cmd_show, "", 1, 1, "ID", "one assessment"},
     {"matrix", NULL, cmd_matrix, "status=,framework=,today=", 1, 1,
      "ASSESSMENT [--status STATUS] [--framework FW]", "the conformance matrix, with reasons"},
-    {"findings", NULL, cmd_findings, "status=,check=,limit=", 1, 1,
-     "ASSESSMENT [--status fail] [--check ID] [--limit N]", "check findings, worst first"},
+    {"findings", NULL, cmd_findings, "status=,check=,limit=,cursor=,all", 1, 1,
+     "ASSESSMENT [--status fail] [--check ID] [--limit N] [--cursor C | --all]",
+     "check findings, worst first, a page at a time (says how many, and the next cursor)"},
     {"judge", NULL, cmd_judge, "catalog=,result=,examined=,findings=,improvement=,reason=", 2, 2,
      "ASSESSMENT ITEM --result satisfied|partial|not_satisfied|not_applicable [--catalog C] "
      "[--examined 監査資料] [--findings 指摘事項] [--improvement 改善案] [--reason R]",

@@ -218,6 +218,11 @@ bool ism_findings_end(ism_findings_writer *w, bool commit, ism_error *err)
     return ok;
 }
 
+static json_t *count_row(sqlite3_stmt *s)
+{
+    return json_integer(sqlite3_column_int64(s, 0));
+}
+
 static json_t *finding_row(sqlite3_stmt *s)
 {
     return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "snapshot",
@@ -231,9 +236,26 @@ static json_t *finding_row(sqlite3_stmt *s)
 json_t *ism_findings_list(ism_store *st, const char *assessment, const char *status,
                           const char *check, int limit, ism_error *err)
 {
-    char lim[32];
-    snprintf(lim, sizeof lim, "%d", limit > 0 ? limit : 1000000);
-    const char *args[] = {assessment, status ? status : "", check ? check : "", lim};
+    return ism_findings_page(st, assessment, status, check, 0, limit, NULL, err);
+}
+
+json_t *ism_findings_page(ism_store *st, const char *assessment, const char *status,
+                          const char *check, long offset, int limit, long *total, ism_error *err)
+{
+    char lim[32], off[32];
+    snprintf(lim, sizeof lim, "%d", limit > 0 ? limit : 100000000);
+    snprintf(off, sizeof off, "%ld", offset > 0 ? offset : 0);
+    const char *args[] = {assessment, status ? status : "", check ? check : "", lim, off};
+    if (total) {
+        json_t *n = ism_store_rows(st,
+                                   "SELECT count(*) FROM findings WHERE assessment=?1 AND "
+                                   "(?2='' OR status=?2) AND (?3='' OR check_id=?3)",
+                                   args, 3, count_row, err);
+        if (!n) return NULL;
+        *total = (long)json_integer_value(json_array_get(n, 0));
+        json_decref(n);
+    }
+    /* rowid last: a total order, so pages neither repeat nor skip a finding. */
     return ism_store_rows(
         st,
         "SELECT snapshot, check_id, severity, account, region, resource_type, "
@@ -241,8 +263,9 @@ json_t *ism_findings_list(ism_store *st, const char *assessment, const char *sta
         "(?2='' OR status=?2) AND (?3='' OR check_id=?3) ORDER BY CASE status WHEN "
         "'fail' THEN 0 WHEN 'error' THEN 1 WHEN 'not_assessed' THEN 2 ELSE 3 END, "
         "CASE severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 "
-        "ELSE 3 END, check_id, account, region, resource_id LIMIT CAST(?4 AS INTEGER)",
-        args, 4, finding_row, err);
+        "ELSE 3 END, check_id, account, region, resource_id, rowid "
+        "LIMIT CAST(?4 AS INTEGER) OFFSET CAST(?5 AS INTEGER)",
+        args, 5, finding_row, err);
 }
 
 /* Per check: counts by status, failing examples, the not-assessed reason; fails covered by an

@@ -374,20 +374,42 @@ OP(op_matrix_get)
     return true;
 }
 
+/* A page of findings: {findings, total, offset, next_cursor (null on the last page)}. The
+ * cursor is opaque to callers ("o<offset>"); the order is total, so pages neither repeat nor
+ * skip. */
 OP(op_findings_list)
 {
-    const char *aid, *status, *check;
+    const char *aid, *status, *check, *cursor;
     json_int_t limit = 1000;
     if (!ism_json_str(params, "assessment", true, &aid, err) ||
         !ism_json_str(params, "status", false, &status, err) ||
         !ism_json_str(params, "check", false, &check, err) ||
-        !ism_json_int(params, "limit", false, 1, 10000000, &limit, err))
+        !ism_json_str(params, "cursor", false, &cursor, err) ||
+        !ism_json_int(params, "limit", false, 1, 10000, &limit, err))
         return false;
+    if (status && !ism_eval_status_parse(status, &(ism_eval_status){0}))
+        return ism_error_set(err, ISM_E_INVALID_PARAMS,
+                             "field 'status' must be pass, fail, error or not_assessed");
+    long offset = 0;
+    if (cursor) {
+        char *end = NULL;
+        offset = cursor[0] == 'o' ? strtol(cursor + 1, &end, 10) : -1;
+        if (offset < 0 || !end || *end || end == cursor + 1)
+            return ism_error_set(err, ISM_E_INVALID_PARAMS,
+                                 "field 'cursor' is not one this service gave (use next_cursor)");
+    }
     json_t *a = ism_assessment_get(call->app->store, aid, ops_org_scope(call), err);
     if (!a) return false;
     json_decref(a);
-    *result = ism_findings_list(call->app->store, aid, status, check, (int)limit, err);
-    return *result != NULL;
+    long total = 0;
+    json_t *page =
+        ism_findings_page(call->app->store, aid, status, check, offset, (int)limit, &total, err);
+    if (!page) return false;
+    long next = offset + (long)json_array_size(page);
+    *result = json_pack("{s:o, s:I, s:I, s:o}", "findings", page, "total", (json_int_t)total,
+                        "offset", (json_int_t)offset, "next_cursor",
+                        next < total ? json_sprintf("o%ld", next) : json_null());
+    return true;
 }
 
 OP(op_judgment_add)
@@ -574,7 +596,8 @@ const ism_op ism_ops_matrix[] = {
     {"matrix.get", op_matrix_get, ALL,
      "the conformance matrix, computed now (params: assessment, status, framework, today)"},
     {"findings.list", op_findings_list, ALL,
-     "check findings of an assessment (params: assessment, status, check, limit)"},
+     "a page of an assessment's check findings, worst first, with the total and the next "
+     "cursor (params: assessment, status, check, limit ≤ 10000, cursor)"},
     {"judgment.add", op_judgment_add, ISM_ROLE_AUDITOR,
      "record an auditor's judgment (params: assessment, catalog, item, result, examined, "
      "findings, improvement, reason)"},

@@ -47,7 +47,7 @@ run "$ISMAPCTL" assessment show "$a" --json
 json 'd.get("state_reason") or d.get("reason") or ""' | grep -q "does not verify" && ok \
   || no "the failed assessment does not say why: $(cat "$tmp/out")"
 run "$ISMAPCTL" findings "$a" --json
-[ "$(json 'len(d["findings"]) if isinstance(d, dict) else len(d)')" = 0 ] && ok || no "findings stored for a tampered snapshot"
+[ "$(json 'd["total"]')" = 0 ] && ok || no "findings stored for a tampered snapshot"
 
 # --- item 12: root MFA off in the My Number account only is 不適合, not 一部適合 -----------------
 cat >"$tmp/mynumber.json" <<'JSON'
@@ -64,7 +64,7 @@ run "$ISMAPCTL" snapshot import "$tmp/mn.db"; mn=$(cat "$tmp/out")
 run "$ISMAPCTL" assessment create 改ざん検知基盤 --frameworks ismap --snapshot "$mn" --wait
 amn=$(cat "$tmp/out")
 run "$ISMAPCTL" findings "$amn" --check aws-iam-root-mfa --json
-json '" ".join(sorted(f["status"] for f in (d["findings"] if isinstance(d, dict) else d)))' | grep -q "fail pass" && ok \
+json '" ".join(sorted(f["status"] for f in d["findings"]))' | grep -q "fail pass" && ok \
   || no "root MFA should fail in one account and pass in the other: $(head -c 400 "$tmp/out")"
 run "$ISMAPCTL" matrix "$amn" --json
 rows=$(json "' '.join(r['item']+'='+r['status'] for r in d['requirements'] if any(x.get('check')=='aws-iam-root-mfa' for x in r['reasons']))")
@@ -120,6 +120,25 @@ run "$ISMAPCTL" subject create 別アカウント基盤 --kind workload --enviro
 "$ISMAPCTL" assessment create 別アカウント基盤 --frameworks ismap >"$tmp/out" 2>&1 \
   && no "an assessment was bound to snapshots that do not cover its account" || ok
 has "covers the subject's accounts"
+
+# --- item 10: findings page with a cursor and say how many there are ---------------------------
+run "$ISMAPCTL" findings "$amn" --all --json
+total=$(json 'd["total"]'); nall=$(json 'len(d["findings"])')
+[ "$total" -gt 80 ] && [ "$nall" = "$total" ] && ok || no "--all gave $nall of $total findings"
+cursor=""; seen=0; : >"$tmp/keys"
+for _ in $(seq 100); do
+  run "$ISMAPCTL" findings "$amn" --limit 40 ${cursor:+--cursor "$cursor"} --json || break
+  json '"\n".join("|".join(str(f[k]) for k in ("check","account","region","resource_id","status")) for f in d["findings"])' >>"$tmp/keys"
+  [ "$(json 'd["total"]')" = "$total" ] && ok || no "total changes between pages"
+  cursor=$(json 'd["next_cursor"] or ""')
+  [ -z "$cursor" ] && break
+done
+[ "$(grep -c . "$tmp/keys")" = "$total" ] && ok || no "paging gave $(grep -c . "$tmp/keys") findings, not $total"
+[ "$(sort "$tmp/keys" | uniq -d | wc -l)" = 0 ] && ok || no "paging repeated findings"
+run "$ISMAPCTL" findings "$amn" --limit 40
+has "findings 1–40 of $total"
+has "--cursor o40"
+"$ISMAPCTL" findings "$amn" --cursor bogus >"$tmp/out" 2>&1 && no "a bogus cursor was accepted" || ok
 
 echo "assessment_trust: $passes passed, $fails failed"
 [ "$fails" = 0 ]
