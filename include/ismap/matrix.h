@@ -109,6 +109,10 @@ json_t *ism_findings_list(struct ism_store *st, const char *assessment, const ch
  * (when not NULL) receives how many match the filters. New reference. */
 json_t *ism_findings_page(struct ism_store *st, const char *assessment, const char *status,
                           const char *check, long offset, int limit, long *total, ism_error *err);
+/* Whether any finding of check names resource (its id or ARN), in one assessment (NULL: any
+ * of org's, "" org: any). What a resource waiver must refer to. */
+bool ism_findings_has_resource(struct ism_store *st, const char *org, const char *assessment,
+                               const char *check, const char *resource);
 /* Per-check aggregates for ism_matrix_inputs.findings, with resource-level waivers applied,
  * and the failures counted by the network domain of their account (ism_findings_set_domains). */
 json_t *ism_findings_aggregate(struct ism_store *st, const char *assessment, const char *today,

@@ -355,6 +355,23 @@ json_t *ism_findings_coverage(ism_store *st, const char *assessment, ism_error *
     return out;
 }
 
+bool ism_findings_has_resource(ism_store *st, const char *org, const char *assessment,
+                               const char *check, const char *resource)
+{
+    const char *args[] = {org ? org : "", assessment ? assessment : "", check, resource};
+    ism_error e = {0};
+    json_t *n = ism_store_rows(st,
+                               "SELECT count(*) FROM findings f JOIN assessments a ON "
+                               "a.id=f.assessment WHERE (?1='' OR a.org=?1) AND (?2='' OR "
+                               "f.assessment=?2) AND f.check_id=?3 AND (f.resource_id=?4 OR "
+                               "f.arn=?4)",
+                               args, 4, count_row, &e);
+    bool found = json_integer_value(json_array_get(n, 0)) > 0;
+    json_decref(n);
+    ism_error_clear(&e);
+    return found;
+}
+
 /* ---- judgments ------------------------------------------------------------------------------- */
 
 #define J_COLS "id,assessment,catalog,item,result,examined,findings,improvement,reason,by,at"

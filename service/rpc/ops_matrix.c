@@ -356,6 +356,11 @@ OP(op_matrix_get)
         return ism_error_set(err, ISM_E_INVALID_PARAMS,
                              "field 'status' must be one of not_satisfied, partial, "
                              "evidence_expired, not_assessed, satisfied, not_applicable, waived");
+    if (fw) {
+        json_t *known = ism_matrix_requirements(call->app->catalogs, fw, err);
+        if (!known) return false;
+        json_decref(known);
+    }
     json_t *m = matrix_of(call, aid, today, NULL, err);
     if (!m) return false;
     if (status || fw) {
@@ -458,6 +463,21 @@ OP(op_waiver_add)
         if (!a) return false;
         json_decref(a);
     }
+    /* Refused, not recorded: a waiver that has already expired, or one for a resource no
+     * finding of that check has ever named (a typo would waive nothing, silently). */
+    char today[11];
+    const char *exp = ism_json_getstr(params, "expires"),
+               *res = ism_json_getstr(params, "resource");
+    if (!today_of(params, today, err)) return false;
+    if (exp && strlen(exp) == 10 && strcmp(exp, today) < 0)
+        return ism_error_set(err, ISM_E_INVALID_PARAMS,
+                             "field 'expires' (%s) is in the past: today is %s (Japan)", exp,
+                             today);
+    if (check && res &&
+        !ism_findings_has_resource(call->app->store, ops_org_scope(call), aid, check, res))
+        return ism_error_set(err, ISM_E_NOT_FOUND,
+                             "no finding of check %s names resource '%s'%s%s: nothing to waive",
+                             check, res, aid ? " in assessment " : "", aid ? aid : "");
     *result = ism_waiver_add(call->app->store, ops_org_scope(call), params, who(call), err);
     return *result != NULL;
 }

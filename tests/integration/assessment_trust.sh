@@ -140,5 +140,22 @@ has "findings 1–40 of $total"
 has "--cursor o40"
 "$ISMAPCTL" findings "$amn" --cursor bogus >"$tmp/out" 2>&1 && no "a bogus cursor was accepted" || ok
 
+# --- issue 10 item 12: refused, not recorded ------------------------------------------------------
+run "$ISMAPCTL" waiver list --json; before=$(json 'len(d)')
+"$ISMAPCTL" waiver add --check aws-iam-root-mfa --justification x --approver y --expires 2020-01-01 \
+  >"$tmp/out" 2>&1 && no "a waiver expiring in the past was recorded" || ok
+has "in the past"
+"$ISMAPCTL" waiver add --check aws-iam-root-mfa --resource no-such-user --justification x \
+  --approver y --expires 2099-01-01 >"$tmp/out" 2>&1 && no "a waiver for an unknown resource was recorded" || ok
+has "no-such-user"
+"$ISMAPCTL" waiver add --check aws-nope --justification x --approver y --expires 2099-01-01 \
+  >"$tmp/out" 2>&1 && no "a waiver for an unknown check was recorded" || ok
+run "$ISMAPCTL" waiver list --json
+[ "$(json 'len(d)')" = "$before" ] && ok || no "refused waivers were recorded"
+run "$ISMAPCTL" waiver add --check aws-iam-root-mfa --resource "<root_account>" --assessment "$amn" \
+  --justification "移行中" --approver CISO --expires 2099-01-01
+"$ISMAPCTL" matrix "$amn" --framework nope >"$tmp/out" 2>&1 && no "an unknown framework was accepted" || ok
+has "nope"
+
 echo "assessment_trust: $passes passed, $fails failed"
 [ "$fails" = 0 ]
