@@ -150,6 +150,20 @@ json_t *ism_matrix_build(struct ism_store *st, struct ism_catalog_set *cs, const
                          const json_t *support, const char *assessment, const char *org,
                          const char *today, ism_error *err);
 
+/* ---- the materialized matrix ----------------------------------------------------------------- */
+/* A digest of everything the matrix of an assessment depends on in the store (findings
+ * generation, judgments, waivers incl. revocations, the assessment's state, the org) and of
+ * `extra` (what the caller brings: evidence support, catalogs, checks, today). Any change to an
+ * input changes the key. Malloc'd hex, or NULL with err. */
+char *ism_matrix_inputs_key(struct ism_store *st, const char *assessment, const char *org,
+                            const char *extra, ism_error *err);
+/* The stored matrix of an assessment if it was computed from inputs with this key, else NULL.
+ * New reference. */
+json_t *ism_matrix_cache_get(struct ism_store *st, const char *assessment, const char *inputs);
+/* Stores (replacing) the matrix computed from inputs with this key. */
+bool ism_matrix_cache_put(struct ism_store *st, const char *assessment, const char *inputs,
+                          const json_t *matrix, ism_error *err);
+
 /* What changed between two matrices (from ism_matrix_build) and their failing findings:
  * {a, b, changed: [{framework, catalog, item, from, to}], findings_new: [...],
  *  findings_resolved: [...], findings_not_collected: [...]}. A finding failing in a and not in

@@ -29,7 +29,12 @@ static const char *const migrations[] = {
      * evaluation found it, for the severity- and domain-aware rule. */
     "CREATE TABLE account_domains(assessment TEXT NOT NULL, snapshot TEXT NOT NULL,"
     "  account TEXT NOT NULL, domain TEXT NOT NULL, basis TEXT,"
-    "  PRIMARY KEY(assessment, snapshot, account));",
+    "  PRIMARY KEY(assessment, snapshot, account));"
+    /* The materialized matrix: one per assessment, valid while its inputs key matches;
+     * findings_gen counts the evaluations that replaced an assessment's findings. */
+    "CREATE TABLE findings_gen(assessment TEXT PRIMARY KEY, gen INTEGER NOT NULL);"
+    "CREATE TABLE matrix_cache(assessment TEXT PRIMARY KEY, inputs TEXT NOT NULL,"
+    "  matrix TEXT NOT NULL, at TEXT NOT NULL);",
 };
 static const ism_store_schema schema = {"matrix", migrations,
                                         (int)(sizeof migrations / sizeof migrations[0])};
@@ -208,6 +213,20 @@ bool ism_findings_end(ism_findings_writer *w, bool commit, ism_error *err)
     sqlite3_finalize(w->ins);
     bool ok;
     if (commit && !w->failed) {
+        /* A new generation of findings: every materialized matrix of it is stale. */
+        sqlite3_stmt *g = NULL;
+        if (sqlite3_prepare_v2(w->db,
+                               "INSERT INTO findings_gen VALUES(?1, 1) ON CONFLICT(assessment) "
+                               "DO UPDATE SET gen = gen + 1",
+                               -1, &g, NULL) != SQLITE_OK)
+            w->failed = true;
+        else {
+            sqlite3_bind_text(g, 1, w->assessment, -1, SQLITE_STATIC);
+            if (sqlite3_step(g) != SQLITE_DONE) w->failed = true;
+        }
+        sqlite3_finalize(g);
+    }
+    if (commit && !w->failed) {
         ok = ism_store_write_commit(w->st, err);
     } else {
         if (commit) ism_store_sql_error(w->db, err, "writing findings");
@@ -370,6 +389,63 @@ bool ism_findings_has_resource(ism_store *st, const char *org, const char *asses
     json_decref(n);
     ism_error_clear(&e);
     return found;
+}
+
+/* ---- the materialized matrix ------------------------------------------------------------- */
+
+static json_t *text_row(sqlite3_stmt *s)
+{
+    return ism_store_col_text(s, 0);
+}
+
+char *ism_matrix_inputs_key(ism_store *st, const char *assessment, const char *org,
+                            const char *extra, ism_error *err)
+{
+    const char *args[] = {assessment, org ? org : ""};
+    /* Judgments are append-only (max seq); waivers are added (count, max seq) and revoked
+     * (count of revoked); findings are replaced whole by an evaluation (generation). */
+    json_t *r = ism_store_rows(
+        st,
+        "SELECT (SELECT coalesce(max(seq),0) FROM judgments WHERE assessment=?1) || '/' || "
+        "(SELECT count(*) || ':' || coalesce(max(seq),0) || ':' || count(revoked) FROM waivers) "
+        "|| '/' || coalesce((SELECT gen FROM findings_gen WHERE assessment=?1),0) || '/' || "
+        "coalesce((SELECT state FROM assessments WHERE id=?1),'') || '/' || ?2",
+        args, 2, text_row, err);
+    if (!r) return NULL;
+    const char *k = json_string_value(json_array_get(r, 0));
+    char *text = ism_strdupf("%s/%s", k ? k : "", extra ? extra : "");
+    json_decref(r);
+    char sha[65];
+    ism_sha256_hex(text, strlen(text), sha);
+    free(text);
+    return strdup(sha);
+}
+
+json_t *ism_matrix_cache_get(ism_store *st, const char *assessment, const char *inputs)
+{
+    const char *args[] = {assessment, inputs};
+    ism_error e = {0};
+    json_t *r =
+        ism_store_rows(st, "SELECT matrix FROM matrix_cache WHERE assessment=?1 AND inputs=?2",
+                       args, 2, text_row, &e);
+    ism_error_clear(&e);
+    const char *text = json_string_value(json_array_get(r, 0));
+    json_t *m = text ? json_loads(text, 0, NULL) : NULL;
+    json_decref(r);
+    return m;
+}
+
+bool ism_matrix_cache_put(ism_store *st, const char *assessment, const char *inputs,
+                          const json_t *matrix, ism_error *err)
+{
+    char *text = json_dumps(matrix, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    char now[32];
+    ism_now_iso(now);
+    const char *args[] = {assessment, inputs, text, now};
+    bool ok = text && ism_store_write(st, "INSERT OR REPLACE INTO matrix_cache VALUES(?1,?2,?3,?4)",
+                                      args, 4, NULL, err);
+    free(text);
+    return ok;
 }
 
 /* ---- judgments ------------------------------------------------------------------------------- */

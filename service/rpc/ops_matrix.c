@@ -319,7 +319,10 @@ static json_t *provenance(ism_rpc_call *call, const json_t *a, const json_t *sup
                      checks ? checks : json_null());
 }
 
-/* The matrix of an assessment, computed now. */
+/* The matrix of an assessment: the materialized one when its inputs are unchanged (a query),
+ * else computed now and stored. The key covers the store's inputs (findings, judgments,
+ * waivers), the evidence support as of the assessment's date, the catalogs, the checks and
+ * today. */
 static json_t *matrix_of(ism_rpc_call *call, const char *aid, const char *today, json_t **assess,
                          ism_error *err)
 {
@@ -329,12 +332,29 @@ static json_t *matrix_of(ism_rpc_call *call, const char *aid, const char *today,
     json_t *support =
         ism_evidence_support(call->app->store, call->app->catalogs, ism_json_getstr(a, "subject"),
                              ism_json_getstr(a, "org"), as_of ? as_of : today, err);
-    json_t *refs = support ? ism_eval_check_refs(call->app->checks) : NULL;
-    json_t *m = refs ? ism_matrix_build(call->app->store, call->app->catalogs, refs, support, aid,
-                                        ops_org_scope(call), today, err)
-                     : NULL;
-    json_decref(refs);
-    if (m) json_object_set_new(m, "provenance", provenance(call, a, support, m));
+    json_t *m = NULL;
+    char *key = NULL;
+    if (support) {
+        char *sup = json_dumps(support, JSON_COMPACT | JSON_SORT_KEYS);
+        json_t *ver = ism_eval_version(call->app->checks);
+        char *extra = ism_strdupf("%s|%s|%s|%s", sup ? sup : "", ism_json_getstr(ver, "sha256"),
+                                  ism_catalog_dir(call->app->catalogs), today);
+        key = ism_matrix_inputs_key(call->app->store, aid, ops_org_scope(call), extra, err);
+        free(extra);
+        free(sup);
+        json_decref(ver);
+        if (key) m = ism_matrix_cache_get(call->app->store, aid, key);
+        if (!m && key) {
+            json_t *refs = ism_eval_check_refs(call->app->checks);
+            m = ism_matrix_build(call->app->store, call->app->catalogs, refs, support, aid,
+                                 ops_org_scope(call), today, err);
+            json_decref(refs);
+            if (m) json_object_set_new(m, "provenance", provenance(call, a, support, m));
+            /* A failed store write costs only the next request a recomputation. */
+            if (m) ism_matrix_cache_put(call->app->store, aid, key, m, NULL);
+        }
+    }
+    free(key);
     json_decref(support);
     if (assess && m)
         *assess = a;
