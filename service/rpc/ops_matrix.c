@@ -9,6 +9,7 @@
 #include "ops.h"
 
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -319,43 +320,85 @@ static json_t *provenance(ism_rpc_call *call, const json_t *a, const json_t *sup
                      checks ? checks : json_null());
 }
 
-/* The matrix of an assessment: the materialized one when its inputs are unchanged (a query),
- * else computed now and stored. The key covers the store's inputs (findings, judgments,
- * waivers), the evidence support as of the assessment's date, the catalogs, the checks and
- * today. */
+/* The checks' digest, computed once per loaded set (the set is read-only while it lives). */
+static void checks_digest(const struct ism_eval_checks *cs, char out[65])
+{
+    static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    static const struct ism_eval_checks *seen;
+    static char digest[65];
+    pthread_mutex_lock(&mu);
+    if (seen != cs) {
+        json_t *ver = ism_eval_version(cs);
+        ism_strlcpy(digest, ism_json_getstr(ver, "sha256") ? ism_json_getstr(ver, "sha256") : "",
+                    sizeof digest);
+        json_decref(ver);
+        seen = cs;
+    }
+    ism_strlcpy(out, digest, 65);
+    pthread_mutex_unlock(&mu);
+}
+
+/* What the evidence support depends on, cheaply: the subject's and the installation-wide
+ * evidence rows (ids, versions, validity, superseded), not the support itself (costly). */
+static char *evidence_fingerprint(ism_rpc_call *call, const json_t *a, ism_error *err)
+{
+    const char *org = ism_json_getstr(a, "org");
+    json_t *mine =
+        ism_evidence_list(call->app->store, ism_json_getstr(a, "subject"), NULL, true, org, err);
+    json_t *wide = mine ? ism_evidence_list(call->app->store, NULL, NULL, true, org, err) : NULL;
+    char *out = NULL;
+    if (wide) {
+        char *x = json_dumps(mine, JSON_COMPACT | JSON_SORT_KEYS);
+        char *y = json_dumps(wide, JSON_COMPACT | JSON_SORT_KEYS);
+        char *both = ism_strdupf("%s|%s", x ? x : "", y ? y : "");
+        char sha[65];
+        ism_sha256_hex(both, strlen(both), sha);
+        out = strdup(sha);
+        free(both);
+        free(x);
+        free(y);
+    }
+    json_decref(mine);
+    json_decref(wide);
+    return out;
+}
+
+/* The matrix of an assessment: the materialized one when its inputs are unchanged (a few
+ * queries), else computed now and stored. The key covers the store's inputs (findings,
+ * judgments, waivers), the evidence rows, the catalogs, the checks and today. */
 static json_t *matrix_of(ism_rpc_call *call, const char *aid, const char *today, json_t **assess,
                          ism_error *err)
 {
     json_t *a = ism_assessment_get(call->app->store, aid, ops_org_scope(call), err);
     if (!a) return NULL;
     const char *as_of = ism_json_getstr(a, "as_of");
-    json_t *support =
-        ism_evidence_support(call->app->store, call->app->catalogs, ism_json_getstr(a, "subject"),
-                             ism_json_getstr(a, "org"), as_of ? as_of : today, err);
     json_t *m = NULL;
-    char *key = NULL;
-    if (support) {
-        char *sup = json_dumps(support, JSON_COMPACT | JSON_SORT_KEYS);
-        json_t *ver = ism_eval_version(call->app->checks);
-        char *extra = ism_strdupf("%s|%s|%s|%s", sup ? sup : "", ism_json_getstr(ver, "sha256"),
-                                  ism_catalog_dir(call->app->catalogs), today);
+    char *key = NULL, *ev = evidence_fingerprint(call, a, err);
+    if (ev) {
+        char digest[65];
+        checks_digest(call->app->checks, digest);
+        char *extra = ism_strdupf("%s|%s|%s|%s|%s", ev, digest,
+                                  ism_catalog_dir(call->app->catalogs), as_of ? as_of : "", today);
         key = ism_matrix_inputs_key(call->app->store, aid, ops_org_scope(call), extra, err);
         free(extra);
-        free(sup);
-        json_decref(ver);
-        if (key) m = ism_matrix_cache_get(call->app->store, aid, key);
-        if (!m && key) {
-            json_t *refs = ism_eval_check_refs(call->app->checks);
-            m = ism_matrix_build(call->app->store, call->app->catalogs, refs, support, aid,
-                                 ops_org_scope(call), today, err);
-            json_decref(refs);
-            if (m) json_object_set_new(m, "provenance", provenance(call, a, support, m));
-            /* A failed store write costs only the next request a recomputation. */
-            if (m) ism_matrix_cache_put(call->app->store, aid, key, m, NULL);
-        }
+        free(ev);
+    }
+    if (key) m = ism_matrix_cache_get(call->app->store, aid, key);
+    if (!m && key) {
+        json_t *support = ism_evidence_support(
+            call->app->store, call->app->catalogs, ism_json_getstr(a, "subject"),
+            ism_json_getstr(a, "org"), as_of ? as_of : today, err);
+        json_t *refs = support ? ism_eval_check_refs(call->app->checks) : NULL;
+        m = refs ? ism_matrix_build(call->app->store, call->app->catalogs, refs, support, aid,
+                                    ops_org_scope(call), today, err)
+                 : NULL;
+        json_decref(refs);
+        if (m) json_object_set_new(m, "provenance", provenance(call, a, support, m));
+        /* A failed store write costs only the next request a recomputation. */
+        if (m) ism_matrix_cache_put(call->app->store, aid, key, m, NULL);
+        json_decref(support);
     }
     free(key);
-    json_decref(support);
     if (assess && m)
         *assess = a;
     else
