@@ -30,6 +30,7 @@ typedef enum ism_code {
     ISM_E_IO,                /* file system or database I/O failed */
     ISM_E_CONFIG,            /* configuration is invalid */
     ISM_E_VERSION,           /* store or file is newer than this build understands */
+    ISM_E_INTEGRITY,         /* a sealed file's hash or signature does not verify: it was changed */
     ISM_E_INTERNAL,          /* a bug: should never be seen */
     ISM_CODE_COUNT
 } ism_code;

@@ -36,9 +36,13 @@ json_t *ism_eval_list(const ism_eval_checks *cs, const char *provider);
  * NULL with ISM_E_NOT_FOUND when unknown. New reference. */
 json_t *ism_eval_show(const ism_eval_checks *cs, const char *id, ism_error *err);
 
-/* {id: {title, severity, refs}} for every check: what the matrix room needs to connect
- * findings to requirements. New reference. */
+/* {id: {title: {ja, en}, severity, refs, remediation: {ja, en}}} for every check: what the
+ * matrix room needs to connect findings to requirements and to say what to do. New reference. */
 json_t *ism_eval_check_refs(const ism_eval_checks *cs);
+
+/* The version of the loaded checks, for reports' provenance: {checks: n, sha256} where sha256
+ * digests every check and view definition. New reference. */
+json_t *ism_eval_version(const ism_eval_checks *cs);
 
 /* ---- running ---------------------------------------------------------------------------- */
 typedef enum ism_eval_status {

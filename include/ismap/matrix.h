@@ -47,11 +47,13 @@ json_t *ism_matrix_requirements(struct ism_catalog_set *cs, const char *framewor
 /* ---- the pure computation --------------------------------------------------------------- */
 /* Everything the status rules look at, all borrowed:
  *  requirements: as from ism_matrix_requirements (one or several frameworks, concatenated)
- *  check_refs:   {check id: {"title": ..., "severity": ..., "refs": {"mic-audit": [...],
- *                 "ismap": [...]}}}
+ *  check_refs:   {check id: {"title": {"ja", "en"}, "severity": ..., "refs": {"mic-audit":
+ *                 [...], "ismap": [...]}, "remediation": {"ja", "en"}}} (a plain string is
+ *                 also accepted for title and remediation)
  *  findings:     {check id: {"pass": n, "fail": n, "not_assessed": n, "error": n,
  *                 "waived": n, "failing": [{account, region, resource_id, reason}] (a few),
- *                 "not_assessed_reason": "..."}}   (fails already net of waived resources)
+ *                 "not_assessed_reason": "...", "fail_by_domain": {"mynumber": n,
+ *                 "lgwan": n}}}   (fails already net of waived resources)
  *  support:      ism_evidence_support's result (may be NULL)
  *  judgments:    {"<catalog>:<item>": latest judgment row}
  *  waivers:      [active and expired waiver rows on requirements]
@@ -63,8 +65,11 @@ typedef struct ism_matrix_inputs {
 
 /* {counts: {status: n}, counts_by_framework: {fw: {status: n}}, requirements: [{framework,
  * catalog, item, parent, class, title, must_meet, status, status_ja, derived_status,
- * until, reasons: [{source: "finding"|"evidence"|"judgment"|"waiver"|"rollup"|"none",
- * status, text, ...details}]}]}. New reference. */
+ * until, rule (one sentence: the rule that decided the status), reasons: [{source:
+ * "finding"|"evidence"|"judgment"|"waiver"|"rollup"|"rule"|"none", status, text, ...details}]}]}. A
+ * finding reason carries the check's title in Japanese
+ * ("title", English where no Japanese is given) and English ("title_en"), and, when the check
+ * fails, its Japanese remediation ("remediation"). New reference. */
 json_t *ism_matrix_compute(const ism_matrix_inputs *in);
 
 /* ---- assessments, judgments, waivers in the store ----------------------------------------- */
@@ -92,12 +97,24 @@ bool ism_findings_add(ism_findings_writer *w, const char *check, const char *sev
                       const char *account, const char *region, const char *resource_type,
                       const char *resource_id, const char *arn, const char *status,
                       const char *reason);
+/* Records the network domain of the snapshot's accounts ({account: "mynumber" | "lgwan" |
+ * {domain, basis}}), replacing what an earlier evaluation of the same snapshot recorded. */
+bool ism_findings_set_domains(ism_findings_writer *w, const json_t *domains);
 bool ism_findings_end(ism_findings_writer *w, bool commit, ism_error *err);
 /* Findings of an assessment, filtered by status (NULL: all) and check (NULL: all), with any
  * waiver that covers each. */
 json_t *ism_findings_list(struct ism_store *st, const char *assessment, const char *status,
                           const char *check, int limit, ism_error *err);
-/* Per-check aggregates for ism_matrix_inputs.findings, with resource-level waivers applied. */
+/* One page of the same list: `limit` findings from `offset` in the same total order; *total
+ * (when not NULL) receives how many match the filters. New reference. */
+json_t *ism_findings_page(struct ism_store *st, const char *assessment, const char *status,
+                          const char *check, long offset, int limit, long *total, ism_error *err);
+/* Whether any finding of check names resource (its id or ARN), in one assessment (NULL: any
+ * of org's, "" org: any). What a resource waiver must refer to. */
+bool ism_findings_has_resource(struct ism_store *st, const char *org, const char *assessment,
+                               const char *check, const char *resource);
+/* Per-check aggregates for ism_matrix_inputs.findings, with resource-level waivers applied,
+ * and the failures counted by the network domain of their account (ism_findings_set_domains). */
 json_t *ism_findings_aggregate(struct ism_store *st, const char *assessment, const char *today,
                                ism_error *err);
 
@@ -133,19 +150,43 @@ json_t *ism_matrix_build(struct ism_store *st, struct ism_catalog_set *cs, const
                          const json_t *support, const char *assessment, const char *org,
                          const char *today, ism_error *err);
 
-/* What changed between two matrices (from ism_matrix_build) and their findings:
+/* ---- the materialized matrix ----------------------------------------------------------------- */
+/* A digest of everything the matrix of an assessment depends on in the store (findings
+ * generation, judgments, waivers incl. revocations, the assessment's state, the org) and of
+ * `extra` (what the caller brings: evidence support, catalogs, checks, today). Any change to an
+ * input changes the key. Malloc'd hex, or NULL with err. */
+char *ism_matrix_inputs_key(struct ism_store *st, const char *assessment, const char *org,
+                            const char *extra, ism_error *err);
+/* The stored matrix of an assessment if it was computed from inputs with this key, else NULL.
+ * New reference. */
+json_t *ism_matrix_cache_get(struct ism_store *st, const char *assessment, const char *inputs);
+/* Stores (replacing) the matrix computed from inputs with this key. */
+bool ism_matrix_cache_put(struct ism_store *st, const char *assessment, const char *inputs,
+                          const json_t *matrix, ism_error *err);
+
+/* What changed between two matrices (from ism_matrix_build) and their failing findings:
  * {a, b, changed: [{framework, catalog, item, from, to}], findings_new: [...],
- *  findings_resolved: [...]}. */
+ *  findings_resolved: [...], findings_not_collected: [...]}. A finding failing in a and not in
+ * b is resolved only when b's collection examined its check in its account and region
+ * (coverage_b, from ism_findings_coverage); otherwise it is "not collected". coverage_b NULL:
+ * every such finding counts as resolved. */
 json_t *ism_matrix_diff(const json_t *a, const json_t *b, const json_t *findings_a,
-                        const json_t *findings_b);
+                        const json_t *findings_b, const json_t *coverage_b);
+/* {"check|account|region": true} for every (check, account, region) an assessment's findings
+ * examined (a pass or a fail; not-assessed and errors do not count). New reference. */
+json_t *ism_findings_coverage(struct ism_store *st, const char *assessment, ism_error *err);
 
 /* ---- the evaluation job ---------------------------------------------------------------------- */
 struct ism_jobs;
 struct ism_eval_checks;
-/* Registers "assessment.evaluate" (params {assessment}): runs the checks over each of the
- * assessment's snapshots and stores the findings; the assessment's state goes pending →
- * evaluating → ready | failed. Idempotent, so it is resumable: after a crash it runs again. */
+struct ism_signer;
+/* Registers "assessment.evaluate" (params {assessment}): verifies each of the assessment's
+ * snapshots (file hash and signature, with signer) and runs the checks over it, storing the
+ * findings; the assessment's state goes pending → evaluating → ready | failed. A snapshot that
+ * does not verify fails the job with ISM_E_INTEGRITY and nothing of it is evaluated. Idempotent,
+ * so it is resumable: after a crash it runs again. signer is borrowed and must outlive jobs. */
 bool ism_matrix_register_jobs(struct ism_jobs *jobs, struct ism_store *store,
-                              const struct ism_eval_checks *checks, ism_error *err);
+                              const struct ism_eval_checks *checks, struct ism_signer *signer,
+                              ism_error *err);
 
 #endif

@@ -115,6 +115,12 @@ json_t *ism_report_questionnaire_rows(const ism_report_input *in, ism_error *err
  * malloc'd (caller frees); NULL only on allocation failure. */
 char *ism_report_reasons_text(const json_t *requirement);
 
+/* One line naming where the matrix came from — product version, snapshot ids with SHA-256,
+ * evidence ids, catalog revisions, checks' count and digest — from the matrix's "provenance"
+ * ({product, snapshots: [{id, sha256, ...}], evidence: [ids], catalogs: [{id, revision}],
+ * checks: {checks, sha256}}). NULL when the matrix has none. Caller frees. */
+char *ism_report_provenance_text(const json_t *matrix);
+
 /* What every CSV and XLSX cell goes through: ism_text_neutralize() (a leading ' before = + - @
  * TAB CR), and also before a signed number such as "+1", so a spreadsheet keeps the text it
  * was given instead of turning it into a number; U+FFFE/U+FFFF (not XML characters) become

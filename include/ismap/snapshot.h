@@ -103,5 +103,12 @@ char *ism_snapshot_seal_statement(const char *id, const char *provider, const ch
  * hash_matches, signature_valid, problem}. ok is true only when both hold. */
 json_t *ism_snapshot_verify(struct ism_store *st, ism_signer *signer, const char *id,
                             const char *org, ism_error *err);
+/* Verifies a registered snapshot (as ism_snapshot_verify) and only then opens it read-only:
+ * what evaluation must use, so a changed file is never assessed. NULL with ISM_E_INTEGRITY
+ * (the message says what failed) when it does not verify, ISM_E_NOT_FOUND when unknown in org.
+ * When row_out is not NULL it receives the registry row (new reference) on success.
+ * Caller closes the snapshot. */
+ism_snapshot *ism_snapshot_open_verified(struct ism_store *st, ism_signer *signer, const char *id,
+                                         const char *org, json_t **row_out, ism_error *err);
 
 #endif

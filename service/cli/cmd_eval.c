@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char *lang(const json_t *o)
 {
@@ -135,7 +136,14 @@ static void print_findings(cli *c, const json_t *r)
     json_decref(rows);
     json_t *sum = json_object_get(r, "summary"), *fs = json_object_get(sum, "findings");
     json_t *cs = json_object_get(sum, "check_status");
-    printf("\n%s: %lld checks in %lld ms\n", ism_json_getstr(r, "path"),
+    const char *path = ism_json_getstr(r, "path");
+    const char *sid = ism_json_getstr(json_object_get(r, "snapshot"), "id");
+    if (path)
+        printf("\n%s (a file, not verified): ", path);
+    else
+        printf("\nsnapshot %s (verified, sha256 %s): ", sid ? sid : "?",
+               ism_json_getstr(r, "sha256") ? ism_json_getstr(r, "sha256") : "?");
+    printf("%lld checks in %lld ms\n",
            (long long)json_integer_value(json_object_get(sum, "checks")),
            (long long)json_integer_value(json_object_get(sum, "ms")));
     printf("checks:   pass %lld, fail %lld, error %lld, not_assessed %lld, not_applicable %lld\n",
@@ -154,9 +162,11 @@ static void print_findings(cli *c, const json_t *r)
 
 static int cmd_eval(cli *c)
 {
-    /* The daemon opens the file, so it needs a name that means the same there. */
+    /* A registered snapshot's id (verified by the daemon), or — over the local socket only —
+     * a file, which the daemon opens itself, so it needs a name that means the same there. */
     char abs[PATH_MAX];
-    if (!realpath(c->args[0], abs)) {
+    bool is_file = strchr(c->args[0], '/') || access(c->args[0], F_OK) == 0;
+    if (is_file && !realpath(c->args[0], abs)) {
         fprintf(stderr, "ismapctl: %s: %s\n", c->args[0], strerror(errno));
         return CLI_USAGE;
     }
@@ -164,7 +174,8 @@ static int cmd_eval(cli *c)
     bool bad;
     const char *status = cli_opt_vocab(c, "status", CLI_VOCAB_CHECK_STATUS, &bad);
     if (bad || !cli_opt_int(c, "limit", 0, 1000000, &limit)) return CLI_USAGE;
-    json_t *params = json_pack("{s:s, s:i}", "path", abs, "limit", (int)limit);
+    json_t *params = json_pack("{s:s, s:i}", is_file ? "path" : "id", is_file ? abs : c->args[0],
+                               "limit", (int)limit);
     if (status) json_object_set_new(params, "status", json_string(status));
     json_t *ids = json_object_get(c->opts, "check");
     if (ids) json_object_set(params, "checks", ids);
@@ -179,7 +190,8 @@ const cli_cmd cli_cmds_eval[] = {
     {"checks", "show", cmd_show, "", 1, 1, "ID",
      "one check in full: texts, required operations, refs, remediation, its SQL"},
     {"eval", NULL, cmd_eval, "status=,check*=,limit=", 1, 1,
-     "SNAPSHOT_FILE [--status fail] [--check ID]... [--limit N]",
-     "run the checks over a snapshot file and list the findings"},
+     "SNAPSHOT_ID|FILE [--status fail] [--check ID]... [--limit N]",
+     "run the checks over a registered snapshot (verified first), or a file on the local "
+     "socket, and list the findings"},
     {NULL, NULL, NULL, NULL, 0, 0, NULL, NULL},
 };

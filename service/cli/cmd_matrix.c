@@ -57,6 +57,27 @@ static int cmd_create(cli *c)
         return CLI_SERVICE;
     }
     if (c->json) return cli_print(c, r, NULL);
+    /* Which snapshots the assessment is bound to, and why — on stderr: stdout is the id. */
+    const json_t *ch = json_object_get(r, "snapshot_choice");
+    size_t i;
+    json_t *u;
+    json_array_foreach(json_object_get(ch, "used"), i, u)
+    {
+        if (json_is_string(u)) {
+            fprintf(stderr, "snapshot %s (named)\n", json_string_value(u));
+            continue;
+        }
+        char *acc = json_dumps(json_object_get(u, "accounts"), JSON_COMPACT);
+        fprintf(stderr, "snapshot %s (%s), accounts %s\n", ism_json_getstr(u, "id"),
+                ism_json_getstr(u, "created") ? ism_json_getstr(u, "created") : "?",
+                acc ? acc : "[]");
+        free(acc);
+    }
+    if (json_array_size(json_object_get(ch, "uncovered"))) {
+        char *un = json_dumps(json_object_get(ch, "uncovered"), JSON_COMPACT);
+        fprintf(stderr, "warning: no snapshot covers the subject's accounts %s\n", un ? un : "");
+        free(un);
+    }
     printf("%s\n", ism_json_getstr(r, "id"));
     json_decref(r);
     return CLI_OK;
@@ -114,6 +135,14 @@ static void print_counts(const json_t *m)
     }
 }
 
+static int severity_rank(const char *s)
+{
+    static const char *const sev[] = {"info", "low", "medium", "high", "critical"};
+    for (int i = 0; s && i < 5; i++)
+        if (!strcmp(s, sev[i])) return i;
+    return -1;
+}
+
 static void print_matrix(cli *c, const json_t *m)
 {
     (void)c;
@@ -126,31 +155,49 @@ static void print_matrix(cli *c, const json_t *m)
     json_t *r;
     json_array_foreach(json_object_get(m, "requirements"), i, r)
     {
-        /* The first reason that is not a roll-up says the most. */
+        /* What says the most: a judgment or waiver, else the worst failing check (severity,
+         * then how many resources fail), else the first finding, evidence or roll-up. */
         char why[400] = "";
+        const json_t *worst = NULL;
         size_t k;
         json_t *x;
         json_array_foreach(json_object_get(r, "reasons"), k, x)
         {
             const char *src = ism_json_getstr(x, "source");
-            if (!strcmp(src, "finding") && json_integer_value(json_object_get(x, "fail")))
-                snprintf(why, sizeof why, "%s: %lld fail", ism_json_getstr(x, "check"),
-                         (long long)json_integer_value(json_object_get(x, "fail")));
-            else if (!why[0] && !strcmp(src, "finding"))
+            json_int_t fail = json_integer_value(json_object_get(x, "fail"));
+            if (!strcmp(src, "finding") && fail > 0) {
+                int sx = severity_rank(ism_json_getstr(x, "severity"));
+                int sw = worst ? severity_rank(ism_json_getstr(worst, "severity")) : -1;
+                if (!worst || sx > sw ||
+                    (sx == sw && fail > json_integer_value(json_object_get(worst, "fail"))))
+                    worst = x;
+            } else if (!why[0] && !strcmp(src, "finding"))
                 snprintf(why, sizeof why, "%s: %s", ism_json_getstr(x, "check"),
                          ism_json_getstr(x, "verdict"));
             else if (!why[0] && !strcmp(src, "evidence"))
                 snprintf(why, sizeof why, "evidence %s: %s",
                          ism_json_getstr(json_object_get(x, "evidence"), "kind"),
                          ism_json_getstr(x, "status"));
-            else if (!strcmp(src, "judgment") || !strcmp(src, "waiver"))
-                snprintf(why, sizeof why, "%s: %s", src, ism_json_getstr(x, "status"));
             else if (!why[0] && !strcmp(src, "rollup"))
                 snprintf(why, sizeof why, "%lld items beneath",
                          (long long)json_integer_value(json_object_get(x, "children")));
             else if (!why[0])
                 snprintf(why, sizeof why, "%s",
                          ism_json_getstr(x, "text") ? ism_json_getstr(x, "text") : "");
+        }
+        if (worst) {
+            const char *t = ism_json_getstr(worst, "title");
+            snprintf(why, sizeof why, "%s (%s): %lld fail%s%s", ism_json_getstr(worst, "check"),
+                     ism_json_getstr(worst, "severity") ? ism_json_getstr(worst, "severity") : "?",
+                     (long long)json_integer_value(json_object_get(worst, "fail")), t ? " — " : "",
+                     t ? t : "");
+        }
+        json_array_foreach(json_object_get(r, "reasons"), k, x)
+        {
+            const char *src = ism_json_getstr(x, "source");
+            if ((!strcmp(src, "judgment") || !strcmp(src, "waiver")) &&
+                strcmp(ism_json_getstr(x, "status"), "expired"))
+                snprintf(why, sizeof why, "%s: %s", src, ism_json_getstr(x, "status"));
         }
         json_array_append_new(rows, json_pack("{s:O, s:O, s:O?, s:O, s:s}", "framework",
                                               json_object_get(r, "framework"), "item",
@@ -194,18 +241,54 @@ static void print_findings(cli *c, const json_t *r)
         cli_table(stdout, r, cols, 7);
 }
 
+/* One page by default (--limit, --cursor), every page with --all; always says how many there
+ * are and how to get the next page. */
 static int cmd_findings(cli *c)
 {
     long limit = 1000;
     bool bad;
     const char *status = cli_opt_vocab(c, "status", CLI_VOCAB_FINDING_STATUS, &bad);
-    if (bad || !cli_opt_int(c, "limit", 1, 10000000, &limit)) return CLI_USAGE;
-    json_t *r;
-    int rc = cli_call(c, "findings.list",
-                      json_pack("{s:s, s:s?, s:s?, s:i}", "assessment", c->args[0], "status",
-                                status, "check", cli_opt(c, "check"), "limit", (int)limit),
-                      &r);
-    return rc ? rc : cli_print(c, r, print_findings);
+    if (bad || !cli_opt_int(c, "limit", 1, 10000, &limit)) return CLI_USAGE;
+    bool all = cli_flag(c, "all");
+    const char *cursor = cli_opt(c, "cursor");
+    json_t *acc = json_array(), *last = NULL;
+    for (;;) {
+        json_t *r;
+        int rc = cli_call(c, "findings.list",
+                          json_pack("{s:s, s:s?, s:s?, s:i, s:s?}", "assessment", c->args[0],
+                                    "status", status, "check", cli_opt(c, "check"),
+                                    "limit", (int)limit, "cursor", cursor),
+                          &r);
+        if (rc) {
+            json_decref(acc);
+            json_decref(last);
+            return rc;
+        }
+        json_array_extend(acc, json_object_get(r, "findings"));
+        json_decref(last);
+        last = r;
+        cursor = ism_json_getstr(r, "next_cursor");
+        if (!all || !cursor) break;
+    }
+    json_int_t total = json_integer_value(json_object_get(last, "total"));
+    json_int_t offset = all ? 0 : json_integer_value(json_object_get(last, "offset"));
+    const char *next = all ? NULL : ism_json_getstr(last, "next_cursor");
+    int rc;
+    if (c->json) {
+        json_t *out = json_pack("{s:O, s:I, s:I, s:s?}", "findings", acc, "total", total, "offset",
+                                offset, "next_cursor", next);
+        rc = cli_print(c, out, NULL);
+    } else {
+        print_findings(c, acc);
+        if (json_array_size(acc))
+            printf("findings %lld–%lld of %lld\n", (long long)offset + 1,
+                   (long long)offset + (long long)json_array_size(acc), (long long)total);
+        if (next) printf("more: ismapctl findings %s --cursor %s (or --all)\n", c->args[0], next);
+        rc = CLI_OK;
+    }
+    json_decref(acc);
+    json_decref(last);
+    return rc;
 }
 
 /* MIC items are numbers, C-n cloud items or 3.1x-n profile items; the rest are ISMAP ids. */
@@ -335,6 +418,11 @@ static void print_diff(cli *c, const json_t *d)
     if (json_array_size(fn)) cli_table(stdout, fn, fcols, 5);
     printf("\nresolved findings: %zu\n", json_array_size(fr));
     if (json_array_size(fr)) cli_table(stdout, fr, fcols, 5);
+    json_t *nc = json_object_get(d, "findings_not_collected");
+    printf("\nnot collected (the second collection did not examine that check, account and "
+           "region, so nobody knows): %zu\n",
+           json_array_size(nc));
+    if (json_array_size(nc)) cli_table(stdout, nc, fcols, 5);
 }
 
 static int cmd_diff(cli *c)
@@ -357,8 +445,9 @@ const cli_cmd cli_cmds_matrix[] = {
     {"assessment", "show", cmd_show, "", 1, 1, "ID", "one assessment"},
     {"matrix", NULL, cmd_matrix, "status=,framework=,today=", 1, 1,
      "ASSESSMENT [--status STATUS] [--framework FW]", "the conformance matrix, with reasons"},
-    {"findings", NULL, cmd_findings, "status=,check=,limit=", 1, 1,
-     "ASSESSMENT [--status fail] [--check ID] [--limit N]", "check findings, worst first"},
+    {"findings", NULL, cmd_findings, "status=,check=,limit=,cursor=,all", 1, 1,
+     "ASSESSMENT [--status fail] [--check ID] [--limit N] [--cursor C | --all]",
+     "check findings, worst first, a page at a time (says how many, and the next cursor)"},
     {"judge", NULL, cmd_judge, "catalog=,result=,examined=,findings=,improvement=,reason=", 2, 2,
      "ASSESSMENT ITEM --result satisfied|partial|not_satisfied|not_applicable [--catalog C] "
      "[--examined 監査資料] [--findings 指摘事項] [--improvement 改善案] [--reason R]",

@@ -23,6 +23,7 @@ static const char *const names[ISM_CODE_COUNT] = {
     [ISM_E_IO] = "io_error",
     [ISM_E_CONFIG] = "config_error",
     [ISM_E_VERSION] = "version_mismatch",
+    [ISM_E_INTEGRITY] = "integrity_failed",
     [ISM_E_INTERNAL] = "internal",
 };
 

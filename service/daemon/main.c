@@ -359,7 +359,6 @@ static int run(config *c)
     if (!st) goto out;
     jobs = ism_jobs_new(st, c->workers, on_event, &d);
     if (!ism_jobs_register_builtin(jobs, &err)) goto out;
-    if (!ism_matrix_register_jobs(jobs, st, checks, &err)) goto out;
 
     char keys[4200], snaps[4200], files[4200];
     snprintf(keys, sizeof keys, "%s/keys", c->data_dir);
@@ -371,6 +370,7 @@ static int run(config *c)
     snprintf(path, sizeof path, "%.4000s/snapshot-signing.pem", keys);
     signer = ism_signer_load(path, &err);
     if (!signer) goto out;
+    if (!ism_matrix_register_jobs(jobs, st, checks, signer, &err)) goto out;
     ism_rpc_app app = {.store = st,
                        .signer = signer,
                        .snapshots_dir = snaps,

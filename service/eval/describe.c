@@ -49,8 +49,34 @@ json_t *ism_eval_check_refs(const ism_eval_checks *cs)
     for (size_t i = 0; i < cs->n; i++) {
         const eval_check *c = &cs->checks[i];
         json_object_set_new(out, c->id,
-                            json_pack("{s:O, s:s, s:O}", "title", c->title, "severity", c->severity,
-                                      "refs", json_object_get(c->def, "refs")));
+                            json_pack("{s:O, s:s, s:O, s:O?}", "title", c->title, "severity",
+                                      c->severity, "refs", json_object_get(c->def, "refs"),
+                                      "remediation", json_object_get(c->def, "remediation")));
     }
     return out;
+}
+
+json_t *ism_eval_version(const ism_eval_checks *cs)
+{
+    /* Checks are kept sorted by id; views too. The digest covers every definition as loaded
+     * (keys sorted), so any change to a check's SQL, refs or texts changes it. */
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f) return NULL;
+    for (size_t i = 0; i < cs->n; i++) {
+        char *d = json_dumps(cs->checks[i].def, JSON_COMPACT | JSON_SORT_KEYS);
+        fprintf(f, "%s\n", d ? d : "");
+        free(d);
+    }
+    for (size_t i = 0; i < cs->nviews; i++) {
+        char *d = json_dumps(cs->views[i].def, JSON_COMPACT | JSON_SORT_KEYS);
+        fprintf(f, "%s\n", d ? d : "");
+        free(d);
+    }
+    fclose(f);
+    char sha[65];
+    ism_sha256_hex(buf, len, sha);
+    free(buf);
+    return json_pack("{s:I, s:s}", "checks", (json_int_t)cs->n, "sha256", sha);
 }

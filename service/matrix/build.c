@@ -81,8 +81,17 @@ static json_t *failing_set(const json_t *findings)
     return set;
 }
 
+/* The coverage key of a finding: check, account, region. */
+static const char *cov_key(const json_t *f, char *buf, size_t n)
+{
+    const char *c = ism_json_getstr(f, "check"), *a = ism_json_getstr(f, "account"),
+               *r = ism_json_getstr(f, "region");
+    snprintf(buf, n, "%s|%s|%s", c ? c : "", a ? a : "", r ? r : "");
+    return buf;
+}
+
 json_t *ism_matrix_diff(const json_t *a, const json_t *b, const json_t *findings_a,
-                        const json_t *findings_b)
+                        const json_t *findings_b, const json_t *coverage_b)
 {
     json_t *before = json_object();
     size_t i;
@@ -112,14 +121,24 @@ json_t *ism_matrix_diff(const json_t *a, const json_t *b, const json_t *findings
                           json_object_get(r, "status"), "to_ja", json_object_get(r, "status_ja")));
     }
     json_t *fa = failing_set(findings_a), *fb = failing_set(findings_b);
-    json_t *fnew = json_array(), *fres = json_array();
+    json_t *fnew = json_array(), *fres = json_array(), *fnc = json_array();
     const char *k;
     json_t *f;
     json_object_foreach(fb, k, f) if (!json_object_get(fa, k)) json_array_append(fnew, f);
-    json_object_foreach(fa, k, f) if (!json_object_get(fb, k)) json_array_append(fres, f);
-    json_t *out = json_pack("{s:O, s:O, s:o, s:o, s:o, s:o}", "a", json_object_get(a, "assessment"),
-                            "b", json_object_get(b, "assessment"), "changed", changed, "added",
-                            added, "findings_new", fnew, "findings_resolved", fres);
+    json_object_foreach(fa, k, f)
+    {
+        if (json_object_get(fb, k)) continue;
+        /* Resolved only when the second collection examined that check in that account and
+         * region; otherwise nobody knows: "not collected". */
+        if (coverage_b && !json_object_get(coverage_b, cov_key(f, key, sizeof key)))
+            json_array_append(fnc, f);
+        else
+            json_array_append(fres, f);
+    }
+    json_t *out =
+        json_pack("{s:O, s:O, s:o, s:o, s:o, s:o, s:o}", "a", json_object_get(a, "assessment"), "b",
+                  json_object_get(b, "assessment"), "changed", changed, "added", added,
+                  "findings_new", fnew, "findings_resolved", fres, "findings_not_collected", fnc);
     json_decref(before);
     json_decref(fa);
     json_decref(fb);

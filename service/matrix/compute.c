@@ -3,6 +3,7 @@
  * is tested without a store. The rules are written down in README.md. */
 #include "ismap/matrix.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const names[ISM_REQ_STATUS_COUNT] = {
@@ -49,17 +50,39 @@ static bool in_array(const json_t *arr, const char *s)
     return false;
 }
 
+/* A check's text in one language: {ja, en} objects (as checks are written) or a plain string;
+ * falls back to the other language, NULL when there is none. */
+static const char *text_in(const json_t *v, const char *lang)
+{
+    if (json_is_string(v)) return json_string_value(v);
+    const char *s = ism_json_getstr(v, lang);
+    if (s && *s) return s;
+    s = ism_json_getstr(v, strcmp(lang, "ja") ? "ja" : "en");
+    return s && *s ? s : NULL;
+}
+
 static json_int_t count(const json_t *agg, const char *k)
 {
     return json_integer_value(json_object_get(agg, k));
 }
 
+static const char *domain_ja(const char *d)
+{
+    return !strcmp(d, "mynumber") ? "マイナンバー利用事務系"
+           : !strcmp(d, "lgwan")  ? "LGWAN接続系"
+                                  : d;
+}
+
 /* Rule F: what the checks that bear on (catalog, item) found. Returns true when at least one
- * check bears on it; *st receives the findings' verdict. */
+ * check bears on it; *st receives the findings' verdict and *rule (malloc'd) the rule that
+ * decided it. */
 static bool from_findings(const ism_matrix_inputs *in, const char *cat, const char *item,
-                          ism_req_status *st, json_t *reasons)
+                          ism_req_status *st, json_t *reasons, char **rule)
 {
     json_int_t pass = 0, fail = 0, na = 0, errs = 0, waived = 0;
+    const json_t *severe = NULL; /* the first high/critical failure in a closed domain */
+    const char *severe_dom = NULL;
+    json_int_t severe_n = 0;
     bool any = false;
     const char *cid;
     json_t *def;
@@ -77,25 +100,61 @@ static bool from_findings(const ism_matrix_inputs *in, const char *cat, const ch
                               : n && !p ? "not_assessed"
                               : p       ? "pass"
                                         : "not_applicable";
-        json_t *r = json_pack("{s:s, s:s, s:s?, s:s?, s:s, s:I, s:I, s:I, s:I, s:I}", "source",
-                              "finding", "check", cid, "title", ism_json_getstr(def, "title"),
-                              "severity", ism_json_getstr(def, "severity"), "verdict", verdict,
-                              "pass", p, "fail", f, "not_assessed", n, "error", e, "waived", w);
+        const json_t *title = json_object_get(def, "title");
+        json_t *r =
+            json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:s, s:I, s:I, s:I, s:I, s:I}", "source",
+                      "finding", "check", cid, "title", text_in(title, "ja"), "title_en",
+                      text_in(title, "en"), "severity", ism_json_getstr(def, "severity"), "verdict",
+                      verdict, "pass", p, "fail", f, "not_assessed", n, "error", e, "waived", w);
+        const char *rem = text_in(json_object_get(def, "remediation"), "ja");
+        if (f && rem) json_object_set_new(r, "remediation", json_string(rem));
         json_t *failing = json_object_get(agg, "failing");
         if (json_array_size(failing)) json_object_set(r, "failing", failing);
         const char *nar = ism_json_getstr(agg, "not_assessed_reason");
         if (n && nar) json_object_set_new(r, "not_assessed_reason", json_string(nar));
+        const json_t *by = json_object_get(agg, "fail_by_domain");
+        if (f && json_object_size(by)) json_object_set(r, "fail_by_domain", (json_t *)by);
+        const char *sev = ism_json_getstr(def, "severity");
+        bool grave = sev && (!strcmp(sev, "high") || !strcmp(sev, "critical"));
+        const char *dom;
+        json_t *dn;
+        json_object_foreach((json_t *)by, dom, dn)
+        {
+            if (!grave || json_integer_value(dn) <= 0 || severe) continue;
+            severe = r, severe_dom = dom, severe_n = json_integer_value(dn);
+        }
         json_array_append_new(reasons, r);
     }
     if (!any) return false;
-    if (fail && pass)
-        *st = ISM_REQ_PARTIAL;
-    else if (fail)
+    if (severe) {
+        /* Severity- and domain-aware: other accounts passing do not soften a grave failure in
+         * the closed My Number or LGWAN domain. */
         *st = ISM_REQ_NOT_SATISFIED;
-    else if (pass)
+        *rule =
+            ism_strdupf("重大度 %s のチェック %s が%sで %lld 件不合格のため不適合（他のアカウントの"
+                        "合格では一部適合にならない）",
+                        ism_json_getstr(severe, "severity"), ism_json_getstr(severe, "check"),
+                        domain_ja(severe_dom), (long long)severe_n);
+        json_array_append_new(reasons, json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:s}", "source",
+                                                 "rule", "status", "not_satisfied", "check",
+                                                 ism_json_getstr(severe, "check"), "severity",
+                                                 ism_json_getstr(severe, "severity"), "domain",
+                                                 severe_dom, "fail", severe_n, "text", *rule));
+    } else if (fail && pass) {
+        *st = ISM_REQ_PARTIAL;
+        *rule = ism_strdupf("チェックの不合格 %lld 件・合格 %lld 件のため一部適合", (long long)fail,
+                            (long long)pass);
+    } else if (fail) {
+        *st = ISM_REQ_NOT_SATISFIED;
+        *rule = ism_strdupf("チェックを受けたリソースがすべて不合格（%lld 件）のため不適合",
+                            (long long)fail);
+    } else if (pass) {
         *st = ISM_REQ_SATISFIED;
-    else
+        *rule = ism_strdupf("チェックがすべて合格（%lld 件）のため適合", (long long)pass);
+    } else {
         *st = ISM_REQ_NOT_ASSESSED; /* only not-assessed, errors, or nothing examined */
+        *rule = strdup("チェックが対象を評価できなかったため未評価");
+    }
     return true;
 }
 
@@ -207,8 +266,18 @@ json_t *ism_matrix_compute(const ism_matrix_inputs *in)
         json_t *reasons = json_array();
         ism_req_status st = ISM_REQ_NOT_ASSESSED, s;
         bool have = false;
-        if (from_findings(in, cat, item, &s, reasons)) st = s, have = true;
-        if (from_evidence(in, cat, item, &s, reasons)) st = have ? worse(st, s) : s, have = true;
+        char *rule = NULL, *frule = NULL;
+        if (from_findings(in, cat, item, &s, reasons, &frule)) {
+            st = s, have = true;
+            rule = frule, frule = NULL;
+        }
+        if (from_evidence(in, cat, item, &s, reasons)) {
+            if (!have || worse(st, s) != st) {
+                free(rule);
+                rule = ism_strdupf("監査資料（証跡）によれば%s", ism_req_status_ja(s));
+            }
+            st = have ? worse(st, s) : s, have = true;
+        }
         /* Rule R: children in the same framework. */
         char key[512];
         bool kids = false;
@@ -231,9 +300,15 @@ json_t *ism_matrix_compute(const ism_matrix_inputs *in)
                                   json_pack("{s:s, s:s, s:i, s:s}", "source", "rollup", "status",
                                             ism_req_status_name(kid), "children", nk, "text",
                                             "satisfied only when every item beneath it is"));
+            if (!have || worse(st, kid) != st) {
+                free(rule);
+                rule = ism_strdupf("配下の %d 項目のうち最も悪い状態（%s）を引き継ぐ", nk,
+                                   ism_req_status_ja(kid));
+            }
             st = have ? worse(st, kid) : kid;
             have = true;
         }
+        if (!have) rule = strdup("根拠となるチェック・証跡・判断がまだないため未評価");
         if (!have)
             json_array_append_new(reasons,
                                   json_pack("{s:s, s:s, s:s}", "source", "none", "status",
@@ -243,7 +318,14 @@ json_t *ism_matrix_compute(const ism_matrix_inputs *in)
         ism_req_status derived = st;
         snprintf(key, sizeof key, "%s:%s", cat, item);
         const json_t *j = json_object_get(in->judgments, key);
-        if (j) st = apply_judgment(j, st, reasons);
+        if (j) {
+            ism_req_status js = apply_judgment(j, st, reasons);
+            if (js != st || ism_req_status_parse(ism_json_getstr(j, "result"), &s)) {
+                free(rule);
+                rule = ism_strdupf("監査人の判断（%s）による", ism_req_status_ja(js));
+            }
+            st = js;
+        }
         const json_t *w = active_waiver(in, cat, item, reasons);
         const char *until = NULL;
         if (w) {
@@ -251,6 +333,8 @@ json_t *ism_matrix_compute(const ism_matrix_inputs *in)
             json_array_append_new(reasons, json_pack("{s:s, s:s, s:O}", "source", "waiver",
                                                      "status", "waived", "waiver", w));
             st = ISM_REQ_WAIVED;
+            free(rule);
+            rule = ism_strdupf("例外措置（%s まで）による", until ? until : "期限なし");
         }
         snprintf(key, sizeof key, "%s:%s:%s", fw, cat, item);
         json_object_set_new(final, key, json_integer(st));
@@ -261,6 +345,8 @@ json_t *ism_matrix_compute(const ism_matrix_inputs *in)
             json_object_get(req, "must_meet"), "status", ism_req_status_name(st), "status_ja",
             ism_req_status_ja(st), "derived_status", ism_req_status_name(derived), "until", until,
             "reasons", reasons);
+        json_object_set_new(row, "rule", json_string(rule));
+        free(rule);
         rows[k] = row;
     }
     json_t *counts = json_object(), *by_fw = json_object();

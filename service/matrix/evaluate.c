@@ -13,6 +13,7 @@
 typedef struct eval_job {
     ism_store *store;
     const ism_eval_checks *checks;
+    ism_signer *signer;
 } eval_job;
 
 static eval_job job_ctx;
@@ -31,6 +32,41 @@ static bool sink(void *ctx, const ism_eval_finding *f)
         return false;
     /* Cancellation is polled now and then: a large snapshot has a million findings. */
     return ++c->n % 50000 || !ism_job_should_stop(c->job);
+}
+
+/* The closed network domain of each account the snapshot covers: the Organizations account
+ * name (マイナンバー / mynumber / my_number, or lgwan, as the collector records it), else the
+ * ismap:domain tag when every tagged VPC of the account carries the same closed domain. The
+ * severity- and domain-aware rule (README, "How a requirement gets its status") reads it. */
+static json_t *account_domains(ism_snapshot *snap)
+{
+    static const char sql[] =
+        "SELECT id, CASE WHEN lower(n) LIKE '%mynumber%' OR lower(n) LIKE '%my_number%' OR "
+        "  lower(n) LIKE '%my-number%' OR n LIKE '%マイナンバー%' THEN 'mynumber' "
+        "  WHEN lower(n) LIKE '%lgwan%' THEN 'lgwan' END, 'account name' "
+        "FROM (SELECT id, json_extract(data, '$.Name') AS n FROM resources "
+        "      WHERE type = 'organizations.Account') WHERE n IS NOT NULL "
+        "UNION ALL "
+        "SELECT account, min(d), 'vpc tag' FROM ("
+        "  SELECT v.account, (SELECT lower(trim(json_extract(t.value, '$.Value'))) "
+        "    FROM json_each(v.data, '$.Tags') t "
+        "    WHERE json_extract(t.value, '$.Key') = 'ismap:domain') AS d "
+        "  FROM resources v WHERE v.type = 'ec2.Vpc') WHERE d IS NOT NULL "
+        "GROUP BY account HAVING count(DISTINCT d) = 1";
+    json_t *out = json_object();
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(ism_snapshot_db(snap), sql, -1, &s, NULL) != SQLITE_OK) return out;
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        const char *acct = (const char *)sqlite3_column_text(s, 0);
+        const char *dom = (const char *)sqlite3_column_text(s, 1);
+        if (!acct || !dom || (strcmp(dom, "mynumber") && strcmp(dom, "lgwan"))) continue;
+        if (json_object_get(out, acct)) continue; /* the account's own name comes first */
+        json_object_set_new(out, acct,
+                            json_pack("{s:s, s:s}", "domain", dom, "basis",
+                                      (const char *)sqlite3_column_text(s, 2)));
+    }
+    sqlite3_finalize(s);
+    return out;
 }
 
 static bool check_params(const json_t *params, ism_error *err)
@@ -57,13 +93,9 @@ static bool run(ism_job *job, const json_t *params, const json_t *cp, json_t **r
         char msg[160];
         snprintf(msg, sizeof msg, "evaluating snapshot %zu of %zu", i + 1, n);
         ism_job_progress(job, (double)i / (double)(n ? n : 1), msg, NULL);
-        json_t *row = ism_snapshot_get(ctx->store, json_string_value(sid), "", err);
-        if (!row) {
-            ok = false;
-            break;
-        }
-        ism_snapshot *snap = ism_snapshot_open(ism_json_getstr(row, "path"), false, err);
-        json_decref(row);
+        /* Hash and signature first: a changed file is refused, never evaluated. */
+        ism_snapshot *snap = ism_snapshot_open_verified(ctx->store, ctx->signer,
+                                                        json_string_value(sid), "", NULL, err);
         if (!snap) {
             ok = false;
             break;
@@ -75,6 +107,9 @@ static bool run(ism_job *job, const json_t *params, const json_t *cp, json_t **r
             ok = false;
             break;
         }
+        json_t *domains = account_domains(snap);
+        ism_findings_set_domains(sc.w, domains);
+        json_decref(domains);
         ism_eval_options opt = {.sink = sink, .sink_ctx = &sc};
         json_t *res = ism_eval_run(ctx->checks, snap, &opt, err);
         ism_snapshot_close(snap);
@@ -98,10 +133,11 @@ static bool run(ism_job *job, const json_t *params, const json_t *cp, json_t **r
 }
 
 bool ism_matrix_register_jobs(ism_jobs *jobs, ism_store *store, const ism_eval_checks *checks,
-                              ism_error *err)
+                              ism_signer *signer, ism_error *err)
 {
     job_ctx.store = store;
     job_ctx.checks = checks;
+    job_ctx.signer = signer;
     ism_job_kind k = {"assessment.evaluate",
                       "run the checks over an assessment's snapshots and store the findings",
                       run,

@@ -25,6 +25,16 @@ static const char *const migrations[] = {
     "  catalog TEXT, item TEXT, check_id TEXT, resource TEXT, justification TEXT NOT NULL,"
     "  approver TEXT NOT NULL, ticket TEXT, expires TEXT NOT NULL, created TEXT NOT NULL,"
     "  created_by TEXT, revoked TEXT, revoked_by TEXT, seq INTEGER NOT NULL);",
+    /* 2: the network domain (mynumber, lgwan) of each account a snapshot covers, as the
+     * evaluation found it, for the severity- and domain-aware rule. */
+    "CREATE TABLE account_domains(assessment TEXT NOT NULL, snapshot TEXT NOT NULL,"
+    "  account TEXT NOT NULL, domain TEXT NOT NULL, basis TEXT,"
+    "  PRIMARY KEY(assessment, snapshot, account));"
+    /* The materialized matrix: one per assessment, valid while its inputs key matches;
+     * findings_gen counts the evaluations that replaced an assessment's findings. */
+    "CREATE TABLE findings_gen(assessment TEXT PRIMARY KEY, gen INTEGER NOT NULL);"
+    "CREATE TABLE matrix_cache(assessment TEXT PRIMARY KEY, inputs TEXT NOT NULL,"
+    "  matrix TEXT NOT NULL, at TEXT NOT NULL);",
 };
 static const ism_store_schema schema = {"matrix", migrations,
                                         (int)(sizeof migrations / sizeof migrations[0])};
@@ -137,6 +147,16 @@ ism_findings_writer *ism_findings_begin(ism_store *st, const char *assessment, c
         ok = sqlite3_step(del) == SQLITE_DONE;
     }
     sqlite3_finalize(del);
+    del = NULL;
+    if (ok)
+        ok = sqlite3_prepare_v2(db, "DELETE FROM account_domains WHERE assessment=? AND snapshot=?",
+                                -1, &del, NULL) == SQLITE_OK;
+    if (ok) {
+        sqlite3_bind_text(del, 1, assessment, -1, SQLITE_STATIC);
+        sqlite3_bind_text(del, 2, snapshot, -1, SQLITE_STATIC);
+        ok = sqlite3_step(del) == SQLITE_DONE;
+    }
+    sqlite3_finalize(del);
     if (ok)
         ok = sqlite3_prepare_v2(db, "INSERT INTO findings VALUES(?,?,?,?,?,?,?,?,?,?,?)", -1,
                                 &w->ins, NULL) == SQLITE_OK;
@@ -164,10 +184,48 @@ bool ism_findings_add(ism_findings_writer *w, const char *check, const char *sev
     return !w->failed;
 }
 
+bool ism_findings_set_domains(ism_findings_writer *w, const json_t *domains)
+{
+    sqlite3_stmt *ins = NULL;
+    if (sqlite3_prepare_v2(w->db, "INSERT OR REPLACE INTO account_domains VALUES(?,?,?,?,?)", -1,
+                           &ins, NULL) != SQLITE_OK) {
+        w->failed = true;
+        return false;
+    }
+    const char *account;
+    json_t *d;
+    json_object_foreach((json_t *)domains, account, d)
+    {
+        const char *dom = json_is_string(d) ? json_string_value(d) : ism_json_getstr(d, "domain");
+        if (!dom) continue;
+        const char *v[] = {w->assessment, w->snapshot, account, dom, ism_json_getstr(d, "basis")};
+        sqlite3_reset(ins);
+        for (int i = 0; i < 5; i++)
+            sqlite3_bind_text(ins, i + 1, v[i], -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(ins) != SQLITE_DONE) w->failed = true;
+    }
+    sqlite3_finalize(ins);
+    return !w->failed;
+}
+
 bool ism_findings_end(ism_findings_writer *w, bool commit, ism_error *err)
 {
     sqlite3_finalize(w->ins);
     bool ok;
+    if (commit && !w->failed) {
+        /* A new generation of findings: every materialized matrix of it is stale. */
+        sqlite3_stmt *g = NULL;
+        if (sqlite3_prepare_v2(w->db,
+                               "INSERT INTO findings_gen VALUES(?1, 1) ON CONFLICT(assessment) "
+                               "DO UPDATE SET gen = gen + 1",
+                               -1, &g, NULL) != SQLITE_OK)
+            w->failed = true;
+        else {
+            sqlite3_bind_text(g, 1, w->assessment, -1, SQLITE_STATIC);
+            if (sqlite3_step(g) != SQLITE_DONE) w->failed = true;
+        }
+        sqlite3_finalize(g);
+    }
     if (commit && !w->failed) {
         ok = ism_store_write_commit(w->st, err);
     } else {
@@ -177,6 +235,11 @@ bool ism_findings_end(ism_findings_writer *w, bool commit, ism_error *err)
     }
     free(w);
     return ok;
+}
+
+static json_t *count_row(sqlite3_stmt *s)
+{
+    return json_integer(sqlite3_column_int64(s, 0));
 }
 
 static json_t *finding_row(sqlite3_stmt *s)
@@ -192,9 +255,26 @@ static json_t *finding_row(sqlite3_stmt *s)
 json_t *ism_findings_list(ism_store *st, const char *assessment, const char *status,
                           const char *check, int limit, ism_error *err)
 {
-    char lim[32];
-    snprintf(lim, sizeof lim, "%d", limit > 0 ? limit : 1000000);
-    const char *args[] = {assessment, status ? status : "", check ? check : "", lim};
+    return ism_findings_page(st, assessment, status, check, 0, limit, NULL, err);
+}
+
+json_t *ism_findings_page(ism_store *st, const char *assessment, const char *status,
+                          const char *check, long offset, int limit, long *total, ism_error *err)
+{
+    char lim[32], off[32];
+    snprintf(lim, sizeof lim, "%d", limit > 0 ? limit : 100000000);
+    snprintf(off, sizeof off, "%ld", offset > 0 ? offset : 0);
+    const char *args[] = {assessment, status ? status : "", check ? check : "", lim, off};
+    if (total) {
+        json_t *n = ism_store_rows(st,
+                                   "SELECT count(*) FROM findings WHERE assessment=?1 AND "
+                                   "(?2='' OR status=?2) AND (?3='' OR check_id=?3)",
+                                   args, 3, count_row, err);
+        if (!n) return NULL;
+        *total = (long)json_integer_value(json_array_get(n, 0));
+        json_decref(n);
+    }
+    /* rowid last: a total order, so pages neither repeat nor skip a finding. */
     return ism_store_rows(
         st,
         "SELECT snapshot, check_id, severity, account, region, resource_type, "
@@ -202,12 +282,18 @@ json_t *ism_findings_list(ism_store *st, const char *assessment, const char *sta
         "(?2='' OR status=?2) AND (?3='' OR check_id=?3) ORDER BY CASE status WHEN "
         "'fail' THEN 0 WHEN 'error' THEN 1 WHEN 'not_assessed' THEN 2 ELSE 3 END, "
         "CASE severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 "
-        "ELSE 3 END, check_id, account, region, resource_id LIMIT CAST(?4 AS INTEGER)",
-        args, 4, finding_row, err);
+        "ELSE 3 END, check_id, account, region, resource_id, rowid "
+        "LIMIT CAST(?4 AS INTEGER) OFFSET CAST(?5 AS INTEGER)",
+        args, 5, finding_row, err);
 }
 
 /* Per check: counts by status, failing examples, the not-assessed reason; fails covered by an
  * active waiver on (check) or (check, resource) count as "waived" instead. */
+static json_int_t count_of(const json_t *o, const char *k)
+{
+    return json_integer_value(json_object_get(o, k));
+}
+
 json_t *ism_findings_aggregate(ism_store *st, const char *assessment, const char *today,
                                ism_error *err)
 {
@@ -219,7 +305,9 @@ json_t *ism_findings_aggregate(ism_store *st, const char *assessment, const char
         "EXISTS (SELECT 1 FROM waivers w, assessments a WHERE a.id=f.assessment AND "
         "  w.check_id=f.check_id AND w.revoked IS NULL AND w.expires>=?2 AND "
         "  (w.org='' OR w.org=a.org) AND (w.assessment IS NULL OR w.assessment=f.assessment) AND "
-        "  (w.resource IS NULL OR w.resource=f.resource_id OR w.resource=f.arn)) "
+        "  (w.resource IS NULL OR w.resource=f.resource_id OR w.resource=f.arn)), "
+        "(SELECT d.domain FROM account_domains d WHERE d.assessment=f.assessment AND "
+        "  d.snapshot=f.snapshot AND d.account=f.account) "
         "FROM findings f WHERE f.assessment=?1 ORDER BY f.check_id";
     if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK) {
         ism_store_sql_error(db, err, "aggregating findings");
@@ -240,6 +328,12 @@ json_t *ism_findings_aggregate(ism_store *st, const char *assessment, const char
             const char *key = !strcmp(status, "fail") && waived ? "waived" : status;
             json_t *n = json_object_get(agg, key);
             if (n) json_integer_set(n, json_integer_value(n) + 1);
+            const char *dom = (const char *)sqlite3_column_text(s, 7);
+            if (!strcmp(key, "fail") && dom) {
+                json_t *by = json_object_get(agg, "fail_by_domain");
+                if (!by) json_object_set_new(agg, "fail_by_domain", by = json_object());
+                json_object_set_new(by, dom, json_integer(count_of(by, dom) + 1));
+            }
             if (!strcmp(key, "fail") && json_array_size(json_object_get(agg, "failing")) < 5)
                 json_array_append_new(
                     json_object_get(agg, "failing"),
@@ -253,6 +347,105 @@ json_t *ism_findings_aggregate(ism_store *st, const char *assessment, const char
     sqlite3_finalize(s);
     ism_store_read_end(st, db);
     return out;
+}
+
+json_t *ism_findings_coverage(ism_store *st, const char *assessment, ism_error *err)
+{
+    sqlite3 *db = ism_store_read_begin(st);
+    sqlite3_stmt *s = NULL;
+    json_t *out = NULL;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT DISTINCT check_id, coalesce(account,''), coalesce(region,'') "
+                           "FROM findings WHERE assessment=?1 AND status IN ('pass','fail')",
+                           -1, &s, NULL) != SQLITE_OK) {
+        ism_store_sql_error(db, err, "reading what findings examined");
+    } else {
+        sqlite3_bind_text(s, 1, assessment, -1, SQLITE_STATIC);
+        out = json_object();
+        while (sqlite3_step(s) == SQLITE_ROW) {
+            char *k = ism_strdupf("%s|%s|%s", sqlite3_column_text(s, 0), sqlite3_column_text(s, 1),
+                                  sqlite3_column_text(s, 2));
+            json_object_set_new(out, k, json_true());
+            free(k);
+        }
+    }
+    sqlite3_finalize(s);
+    ism_store_read_end(st, db);
+    return out;
+}
+
+bool ism_findings_has_resource(ism_store *st, const char *org, const char *assessment,
+                               const char *check, const char *resource)
+{
+    const char *args[] = {org ? org : "", assessment ? assessment : "", check, resource};
+    ism_error e = {0};
+    json_t *n = ism_store_rows(st,
+                               "SELECT count(*) FROM findings f JOIN assessments a ON "
+                               "a.id=f.assessment WHERE (?1='' OR a.org=?1) AND (?2='' OR "
+                               "f.assessment=?2) AND f.check_id=?3 AND (f.resource_id=?4 OR "
+                               "f.arn=?4)",
+                               args, 4, count_row, &e);
+    bool found = json_integer_value(json_array_get(n, 0)) > 0;
+    json_decref(n);
+    ism_error_clear(&e);
+    return found;
+}
+
+/* ---- the materialized matrix ------------------------------------------------------------- */
+
+static json_t *text_row(sqlite3_stmt *s)
+{
+    return ism_store_col_text(s, 0);
+}
+
+char *ism_matrix_inputs_key(ism_store *st, const char *assessment, const char *org,
+                            const char *extra, ism_error *err)
+{
+    const char *args[] = {assessment, org ? org : ""};
+    /* Judgments are append-only (max seq); waivers are added (count, max seq) and revoked
+     * (count of revoked); findings are replaced whole by an evaluation (generation). */
+    json_t *r = ism_store_rows(
+        st,
+        "SELECT (SELECT coalesce(max(seq),0) FROM judgments WHERE assessment=?1) || '/' || "
+        "(SELECT count(*) || ':' || coalesce(max(seq),0) || ':' || count(revoked) FROM waivers) "
+        "|| '/' || coalesce((SELECT gen FROM findings_gen WHERE assessment=?1),0) || '/' || "
+        "coalesce((SELECT state FROM assessments WHERE id=?1),'') || '/' || ?2",
+        args, 2, text_row, err);
+    if (!r) return NULL;
+    const char *k = json_string_value(json_array_get(r, 0));
+    char *text = ism_strdupf("%s/%s", k ? k : "", extra ? extra : "");
+    json_decref(r);
+    char sha[65];
+    ism_sha256_hex(text, strlen(text), sha);
+    free(text);
+    return strdup(sha);
+}
+
+json_t *ism_matrix_cache_get(ism_store *st, const char *assessment, const char *inputs)
+{
+    const char *args[] = {assessment, inputs};
+    ism_error e = {0};
+    json_t *r =
+        ism_store_rows(st, "SELECT matrix FROM matrix_cache WHERE assessment=?1 AND inputs=?2",
+                       args, 2, text_row, &e);
+    ism_error_clear(&e);
+    const char *text = json_string_value(json_array_get(r, 0));
+    json_t *m = text ? json_loads(text, 0, NULL) : NULL;
+    json_decref(r);
+    return m;
+}
+
+bool ism_matrix_cache_put(ism_store *st, const char *assessment, const char *inputs,
+                          const json_t *matrix, ism_error *err)
+{
+    char *text = json_dumps(matrix, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    char now[32];
+    ism_now_iso(now);
+    const char *args[] = {assessment, inputs, text, now};
+    bool ok = text && ism_store_write(st, "INSERT OR REPLACE INTO matrix_cache VALUES(?1,?2,?3,?4)",
+                                      args, 4, NULL, err);
+    free(text);
+    return ok;
 }
 
 /* ---- judgments ------------------------------------------------------------------------------- */

@@ -63,9 +63,9 @@ static char *csv_close(csv *c, size_t *len, ism_error *err)
 /* ---- requirements -------------------------------------------------------------------------- */
 
 static const char *const req_header[] = {
-    "フレームワーク", "カタログ",       "項番",   "項目名",  "必須",     "判定",
-    "判定コード",     "自動判定コード", "期限",   "根拠",    "監査結果", "確認した監査資料",
-    "指摘事項",       "改善案",         "判断者", "判断日時"};
+    "フレームワーク", "カタログ",       "項番",   "項目名",   "必須",     "判定",
+    "判定コード",     "自動判定コード", "期限",   "根拠",     "監査結果", "確認した監査資料",
+    "指摘事項",       "改善案",         "判断者", "判断日時", "出所"};
 
 /* ○ must be met; blank not; 要確認 the seed does not show the MIC 必須 cell (unknown, not false).
  */
@@ -78,7 +78,7 @@ static const char *must_mark(const json_t *row)
     return json_is_true(m) ? "○" : json_is_false(m) ? "" : "要確認";
 }
 
-static void req_row(csv *c, const json_t *row)
+static void req_row(csv *c, const json_t *row, const char *prov)
 {
     const json_t *j = json_object_get(row, "judgment");
     const char *jr = ism_json_getstr(j, "result");
@@ -97,9 +97,11 @@ static void req_row(csv *c, const json_t *row)
     cell(c, jr ? ism_req_status_ja(ism_report_status_of(jr)) : NULL);
     cell(c, ism_json_getstr(j, "examined"));
     cell(c, findings);
-    cell(c, ism_json_getstr(j, "improvement"));
+    const char *im = ism_json_getstr(j, "improvement");
+    cell(c, im && *im ? im : ism_json_getstr(row, "auto_improvement"));
     cell(c, ism_json_getstr(j, "by"));
     cell(c, ism_json_getstr(j, "at"));
+    cell(c, prov);
     end_row(c);
 }
 
@@ -117,17 +119,43 @@ char *ism_report_csv(const ism_report_input *in, size_t *len, ism_error *err)
     end_row(&c);
     size_t i;
     json_t *row;
-    json_array_foreach(rows, i, row) req_row(&c, row);
+    char *prov = ism_report_provenance_text(in->matrix);
+    json_array_foreach(rows, i, row) req_row(&c, row, prov);
+    free(prov);
     json_decref(rows);
     return csv_close(&c, len, err);
 }
 
 /* ---- findings ------------------------------------------------------------------------------- */
 
-static const char *const find_header[] = {
-    "チェック",   "チェック名",   "重要度",          "重要度コード", "アカウント",
-    "リージョン", "リソース種別", "リソースID",      "ARN",          "状態",
-    "状態コード", "理由",         "スナップショット"};
+static const char *const find_header[] = {"チェック",
+                                          "チェック名",
+                                          "重要度",
+                                          "重要度コード",
+                                          "アカウント",
+                                          "リージョン",
+                                          "リソース種別",
+                                          "リソースID",
+                                          "ARN",
+                                          "状態",
+                                          "状態コード",
+                                          "理由",
+                                          "スナップショット",
+                                          "スナップショットSHA-256",
+                                          "出所"};
+
+/* The recorded SHA-256 of a snapshot named in the matrix's provenance, or NULL. */
+static const char *snapshot_sha(const json_t *matrix, const char *id)
+{
+    size_t i;
+    json_t *s;
+    json_array_foreach(json_object_get(json_object_get(matrix, "provenance"), "snapshots"), i, s)
+    {
+        const char *sid = ism_json_getstr(s, "id");
+        if (id && sid && !strcmp(id, sid)) return ism_json_getstr(s, "sha256");
+    }
+    return NULL;
+}
 
 /* Check titles as the matrix's finding reasons carry them: {check: title}. */
 static json_t *check_titles(const json_t *matrix)
@@ -145,7 +173,8 @@ static json_t *check_titles(const json_t *matrix)
     return t;
 }
 
-static void find_row(csv *c, const json_t *f, const json_t *titles)
+static void find_row(csv *c, const json_t *f, const json_t *titles, const json_t *matrix,
+                     const char *prov)
 {
     const char *check = ism_json_getstr(f, "check");
     const char *sev = ism_json_getstr(f, "severity"), *st = ism_json_getstr(f, "status");
@@ -162,6 +191,8 @@ static void find_row(csv *c, const json_t *f, const json_t *titles)
     cell(c, st);
     cell(c, ism_json_getstr(f, "reason"));
     cell(c, ism_json_getstr(f, "snapshot"));
+    cell(c, snapshot_sha(matrix, ism_json_getstr(f, "snapshot")));
+    cell(c, prov);
     end_row(c);
 }
 
@@ -179,7 +210,9 @@ char *ism_report_csv_findings(const ism_report_input *in, size_t *len, ism_error
     json_t *titles = check_titles(in->matrix);
     size_t i;
     json_t *f;
-    json_array_foreach(in->findings, i, f) find_row(&c, f, titles);
+    char *prov = ism_report_provenance_text(in->matrix);
+    json_array_foreach(in->findings, i, f) find_row(&c, f, titles, in->matrix, prov);
+    free(prov);
     json_decref(titles);
     return csv_close(&c, len, err);
 }

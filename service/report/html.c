@@ -314,6 +314,55 @@ static void framework_fact(html *h)
     json_decref(fws);
 }
 
+/* 評価の出所: what the matrix was computed from, so the report can be traced and re-checked. */
+static void provenance(html *h)
+{
+    const json_t *p = json_object_get(h->in->matrix, "provenance");
+    fputs("<h3>評価の出所（スナップショット・証跡・版）</h3>\n<table class=\"kv\">\n", h->f);
+    kv(h->f, "製品", ism_json_getstr(p, "product"));
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(p, "snapshots"), i, v)
+    {
+        char *line =
+            ism_strdupf("%s（%s、SHA-256 %s）", ism_json_getstr(v, "id"),
+                        ism_json_getstr(v, "provider") ? ism_json_getstr(v, "provider") : "?",
+                        ism_json_getstr(v, "sha256") ? ism_json_getstr(v, "sha256") : "未記録");
+        kv(h->f, "スナップショット", line);
+        free(line);
+    }
+    if (!json_array_size(json_object_get(p, "snapshots"))) kv(h->f, "スナップショット", "なし");
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (f) {
+        json_array_foreach(json_object_get(p, "evidence"), i, v)
+            fprintf(f, "%s%s", i ? "、" : "", json_string_value(v));
+        fclose(f);
+    }
+    kv(h->f, "証跡ID", buf && *buf ? buf : "なし");
+    free(buf);
+    buf = NULL;
+    f = open_memstream(&buf, &len);
+    if (f) {
+        json_array_foreach(json_object_get(p, "catalogs"), i, v)
+            fprintf(f, "%s%s %s", i ? "、" : "", ism_json_getstr(v, "id"),
+                    ism_json_getstr(v, "revision") ? ism_json_getstr(v, "revision") : "(版不明)");
+        fclose(f);
+    }
+    kv(h->f, "カタログの版", buf);
+    free(buf);
+    const json_t *c = json_object_get(p, "checks");
+    char *cl = json_is_object(c)
+                   ? ism_strdupf("%lld 件（SHA-256 %s）",
+                                 (long long)json_integer_value(json_object_get(c, "checks")),
+                                 ism_json_getstr(c, "sha256"))
+                   : NULL;
+    kv(h->f, "チェックの版", cl);
+    free(cl);
+    fputs("</table>\n", h->f);
+}
+
 static void overview(html *h)
 {
     fputs("<section id=\"overview\" class=\"part\">\n<h2>1. 監査の概要</h2>\n", h->f);
@@ -324,6 +373,7 @@ static void overview(html *h)
         meta_value(h->f, meta_get(h, overview_fields[i].key, overview_fields[i].ja));
         if (!strcmp(overview_fields[i].key, "items")) framework_fact(h);
     }
+    provenance(h);
     fputs("</section>\n", h->f);
 }
 
@@ -652,6 +702,7 @@ static void area_improvements(FILE *f, const json_t *rows)
     json_array_foreach(rows, i, r)
     {
         const char *im = ism_json_getstr(json_object_get(r, "judgment"), "improvement");
+        if (!im || !*im) im = ism_json_getstr(r, "auto_improvement");
         if (!im || !*im) continue;
         fputs(any ? "" : "<ul>\n", f);
         list_item(f, r, im);

@@ -84,14 +84,34 @@ static json_t *judgments_part(const json_t *rows)
 }
 
 /* The view rows of ism_report_rows(), every field, in this order. */
-static const char *const row_keys[] = {
-    "framework", "catalog",      "item",      "parent",
-    "class",     "title",        "text",      "label",
-    "area",      "area_title",   "section",   "section_title",
-    "must_meet", "mandatory",    "no",        "evidence_examples",
-    "procedure", "status",       "status_ja", "derived_status",
-    "until",     "reasons",      "summary",   "judgment",
-    "waiver",    "auto_findings"};
+static const char *const row_keys[] = {"framework",
+                                       "catalog",
+                                       "item",
+                                       "parent",
+                                       "class",
+                                       "title",
+                                       "text",
+                                       "label",
+                                       "area",
+                                       "area_title",
+                                       "section",
+                                       "section_title",
+                                       "must_meet",
+                                       "mandatory",
+                                       "no",
+                                       "evidence_examples",
+                                       "procedure",
+                                       "status",
+                                       "status_ja",
+                                       "derived_status",
+                                       "until",
+                                       "rule",
+                                       "reasons",
+                                       "summary",
+                                       "judgment",
+                                       "waiver",
+                                       "auto_findings",
+                                       "auto_improvement"};
 
 static json_t *summary_part(const ism_report_input *in, const json_t *rows, json_t *tally)
 {
@@ -127,12 +147,13 @@ json_t *ism_report_json(const ism_report_input *in, ism_error *err)
     json_array_foreach(rows, i, r)
         json_array_append_new(reqs, pick(r, row_keys, sizeof row_keys / sizeof *row_keys));
     const char *gen = in->generated ? in->generated : ism_json_getstr(in->matrix, "generated");
-    json_t *out = json_pack(
-        "{s:s, s:i, s:s, s:s?, s:s?, s:o, s:o, s:o, s:o, s:o, s:o}", "format", REPORT_FORMAT,
-        "version", REPORT_VERSION, "tool", "ismap-assess " ISM_VERSION, "generated", gen, "today",
-        ism_json_getstr(in->matrix, "today"), "assessment", assessment_part(in), "frameworks",
-        field(in->matrix, "frameworks"), "summary", summary_part(in, rows, tally), "requirements",
-        reqs, "findings", findings, "judgments", judgments_part(rows));
+    json_t *out =
+        json_pack("{s:s, s:i, s:s, s:s?, s:s?, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "format",
+                  REPORT_FORMAT, "version", REPORT_VERSION, "tool", "ismap-assess " ISM_VERSION,
+                  "generated", gen, "today", ism_json_getstr(in->matrix, "today"), "assessment",
+                  assessment_part(in), "frameworks", field(in->matrix, "frameworks"), "summary",
+                  summary_part(in, rows, tally), "requirements", reqs, "findings", findings,
+                  "judgments", judgments_part(rows), "provenance", field(in->matrix, "provenance"));
     json_decref(tally);
     json_decref(rows);
     return out;

@@ -259,6 +259,15 @@ static const char *evidence_obs(ar *a, const json_t *r)
 /* ---- findings ----------------------------------------------------------------------------------
  */
 
+/* Requirements that were not assessed (未評価) or whose only evidence expired (証跡期限切れ) have
+ * no finding: OSCAL knows only satisfied / not-satisfied, and either would misstate them.
+ * They are carried on the result instead (props and remarks). */
+static bool concluded(const char *status)
+{
+    ism_req_status s = ism_report_status_of(status);
+    return s != ISM_REQ_NOT_ASSESSED && s != ISM_REQ_EXPIRED;
+}
+
 /* OSCAL knows only satisfied / not-satisfied; the reason and our own prop keep the nuance. */
 static json_t *target_status(const char *status)
 {
@@ -383,8 +392,53 @@ static json_t *metadata(const ism_report_input *in, const char *name, json_t *wh
     add_prop(props, "assessment-id", ism_json_getstr(in->matrix, "assessment"));
     add_prop(props, "subject", ism_json_getstr(in->matrix, "subject"));
     add_prop(props, "tool", "ismap-assess " ISM_VERSION);
+    const json_t *p = json_object_get(in->matrix, "provenance");
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(p, "catalogs"), i, v)
+    {
+        char *cr = ism_strdupf("%s@%s", ism_json_getstr(v, "id"),
+                               ism_json_getstr(v, "revision") ? ism_json_getstr(v, "revision")
+                                                              : "unknown");
+        add_prop(props, "catalog-revision", cr);
+        free(cr);
+    }
+    const json_t *c = json_object_get(p, "checks");
+    add_prop(props, "checks-sha256", ism_json_getstr(c, "sha256"));
+    if (json_is_object(c))
+        add_count(props, "checks-count", json_integer_value(json_object_get(c, "checks")));
+    json_array_foreach(json_object_get(p, "evidence"), i, v)
+        add_prop(props, "evidence-id", json_string_value(v));
     set_props(md, props);
     return md;
+}
+
+/* One back-matter resource per snapshot the matrix came from, with its recorded SHA-256. */
+static void snapshot_resources(const ism_report_input *in, const char *aid, json_t *resources)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(json_object_get(in->matrix, "provenance"), "snapshots"), i,
+                       v)
+    {
+        const char *id = ism_json_getstr(v, "id"), *sha = ism_json_getstr(v, "sha256");
+        if (!id) continue;
+        json_t *rl = json_pack("{s:o}", "href", json_sprintf("urn:x-ismap-assess:snapshot:%s", id));
+        if (sha)
+            json_object_set_new(rl, "hashes",
+                                json_pack("[{s:s, s:s}]", "algorithm", "SHA-256", "value", sha));
+        json_t *res = json_pack(
+            "{s:o, s:o, s:o, s:[o]}", "uuid", uuid_for("snapshot", aid, id), "title",
+            json_sprintf("スナップショット %s", id), "description",
+            json_sprintf("評価したスナップショット %s（%s）。封印時に記録した "
+                         "SHA-256 を hashes に示す。",
+                         id, ism_json_getstr(v, "provider") ? ism_json_getstr(v, "provider") : "?"),
+            "rlinks", rl);
+        json_t *props = json_array();
+        add_prop(props, "snapshot-id", id);
+        set_props(res, props);
+        json_array_append_new(resources, res);
+    }
 }
 
 /* ismap-assess writes no OSCAL assessment plan; import-ap must still resolve, so it points at
@@ -417,7 +471,30 @@ static json_t *result(ar *a, const json_t *rows, const char *name, json_t *when)
     json_t *findings = json_array();
     size_t i;
     json_t *r;
-    json_array_foreach(rows, i, r) json_array_append_new(findings, finding(a, r));
+    json_int_t nsat = 0, nnot = 0, nna = 0, nexp = 0;
+    char *open_list = NULL, *exp_list = NULL;
+    size_t olen = 0, elen = 0;
+    FILE *ol = open_memstream(&open_list, &olen), *el = open_memstream(&exp_list, &elen);
+    json_array_foreach(rows, i, r)
+    {
+        const char *st = ism_json_getstr(r, "status");
+        if (!concluded(st)) {
+            bool exp = ism_report_status_of(st) == ISM_REQ_EXPIRED;
+            char *tok = token_for(ism_json_getstr(r, "catalog"), ism_json_getstr(r, "item"));
+            FILE *to = exp ? el : ol;
+            if (to) fprintf(to, "%s%s", (exp ? nexp : nna) ? ", " : "", tok);
+            free(tok);
+            exp ? nexp++ : nna++;
+            continue;
+        }
+        json_t *f = finding(a, r);
+        const char *state =
+            ism_json_getstr(json_object_get(json_object_get(f, "target"), "status"), "state");
+        !strcmp(state, "satisfied") ? nsat++ : nnot++;
+        json_array_append_new(findings, f);
+    }
+    if (ol) fclose(ol);
+    if (el) fclose(el);
     attach_evidence(a);
     const json_t *asmt = a->in->assessment;
     json_t *start = timestamp(ism_json_getstr(asmt, "created"));
@@ -430,6 +507,23 @@ static json_t *result(ar *a, const json_t *rows, const char *name, json_t *when)
                      json_array_size(rows)),
         "start", start ? start : json_incref(when), "end", when, "reviewed-controls",
         reviewed(rows));
+    json_t *props = json_array();
+    add_count(props, "satisfied-count", nsat);
+    add_count(props, "not-satisfied-count", nnot);
+    add_count(props, "not-assessed-count", nna);
+    add_count(props, "evidence-expired-count", nexp);
+    set_props(res, props);
+    if (nna || nexp)
+        json_object_set_new(
+            res, "remarks",
+            json_sprintf(
+                "判定に至らなかった要件は finding にしない（satisfied でも not-satisfied でも"
+                "ない）。未評価 (not assessed) %lld 項目: %s。証跡期限切れ (evidence "
+                "expired) %lld 項目: %s。",
+                (long long)nna, nna && open_list ? open_list : "なし", (long long)nexp,
+                nexp && exp_list ? exp_list : "なし"));
+    free(open_list);
+    free(exp_list);
     if (json_array_size(a->observations)) json_object_set(res, "observations", a->observations);
     if (json_array_size(findings))
         json_object_set_new(res, "findings", findings);
@@ -462,6 +556,10 @@ json_t *ism_report_oscal(const ism_report_input *in, ism_error *err)
         "remarks",
         "Placeholder: see the back-matter resource; ismap-assess writes no assessment plan.",
         "results", res, "back-matter", "resources", plan_resource(in, plan));
+    snapshot_resources(
+        in, a.aid,
+        json_object_get(json_object_get(json_object_get(doc, "assessment-results"), "back-matter"),
+                        "resources"));
     json_decref(plan);
     json_decref(a.observations);
     json_decref(a.obs_by_key);

@@ -160,6 +160,32 @@ static json_t *auto_findings(const json_t *req)
     return out;
 }
 
+/* 改善案 pre-filled from the Japanese remediation of each failing check, marked 【自動】 like
+ * the findings; NULL when nothing fails or no failing check says what to do. */
+static json_t *auto_improvement(const json_t *req)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f) return NULL;
+    size_t i;
+    json_t *r;
+    bool any = false;
+    json_array_foreach(json_object_get(req, "reasons"), i, r)
+    {
+        const char *src = ism_json_getstr(r, "source"), *rem = ism_json_getstr(r, "remediation");
+        if (!src || strcmp(src, "finding") || json_integer_value(json_object_get(r, "fail")) <= 0 ||
+            !rem || !*rem)
+            continue;
+        fprintf(f, "%s【自動】チェック %s: %s", any ? "\n" : "", ism_json_getstr(r, "check"), rem);
+        any = true;
+    }
+    fclose(f);
+    json_t *out = any ? json_string(buf) : NULL;
+    free(buf);
+    return out;
+}
+
 static void set_judgment(json_t *row, const ism_report_input *in, const json_t *req)
 {
     const json_t *j = judgment_for(in, req);
@@ -169,6 +195,9 @@ static void set_judgment(json_t *row, const ism_report_input *in, const json_t *
     const char *jf = ism_json_getstr(j, "findings");
     json_t *af = jf && *jf ? NULL : auto_findings(req);
     json_object_set_new(row, "auto_findings", af ? af : json_null());
+    const char *ji = ism_json_getstr(j, "improvement");
+    json_t *ai = ji && *ji ? NULL : auto_improvement(req);
+    json_object_set_new(row, "auto_improvement", ai ? ai : json_null());
 }
 
 static json_t *copy_field(const json_t *req, const char *k)
@@ -197,7 +226,8 @@ static json_t *view_row(const ism_report_input *in, const json_t *req, const jso
     json_object_set_new(row, "must_meet",
                         json_boolean(json_is_true(json_object_get(req, "must_meet"))));
     set_mic(row, item, is_mic);
-    static const char *const tail[] = {"status", "status_ja", "derived_status", "until", "reasons"};
+    static const char *const tail[] = {"status", "status_ja", "derived_status",
+                                       "until",  "rule",      "reasons"};
     for (size_t i = 0; i < sizeof tail / sizeof *tail; i++)
         json_object_set_new(row, tail[i], copy_field(req, tail[i]));
     char *sum = ism_report_reasons_text(req);

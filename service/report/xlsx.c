@@ -208,6 +208,11 @@ static void summary_about(sheet *sh, const ism_report_input *in, const char *gen
         put(sh, 0, rows[i][0], sh->fm->head);
         put(sh, 1, rows[i][1] ? rows[i][1] : "未記入", sh->fm->text);
     }
+    char *prov = ism_report_provenance_text(m);
+    put(sh, 0, "出所", sh->fm->head);
+    put(sh, 1, prov ? prov : "未記録", sh->fm->wrap);
+    sh->row++;
+    free(prov);
 }
 
 static lxw_error sheet_summary(lxw_workbook *wb, const formats *fm, const ism_report_input *in,
@@ -318,6 +323,13 @@ static const char *mandatory_mark(const json_t *row)
     return json_is_true(m) ? "○" : json_is_false(m) ? "" : "要確認";
 }
 
+/* 改善案: the auditor's, else the failing checks' remediation marked 【自動】. */
+static const char *improvement_of(const json_t *row, const json_t *j)
+{
+    const char *im = ism_json_getstr(j, "improvement");
+    return im && *im ? im : ism_json_getstr(row, "auto_improvement");
+}
+
 static void c_row(sheet *sh, const json_t *row)
 {
     const json_t *j = json_object_get(row, "judgment");
@@ -334,7 +346,7 @@ static void c_row(sheet *sh, const json_t *row)
     put(sh, 6, ism_json_getstr(row, "status_ja"), status_fmt(sh, ism_json_getstr(row, "status")));
     put(sh, 7, ism_json_getstr(j, "examined"), sh->fm->wrap);
     put(sh, 8, findings, sh->fm->wrap);
-    put(sh, 9, ism_json_getstr(j, "improvement"), sh->fm->wrap);
+    put(sh, 9, improvement_of(row, j), sh->fm->wrap);
     put(sh, 10, ism_json_getstr(row, "status"), sh->fm->text);
     put(sh, 11, ism_json_getstr(row, "summary"), sh->fm->wrap);
     put(sh, 12, ism_json_getstr(row, "framework"), sh->fm->text);
@@ -395,7 +407,7 @@ static void r_row(sheet *sh, const json_t *row)
         jr ? status_fmt(sh, jr) : sh->fm->text);
     put(sh, 11, ism_json_getstr(j, "examined"), sh->fm->wrap);
     put(sh, 12, findings, sh->fm->wrap);
-    put(sh, 13, ism_json_getstr(j, "improvement"), sh->fm->wrap);
+    put(sh, 13, improvement_of(row, j), sh->fm->wrap);
     sh->row++;
 }
 

@@ -1,6 +1,7 @@
 /* ops_eval.c — check ops: list and show the check definitions (any role), and evaluate a
- * snapshot (admin, auditor). Evaluation runs synchronously in the request for now; a large
- * snapshot's findings are capped by "limit" so a reply stays within the message size. */
+ * snapshot (admin, auditor) — by id in the caller's organization, verified first. Evaluation runs
+ * synchronously in the request for now; a large snapshot's findings are capped by "limit" so a
+ * reply stays within the message size. */
 #include "ismap/eval.h"
 #include "ismap/snapshot.h"
 #include "ops.h"
@@ -86,16 +87,29 @@ static bool parse_ids(const json_t *params, const char ***ids, size_t *n, ism_er
     return true;
 }
 
-/* The snapshot file: "path" (an absolute file name on the daemon's host), or "id" of a
- * registered snapshot the caller's organization may see. Malloc'd. */
-static char *snapshot_path(ism_rpc_call *call, const json_t *params, ism_error *err)
+/* The snapshot to evaluate. Remote callers name a registered snapshot by "id", looked up in
+ * their organization and verified (hash and signature) before it is opened: they never name
+ * files on the daemon's host. The trusted local socket may also give "path" (an absolute file
+ * name), which is opened as it is and marked unverified. Sets *row to the registry row (new
+ * reference) for ids. */
+static ism_snapshot *open_snapshot(ism_rpc_call *call, const json_t *params, json_t **row,
+                                   ism_error *err)
 {
     const char *path, *id;
+    *row = NULL;
     if (!ism_json_str(params, "path", false, &path, err) ||
         !ism_json_str(params, "id", false, &id, err))
         return NULL;
+    if (path && !call->caller->local) {
+        ism_error_set(err, ISM_E_PERMISSION_DENIED,
+                      "field 'path' is accepted only on the local admin socket; name the snapshot "
+                      "by 'id'");
+        return NULL;
+    }
     if (!path == !id) {
-        ism_error_set(err, ISM_E_INVALID_PARAMS, "give the snapshot as 'path' or as 'id'");
+        ism_error_set(err, ISM_E_INVALID_PARAMS,
+                      call->caller->local ? "give the snapshot as 'path' or as 'id'"
+                                          : "give the snapshot's 'id'");
         return NULL;
     }
     if (path) {
@@ -104,18 +118,14 @@ static char *snapshot_path(ism_rpc_call *call, const json_t *params, ism_error *
                           "field 'path' must be an absolute file name on the service's host");
             return NULL;
         }
-        return strdup(path);
+        return ism_snapshot_open(path, false, err);
     }
     if (!call->app->store) {
         ism_error_set(err, ISM_E_UNAVAILABLE, "no snapshot registry is open");
         return NULL;
     }
-    json_t *row = ism_snapshot_get(call->app->store, id, ops_org_scope(call), err);
-    const char *p = ism_json_getstr(row, "path");
-    char *out = p ? strdup(p) : NULL;
-    if (row && !out) ism_error_set(err, ISM_E_NOT_FOUND, "snapshot %s has no file", id);
-    json_decref(row);
-    return out;
+    return ism_snapshot_open_verified(call->app->store, call->app->signer, id, ops_org_scope(call),
+                                      row, err);
 }
 
 /* limit 0: the summary alone, findings counted but not kept. */
@@ -134,17 +144,23 @@ OP(op_eval_snapshot)
     if (!need_checks(call, err) || !ism_json_int(params, "limit", false, 0, 1000000, &limit, err) ||
         !parse_statuses(params, &opt.statuses, err) || !parse_ids(params, &ids, &opt.nchecks, err))
         return false;
-    char *path = snapshot_path(call, params, err);
-    ism_snapshot *snap = path ? ism_snapshot_open(path, false, err) : NULL;
+    json_t *row = NULL;
+    ism_snapshot *snap = open_snapshot(call, params, &row, err);
     if (snap) {
         opt.checks = ids;
         opt.max_findings = (size_t)limit;
         if (limit == 0) opt.sink = drop_finding;
         *result = ism_eval_run(call->app->checks, snap, &opt, err);
-        if (*result) json_object_set_new(*result, "path", json_string(path));
+        if (*result && row) {
+            json_object_set_new(*result, "verified", json_true());
+            json_object_set(*result, "sha256", json_object_get(row, "sha256"));
+        } else if (*result) {
+            json_object_set_new(*result, "verified", json_false());
+            json_object_set(*result, "path", json_object_get(params, "path"));
+        }
     }
     ism_snapshot_close(snap);
-    free(path);
+    json_decref(row);
     free(ids);
     return snap && *result;
 }
@@ -154,7 +170,7 @@ const ism_op ism_ops_eval[] = {
      "check definitions: id, severity, titles, required operations, refs (params: provider)"},
     {"checks.show", op_checks_show, ALL, "one check as written, with its SQL (params: id)"},
     {"eval.snapshot", op_eval_snapshot, ISM_ROLE_ADMIN | ISM_ROLE_AUDITOR,
-     "run the checks over a snapshot: summary per check and findings (params: path or id, "
-     "checks, status, limit; limit 0 = summary only)"},
+     "run the checks over a verified snapshot: summary per check and findings (params: id "
+     "(path on the local socket only), checks, status, limit; limit 0 = summary only)"},
     {NULL, NULL, 0, NULL},
 };

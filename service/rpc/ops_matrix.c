@@ -9,6 +9,7 @@
 #include "ops.h"
 
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -46,24 +47,102 @@ static bool need(ism_rpc_call *call, ism_error *err)
     return ism_error_set(err, ISM_E_UNAVAILABLE, "catalogs or checks are not loaded");
 }
 
-/* The latest sealed snapshots of the caller's org, one per provider: the default scope. */
-static json_t *default_snapshots(ism_rpc_call *call, ism_error *err)
+/* The accounts a sealed snapshot covers, from its manifest's scope (malloc'd JSON array), or
+ * NULL when the file cannot be read or names none. */
+static json_t *snapshot_accounts(const json_t *row)
+{
+    ism_snapshot *snap = ism_snapshot_open(ism_json_getstr(row, "path"), false, NULL);
+    if (!snap) return NULL;
+    const char *sc = ism_snapshot_manifest(snap, "scope");
+    json_t *scope = sc ? json_loads(sc, 0, NULL) : NULL;
+    json_t *acc = json_object_get(scope, "accounts");
+    json_t *out = json_is_array(acc) && json_array_size(acc) ? json_incref(acc) : NULL;
+    json_decref(scope);
+    ism_snapshot_close(snap);
+    return out;
+}
+
+static bool in_list(const json_t *arr, const char *s)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(arr, i,
+                       v) if (json_is_string(v) && !strcmp(json_string_value(v), s)) return true;
+    return false;
+}
+
+/* The default scope of an assessment: the newest sealed snapshots of the caller's org that
+ * together cover the subject's accounts (each taken only for accounts no newer one covers).
+ * A subject that names no accounts takes the newest sealed snapshot of each provider. *choice
+ * receives {rule, used: [{id, accounts}], uncovered: [...]} to say which were used and why. */
+static json_t *default_snapshots(ism_rpc_call *call, const json_t *subject, json_t **choice,
+                                 ism_error *err)
 {
     json_t *all = ism_snapshot_list(call->app->store, ops_org_scope(call), 1000, err);
     if (!all) return NULL;
-    json_t *out = json_array(), *seen = json_object();
-    size_t i;
-    json_t *s;
+    const json_t *want = json_object_get(subject, "accounts");
+    bool by_account = json_array_size(want) > 0;
+    json_t *out = json_array(), *seen = json_object(), *used = json_array();
+    json_t *covered = json_object();
+    size_t i, k;
+    json_t *s, *a;
     json_array_foreach(all, i, s)
     {
         if (strcmp(ism_json_getstr(s, "state"), "sealed")) continue;
+        if (by_account && json_object_size(covered) == json_array_size(want)) break;
         const char *prov = ism_json_getstr(s, "provider");
-        if (json_object_get(seen, prov)) continue;
-        json_object_set_new(seen, prov, json_true());
+        json_t *mine = json_array();
+        if (by_account) {
+            json_t *acc = snapshot_accounts(s);
+            json_array_foreach(acc, k, a)
+            {
+                const char *id = json_string_value(a);
+                if (id && in_list(want, id) && !json_object_get(covered, id)) {
+                    json_object_set_new(covered, id, json_true());
+                    json_array_append(mine, a);
+                }
+            }
+            json_decref(acc);
+            if (!json_array_size(mine)) {
+                json_decref(mine);
+                continue;
+            }
+        } else {
+            if (json_object_get(seen, prov)) {
+                json_decref(mine);
+                continue;
+            }
+            json_object_set_new(seen, prov, json_true());
+        }
         json_array_append(out, json_object_get(s, "id"));
+        json_array_append_new(used, json_pack("{s:O, s:s?, s:O?, s:o}", "id",
+                                              json_object_get(s, "id"), "provider", prov, "created",
+                                              json_object_get(s, "created"), "accounts", mine));
     }
+    json_t *uncovered = json_array();
+    json_array_foreach(want, i,
+                       a) if (json_is_string(a) && !json_object_get(covered, json_string_value(a)))
+        json_array_append(uncovered, a);
     json_decref(seen);
+    json_decref(covered);
     json_decref(all);
+    if (by_account && json_array_size(out) == 0) {
+        char *w = json_dumps(want, JSON_COMPACT);
+        ism_error_set(err, ISM_E_NOT_FOUND,
+                      "no sealed snapshot of this organization covers the subject's accounts %s: "
+                      "collect them, or name snapshots with 'snapshots'",
+                      w ? w : "");
+        free(w);
+        json_decref(out);
+        json_decref(used);
+        json_decref(uncovered);
+        return NULL;
+    }
+    *choice = json_pack("{s:s, s:o, s:o}", "rule",
+                        by_account ? "the newest sealed snapshots covering the subject's accounts"
+                                   : "the subject names no accounts: the newest sealed snapshot "
+                                     "of each provider",
+                        "used", used, "uncovered", uncovered);
     return out;
 }
 
@@ -115,10 +194,10 @@ OP(op_assessment_create)
         json_decref(r);
     }
     json_t *sub = ok ? ism_subject_get(call->app->store, subject, ops_org_scope(call), err) : NULL;
-    json_t *snaps = NULL;
+    json_t *snaps = NULL, *choice = NULL;
     if (sub) {
         json_t *sv = json_object_get(params, "snapshots");
-        snaps = sv ? string_list(sv, "snapshots", err) : default_snapshots(call, err);
+        snaps = sv ? string_list(sv, "snapshots", err) : default_snapshots(call, sub, &choice, err);
     }
     json_array_foreach(snaps, i, f)
     {
@@ -142,8 +221,12 @@ OP(op_assessment_create)
     json_decref(sub);
     if (!a) {
         json_decref(snaps);
+        json_decref(choice);
         return false;
     }
+    json_object_set_new(
+        a, "snapshot_choice",
+        choice ? choice : json_pack("{s:s, s:O}", "rule", "named by the caller", "used", snaps));
     const char *aid = ism_json_getstr(a, "id");
     char job[64] = "";
     if (json_array_size(snaps)) {
@@ -180,22 +263,142 @@ OP(op_assessment_show)
     return *result != NULL;
 }
 
-/* The matrix of an assessment, computed now. */
+/* Where the matrix comes from, so every report can say it: the product version, the
+ * assessment's snapshots with their recorded SHA-256, the evidence ids that bore on it, the
+ * catalogs' revisions and the checks' version. New reference. */
+static json_t *provenance(ism_rpc_call *call, const json_t *a, const json_t *support,
+                          const json_t *m)
+{
+    json_t *snaps = json_array();
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(a, "snapshots"), i, v)
+    {
+        json_t *row = ism_snapshot_get(call->app->store, json_string_value(v), "", NULL);
+        json_array_append_new(snaps, json_pack("{s:O, s:s?, s:s?, s:s?, s:s?}", "id", v, "provider",
+                                               ism_json_getstr(row, "provider"), "sha256",
+                                               ism_json_getstr(row, "sha256"), "created",
+                                               ism_json_getstr(row, "created"), "sealed",
+                                               ism_json_getstr(row, "sealed")));
+        json_decref(row);
+    }
+    json_t *ev = json_object();
+    const char *item;
+    json_t *list, *e;
+    json_object_foreach(json_object_get(support, "items"), item, list)
+    {
+        json_array_foreach(list, i, e) if (ism_json_getstr(e, "evidence"))
+            json_object_set_new(ev, ism_json_getstr(e, "evidence"), json_true());
+    }
+    json_array_foreach(json_object_get(support, "documents"), i,
+                       e) if (ism_json_getstr(e, "evidence"))
+        json_object_set_new(ev, ism_json_getstr(e, "evidence"), json_true());
+    json_t *evidence = json_array();
+    const char *id;
+    json_object_foreach(ev, id, v) json_array_append_new(evidence, json_string(id));
+    json_decref(ev);
+    /* The catalogs the requirements come from, with their latest revision. */
+    json_t *used = json_object();
+    json_array_foreach(json_object_get(m, "requirements"), i, e)
+        json_object_set_new(used, ism_json_getstr(e, "catalog"), json_true());
+    json_t *cats = json_array(), *all = ism_catalog_list(call->app->catalogs);
+    json_array_foreach(all, i, e)
+    {
+        const char *cid = ism_json_getstr(e, "id");
+        if (!cid || !json_object_get(used, cid)) continue;
+        json_t *revs = json_object_get(e, "revisions");
+        json_t *last = json_array_get(revs, json_array_size(revs) ? json_array_size(revs) - 1 : 0);
+        json_array_append_new(cats, json_pack("{s:s, s:s?, s:s?}", "id", cid, "revision",
+                                              ism_json_getstr(last, "id"), "date",
+                                              ism_json_getstr(last, "date")));
+    }
+    json_decref(all);
+    json_decref(used);
+    json_t *checks = ism_eval_version(call->app->checks);
+    return json_pack("{s:s, s:o, s:o, s:o, s:o}", "product", "ismap-assess " ISM_VERSION,
+                     "snapshots", snaps, "evidence", evidence, "catalogs", cats, "checks",
+                     checks ? checks : json_null());
+}
+
+/* The checks' digest, computed once per loaded set (the set is read-only while it lives). */
+static void checks_digest(const struct ism_eval_checks *cs, char out[65])
+{
+    static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    static const struct ism_eval_checks *seen;
+    static char digest[65];
+    pthread_mutex_lock(&mu);
+    if (seen != cs) {
+        json_t *ver = ism_eval_version(cs);
+        ism_strlcpy(digest, ism_json_getstr(ver, "sha256") ? ism_json_getstr(ver, "sha256") : "",
+                    sizeof digest);
+        json_decref(ver);
+        seen = cs;
+    }
+    ism_strlcpy(out, digest, 65);
+    pthread_mutex_unlock(&mu);
+}
+
+/* What the evidence support depends on, cheaply: the subject's and the installation-wide
+ * evidence rows (ids, versions, validity, superseded), not the support itself (costly). */
+static char *evidence_fingerprint(ism_rpc_call *call, const json_t *a, ism_error *err)
+{
+    const char *org = ism_json_getstr(a, "org");
+    json_t *mine =
+        ism_evidence_list(call->app->store, ism_json_getstr(a, "subject"), NULL, true, org, err);
+    json_t *wide = mine ? ism_evidence_list(call->app->store, NULL, NULL, true, org, err) : NULL;
+    char *out = NULL;
+    if (wide) {
+        char *x = json_dumps(mine, JSON_COMPACT | JSON_SORT_KEYS);
+        char *y = json_dumps(wide, JSON_COMPACT | JSON_SORT_KEYS);
+        char *both = ism_strdupf("%s|%s", x ? x : "", y ? y : "");
+        char sha[65];
+        ism_sha256_hex(both, strlen(both), sha);
+        out = strdup(sha);
+        free(both);
+        free(x);
+        free(y);
+    }
+    json_decref(mine);
+    json_decref(wide);
+    return out;
+}
+
+/* The matrix of an assessment: the materialized one when its inputs are unchanged (a few
+ * queries), else computed now and stored. The key covers the store's inputs (findings,
+ * judgments, waivers), the evidence rows, the catalogs, the checks and today. */
 static json_t *matrix_of(ism_rpc_call *call, const char *aid, const char *today, json_t **assess,
                          ism_error *err)
 {
     json_t *a = ism_assessment_get(call->app->store, aid, ops_org_scope(call), err);
     if (!a) return NULL;
     const char *as_of = ism_json_getstr(a, "as_of");
-    json_t *support =
-        ism_evidence_support(call->app->store, call->app->catalogs, ism_json_getstr(a, "subject"),
-                             ism_json_getstr(a, "org"), as_of ? as_of : today, err);
-    json_t *refs = support ? ism_eval_check_refs(call->app->checks) : NULL;
-    json_t *m = refs ? ism_matrix_build(call->app->store, call->app->catalogs, refs, support, aid,
-                                        ops_org_scope(call), today, err)
-                     : NULL;
-    json_decref(refs);
-    json_decref(support);
+    json_t *m = NULL;
+    char *key = NULL, *ev = evidence_fingerprint(call, a, err);
+    if (ev) {
+        char digest[65];
+        checks_digest(call->app->checks, digest);
+        char *extra = ism_strdupf("%s|%s|%s|%s|%s", ev, digest,
+                                  ism_catalog_dir(call->app->catalogs), as_of ? as_of : "", today);
+        key = ism_matrix_inputs_key(call->app->store, aid, ops_org_scope(call), extra, err);
+        free(extra);
+        free(ev);
+    }
+    if (key) m = ism_matrix_cache_get(call->app->store, aid, key);
+    if (!m && key) {
+        json_t *support = ism_evidence_support(
+            call->app->store, call->app->catalogs, ism_json_getstr(a, "subject"),
+            ism_json_getstr(a, "org"), as_of ? as_of : today, err);
+        json_t *refs = support ? ism_eval_check_refs(call->app->checks) : NULL;
+        m = refs ? ism_matrix_build(call->app->store, call->app->catalogs, refs, support, aid,
+                                    ops_org_scope(call), today, err)
+                 : NULL;
+        json_decref(refs);
+        if (m) json_object_set_new(m, "provenance", provenance(call, a, support, m));
+        /* A failed store write costs only the next request a recomputation. */
+        if (m) ism_matrix_cache_put(call->app->store, aid, key, m, NULL);
+        json_decref(support);
+    }
+    free(key);
     if (assess && m)
         *assess = a;
     else
@@ -216,6 +419,11 @@ OP(op_matrix_get)
         return ism_error_set(err, ISM_E_INVALID_PARAMS,
                              "field 'status' must be one of not_satisfied, partial, "
                              "evidence_expired, not_assessed, satisfied, not_applicable, waived");
+    if (fw) {
+        json_t *known = ism_matrix_requirements(call->app->catalogs, fw, err);
+        if (!known) return false;
+        json_decref(known);
+    }
     json_t *m = matrix_of(call, aid, today, NULL, err);
     if (!m) return false;
     if (status || fw) {
@@ -234,20 +442,42 @@ OP(op_matrix_get)
     return true;
 }
 
+/* A page of findings: {findings, total, offset, next_cursor (null on the last page)}. The
+ * cursor is opaque to callers ("o<offset>"); the order is total, so pages neither repeat nor
+ * skip. */
 OP(op_findings_list)
 {
-    const char *aid, *status, *check;
+    const char *aid, *status, *check, *cursor;
     json_int_t limit = 1000;
     if (!ism_json_str(params, "assessment", true, &aid, err) ||
         !ism_json_str(params, "status", false, &status, err) ||
         !ism_json_str(params, "check", false, &check, err) ||
-        !ism_json_int(params, "limit", false, 1, 10000000, &limit, err))
+        !ism_json_str(params, "cursor", false, &cursor, err) ||
+        !ism_json_int(params, "limit", false, 1, 10000, &limit, err))
         return false;
+    if (status && !ism_eval_status_parse(status, &(ism_eval_status){0}))
+        return ism_error_set(err, ISM_E_INVALID_PARAMS,
+                             "field 'status' must be pass, fail, error or not_assessed");
+    long offset = 0;
+    if (cursor) {
+        char *end = NULL;
+        offset = cursor[0] == 'o' ? strtol(cursor + 1, &end, 10) : -1;
+        if (offset < 0 || !end || *end || end == cursor + 1)
+            return ism_error_set(err, ISM_E_INVALID_PARAMS,
+                                 "field 'cursor' is not one this service gave (use next_cursor)");
+    }
     json_t *a = ism_assessment_get(call->app->store, aid, ops_org_scope(call), err);
     if (!a) return false;
     json_decref(a);
-    *result = ism_findings_list(call->app->store, aid, status, check, (int)limit, err);
-    return *result != NULL;
+    long total = 0;
+    json_t *page =
+        ism_findings_page(call->app->store, aid, status, check, offset, (int)limit, &total, err);
+    if (!page) return false;
+    long next = offset + (long)json_array_size(page);
+    *result = json_pack("{s:o, s:I, s:I, s:o}", "findings", page, "total", (json_int_t)total,
+                        "offset", (json_int_t)offset, "next_cursor",
+                        next < total ? json_sprintf("o%ld", next) : json_null());
+    return true;
 }
 
 OP(op_judgment_add)
@@ -296,6 +526,21 @@ OP(op_waiver_add)
         if (!a) return false;
         json_decref(a);
     }
+    /* Refused, not recorded: a waiver that has already expired, or one for a resource no
+     * finding of that check has ever named (a typo would waive nothing, silently). */
+    char today[11];
+    const char *exp = ism_json_getstr(params, "expires"),
+               *res = ism_json_getstr(params, "resource");
+    if (!today_of(params, today, err)) return false;
+    if (exp && strlen(exp) == 10 && strcmp(exp, today) < 0)
+        return ism_error_set(err, ISM_E_INVALID_PARAMS,
+                             "field 'expires' (%s) is in the past: today is %s (Japan)", exp,
+                             today);
+    if (check && res &&
+        !ism_findings_has_resource(call->app->store, ops_org_scope(call), aid, check, res))
+        return ism_error_set(err, ISM_E_NOT_FOUND,
+                             "no finding of check %s names resource '%s'%s%s: nothing to waive",
+                             check, res, aid ? " in assessment " : "", aid ? aid : "");
     *result = ism_waiver_add(call->app->store, ops_org_scope(call), params, who(call), err);
     return *result != NULL;
 }
@@ -330,7 +575,9 @@ OP(op_assessment_diff)
     json_t *mb = ma ? matrix_of(call, b, today, NULL, err) : NULL;
     json_t *fa = mb ? ism_findings_list(call->app->store, a, "fail", NULL, 0, err) : NULL;
     json_t *fb = fa ? ism_findings_list(call->app->store, b, "fail", NULL, 0, err) : NULL;
-    if (fb) *result = ism_matrix_diff(ma, mb, fa, fb);
+    json_t *cb = fb ? ism_findings_coverage(call->app->store, b, err) : NULL;
+    if (cb) *result = ism_matrix_diff(ma, mb, fa, fb, cb);
+    json_decref(cb);
     json_decref(ma);
     json_decref(mb);
     json_decref(fa);
@@ -432,7 +679,8 @@ const ism_op ism_ops_matrix[] = {
     {"matrix.get", op_matrix_get, ALL,
      "the conformance matrix, computed now (params: assessment, status, framework, today)"},
     {"findings.list", op_findings_list, ALL,
-     "check findings of an assessment (params: assessment, status, check, limit)"},
+     "a page of an assessment's check findings, worst first, with the total and the next "
+     "cursor (params: assessment, status, check, limit ≤ 10000, cursor)"},
     {"judgment.add", op_judgment_add, ISM_ROLE_AUDITOR,
      "record an auditor's judgment (params: assessment, catalog, item, result, examined, "
      "findings, improvement, reason)"},

@@ -171,3 +171,31 @@ json_t *ism_snapshot_verify(ism_store *st, ism_signer *signer, const char *id, c
     json_decref(snap);
     return out;
 }
+
+ism_snapshot *ism_snapshot_open_verified(ism_store *st, ism_signer *signer, const char *id,
+                                         const char *org, json_t **row_out, ism_error *err)
+{
+    if (row_out) *row_out = NULL;
+    json_t *v = ism_snapshot_verify(st, signer, id, org, err);
+    if (!v) return NULL;
+    if (!json_is_true(json_object_get(v, "ok"))) {
+        const char *problem = ism_json_getstr(v, "problem");
+        ism_error_set(err, ISM_E_INTEGRITY, "snapshot %s does not verify and is not evaluated: %s",
+                      id, problem ? problem : "unknown problem");
+        ism_error_detail(err, json_pack("{s:s, s:O, s:O, s:O}", "snapshot", id, "hash_matches",
+                                        json_object_get(v, "hash_matches"), "signature_valid",
+                                        json_object_get(v, "signature_valid"), "file_sha256",
+                                        json_object_get(v, "file_sha256")));
+        json_decref(v);
+        return NULL;
+    }
+    json_decref(v);
+    json_t *row = ism_snapshot_get(st, id, org, err);
+    if (!row) return NULL;
+    ism_snapshot *s = ism_snapshot_open(ism_json_getstr(row, "path"), false, err);
+    if (s && row_out)
+        *row_out = row;
+    else
+        json_decref(row);
+    return s;
+}

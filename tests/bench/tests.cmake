@@ -14,3 +14,13 @@ add_test(NAME bench_ping COMMAND bash -c
   "[ \"$ISM_BENCH\" = 1 ] || { echo 'set ISM_BENCH=1 to run'; exit 77; }; exec \"$0\"" $<TARGET_FILE:ping_bench>)
 set_tests_properties(bench_ping PROPERTIES LABELS bench SKIP_RETURN_CODE 77 TIMEOUT 600
   ENVIRONMENT "${ISM_TEST_ENV}")
+
+# The serving benchmark (tests/bench/matrix_bench.c, issue 11 item 9): 100 clients over nng,
+# p50/p99 of status and matrix.get. ISM_BENCH=1 ctest -L bench runs it for 30 s; the duration
+# and client count come from MATRIX_BENCH_SECONDS / MATRIX_BENCH_CLIENTS.
+add_executable(matrix_bench ${CMAKE_CURRENT_LIST_DIR}/matrix_bench.c)
+target_link_libraries(matrix_bench PRIVATE ismtest Threads::Threads)
+add_test(NAME bench_matrix_serving COMMAND bash -c
+  "[ \"$ISM_BENCH\" = 1 ] || { echo 'set ISM_BENCH=1 to run'; exit 77; }; exec \"$0\"" $<TARGET_FILE:matrix_bench>)
+set_tests_properties(bench_matrix_serving PROPERTIES LABELS bench SKIP_RETURN_CODE 77 TIMEOUT 600
+  ENVIRONMENT "${ISM_TEST_ENV}")

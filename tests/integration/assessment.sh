@@ -50,7 +50,7 @@ total=$(json 'len(d["requirements"])')
 nsat=$(json 'd["counts"]["not_satisfied"] + d["counts"]["partial"]')
 [ "$nsat" -ge 1 ] && ok || no "no unsatisfied requirement although a check fails"
 run "$ISMAPCTL" findings "$a1" --status fail --json
-json 'sorted(set(f["check"] for f in d))' | grep -q "aws-iam-root-access-keys" && ok || { no "root key finding missing"; head -c 600 "$tmp/out"; }
+json 'sorted(set(f["check"] for f in d["findings"]))' | grep -q "aws-iam-root-access-keys" && ok || { no "root key finding missing"; head -c 600 "$tmp/out"; }
 run "$ISMAPCTL" findings "$a1" --status fail
 has "aws-iam-root-access-keys"
 

@@ -144,24 +144,59 @@ START_TEST(ops_roles)
     r = handle(&app, "eval.snapshot", json_pack("{s:s}", "path", snap_path), viewer);
     ck_assert_str_eq(tu_code(r), "permission_denied");
     json_decref(r);
+    /* Remote callers never name files on the daemon's host (issue 11 item 3). */
     r = handle(&app, "eval.snapshot", json_pack("{s:s, s:i}", "path", snap_path, "limit", 3),
                auditor);
-    ck_assert_str_eq(tu_code(r), "ok");
-    ck_assert(json_is_true(json_object_get(json_object_get(r, "result"), "truncated")));
+    ck_assert_str_eq(tu_code(r), "permission_denied");
     json_decref(r);
-    /* A registered snapshot by id, seen only by its organization. */
+    r = handle(&app, "eval.snapshot", json_pack("{s:s}", "path", "/etc/passwd"), auditor);
+    ck_assert_str_eq(tu_code(r), "permission_denied");
+    json_decref(r);
+    /* A registered, sealed and signed snapshot by id, seen only by its organization. */
+    char *keyf = ism_strdupf("%s/key.pem", tmp);
+    ism_signer *signer = ism_signer_load(keyf, &e);
+    ck_assert_msg(signer != NULL, "%s", e.message);
+    app.signer = signer;
+    char sha[65];
+    ck_assert(ism_snapshot_file_sha256(snap_path, sha, &e));
+    char *stmt = ism_snapshot_seal_statement("snap_t1", "aws", sha);
+    char *sig = ism_signer_sign(signer, stmt, strlen(stmt), &e);
     ck_assert_msg(ism_snapshot_register(st, "snap_t1", "aws", snap_path, NULL, "city-a", NULL, &e),
                   "%s", e.message);
-    r = handle(&app, "eval.snapshot", json_pack("{s:s, s:s}", "id", "snap_t1", "status", "fail"),
+    ck_assert_msg(ism_snapshot_record_seal(st, "snap_t1", sha, sig, NULL, &e), "%s", e.message);
+    r = handle(&app, "eval.snapshot",
+               json_pack("{s:s, s:s, s:i}", "id", "snap_t1", "status", "fail", "limit", 3),
                auditor);
     ck_assert_str_eq(tu_code(r), "ok");
-    ck_assert_int_eq(json_array_size(json_object_get(json_object_get(r, "result"), "findings")), 1);
+    json_t *res = json_object_get(r, "result");
+    ck_assert_int_eq(json_array_size(json_object_get(res, "findings")), 1);
+    ck_assert(json_is_true(json_object_get(res, "verified")));
+    ck_assert_str_eq(ism_json_getstr(res, "sha256"), sha);
+    ck_assert_ptr_null(json_object_get(res, "path"));
     json_decref(r);
     char other[80];
     ck_assert(ism_store_token_create(st, "o", ISM_ROLE_AUDITOR, "city-b", other, &info, &e));
     r = handle(&app, "eval.snapshot", json_pack("{s:s}", "id", "snap_t1"), other);
     ck_assert_str_eq(tu_code(r), "not_found");
     json_decref(r);
+    /* A changed file is refused with a typed error, not evaluated (issue 9 item 7). */
+    sqlite3 *db3;
+    ck_assert_int_eq(sqlite3_open(snap_path, &db3), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_exec(db3,
+                                  "UPDATE resources SET data=json_set(data,'$.mfa_active','true') "
+                                  "WHERE type='iam.CredentialReport'",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db3);
+    r = handle(&app, "eval.snapshot", json_pack("{s:s}", "id", "snap_t1"), auditor);
+    ck_assert_str_eq(tu_code(r), "integrity_failed");
+    ck_assert_ptr_nonnull(
+        strstr(ism_json_getstr(json_object_get(r, "error"), "message"), "SHA-256"));
+    json_decref(r);
+    free(stmt);
+    free(sig);
+    free(keyf);
+    ism_signer_free(signer);
     ism_store_close(st);
     free(db);
 }

@@ -243,6 +243,65 @@ START_TEST(waivers_apply_until_they_expire)
 }
 END_TEST
 
+/* Issue 9 item 12: a high or critical failure in the My Number or LGWAN domain makes the
+ * requirement 不適合 even when other accounts pass; a low one, or one outside those domains, stays
+ * 一部適合; a requirement waiver still applies; every row says which rule decided it. */
+static json_t *agg_dom(int pass, int fail, const char *dom, int ndom)
+{
+    json_t *a = agg(pass, fail, 0, 0);
+    if (dom) json_object_set_new(a, "fail_by_domain", json_pack("{s:i}", dom, ndom));
+    return a;
+}
+
+START_TEST(grave_failure_in_a_closed_domain_is_not_satisfied)
+{
+    /* chk-a is high and bears on C1 and M: 3 accounts pass, the My Number account fails. */
+    json_t *m =
+        compute(json_pack("{s:o}", "chk-a", agg_dom(3, 1, "mynumber", 1)), NULL, NULL, NULL);
+    ck_assert_str_eq(status_of(m, "C1"), "not_satisfied");
+    ck_assert_str_eq(status_of(m, "M"), "not_satisfied");
+    ck_assert_str_eq(status_of(m, "O"), "not_satisfied"); /* rolled up */
+    const char *rule = ism_json_getstr(row_of(m, "C1"), "rule");
+    ck_assert_msg(rule && strstr(rule, "マイナンバー利用事務系") && strstr(rule, "chk-a") &&
+                      strstr(rule, "high"),
+                  "rule: %s", rule);
+    bool seen = false;
+    size_t i;
+    json_t *r;
+    json_array_foreach(json_object_get(row_of(m, "C1"), "reasons"), i, r)
+    {
+        if (!strcmp(ism_json_getstr(r, "source"), "rule")) {
+            ck_assert_str_eq(ism_json_getstr(r, "domain"), "mynumber");
+            seen = true;
+        }
+    }
+    ck_assert(seen);
+    json_decref(m);
+    /* LGWAN too. */
+    m = compute(json_pack("{s:o}", "chk-a", agg_dom(5, 2, "lgwan", 2)), NULL, NULL, NULL);
+    ck_assert_str_eq(status_of(m, "C1"), "not_satisfied");
+    ck_assert_ptr_nonnull(strstr(ism_json_getstr(row_of(m, "C1"), "rule"), "LGWAN"));
+    json_decref(m);
+    /* Outside the closed domains: still 一部適合, and the rule says why. */
+    m = compute(json_pack("{s:o}", "chk-a", agg_dom(3, 1, NULL, 0)), NULL, NULL, NULL);
+    ck_assert_str_eq(status_of(m, "C1"), "partial");
+    ck_assert_ptr_nonnull(strstr(ism_json_getstr(row_of(m, "C1"), "rule"), "一部適合"));
+    json_decref(m);
+    /* A low-severity check (chk-b on M) failing in the My Number domain: 一部適合. */
+    m = compute(json_pack("{s:o}", "chk-b", agg_dom(3, 1, "mynumber", 1)), NULL, NULL, NULL);
+    ck_assert_str_eq(status_of(m, "M"), "partial");
+    json_decref(m);
+    /* Waived resources are already netted out of fail_by_domain; a requirement waiver wins. */
+    m = compute(json_pack("{s:o}", "chk-a", agg_dom(3, 1, "mynumber", 1)), NULL, NULL,
+                json_pack("[{s:s, s:s, s:s, s:s}]", "id", "wv_1", "catalog", "ismap", "item", "C1",
+                          "expires", "2099-01-01"));
+    ck_assert_str_eq(status_of(m, "C1"), "waived");
+    ck_assert_ptr_nonnull(strstr(ism_json_getstr(row_of(m, "C1"), "rule"), "例外措置"));
+    ck_assert_str_eq(status_of(m, "M"), "not_satisfied");
+    json_decref(m);
+}
+END_TEST
+
 START_TEST(status_names)
 {
     ism_req_status s;
@@ -265,6 +324,7 @@ int main(void)
     tcase_add_test(tc, objective_satisfied_only_when_all_controls_are);
     tcase_add_test(tc, judgments_decide_and_conflicts_are_named);
     tcase_add_test(tc, waivers_apply_until_they_expire);
+    tcase_add_test(tc, grave_failure_in_a_closed_domain_is_not_satisfied);
     tcase_add_test(tc, status_names);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);

@@ -189,11 +189,25 @@ START_TEST(findings_waivers_and_judgments)
     json_t *m2 =
         ism_matrix_build(st, cs, refs, NULL, ism_json_getstr(b, "id"), "city", "2026-11-22", &e);
     json_t *fl2 = ism_findings_list(st, ism_json_getstr(b, "id"), NULL, NULL, 0, &e);
-    json_t *d = ism_matrix_diff(m, m2, fl, fl2);
+    json_t *d = ism_matrix_diff(m, m2, fl, fl2, NULL);
     ck_assert_int_ge(json_array_size(json_object_get(d, "changed")), 1);
     ck_assert_int_eq(json_array_size(json_object_get(d, "findings_resolved")), 2);
     ck_assert_int_eq(json_array_size(json_object_get(d, "findings_new")), 0);
     json_decref(d);
+    /* Issue 9 item 14: with b's coverage, only the root-MFA finding (examined again in that
+     * account and region) is resolved; the EBS one was never collected the second time. */
+    json_t *cov = ism_findings_coverage(st, ism_json_getstr(b, "id"), &e);
+    ck_assert_msg(cov != NULL, "%s", e.message);
+    ck_assert_ptr_nonnull(json_object_get(cov, "aws-iam-root-mfa|111|global"));
+    d = ism_matrix_diff(m, m2, fl, fl2, cov);
+    json_t *res = json_object_get(d, "findings_resolved"),
+           *nc = json_object_get(d, "findings_not_collected");
+    ck_assert_int_eq(json_array_size(res), 1);
+    ck_assert_str_eq(ism_json_getstr(json_array_get(res, 0), "check"), "aws-iam-root-mfa");
+    ck_assert_int_eq(json_array_size(nc), 1);
+    ck_assert_str_eq(ism_json_getstr(json_array_get(nc, 0), "check"), "aws-ec2-ebs-encrypted");
+    json_decref(d);
+    json_decref(cov);
     json_decref(fl2);
     json_decref(m2);
     json_decref(b);
@@ -206,6 +220,76 @@ START_TEST(findings_waivers_and_judgments)
 }
 END_TEST
 
+/* Issue 11 item 9: the materialized matrix is served while its inputs are unchanged and
+ * invalidated by each of them: findings, judgments, waivers (added, revoked), and what the
+ * caller brings (evidence support, catalogs, checks, today). */
+START_TEST(materialized_matrix_is_invalidated_by_each_input)
+{
+    ism_error e = {0};
+    json_t *fw = json_pack("[s]", "mic-cloud-addon"), *sn = json_pack("[s]", "snap_1");
+    json_t *a = ism_assessment_create(st, "city", "subj_1", "cache", fw, sn, NULL, NULL, "t", &e);
+    ck_assert_msg(a != NULL, "%s", e.message);
+    const char *aid = ism_json_getstr(a, "id");
+    char *keys[8];
+    int n = 0;
+#define KEY(extra)                                                                                 \
+    do {                                                                                           \
+        keys[n] = ism_matrix_inputs_key(st, aid, "city", extra, &e);                               \
+        ck_assert_msg(keys[n] != NULL, "%s", e.message);                                           \
+        for (int i = 0; i < n; i++)                                                                \
+            ck_assert_msg(strcmp(keys[i], keys[n]), "key %d did not change after step %d", n, n);  \
+        n++;                                                                                       \
+    } while (0)
+    KEY("support-1|checks-1|cat|2026-11-22");
+    /* Unchanged inputs: the same key, and the stored matrix comes back. */
+    char *same = ism_matrix_inputs_key(st, aid, "city", "support-1|checks-1|cat|2026-11-22", &e);
+    ck_assert_str_eq(same, keys[0]);
+    free(same);
+    json_t *m = json_pack("{s:s, s:[]}", "assessment", aid, "requirements");
+    ck_assert(ism_matrix_cache_put(st, aid, keys[0], m, &e));
+    json_t *got = ism_matrix_cache_get(st, aid, keys[0]);
+    ck_assert(json_equal(got, m));
+    json_decref(got);
+    json_decref(m);
+    /* Findings: a new evaluation. */
+    ism_findings_writer *w = ism_findings_begin(st, aid, "snap_1", &e);
+    ck_assert(ism_findings_add(w, "aws-iam-root-mfa", "critical", "111", "global", "iam.User",
+                               "<root_account>", NULL, "fail", "no MFA"));
+    ck_assert(ism_findings_end(w, true, &e));
+    KEY("support-1|checks-1|cat|2026-11-22");
+    ck_assert_ptr_null(ism_matrix_cache_get(st, aid, keys[n - 1]));
+    /* A judgment. */
+    json_t *j =
+        json_pack("{s:s, s:s, s:s}", "catalog", "mic-audit", "item", "C-9", "result", "partial");
+    json_t *jr = ism_judgment_add(st, aid, j, "auditor", &e);
+    ck_assert_msg(jr != NULL, "%s", e.message);
+    KEY("support-1|checks-1|cat|2026-11-22");
+    /* A waiver, then its revocation. */
+    json_t *wv =
+        json_pack("{s:s, s:s, s:s, s:s, s:s}", "check", "aws-iam-root-mfa", "justification",
+                  "移行中", "approver", "CISO", "expires", "2099-01-01", "assessment", aid);
+    json_t *wr = ism_waiver_add(st, "city", wv, "auditor", &e);
+    ck_assert_msg(wr != NULL, "%s", e.message);
+    KEY("support-1|checks-1|cat|2026-11-22");
+    ck_assert(ism_waiver_revoke(st, ism_json_getstr(wr, "id"), "city", "auditor", &e));
+    KEY("support-1|checks-1|cat|2026-11-22");
+    /* Evidence support, catalogs/checks, today: what the caller brings. */
+    KEY("support-2|checks-1|cat|2026-11-22");
+    KEY("support-2|checks-2|cat|2026-11-22");
+    KEY("support-2|checks-2|cat|2026-11-23");
+#undef KEY
+    for (int i = 0; i < n; i++)
+        free(keys[i]);
+    json_decref(wv);
+    json_decref(wr);
+    json_decref(j);
+    json_decref(jr);
+    json_decref(a);
+    json_decref(fw);
+    json_decref(sn);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("matrix_store");
@@ -214,6 +298,7 @@ int main(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, framework_requirements);
     tcase_add_test(tc, findings_waivers_and_judgments);
+    tcase_add_test(tc, materialized_matrix_is_invalidated_by_each_input);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }

@@ -40,6 +40,9 @@ static json_t *assessment, *matrix, *findings, *judgments;
         }                                                                                          \
     } while (0)
 
+#define SNAP_SHA "5f1d3c1b9a0e7d2c4b6a8f0e1d3c5b7a9f1e3d5c7b9a1f3e5d7c9b1a3f5e7d9c"
+#define CHECKS_SHA "0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9"
+
 static json_t *made(json_t *v, ism_error *e)
 {
     need(v != NULL, "%s", e->message);
@@ -93,16 +96,22 @@ static void add_judgment(const char *aid, const char *cat, const char *item, con
     json_decref(j);
 }
 
+/* As the eval room gives them (ism_eval_check_refs): titles and remediation are {ja, en}. */
+#define REMEDIATION_JA "ルートユーザーにMFAデバイスを登録してください。"
 static json_t *check_refs(void)
 {
-    return json_pack("{s:{s:s, s:s, s:{s:[s, s], s:[s]}}, s:{s:s, s:s, s:{s:[s]}},"
-                     " s:{s:s, s:s, s:{s:[s]}}, s:{s:s, s:s, s:{s:[s], s:[s]}}}",
-                     "aws-iam-root-mfa", "title", "ルートユーザーのMFA", "severity", "critical",
-                     "refs", "mic-audit", "C-9", "C-10", "ismap", "9.2.1", "aws-ec2-ebs-encrypted",
-                     "title", "EBSの暗号化", "severity", "high", "refs", "ismap", "10.1.1",
-                     "aws-s3-public-access", "title", "S3の公開設定", "severity", "medium", "refs",
-                     "mic-audit", "C-16", "aws-cloudtrail-logging", "title", "CloudTrailの記録",
-                     "severity", "high", "refs", "ismap", "12.4.1", "mic-audit", "C-22");
+    return json_pack(
+        "{s:{s:{s:s, s:s}, s:s, s:{s:[s, s], s:[s]}, s:{s:s, s:s}},"
+        " s:{s:{s:s, s:s}, s:s, s:{s:[s]}}, s:{s:{s:s, s:s}, s:s, s:{s:[s]}},"
+        " s:{s:{s:s, s:s}, s:s, s:{s:[s], s:[s]}}}",
+        "aws-iam-root-mfa", "title", "ja", "ルートユーザーのMFA", "en", "Root user MFA", "severity",
+        "critical", "refs", "mic-audit", "C-9", "C-10", "ismap", "9.2.1", "remediation", "ja",
+        REMEDIATION_JA, "en", "Register an MFA device for the root user.", "aws-ec2-ebs-encrypted",
+        "title", "ja", "EBSの暗号化", "en", "EBS encryption", "severity", "high", "refs", "ismap",
+        "10.1.1", "aws-s3-public-access", "title", "ja", "S3の公開設定", "en", "S3 public access",
+        "severity", "medium", "refs", "mic-audit", "C-16", "aws-cloudtrail-logging", "title", "ja",
+        "CloudTrailの記録", "en", "CloudTrail logging", "severity", "high", "refs", "ismap",
+        "12.4.1", "mic-audit", "C-22");
 }
 
 static json_t *support(void)
@@ -156,6 +165,14 @@ static void build(void)
     json_decref(wv);
     json_t *refs = check_refs(), *sup = support();
     matrix = made(ism_matrix_build(st, cs, refs, sup, aid, "city", "2026-11-22", &e), &e);
+    /* As the service adds it (ops_matrix.c): where the matrix came from. */
+    json_object_set_new(
+        matrix, "provenance",
+        json_pack("{s:s, s:[{s:s, s:s, s:s}], s:[s, s], s:[{s:s, s:s}, {s:s, s:s}], s:{s:i, s:s}}",
+                  "product", "ismap-assess " ISM_VERSION, "snapshots", "id", "snap_1", "provider",
+                  "aws", "sha256", SNAP_SHA, "evidence", "ev_iso", "ev_soc2", "catalogs", "id",
+                  "ismap", "revision", "2024-08-01", "id", "mic-audit", "revision", "2025-R7",
+                  "checks", "checks", 61, "sha256", CHECKS_SHA));
     json_decref(refs);
     json_decref(sup);
     findings = made(ism_findings_list(st, aid, NULL, NULL, 0, &e), &e);
@@ -366,7 +383,7 @@ START_TEST(csv_requirements)
     ck_assert_msg(csv != NULL, "%s", e.message);
     ck_assert_uint_eq(len, strlen(csv));
     ck_assert(!memcmp(csv, "\xEF\xBB\xBF", 3));
-    ck_assert_ptr_nonnull(strstr(csv, "判断日時\r\n"));
+    ck_assert_ptr_nonnull(strstr(csv, "判断日時,出所\r\n"));
     ck_assert(ism_text_utf8_valid(csv, len, NULL));
     ism_workbook *wb = ism_csv_read_mem(csv, len, "req.csv", NULL, NULL, &e);
     ck_assert_msg(wb != NULL, "%s", e.message);
@@ -431,6 +448,109 @@ START_TEST(csv_findings_neutralized)
     ck_assert_str_eq(ism_row_value(r, c_title), "ルートユーザーのMFA");
     ism_workbook_free(wb);
     free(csv);
+}
+END_TEST
+
+static char *zip_part(const char *path, const char *part);
+
+/* Issue 9 item 8: every export names the snapshots with their hashes, the evidence ids, the
+ * catalog and check versions and the product version. */
+START_TEST(provenance_in_every_export)
+{
+    static const char *const want[] = {"snap_1",     SNAP_SHA,  "ev_iso",   "ev_soc2",
+                                       "2024-08-01", "2025-R7", CHECKS_SHA, ISM_VERSION};
+    ism_error e = {0};
+    ism_report_input in = input();
+    static const ism_report_format fmts[] = {ISM_REPORT_CSV, ISM_REPORT_CSV_FINDINGS,
+                                             ISM_REPORT_JSON, ISM_REPORT_OSCAL, ISM_REPORT_HTML};
+    for (size_t k = 0; k < sizeof fmts / sizeof *fmts; k++) {
+        size_t len = 0;
+        char *doc = ism_report_render(fmts[k], &in, &len, &e);
+        ck_assert_msg(doc != NULL, "%s", e.message);
+        for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+            ck_assert_msg(strstr(doc, want[i]), "%s export lacks %s",
+                          ism_report_format_name(fmts[k]), want[i]);
+        free(doc);
+    }
+    char *path = out_path("prov.xlsx");
+    ck_assert_msg(ism_report_xlsx_file(&in, path, &e), "%s", e.message);
+    char *strings = zip_part(path, "xl/sharedStrings.xml");
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+        ck_assert_msg(strstr(strings, want[i]), "xlsx lacks %s", want[i]);
+    free(strings);
+    free(path);
+    /* OSCAL carries the hash as a hash, on a back-matter resource for the snapshot. */
+    json_t *doc = must(ism_report_oscal(&in, &e), &e);
+    char *text = json_dumps(
+        json_object_get(json_object_get(doc, "assessment-results"), "back-matter"), JSON_COMPACT);
+    ck_assert_ptr_nonnull(strstr(text, "\"algorithm\":\"SHA-256\",\"value\":\"" SNAP_SHA));
+    free(text);
+    json_decref(doc);
+}
+END_TEST
+
+/* Issue 9 item 9: the checks' {ja, en} titles and Japanese remediation reach every export. */
+START_TEST(check_texts_in_every_export)
+{
+    ism_error e = {0};
+    const json_t *m = row_of(json_object_get(matrix, "requirements"), "mic-cloud-addon", "C-9");
+    ck_assert_ptr_nonnull(m);
+    size_t i;
+    json_t *x;
+    bool seen = false;
+    json_array_foreach(json_object_get(m, "reasons"), i, x)
+    {
+        if (strcmp(ism_json_getstr(x, "check") ? ism_json_getstr(x, "check") : "",
+                   "aws-iam-root-mfa"))
+            continue;
+        ck_assert_str_eq(ism_json_getstr(x, "title"), "ルートユーザーのMFA");
+        ck_assert_str_eq(ism_json_getstr(x, "title_en"), "Root user MFA");
+        ck_assert_str_eq(ism_json_getstr(x, "remediation"), REMEDIATION_JA);
+        seen = true;
+    }
+    ck_assert(seen);
+    ism_report_input in = input();
+    size_t len = 0;
+    /* CSV: 改善案 of the failing requirement is the check's remediation, marked 【自動】. */
+    char *csv = ism_report_csv(&in, &len, &e);
+    ck_assert_msg(csv != NULL, "%s", e.message);
+    ism_workbook *wb = ism_csv_read_mem(csv, len, "req.csv", NULL, NULL, &e);
+    ck_assert_msg(wb != NULL, "%s", e.message);
+    const ism_sheet *sh = &wb->sheets[0];
+    const ism_row *r = find_row(sh, col_of(sh, "項番"), "C-9");
+    const char *imp = ism_row_value(r, col_of(sh, "改善案"));
+    ck_assert_msg(strstr(imp, REMEDIATION_JA) && strstr(imp, "【自動】"), "改善案: %s", imp);
+    ck_assert_ptr_nonnull(strstr(ism_row_value(r, col_of(sh, "指摘事項")), "ルートユーザーのMFA"));
+    /* The auditor's own 改善案 still wins where there is one. */
+    r = find_row(sh, col_of(sh, "項番"), "5.1.2");
+    ck_assert_str_eq(ism_row_value(r, col_of(sh, "改善案")), "年1回のレビューを規程に定める");
+    ism_workbook_free(wb);
+    free(csv);
+    /* JSON */
+    char *js = ism_report_render(ISM_REPORT_JSON, &in, &len, &e);
+    ck_assert_msg(js != NULL, "%s", e.message);
+    ck_assert_ptr_nonnull(strstr(js, "ルートユーザーのMFA"));
+    ck_assert_ptr_nonnull(strstr(js, REMEDIATION_JA));
+    free(js);
+    /* HTML: under 改善案, not "記録された改善案はない" for the area with the failing check. */
+    char *html = ism_report_render(ISM_REPORT_HTML, &in, &len, &e);
+    ck_assert_msg(html != NULL, "%s", e.message);
+    ck_assert_ptr_nonnull(strstr(html, REMEDIATION_JA));
+    ck_assert_ptr_nonnull(strstr(html, "ルートユーザーのMFA"));
+    free(html);
+    /* OSCAL: the observation's title names the check's title. */
+    char *oscal = ism_report_render(ISM_REPORT_OSCAL, &in, &len, &e);
+    ck_assert_msg(oscal != NULL, "%s", e.message);
+    ck_assert_ptr_nonnull(strstr(oscal, "aws-iam-root-mfa: ルートユーザーのMFA"));
+    free(oscal);
+    /* XLSX: the checklist sheet's 改善案 column. */
+    char *path = out_path("texts.xlsx");
+    ck_assert_msg(ism_report_xlsx_file(&in, path, &e), "%s", e.message);
+    char *strings = zip_part(path, "xl/sharedStrings.xml");
+    ck_assert_ptr_nonnull(strings);
+    ck_assert_ptr_nonnull(strstr(strings, REMEDIATION_JA));
+    free(strings);
+    free(path);
 }
 END_TEST
 
@@ -654,10 +774,49 @@ static void check_oscal_shape(const json_t *doc)
     ck_assert_str_eq(href + 1, ism_json_getstr(res0, "uuid")); /* "#<uuid>" resolves */
     const json_t *res = json_array_get(json_object_get(ar, "results"), 0);
     const json_t *fs = json_object_get(res, "findings");
-    ck_assert_int_eq(json_array_size(fs), 152 + 421 + 36);
-    bool saw_c9 = false;
+    /* Issue 9 item 13: only what was concluded becomes a finding; 未評価 and 証跡期限切れ are
+     * carried on the result, never as not-satisfied. */
+    json_int_t want_sat = 0, want_not = 0, want_open = 0, want_exp = 0;
     size_t i;
     json_t *f;
+    json_array_foreach(json_object_get(matrix, "requirements"), i, f)
+    {
+        const char *rs = ism_json_getstr(f, "status");
+        if (!strcmp(rs, "not_assessed"))
+            want_open++;
+        else if (!strcmp(rs, "evidence_expired"))
+            want_exp++;
+        else if (!strcmp(rs, "satisfied") || !strcmp(rs, "not_applicable"))
+            want_sat++;
+        else
+            want_not++;
+    }
+    ck_assert_int_gt(want_open, 100); /* the fixture leaves most requirements unassessed */
+    ck_assert_int_ge(want_exp, 1);
+    ck_assert_int_eq(want_sat + want_not + want_open + want_exp, 152 + 421 + 36);
+    ck_assert_int_eq(json_array_size(fs), want_sat + want_not);
+    json_int_t got_not = 0;
+    json_array_foreach(fs, i, f)
+    {
+        const char *state =
+            ism_json_getstr(json_object_get(json_object_get(f, "target"), "status"), "state");
+        got_not += !strcmp(state, "not-satisfied");
+        const char *title = ism_json_getstr(f, "title");
+        ck_assert_msg(!strstr(title, "未評価") && !strstr(title, "証跡期限切れ"), "%s", title);
+    }
+    ck_assert_int_eq(got_not, want_not);
+    json_t *props = json_object_get(res, "props");
+    bool saw_open = false;
+    json_array_foreach(props, i, f)
+    {
+        if (strcmp(ism_json_getstr(f, "name"), "not-assessed-count")) continue;
+        ck_assert_int_eq(atoll(ism_json_getstr(f, "value")), want_open);
+        saw_open = true;
+    }
+    ck_assert(saw_open);
+    ck_assert_ptr_nonnull(strstr(ism_json_getstr(res, "remarks"), "未評価"));
+    ck_assert_ptr_nonnull(strstr(ism_json_getstr(res, "remarks"), "ismap-7.2.2"));
+    bool saw_c9 = false;
     json_array_foreach(fs, i, f)
     {
         const json_t *t = json_object_get(f, "target");
@@ -943,6 +1102,8 @@ int main(void)
     TCase *tc = tcase_create("report");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, rows_and_reasons);
+    tcase_add_test(tc, check_texts_in_every_export);
+    tcase_add_test(tc, provenance_in_every_export);
     tcase_add_test(tc, questionnaire_rows);
     tcase_add_test(tc, cell_text);
     tcase_add_test(tc, csv_requirements);
