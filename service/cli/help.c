@@ -180,7 +180,10 @@ static const help_entry entries[] = {
      "                         error (エラー), not_assessed (未評価)\n"
      "  --check ID             only this check (repeatable)\n"
      "  --limit N              list at most N findings (0 = the summary only) [20000]\n"
+     "The snapshot is a registered snapshot's id (verified first) or, over the local socket\n"
+     "only, a snapshot file.\n"
      "Examples:\n  ismapctl eval snapshot.db --status fail\n"
+     "  ismapctl eval SNAPSHOT_ID --status 不合格\n"
      "  ismapctl eval snapshot.db --check aws-iam-root-access-keys --json\n"},
     /* ---- assessments ---- */
     {"frameworks", "Examples:\n  ismapctl frameworks\n"},
@@ -209,8 +212,11 @@ static const help_entry entries[] = {
                  "  --status S             pass (合格), fail (不合格), error (エラー),\n"
                  "                         not_assessed (未評価) or waived (例外措置)\n"
                  "  --check ID             only this check's findings\n"
-                 "  --limit N              at most N findings [1000]\n"
+                 "  --limit N              at most N findings a page [1000, at most 10000]\n"
+                 "  --cursor C             the page that starts at C (printed as \"more:\")\n"
+                 "  --all                  every page, one after another\n"
                  "Examples:\n  ismapctl findings A --status fail\n"
+                 "  ismapctl findings A --status fail --all --json\n"
                  "  ismapctl findings A --status 不合格 --check aws-iam-root-access-keys\n"},
     {"judge", "Options:\n"
               "  --result R             satisfied (適合), partial (一部適合), not_satisfied\n"
