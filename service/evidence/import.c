@@ -2,7 +2,6 @@
  * import all-or-nothing, reading the input as a table or JSON, dates, and storing the result
  * with its provenance and the original bytes. */
 #include "import_int.h"
-#include "table.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -4,7 +4,7 @@
  * Everything a workbook holds lives in one arena of large blocks, so a million-cell sheet costs
  * a few hundred mallocs rather than millions, shared strings can be referenced without copies,
  * and freeing is a walk over the blocks. */
-#include "table.h"
+#include "readers_int.h"
 
 #include <stdalign.h>
 #include <stdlib.h>
