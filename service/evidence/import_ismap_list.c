@@ -286,18 +286,43 @@ static void read_list(ldoc *d, ism_imp_log *lg, const ism_workbook *wb,
     free(miss);
 }
 
+static int by_regno(const void *a, const void *b, void *arg)
+{
+    const ldoc *d = arg;
+    size_t i = *(const size_t *)a, j = *(const size_t *)b;
+    int c = strcmp(d->e[i].f[LF_REGNO], d->e[j].f[LF_REGNO]);
+    return c ? c : (i > j) - (i < j);
+}
+
+/* Each registration number given again is a problem naming the row that first gave it, in row
+ * order. Sorting an index keeps this O(n log n): a published list has thousands of rows and a
+ * hostile one up to max_rows. */
 static void check_duplicates(ldoc *d, ism_imp_log *lg, const char *sheet)
 {
+    size_t *ix = malloc((d->n ? d->n : 1) * sizeof *ix),
+           *first = calloc(d->n ? d->n : 1, sizeof *first);
+    if (!ix || !first) {
+        ism_imp_problem(lg, NULL, NULL, "out of memory checking registration numbers");
+        free(ix), free(first);
+        return;
+    }
     for (size_t i = 0; i < d->n; i++)
-        for (size_t j = 0; j < i; j++) {
-            if (*d->e[i].f[LF_REGNO] && !strcmp(d->e[i].f[LF_REGNO], d->e[j].f[LF_REGNO])) {
-                ism_imp_where w = {sheet, d->e[i].row, 0, "登録番号"};
-                ism_imp_problem(lg, &w, d->e[i].f[LF_REGNO],
-                                "registration number %s appears twice (also row %u)",
-                                d->e[i].f[LF_REGNO], d->e[j].row);
-                break;
-            }
+        ix[i] = i;
+    qsort_r(ix, d->n, sizeof *ix, by_regno, d); /* glibc (_GNU_SOURCE) */
+    /* first[i] = 1 + the index of the first entry with i's number, when i is not that entry */
+    for (size_t k = 1; k < d->n; k++) {
+        const char *a = d->e[ix[k]].f[LF_REGNO], *b = d->e[ix[k - 1]].f[LF_REGNO];
+        if (*a && !strcmp(a, b)) first[ix[k]] = first[ix[k - 1]] ? first[ix[k - 1]] : ix[k - 1] + 1;
+    }
+    for (size_t i = 0; i < d->n; i++)
+        if (first[i]) {
+            ism_imp_where w = {sheet, d->e[i].row, 0, "登録番号"};
+            ism_imp_problem(lg, &w, d->e[i].f[LF_REGNO],
+                            "registration number %s appears twice (also row %u)",
+                            d->e[i].f[LF_REGNO], d->e[first[i] - 1].row);
         }
+    free(ix);
+    free(first);
 }
 
 /* ---- storing -----------------------------------------------------------------------------------
