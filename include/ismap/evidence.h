@@ -105,6 +105,18 @@ typedef struct ism_importer {
     const char *summary;
 } ism_importer;
 
+/* Imports are memory-bound (each reads at most ~64 MB); the functions in ism_importers[] (and
+ * so ism_importer_find) run at most max_concurrent at once (default 2). A caller finding every
+ * slot busy waits up to wait_ms (default 60000), then gets ISM_E_UNAVAILABLE saying so. The
+ * ism_import_* functions below run without a slot. Thread-safe; 0 / negative: the defaults. */
+#define ISM_IMPORT_SLOTS_DEFAULT 2
+#define ISM_IMPORT_WAIT_MS_DEFAULT 60000L
+void ism_import_set_limits(int max_concurrent, long wait_ms);
+/* Takes a slot (waiting as above; false with ISM_E_UNAVAILABLE naming `kind`) and gives it
+ * back: for a caller running ism_import_* directly under the same bound, and for tests. */
+bool ism_import_slot_acquire(const char *kind, ism_error *err);
+void ism_import_slot_release(void);
+
 /* The importer for a kind, or NULL. */
 const ism_importer *ism_importer_find(const char *kind);
 /* Every importer, terminated by {NULL}. */

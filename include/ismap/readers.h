@@ -43,13 +43,15 @@ typedef enum ism_cell_type {
 } ism_cell_type;
 
 typedef struct ism_cell {
-    char ref[12];       /* "C12": where it is, in canonical A1 form (computed for CSV) */
-    uint32_t row, col;  /* 1-based; col 1 = "A" */
-    ism_cell_type type; /* what the value is */
-    bool formula;       /* the value is a formula's cached result (type says its kind) */
     const char *value;  /* UTF-8, never NULL; "" for ISM_CELL_UNCACHED */
     const char *raw;    /* numbers and dates: the numeric text; uncached: the formula (empty for
                          * a shared formula's dependents); else NULL */
+    uint32_t row, col;  /* 1-based; col 1 = "A" */
+    ism_cell_type type; /* what the value is */
+    char ref[11];       /* "C12": where it is, in canonical A1 form (computed for CSV); the
+                         * longest is "XFD1048576" */
+    bool formula;       /* the value is a formula's cached result (type says its kind) */
+    /* 40 bytes: a 100k-row, 8-column sheet holds 800k of these */
 } ism_cell;
 
 typedef struct ism_row {

@@ -121,15 +121,15 @@ typedef struct entry {
 typedef struct ldoc {
     entry *e;
     size_t n, cap;
+    ism_imp_strings strings; /* every entry's f[] */
+    bool oom;
     const char *default_list;
     bool list_warned;
 } ldoc;
 
 static void ldoc_free(ldoc *d)
 {
-    for (size_t i = 0; i < d->n; i++)
-        for (int k = 0; k < LF_COUNT; k++)
-            free(d->e[i].f[k]);
+    ism_imp_strings_free(&d->strings);
     free(d->e);
 }
 
@@ -209,10 +209,16 @@ static void read_entry(ldoc *d, ism_imp_log *lg, const ism_workbook *wb, const i
     entry x = {.row = row->num};
     bool any = false;
     for (int k = 0; k < LF_COUNT; k++) {
-        x.f[k] = ism_imp_trim(ism_imp_cell(lg, sh, row->num, h->col[k], specs[k].aliases[0], true));
+        x.f[k] = ism_imp_strings_trim(
+            &d->strings, ism_imp_cell(lg, sh, row->num, h->col[k], specs[k].aliases[0], true));
+        if (!x.f[k]) {
+            if (!d->oom) ism_imp_problem(lg, NULL, NULL, "out of memory reading the list");
+            d->oom = true;
+            return;
+        }
         any = any || *x.f[k];
     }
-    if (!any) goto drop;
+    if (!any) return;
     ism_imp_where w = {sh->name, row->num, 0, NULL};
     for (int k = LF_SERVICE; k <= LF_PROVIDER; k++)
         if (!*x.f[k]) {
@@ -245,14 +251,16 @@ static void read_entry(ldoc *d, ism_imp_log *lg, const ism_workbook *wb, const i
                         "registration's validity cannot be known");
     }
     if (d->n == d->cap) {
+        entry *ne = realloc(d->e, (d->cap ? d->cap * 2 : 128) * sizeof *d->e);
+        if (!ne) {
+            if (!d->oom) ism_imp_problem(lg, NULL, NULL, "out of memory reading the list");
+            d->oom = true;
+            return;
+        }
+        d->e = ne;
         d->cap = d->cap ? d->cap * 2 : 128;
-        d->e = realloc(d->e, d->cap * sizeof *d->e);
     }
     d->e[d->n++] = x;
-    return;
-drop:
-    for (int k = 0; k < LF_COUNT; k++)
-        free(x.f[k]);
 }
 
 static void read_list(ldoc *d, ism_imp_log *lg, const ism_workbook *wb,

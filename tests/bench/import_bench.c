@@ -9,6 +9,7 @@
 #include "ismap/store.h"
 
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -158,7 +159,8 @@ static void run(ism_catalog_set *cats, const char *kind, const char *label, cons
     const char *only = getenv("IMPORT_BENCH_ONLY"); /* one label, to measure just that */
     if (only && *only && strcmp(only, label)) return;
     fflush(stdout);
-    pid_t pid = fork();
+    bool inline_run = getenv("IMPORT_BENCH_NOFORK") != NULL; /* for heap profilers */
+    pid_t pid = inline_run ? 0 : fork();
     if (pid == 0) {
         buf b = {0};
         gen(&b, rows);
@@ -197,6 +199,8 @@ static void run(ism_catalog_set *cats, const char *kind, const char *label, cons
         char *rm = ism_strdupf("rm -rf '%s'", dir);
         if (system(rm) != 0) {
         }
+        free(rm), free(db), free(files), free(b.p);
+        if (inline_run) return;
         _exit(0);
     }
     int status;
