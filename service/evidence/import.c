@@ -160,40 +160,42 @@ void ism_imp_problem(ism_imp_log *lg, const ism_imp_where *w, const char *value,
         lg->dropped++;
         return;
     }
-    char msg[600];
+    char *msg = NULL; /* whole: a name quoted in it is never cut mid-character */
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    int n = vasprintf(&msg, fmt, ap);
     va_end(ap);
-    json_array_append_new(lg->problems, entry(lg, w, value, msg));
+    json_array_append_new(lg->problems, entry(lg, w, value, n < 0 ? "(out of memory)" : msg));
+    if (n >= 0) free(msg);
 }
 
 void ism_imp_warn(ism_imp_log *lg, const ism_imp_where *w, const char *value, const char *code,
                   const char *fmt, ...)
 {
     if (json_array_size(lg->warnings) >= MAX_LISTED) return;
-    char msg[600];
+    char *msg = NULL;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    int n = vasprintf(&msg, fmt, ap);
     va_end(ap);
-    json_t *o = entry(lg, w, value, msg);
+    json_t *o = entry(lg, w, value, n < 0 ? "(out of memory)" : msg);
+    if (n >= 0) free(msg);
     json_object_set_new(o, "code", json_string(code));
     json_array_append_new(lg->warnings, o);
 }
 
-/* "file.xlsx, sheet 別紙, row 12, column D" for the first problem in the error message. */
-static void place(const json_t *p, char *out, size_t n)
+/* "file.xlsx, sheet 別紙, row 12, column D" for the first problem in the error message.
+ * Caller frees. */
+static char *place(const json_t *p)
 {
     const char *file = ism_json_getstr(p, "file"), *sheet = ism_json_getstr(p, "sheet");
     const char *column = ism_json_getstr(p, "column"), *field = ism_json_getstr(p, "field");
     json_int_t row = json_integer_value(json_object_get(p, "row"));
-    size_t o = 0;
-    o += (size_t)snprintf(out + o, n - o, "%s", file ? file : "input");
-    if (sheet && o < n) o += (size_t)snprintf(out + o, n - o, ", sheet %s", sheet);
-    if (row && o < n) o += (size_t)snprintf(out + o, n - o, ", row %lld", (long long)row);
-    if (column && o < n) o += (size_t)snprintf(out + o, n - o, ", column %s", column);
-    if (field && o < n) snprintf(out + o, n - o, " (%s)", field);
+    char rows[32] = "";
+    if (row) snprintf(rows, sizeof rows, ", row %lld", (long long)row);
+    return ism_strdupf("%s%s%s%s%s%s%s%s%s", file ? file : "input", sheet ? ", sheet " : "",
+                       sheet ? sheet : "", rows, column ? ", column " : "", column ? column : "",
+                       field ? " (" : "", field ? field : "", field ? ")" : "");
 }
 
 bool ism_imp_failed(ism_imp_log *lg, ism_error *err)
@@ -201,13 +203,14 @@ bool ism_imp_failed(ism_imp_log *lg, ism_error *err)
     size_t n = json_array_size(lg->problems);
     if (n == 0) return false;
     json_t *first = json_array_get(lg->problems, 0);
-    char where[300];
-    place(first, where, sizeof where);
+    char *where = place(first);
     const char *value = ism_json_getstr(first, "value");
-    ism_error_set(err, ISM_E_INVALID_DATA,
-                  "%zu problem%s; nothing was imported. First: %s: %s%s%s%s", n + lg->dropped,
-                  n + lg->dropped == 1 ? "" : "s", where, ism_json_getstr(first, "message"),
-                  value ? " (value '" : "", value ? value : "", value ? "')" : "");
+    ism_error_set(
+        err, ISM_E_INVALID_DATA, "%zu problem%s; nothing was imported. First: %s%s: %s%s%s%s",
+        n + lg->dropped, n + lg->dropped == 1 ? "" : "s", where ? where : "input",
+        where && ism_json_getstr(first, "field") ? ")" : "", ism_json_getstr(first, "message"),
+        value ? " (value '" : "", value ? value : "", value ? "')" : "");
+    free(where);
     size_t i;
     json_t *p;
     json_array_foreach(lg->problems, i, p) ism_error_detail(err, json_incref(p));
@@ -933,6 +936,18 @@ bool ism_imp_keep_bytes(const char *files_dir, const void *data, size_t len, cha
 json_t *ism_imp_store(const ism_import_ctx *ctx, ism_evidence_new *ev, ism_imp_log *lg,
                       ism_error *err)
 {
+    /* Validated before anything is written: what is stored must read back. */
+    const struct {
+        const char *what, *s;
+    } texts[] = {{"the file name", ctx->name}, {"the key", ev->key}, {"the title", ev->title}};
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        size_t bad = 0;
+        if (texts[i].s && !ism_text_utf8_valid(texts[i].s, strlen(texts[i].s), &bad))
+            return ism_error_set(err, ISM_E_INVALID_DATA,
+                                 "%s is not valid UTF-8 (byte %zu); nothing was imported",
+                                 texts[i].what, bad),
+                   NULL;
+    }
     char sha[65];
     if (!ism_imp_keep_bytes(ctx->files_dir, ctx->data, ctx->len, sha, err)) return NULL;
     ev->subject = ctx->subject;

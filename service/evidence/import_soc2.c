@@ -617,10 +617,8 @@ json_t *ism_import_soc2(const ism_import_ctx *ctx, ism_error *err)
     data = validate(&x, summary, end, until);
     if (ism_imp_failed(&lg, err)) goto done;
     json_object_set_new(data, "format", json_string(is_json ? "json" : "table"));
-    char title[400];
-    snprintf(title, sizeof title, "SOC 2 %s report of %s (to %s)",
-             ism_json_getstr(data, "report_type"), ism_json_getstr(data, "service_organization"),
-             end);
+    char *title = ism_strdupf("SOC 2 %s report of %s (to %s)", ism_json_getstr(data, "report_type"),
+                              ism_json_getstr(data, "service_organization"), end);
     ism_evidence_new ev = {.kind = "soc2",
                            .key = end,
                            .title = title,
@@ -629,6 +627,7 @@ json_t *ism_import_soc2(const ism_import_ctx *ctx, ism_error *err)
                            .data = data,
                            .summary = summary};
     out = ism_imp_store(ctx, &ev, &lg, err);
+    free(title);
 done:
     json_decref(doc);
     json_decref(where);
