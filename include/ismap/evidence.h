@@ -152,10 +152,17 @@ json_t *ism_evidence_support(struct ism_store *st, struct ism_catalog_set *catal
  * rows from 3 on need no answer). Dates are ISO "YYYY-MM-DD"; `today` NULL or "" means today
  * in Japan (UTC+9). All functions are thread-safe. */
 
-/* A provider or service name folded for matching the ISMAP list: width, case and spacing,
- * corporate forms (株式会社, (株), ㈱, 有限会社, 合同会社, Inc., Co., Ltd., Corp., K.K., LLC...)
- * and punctuation (・ , . - _ / ( )) removed. Caller frees; NULL only when out of memory. */
+/* A provider or service name folded for matching the ISMAP list: width, case and spacing
+ * folded, punctuation (・ , . - _ / ( )) removed, and its corporate form, wherever written,
+ * moved to the end as " " + the form's Japanese name, so that spellings of one form agree and
+ * different forms do not: 株式会社 = (株) = ㈱ = K.K. = Inc. = Co., Ltd. = Corp.; 合同会社 = (同)
+ * = G.K. = LLC; 有限会社 = (有) = ㈲; 合資会社; 合名会社 ("はまなす合同会社" → "はまなす
+ * 合同会社"). Compare keys with ism_ismap_name_match. Caller frees; NULL only when out of memory.
+ */
 char *ism_ismap_name_key(const char *name);
+/* Whether two keys name the same company: the same name, and the same form or a form on at most
+ * one side (people often leave 株式会社 out). 合同会社 and 株式会社, LLC and Inc. differ. */
+bool ism_ismap_name_match(const char *a, const char *b);
 /* The last day a registration is valid when its audit period ended on audit_end: 1 year 4
  * months from the next day, counted as Japanese law counts periods (2024-03-31 → 2025-07-31;
  * 2023-10-30 → 2025-02-28). False when audit_end is not a date. */

@@ -282,10 +282,37 @@ ism_workbook *ism_imp_read_table(const ism_import_ctx *ctx, ism_error *err)
     return ism_imp_read_table_max(ctx, 0, NULL, err);
 }
 
+/* Nothing but a byte-order mark and white space. */
+static bool blank_bytes(const char *d, size_t n)
+{
+    size_t i = 0;
+    if (n >= 3 && !memcmp(d, "\xEF\xBB\xBF", 3))
+        i = 3;
+    else if (n >= 2 && (!memcmp(d, "\xFF\xFE", 2) || !memcmp(d, "\xFE\xFF", 2)))
+        i = 2;
+    for (; i < n; i++)
+        if (d[i] != ' ' && d[i] != '\t' && d[i] != '\r' && d[i] != '\n' && d[i] != '\0')
+            return false;
+    return true;
+}
+
 ism_workbook *ism_imp_read_table_max(const ism_import_ctx *ctx, uint32_t max_rows, const char *what,
                                      ism_error *err)
 {
+    if (blank_bytes(ctx->data, ctx->len))
+        return ism_error_set(err, ISM_E_INVALID_DATA, "%s is an empty file (%zu bytes, no text)",
+                             ctx->name, ctx->len),
+               NULL;
     ism_workbook *wb = read_table(ctx, max_rows, err);
+    size_t rows = 0;
+    for (size_t i = 0; wb && i < wb->nsheets; i++)
+        rows += wb->sheets[i].nrows;
+    if (wb && !rows) {
+        ism_error_set(err, ISM_E_INVALID_DATA, "%s is empty: %s", ctx->name,
+                      wb->nsheets > 1 ? "no sheet holds a value" : "its sheet holds no value");
+        ism_workbook_free(wb);
+        return NULL;
+    }
     if (!wb && max_rows && err && err->code == ISM_E_TOO_LARGE &&
         strstr(err->message, "max_rows")) {
         char reader[ISM_ERRMSG_MAX]; /* the reader's message names the sheet and the row */
@@ -545,6 +572,36 @@ const char *ism_imp_cell(ism_imp_log *lg, const ism_sheet *sh, uint32_t row, uin
     }
     lg->text_bytes += n;
     return c->value;
+}
+
+/* Whether s[0, n) is a date as ism_text_parse_date reads it. */
+static bool is_date_n(const char *s, size_t n)
+{
+    char *t = strndup(s, n), out[11];
+    ism_error e = {0};
+    bool ok = t && ism_text_parse_date(t, out, &e);
+    free(t);
+    ism_error_clear(&e);
+    return ok;
+}
+
+const char *ism_imp_period_end_text(const char *s)
+{
+    static const char *const seps[] = {"～", "〜", "~", "から", " - ", " – ", " — ", "－", NULL};
+    const char *last = s;
+    for (int i = 0; seps[i]; i++) {
+        const char *p = strstr(s, seps[i]);
+        if (p && p + strlen(seps[i]) > last) last = p + strlen(seps[i]);
+    }
+    if (last != s) return last;
+    /* "2024-04-01-2025-03-31", "2024/4/1-2025/3/31": the hyphen with a date on each side */
+    for (const char *p = strchr(s, '-'); p; p = strchr(p + 1, '-')) {
+        const char *b = p + 1;
+        while (*b == ' ')
+            b++;
+        if (is_date_n(s, (size_t)(p - s)) && is_date_n(b, strlen(b))) return b;
+    }
+    return s;
 }
 
 bool ism_imp_text_date(ism_imp_log *lg, const ism_imp_where *w, const char *s, char out[11])

@@ -112,6 +112,10 @@ bool ism_imp_cell_date(ism_imp_log *lg, const ism_workbook *wb, const ism_sheet 
                        uint32_t col, const char *field, char out[11]);
 /* A date given as text (JSON, key/value rows); same rules as ism_imp_cell_date for text. */
 bool ism_imp_text_date(ism_imp_log *lg, const ism_imp_where *w, const char *s, char out[11]);
+/* An audit period written in one cell ("2024/4/1～2025/3/31", "2024-04-01 - 2025-03-31",
+ * "2024-04-01-2025-03-31", "令和6年4月1日から令和7年3月31日"): the text of its end date, a
+ * pointer into s; s itself when s is not a period. */
+const char *ism_imp_period_end_text(const char *s);
 /* Yes/no as people write it: yes y true 1 ○ 適用 はい / no n false 0 × 除外 いいえ. */
 bool ism_imp_yesno(const char *s, bool *out);
 

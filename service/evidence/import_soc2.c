@@ -501,9 +501,15 @@ static bool check_period(sctx *x, const char *type, char start[11], char end[11]
         ism_imp_where w = field_where(x, "period_start");
         ism_imp_problem(x->lg, &w, NULL, "a Type II report needs the start of its period");
     }
-    if (have_start && have_end && strcmp(start, end) >= 0) {
+    /* A Type I report is as of one date, so a start equal to its end is that date; a Type II
+     * report covers a period, which must have length. */
+    bool type1 = type && !strcmp(type, "Type I");
+    if (have_start && have_end && strcmp(start, end) > (type1 ? 0 : -1)) {
         ism_imp_where w = field_where(x, "period_start");
-        ism_imp_problem(x->lg, &w, start, "the period starts on or after it ends (%s)", end);
+        if (type1)
+            ism_imp_problem(x->lg, &w, start, "the period starts after it ends (%s)", end);
+        else
+            ism_imp_problem(x->lg, &w, start, "the period starts on or after it ends (%s)", end);
     }
     long a, b;
     if (have_start && have_end && ism_imp_days(start, &a) && ism_imp_days(end, &b) && b - a < 89 &&

@@ -231,6 +231,137 @@ START_TEST(invalid_utf8_name_refused)
 }
 END_TEST
 
+/* ---- item 8 ---------------------------------------------------------------------------------- */
+
+static char *soc2_text(const char *type, const char *start, const char *end)
+{
+    return ism_strdupf("service_organization,はまなすクラウド株式会社\nsystem,住民記録クラウド\n"
+                       "service_auditor,あおば監査法人\nreport_type,%s\nperiod_start,%s\n"
+                       "period_end,%s\nopinion,無限定適正\n\n"
+                       "規準,統制番号,統制の記述,実施した検証手続,検証結果\n"
+                       "CC6.1,C-6.1,多要素認証を必須とする。,設定を閲覧した。,No exceptions "
+                       "noted.\n",
+                       type, start, end);
+}
+
+START_TEST(soc2_type1_one_date)
+{
+    char *text = soc2_text("Type I", "2025-06-30", "2025-06-30");
+    ism_error e = {0};
+    json_t *r = import_text("soc2", "type1.csv", text, &e);
+    reads_back(r, &e, "type1.csv", "2025-06-30", "Type I");
+    free(text);
+    /* a Type I period still may not run backwards, and a Type II needs a period */
+    text = soc2_text("Type I", "2025-07-01", "2025-06-30");
+    ck_assert_ptr_null(import_text("soc2", "type1.csv", text, &e));
+    ck_assert_ptr_nonnull(strstr(e.message, "starts after it ends"));
+    ism_error_clear(&e);
+    free(text);
+    text = soc2_text("Type II", "2025-06-30", "2025-06-30");
+    ck_assert_ptr_null(import_text("soc2", "type2.csv", text, &e));
+    ck_assert_ptr_nonnull(strstr(e.message, "starts on or after it ends"));
+    ism_error_clear(&e);
+    free(text);
+}
+END_TEST
+
+START_TEST(audit_period_ascii_hyphens)
+{
+    static const char *const periods[] = {"2024-04-01-2025-03-31", "2024/4/1-2025/3/31",
+                                          "2024-04-01 -2025-03-31", "2024-04-01 - 2025-03-31"};
+    for (size_t i = 0; i < sizeof periods / sizeof periods[0]; i++) {
+        char *text =
+            ism_strdupf("登録番号,クラウドサービスの名称,クラウドサービス事業者名,リスト,"
+                        "外部監査の対象期間\nC25-0001-1,住民記録クラウド,はまなすクラウド株式会社,"
+                        "ISMAP,%s\n",
+                        periods[i]);
+        ism_error e = {0};
+        json_t *r = import_text("ismap-list", "list.csv", text, &e);
+        ck_assert_msg(r != NULL, "%s: %s", periods[i], e.message);
+        json_decref(r);
+        json_t *l = ism_ismap_list_lookup(st, "はまなすクラウド株式会社", "住民記録クラウド",
+                                          "2025-09-01", &e);
+        ck_assert_str_eq(ism_json_getstr(l, "audit_end"), "2025-03-31");
+        ck_assert_str_eq(ism_json_getstr(l, "valid_until"), "2026-07-31");
+        json_decref(l);
+        free(text);
+    }
+}
+END_TEST
+
+START_TEST(empty_files)
+{
+    static const char *const kinds[] = {"caiq", "soc2",       "iso-cert",
+                                        "soa",  "ismap-list", "questionnaire"};
+    static const char *const texts[] = {"", "\xEF\xBB\xBF", "\r\n\r\n  \n"};
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
+        for (size_t t = 0; t < sizeof texts / sizeof texts[0]; t++) {
+            ism_error e = {0};
+            ck_assert_ptr_null(import_text(kinds[k], "empty.csv", texts[t], &e));
+            ck_assert_msg(strstr(e.message, "empty.csv is an empty file"), "%s: %s", kinds[k],
+                          e.message);
+            ck_assert_ptr_null(strstr(e.message, "header"));
+            ism_error_clear(&e);
+        }
+    /* a file of separators only holds no value either */
+    ism_error e = {0};
+    ck_assert_ptr_null(import_text("caiq", "commas.csv", ",,,\n,,\n", &e));
+    ck_assert_msg(strstr(e.message, "commas.csv is empty"), "%s", e.message);
+    ism_error_clear(&e);
+}
+END_TEST
+
+START_TEST(corporate_forms_differ)
+{
+    static const char *const differ[][2] = {
+        {"はまなすクラウド合同会社", "はまなすクラウド株式会社"},
+        {"Example Cloud LLC", "Example Cloud Inc."},
+        {"Example Cloud G.K.", "Example Cloud Co., Ltd."},
+        {"はまなす有限会社", "はまなす株式会社"},
+    };
+    for (size_t i = 0; i < sizeof differ / sizeof differ[0]; i++) {
+        char *a = ism_ismap_name_key(differ[i][0]), *b = ism_ismap_name_key(differ[i][1]);
+        ck_assert_msg(!ism_ismap_name_match(a, b), "'%s' → '%s' matches '%s' → '%s'", differ[i][0],
+                      a, differ[i][1], b);
+        free(a), free(b);
+    }
+    static const char *const same[][2] = {
+        {"はまなすクラウド合同会社", "Hamanasu Cloud"},
+        {"はまなすクラウド合同会社", "（同）はまなすクラウド"},
+        {"Example Cloud LLC", "Example Cloud G.K."},
+        {"Example Cloud Inc.", "EXAMPLE CLOUD K.K."},
+        {"株式会社エービーシー", "エービーシー"},
+    };
+    for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
+        char *a = ism_ismap_name_key(same[i][0]), *b = ism_ismap_name_key(same[i][1]);
+        if (i == 0) { /* different scripts are different names */
+            ck_assert(!ism_ismap_name_match(a, b));
+        } else {
+            ck_assert_msg(ism_ismap_name_match(a, b), "'%s' → '%s' vs '%s' → '%s'", same[i][0], a,
+                          same[i][1], b);
+        }
+        free(a), free(b);
+    }
+    /* and the list lookup: a 株式会社 is not the listed 合同会社 */
+    const char *text = "登録番号,クラウドサービスの名称,クラウドサービス事業者名,リスト,"
+                       "外部監査の対象期間\nC25-0002-1,文書管理クラウド,はまなす合同会社,ISMAP,"
+                       "2024/4/1～2025/3/31\n";
+    ism_error e = {0};
+    json_t *r = import_text("ismap-list", "list.csv", text, &e);
+    ck_assert_msg(r != NULL, "%s", e.message);
+    json_decref(r);
+    json_t *l = ism_ismap_list_lookup(st, "はまなす株式会社", "文書管理クラウド", "2025-09-01", &e);
+    ck_assert_str_eq(ism_json_getstr(l, "status"), "not_listed");
+    json_decref(l);
+    l = ism_ismap_list_lookup(st, "はまなす", "文書管理クラウド", "2025-09-01", &e);
+    ck_assert_str_eq(ism_json_getstr(l, "status"), "listed");
+    json_decref(l);
+    l = ism_ismap_list_lookup(st, "（同）はまなす", "文書管理クラウド", "2025-09-01", &e);
+    ck_assert_str_eq(ism_json_getstr(l, "status"), "listed");
+    json_decref(l);
+}
+END_TEST
+
 int main(void)
 {
     ism_error e = {0};
@@ -252,6 +383,10 @@ int main(void)
     tcase_add_test(tc, long_names_ismap_list);
     tcase_add_test(tc, long_names_file);
     tcase_add_test(tc, invalid_utf8_name_refused);
+    tcase_add_test(tc, soc2_type1_one_date);
+    tcase_add_test(tc, audit_period_ascii_hyphens);
+    tcase_add_test(tc, empty_files);
+    tcase_add_test(tc, corporate_forms_differ);
     suite_add_tcase(s, tc);
     int failed = tu_run_suite(s);
     ism_catalog_free(cats);
