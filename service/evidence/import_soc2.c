@@ -257,6 +257,7 @@ typedef struct sctx {
     ism_imp_log *lg;
     json_t *doc, *where;
     char today[11];
+    json_t *known; /* criterion id → true/false: the catalog asked once per id, not per test */
 } sctx;
 
 static ism_imp_where field_where(sctx *x, const char *key)
@@ -354,10 +355,13 @@ static bool date_field(sctx *x, const char *key, char out[11])
 
 static bool is_criterion(sctx *x, const char *id)
 {
+    json_t *seen = x->known ? json_object_get(x->known, id) : NULL;
+    if (seen) return json_is_true(seen);
     json_t *it = ism_catalog_item(x->ctx->catalogs, "soc2-tsc", id, NULL);
     const char *c = ism_json_getstr(it, "class");
     bool ok = c && (!strcmp(c, "criterion") || !strcmp(c, "additional-criterion"));
     json_decref(it);
+    if (x->known) json_object_set_new(x->known, id, json_boolean(ok));
     return ok;
 }
 
@@ -617,10 +621,11 @@ json_t *ism_import_soc2(const ism_import_ctx *ctx, ism_error *err)
     bool is_json = ism_imp_sniff(ctx->data, ctx->len) == ISM_IMP_JSON;
     json_t *doc = is_json ? read_json_doc(ctx, &lg, err) : read_table_doc(ctx, &lg, where, err);
     if (!doc) goto done;
-    sctx x = {ctx, &lg, doc, where, ""};
+    sctx x = {ctx, &lg, doc, where, "", json_object()};
     ism_imp_ctx_today(ctx, x.today);
     char end[11] = "", until[11] = "";
     data = validate(&x, summary, end, until);
+    json_decref(x.known);
     if (ism_imp_failed(&lg, err)) goto done;
     json_object_set_new(data, "format", json_string(is_json ? "json" : "table"));
     char *title = ism_strdupf("SOC 2 %s report of %s (to %s)", ism_json_getstr(data, "report_type"),
