@@ -47,8 +47,9 @@ static void gen_caiq(buf *b, long rows)
     put(b, "Question ID,Question,CSP CAIQ Answer,SSRM Control Ownership,CSP Implementation "
            "Description,CSC Responsibilities,CCM Control ID\n");
     for (long i = 1; i < rows; i++)
-        put(b, "IAM-02.%ld,利用者アカウントの発行と削除を承認に基づいて行っているか。,Yes,CSP-owned,"
-               "申請と上長承認を経てアカウントを発行し、退職時に削除する。,,IAM-02\n",
+        put(b,
+            "IAM-02.%ld,利用者アカウントの発行と削除を承認に基づいて行っているか。,Yes,CSP-owned,"
+            "申請と上長承認を経てアカウントを発行し、退職時に削除する。,,IAM-02\n",
             i);
 }
 
@@ -59,8 +60,9 @@ static void gen_soc2(buf *b, long rows)
            "period_end,2025-06-30\nopinion,無限定適正\n\n"
            "規準,統制番号,統制の記述,実施した検証手続,検証結果\n");
     for (long i = 1; i < rows - 9; i++)
-        put(b, "CC6.1,C-%ld,本番環境へのアクセスは多要素認証を必須とする。,"
-               "認証設定を閲覧し、ログイン試行を観察した。,No exceptions noted.\n",
+        put(b,
+            "CC6.1,C-%ld,本番環境へのアクセスは多要素認証を必須とする。,"
+            "認証設定を閲覧し、ログイン試行を観察した。,No exceptions noted.\n",
             i);
 }
 
@@ -69,7 +71,9 @@ static void gen_list(buf *b, long rows)
     put(b, "登録番号,クラウドサービスの名称,クラウドサービス事業者名,リスト,登録日,"
            "外部監査の対象期間,有効期限,データセンターの所在地\n");
     for (long i = 1; i < rows; i++)
-        put(b, "C23-%04ld-%ld,サービス%ld,事業者%ld株式会社,ISMAP,2024/6/1,2024/4/1～2025/3/31,,東京\n",
+        put(b,
+            "C23-%04ld-%ld,サービス%ld,事業者%ld株式会社,ISMAP,2024/6/1,2024/4/1～2025/3/"
+            "31,,東京\n",
             i % 10000, i / 10000 + 1, i, i);
 }
 
@@ -169,12 +173,15 @@ static void run(ism_catalog_set *cats, const char *kind, const char *label, cons
         char *db = ism_strdupf("%s/s.db", dir), *files = ism_strdupf("%s/files", dir);
         ism_error e = {0};
         ism_store *st = ism_store_open_with(db, ism_evidence_schema(), 1, &e);
-        json_t *spec = json_pack("{s:s, s:s, s:s}", "kind", "service", "name", "bench",
-                                 "provider", "はまなすクラウド株式会社");
+        json_t *spec = json_pack("{s:s, s:s, s:s}", "kind", "service", "name", "bench", "provider",
+                                 "はまなすクラウド株式会社");
         json_t *s = ism_subject_create(st, "", spec, "bench", &e);
         const ism_importer *im = ism_importer_find(kind);
-        ism_import_ctx ctx = {st,   cats,  im->needs_subject ? ism_json_getstr(s, "id") : NULL,
-                              "",   "bench", name, b.p, b.n, NULL, files, "2025-08-01"};
+        ism_import_ctx ctx = {
+            st,    cats,        im->needs_subject ? ism_json_getstr(s, "id") : NULL,
+            "",    "bench",     name,
+            b.p,   b.n,         NULL,
+            files, "2025-08-01"};
         int fd = open("/proc/self/clear_refs", O_WRONLY);
         if (fd >= 0) {
             if (write(fd, "5", 1) != 1) {
