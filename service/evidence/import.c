@@ -2,10 +2,10 @@
  * import all-or-nothing, reading the input as a table or JSON, dates, and storing the result
  * with its provenance and the original bytes. */
 #include "import_int.h"
-#include "table.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,18 +13,86 @@
 #include <time.h>
 #include <unistd.h>
 
+/* ---- concurrent imports ----------------------------------------------------------------------
+ * Each import may use up to ~64 MB while it reads; a slot bounds how many run at once, so eight
+ * clients importing together cannot take the daemon to gigabytes. A caller that finds every
+ * slot taken waits for one (up to slot_wait_ms), then is refused with ISM_E_UNAVAILABLE. */
+
+static pthread_mutex_t slot_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t slot_cv = PTHREAD_COND_INITIALIZER;
+static int slots_busy, slots_max = ISM_IMPORT_SLOTS_DEFAULT;
+static long slot_wait_ms = ISM_IMPORT_WAIT_MS_DEFAULT;
+
+void ism_import_set_limits(int max_concurrent, long wait_ms)
+{
+    pthread_mutex_lock(&slot_mu);
+    slots_max = max_concurrent > 0 ? max_concurrent : ISM_IMPORT_SLOTS_DEFAULT;
+    slot_wait_ms = wait_ms >= 0 ? wait_ms : ISM_IMPORT_WAIT_MS_DEFAULT;
+    pthread_cond_broadcast(&slot_cv);
+    pthread_mutex_unlock(&slot_mu);
+}
+
+bool ism_import_slot_acquire(const char *kind, ism_error *err)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += slot_wait_ms / 1000;
+    until.tv_nsec += (slot_wait_ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) until.tv_sec++, until.tv_nsec -= 1000000000L;
+    pthread_mutex_lock(&slot_mu);
+    int rc = 0;
+    while (slots_busy >= slots_max && rc == 0)
+        rc = pthread_cond_timedwait(&slot_cv, &slot_mu, &until);
+    bool ok = slots_busy < slots_max;
+    if (ok) slots_busy++;
+    int busy = slots_busy, max = slots_max;
+    long waited = slot_wait_ms;
+    pthread_mutex_unlock(&slot_mu);
+    if (!ok)
+        ism_error_set(err, ISM_E_UNAVAILABLE,
+                      "%s import refused: %d of %d import slots still busy after waiting %ld ms "
+                      "(imports are limited to bound memory); try again shortly",
+                      kind, busy, max, waited);
+    return ok;
+}
+
+void ism_import_slot_release(void)
+{
+    pthread_mutex_lock(&slot_mu);
+    if (slots_busy > 0) slots_busy--;
+    pthread_cond_signal(&slot_cv);
+    pthread_mutex_unlock(&slot_mu);
+}
+
+/* What the table hands out: the importer, run inside a slot. */
+#define GATED(name, kind)                                                                          \
+    static json_t *gated_##name(const ism_import_ctx *ctx, ism_error *err)                         \
+    {                                                                                              \
+        if (!ism_import_slot_acquire(kind, err)) return NULL;                                      \
+        json_t *r = ism_import_##name(ctx, err);                                                   \
+        ism_import_slot_release();                                                                 \
+        return r;                                                                                  \
+    }
+GATED(questionnaire, "questionnaire")
+GATED(ismap_list, "ismap-list")
+GATED(soc2, "soc2")
+GATED(iso_cert, "iso-cert")
+GATED(soa, "soa")
+GATED(caiq, "caiq")
+GATED(file, "file")
+
 const ism_importer ism_importers[] = {
-    {"questionnaire", ism_import_questionnaire, true,
+    {"questionnaire", gated_questionnaire, true,
      "the provider's answers to 別紙 クラウドサービス要件確認 (XLSX, CSV, JSON)"},
-    {"ismap-list", ism_import_ismap_list, false,
+    {"ismap-list", gated_ismap_list, false,
      "the ISMAP / ISMAP-LIU cloud service list (CSV, XLSX); installation-wide"},
-    {"soc2", ism_import_soc2, true,
+    {"soc2", gated_soc2, true,
      "a SOC 2 report: metadata and section-4 test results (JSON, CSV, XLSX template)"},
-    {"iso-cert", ism_import_iso_cert, true,
+    {"iso-cert", gated_iso_cert, true,
      "an ISO/IEC 27001 or 27017 certificate (JSON, or CSV/XLSX field,value rows)"},
-    {"soa", ism_import_soa, true, "a Statement of Applicability (CSV, XLSX, JSON)"},
-    {"caiq", ism_import_caiq, true, "CSA CAIQ v4 answers (CSV, XLSX, JSON)"},
-    {"file", ism_import_file, true,
+    {"soa", gated_soa, true, "a Statement of Applicability (CSV, XLSX, JSON)"},
+    {"caiq", gated_caiq, true, "CSA CAIQ v4 answers (CSV, XLSX, JSON)"},
+    {"file", gated_file, true,
      "any document (contract, SLA, report), kept by SHA-256 with its metadata"},
     {NULL, NULL, false, NULL},
 };
@@ -48,6 +116,8 @@ void ism_imp_log_init(ism_imp_log *lg, const char *file)
     lg->problems = json_array();
     lg->warnings = json_array();
     lg->dropped = 0;
+    lg->text_bytes = 0;
+    lg->text_over = false;
 }
 
 void ism_imp_log_free(ism_imp_log *lg)
@@ -90,40 +160,42 @@ void ism_imp_problem(ism_imp_log *lg, const ism_imp_where *w, const char *value,
         lg->dropped++;
         return;
     }
-    char msg[600];
+    char *msg = NULL; /* whole: a name quoted in it is never cut mid-character */
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    int n = vasprintf(&msg, fmt, ap);
     va_end(ap);
-    json_array_append_new(lg->problems, entry(lg, w, value, msg));
+    json_array_append_new(lg->problems, entry(lg, w, value, n < 0 ? "(out of memory)" : msg));
+    if (n >= 0) free(msg);
 }
 
 void ism_imp_warn(ism_imp_log *lg, const ism_imp_where *w, const char *value, const char *code,
                   const char *fmt, ...)
 {
     if (json_array_size(lg->warnings) >= MAX_LISTED) return;
-    char msg[600];
+    char *msg = NULL;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    int n = vasprintf(&msg, fmt, ap);
     va_end(ap);
-    json_t *o = entry(lg, w, value, msg);
+    json_t *o = entry(lg, w, value, n < 0 ? "(out of memory)" : msg);
+    if (n >= 0) free(msg);
     json_object_set_new(o, "code", json_string(code));
     json_array_append_new(lg->warnings, o);
 }
 
-/* "file.xlsx, sheet 別紙, row 12, column D" for the first problem in the error message. */
-static void place(const json_t *p, char *out, size_t n)
+/* "file.xlsx, sheet 別紙, row 12, column D" for the first problem in the error message.
+ * Caller frees. */
+static char *place(const json_t *p)
 {
     const char *file = ism_json_getstr(p, "file"), *sheet = ism_json_getstr(p, "sheet");
     const char *column = ism_json_getstr(p, "column"), *field = ism_json_getstr(p, "field");
     json_int_t row = json_integer_value(json_object_get(p, "row"));
-    size_t o = 0;
-    o += (size_t)snprintf(out + o, n - o, "%s", file ? file : "input");
-    if (sheet && o < n) o += (size_t)snprintf(out + o, n - o, ", sheet %s", sheet);
-    if (row && o < n) o += (size_t)snprintf(out + o, n - o, ", row %lld", (long long)row);
-    if (column && o < n) o += (size_t)snprintf(out + o, n - o, ", column %s", column);
-    if (field && o < n) snprintf(out + o, n - o, " (%s)", field);
+    char rows[32] = "";
+    if (row) snprintf(rows, sizeof rows, ", row %lld", (long long)row);
+    return ism_strdupf("%s%s%s%s%s%s%s%s%s", file ? file : "input", sheet ? ", sheet " : "",
+                       sheet ? sheet : "", rows, column ? ", column " : "", column ? column : "",
+                       field ? " (" : "", field ? field : "", field ? ")" : "");
 }
 
 bool ism_imp_failed(ism_imp_log *lg, ism_error *err)
@@ -131,13 +203,14 @@ bool ism_imp_failed(ism_imp_log *lg, ism_error *err)
     size_t n = json_array_size(lg->problems);
     if (n == 0) return false;
     json_t *first = json_array_get(lg->problems, 0);
-    char where[300];
-    place(first, where, sizeof where);
+    char *where = place(first);
     const char *value = ism_json_getstr(first, "value");
-    ism_error_set(err, ISM_E_INVALID_DATA,
-                  "%zu problem%s; nothing was imported. First: %s: %s%s%s%s", n + lg->dropped,
-                  n + lg->dropped == 1 ? "" : "s", where, ism_json_getstr(first, "message"),
-                  value ? " (value '" : "", value ? value : "", value ? "')" : "");
+    ism_error_set(
+        err, ISM_E_INVALID_DATA, "%zu problem%s; nothing was imported. First: %s%s: %s%s%s%s",
+        n + lg->dropped, n + lg->dropped == 1 ? "" : "s", where ? where : "input",
+        where && ism_json_getstr(first, "field") ? ")" : "", ism_json_getstr(first, "message"),
+        value ? " (value '" : "", value ? value : "", value ? "')" : "");
+    free(where);
     size_t i;
     json_t *p;
     json_array_foreach(lg->problems, i, p) ism_error_detail(err, json_incref(p));
@@ -202,10 +275,61 @@ static bool parse_encoding(const char *s, ism_text_encoding *enc, ism_error *err
                          s);
 }
 
+static ism_workbook *read_table(const ism_import_ctx *ctx, uint32_t max_rows, ism_error *err);
+
 ism_workbook *ism_imp_read_table(const ism_import_ctx *ctx, ism_error *err)
+{
+    return ism_imp_read_table_max(ctx, 0, NULL, err);
+}
+
+/* Nothing but a byte-order mark and white space. */
+static bool blank_bytes(const char *d, size_t n)
+{
+    size_t i = 0;
+    if (n >= 3 && !memcmp(d, "\xEF\xBB\xBF", 3))
+        i = 3;
+    else if (n >= 2 && (!memcmp(d, "\xFF\xFE", 2) || !memcmp(d, "\xFE\xFF", 2)))
+        i = 2;
+    for (; i < n; i++)
+        if (d[i] != ' ' && d[i] != '\t' && d[i] != '\r' && d[i] != '\n' && d[i] != '\0')
+            return false;
+    return true;
+}
+
+ism_workbook *ism_imp_read_table_max(const ism_import_ctx *ctx, uint32_t max_rows, const char *what,
+                                     ism_error *err)
+{
+    if (blank_bytes(ctx->data, ctx->len))
+        return ism_error_set(err, ISM_E_INVALID_DATA, "%s is an empty file (%zu bytes, no text)",
+                             ctx->name, ctx->len),
+               NULL;
+    ism_workbook *wb = read_table(ctx, max_rows, err);
+    size_t rows = 0;
+    for (size_t i = 0; wb && i < wb->nsheets; i++)
+        rows += wb->sheets[i].nrows;
+    if (wb && !rows) {
+        ism_error_set(err, ISM_E_INVALID_DATA, "%s is empty: %s", ctx->name,
+                      wb->nsheets > 1 ? "no sheet holds a value" : "its sheet holds no value");
+        ism_workbook_free(wb);
+        return NULL;
+    }
+    if (!wb && max_rows && err && err->code == ISM_E_TOO_LARGE &&
+        strstr(err->message, "max_rows")) {
+        char reader[ISM_ERRMSG_MAX]; /* the reader's message names the sheet and the row */
+        memcpy(reader, err->message, sizeof reader);
+        ism_error_set(err, ISM_E_TOO_LARGE,
+                      "more than %u rows, far more than %s has; refused before being read "
+                      "whole: %s",
+                      max_rows, what ? what : "this kind of evidence", reader);
+    }
+    return wb;
+}
+
+static ism_workbook *read_table(const ism_import_ctx *ctx, uint32_t max_rows, ism_error *err)
 {
     ism_table_limits lim;
     ism_imp_limits(&lim);
+    if (max_rows) lim.max_rows = max_rows;
     if (ism_imp_sniff(ctx->data, ctx->len) == ISM_IMP_XLSX)
         return ism_xlsx_read_mem(ctx->data, ctx->len, ctx->name, &lim, err);
     if (ctx->len >= 8 && memcmp(ctx->data, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8) == 0) {
@@ -433,7 +557,51 @@ const char *ism_imp_cell(ism_imp_log *lg, const ism_sheet *sh, uint32_t row, uin
         ism_imp_problem(lg, &w, c->value, "cell %s holds the error value %s", c->ref, c->value);
         return "";
     }
+    /* Importers copy what they read; a few cells pointing at one long shared string would
+     * otherwise multiply a small file into gigabytes. Past the budget every cell reads "". */
+    size_t n = strlen(c->value);
+    if (lg->text_over) return "";
+    if (n > ISM_IMP_MAX_TEXT - lg->text_bytes) {
+        lg->text_over = true;
+        ism_imp_problem(lg, &w, NULL,
+                        "the cells read so far hold more than %u MiB of text "
+                        "(max_import_text=%u bytes), more than any evidence file of this kind "
+                        "needs; the rest of the file was not read",
+                        ISM_IMP_MAX_TEXT >> 20, ISM_IMP_MAX_TEXT);
+        return "";
+    }
+    lg->text_bytes += n;
     return c->value;
+}
+
+/* Whether s[0, n) is a date as ism_text_parse_date reads it. */
+static bool is_date_n(const char *s, size_t n)
+{
+    char *t = strndup(s, n), out[11];
+    ism_error e = {0};
+    bool ok = t && ism_text_parse_date(t, out, &e);
+    free(t);
+    ism_error_clear(&e);
+    return ok;
+}
+
+const char *ism_imp_period_end_text(const char *s)
+{
+    static const char *const seps[] = {"～", "〜", "~", "から", " - ", " – ", " — ", "－", NULL};
+    const char *last = s;
+    for (int i = 0; seps[i]; i++) {
+        const char *p = strstr(s, seps[i]);
+        if (p && p + strlen(seps[i]) > last) last = p + strlen(seps[i]);
+    }
+    if (last != s) return last;
+    /* "2024-04-01-2025-03-31", "2024/4/1-2025/3/31": the hyphen with a date on each side */
+    for (const char *p = strchr(s, '-'); p; p = strchr(p + 1, '-')) {
+        const char *b = p + 1;
+        while (*b == ' ')
+            b++;
+        if (is_date_n(s, (size_t)(p - s)) && is_date_n(b, strlen(b))) return b;
+    }
+    return s;
 }
 
 bool ism_imp_text_date(ism_imp_log *lg, const ism_imp_where *w, const char *s, char out[11])
@@ -713,18 +881,67 @@ void ism_imp_ctx_today(const ism_import_ctx *ctx, char out[11])
 
 /* ---- text ------------------------------------------------------------------------------------ */
 
-char *ism_imp_trim(const char *s)
+/* The trimmed part of s: *n bytes from the returned pointer. */
+static const char *trimmed(const char *s, size_t *n)
 {
     s = s ? s : "";
-    while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
-        s++;
-    if (!strncmp(s, "\xE3\x80\x80", 3)) return ism_imp_trim(s + 3); /* ideographic space */
-    size_t n = strlen(s);
-    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
-        n--;
-    while (n >= 3 && !memcmp(s + n - 3, "\xE3\x80\x80", 3))
-        n -= 3;
+    for (;;) {
+        while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
+            s++;
+        if (strncmp(s, "\xE3\x80\x80", 3)) break; /* ideographic space */
+        s += 3;
+    }
+    size_t len = strlen(s);
+    for (;;) {
+        while (len && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\r' ||
+                       s[len - 1] == '\n'))
+            len--;
+        if (len < 3 || memcmp(s + len - 3, "\xE3\x80\x80", 3)) break;
+        len -= 3;
+    }
+    *n = len;
+    return s;
+}
+
+char *ism_imp_trim(const char *s)
+{
+    size_t n;
+    s = trimmed(s, &n);
     return strndup(s, n);
+}
+
+struct ism_imp_strblock {
+    struct ism_imp_strblock *next;
+    size_t used, cap;
+    char data[];
+};
+
+char *ism_imp_strings_trim(ism_imp_strings *a, const char *s)
+{
+    size_t n;
+    s = trimmed(s, &n);
+    struct ism_imp_strblock *b = a->head;
+    if (!b || b->cap - b->used < n + 1) {
+        size_t cap = n + 1 > (256u << 10) ? n + 1 : (256u << 10);
+        struct ism_imp_strblock *nb = malloc(sizeof *nb + cap);
+        if (!nb) return NULL;
+        nb->used = 0, nb->cap = cap, nb->next = b;
+        a->head = b = nb;
+    }
+    char *p = b->data + b->used;
+    memcpy(p, s, n);
+    p[n] = '\0';
+    b->used += n + 1;
+    return p;
+}
+
+void ism_imp_strings_free(ism_imp_strings *a)
+{
+    for (struct ism_imp_strblock *b = a->head, *next; b; b = next) {
+        next = b->next;
+        free(b);
+    }
+    a->head = NULL;
 }
 
 bool ism_imp_blank(const char *s)
@@ -776,6 +993,18 @@ bool ism_imp_keep_bytes(const char *files_dir, const void *data, size_t len, cha
 json_t *ism_imp_store(const ism_import_ctx *ctx, ism_evidence_new *ev, ism_imp_log *lg,
                       ism_error *err)
 {
+    /* Validated before anything is written: what is stored must read back. */
+    const struct {
+        const char *what, *s;
+    } texts[] = {{"the file name", ctx->name}, {"the key", ev->key}, {"the title", ev->title}};
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        size_t bad = 0;
+        if (texts[i].s && !ism_text_utf8_valid(texts[i].s, strlen(texts[i].s), &bad))
+            return ism_error_set(err, ISM_E_INVALID_DATA,
+                                 "%s is not valid UTF-8 (byte %zu); nothing was imported",
+                                 texts[i].what, bad),
+                   NULL;
+    }
     char sha[65];
     if (!ism_imp_keep_bytes(ctx->files_dir, ctx->data, ctx->len, sha, err)) return NULL;
     ev->subject = ctx->subject;

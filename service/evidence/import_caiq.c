@@ -29,11 +29,15 @@ static const ism_imp_colspec specs[CF_COUNT] = {
     {"ccm_control_id", q_ccm, false},
 };
 
+/* CAIQ v4 has 261 questions; a sheet of more rows than this is refused while it is read, which
+ * bounds the memory one import takes. */
+#define CAIQ_MAX_ROWS 10000u
+
 typedef struct qa {
     char *f[CF_COUNT];
-    ism_imp_where w[CF_COUNT];
-    char place[CF_COUNT][128]; /* sheet name (tables) or JSON path */
-    bool json;
+    uint32_t row;           /* tables: the row; JSON: the index in "answers" */
+    uint16_t col[CF_COUNT]; /* tables: each field's column (importers read ≤ 256 columns) */
+    const char *sheet;      /* tables: the sheet's name (borrowed from the workbook); JSON: NULL */
 } qa;
 
 typedef struct cdoc {
@@ -58,16 +62,18 @@ static void cdoc_free(cdoc *d)
         for (int k = 0; k < CF_COUNT; k++)
             free(d->q[i].f[k]);
     free(d->q);
+    *d = (cdoc){0};
 }
 
-static ism_imp_where at(const qa *q, int k)
+/* Where field k of q came from; path receives a JSON path ("answers[3].answer") when q came
+ * from JSON. */
+static ism_imp_where at(const qa *q, int k, char path[64])
 {
-    ism_imp_where w = q->w[k];
-    if (q->json)
-        w.field = q->place[k];
-    else
-        w.sheet = q->place[k];
-    return w;
+    if (!q->sheet) {
+        snprintf(path, 64, "answers[%u].%s", q->row, specs[k].key);
+        return (ism_imp_where){NULL, 0, 0, path};
+    }
+    return (ism_imp_where){q->sheet, q->row, q->col[k], specs[k].aliases[0]};
 }
 
 static void from_table(cdoc *d, ism_imp_log *lg, const ism_workbook *wb)
@@ -86,11 +92,11 @@ static void from_table(cdoc *d, ism_imp_log *lg, const ism_workbook *wb)
                 ism_imp_blank(ism_row_value(row, h.col[CF_QID])))
                 continue;
             qa *q = add(d);
+            q->row = row->num, q->sheet = sh->name;
             for (int k = 0; k < CF_COUNT; k++) {
                 q->f[k] = ism_imp_trim(
                     ism_imp_cell(lg, sh, row->num, h.col[k], specs[k].aliases[0], false));
-                q->w[k] = (ism_imp_where){NULL, row->num, h.col[k], specs[k].aliases[0]};
-                snprintf(q->place[k], sizeof q->place[k], "%s", sh->name);
+                q->col[k] = (uint16_t)h.col[k];
             }
         }
     }
@@ -113,12 +119,10 @@ static void from_json(cdoc *d, ism_imp_log *lg, json_t *j)
     json_array_foreach(answers, i, v)
     {
         qa *q = add(d);
-        q->json = true;
-        for (int k = 0; k < CF_COUNT; k++) {
+        q->row = (uint32_t)i;
+        for (int k = 0; k < CF_COUNT; k++)
             q->f[k] =
                 strdup(ism_json_getstr(v, specs[k].key) ? ism_json_getstr(v, specs[k].key) : "");
-            snprintf(q->place[k], sizeof q->place[k], "answers[%zu].%s", i, specs[k].key);
-        }
     }
 }
 
@@ -187,9 +191,9 @@ static json_t *check(cdoc *d, ism_imp_log *lg, json_t *summary)
     int yes = 0, no = 0, na = 0, csc = 0;
     for (size_t i = 0; i < d->n; i++) {
         qa *q = &d->q[i];
-        char id[32], ccm[32];
+        char id[32], ccm[32], path[64];
         char *k = upper_key(q->f[CF_QID]);
-        ism_imp_where w = at(q, CF_QID);
+        ism_imp_where w = at(q, CF_QID, path);
         bool ok = parse_qid(k, id, ccm);
         free(k);
         if (!ok) {
@@ -205,7 +209,7 @@ static json_t *check(cdoc *d, ism_imp_log *lg, json_t *summary)
         if (*q->f[CF_CCM]) {
             char *c = upper_key(q->f[CF_CCM]);
             if (strcmp(c, ccm)) {
-                w = at(q, CF_CCM);
+                w = at(q, CF_CCM, path);
                 ism_imp_problem(lg, &w, q->f[CF_CCM],
                                 "question %s belongs to CCM control %s, not %s", id, ccm, c);
             }
@@ -213,12 +217,12 @@ static json_t *check(cdoc *d, ism_imp_log *lg, json_t *summary)
         }
         const char *ans = norm_answer(q->f[CF_ANSWER]);
         if (!ans) {
-            w = at(q, CF_ANSWER);
+            w = at(q, CF_ANSWER, path);
             ism_imp_problem(lg, &w, q->f[CF_ANSWER], "the answer must be Yes, No or NA");
             continue;
         }
         const char *own = *q->f[CF_OWNER] ? norm_owner(q->f[CF_OWNER]) : NULL;
-        w = at(q, CF_OWNER);
+        w = at(q, CF_OWNER, path);
         if (*q->f[CF_OWNER] && !own)
             ism_imp_problem(lg, &w, q->f[CF_OWNER],
                             "SSRM ownership must be CSP-owned, CSC-owned, Shared CSP and CSC, or "
@@ -252,18 +256,21 @@ json_t *ism_import_caiq(const ism_import_ctx *ctx, ism_error *err)
     ism_imp_log_init(&lg, ctx->name);
     cdoc d = {0};
     json_t *out = NULL, *summary = json_object(), *answers = NULL, *data = NULL;
+    ism_workbook *wb = NULL; /* kept until checked: the answers borrow its sheet names */
     if (ism_imp_sniff(ctx->data, ctx->len) == ISM_IMP_JSON) {
         json_t *j = ism_imp_read_json(ctx, err);
         if (!j) goto done;
         from_json(&d, &lg, j);
         json_decref(j);
     } else {
-        ism_workbook *wb = ism_imp_read_table(ctx, err);
+        wb = ism_imp_read_table_max(ctx, CAIQ_MAX_ROWS, "a CAIQ v4 (261 questions)", err);
         if (!wb) goto done;
         from_table(&d, &lg, wb);
-        ism_workbook_free(wb);
     }
     answers = check(&d, &lg, summary);
+    cdoc_free(&d);
+    ism_workbook_free(wb);
+    wb = NULL;
     if (ism_imp_failed(&lg, err)) goto done;
     data = json_pack("{s:s, s:O}", "version", "CAIQ v4", "answers", answers);
     ism_evidence_new ev = {
@@ -274,6 +281,7 @@ done:
     json_decref(data);
     json_decref(summary);
     cdoc_free(&d);
+    ism_workbook_free(wb);
     ism_imp_log_free(&lg);
     return out;
 }

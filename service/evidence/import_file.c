@@ -119,8 +119,7 @@ json_t *ism_import_file(const ism_import_ctx *ctx, ism_error *err)
                      (json_int_t)ctx->len, "media_type", media_type(ctx->data, ctx->len));
     summary = json_pack("{s:s, s:I, s:s}", "kind", kind, "size", (json_int_t)ctx->len, "media_type",
                         media_type(ctx->data, ctx->len));
-    char key[300];
-    snprintf(key, sizeof key, "%s:%s", kind, title);
+    char *key = ism_strdupf("%s:%s", kind, title); /* the whole title: no cut mid-character */
     ism_evidence_new ev = {.kind = "file",
                            .key = key,
                            .title = title,
@@ -129,6 +128,7 @@ json_t *ism_import_file(const ism_import_ctx *ctx, ism_error *err)
                            .data = data,
                            .summary = summary};
     out = ism_imp_store(ctx, &ev, &lg, err);
+    free(key);
 done:
     json_decref(data);
     json_decref(summary);

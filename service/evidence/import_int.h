@@ -15,8 +15,14 @@ typedef struct ism_imp_log {
     const char *file; /* base name, borrowed */
     json_t *problems; /* owned arrays */
     json_t *warnings;
-    size_t dropped; /* problems beyond the cap, counted only */
+    size_t dropped;    /* problems beyond the cap, counted only */
+    size_t text_bytes; /* bytes of cell text handed out by ism_imp_cell */
+    bool text_over;    /* ISM_IMP_MAX_TEXT was passed: cells now read "" */
 } ism_imp_log;
+
+/* The most cell text one import reads through ism_imp_cell (16 MiB): importers copy what they
+ * read, so this bounds a file whose cells all point at one long shared string. */
+#define ISM_IMP_MAX_TEXT (16u << 20)
 
 typedef struct ism_imp_where {
     const char *sheet; /* NULL for JSON and for whole-file problems */
@@ -47,6 +53,11 @@ void ism_imp_limits(ism_table_limits *lim);
 /* XLSX or CSV from ctx->data; options "encoding" (auto, utf-8, cp932, shift_jis, utf-16le,
  * utf-16be) and "delimiter" (",", "tab", ";") apply to CSV. */
 ism_workbook *ism_imp_read_table(const ism_import_ctx *ctx, ism_error *err);
+/* As ism_imp_read_table, refusing a sheet with more than max_rows rows (0: the importers'
+ * default) while reading, before the whole table is held: ISM_E_TOO_LARGE saying that `what`
+ * ("a CAIQ") has far fewer rows, plus the reader's place (sheet, row). */
+ism_workbook *ism_imp_read_table_max(const ism_import_ctx *ctx, uint32_t max_rows, const char *what,
+                                     ism_error *err);
 /* JSON from ctx->data (an object); syntax errors name the line and column. New reference. */
 json_t *ism_imp_read_json(const ism_import_ctx *ctx, ism_error *err);
 /* An option as a string (NULL when absent; a problem when present but not a string). */
@@ -101,6 +112,10 @@ bool ism_imp_cell_date(ism_imp_log *lg, const ism_workbook *wb, const ism_sheet 
                        uint32_t col, const char *field, char out[11]);
 /* A date given as text (JSON, key/value rows); same rules as ism_imp_cell_date for text. */
 bool ism_imp_text_date(ism_imp_log *lg, const ism_imp_where *w, const char *s, char out[11]);
+/* An audit period written in one cell ("2024/4/1～2025/3/31", "2024-04-01 - 2025-03-31",
+ * "2024-04-01-2025-03-31", "令和6年4月1日から令和7年3月31日"): the text of its end date, a
+ * pointer into s; s itself when s is not a period. */
+const char *ism_imp_period_end_text(const char *s);
 /* Yes/no as people write it: yes y true 1 ○ 適用 はい / no n false 0 × 除外 いいえ. */
 bool ism_imp_yesno(const char *s, bool *out);
 
@@ -154,6 +169,14 @@ json_t *ism_imp_store(const ism_import_ctx *ctx, ism_evidence_new *ev, ism_imp_l
  */
 /* A trimmed copy with runs of spaces kept but both ends stripped. Caller frees. */
 char *ism_imp_trim(const char *s);
+/* Trimmed copies kept together in large blocks, for importers holding many short values (an
+ * ISMAP list of 100k rows × 8 fields): no per-string malloc overhead. Zero-initialize; the
+ * copies live until ism_imp_strings_free. ism_imp_strings_trim returns NULL when out of memory. */
+typedef struct ism_imp_strings {
+    struct ism_imp_strblock *head;
+} ism_imp_strings;
+char *ism_imp_strings_trim(ism_imp_strings *a, const char *s);
+void ism_imp_strings_free(ism_imp_strings *a);
 /* Whether s is empty after folding. */
 bool ism_imp_blank(const char *s);
 

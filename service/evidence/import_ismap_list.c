@@ -60,22 +60,34 @@ static const char *const *const default_aliases[LF_COUNT] = {
 /* ---- names ------------------------------------------------------------------------------------
  */
 
-static bool corporate_token(const char *t)
+/* The corporate form a token or a word names, as its Japanese name: the English forms are the
+ * ones these companies register (株式会社 = K.K., Inc., Co., Ltd., Corp.; 合同会社 = G.K., LLC).
+ * NULL when t is not a form. */
+static const char *corporate_token(const char *t)
 {
-    static const char *const forms[] = {"inc",         "inc.",   "incorporated", "co",   "co.",
-                                        "ltd",         "ltd.",   "limited",      "corp", "corp.",
-                                        "corporation", "k.k.",   "kk",           "g.k.", "gk",
-                                        "llc",         "l.l.c.", "plc",          NULL};
-    for (int i = 0; forms[i]; i++)
-        if (!strcmp(t, forms[i])) return true;
-    return false;
+    static const struct {
+        const char *t, *form;
+    } forms[] = {{"inc", "株式会社"},   {"inc.", "株式会社"},        {"incorporated", "株式会社"},
+                 {"co", "株式会社"},    {"co.", "株式会社"},         {"ltd", "株式会社"},
+                 {"ltd.", "株式会社"},  {"limited", "株式会社"},     {"corp", "株式会社"},
+                 {"corp.", "株式会社"}, {"corporation", "株式会社"}, {"k.k.", "株式会社"},
+                 {"kk", "株式会社"},    {"plc", "株式会社"},         {"g.k.", "合同会社"},
+                 {"gk", "合同会社"},    {"llc", "合同会社"},         {"l.l.c.", "合同会社"}};
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
+        if (!strcmp(t, forms[i].t)) return forms[i].form;
+    return NULL;
 }
 
-static void remove_all(char *s, const char *what)
+/* Removes every `what` from s; true when there was one. */
+static bool remove_all(char *s, const char *what)
 {
     size_t n = strlen(what);
-    for (char *p = strstr(s, what); p; p = strstr(p, what))
+    bool found = false;
+    for (char *p = strstr(s, what); p; p = strstr(p, what)) {
         memmove(p, p + n, strlen(p + n) + 1);
+        found = true;
+    }
+    return found;
 }
 
 char *ism_ismap_name_key(const char *name)
@@ -84,22 +96,51 @@ char *ism_ismap_name_key(const char *name)
     if (!f) return NULL;
     for (char *p = f; *p; p++)
         if (*p == ',') *p = ' ';
-    char *out = calloc(1, strlen(f) + 1), *save = NULL;
+    /* room for the name and " " + one form */
+    char *out = calloc(1, strlen(f) + 16), *save = NULL;
     if (!out) return free(f), NULL;
-    for (char *t = strtok_r(f, " ", &save); t; t = strtok_r(NULL, " ", &save))
-        if (!corporate_token(t)) strcat(out, t);
+    const char *form = NULL;
+    for (char *t = strtok_r(f, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+        const char *tf = corporate_token(t);
+        if (!tf)
+            strcat(out, t);
+        else if (!form)
+            form = tf;
+    }
     free(f);
-    static const char *const jp[] = {"株式会社", "(株)", "\xE3\x88\xB1" /* ㈱ */,
-                                     "有限会社", "(有)", "\xE3\x88\xB2" /* ㈲ */,
-                                     "合同会社", "(同)", "合資会社",
-                                     "合名会社", NULL};
-    for (int i = 0; jp[i]; i++)
-        remove_all(out, jp[i]);
+    static const struct {
+        const char *text, *form;
+    } jp[] = {{"株式会社", "株式会社"}, {"(株)", "株式会社"}, {"\xE3\x88\xB1" /* ㈱ */, "株式会社"},
+              {"有限会社", "有限会社"}, {"(有)", "有限会社"}, {"\xE3\x88\xB2" /* ㈲ */, "有限会社"},
+              {"合同会社", "合同会社"}, {"(同)", "合同会社"}, {"合資会社", "合資会社"},
+              {"合名会社", "合名会社"}};
+    for (size_t i = 0; i < sizeof jp / sizeof jp[0]; i++)
+        if (remove_all(out, jp[i].text) && !form) form = jp[i].form;
     static const char *const punct[] = {"・", ".",  "-",  "_",  "/",  "(",  ")", "'",  "\"",
                                         "「", "」", "『", "』", "【", "】", "&", "＆", NULL};
     for (int i = 0; punct[i]; i++)
         remove_all(out, punct[i]);
+    if (form && *out) {
+        strcat(out, " ");
+        strcat(out, form);
+    }
     return out;
+}
+
+/* The name part of a key: up to the space before its form. */
+static size_t key_base_len(const char *k)
+{
+    const char *sp = strchr(k, ' ');
+    return sp ? (size_t)(sp - k) : strlen(k);
+}
+
+bool ism_ismap_name_match(const char *a, const char *b)
+{
+    if (!a || !b) return false;
+    size_t na = key_base_len(a), nb = key_base_len(b);
+    if (na != nb || memcmp(a, b, na)) return false;
+    /* a name written without its form matches any form; two forms must be the same */
+    return !a[na] || !b[nb] || !strcmp(a + na, b + nb);
 }
 
 bool ism_ismap_valid_until(const char *audit_end, char out[11])
@@ -121,15 +162,15 @@ typedef struct entry {
 typedef struct ldoc {
     entry *e;
     size_t n, cap;
+    ism_imp_strings strings; /* every entry's f[] */
+    bool oom;
     const char *default_list;
     bool list_warned;
 } ldoc;
 
 static void ldoc_free(ldoc *d)
 {
-    for (size_t i = 0; i < d->n; i++)
-        for (int k = 0; k < LF_COUNT; k++)
-            free(d->e[i].f[k]);
+    ism_imp_strings_free(&d->strings);
     free(d->e);
 }
 
@@ -166,24 +207,12 @@ static bool build_specs(const ism_import_ctx *ctx, ism_imp_colspec specs[LF_COUN
     return ok;
 }
 
-/* "2023/4/1～2024/3/31" → the end; other text as it is. */
-static const char *period_end_part(const char *s)
-{
-    static const char *const seps[] = {"～", "〜", "~", "から", " - ", NULL};
-    const char *last = s;
-    for (int i = 0; seps[i]; i++) {
-        const char *p = strstr(s, seps[i]);
-        if (p && p + strlen(seps[i]) > last) last = p + strlen(seps[i]);
-    }
-    return last;
-}
-
 static bool read_date_field(ism_imp_log *lg, const ism_workbook *wb, const ism_sheet *sh,
                             uint32_t row, uint32_t col, const char *field, char out[11])
 {
     const ism_cell *c = col ? ism_sheet_merged_cell(sh, row, col) : NULL;
     if (c && c->type == ISM_CELL_STRING && !c->formula) {
-        const char *end = period_end_part(c->value);
+        const char *end = ism_imp_period_end_text(c->value);
         if (end != c->value) {
             ism_imp_where w = {sh->name, row, col, field};
             return ism_imp_text_date(lg, &w, end, out);
@@ -209,10 +238,16 @@ static void read_entry(ldoc *d, ism_imp_log *lg, const ism_workbook *wb, const i
     entry x = {.row = row->num};
     bool any = false;
     for (int k = 0; k < LF_COUNT; k++) {
-        x.f[k] = ism_imp_trim(ism_imp_cell(lg, sh, row->num, h->col[k], specs[k].aliases[0], true));
+        x.f[k] = ism_imp_strings_trim(
+            &d->strings, ism_imp_cell(lg, sh, row->num, h->col[k], specs[k].aliases[0], true));
+        if (!x.f[k]) {
+            if (!d->oom) ism_imp_problem(lg, NULL, NULL, "out of memory reading the list");
+            d->oom = true;
+            return;
+        }
         any = any || *x.f[k];
     }
-    if (!any) goto drop;
+    if (!any) return;
     ism_imp_where w = {sh->name, row->num, 0, NULL};
     for (int k = LF_SERVICE; k <= LF_PROVIDER; k++)
         if (!*x.f[k]) {
@@ -245,14 +280,16 @@ static void read_entry(ldoc *d, ism_imp_log *lg, const ism_workbook *wb, const i
                         "registration's validity cannot be known");
     }
     if (d->n == d->cap) {
+        entry *ne = realloc(d->e, (d->cap ? d->cap * 2 : 128) * sizeof *d->e);
+        if (!ne) {
+            if (!d->oom) ism_imp_problem(lg, NULL, NULL, "out of memory reading the list");
+            d->oom = true;
+            return;
+        }
+        d->e = ne;
         d->cap = d->cap ? d->cap * 2 : 128;
-        d->e = realloc(d->e, d->cap * sizeof *d->e);
     }
     d->e[d->n++] = x;
-    return;
-drop:
-    for (int k = 0; k < LF_COUNT; k++)
-        free(x.f[k]);
 }
 
 static void read_list(ldoc *d, ism_imp_log *lg, const ism_workbook *wb,
@@ -286,18 +323,43 @@ static void read_list(ldoc *d, ism_imp_log *lg, const ism_workbook *wb,
     free(miss);
 }
 
+static int by_regno(const void *a, const void *b, void *arg)
+{
+    const ldoc *d = arg;
+    size_t i = *(const size_t *)a, j = *(const size_t *)b;
+    int c = strcmp(d->e[i].f[LF_REGNO], d->e[j].f[LF_REGNO]);
+    return c ? c : (i > j) - (i < j);
+}
+
+/* Each registration number given again is a problem naming the row that first gave it, in row
+ * order. Sorting an index keeps this O(n log n): a published list has thousands of rows and a
+ * hostile one up to max_rows. */
 static void check_duplicates(ldoc *d, ism_imp_log *lg, const char *sheet)
 {
+    size_t *ix = malloc((d->n ? d->n : 1) * sizeof *ix),
+           *first = calloc(d->n ? d->n : 1, sizeof *first);
+    if (!ix || !first) {
+        ism_imp_problem(lg, NULL, NULL, "out of memory checking registration numbers");
+        free(ix), free(first);
+        return;
+    }
     for (size_t i = 0; i < d->n; i++)
-        for (size_t j = 0; j < i; j++) {
-            if (*d->e[i].f[LF_REGNO] && !strcmp(d->e[i].f[LF_REGNO], d->e[j].f[LF_REGNO])) {
-                ism_imp_where w = {sheet, d->e[i].row, 0, "登録番号"};
-                ism_imp_problem(lg, &w, d->e[i].f[LF_REGNO],
-                                "registration number %s appears twice (also row %u)",
-                                d->e[i].f[LF_REGNO], d->e[j].row);
-                break;
-            }
+        ix[i] = i;
+    qsort_r(ix, d->n, sizeof *ix, by_regno, d); /* glibc (_GNU_SOURCE) */
+    /* first[i] = 1 + the index of the first entry with i's number, when i is not that entry */
+    for (size_t k = 1; k < d->n; k++) {
+        const char *a = d->e[ix[k]].f[LF_REGNO], *b = d->e[ix[k - 1]].f[LF_REGNO];
+        if (*a && !strcmp(a, b)) first[ix[k]] = first[ix[k - 1]] ? first[ix[k - 1]] : ix[k - 1] + 1;
+    }
+    for (size_t i = 0; i < d->n; i++)
+        if (first[i]) {
+            ism_imp_where w = {sheet, d->e[i].row, 0, "登録番号"};
+            ism_imp_problem(lg, &w, d->e[i].f[LF_REGNO],
+                            "registration number %s appears twice (also row %u)",
+                            d->e[i].f[LF_REGNO], d->e[first[i] - 1].row);
         }
+    free(ix);
+    free(first);
 }
 
 /* ---- storing -----------------------------------------------------------------------------------
@@ -560,13 +622,16 @@ json_t *ism_imp_ismap_lookup_db(sqlite3 *db, const char *provider, const char *s
                            "FROM ismap_list l JOIN evidence e ON e.id=l.import_id WHERE "
                            "e.kind='ismap-list' AND e.state='current' AND (l.norm_service=?1 "
                            "OR instr(l.norm_service, ?1) > 0 OR instr(?1, l.norm_service) > 0 "
-                           "OR l.norm_provider=?2) ORDER BY l.row LIMIT 200",
+                           "OR l.norm_provider=?2 OR l.norm_provider=?3 OR "
+                           "substr(l.norm_provider, 1, length(?3) + 1)=?3||' ') "
+                           "ORDER BY l.row LIMIT 200",
                            -1, &s, NULL) == SQLITE_OK) {
         sqlite3_bind_text(s, 1, ns, -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 2, np, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 3, np, (int)key_base_len(np), SQLITE_STATIC);
         while (sqlite3_step(s) == SQLITE_ROW) {
             bool same_service = !strcmp((const char *)sqlite3_column_text(s, 12), ns);
-            bool same_provider = !strcmp((const char *)sqlite3_column_text(s, 13), np);
+            bool same_provider = ism_ismap_name_match((const char *)sqlite3_column_text(s, 13), np);
             json_array_append_new(same_service && same_provider ? matches : similar,
                                   entry_json(s, today));
         }

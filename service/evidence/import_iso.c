@@ -219,11 +219,10 @@ json_t *ism_import_iso_cert(const ism_import_ctx *ctx, ism_error *err)
     char issue[11] = "", until[11] = "";
     data = check_cert(&x, summary, issue, until);
     if (ism_imp_failed(&lg, err)) goto done;
-    char title[300];
-    snprintf(title, sizeof title, "ISO/IEC %s:%s certificate %s (%s)",
-             ism_json_getstr(data, "standard"), ism_json_getstr(data, "edition"),
-             ism_json_getstr(data, "certificate_number"),
-             ism_json_getstr(data, "certification_body"));
+    char *title =
+        ism_strdupf("ISO/IEC %s:%s certificate %s (%s)", ism_json_getstr(data, "standard"),
+                    ism_json_getstr(data, "edition"), ism_json_getstr(data, "certificate_number"),
+                    ism_json_getstr(data, "certification_body"));
     ism_evidence_new ev = {.kind = "iso-cert",
                            .key = ism_json_getstr(data, "certificate_number"),
                            .title = title,
@@ -232,6 +231,7 @@ json_t *ism_import_iso_cert(const ism_import_ctx *ctx, ism_error *err)
                            .data = data,
                            .summary = summary};
     out = ism_imp_store(ctx, &ev, &lg, err);
+    free(title);
 done:
     json_decref(doc);
     json_decref(where);
@@ -320,7 +320,7 @@ static const char *norm_status(const char *s)
 typedef struct soarow {
     char *f[SF_COUNT];
     ism_imp_where w[SF_COUNT];
-    char path[SF_COUNT][128];
+    char *path[SF_COUNT]; /* the sheet's name, or the JSON path (malloc'd) */
 } soarow;
 
 typedef struct sdoc {
@@ -333,7 +333,7 @@ static void sdoc_free(sdoc *d)
 {
     for (size_t i = 0; i < d->n; i++)
         for (int k = 0; k < SF_COUNT; k++)
-            free(d->r[i].f[k]);
+            free(d->r[i].f[k]), free(d->r[i].path[k]);
     free(d->r);
     json_decref(d->meta);
     json_decref(d->where);
@@ -373,7 +373,7 @@ static void soa_from_table(sdoc *d, ism_imp_log *lg, const ism_workbook *wb)
                     ism_imp_cell(lg, sh, row->num, h.col[k], soa_specs[k].aliases[0], true));
                 /* Sheet names outlive the workbook through the meta copy below. */
                 r->w[k] = (ism_imp_where){NULL, row->num, h.col[k], soa_specs[k].aliases[0]};
-                snprintf(r->path[k], sizeof r->path[k], "%s", sh->name);
+                r->path[k] = strdup(sh->name);
             }
         }
     }
@@ -411,7 +411,7 @@ static void soa_from_json(sdoc *d, ism_imp_log *lg, json_t *j)
                              : json_is_true(f)  ? "yes"
                              : json_is_false(f) ? "no"
                                                 : "");
-            snprintf(r->path[k], sizeof r->path[k], "controls[%zu].%s", i, soa_specs[k].key);
+            r->path[k] = ism_strdupf("controls[%zu].%s", i, soa_specs[k].key);
             r->w[k] = (ism_imp_where){NULL, 0, 0, NULL};
         }
     }
@@ -586,13 +586,16 @@ json_t *ism_import_soa(const ism_import_ctx *ctx, ism_error *err)
     json_t *data =
         json_pack("{s:s, s:s, s:s, s:s?, s:O}", "standard", std, "edition", edition, "catalog",
                   soa_catalog(std, edition), "certificate", cert, "controls", rows);
-    char key[200], title[300];
-    snprintf(key, sizeof key, "%s", cert ? cert : soa_catalog(std, edition));
-    snprintf(title, sizeof title, "Statement of Applicability, ISO/IEC %s:%s%s%s", std, edition,
-             cert ? ", certificate " : "", cert ? cert : "");
-    ism_evidence_new ev = {
-        .kind = "soa", .key = key, .title = title, .data = data, .summary = summary};
+    /* cert is the provider's text: kept whole, never cut into a fixed buffer */
+    char *title = ism_strdupf("Statement of Applicability, ISO/IEC %s:%s%s%s", std, edition,
+                              cert ? ", certificate " : "", cert ? cert : "");
+    ism_evidence_new ev = {.kind = "soa",
+                           .key = cert ? cert : soa_catalog(std, edition),
+                           .title = title,
+                           .data = data,
+                           .summary = summary};
     out = ism_imp_store(ctx, &ev, &lg, err);
+    free(title);
     json_decref(data);
 done:
     json_decref(summary);

@@ -143,10 +143,15 @@ static void read_tests(ism_imp_log *lg, const ism_workbook *wb, uint32_t *stops,
             "is needed");
 }
 
+/* A SOC 2 report tests hundreds of controls; a sheet of more rows is refused while it is read,
+ * which bounds the memory one import takes. */
+#define SOC2_MAX_ROWS 10000u
+
 static json_t *read_table_doc(const ism_import_ctx *ctx, ism_imp_log *lg, json_t *where,
                               ism_error *err)
 {
-    ism_workbook *wb = ism_imp_read_table(ctx, err);
+    ism_workbook *wb =
+        ism_imp_read_table_max(ctx, SOC2_MAX_ROWS, "a SOC 2 report's test table", err);
     if (!wb) return NULL;
     uint32_t *stops = calloc(wb->nsheets + 1, sizeof *stops);
     json_t *doc = json_object(), *tests = json_array();
@@ -252,6 +257,7 @@ typedef struct sctx {
     ism_imp_log *lg;
     json_t *doc, *where;
     char today[11];
+    json_t *known; /* criterion id → true/false: the catalog asked once per id, not per test */
 } sctx;
 
 static ism_imp_where field_where(sctx *x, const char *key)
@@ -349,10 +355,13 @@ static bool date_field(sctx *x, const char *key, char out[11])
 
 static bool is_criterion(sctx *x, const char *id)
 {
+    json_t *seen = x->known ? json_object_get(x->known, id) : NULL;
+    if (seen) return json_is_true(seen);
     json_t *it = ism_catalog_item(x->ctx->catalogs, "soc2-tsc", id, NULL);
     const char *c = ism_json_getstr(it, "class");
     bool ok = c && (!strcmp(c, "criterion") || !strcmp(c, "additional-criterion"));
     json_decref(it);
+    if (x->known) json_object_set_new(x->known, id, json_boolean(ok));
     return ok;
 }
 
@@ -496,9 +505,15 @@ static bool check_period(sctx *x, const char *type, char start[11], char end[11]
         ism_imp_where w = field_where(x, "period_start");
         ism_imp_problem(x->lg, &w, NULL, "a Type II report needs the start of its period");
     }
-    if (have_start && have_end && strcmp(start, end) >= 0) {
+    /* A Type I report is as of one date, so a start equal to its end is that date; a Type II
+     * report covers a period, which must have length. */
+    bool type1 = type && !strcmp(type, "Type I");
+    if (have_start && have_end && strcmp(start, end) > (type1 ? 0 : -1)) {
         ism_imp_where w = field_where(x, "period_start");
-        ism_imp_problem(x->lg, &w, start, "the period starts on or after it ends (%s)", end);
+        if (type1)
+            ism_imp_problem(x->lg, &w, start, "the period starts after it ends (%s)", end);
+        else
+            ism_imp_problem(x->lg, &w, start, "the period starts on or after it ends (%s)", end);
     }
     long a, b;
     if (have_start && have_end && ism_imp_days(start, &a) && ism_imp_days(end, &b) && b - a < 89 &&
@@ -606,16 +621,15 @@ json_t *ism_import_soc2(const ism_import_ctx *ctx, ism_error *err)
     bool is_json = ism_imp_sniff(ctx->data, ctx->len) == ISM_IMP_JSON;
     json_t *doc = is_json ? read_json_doc(ctx, &lg, err) : read_table_doc(ctx, &lg, where, err);
     if (!doc) goto done;
-    sctx x = {ctx, &lg, doc, where, ""};
+    sctx x = {ctx, &lg, doc, where, "", json_object()};
     ism_imp_ctx_today(ctx, x.today);
     char end[11] = "", until[11] = "";
     data = validate(&x, summary, end, until);
+    json_decref(x.known);
     if (ism_imp_failed(&lg, err)) goto done;
     json_object_set_new(data, "format", json_string(is_json ? "json" : "table"));
-    char title[400];
-    snprintf(title, sizeof title, "SOC 2 %s report of %s (to %s)",
-             ism_json_getstr(data, "report_type"), ism_json_getstr(data, "service_organization"),
-             end);
+    char *title = ism_strdupf("SOC 2 %s report of %s (to %s)", ism_json_getstr(data, "report_type"),
+                              ism_json_getstr(data, "service_organization"), end);
     ism_evidence_new ev = {.kind = "soc2",
                            .key = end,
                            .title = title,
@@ -624,6 +638,7 @@ json_t *ism_import_soc2(const ism_import_ctx *ctx, ism_error *err)
                            .data = data,
                            .summary = summary};
     out = ism_imp_store(ctx, &ev, &lg, err);
+    free(title);
 done:
     json_decref(doc);
     json_decref(where);

@@ -4,7 +4,6 @@
  * the evidence says about each (ism_evidence_support). Derived on every call, never stored. */
 #include "import_int.h"
 #include "ismap/store.h"
-#include "table.h"
 
 #include <stdlib.h>
 #include <string.h>

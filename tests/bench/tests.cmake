@@ -24,3 +24,13 @@ add_test(NAME bench_matrix_serving COMMAND bash -c
   "[ \"$ISM_BENCH\" = 1 ] || { echo 'set ISM_BENCH=1 to run'; exit 77; }; exec \"$0\"" $<TARGET_FILE:matrix_bench>)
 set_tests_properties(bench_matrix_serving PROPERTIES LABELS bench SKIP_RETURN_CODE 77 TIMEOUT 600
   ENVIRONMENT "${ISM_TEST_ENV}")
+
+# The import benchmark (tests/bench/import_bench.c): peak memory and time per import at 10k and
+# 100k rows. Figures, not a pass/fail; runs only with ISM_BENCH=1.
+add_executable(import_bench ${CMAKE_CURRENT_LIST_DIR}/import_bench.c)
+target_link_libraries(import_bench PRIVATE ismap)
+add_test(NAME bench_import COMMAND bash -c
+  "[ \"$ISM_BENCH\" = 1 ] || { echo 'set ISM_BENCH=1 to run'; exit 77; }; exec \"$0\" \"$1\""
+  $<TARGET_FILE:import_bench> ${CMAKE_SOURCE_DIR}/catalog)
+set_tests_properties(bench_import PROPERTIES LABELS bench SKIP_RETURN_CODE 77 TIMEOUT 3600
+  ENVIRONMENT "${ISM_TEST_ENV}")

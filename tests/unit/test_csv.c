@@ -1,6 +1,6 @@
 /* test_csv.c — the CSV reader: encodings (fixtures from tests/tools/make_xlsx.py), RFC 4180
  * grammar with Excel's leniency, error positions and limits. */
-#include "ismap/evidence.h"
+#include "ismap/readers.h"
 
 #include "testutil.h"
 

@@ -1,6 +1,6 @@
 /* test_text.c — text helpers: UTF-8 validation and decoding, width folding, answer marks,
  * formula-injection neutralizing and Japanese dates. */
-#include "ismap/evidence.h"
+#include "ismap/readers.h"
 
 #include "testutil.h"
 

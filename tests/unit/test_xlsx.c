@@ -1,6 +1,6 @@
 /* test_xlsx.c — the XLSX reader against the fixtures from tests/tools/make_xlsx.py: values,
  * types, merges, dates, limits, and every kind of damaged input (which must fail cleanly). */
-#include "ismap/evidence.h"
+#include "ismap/readers.h"
 
 #include "testutil.h"
 

@@ -1,4 +1,4 @@
-/* text.c — text helpers for the evidence readers and importers: decoding CSV bytes (UTF-8,
+/* text.c — text helpers for the readers and the importers: decoding CSV bytes (UTF-8,
  * UTF-16, CP932) to UTF-8, NFKC-like width folding for matching, questionnaire answer marks,
  * formula-injection neutralizing for exports, and Japanese date parsing.
  *
@@ -6,7 +6,7 @@
  * ASCII, half-width katakana, ideographic space, era ligatures). CP932 goes through glibc's
  * iconv, which is strict about unassigned bytes; UTF-16 is decoded here so that lone
  * surrogates are reported with their offset. */
-#include "table.h"
+#include "readers_int.h"
 
 #include <errno.h>
 #include <iconv.h>

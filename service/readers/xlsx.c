@@ -9,7 +9,7 @@
  * from libzip with the inflated bytes counted as they arrive, because a zip entry's declared
  * size is just a number the sender chose (libzip inflates past it). No DTDs: OOXML parts never
  * carry one, so a DOCTYPE is refused before any entity could be declared or expanded. */
-#include "table.h"
+#include "readers_int.h"
 
 #include <libxml/xmlreader.h>
 #include <limits.h>

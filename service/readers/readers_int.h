@@ -1,9 +1,9 @@
-/* table.h — private to the evidence room: how the XLSX and CSV readers build a workbook.
- * Not part of the API; importers use include/ismap/evidence.h only. */
-#ifndef ISMAP_EVIDENCE_TABLE_H
-#define ISMAP_EVIDENCE_TABLE_H
+/* readers_int.h — private to the readers room: how the XLSX and CSV readers build a workbook.
+ * Not part of the API; other rooms use include/ismap/readers.h only. */
+#ifndef ISMAP_READERS_INT_H
+#define ISMAP_READERS_INT_H
 
-#include "ismap/evidence.h"
+#include "ismap/readers.h"
 
 /* A new, empty workbook whose arena will own everything added; NULL on allocation failure.
  * `file` is reduced to its base name. */
@@ -42,13 +42,6 @@ size_t *ism_tbl_cell_budget(ism_workbook *wb);
 char *ism_tbl_read_file(const char *path, const ism_table_limits *lim, size_t *len, ism_error *err);
 /* lim, or the defaults in *store when lim is NULL. */
 const ism_table_limits *ism_tbl_limits(const ism_table_limits *lim, ism_table_limits *store);
-
-/* Copies s into out (n >= 8) for quoting in a message, cut at a UTF-8 character boundary
- * with "…" when it does not fit; returns out. */
-const char *ism_tbl_clip(const char *s, char *out, size_t n);
-
-/* Replaces each byte that is not part of valid UTF-8 with '?', in place. */
-void ism_tbl_utf8_scrub(char *s);
 
 /* The shared message for allocation failure. */
 bool ism_tbl_oom(ism_error *err);

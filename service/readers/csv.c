@@ -4,7 +4,7 @@
  * 0x5C or 0x7C ('|', a delimiter some offices choose), and in UTF-8 no byte of a multi-byte
  * character is ever ASCII. Parsing follows RFC 4180 with Excel's leniency, since Excel is what
  * writes and re-reads these files. */
-#include "table.h"
+#include "readers_int.h"
 
 #include <stdlib.h>
 #include <string.h>

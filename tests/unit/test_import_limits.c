@@ -1,0 +1,277 @@
+/* test_import_limits.c — the bounds that keep one import's memory small and the daemon's total
+ * bounded: row caps refused while reading (CAIQ, SOC 2), the per-import cell-text budget (a
+ * shared string multiplied by many cells), the import slots, and the ISMAP list's duplicate
+ * check on a large list. Each refusal says what and where, and leaves the store as it was.
+ * Figures (time, peak memory) are in tests/bench/import_bench.c, never asserted here. */
+#include "ismap/catalog.h"
+#include "ismap/evidence.h"
+#include "ismap/store.h"
+#include "testutil.h"
+
+#include <check.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+static ism_catalog_set *cats;
+static char *dir;
+static ism_store *st;
+static char subj[64];
+
+static void setup(void)
+{
+    dir = tu_tempdir("impl");
+    char *p = ism_strdupf("%s/s.db", dir);
+    ism_error e = {0};
+    st = ism_store_open_with(p, ism_evidence_schema(), 1, &e);
+    ck_assert_msg(st != NULL, "%s", e.message);
+    free(p);
+    json_t *spec = json_pack("{s:s, s:s, s:s}", "kind", "service", "name", "住民記録クラウド",
+                             "provider", "はまなすクラウド株式会社");
+    json_t *s = ism_subject_create(st, "", spec, "test", &e);
+    ism_strlcpy(subj, ism_json_getstr(s, "id"), sizeof subj);
+    json_decref(s);
+    json_decref(spec);
+}
+
+static void teardown(void)
+{
+    ism_store_close(st);
+    tu_rmtree(dir);
+    free(dir);
+    ism_import_set_limits(0, -1);
+}
+
+static json_t *import_mem(const char *kind, const char *name, const char *data, size_t len,
+                          ism_error *e)
+{
+    const ism_importer *im = ism_importer_find(kind);
+    ck_assert_ptr_nonnull(im);
+    char *files = ism_strdupf("%s/files", dir);
+    ism_import_ctx ctx = {
+        st,    cats,        im->needs_subject ? subj : NULL, "", "test", name, data, len, NULL,
+        files, "2025-09-01"};
+    json_t *r = im->fn(&ctx, e);
+    free(files);
+    return r;
+}
+
+static char *table_dump(void)
+{
+    sqlite3 *db = ism_store_read_begin(st);
+    sqlite3_stmt *s = NULL;
+    char *out = strdup("");
+    sqlite3_prepare_v2(db,
+                       "SELECT id||state FROM evidence UNION ALL SELECT import_id||row FROM "
+                       "ismap_list ORDER BY 1",
+                       -1, &s, NULL);
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        char *n = ism_strdupf("%s%s;", out, (const char *)sqlite3_column_text(s, 0));
+        free(out);
+        out = n;
+    }
+    sqlite3_finalize(s);
+    ism_store_read_end(st, db);
+    return out;
+}
+
+typedef struct buf {
+    char *p;
+    size_t n, cap;
+} buf;
+
+static void put(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (b->n + (size_t)k + 1 > b->cap) {
+        b->cap = (b->n + (size_t)k + 1) * 2;
+        b->p = realloc(b->p, b->cap);
+        ck_assert_ptr_nonnull(b->p);
+    }
+    va_start(ap, fmt);
+    vsnprintf(b->p + b->n, b->cap - b->n, fmt, ap);
+    va_end(ap);
+    b->n += (size_t)k;
+}
+
+/* Refused with code and every text (in the message or a detail), and the store unchanged. */
+static void refused(const char *kind, const char *name, const buf *b, ism_code code,
+                    const char *const *expect)
+{
+    char *before = table_dump();
+    ism_error e = {0};
+    json_t *r = import_mem(kind, name, b->p, b->n, &e);
+    ck_assert_msg(r == NULL, "%s accepted", name);
+    ck_assert_msg(e.code == code, "%s: code %s: %s", name, ism_code_name(e.code), e.message);
+    for (int i = 0; expect[i]; i++) {
+        bool found = strstr(e.message, expect[i]) != NULL;
+        size_t k;
+        json_t *d;
+        json_array_foreach(e.details, k, d)
+        {
+            const char *m = ism_json_getstr(d, "message");
+            found = found || (m && strstr(m, expect[i]));
+        }
+        ck_assert_msg(found, "%s: '%s' not in %s", name, expect[i], e.message);
+    }
+    char *after = table_dump();
+    ck_assert_str_eq(before, after);
+    free(before), free(after);
+    ism_error_clear(&e);
+}
+
+static void caiq_rows(buf *b, long rows, const char *question)
+{
+    put(b, "Question ID,Question,CSP CAIQ Answer,SSRM Control Ownership,CCM Control ID\n");
+    for (long i = 1; i < rows; i++)
+        put(b, "IAM-02.%ld,%s,Yes,CSP-owned,IAM-02\n", i, question);
+}
+
+START_TEST(caiq_row_cap)
+{
+    buf b = {0};
+    caiq_rows(&b, 10000, "承認に基づいてアカウントを発行しているか。");
+    ism_error e = {0};
+    json_t *r = import_mem("caiq", "caiq.csv", b.p, b.n, &e);
+    ck_assert_msg(r != NULL, "%s", e.message); /* 9,999 answers: under the cap */
+    json_decref(r);
+    free(b.p);
+    b = (buf){0};
+    caiq_rows(&b, 12000, "承認に基づいてアカウントを発行しているか。");
+    refused("caiq", "caiq.csv", &b, ISM_E_TOO_LARGE,
+            (const char *const[]){"more than 10000 rows", "CAIQ", "row 10001", NULL});
+    free(b.p);
+}
+END_TEST
+
+START_TEST(soc2_row_cap)
+{
+    buf b = {0};
+    put(&b, "service_organization,はまなすクラウド株式会社\nsystem,住民記録クラウド\n"
+            "service_auditor,あおば監査法人\nreport_type,Type II\nperiod_start,2024-07-01\n"
+            "period_end,2025-06-30\nopinion,無限定適正\n\n"
+            "規準,統制番号,統制の記述,実施した検証手続,検証結果\n");
+    for (long i = 1; i < 10500; i++)
+        put(&b, "CC6.1,C-%ld,多要素認証を必須とする。,設定を閲覧した。,No exceptions noted.\n", i);
+    refused("soc2", "soc2.csv", &b, ISM_E_TOO_LARGE,
+            (const char *const[]){"more than 10000 rows", "SOC 2", "row 10001", NULL});
+    free(b.p);
+}
+END_TEST
+
+/* Every question 60 KiB long: about 280 rows pass the 16 MiB budget of cell text. */
+START_TEST(cell_text_budget)
+{
+    size_t qlen = 60u << 10;
+    char *q = malloc(qlen + 1);
+    memset(q, 'q', qlen);
+    q[qlen] = '\0';
+    buf b = {0};
+    caiq_rows(&b, 400, q);
+    free(q);
+    refused("caiq", "long.csv", &b, ISM_E_INVALID_DATA,
+            (const char *const[]){"more than 16 MiB of text", "max_import_text", NULL});
+    /* and the place: the row where the budget ran out */
+    ism_error e = {0};
+    ck_assert_ptr_null(import_mem("caiq", "long.csv", b.p, b.n, &e));
+    json_t *first = json_array_get(e.details, 0);
+    ck_assert_ptr_nonnull(strstr(ism_json_getstr(first, "message"), "max_import_text"));
+    json_int_t row = json_integer_value(json_object_get(first, "row"));
+    ck_assert_int_gt(row, 250);
+    ck_assert_int_lt(row, 300);
+    ck_assert_str_eq(ism_json_getstr(first, "sheet"), "long");
+    ism_error_clear(&e);
+    free(b.p);
+}
+END_TEST
+
+START_TEST(import_slots)
+{
+    ism_import_set_limits(1, 0);
+    ism_error e = {0};
+    ck_assert(ism_import_slot_acquire("test", &e)); /* another import is running */
+    const char *text = "提出用の覚書";
+    const ism_importer *im = ism_importer_find("file");
+    char *files = ism_strdupf("%s/files", dir);
+    json_t *opts = json_pack("{s:s}", "kind", "contract");
+    ism_import_ctx ctx = {st,   cats,         subj, "",    "test",      "memo.txt",
+                          text, strlen(text), opts, files, "2025-09-01"};
+    char *before = table_dump();
+    ck_assert_ptr_null(im->fn(&ctx, &e));
+    ck_assert_int_eq(e.code, ISM_E_UNAVAILABLE);
+    ck_assert_ptr_nonnull(strstr(e.message, "1 of 1 import slots"));
+    ck_assert_ptr_nonnull(strstr(e.message, "file import refused"));
+    char *after = table_dump();
+    ck_assert_str_eq(before, after);
+    free(before), free(after);
+    ism_error_clear(&e);
+    ism_import_slot_release(); /* the other import ends: the slot is free again */
+    json_t *r = im->fn(&ctx, &e);
+    ck_assert_msg(r != NULL, "%s", e.message);
+    json_decref(r);
+    /* and the slot was given back: a second import runs too */
+    r = im->fn(&ctx, &e);
+    ck_assert_msg(r != NULL, "%s", e.message);
+    json_decref(r);
+    json_decref(opts);
+    free(files);
+}
+END_TEST
+
+/* 20,000 entries with two duplicates far apart: both found, each naming the first row. */
+START_TEST(ismap_list_duplicates_large)
+{
+    buf b = {0};
+    put(&b, "登録番号,クラウドサービスの名称,クラウドサービス事業者名,リスト,外部監査の対象期間\n");
+    for (long i = 1; i <= 20000; i++)
+        put(&b, "C%05ld,サービス%ld,事業者%ld株式会社,ISMAP,2024/4/1～2025/3/31\n",
+            i == 15000   ? 3L
+            : i == 19999 ? 3L
+                         : i,
+            i, i);
+    refused("ismap-list", "list.csv", &b, ISM_E_INVALID_DATA,
+            (const char *const[]){"registration number C00003 appears twice (also row 4)", NULL});
+    ism_error e = {0};
+    ck_assert_ptr_null(import_mem("ismap-list", "list.csv", b.p, b.n, &e));
+    size_t n = 0, i;
+    json_t *d;
+    json_array_foreach(e.details, i, d) n +=
+        strstr(ism_json_getstr(d, "message"), "appears twice") != NULL;
+    ck_assert_uint_eq(n, 2);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(e.details, 0), "row")),
+                     15001);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(e.details, 1), "row")),
+                     20000);
+    ism_error_clear(&e);
+    free(b.p);
+}
+END_TEST
+
+int main(void)
+{
+    ism_error e = {0};
+    char *cdir = ism_strdupf("%s/catalog", tu_source_dir());
+    cats = ism_catalog_load(cdir, &e);
+    free(cdir);
+    if (!cats) {
+        fprintf(stderr, "catalogs: %s\n", e.message);
+        return 1;
+    }
+    Suite *s = suite_create("import_limits");
+    TCase *tc = tcase_create("limits");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, caiq_row_cap);
+    tcase_add_test(tc, soc2_row_cap);
+    tcase_add_test(tc, cell_text_budget);
+    tcase_add_test(tc, import_slots);
+    tcase_add_test(tc, ismap_list_duplicates_large);
+    suite_add_tcase(s, tc);
+    int failed = tu_run_suite(s);
+    ism_catalog_free(cats);
+    return failed;
+}
