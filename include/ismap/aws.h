@@ -556,7 +556,8 @@ typedef struct ism_aws_collect_opts {
                                     the first of `regions`, else ap-northeast-1 */
     const char *session_name;    /* RoleSessionName; NULL: "ismap-assess" */
     int max_in_flight;           /* 0: 64 */
-    int max_attempts;            /* 0: 10 */
+    int max_attempts;            /* 0: 5, botocore's default (legacy) mode; throttled attempts
+                                    are not counted (see collect.h) */
     const char *ca_file;
     bool no_jitter;  /* tests and benchmarks */
     int progress_ms; /* 0: 1000 */
@@ -576,6 +577,9 @@ typedef struct ism_aws_collect_stats {
     int units_resumed; /* already in the snapshot when the run started */
     uint64_t requests, calls, retries, throttled, server_errors, connection_errors;
     int max_in_flight_seen;
+    uint64_t tokens;              /* tokens taken from the rate buckets: one per attempt */
+    uint64_t admitted;            /* attempts the engine admitted through a bucket */
+    uint64_t throttle_limit_hits; /* calls given up at the safety bound on throttled attempts */
     int credential_refreshes;
     int64_t ms;
     char principal[512]; /* the caller's ARN */

@@ -25,7 +25,7 @@ typedef struct limit {
 } limit;
 
 /* awsemu's defaults (tests/emulator/faults.c); --bucket overrides like the emulator's flag. */
-static limit limits[32] = {{"ec2", 100, 20},          {"iam", 50, 20},  {"sts", 100, 50},
+static limit limits[32] = {{"ec2", 100, 20},          {"iam", 20, 10},  {"sts", 600, 600},
                            {"organizations", 20, 10}, {"s3", 500, 500}, {"*", 100, 50}};
 static int nlimits = 6;
 
