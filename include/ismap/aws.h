@@ -594,6 +594,16 @@ typedef struct ism_aws_collect_stats {
 bool ism_aws_collect(const ism_aws_collect_opts *o, struct ism_snapshot *snap,
                      ism_aws_collect_stats *stats, ism_error *err);
 
+/* The member role of an organization collection: a name ("ReadOnlyAudit"), a name with its path
+ * ("security/ReadOnlyAudit") or a role ARN ("arn:aws:iam::123456789012:role/security/
+ * ReadOnlyAudit"; its account is replaced by each member's, "*" is accepted there). Checked by
+ * IAM's rules (name 1-64 of letters, digits, _+=,.@-; path of printable ASCII, at most 512).
+ * False with ISM_E_INVALID_PARAMS saying what is wrong. */
+bool ism_aws_role_spec_check(const char *spec, ism_error *err);
+/* That role's ARN in `account` into buf ("arn:aws:iam::<account>:role/security/ReadOnlyAudit");
+ * false when spec is invalid or buf too small. */
+bool ism_aws_role_arn_for(const char *spec, const char *account, char *buf, size_t n);
+
 /* The job kind "collect.aws" (resumable). Params: {profile, org, role_name, external_id,
  * regions: [...], services: [...], endpoint_url} — names only: credentials are read by the
  * daemon from its own user's environment and files when the job runs, never stored. The job

@@ -112,7 +112,7 @@ struct col {
     int queued;                         /* tasks in bucket queues */
     task *delayed;
     int outstanding, window;
-    int units_done, accounts_done, n_global, n_regional;
+    int units_done, accounts_done, accounts_not_entered, n_global, n_regional;
     int64_t t0, last_tick, last_progress;
     bool stopping, failed;
     ism_error fatal;
@@ -723,8 +723,8 @@ static void org_accounts(col *c)
             }
             continue;
         }
-        char arn[256];
-        snprintf(arn, sizeof arn, "arn:aws:iam::%s:role/%s", id, c->o->role_name);
+        char arn[700];
+        ism_aws_role_arn_for(c->o->role_name, id, arn, sizeof arn);
         ism_aws_role_hop hop = {
             .role_arn = arn,
             .external_id = (char *)c->o->external_id,
@@ -1045,6 +1045,8 @@ static void assume_done(task *t, ism_http_result *r)
         reason_of(t, r, &o, why, sizeof why);
         record_call(c, t, r, o.status, o.code, why);
         snprintf(full, sizeof full, "could not assume %s: %s", arn, why);
+        c->accounts_not_entered++;
+        ism_log(ISM_LOG_WARN, "collect.aws.assume", "account %s not entered: %s", a->id, full);
         put_coverage(c, a->id, "global", t->op, o.cov, full);
         acct_give_up(a, o.cov, full);
     }
@@ -1274,11 +1276,15 @@ static void progress(col *c)
     if (total < c->units_done) total = c->units_done;
     char msg[256];
     int errors = c->st->units_denied + c->st->units_failed;
+    char ne[48] = "";
+    if (c->accounts_not_entered)
+        snprintf(ne, sizeof ne, " (%d not entered)", c->accounts_not_entered);
     snprintf(msg, sizeof msg,
-             "accounts %d/%d, operations %d/%d, calls %llu, throttled %llu, retries %llu, "
-             "errors %d",
-             c->accounts_done, c->naccts, c->units_done, total, (unsigned long long)hs.calls,
-             (unsigned long long)hs.throttled, (unsigned long long)hs.retries, errors);
+             "accounts %d/%d%s, operations %d/%d, HTTP requests %llu, throttled %llu, "
+             "retries %llu, not collected %d",
+             c->accounts_done - c->accounts_not_entered, c->naccts, ne, c->units_done, total,
+             (unsigned long long)hs.calls, (unsigned long long)hs.throttled,
+             (unsigned long long)hs.retries, errors);
     ism_aws_collect_progress p = {c->accounts_done, c->naccts,  c->units_done,    total, hs.calls,
                                   hs.throttled,     hs.retries, (uint64_t)errors, msg};
     if (c->o->progress) c->o->progress(c->o->ctx, &p);
@@ -1415,6 +1421,7 @@ static bool col_init(col *c, const ism_aws_collect_opts *o, ism_snapshot *snap,
     c->explicit_regions = (char **)o->regions;
     if (o->org && (!o->role_name || !*o->role_name))
         return ism_error_set(err, ISM_E_INVALID_PARAMS, "--org needs --role-name");
+    if (o->org && !ism_aws_role_spec_check(o->role_name, err)) return false;
     if (!ism_aws_profile_load(o->profile, &c->prof, err)) return false;
     ism_strlcpy(c->home,
                 o->home_region && *o->home_region ? o->home_region
