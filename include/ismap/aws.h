@@ -604,6 +604,11 @@ bool ism_aws_role_spec_check(const char *spec, ism_error *err);
  * false when spec is invalid or buf too small. */
 bool ism_aws_role_arn_for(const char *spec, const char *account, char *buf, size_t n);
 
+/* May a collection be pointed at url? Only when its host is one of `allow` (NULL-terminated,
+ * compared without case; "::1" matches "[::1]"). False with ISM_E_PERMISSION_DENIED (or
+ * ISM_E_INVALID_PARAMS for a malformed URL) otherwise, an empty or NULL list included. */
+bool ism_aws_endpoint_allowed(const char *url, const char *const *allow, ism_error *err);
+
 /* The job kind "collect.aws" (resumable). Params: {profile, org, role_name, external_id,
  * regions: [...], services: [...], endpoint_url} — names only: credentials are read by the
  * daemon from its own user's environment and files when the job runs, never stored. The job

@@ -33,6 +33,9 @@ typedef struct ism_rpc_app {
     size_t max_msg;
     int contexts;
     int workers;
+    /* Hosts a collection's endpoint_url may name (config collect.endpoint_allow), NULL-terminated;
+     * NULL or empty: no endpoint override at all. Only admins may override. */
+    const char *const *collect_endpoint_allow;
 } ism_rpc_app;
 
 /* Who is calling: the local socket is trusted as admin of every organization; everyone else

@@ -33,6 +33,7 @@ typedef struct config {
     char *log_level, *log_file;
     char *catalog_dir;
     char *checks_dir;
+    char **endpoint_allow; /* collect.endpoint_allow, NULL-terminated */
 } config;
 
 static void usage(FILE *fp)
@@ -62,7 +63,9 @@ static void usage(FILE *fp)
           "  -h, --help               this help\n"
           "  -V, --version            print the version\n\n"
           "Config keys: data_dir, listen (array), events, tls.cert_file, tls.key_file,\n"
-          "max_message_bytes, workers, contexts, log.level, log.file, catalog_dir, checks_dir.\n",
+          "max_message_bytes, workers, contexts, log.level, log.file, catalog_dir, checks_dir,\n"
+          "collect.endpoint_allow (hosts an admin may point endpoint_url at, e.g. "
+          "[\"127.0.0.1\"]).\n",
           fp);
 }
 
@@ -85,9 +88,9 @@ static bool load_config(config *c, const char *path, ism_error *err)
         json_decref(j);
         return false;
     }
-    static const char *const known[] = {"data_dir",          "listen",    "events",   "tls",
-                                        "max_message_bytes", "workers",   "contexts", "log",
-                                        "catalog_dir",       "checks_dir"};
+    static const char *const known[] = {"data_dir",          "listen",     "events",   "tls",
+                                        "max_message_bytes", "workers",    "contexts", "log",
+                                        "catalog_dir",       "checks_dir", "collect"};
     const char *key;
     json_t *v;
     json_object_foreach(j, key, v)
@@ -125,6 +128,24 @@ static bool load_config(config *c, const char *path, ism_error *err)
     if (ok && (ok = ism_json_int(j, "workers", false, 1, 64, &n, &e)) && n) c->workers = (int)n;
     n = 0;
     if (ok && (ok = ism_json_int(j, "contexts", false, 1, 64, &n, &e)) && n) c->contexts = (int)n;
+    json_t *allow = json_object_get(json_object_get(j, "collect"), "endpoint_allow");
+    if (ok && allow) {
+        size_t i;
+        json_t *u;
+        ok = json_is_array(allow) && json_array_size(allow) <= 64;
+        c->endpoint_allow = calloc(json_array_size(allow) + 1, sizeof *c->endpoint_allow);
+        json_array_foreach(allow, i, u)
+        {
+            if (!ok || !c->endpoint_allow || !json_is_string(u) || !*json_string_value(u)) {
+                ok = false;
+                break;
+            }
+            c->endpoint_allow[i] = strdup(json_string_value(u));
+        }
+        if (!ok)
+            ism_error_set(&e, ISM_E_CONFIG,
+                          "'collect.endpoint_allow' must be an array of up to 64 host names");
+    }
     json_t *ls = json_object_get(j, "listen");
     if (ok && ls) {
         size_t i;
@@ -153,6 +174,9 @@ static bool load_config(config *c, const char *path, ism_error *err)
 
 static void free_config(config *c)
 {
+    for (size_t i = 0; c->endpoint_allow && c->endpoint_allow[i]; i++)
+        free(c->endpoint_allow[i]);
+    free(c->endpoint_allow);
     free(c->data_dir);
     for (int i = 0; i < c->nlisten; i++)
         free(c->listen[i]);
@@ -308,7 +332,8 @@ static int run(config *c)
                        .started_mono_ms = ism_mono_ms(),
                        .max_msg = c->max_msg,
                        .contexts = c->contexts,
-                       .workers = c->workers};
+                       .workers = c->workers,
+                       .collect_endpoint_allow = (const char *const *)c->endpoint_allow};
     ism_now_iso(app.started_iso);
     if (!ism_aws_register_jobs(jobs, &app, &err)) goto out;
     d.srv = ism_rpc_server_start(&app, ls, c->nlisten, c->events, &err);

@@ -45,8 +45,10 @@ start_emu() { # start_emu NAME ARGS... → $port
 }
 stop_emu() { kill "$emu_pid" 2>/dev/null; wait "$emu_pid" 2>/dev/null; emu_pid=""; }
 
+# The emulator is on loopback; collections may be pointed there only because the config says so.
+echo '{"collect": {"endpoint_allow": ["127.0.0.1"]}}' >"$tmp/ismapd.json"
 start_daemon() {
-  "$ISMAPD" --data-dir "$tmp/data" --log-file "$tmp/ismapd.log" --workers 2 &
+  "$ISMAPD" --config "$tmp/ismapd.json" --data-dir "$tmp/data" --log-file "$tmp/ismapd.log" --workers 2 &
   daemon_pid=$!
   for _ in $(seq 200); do "$ISMAPCTL" ping >/dev/null 2>&1 && return 0; sleep 0.05; done
   echo "ismapd did not start"; cat "$tmp/ismapd.log"; exit 1
@@ -430,6 +432,7 @@ stop_emu
 # 9. Usage errors are refused before a job is queued.
 "$ISMAPCTL" collect aws --org >"$tmp/out" 2>&1; [ $? -eq 1 ] && grep -q "role_name" "$tmp/out" && ok || { bad "org without role"; cat "$tmp/out"; }
 "$ISMAPCTL" collect aws --endpoint-url http://203.0.113.1:80 >"$tmp/out" 2>&1; [ $? -eq 1 ] && grep -q "loopback" "$tmp/out" && ok || { bad "http to a remote host"; cat "$tmp/out"; }
+"$ISMAPCTL" collect aws --endpoint-url https://collector.attacker.example >"$tmp/out" 2>&1; [ $? -eq 1 ] && grep -q "collect.endpoint_allow" "$tmp/out" && ok || { bad "endpoint not in the allow-list"; cat "$tmp/out"; }
 "$ISMAPCTL" collect aws --services ec2,lambda >"$tmp/out" 2>&1; [ $? -eq 1 ] && grep -q "unknown service 'lambda'" "$tmp/out" && ok || { bad "unknown service"; cat "$tmp/out"; }
 "$ISMAPCTL" collect aws --profile nosuch >"$tmp/out" 2>&1; [ $? -eq 1 ] && grep -q "nosuch" "$tmp/out" && ok || { bad "unknown profile"; cat "$tmp/out"; }
 "$ISMAPCTL" collect operations >"$tmp/out" 2>&1 && grep -q "ec2:DescribeVpcs" "$tmp/out" && ok || { bad "collect operations"; cat "$tmp/out"; }

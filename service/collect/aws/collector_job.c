@@ -11,6 +11,7 @@
 #include "ismap/snapshot.h"
 
 #include <ctype.h>
+#include <strings.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -63,20 +64,48 @@ static bool check_list(const json_t *params, const char *key, ism_error *err)
     return true;
 }
 
+/* The host of an http(s):// URL ("[::1]" keeps its brackets). */
+static bool endpoint_host(const char *url, char *host, size_t size, bool *http, ism_error *err)
+{
+    *http = strncmp(url, "http://", 7) == 0;
+    if (!*http && strncmp(url, "https://", 8) != 0)
+        return ism_error_set(err, ISM_E_INVALID_PARAMS,
+                             "field 'endpoint_url' must be an http(s):// URL");
+    const char *h = url + (*http ? 7 : 8);
+    size_t n = *h == '[' ? strcspn(h, "]") + 1 : strcspn(h, ":/?#@");
+    if (n == 0 || n >= size || h[n] == '@')
+        return ism_error_set(err, ISM_E_INVALID_PARAMS,
+                             "field 'endpoint_url' has no host (or carries user information)");
+    memcpy(host, h, n);
+    host[n] = '\0';
+    return true;
+}
+
+bool ism_aws_endpoint_allowed(const char *url, const char *const *allow, ism_error *err)
+{
+    char host[256];
+    bool http;
+    if (!endpoint_host(url, host, sizeof host, &http, err)) return false;
+    const char *bare = host;
+    char unbr[256];
+    if (host[0] == '[') {
+        snprintf(unbr, sizeof unbr, "%.*s", (int)strlen(host) - 2, host + 1);
+        bare = unbr;
+    }
+    for (size_t i = 0; allow && allow[i]; i++)
+        if (!strcasecmp(allow[i], host) || !strcasecmp(allow[i], bare)) return true;
+    return ism_error_set(err, ISM_E_PERMISSION_DENIED,
+                         "endpoint_url host '%s' is not allowed: the daemon's config lists the "
+                         "hosts an admin may point a collection at (collect.endpoint_allow)",
+                         host);
+}
+
 /* http:// only to a loopback host (an emulator); the engine enforces it again per call. */
 static bool check_endpoint(const char *url, ism_error *err)
 {
-    bool http = strncmp(url, "http://", 7) == 0;
-    if (!http && strncmp(url, "https://", 8) != 0)
-        return ism_error_set(err, ISM_E_INVALID_PARAMS,
-                             "field 'endpoint_url' must be an http(s):// URL");
-    const char *h = url + (http ? 7 : 8);
     char host[256];
-    size_t n = *h == '[' ? strcspn(h, "]") + 1 : strcspn(h, ":/?");
-    if (n == 0 || n >= sizeof host)
-        return ism_error_set(err, ISM_E_INVALID_PARAMS, "field 'endpoint_url' has no host");
-    memcpy(host, h, n);
-    host[n] = '\0';
+    bool http;
+    if (!endpoint_host(url, host, sizeof host, &http, err)) return false;
     if (http && !ism_http_is_loopback_host(host))
         return ism_error_set(err, ISM_E_INVALID_PARAMS,
                              "endpoint_url: plain http:// is allowed only to a loopback host "
