@@ -51,11 +51,12 @@ OP(op_collect_aws_operations)
     json_t *arr = json_array();
     for (size_t i = 0; i < n; i++) {
         char action[128];
-        json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?}", "service",
-                                             ops[i].service, "operation", ops[i].name, "action",
-                                             ism_aws_op_action(&ops[i], action, sizeof action),
-                                             "scope", scope_name(ops[i].scope), "type", ops[i].type,
-                                             "parent", ops[i].parent));
+        json_array_append_new(arr,
+                              json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?, s:b}", "service",
+                                        ops[i].service, "operation", ops[i].name, "action",
+                                        ism_aws_op_action(&ops[i], action, sizeof action), "scope",
+                                        scope_name(ops[i].scope), "type", ops[i].type, "parent",
+                                        ops[i].parent, "paginated", ops[i].in_token != NULL));
     }
     *result = arr;
     return true;

@@ -231,6 +231,19 @@ def job_counts(job, path):
     if st["http_requests"] - st["api_calls"] != st["retries"] and st["resumed"] == 0:
         fail("retries %d != requests - calls" % st["retries"])
 
+def paged(path, ref, ops_json):
+    """With pages of two items, every paginated operation took more calls than with the
+    collector's large pages: each one's paging path was exercised."""
+    ops = [(o["service"], o["operation"]) for o in json.load(open(ops_json)) if o["paginated"]]
+    if not ops: fail("no paginated operations listed")
+    def n(p, svc, op):
+        return db(p).execute("SELECT count(*) FROM calls WHERE service=? AND operation=?",
+                             (svc, op)).fetchone()[0]
+    flat = [(s, o, n(path, s, o), n(ref, s, o)) for s, o in ops]
+    unpaged = ["%s:%s (%d calls, %d with large pages)" % x for x in flat if x[2] <= x[3]]
+    if unpaged: fail("not paged with 2 items a page: " + ", ".join(unpaged))
+    print("%d paginated operations paged" % len(ops))
+
 def count(path, sql, op, want):
     got, want = db(path).execute(sql).fetchone()[0], int(want)
     if not eval("%d %s %d" % (got, op, want)): fail("%s: %d, wanted %s %d" % (sql, got, op, want))
@@ -264,7 +277,11 @@ stop_emu
 
 # 2. Pages of two items: every list paged, the same resources.
 start_emu pages --page-size 2 --report-delay-ms 300
-collect pages && { check pages-same same "$db" "$ref"; check pages-full full "$db" "$TENANT"; }
+collect pages && {
+  check pages-same same "$db" "$ref"; check pages-full full "$db" "$TENANT"
+  "$ISMAPCTL" --json collect operations >"$tmp/ops.json"
+  check pages-every-op paged "$db" "$ref" "$tmp/ops.json"
+}
 stop_emu
 
 # 3. AccessDenied on some operations: recorded as denied with the reason, the rest collected.
