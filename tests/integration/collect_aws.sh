@@ -40,7 +40,7 @@ start_emu() { # start_emu NAME ARGS... → $port
   local name=$1; shift
   "$AWSEMU" --port-file "$tmp/$name.port" --seed 7 "$@" >"$tmp/$name.emu.log" 2>&1 &
   emu_pid=$!
-  for _ in $(seq 200); do [ -s "$tmp/$name.port" ] && break; sleep 0.05; done
+  for _ in $(seq 1200); do [ -s "$tmp/$name.port" ] && break; sleep 0.05; done
   port=$(cat "$tmp/$name.port")
 }
 stop_emu() { kill "$emu_pid" 2>/dev/null; wait "$emu_pid" 2>/dev/null; emu_pid=""; }
@@ -50,7 +50,7 @@ echo '{"collect": {"endpoint_allow": ["127.0.0.1"]}}' >"$tmp/ismapd.json"
 start_daemon() {
   "$ISMAPD" --config "$tmp/ismapd.json" --data-dir "$tmp/data" --log-file "$tmp/ismapd.log" --workers 2 &
   daemon_pid=$!
-  for _ in $(seq 200); do "$ISMAPCTL" ping >/dev/null 2>&1 && return 0; sleep 0.05; done
+  for _ in $(seq 1200); do "$ISMAPCTL" ping >/dev/null 2>&1 && return 0; sleep 0.05; done
   echo "ismapd did not start"; cat "$tmp/ismapd.log"; exit 1
 }
 

@@ -117,21 +117,26 @@ done
 expect "EC2 throttling" 503 "<Code>RequestLimitExceeded</Code>"
 call $A ec2 --region ap-northeast-1 --action DescribeVpcs
 expect "another region has its own bucket" 200 "<DescribeVpcsResponse"
-sleep 1.1
-call $A ec2 --region ap-northeast-3 --action DescribeVpcs
+# The bucket refills at 1/s: wait for that (a condition, with a generous bound), not a fixed time.
+for _ in $(seq 600); do
+  call $A ec2 --region ap-northeast-3 --action DescribeVpcs
+  [ "$(status)" = 200 ] && break
+  sleep 0.1
+done
 expect "the bucket refills" 200 "<DescribeVpcsResponse"
 
 echo "== latency on timers: 4 concurrent 400 ms calls overlap"
-t0=$(date +%s%N)
 lat=()
 for i in 1 2 3 4; do
   "$CALL" --port $A --key $KEY --secret "$SECRET" --service sts --action GetCallerIdentity >"$work/lat$i" &
   lat+=($!)
 done
 wait "${lat[@]}"
-ms=$((($(date +%s%N) - t0) / 1000000))
 ok=$(grep -l '^HTTP 200' "$work"/lat? | wc -l)
-if [ "$ok" = 4 ] && [ "$ms" -ge 400 ] && [ "$ms" -lt 1200 ]; then pass "4 calls in $ms ms"; else fail "latency: $ok ok in $ms ms"; fi
+# Overlap is shown by the emulator holding all four answers on its timers at once, not by a
+# wall-clock duration (which a busy machine stretches).
+parked=$(stats $A | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["connections"]["max_parked"])')
+if [ "$ok" = 4 ] && [ "${parked:-0}" -ge 4 ]; then pass "4 calls held at once ($parked)"; else fail "latency: $ok ok, at most $parked held at once"; fi
 
 echo "== stats count what was injected"
 stats $A >"$work/stats.json"

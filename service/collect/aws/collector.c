@@ -1110,16 +1110,30 @@ static int bucket_of(col *c, const task *t)
     return c->nbk++;
 }
 
-static void bucket_runnable(col *c, int i)
+/* Runnable: at the back (round-robin), or in front for a bucket whose token has just come —
+ * the rate-bound buckets (an account's IAM with hundreds of per-user calls) are the long poles
+ * of a collection and must not wait a whole round of hundreds of other buckets per token. */
+static void bucket_runnable_at(col *c, int i, bool front)
 {
     bucket *b = &c->bk[i];
     b->where = B_RUNNABLE;
+    if (front) {
+        b->link = c->run_head;
+        c->run_head = i;
+        if (c->run_tail < 0) c->run_tail = i;
+        return;
+    }
     b->link = -1;
     if (c->run_tail >= 0)
         c->bk[c->run_tail].link = i;
     else
         c->run_head = i;
     c->run_tail = i;
+}
+
+static void bucket_runnable(col *c, int i)
+{
+    bucket_runnable_at(c, i, false);
 }
 
 /* Asleep until its next token, in wake order. */
@@ -1225,7 +1239,7 @@ static void feed(col *c)
     while (c->sleep_head >= 0 && c->bk[c->sleep_head].wake <= now) {
         int i = c->sleep_head;
         c->sleep_head = c->bk[i].link;
-        bucket_runnable(c, i);
+        bucket_runnable_at(c, i, true);
     }
     while (c->run_head >= 0 && c->outstanding < c->window && !c->failed) {
         int i = c->run_head;
@@ -1249,10 +1263,15 @@ static void feed(col *c)
         c->queued--;
         ism_rate_bucket_take(&b->rb, now, NULL);
         t->prepaid = true;
-        if (b->head)
-            bucket_runnable(c, i);
-        else
+        /* Spent: asleep until its next token (then in front), not at the back of a round of
+         * hundreds of buckets it would only find itself without a token at the end of. */
+        int64_t next = b->head ? ism_rate_bucket_wait(&b->rb, now) : 0;
+        if (!b->head)
             b->where = B_IDLE;
+        else if (next > 0)
+            bucket_sleep(c, i, now + next);
+        else
+            bucket_runnable(c, i);
         ism_error e = {0};
         if (!submit(c, t, &e)) feed_failed(c, t, &e);
         ism_error_clear(&e);
