@@ -244,7 +244,8 @@ def paged(path, ref, ops_json):
     unpaged, cannot = [], []
     for o in ops:
         most = 0
-        if o["scope"] != "per-resource" and o.get("type"):
+        # DescribeInstances pages reservations, not the instances the snapshot counts.
+        if o["scope"] != "per-resource" and o.get("type") and o["operation"] != "DescribeInstances":
             most = db(ref).execute("SELECT coalesce(max(c),0) FROM (SELECT count(*) c FROM "
                                    "resources WHERE type=? GROUP BY account, region)",
                                    (o["type"],)).fetchone()[0]

@@ -192,6 +192,7 @@ static ism_snapshot *open_snapshot(ism_rpc_app *app, ism_job *job, const char *i
     struct stat sb;
     *sealed = false;
     ism_snapshot *s = NULL;
+    bool no_state = false;
     if (stat(path, &sb) == 0) {
         s = ism_snapshot_open(path, true, err);
         if (!s && err->code == ISM_E_CONFLICT) {
@@ -203,11 +204,17 @@ static ism_snapshot *open_snapshot(ism_rpc_app *app, ism_job *job, const char *i
                 *sealed = true;
                 return ro;
             }
+            no_state = ro && !state;
             ism_snapshot_close(ro);
         }
         /* A run killed while creating the file (in its first milliseconds) leaves it empty or
-         * without its manifest: nothing in it to resume, so it is made again. */
-        if (!s || !ism_snapshot_manifest(s, "state")) {
+         * without its manifest: nothing in it to resume, so it is made again. Any other failure
+         * to open it (a file that holds collected data) is an error, never a reason to discard. */
+        bool unfinished =
+            s ? !ism_snapshot_manifest(s, "state")
+              : no_state || sb.st_size == 0 || strstr(err->message, "no manifest") != NULL;
+        if (!s && !unfinished) return NULL;
+        if (unfinished) {
             ism_log(ISM_LOG_WARN, "collect.aws.snapshot",
                     "snapshot file %s was left unfinished by an interrupted start (%s); "
                     "creating it again",
