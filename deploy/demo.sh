@@ -45,7 +45,9 @@ export AWS_SECRET_ACCESS_KEY='mInAtOcOlLeCtOr/SeCrEtKeY+0123456789aBcD'
 export AWS_SHARED_CREDENTIALS_FILE="$work/none" AWS_CONFIG_FILE="$work/none"
 unset AWS_SESSION_TOKEN AWS_PROFILE
 export NO_PROXY=127.0.0.1,localhost no_proxy=127.0.0.1,localhost
-"$bin/ismapd" --data-dir "$work/data" --log-file "$work/ismapd.log" &
+# The emulator is on loopback: the config lets the (local admin's) collection point there.
+echo '{"collect": {"endpoint_allow": ["127.0.0.1"]}}' >"$work/ismapd.json"
+"$bin/ismapd" --config "$work/ismapd.json" --data-dir "$work/data" --log-file "$work/ismapd.log" &
 daemon_pid=$!
 export ISMAP_SOCKET="$work/data/ismapd.sock"
 ctl() { "$bin/ismapctl" "$@"; }

@@ -556,7 +556,8 @@ typedef struct ism_aws_collect_opts {
                                     the first of `regions`, else ap-northeast-1 */
     const char *session_name;    /* RoleSessionName; NULL: "ismap-assess" */
     int max_in_flight;           /* 0: 64 */
-    int max_attempts;            /* 0: 10 */
+    int max_attempts;            /* 0: 5, botocore's default (legacy) mode; throttled attempts
+                                    are not counted (see collect.h) */
     const char *ca_file;
     bool no_jitter;  /* tests and benchmarks */
     int progress_ms; /* 0: 1000 */
@@ -576,6 +577,9 @@ typedef struct ism_aws_collect_stats {
     int units_resumed; /* already in the snapshot when the run started */
     uint64_t requests, calls, retries, throttled, server_errors, connection_errors;
     int max_in_flight_seen;
+    uint64_t tokens;              /* tokens taken from the rate buckets: one per attempt */
+    uint64_t admitted;            /* attempts the engine admitted through a bucket */
+    uint64_t throttle_limit_hits; /* calls given up at the safety bound on throttled attempts */
     int credential_refreshes;
     int64_t ms;
     char principal[512]; /* the caller's ARN */
@@ -589,6 +593,21 @@ typedef struct ism_aws_collect_stats {
  * coverage. */
 bool ism_aws_collect(const ism_aws_collect_opts *o, struct ism_snapshot *snap,
                      ism_aws_collect_stats *stats, ism_error *err);
+
+/* The member role of an organization collection: a name ("ReadOnlyAudit"), a name with its path
+ * ("security/ReadOnlyAudit") or a role ARN ("arn:aws:iam::123456789012:role/security/
+ * ReadOnlyAudit"; its account is replaced by each member's, "*" is accepted there). Checked by
+ * IAM's rules (name 1-64 of letters, digits, _+=,.@-; path of printable ASCII, at most 512).
+ * False with ISM_E_INVALID_PARAMS saying what is wrong. */
+bool ism_aws_role_spec_check(const char *spec, ism_error *err);
+/* That role's ARN in `account` into buf ("arn:aws:iam::<account>:role/security/ReadOnlyAudit");
+ * false when spec is invalid or buf too small. */
+bool ism_aws_role_arn_for(const char *spec, const char *account, char *buf, size_t n);
+
+/* May a collection be pointed at url? Only when its host is one of `allow` (NULL-terminated,
+ * compared without case; "::1" matches "[::1]"). False with ISM_E_PERMISSION_DENIED (or
+ * ISM_E_INVALID_PARAMS for a malformed URL) otherwise, an empty or NULL list included. */
+bool ism_aws_endpoint_allowed(const char *url, const char *const *allow, ism_error *err);
 
 /* The job kind "collect.aws" (resumable). Params: {profile, org, role_name, external_id,
  * regions: [...], services: [...], endpoint_url} — names only: credentials are read by the

@@ -8,11 +8,17 @@
  * What the engine guarantees:
  *  - at most `max_in_flight` transfers overall and `max_per_host` per scheme://host:port;
  *    connections are kept and reused across requests (libcurl's connection cache);
- *  - one token per attempt from the request's token bucket (keyed "account/region/service" or
- *    anything the collector chooses); a throttled answer halves that bucket's refill rate, each
- *    success gives back a little of it;
- *  - retries with exponential backoff and full jitter for throttling, 5xx and connection errors,
- *    never sooner than a Retry-After header asks (clamped to retry_after_max_ms);
+ *  - one token per attempt, retries included, from the request's token bucket (keyed
+ *    "account/region/service" or anything the collector chooses) and/or its admit hook; the
+ *    buckets adapt like the AWS SDKs' adaptive retry mode (see ism_rate_bucket below);
+ *  - retries with exponential backoff and full jitter for what the AWS SDKs retry: throttling,
+ *    HTTP 500/502/503/504 (and transient codes a classifier maps to server_error), connection
+ *    errors; never 501 or another 4xx/5xx; never sooner than a Retry-After header asks (clamped
+ *    to retry_after_max_ms). Throttled attempts do not count against max_attempts (a call is
+ *    never lost to throttling alone); throttle_attempt_limit bounds them, and reaching it is
+ *    logged at error level and counted (ism_http_stats.throttle_limit_hits);
+ *  - time from an injectable clock (ism_http_config.clock), so backoff and bucket logic can be
+ *    tested without sleeping;
  *  - TLS peer and host verification always on (the CA bundle is configurable, never the checks);
  *  - plain http:// only to a loopback host (127.0.0.0/8, ::1, localhost) and only when the
  *    operator explicitly configured such an endpoint (allow_http_loopback); anything else over
@@ -34,6 +40,36 @@
 #include "ismap/core.h"
 
 #include <stdint.h>
+
+/* ---- adaptive token buckets ---------------------------------------------------------------- */
+/* A token bucket whose refill rate adapts to throttling the way the AWS SDKs' adaptive retry mode
+ * does (CUBIC): on a throttled answer the rate drops to 0.7 x min(measured send rate, current
+ * rate) (at most one cut per second: a burst of answers to the same overload is one signal), then
+ * grows back along a cubic curve towards, and past, the rate at which it was throttled, never
+ * above the configured rate nor below 0.5/s. The measured send rate is smoothed over half-second
+ * windows. Times are monotonic milliseconds supplied by the caller, so it is deterministic.
+ * Plain data: no allocation, nothing to free. */
+typedef struct ism_rate_bucket {
+    double capacity; /* burst */
+    double max_rate; /* the configured (published) refill rate, tokens/s */
+    double rate;     /* the current refill rate */
+    double tokens;
+    int64_t last_ms; /* last refill */
+    /* adaptation */
+    double measured_rate, last_max_rate, k;
+    int64_t measure_window_ms, last_throttle_ms;
+    int measure_count;
+    bool throttled_once;
+    uint64_t taken; /* tokens taken since init */
+} ism_rate_bucket;
+
+void ism_rate_bucket_init(ism_rate_bucket *b, double capacity, double rate, int64_t now_ms);
+/* ms until a token is there (0: now). Takes nothing. */
+int64_t ism_rate_bucket_wait(ism_rate_bucket *b, int64_t now_ms);
+/* Takes one token when there is one (true); otherwise *wait_ms (may be NULL) says when. */
+bool ism_rate_bucket_take(ism_rate_bucket *b, int64_t now_ms, int64_t *wait_ms);
+/* An answered attempt: throttled or not. Adapts the rate as described above. */
+void ism_rate_bucket_feedback(ism_rate_bucket *b, bool throttled, int64_t now_ms);
 
 /* ---- header lists ---------------------------------------------------------------------- */
 /* An ordered list of headers; names keep the case they were given. Lookups ignore case.
@@ -67,7 +103,8 @@ typedef enum ism_http_class {
     ISM_HTTP_OK = 0,           /* 2xx */
     ISM_HTTP_CLIENT_ERROR,     /* 3xx (redirects are never followed) and 4xx: not retried */
     ISM_HTTP_THROTTLED,        /* 429, or a provider's throttling code: retried, slows the bucket */
-    ISM_HTTP_SERVER_ERROR,     /* 5xx, or a provider's transient code: retried */
+    ISM_HTTP_SERVER_ERROR,     /* 5xx, or a provider's transient code: retried, except a 5xx
+                                  other than 500/502/503/504 (501 NotImplemented, 505, ...) */
     ISM_HTTP_CONNECTION_ERROR, /* DNS, connect, reset, empty reply, timeout: retried; TLS
                                   verification failures are in this class but not retried */
     ISM_HTTP_LOCAL_ERROR,      /* failed here: body over the cap, signer failed, cancelled */
@@ -119,6 +156,10 @@ typedef bool (*ism_http_signer_fn)(ism_http_attempt *a, void *arg, ism_error *er
  * "Throttling"). `res` is as the completion callback would see it; return the class to use. */
 typedef ism_http_class (*ism_http_classify_fn)(const ism_http_result *res, ism_http_class dflt,
                                                void *arg);
+/* Admission of one attempt (every attempt, retries included; `attempt` is 1 for the first):
+ * return 0 when it may be sent now — having taken whatever it needs, e.g. a token from the
+ * caller's own bucket — or the milliseconds until asking again is worthwhile. */
+typedef int64_t (*ism_http_admit_fn)(int attempt, int64_t now_ms, void *arg);
 /* Called once per request, on the thread running ism_http_run (or ism_http_engine_free). */
 typedef void (*ism_http_done_fn)(ism_http_result *res, void *arg);
 
@@ -128,10 +169,12 @@ typedef struct ism_http_request {
     const ism_http_headers *headers; /* extra request headers (copied); may be NULL */
     const void *body;                /* request body (copied); may be NULL */
     size_t body_len;
-    const char *rate_key;          /* token bucket to draw from; NULL = none (copied) */
-    const char *label;             /* for logs and results, e.g. "ec2:DescribeInstances" (copied) */
-    int timeout_ms;                /* per attempt; 0 = the engine's */
-    int max_attempts;              /* 0 = the engine's */
+    const char *rate_key;    /* token bucket to draw from; NULL = none (copied) */
+    const char *label;       /* for logs and results, e.g. "ec2:DescribeInstances" (copied) */
+    int timeout_ms;          /* per attempt; 0 = the engine's */
+    int max_attempts;        /* 0 = the engine's (throttled attempts not counted) */
+    ism_http_admit_fn admit; /* may be NULL; runs after the rate_key bucket admitted */
+    void *admit_arg;
     ism_http_signer_fn signer;     /* may be NULL */
     void *signer_arg;              /* must outlive the request */
     ism_http_classify_fn classify; /* may be NULL */
@@ -141,25 +184,45 @@ typedef struct ism_http_request {
 } ism_http_request;
 
 /* ---- the engine ------------------------------------------------------------------------- */
+/* Where the engine's time comes from. now_ms: monotonic milliseconds. sleep_ms: called instead of
+ * waiting on the network when nothing is in flight and the engine only waits for time (a
+ * backoff, a bucket); a test clock advances its time there. Both NULL = the real clock. */
+typedef struct ism_http_clock {
+    int64_t (*now_ms)(void *arg);
+    void (*sleep_ms)(void *arg, int64_t ms);
+    void *arg;
+} ism_http_clock;
+
+/* Called on every turn of the run loop (on its thread): the owner may submit more work there.
+ * Returns the ms until it wants to be called again at the latest, or -1. */
+typedef int64_t (*ism_http_tick_fn)(void *arg);
+
 /* Every field has a default used when it is 0 / NULL / false, so `(ism_http_config){0}` works. */
 typedef struct ism_http_config {
-    int max_in_flight;        /* transfers at once, all hosts (16) */
-    int max_per_host;         /* transfers at once per scheme://host:port (6) */
-    int max_attempts;         /* attempts per request, the first included (5) */
-    int backoff_base_ms;      /* the first retry waits up to this (200) */
-    int backoff_max_ms;       /* cap of the exponential backoff (20000) */
-    int retry_after_max_ms;   /* longer Retry-After values are clamped to this (60000) */
-    int timeout_ms;           /* per attempt, the whole transfer (60000) */
-    int connect_timeout_ms;   /* (10000) */
-    size_t max_body;          /* response body cap in bytes (64 MiB) */
-    double bucket_capacity;   /* default bucket for keys not set with ism_http_bucket_set: */
-    double bucket_refill;     /*   capacity and tokens/second; 0 = no default bucket */
-    const char *ca_file;      /* PEM CA bundle; NULL = libcurl's default (copied) */
-    const char *ca_path;      /* directory of hashed CA certificates; NULL = default (copied) */
-    const char *user_agent;   /* NULL = "ismap-assess/<version>" (copied) */
-    bool allow_http_loopback; /* permit http:// to 127.0.0.0/8, ::1, localhost: set only when
-                                 the operator gave such an endpoint (an emulator, a test) */
-    bool no_jitter;           /* backoff without jitter: for tests and benchmarks only */
+    int max_in_flight;          /* transfers at once, all hosts (16) */
+    int max_per_host;           /* transfers at once per scheme://host:port (6) */
+    int max_attempts;           /* attempts per request, the first included, throttled ones not
+                                   counted (5, botocore's default "legacy" mode; its
+                                   "standard" mode uses 3) */
+    int throttle_attempt_limit; /* safety bound on all attempts of a request, throttled ones
+                                   included (50); hitting it is logged at error level */
+    int backoff_base_ms;        /* the first retry waits up to this (200) */
+    int backoff_max_ms;         /* cap of the exponential backoff (20000) */
+    int retry_after_max_ms;     /* longer Retry-After values are clamped to this (60000) */
+    int timeout_ms;             /* per attempt, the whole transfer (60000) */
+    int connect_timeout_ms;     /* (10000) */
+    size_t max_body;            /* response body cap in bytes (64 MiB) */
+    double bucket_capacity;     /* default bucket for keys not set with ism_http_bucket_set: */
+    double bucket_refill;       /*   capacity and tokens/second; 0 = no default bucket */
+    const char *ca_file;        /* PEM CA bundle; NULL = libcurl's default (copied) */
+    const char *ca_path;        /* directory of hashed CA certificates; NULL = default (copied) */
+    const char *user_agent;     /* NULL = "ismap-assess/<version>" (copied) */
+    bool allow_http_loopback;   /* permit http:// to 127.0.0.0/8, ::1, localhost: set only when
+                                   the operator gave such an endpoint (an emulator, a test) */
+    bool no_jitter;             /* backoff without jitter: for tests and benchmarks only */
+    ism_http_clock clock;       /* time source; zero = the real monotonic clock */
+    ism_http_tick_fn tick;      /* may be NULL */
+    void *tick_arg;
 } ism_http_config;
 
 typedef struct ism_http_engine ism_http_engine;
@@ -175,6 +238,10 @@ bool ism_http_bucket_set(ism_http_engine *e, const char *key, double capacity, d
                          ism_error *err);
 /* The bucket's current refill rate (tokens/second) after adaptation; -1 when the key has none. */
 double ism_http_bucket_rate(ism_http_engine *e, const char *key);
+/* Tokens the bucket has handed out; 0 when the key has none. */
+uint64_t ism_http_bucket_taken(ism_http_engine *e, const char *key);
+/* The engine's clock (monotonic ms). */
+int64_t ism_http_now(const ism_http_engine *e);
 
 /* Queues a request. False (err set, nothing queued, callback not called) when the request is
  * malformed (ISM_E_INVALID_PARAMS) or refused by policy (ISM_E_CONFIG: a scheme other than
@@ -192,18 +259,20 @@ void ism_http_cancel(ism_http_engine *e);
 
 /* Counters since the engine was created, for benchmarks and the calls table. */
 typedef struct ism_http_stats {
-    uint64_t requests;          /* submitted */
-    uint64_t completed;         /* callbacks run */
-    uint64_t calls;             /* attempts sent */
-    uint64_t retries;           /* attempts that were retries */
-    uint64_t ok;                /* attempts answered 2xx */
-    uint64_t throttled;         /* attempts answered with throttling */
-    uint64_t server_errors;     /* attempts answered 5xx / transient */
-    uint64_t client_errors;     /* attempts answered 3xx/4xx */
-    uint64_t connection_errors; /* attempts that got no answer */
-    uint64_t local_errors;      /* requests ended here (cap, signer, cancel) */
-    uint64_t bytes_in;          /* response body bytes */
-    int max_in_flight_seen;     /* highest number of transfers at once */
+    uint64_t requests;            /* submitted */
+    uint64_t completed;           /* callbacks run */
+    uint64_t calls;               /* attempts sent */
+    uint64_t retries;             /* attempts that were retries */
+    uint64_t admitted;            /* attempts that took a token (rate_key bucket or admit hook) */
+    uint64_t throttle_limit_hits; /* requests that ended at throttle_attempt_limit */
+    uint64_t ok;                  /* attempts answered 2xx */
+    uint64_t throttled;           /* attempts answered with throttling */
+    uint64_t server_errors;       /* attempts answered 5xx / transient */
+    uint64_t client_errors;       /* attempts answered 3xx/4xx */
+    uint64_t connection_errors;   /* attempts that got no answer */
+    uint64_t local_errors;        /* requests ended here (cap, signer, cancel) */
+    uint64_t bytes_in;            /* response body bytes */
+    int max_in_flight_seen;       /* highest number of transfers at once */
 } ism_http_stats;
 
 void ism_http_stats_get(const ism_http_engine *e, ism_http_stats *out);

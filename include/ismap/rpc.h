@@ -47,6 +47,9 @@ typedef struct ism_rpc_app {
     int conn_unauthenticated;      /* 0: ISM_RPC_DEFAULT_UNAUTHENTICATED */
     int64_t idle_timeout_ms;       /* 0: ISM_RPC_DEFAULT_IDLE_MS */
     struct ism_rpc_server *server; /* set once the server runs (for status), else NULL */
+    /* Hosts a collection's endpoint_url may name (config collect.endpoint_allow), NULL-terminated;
+     * NULL or empty: no endpoint override at all. Only admins may override. */
+    const char *const *collect_endpoint_allow;
 } ism_rpc_app;
 
 /* Who is calling: the local socket is trusted as admin of every organization; everyone else

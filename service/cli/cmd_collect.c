@@ -5,6 +5,11 @@
 #include <string.h>
 #include <time.h>
 
+/* `collect aws --wait`: the job finished and sealed its snapshot, but something in scope was not
+ * collected (an account not entered, an operation denied or failed). Same value as the CLI's
+ * general exit-code rule for "finished but incomplete". */
+#define COLLECT_INCOMPLETE 3
+
 /* "a,b,c" → ["a","b","c"] (empty items dropped). */
 static json_t *split_list(const char *s)
 {
@@ -42,11 +47,14 @@ static void print_summary(const json_t *job)
     printf("snapshot %s sealed (SHA-256 %s)\n", ism_json_getstr(r, "snapshot"),
            ism_json_getstr(r, "sha256"));
     printf("  principal:  %s\n", ism_json_getstr(st, "principal"));
-    printf("  accounts:   %lld\n", json_integer_value(json_object_get(st, "accounts")));
-    printf("  resources:  %lld\n", json_integer_value(json_object_get(sum, "resources")));
-    printf("  calls:      %lld (retries %lld, throttled %lld)\n",
-           json_integer_value(json_object_get(st, "calls")),
-           json_integer_value(json_object_get(st, "retries")),
+    long long accounts = json_integer_value(json_object_get(st, "accounts"));
+    long long not_entered = json_integer_value(json_object_get(st, "accounts_not_entered"));
+    printf("  accounts:   %lld entered of %lld", accounts - not_entered, accounts);
+    if (not_entered) printf(" (%lld could not be entered)", not_entered);
+    printf("\n  resources:  %lld\n", json_integer_value(json_object_get(sum, "resources")));
+    printf("  API calls:  %lld (HTTP requests %lld incl. retries; throttled %lld)\n",
+           json_integer_value(json_object_get(st, "api_calls")),
+           json_integer_value(json_object_get(st, "http_requests")),
            json_integer_value(json_object_get(st, "throttled")));
     printf("  operations:");
     const char *k;
@@ -55,9 +63,33 @@ static void print_summary(const json_t *job)
         printf(" %s %lld", k, json_integer_value(v));
     printf("\n  time:       %.1f s\n",
            (double)json_integer_value(json_object_get(st, "ms")) / 1000.0);
+    const json_t *miss = json_object_get(r, "missing");
+    if (json_is_true(json_object_get(r, "complete"))) {
+        printf("  complete:   yes, every operation in scope was collected\n");
+        return;
+    }
+    printf("  complete:   NO, %lld operations not collected:\n",
+           json_integer_value(json_object_get(r, "missing_total")));
+    size_t i;
+    const json_t *m;
+    json_array_foreach(miss, i, m)
+    {
+        const char *grant = ism_json_getstr(m, "grant");
+        const char *code = ism_json_getstr(m, "error_code");
+        bool has_code = code && *code;
+        printf("    %s %s %s: %s%s%s%s\n", ism_json_getstr(m, "account"),
+               ism_json_getstr(m, "region"), ism_json_getstr(m, "operation"),
+               ism_json_getstr(m, "state"), has_code ? " (" : "", has_code ? code : "",
+               has_code ? ")" : "");
+        printf("      %s\n", ism_json_getstr(m, "error"));
+        if (grant) printf("      grant: %s\n", grant);
+    }
+    if ((long long)json_array_size(miss) < json_integer_value(json_object_get(r, "missing_total")))
+        printf("    ... (the job result lists the first %zu)\n", json_array_size(miss));
 }
 
-/* Follows the job, printing its progress messages as they change; exit 0 when it succeeded. */
+/* Follows the job, printing its progress messages as they change; exit 0 when it succeeded and
+ * collected everything, COLLECT_INCOMPLETE when it succeeded with something missing. */
 static int follow(cli *c, const char *id)
 {
     char last[512] = "";
@@ -80,8 +112,13 @@ static int follow(cli *c, const char *id)
             else
                 fprintf(stderr, "job %s %s: %s\n", id, state,
                         ism_json_getstr(json_object_get(r, "error"), "message"));
+            bool complete = json_is_true(json_object_get(json_object_get(r, "result"), "complete"));
+            if (ok && !complete && !c->json)
+                fprintf(stderr,
+                        "%s: finished but INCOMPLETE (exit %d): see the operations listed above\n",
+                        id, COLLECT_INCOMPLETE);
             json_decref(r);
-            return ok ? CLI_OK : CLI_SERVICE;
+            return !ok ? CLI_SERVICE : complete ? CLI_OK : COLLECT_INCOMPLETE;
         }
         json_decref(r);
         struct timespec ts = {0, 500 * 1000000L};
@@ -128,8 +165,10 @@ const cli_cmd cli_cmds_collect[] = {
      "profile=,org,role-name=,external-id=,regions=,services=,endpoint-url=,wait", 0, 0,
      "[--profile P] [--org --role-name R [--external-id X]] [--regions r1,r2] "
      "[--services s1,s2] [--endpoint-url URL] [--wait]",
-     "collect AWS settings into a signed snapshot (a job; --wait follows it). Credentials are "
-     "ismapd's: its user's environment and ~/.aws files"},
+     "collect AWS settings into a signed snapshot (a job; --wait follows it and exits 0 when "
+     "everything in scope was collected, 3 when the snapshot was sealed but something is "
+     "missing, 1 when the job failed). --role-name takes a name, path/name or a role ARN. "
+     "Credentials are ismapd's: its user's environment and ~/.aws files"},
     {"collect", "operations", cmd_operations, "", 0, 0, "",
      "the AWS operations the collector calls (the read-only actions its policy needs)"},
     {NULL, NULL, NULL, NULL, 0, 0, NULL, NULL},

@@ -37,6 +37,7 @@ static void apply_defaults(ism_http_config *c)
     DFLT(max_in_flight, 16);
     DFLT(max_per_host, 6);
     DFLT(max_attempts, 5);
+    DFLT(throttle_attempt_limit, 50);
     DFLT(backoff_base_ms, 200);
     DFLT(backoff_max_ms, 20000);
     DFLT(retry_after_max_ms, 60000);
@@ -89,19 +90,35 @@ ism_http_engine *ism_http_engine_new(const ism_http_config *cfg, ism_error *err)
     return e;
 }
 
+int64_t ism_http_clock_now(const ism_http_engine *e)
+{
+    return e->cfg.clock.now_ms ? e->cfg.clock.now_ms(e->cfg.clock.arg) : ism_mono_ms();
+}
+
+int64_t ism_http_now(const ism_http_engine *e)
+{
+    return ism_http_clock_now(e);
+}
+
 bool ism_http_bucket_set(ism_http_engine *e, const char *key, double capacity, double refill,
                          ism_error *err)
 {
     if (!key) return ism_error_set(err, ISM_E_INVALID_PARAMS, "bucket key is required");
-    if (!ism_http_buckets_set(&e->buckets, key, capacity, refill, ism_mono_ms()))
+    if (!ism_http_buckets_set(&e->buckets, key, capacity, refill, ism_http_clock_now(e)))
         return ism_error_set(err, ISM_E_INTERNAL, "out of memory");
     return true;
 }
 
 double ism_http_bucket_rate(ism_http_engine *e, const char *key)
 {
-    http_bucket *b = ism_http_buckets_get(&e->buckets, key, ism_mono_ms());
-    return b ? b->rate : -1;
+    http_bucket *b = ism_http_buckets_get(&e->buckets, key, ism_http_clock_now(e));
+    return b ? b->rb.rate : -1;
+}
+
+uint64_t ism_http_bucket_taken(ism_http_engine *e, const char *key)
+{
+    http_bucket *b = ism_http_buckets_get(&e->buckets, key, ism_http_clock_now(e));
+    return b ? b->rb.taken : 0;
 }
 
 void ism_http_stats_get(const ism_http_engine *e, ism_http_stats *out)
@@ -176,13 +193,15 @@ bool ism_http_submit(ism_http_engine *e, const ism_http_request *req, ism_error 
     j->log_path = path;
     j->timeout_ms = req->timeout_ms > 0 ? req->timeout_ms : e->cfg.timeout_ms;
     j->max_attempts = req->max_attempts > 0 ? req->max_attempts : e->cfg.max_attempts;
+    j->admit = req->admit;
+    j->admit_arg = req->admit_arg;
     j->signer = req->signer;
     j->signer_arg = req->signer_arg;
     j->classify = req->classify;
     j->classify_arg = req->classify_arg;
     j->done = req->done;
     j->done_arg = req->done_arg;
-    j->submitted_ms = j->ready_ms = ism_mono_ms();
+    j->submitted_ms = j->ready_ms = ism_http_clock_now(e);
     pending_push(e, j);
     e->stats.requests++;
     return true;
@@ -209,7 +228,7 @@ static host_slot *host_get(ism_http_engine *e, const char *key)
 static void complete(ism_http_engine *e, http_job *j)
 {
     ism_http_result r;
-    int64_t now = ism_mono_ms();
+    int64_t now = ism_http_clock_now(e);
     ism_http_result_view(j, &r, now);
     ism_http_result_error(e, j, &r);
     /* The callback may keep the body (ism_http_result_take_body). */
@@ -264,12 +283,26 @@ static bool admissible(ism_http_engine *e, http_job *j, host_slot *host, int64_t
         return false;
     }
     if (host->active >= e->cfg.max_per_host) return false; /* a completion will wake us */
-    http_bucket *b = ism_http_buckets_get(&e->buckets, j->rate_key, now);
+    /* Every attempt pays: the key's bucket first (kept when the admit hook then says wait), then
+     * the request's own admission. */
+    http_bucket *b = j->bucket_paid ? NULL : ism_http_buckets_get(&e->buckets, j->rate_key, now);
     int64_t wait = 0;
-    if (b && !ism_http_bucket_take(b, now, &wait)) {
-        if (*wake < 0 || wait < *wake) *wake = wait;
-        return false;
+    if (b) {
+        if (!ism_rate_bucket_take(&b->rb, now, &wait)) {
+            if (*wake < 0 || wait < *wake) *wake = wait;
+            return false;
+        }
+        j->bucket_paid = true;
     }
+    if (j->admit) {
+        wait = j->admit(j->sent + 1, now, j->admit_arg);
+        if (wait > 0) {
+            if (*wake < 0 || wait < *wake) *wake = wait;
+            return false;
+        }
+    }
+    if (j->bucket_paid || j->admit) e->stats.admitted++;
+    j->bucket_paid = false;
     return true;
 }
 
@@ -278,7 +311,7 @@ static bool admissible(ism_http_engine *e, http_job *j, host_slot *host, int64_t
  * scan, so callbacks that submit more never see a half-walked list. */
 static int64_t start_ready(ism_http_engine *e)
 {
-    int64_t now = ism_mono_ms(), wake = -1;
+    int64_t now = ism_http_clock_now(e), wake = -1;
     http_job *failed = NULL, **pp = &e->pending, *prev = NULL;
     while (*pp && e->n_active < e->cfg.max_in_flight) {
         http_job *j = *pp;
@@ -356,7 +389,7 @@ static void log_attempt(const http_job *j, int64_t delay)
 /* A transfer ended: classify it, feed the bucket, then retry or complete. */
 static void finished(ism_http_engine *e, http_job *j, CURLcode rc)
 {
-    int64_t now = ism_mono_ms();
+    int64_t now = ism_http_clock_now(e);
     j->rc = rc;
     curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &j->status);
     detach(e, j, now);
@@ -368,9 +401,22 @@ static void finished(ism_http_engine *e, http_job *j, CURLcode rc)
     }
     count(e, j);
     http_bucket *b = ism_http_buckets_get(&e->buckets, j->rate_key, now);
-    if (b && j->status > 0) ism_http_bucket_feedback(b, j->cls == ISM_HTTP_THROTTLED, now);
-    bool retry =
-        ism_http_attempt_retryable(j) && j->sent < j->max_attempts && !atomic_load(&e->cancel);
+    if (b && j->status > 0) ism_rate_bucket_feedback(&b->rb, j->cls == ISM_HTTP_THROTTLED, now);
+    if (j->cls == ISM_HTTP_THROTTLED) j->throttles++;
+    /* Throttled attempts do not use up max_attempts: the buckets slow down instead, and only the
+     * safety bound ends a request that is throttled again and again. */
+    bool retry = ism_http_attempt_retryable(j) && j->sent - j->throttles < j->max_attempts &&
+                 !atomic_load(&e->cancel);
+    if (retry && j->sent >= e->cfg.throttle_attempt_limit) {
+        retry = false;
+        e->stats.throttle_limit_hits++;
+        ism_logj(ISM_LOG_ERROR, "http.throttle_limit",
+                 json_pack("{s:s, s:s, s:i, s:i}", "label", j->label, "host", j->hostkey,
+                           "attempts", j->sent, "throttled", j->throttles),
+                 "%s %s%s: giving up after %d attempts (%d throttled): the safety bound "
+                 "throttle_attempt_limit was reached",
+                 j->method, j->hostkey, j->log_path, j->sent, j->throttles);
+    }
     int64_t delay = retry ? ism_http_retry_delay(e, j) : -1;
     log_attempt(j, delay);
     if (!retry) {
@@ -397,7 +443,7 @@ static void reap(ism_http_engine *e, bool *any)
 /* Everything in flight or queued (and whatever callbacks queue meanwhile) ends cancelled. */
 static void cancel_all(ism_http_engine *e)
 {
-    int64_t now = ism_mono_ms();
+    int64_t now = ism_http_clock_now(e);
     while (e->active || e->pending) {
         http_job *j = e->active ? e->active : e->pending;
         if (j == e->active) {
@@ -431,7 +477,10 @@ bool ism_http_run(ism_http_engine *e, ism_error *err)
             ok = ism_error_set(err, ISM_E_CANCELLED, "HTTP engine cancelled");
             break;
         }
+        int64_t twake = e->cfg.tick ? e->cfg.tick(e->cfg.tick_arg) : -1;
+        if (!e->pending && !e->active) break; /* the tick may have cancelled everything */
         int64_t wake = start_ready(e);
+        if (twake >= 0 && (wake < 0 || twake < wake)) wake = twake;
         int running = 0;
         CURLMcode mc = curl_multi_perform(e->multi, &running);
         bool any = false;
@@ -442,7 +491,10 @@ bool ism_http_run(ism_http_engine *e, ism_error *err)
             break;
         }
         if (any) continue; /* callbacks may have queued work that can start at once */
-        if (e->pending || e->active) curl_multi_poll(e->multi, NULL, 0, poll_ms(e, wake), NULL);
+        if (!e->active && e->pending && wake >= 0 && e->cfg.clock.sleep_ms)
+            e->cfg.clock.sleep_ms(e->cfg.clock.arg, wake); /* only time can unblock the queue */
+        else if (e->pending || e->active)
+            curl_multi_poll(e->multi, NULL, 0, poll_ms(e, wake), NULL);
     }
     atomic_store(&e->cancel, false);
     e->running = false;

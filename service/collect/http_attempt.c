@@ -184,12 +184,21 @@ static bool tls_verification_error(CURLcode rc)
            rc == CURLE_SSL_PINNEDPUBKEYNOTMATCH;
 }
 
+/* The AWS SDKs retry 500, 502, 503 and 504; 501 NotImplemented (and 505, 507, ...) will answer
+ * the same again. A server_error with another status is a transient code a classifier found. */
+static bool transient_status(long status)
+{
+    return status < 500 || status > 599 || status == 500 || status == 502 || status == 503 ||
+           status == 504;
+}
+
 bool ism_http_attempt_retryable(const http_job *j)
 {
     switch (j->cls) {
     case ISM_HTTP_THROTTLED:
-    case ISM_HTTP_SERVER_ERROR:
         return true;
+    case ISM_HTTP_SERVER_ERROR:
+        return transient_status(j->status);
     case ISM_HTTP_CONNECTION_ERROR:
         return !tls_verification_error(j->rc);
     default:
@@ -286,8 +295,12 @@ void ism_http_result_error(const ism_http_engine *e, const http_job *j, ism_http
                       host, j->status, j->sent, att);
         break;
     case ISM_HTTP_SERVER_ERROR:
-        ism_error_set(&r->err, ISM_E_UPSTREAM, "%s: HTTP %ld from %s after %d %s", label, j->status,
-                      host, j->sent, att);
+        if (transient_status(j->status))
+            ism_error_set(&r->err, ISM_E_UPSTREAM, "%s: HTTP %ld from %s after %d %s", label,
+                          j->status, host, j->sent, att);
+        else
+            ism_error_set(&r->err, ISM_E_UPSTREAM, "%s: HTTP %ld from %s (not retried)", label,
+                          j->status, host);
         break;
     case ISM_HTTP_CONNECTION_ERROR:
         connection_error(j, r, host, label);

@@ -12,17 +12,13 @@
 /* ---- token buckets ---- */
 typedef struct http_bucket {
     char *key;
-    double capacity;
-    double max_rate; /* the configured refill rate */
-    double rate;     /* the current one, lowered by throttling */
-    double tokens;
-    int64_t last_ms; /* last refill */
-    int64_t cut_ms;  /* last multiplicative decrease */
+    ism_rate_bucket rb;
 } http_bucket;
 
 typedef struct http_buckets {
     http_bucket *v;
     size_t n, cap;
+    json_t *index; /* key -> index in v */
     double dflt_capacity, dflt_refill;
 } http_buckets;
 
@@ -31,10 +27,6 @@ http_bucket *ism_http_buckets_get(http_buckets *bs, const char *key, int64_t now
 bool ism_http_buckets_set(http_buckets *bs, const char *key, double capacity, double refill,
                           int64_t now);
 void ism_http_buckets_free(http_buckets *bs);
-/* Takes one token, or says in *wait_ms when one will be there. */
-bool ism_http_bucket_take(http_bucket *b, int64_t now, int64_t *wait_ms);
-/* Throttled: halve the rate (at most once a second); success: give back 2% of the maximum. */
-void ism_http_bucket_feedback(http_bucket *b, bool throttled, int64_t now);
 
 /* ---- URL policy ---- */
 /* Checks scheme and host against the http/loopback rule; fills "scheme://host:port" (the
@@ -50,6 +42,9 @@ typedef struct http_job {
     char *body;
     size_t body_len;
     int timeout_ms, max_attempts;
+    ism_http_admit_fn admit;
+    void *admit_arg;
+    bool bucket_paid; /* the current attempt took its rate_key token (the admit hook refused) */
     ism_http_signer_fn signer;
     void *signer_arg;
     ism_http_classify_fn classify;
@@ -57,7 +52,8 @@ typedef struct http_job {
     ism_http_done_fn done;
     void *done_arg;
 
-    int sent; /* attempts sent */
+    int sent;      /* attempts sent */
+    int throttles; /* of which answered throttled */
     int64_t submitted_ms, ready_ms, started_ms;
     int64_t busy_ms, busy_last_ms; /* time in flight: all attempts, the last one */
     /* the current (or last) attempt */
@@ -93,6 +89,9 @@ struct ism_http_engine {
     atomic_bool cancel;
     bool running;
 };
+
+/* The engine's clock. */
+int64_t ism_http_clock_now(const ism_http_engine *e);
 
 /* http_attempt.c: prepares the libcurl handle for j's next attempt (signer included).
  * False with j->local set when it cannot be sent. */

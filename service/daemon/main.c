@@ -35,6 +35,7 @@ typedef struct config {
     char *log_level, *log_file;
     char *catalog_dir;
     char *checks_dir;
+    char **endpoint_allow; /* collect.endpoint_allow, NULL-terminated */
 } config;
 
 static void usage(FILE *fp)
@@ -74,7 +75,8 @@ static void usage(FILE *fp)
           "Config keys: data_dir, listen (array), events, tls.cert_file, tls.key_file,\n"
           "max_message_bytes, workers, contexts, log.level, log.file, catalog_dir, checks_dir,\n"
           "connections.per_address, connections.total, connections.unauthenticated,\n"
-          "connections.idle_timeout_s.\n",
+          "connections.idle_timeout_s, collect.endpoint_allow (hosts an admin may point\n"
+          "endpoint_url at, e.g. [\"127.0.0.1\"]).\n",
           fp);
 }
 
@@ -97,9 +99,9 @@ static bool load_config(config *c, const char *path, ism_error *err)
         json_decref(j);
         return false;
     }
-    static const char *const known[] = {"data_dir",          "listen",     "events",     "tls",
-                                        "max_message_bytes", "workers",    "contexts",   "log",
-                                        "catalog_dir",       "checks_dir", "connections"};
+    static const char *const known[] = {
+        "data_dir", "listen", "events",      "tls",        "max_message_bytes", "workers",
+        "contexts", "log",    "catalog_dir", "checks_dir", "connections",       "collect"};
     const char *key;
     json_t *v;
     json_object_foreach(j, key, v)
@@ -150,6 +152,24 @@ static bool load_config(config *c, const char *path, ism_error *err)
     n = 0;
     if (ok && (ok = ism_json_int(conns, "idle_timeout_s", false, 1, 86400, &n, &e)) && n)
         c->idle_timeout_s = (int)n;
+    json_t *allow = json_object_get(json_object_get(j, "collect"), "endpoint_allow");
+    if (ok && allow) {
+        size_t i;
+        json_t *u;
+        ok = json_is_array(allow) && json_array_size(allow) <= 64;
+        c->endpoint_allow = calloc(json_array_size(allow) + 1, sizeof *c->endpoint_allow);
+        json_array_foreach(allow, i, u)
+        {
+            if (!ok || !c->endpoint_allow || !json_is_string(u) || !*json_string_value(u)) {
+                ok = false;
+                break;
+            }
+            c->endpoint_allow[i] = strdup(json_string_value(u));
+        }
+        if (!ok)
+            ism_error_set(&e, ISM_E_CONFIG,
+                          "'collect.endpoint_allow' must be an array of up to 64 host names");
+    }
     json_t *ls = json_object_get(j, "listen");
     if (ok && ls) {
         size_t i;
@@ -178,6 +198,9 @@ static bool load_config(config *c, const char *path, ism_error *err)
 
 static void free_config(config *c)
 {
+    for (size_t i = 0; c->endpoint_allow && c->endpoint_allow[i]; i++)
+        free(c->endpoint_allow[i]);
+    free(c->endpoint_allow);
     free(c->data_dir);
     for (int i = 0; i < c->nlisten; i++)
         free(c->listen[i]);
@@ -386,7 +409,8 @@ static int run(config *c)
                        .conn_per_address = c->conn_per_address,
                        .conn_total = c->conn_total,
                        .conn_unauthenticated = c->conn_unauth,
-                       .idle_timeout_ms = (int64_t)c->idle_timeout_s * 1000};
+                       .idle_timeout_ms = (int64_t)c->idle_timeout_s * 1000,
+                       .collect_endpoint_allow = (const char *const *)c->endpoint_allow};
     ism_now_iso(app.started_iso);
     if (!ism_aws_register_jobs(jobs, &app, &err)) goto out;
     d.srv = ism_rpc_server_start(&app, ls, c->nlisten, c->events, &err);

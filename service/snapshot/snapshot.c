@@ -327,13 +327,17 @@ json_t *ism_snapshot_summary(ism_snapshot *s)
 {
     json_t *o = json_object(), *cov = json_object();
     sqlite3_stmt *st = NULL;
+    /* api_calls: calls logged (one per call of an operation: a page, a per-resource call, a
+     * poll); http_requests: their HTTP requests, retries included. The collection job reports
+     * the same two numbers under the same names. */
     if (sqlite3_prepare_v2(s->db,
                            "SELECT (SELECT count(*) FROM resources), (SELECT count(*) "
-                           "FROM calls)",
+                           "FROM calls), (SELECT coalesce(sum(attempts),0) FROM calls)",
                            -1, &st, NULL) == SQLITE_OK &&
         sqlite3_step(st) == SQLITE_ROW) {
         json_object_set_new(o, "resources", json_integer(sqlite3_column_int64(st, 0)));
-        json_object_set_new(o, "calls", json_integer(sqlite3_column_int64(st, 1)));
+        json_object_set_new(o, "api_calls", json_integer(sqlite3_column_int64(st, 1)));
+        json_object_set_new(o, "http_requests", json_integer(sqlite3_column_int64(st, 2)));
     }
     sqlite3_finalize(st);
     if (sqlite3_prepare_v2(s->db, "SELECT state, count(*) FROM coverage GROUP BY state", -1, &st,

@@ -324,6 +324,9 @@ void emu_faults_decide(const char *opkey, const char *account, const char *regio
 void emu_fault_transform(emu_fault_kind k, int html_status, emu_resp *r);
 
 void emu_stats_request(void);
+/* n answers are now waiting on latency timers (stats keep the most at once: proof that delayed
+ * answers overlap, without timing them). */
+void emu_stats_parked(size_t n);
 void emu_stats_op(const char *opkey, int status, bool throttled, emu_fault_kind injected);
 void emu_stats_auth_failure(void);
 void emu_stats_throttled_key(const char *key);

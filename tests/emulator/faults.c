@@ -98,13 +98,16 @@ static void set_bucket(const char *service, double cap, double refill, bool off)
     b->off = off;
 }
 
-/* AWS-like defaults: EC2's documented Describe* bucket; the others are generous guesses. */
+/* AWS's capacities and refill rates per (account, region, service): EC2's documented Describe*
+ * bucket (100, 20/s per account and region), IAM's 20 burst and 10/s per account (global), STS's
+ * published 600 requests/s per account and region; the others are not published and are
+ * generous guesses. */
 void emu_faults_init(void)
 {
     if (F.ncfgs) return;
     set_bucket("ec2", 100, 20, false);
-    set_bucket("iam", 50, 20, false);
-    set_bucket("sts", 100, 50, false);
+    set_bucket("iam", 20, 10, false);
+    set_bucket("sts", 600, 600, false);
     set_bucket("organizations", 20, 10, false);
     set_bucket("s3", 500, 500, false);
     set_bucket("*", 100, 50, false);

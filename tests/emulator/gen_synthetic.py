@@ -167,12 +167,12 @@ def region_resources(g, acct, region, home, p):
     return res
 
 
-def iam(g, acct, master):
+def iam(g, acct, master, nusers=10):
     trust = {"Version": "2012-10-17", "Statement": [{
         "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{MASTER}:user/ismap-collector"},
         "Action": "sts:AssumeRole", "Condition": {"StringEquals": {"sts:ExternalId": EXTERNAL_ID}}}]}
     users = []
-    for u in range(10):
+    for u in range(nusers):
         user = {"UserName": f"user-{u:02d}", "CreateDate": "2024-04-01T00:00:00Z"}
         if g.chance(0.6):
             user["LoginProfile"] = {"CreateDate": "2025-01-01T00:00:00Z"}
@@ -236,6 +236,9 @@ def main():
     ap.add_argument("--regions", type=int, default=2)
     ap.add_argument("--profile", choices=sorted(PROFILES), default="large")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--mgmt-users", type=int, default=10,
+                    help="IAM users of the management account (each costs two per-user IAM "
+                         "calls: 230 makes IAM's 10/s bucket the bottleneck, as in issue 9)")
     ap.add_argument("-o", "--output", default="-")
     a = ap.parse_args()
     if not 1 <= a.accounts <= 100000 or not 1 <= a.regions <= len(REGIONS):
@@ -247,7 +250,7 @@ def main():
         accounts.append({
             "Id": acct, "Name": f"synthetic-{n:05d}", "Email": f"aws+{n:05d}@synthetic.example.jp",
             "JoinedTimestamp": "2024-04-01T00:00:00Z", "regions": regions,
-            "iam": iam(g, acct, n == 0), "s3": {"Buckets": buckets(g, acct, regions)},
+            "iam": iam(g, acct, n == 0, a.mgmt_users if n == 0 else 10), "s3": {"Buckets": buckets(g, acct, regions)},
             "resources": {r: region_resources(g, acct, r, regions[0], p) for r in regions}})
     tenant = {"format": "awsemu-tenant/1",
               "name": f"synthetic organization: {a.accounts} accounts x {a.regions} regions ({a.profile})",

@@ -68,6 +68,7 @@ static void timer_add(int64_t when, int fd, uint64_t id)
         S.heap = emu_xrealloc(S.heap, S.heap_cap * sizeof *S.heap);
     }
     size_t i = S.nheap++;
+    emu_stats_parked(S.nheap);
     S.heap[i] = (timer){when, fd, id};
     while (i && S.heap[(i - 1) / 2].when > S.heap[i].when) {
         heap_swap(i, (i - 1) / 2);

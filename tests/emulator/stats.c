@@ -16,9 +16,15 @@ static struct {
     uint64_t injected[EMU_F_KIND_COUNT];
     uint64_t accepted, rejected;
     int64_t open;
-    hmap ops;       /* "service:Operation" → op_stat */
-    hmap throttles; /* bucket key → uint64_t */
+    uint64_t max_parked; /* most answers waiting on latency timers at once */
+    hmap ops;            /* "service:Operation" → op_stat */
+    hmap throttles;      /* bucket key → uint64_t */
 } ST;
+
+void emu_stats_parked(size_t n)
+{
+    if (n > ST.max_parked) ST.max_parked = n;
+}
 
 void emu_stats_request(void)
 {
@@ -121,8 +127,9 @@ json_t *emu_stats_json(void)
     json_t *classes = json_pack("{s:I, s:I, s:I, s:I}", "2xx", (json_int_t)ST.classes[2], "3xx",
                                 (json_int_t)ST.classes[3], "4xx", (json_int_t)ST.classes[4], "5xx",
                                 (json_int_t)ST.classes[5]);
-    json_t *conns = json_pack("{s:I, s:I, s:I}", "accepted", (json_int_t)ST.accepted, "open",
-                              (json_int_t)ST.open, "rejected", (json_int_t)ST.rejected);
+    json_t *conns = json_pack("{s:I, s:I, s:I, s:I}", "accepted", (json_int_t)ST.accepted, "open",
+                              (json_int_t)ST.open, "rejected", (json_int_t)ST.rejected,
+                              "max_parked", (json_int_t)ST.max_parked);
     return json_pack("{s:I, s:o, s:I, s:I, s:o, s:I, s:I, s:o, s:o, s:o, s:I}", "requests",
                      (json_int_t)ST.requests, "responses", classes, "throttled",
                      (json_int_t)ST.throttled, "errors_injected", (json_int_t)ST.injected_total,

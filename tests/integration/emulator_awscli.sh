@@ -122,7 +122,9 @@ assume() {
   export AWS_SESSION_TOKEN=$(jq_py 'd["Credentials"]["SessionToken"]' <"$work/creds.json")
 }
 
-start_emu main --page-size 2 --report-delay-ms 4000
+# This part checks the AWS CLI against the emulator's answers, not throttling: IAM gets a
+# bucket above AWS's 20 + 10/s so the CLI's own (unpaced) paging is not throttled.
+start_emu main --page-size 2 --report-delay-ms 4000 --bucket iam=200/100
 P=$PORT_main
 
 echo "== identity, organization, IAM (management account, page size 2)"
@@ -277,7 +279,12 @@ aws_at "$PORT_short" "$R1" sts assume-role --role-arn "arn:aws:iam::$OP:role/ISM
 export AWS_ACCESS_KEY_ID=$(jq_py 'd["Credentials"]["AccessKeyId"]' <"$work/short.json")
 export AWS_SECRET_ACCESS_KEY=$(jq_py 'd["Credentials"]["SecretAccessKey"]' <"$work/short.json")
 export AWS_SESSION_TOKEN=$(jq_py 'd["Credentials"]["SessionToken"]' <"$work/short.json")
-sleep 2.5
+# Wait for the 2 s credentials to expire: a condition (the emulator says so), not a fixed time.
+for _ in $(seq 600); do
+  aws_at "$PORT_short" "$R1" sts get-caller-identity >"$work/exp.out" 2>&1 || true
+  if grep -q ExpiredToken "$work/exp.out"; then break; fi
+  sleep 0.1
+done
 expect_error "expired token (query)" ExpiredToken "$PORT_short" "$R1" sts get-caller-identity
 expect_error "expired token (EC2)" RequestExpired "$PORT_short" "$R1" ec2 describe-vpcs
 expect_error "expired token (JSON)" ExpiredTokenException "$PORT_short" "$R1" kms list-keys

@@ -439,6 +439,61 @@ START_TEST(the_documented_policy_covers_the_table)
 }
 END_TEST
 
+START_TEST(role_names_paths_and_arns)
+{
+    char arn[700];
+    ism_error e = {0};
+    static const char *const ok[][2] = {
+        {"ReadOnlyAudit", "arn:aws:iam::712345670002:role/ReadOnlyAudit"},
+        {"security/ReadOnlyAudit", "arn:aws:iam::712345670002:role/security/ReadOnlyAudit"},
+        {"/security/ReadOnlyAudit", "arn:aws:iam::712345670002:role/security/ReadOnlyAudit"},
+        {"org/sec/Audit+Role=1,a.b@c-d",
+         "arn:aws:iam::712345670002:role/org/sec/Audit+Role=1,a.b@c-d"},
+        {"arn:aws:iam::123456789012:role/security/ReadOnlyAudit",
+         "arn:aws:iam::712345670002:role/security/ReadOnlyAudit"},
+        {"arn:aws-us-gov:iam::*:role/ReadOnlyAudit",
+         "arn:aws-us-gov:iam::712345670002:role/ReadOnlyAudit"},
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        ck_assert_msg(ism_aws_role_spec_check(ok[i][0], &e), "%s: %s", ok[i][0], e.message);
+        ck_assert(ism_aws_role_arn_for(ok[i][0], "712345670002", arn, sizeof arn));
+        ck_assert_str_eq(arn, ok[i][1]);
+    }
+    char long_name[80];
+    memset(long_name, 'a', 65);
+    long_name[65] = '\0';
+    static const char *const bad[] = {
+        "",
+        "security/",                            /* no name */
+        "sec//Audit",                           /* empty path segment */
+        "sec ret/Audit",                        /* space in the path */
+        "Read Only",                            /* space in the name */
+        "Audit#1",                              /* not an IAM name character */
+        "arn:aws:iam::12345:role/Audit",        /* account not 12 digits */
+        "arn:aws:iam::123456789012:user/Audit", /* not a role */
+        "arn:aws:s3:::bucket",                  /* not IAM */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ck_assert_msg(!ism_aws_role_spec_check(bad[i], &e), "'%s' was accepted", bad[i]);
+        ck_assert_int_eq(e.code, ISM_E_INVALID_PARAMS);
+        ck_assert_ptr_nonnull(strstr(e.message, "role_name"));
+        ism_error_clear(&e);
+    }
+    ck_assert(!ism_aws_role_spec_check(long_name, &e));
+    ism_error_clear(&e);
+    /* The job's params take them too. */
+    json_t *p = json_pack("{s:b, s:s}", "org", 1, "role_name",
+                          "arn:aws:iam::123456789012:role/security/ReadOnlyAudit");
+    ck_assert_msg(ism_aws_collect_check(p, &e), "%s", e.message);
+    json_object_set_new(p, "role_name", json_string("security/ReadOnlyAudit"));
+    ck_assert_msg(ism_aws_collect_check(p, &e), "%s", e.message);
+    json_object_set_new(p, "role_name", json_string("security//ReadOnlyAudit"));
+    ck_assert(!ism_aws_collect_check(p, &e));
+    ism_error_clear(&e);
+    json_decref(p);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("collector_ops");
@@ -452,6 +507,7 @@ int main(void)
     tcase_add_test(tc, endpoints);
     tcase_add_test(tc, requests_per_protocol);
     tcase_add_test(tc, the_documented_policy_covers_the_table);
+    tcase_add_test(tc, role_names_paths_and_arns);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }

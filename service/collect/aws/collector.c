@@ -10,14 +10,16 @@
  * treats every unit that has a row as done, and reads the account list, the regions and the
  * parents' resources back from the snapshot instead of asking AWS again.
  *
- * Everything runs on one thread around one HTTP engine. Calls wait in a queue of our own (pages
- * and per-resource calls first, so accounts finish and their state can be dropped) and go to the
- * engine at most a window's worth at a time, each once its token bucket — per (account, region,
- * service), seeded with AWS's published rates — has paid for it. The buckets are ours rather
- * than the engine's because an organization has thousands of them and the engine looks its keys
- * up one by one; they adapt the same way (a throttled answer halves the rate, successes win it
- * back), fed by the classifier that sees every attempt. The engine's callbacks parse, extract,
- * record and queue what follows. */
+ * Everything runs on one thread around one HTTP engine. Calls wait in a queue per token bucket —
+ * per (account, region, service), seeded with AWS's published rates — (pages and per-resource
+ * calls first, so accounts finish and their state can be dropped). A bucket with queued calls is
+ * either runnable or asleep until its next token; the runnable ones are served round-robin, one
+ * call per token actually there (nothing is booked ahead), at most a window's worth in the engine.
+ * Every attempt pays: the first with the token it was fed with, each retry through the engine's
+ * admit hook, which waits for a fresh token (retries waiting are served before new calls). The
+ * buckets adapt like the AWS SDKs' adaptive mode (ism_rate_bucket), fed by the classifier that
+ * sees every attempt. The engine's tick hook wakes sleeping buckets and due polls while calls
+ * are in flight. The engine's callbacks parse, extract, record and queue what follows. */
 #include "../internal.h"
 #include "ismap/aws.h"
 #include "ismap/snapshot.h"
@@ -73,7 +75,9 @@ typedef struct task {
     json_t *acc;         /* per-resource paged: the list so far */
     int page;
     int64_t not_before;
-    int bucket;          /* index in col.bk, -1 when not yet charged */
+    int bucket;          /* index in col.bk, -1 until queued */
+    bool prepaid;        /* the first attempt's token was taken when it was fed */
+    bool retry_waiting;  /* a retry waiting in the engine for a token */
     ism_aws_source *src; /* whose credentials sign */
     unsigned gen;
     char sign_region[64];
@@ -104,17 +108,23 @@ struct col {
     json_t *bk_index; /* "account/region/service" → index in bk */
     struct bucket *bk;
     int nbk, capbk;
-    task *ready, *ready_tail, *delayed;
+    int run_head, run_tail, sleep_head; /* bucket lists (indices, -1 = empty) */
+    int queued;                         /* tasks in bucket queues */
+    task *delayed;
     int outstanding, window;
-    int units_done, accounts_done, n_global, n_regional;
+    int units_done, accounts_done, accounts_not_entered, n_global, n_regional;
     int64_t t0, last_tick, last_progress;
     bool stopping, failed;
     ism_error fatal;
 };
 
-/* AWS's published rates where there are some (EC2 Describe*: bucket of 100, 20 per second per
- * account and region; Logs DescribeLogGroups 5/s), conservative guesses elsewhere (STS allows
- * 600/s per account; 50 keeps an organization's AssumeRoles from crowding the caller out). */
+/* AWS's published rates where there are some, per (account, region, service): EC2's Describe*
+ * bucket of 100 refilled at 20/s; IAM 20 burst and 10/s per account (the figure measured by
+ * AWS-like emulators and reported for IAM's undocumented limit); CloudTrail's 10 TPS for its
+ * management APIs; CloudWatch Logs DescribeLogGroups 5 TPS; KMS's 100/s for its List* APIs
+ * (held at 50); conservative guesses elsewhere (STS allows 600/s per account; 50 keeps an
+ * organization's AssumeRoles from crowding the caller out; Organizations' ListAccounts is
+ * throttled well below IAM). tests/emulator/faults.c holds the same table. */
 static const struct {
     const char *service;
     double burst, rate;
@@ -125,13 +135,21 @@ static const struct {
 };
 
 typedef struct bucket {
-    double tokens, capacity, rate, max_rate;
-    int64_t last_ms, cut_ms;
+    ism_rate_bucket rb;
+    task *head, *tail; /* queued calls, in order */
+    int link;          /* next in the runnable or sleeping list */
+    unsigned char where;
+    int64_t wake;        /* asleep: when its next token is there */
+    int retries_waiting; /* retries in the engine waiting for one of its tokens */
 } bucket;
+
+enum { B_IDLE, B_RUNNABLE, B_ASLEEP };
 
 static void unit_try(unit *u);
 static void unit_finish(unit *u);
 static void bucket_feedback(col *c, const task *t, bool throttled);
+static int bucket_of(col *c, const task *t);
+static void bucket_runnable(col *c, int i);
 static void acct_start(acct *a);
 static void feed(col *c);
 
@@ -217,20 +235,25 @@ static void task_free(task *t)
     free(t);
 }
 
+/* Queues t in its bucket (in front: pages, per-resource calls and polls go first). */
 static void push(col *c, task *t, bool front)
 {
+    if (t->bucket < 0) t->bucket = bucket_of(c, t);
+    bucket *b = &c->bk[t->bucket];
     if (front) {
-        t->next = c->ready;
-        c->ready = t;
-        if (!c->ready_tail) c->ready_tail = t;
+        t->next = b->head;
+        b->head = t;
+        if (!b->tail) b->tail = t;
     } else {
         t->next = NULL;
-        if (c->ready_tail)
-            c->ready_tail->next = t;
+        if (b->tail)
+            b->tail->next = t;
         else
-            c->ready = t;
-        c->ready_tail = t;
+            b->head = t;
+        b->tail = t;
     }
+    c->queued++;
+    if (b->where == B_IDLE) bucket_runnable(c, t->bucket);
 }
 
 static void push_delayed(col *c, task *t)
@@ -700,8 +723,8 @@ static void org_accounts(col *c)
             }
             continue;
         }
-        char arn[256];
-        snprintf(arn, sizeof arn, "arn:aws:iam::%s:role/%s", id, c->o->role_name);
+        char arn[700];
+        ism_aws_role_arn_for(c->o->role_name, id, arn, sizeof arn);
         ism_aws_role_hop hop = {
             .role_arn = arn,
             .external_id = (char *)c->o->external_id,
@@ -757,6 +780,27 @@ static ism_http_class classify_cb(const ism_http_result *res, ism_http_class dfl
     }
     if (res->status != 0) bucket_feedback(t->c, t, cls == ISM_HTTP_THROTTLED);
     return cls;
+}
+
+/* Every attempt takes a token: the first was taken when it was fed, a retry takes its own. */
+static int64_t admit_cb(int attempt, int64_t now, void *arg)
+{
+    task *t = arg;
+    bucket *b = &t->c->bk[t->bucket];
+    (void)attempt;
+    if (t->prepaid) {
+        t->prepaid = false;
+        return 0;
+    }
+    int64_t wait = 0;
+    if (ism_rate_bucket_take(&b->rb, now, &wait)) {
+        if (t->retry_waiting) b->retries_waiting--;
+        t->retry_waiting = false;
+        return 0;
+    }
+    if (!t->retry_waiting) b->retries_waiting++;
+    t->retry_waiting = true;
+    return wait;
 }
 
 typedef struct outcome {
@@ -831,7 +875,7 @@ static void schedule_poll(task *t)
     int64_t delay = (int64_t)base << (u->polls < 4 ? u->polls : 4);
     u->polls++;
     task *n = op_task(u, t->rid, t->rregion);
-    n->not_before = ism_mono_ms() + delay;
+    n->not_before = ism_http_now(c->eng) + delay;
     push_delayed(c, n);
 }
 
@@ -1001,6 +1045,8 @@ static void assume_done(task *t, ism_http_result *r)
         reason_of(t, r, &o, why, sizeof why);
         record_call(c, t, r, o.status, o.code, why);
         snprintf(full, sizeof full, "could not assume %s: %s", arn, why);
+        c->accounts_not_entered++;
+        ism_log(ISM_LOG_WARN, "collect.aws.assume", "account %s not entered: %s", a->id, full);
         put_coverage(c, a->id, "global", t->op, o.cov, full);
         acct_give_up(a, o.cov, full);
     }
@@ -1014,6 +1060,8 @@ static void done_cb(ism_http_result *r, void *arg)
     task *t = arg;
     col *c = t->c;
     c->outstanding--;
+    if (t->retry_waiting) c->bk[t->bucket].retries_waiting--;
+    t->retry_waiting = false;
     if (r->err.code == ISM_E_CANCELLED || c->failed) {
         /* Stopped: nothing recorded, the unit stays open and a resumed run redoes it. */
         if (t->u) t->u->outstanding--;
@@ -1035,14 +1083,6 @@ static void done_cb(ism_http_result *r, void *arg)
 
 /* ---- submitting -------------------------------------------------------------------------- */
 /* ---- token buckets ------------------------------------------------------------------------- */
-static void refill(bucket *b, int64_t now)
-{
-    if (now <= b->last_ms) return;
-    b->tokens += b->rate * (double)(now - b->last_ms) / 1000.0;
-    if (b->tokens > b->capacity) b->tokens = b->capacity;
-    b->last_ms = now;
-}
-
 /* The bucket a call draws from: the account it is made as, the region, the service. */
 static int bucket_of(col *c, const task *t)
 {
@@ -1063,39 +1103,66 @@ static int bucket_of(col *c, const task *t)
         c->bk = realloc(c->bk, (size_t)c->capbk * sizeof *c->bk);
         if (!c->bk) abort();
     }
-    c->bk[c->nbk] = (bucket){burst, burst, rate, rate, ism_mono_ms(), 0};
+    bucket *b = &c->bk[c->nbk];
+    *b = (bucket){.link = -1, .where = B_IDLE};
+    ism_rate_bucket_init(&b->rb, burst, rate, ism_http_now(c->eng));
     json_object_set_new(c->bk_index, key, json_integer(c->nbk));
     return c->nbk++;
 }
 
-/* Charges one token; when there is none the call is booked for when there will be (the bucket
- * runs into debt, so calls queue up in order) and the delay is returned. */
-static int64_t charge(col *c, task *t, int64_t now)
+/* Runnable: at the back (round-robin), or in front for a bucket whose token has just come —
+ * the rate-bound buckets (an account's IAM with hundreds of per-user calls) are the long poles
+ * of a collection and must not wait a whole round of hundreds of other buckets per token. */
+static void bucket_runnable_at(col *c, int i, bool front)
 {
-    t->bucket = bucket_of(c, t);
-    bucket *b = &c->bk[t->bucket];
-    refill(b, now);
-    b->tokens -= 1.0;
-    return b->tokens >= 0 ? 0 : (int64_t)(-b->tokens / b->rate * 1000.0) + 1;
+    bucket *b = &c->bk[i];
+    b->where = B_RUNNABLE;
+    if (front) {
+        b->link = c->run_head;
+        c->run_head = i;
+        if (c->run_tail < 0) c->run_tail = i;
+        return;
+    }
+    b->link = -1;
+    if (c->run_tail >= 0)
+        c->bk[c->run_tail].link = i;
+    else
+        c->run_head = i;
+    c->run_tail = i;
 }
 
-/* Every answered attempt: throttled halves the rate (once a second at most, never below 5%),
- * anything else wins back 2% of it. */
+static void bucket_runnable(col *c, int i)
+{
+    bucket_runnable_at(c, i, false);
+}
+
+/* Asleep until its next token, in wake order. */
+static void bucket_sleep(col *c, int i, int64_t wake)
+{
+    bucket *b = &c->bk[i];
+    b->where = B_ASLEEP;
+    b->wake = wake;
+    int *pp = &c->sleep_head;
+    while (*pp >= 0 && c->bk[*pp].wake <= wake)
+        pp = &c->bk[*pp].link;
+    b->link = *pp;
+    *pp = i;
+}
+
+/* Every answered attempt adapts the bucket (ism_rate_bucket_feedback). */
 static void bucket_feedback(col *c, const task *t, bool throttled)
 {
     if (t->bucket < 0) return;
-    bucket *b = &c->bk[t->bucket];
-    int64_t now = ism_mono_ms();
-    refill(b, now);
-    if (throttled) {
-        if (b->cut_ms && now - b->cut_ms < 1000) return;
-        b->cut_ms = now;
-        b->rate = b->rate / 2 < b->max_rate * 0.05 ? b->max_rate * 0.05 : b->rate / 2;
-        if (b->tokens > 0) b->tokens = 0;
-    } else if (b->rate < b->max_rate) {
-        b->rate =
-            b->rate + b->max_rate * 0.02 > b->max_rate ? b->max_rate : b->rate + b->max_rate * 0.02;
-    }
+    ism_rate_bucket_feedback(&c->bk[t->bucket].rb, throttled, ism_http_now(c->eng));
+}
+
+/* Tokens handed out over all buckets: one per attempt. */
+static uint64_t tokens_taken(const col *c)
+{
+    uint64_t n = 0;
+    for (int i = 0; i < c->nbk; i++)
+        n += c->bk[i].rb.taken;
+    return n;
 }
 
 static bool submit(col *c, task *t, ism_error *err)
@@ -1120,6 +1187,8 @@ static bool submit(col *c, task *t, ism_error *err)
                             .body = rq.body,
                             .body_len = rq.body_len,
                             .label = label,
+                            .admit = admit_cb,
+                            .admit_arg = t,
                             .signer = sign_cb,
                             .signer_arg = t,
                             .classify = classify_cb,
@@ -1133,38 +1202,78 @@ static bool submit(col *c, task *t, ism_error *err)
     return ok;
 }
 
+/* Ms until the earliest sleeping bucket or delayed task is due; -1 when none. */
+static int64_t next_due(col *c, int64_t now)
+{
+    int64_t due = -1;
+    if (c->sleep_head >= 0) due = c->bk[c->sleep_head].wake;
+    if (c->delayed && (due < 0 || c->delayed->not_before < due)) due = c->delayed->not_before;
+    return due < 0 ? -1 : due > now ? due - now : 0;
+}
+
+static void feed_failed(col *c, task *t, ism_error *e)
+{
+    /* Refused before any call (a malformed URL or policy): a fact about this call. */
+    if (t->u) {
+        unit_note(t->u, C_FAILED, t->rid, e->message);
+        unit *u = t->u;
+        task_free(t);
+        if (--u->outstanding == 0 && u->state == U_RUN) unit_finish(u);
+    } else {
+        fail_fatal(c, e);
+        task_free(t);
+    }
+}
+
+/* Sends what has a token now: runnable buckets round-robin, one call each per turn. A bucket
+ * whose retries wait for tokens lets them go first. */
 static void feed(col *c)
 {
     if (c->stopping || c->failed) return;
-    int64_t now = ism_mono_ms();
+    int64_t now = ism_http_now(c->eng);
     while (c->delayed && c->delayed->not_before <= now) {
         task *t = c->delayed;
         c->delayed = t->next;
         push(c, t, true);
     }
-    while (c->ready && c->outstanding < c->window && !c->failed) {
-        task *t = c->ready;
-        c->ready = t->next;
-        if (!c->ready) c->ready_tail = NULL;
-        int64_t wait = t->bucket < 0 ? charge(c, t, now) : 0;
-        if (wait > 0) { /* paid for, to be sent when its token exists */
-            t->not_before = now + wait;
-            push_delayed(c, t);
+    while (c->sleep_head >= 0 && c->bk[c->sleep_head].wake <= now) {
+        int i = c->sleep_head;
+        c->sleep_head = c->bk[i].link;
+        bucket_runnable_at(c, i, true);
+    }
+    while (c->run_head >= 0 && c->outstanding < c->window && !c->failed) {
+        int i = c->run_head;
+        bucket *b = &c->bk[i];
+        c->run_head = b->link;
+        if (c->run_head < 0) c->run_tail = -1;
+        if (!b->head) {
+            b->where = B_IDLE;
             continue;
         }
-        ism_error e = {0};
-        if (!submit(c, t, &e)) {
-            /* Refused before any call (a malformed URL or policy): a fact about this call. */
-            if (t->u) {
-                unit_note(t->u, C_FAILED, t->rid, e.message);
-                unit *u = t->u;
-                task_free(t);
-                if (--u->outstanding == 0 && u->state == U_RUN) unit_finish(u);
-            } else {
-                fail_fatal(c, &e);
-                task_free(t);
-            }
+        int64_t wait = ism_rate_bucket_wait(&b->rb, now);
+        if (!wait && b->retries_waiting > 0 && b->rb.tokens < 1.0 + b->retries_waiting)
+            wait = (int64_t)((1.0 + b->retries_waiting - b->rb.tokens) / b->rb.rate * 1000.0) + 1;
+        if (wait > 0) {
+            bucket_sleep(c, i, now + wait);
+            continue;
         }
+        task *t = b->head;
+        b->head = t->next;
+        if (!b->head) b->tail = NULL;
+        c->queued--;
+        ism_rate_bucket_take(&b->rb, now, NULL);
+        t->prepaid = true;
+        /* Spent: asleep until its next token (then in front), not at the back of a round of
+         * hundreds of buckets it would only find itself without a token at the end of. */
+        int64_t next = b->head ? ism_rate_bucket_wait(&b->rb, now) : 0;
+        if (!b->head)
+            b->where = B_IDLE;
+        else if (next > 0)
+            bucket_sleep(c, i, now + next);
+        else
+            bucket_runnable(c, i);
+        ism_error e = {0};
+        if (!submit(c, t, &e)) feed_failed(c, t, &e);
         ism_error_clear(&e);
     }
 }
@@ -1186,11 +1295,15 @@ static void progress(col *c)
     if (total < c->units_done) total = c->units_done;
     char msg[256];
     int errors = c->st->units_denied + c->st->units_failed;
+    char ne[48] = "";
+    if (c->accounts_not_entered)
+        snprintf(ne, sizeof ne, " (%d not entered)", c->accounts_not_entered);
     snprintf(msg, sizeof msg,
-             "accounts %d/%d, operations %d/%d, calls %llu, throttled %llu, retries %llu, "
-             "errors %d",
-             c->accounts_done, c->naccts, c->units_done, total, (unsigned long long)hs.calls,
-             (unsigned long long)hs.throttled, (unsigned long long)hs.retries, errors);
+             "accounts %d/%d%s, operations %d/%d, HTTP requests %llu, throttled %llu, "
+             "retries %llu, not collected %d",
+             c->accounts_done - c->accounts_not_entered, c->naccts, ne, c->units_done, total,
+             (unsigned long long)hs.calls, (unsigned long long)hs.throttled,
+             (unsigned long long)hs.retries, errors);
     ism_aws_collect_progress p = {c->accounts_done, c->naccts,  c->units_done,    total, hs.calls,
                                   hs.throttled,     hs.retries, (uint64_t)errors, msg};
     if (c->o->progress) c->o->progress(c->o->ctx, &p);
@@ -1198,7 +1311,7 @@ static void progress(col *c)
 
 static void tick(col *c, bool force)
 {
-    int64_t now = ism_mono_ms();
+    int64_t now = ism_http_now(c->eng);
     if (!force && now - c->last_tick < 100) return;
     c->last_tick = now;
     if (!c->stopping && c->o->should_stop && c->o->should_stop(c->o->ctx)) {
@@ -1298,6 +1411,17 @@ static void load_had(col *c)
     sqlite3_finalize(st);
 }
 
+/* The engine's tick: due polls and buckets whose token is there go out while calls are in
+ * flight, and a stop is noticed. */
+static int64_t engine_tick(void *arg)
+{
+    col *c = arg;
+    tick(c, false);
+    feed(c);
+    int64_t due = next_due(c, ism_http_now(c->eng));
+    return due < 0 || due > 100 ? 100 : due;
+}
+
 static bool col_init(col *c, const ism_aws_collect_opts *o, ism_snapshot *snap,
                      ism_aws_collect_stats *st, ism_error *err)
 {
@@ -1310,11 +1434,13 @@ static bool col_init(col *c, const ism_aws_collect_opts *o, ism_snapshot *snap,
     c->had = json_object();
     c->bk_index = json_object();
     c->t0 = ism_mono_ms();
+    c->run_head = c->run_tail = c->sleep_head = -1;
     for (size_t i = 0; o->regions && o->regions[i]; i++)
         c->nexplicit++;
     c->explicit_regions = (char **)o->regions;
     if (o->org && (!o->role_name || !*o->role_name))
         return ism_error_set(err, ISM_E_INVALID_PARAMS, "--org needs --role-name");
+    if (o->org && !ism_aws_role_spec_check(o->role_name, err)) return false;
     if (!ism_aws_profile_load(o->profile, &c->prof, err)) return false;
     ism_strlcpy(c->home,
                 o->home_region && *o->home_region ? o->home_region
@@ -1323,13 +1449,15 @@ static bool col_init(col *c, const ism_aws_collect_opts *o, ism_snapshot *snap,
                                                   : DEFAULT_HOME,
                 sizeof c->home);
     c->hc = (ism_http_config){.max_in_flight = o->max_in_flight > 0 ? o->max_in_flight : 64,
-                              .max_attempts = o->max_attempts > 0 ? o->max_attempts : 10,
+                              .max_attempts = o->max_attempts > 0 ? o->max_attempts : 5,
                               .backoff_base_ms = 200,
                               .backoff_max_ms = 10000,
                               .timeout_ms = 60000,
                               .ca_file = o->ca_file,
                               .allow_http_loopback = o->endpoint_url != NULL,
-                              .no_jitter = o->no_jitter};
+                              .no_jitter = o->no_jitter,
+                              .tick = engine_tick,
+                              .tick_arg = c};
     c->hc.max_per_host = c->hc.max_in_flight;
     c->window = c->hc.max_in_flight * 2;
     c->sts = (ism_aws_sts_config){o->endpoint_url, c->home, &c->hc};
@@ -1347,11 +1475,12 @@ static bool col_init(col *c, const ism_aws_collect_opts *o, ism_snapshot *snap,
 
 static void col_free(col *c)
 {
-    while (c->ready) {
-        task *t = c->ready;
-        c->ready = t->next;
-        task_free(t);
-    }
+    for (int i = 0; i < c->nbk; i++)
+        while (c->bk[i].head) {
+            task *t = c->bk[i].head;
+            c->bk[i].head = t->next;
+            task_free(t);
+        }
     while (c->delayed) {
         task *t = c->delayed;
         c->delayed = t->next;
@@ -1372,11 +1501,12 @@ static void col_free(col *c)
     ism_error_clear(&c->fatal);
 }
 
-/* Waits for the next delayed task (a poll), checking for a stop now and then. */
-static void wait_delayed(col *c)
+/* Nothing in flight: waits for the next sleeping bucket or delayed task (a poll), checking for a
+ * stop now and then. */
+static void wait_due(col *c)
 {
-    int64_t ms = c->delayed->not_before - ism_mono_ms();
-    if (ms > 100) ms = 100;
+    int64_t ms = next_due(c, ism_http_now(c->eng));
+    if (ms > 100 || ms < 0) ms = 100;
     if (ms > 0) {
         struct timespec ts = {0, (long)ms * 1000000L};
         nanosleep(&ts, NULL);
@@ -1389,8 +1519,8 @@ static void run_loop(col *c)
     while (!c->failed && !c->stopping) {
         feed(c);
         if (c->outstanding == 0) {
-            if (!c->ready && !c->delayed) break;
-            if (!c->ready) wait_delayed(c);
+            if (c->run_head < 0 && c->sleep_head < 0 && !c->delayed) break;
+            if (c->run_head < 0) wait_due(c);
             continue;
         }
         ism_error e = {0};
@@ -1416,6 +1546,9 @@ static void fill_stats(col *c)
     c->st->server_errors = hs.server_errors;
     c->st->connection_errors = hs.connection_errors;
     c->st->max_in_flight_seen = hs.max_in_flight_seen;
+    c->st->tokens = tokens_taken(c);
+    c->st->admitted = hs.admitted;
+    c->st->throttle_limit_hits = hs.throttle_limit_hits;
     c->st->ms = ism_mono_ms() - c->t0;
 }
 

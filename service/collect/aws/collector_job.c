@@ -11,6 +11,7 @@
 #include "ismap/snapshot.h"
 
 #include <ctype.h>
+#include <strings.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -63,20 +64,48 @@ static bool check_list(const json_t *params, const char *key, ism_error *err)
     return true;
 }
 
+/* The host of an http(s):// URL ("[::1]" keeps its brackets). */
+static bool endpoint_host(const char *url, char *host, size_t size, bool *http, ism_error *err)
+{
+    *http = strncmp(url, "http://", 7) == 0;
+    if (!*http && strncmp(url, "https://", 8) != 0)
+        return ism_error_set(err, ISM_E_INVALID_PARAMS,
+                             "field 'endpoint_url' must be an http(s):// URL");
+    const char *h = url + (*http ? 7 : 8);
+    size_t n = *h == '[' ? strcspn(h, "]") + 1 : strcspn(h, ":/?#@");
+    if (n == 0 || n >= size || h[n] == '@')
+        return ism_error_set(err, ISM_E_INVALID_PARAMS,
+                             "field 'endpoint_url' has no host (or carries user information)");
+    memcpy(host, h, n);
+    host[n] = '\0';
+    return true;
+}
+
+bool ism_aws_endpoint_allowed(const char *url, const char *const *allow, ism_error *err)
+{
+    char host[256];
+    bool http;
+    if (!endpoint_host(url, host, sizeof host, &http, err)) return false;
+    const char *bare = host;
+    char unbr[256];
+    if (host[0] == '[') {
+        snprintf(unbr, sizeof unbr, "%.*s", (int)strlen(host) - 2, host + 1);
+        bare = unbr;
+    }
+    for (size_t i = 0; allow && allow[i]; i++)
+        if (!strcasecmp(allow[i], host) || !strcasecmp(allow[i], bare)) return true;
+    return ism_error_set(err, ISM_E_PERMISSION_DENIED,
+                         "endpoint_url host '%s' is not allowed: the daemon's config lists the "
+                         "hosts an admin may point a collection at (collect.endpoint_allow)",
+                         host);
+}
+
 /* http:// only to a loopback host (an emulator); the engine enforces it again per call. */
 static bool check_endpoint(const char *url, ism_error *err)
 {
-    bool http = strncmp(url, "http://", 7) == 0;
-    if (!http && strncmp(url, "https://", 8) != 0)
-        return ism_error_set(err, ISM_E_INVALID_PARAMS,
-                             "field 'endpoint_url' must be an http(s):// URL");
-    const char *h = url + (http ? 7 : 8);
     char host[256];
-    size_t n = *h == '[' ? strcspn(h, "]") + 1 : strcspn(h, ":/?");
-    if (n == 0 || n >= sizeof host)
-        return ism_error_set(err, ISM_E_INVALID_PARAMS, "field 'endpoint_url' has no host");
-    memcpy(host, h, n);
-    host[n] = '\0';
+    bool http;
+    if (!endpoint_host(url, host, sizeof host, &http, err)) return false;
     if (http && !ism_http_is_loopback_host(host))
         return ism_error_set(err, ISM_E_INVALID_PARAMS,
                              "endpoint_url: plain http:// is allowed only to a loopback host "
@@ -101,11 +130,11 @@ bool ism_aws_collect_check(const json_t *params, ism_error *err)
     const char *url = NULL, *role = NULL;
     if (!ism_json_bool(params, "org", false, &org, err) ||
         !check_str(params, "profile", "_-.@+", 1, 64, err) ||
-        !check_str(params, "role_name", "_+=,.@-", 1, 64, err) ||
+        !ism_json_str(params, "role_name", false, &role, err) ||
+        (role && !ism_aws_role_spec_check(role, err)) ||
         !check_str(params, "external_id", "_+=,.@:/-", 2, 1224, err) ||
         !check_list(params, "regions", err) || !check_list(params, "services", err) ||
-        !ism_json_str(params, "endpoint_url", false, &url, err) ||
-        !ism_json_str(params, "role_name", false, &role, err))
+        !ism_json_str(params, "endpoint_url", false, &url, err))
         return false;
     if (org && !role)
         return ism_error_set(err, ISM_E_INVALID_PARAMS,
@@ -163,12 +192,42 @@ static ism_snapshot *open_snapshot(ism_rpc_app *app, ism_job *job, const char *i
     struct stat sb;
     *sealed = false;
     ism_snapshot *s = NULL;
+    bool no_state = false;
     if (stat(path, &sb) == 0) {
         s = ism_snapshot_open(path, true, err);
         if (!s && err->code == ISM_E_CONFLICT) {
+            /* Sealed — or created so far only that its manifest has no state yet. */
+            ism_snapshot *ro = ism_snapshot_open(path, false, err);
+            const char *state = ro ? ism_snapshot_manifest(ro, "state") : NULL;
+            if (state && !strcmp(state, "sealed")) {
+                ism_error_clear(err);
+                *sealed = true;
+                return ro;
+            }
+            no_state = ro && !state;
+            ism_snapshot_close(ro);
+        }
+        /* A run killed while creating the file (in its first milliseconds) leaves it empty or
+         * without its manifest: nothing in it to resume, so it is made again. Any other failure
+         * to open it (a file that holds collected data) is an error, never a reason to discard. */
+        bool unfinished =
+            s ? !ism_snapshot_manifest(s, "state")
+              : no_state || sb.st_size == 0 || strstr(err->message, "no manifest") != NULL;
+        if (!s && !unfinished) return NULL;
+        if (unfinished) {
+            ism_log(ISM_LOG_WARN, "collect.aws.snapshot",
+                    "snapshot file %s was left unfinished by an interrupted start (%s); "
+                    "creating it again",
+                    path, s ? "no manifest" : err->message);
+            ism_snapshot_close(s);
             ism_error_clear(err);
-            *sealed = true;
-            return ism_snapshot_open(path, false, err);
+            char side[4400];
+            snprintf(side, sizeof side, "%s-wal", path);
+            remove(side);
+            snprintf(side, sizeof side, "%s-shm", path);
+            remove(side);
+            remove(path);
+            s = ism_snapshot_create(path, id, "aws", params, err);
         }
     } else {
         s = ism_snapshot_create(path, id, "aws", params, err);
@@ -188,12 +247,129 @@ static ism_snapshot *open_snapshot(ism_rpc_app *app, ism_job *job, const char *i
     return s;
 }
 
-/* Seals, signs and records; the result says what was collected. */
+/* ---- gaps ------------------------------------------------------------------------------------ */
+#define MAX_MISSING_LISTED 200
+
+/* The AWS error code of the last failed call of (account, region, operation) — or, for an
+ * account that could not be entered, of its AssumeRole; "" when none. */
+static void error_code_of(sqlite3 *db, const char *account, const char *region, const char *op,
+                          char *out, size_t n)
+{
+    static const char *const sql =
+        "SELECT error_code FROM calls WHERE provider='aws' AND account=?1 AND "
+        "operation IN (?3, 'AssumeRole') AND (region=?2 OR ?2='global' OR operation='AssumeRole') "
+        "AND coalesce(error_code,'') <> '' ORDER BY operation = ?3 DESC, seq DESC LIMIT 1";
+    sqlite3_stmt *st = NULL;
+    out[0] = '\0';
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return;
+    sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, region, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, op, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+        ism_strlcpy(out, (const char *)sqlite3_column_text(st, 0), n);
+    sqlite3_finalize(st);
+}
+
+/* What to grant for a denied entry: the operation's IAM action, or — for an account that could
+ * not be entered — sts:AssumeRole on the member role (which must exist and trust the caller). */
+static void grant_of(const char *service, const char *op, const char *account, const char *reason,
+                     const char *role_name, char *out, size_t n)
+{
+    const ism_aws_op *o = ism_aws_op_find(service, op);
+    bool assume = !strcmp(op, "AssumeRole") || (reason && strstr(reason, "could not assume"));
+    if (assume && role_name) {
+        char arn[400];
+        ism_aws_role_arn_for(role_name, account, arn, sizeof arn);
+        snprintf(out, n, "sts:AssumeRole on %s (the role must exist and trust the caller)", arn);
+    } else if (o) {
+        ism_aws_op_action(o, out, n);
+    } else {
+        snprintf(out, n, "%s:%s", service, op);
+    }
+}
+
+/* Every (account, region, operation) in scope that was not collected — denied or failed — with
+ * AWS's error, and for denied ones the IAM action to grant. Each is logged at warn level. The
+ * list is capped (MAX_MISSING_LISTED); *total counts them all, *accounts_not_entered the
+ * member accounts whose role could not be assumed. */
+static json_t *missing_list(ism_snapshot *s, const char *role_name, size_t *total,
+                            int *accounts_not_entered)
+{
+    sqlite3 *db = ism_snapshot_db(s);
+    json_t *list = json_array(), *not_entered = json_object();
+    sqlite3_stmt *st = NULL;
+    *total = 0;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT account, region, service, operation, state, coalesce(reason,'') "
+                           "FROM coverage WHERE provider='aws' AND state IN ('denied','failed') "
+                           "ORDER BY account, region, service, operation",
+                           -1, &st, NULL) == SQLITE_OK)
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            const char *account = (const char *)sqlite3_column_text(st, 0);
+            const char *region = (const char *)sqlite3_column_text(st, 1);
+            const char *service = (const char *)sqlite3_column_text(st, 2);
+            const char *op = (const char *)sqlite3_column_text(st, 3);
+            const char *state = (const char *)sqlite3_column_text(st, 4);
+            const char *reason = (const char *)sqlite3_column_text(st, 5);
+            char code[128], grant[600], name[160];
+            error_code_of(db, account, region, op, code, sizeof code);
+            grant_of(service, op, account, reason, role_name, grant, sizeof grant);
+            snprintf(name, sizeof name, "%s:%s", service, op);
+            if (!strcmp(op, "AssumeRole")) json_object_set_new(not_entered, account, json_true());
+            (*total)++;
+            if (*total <= 50)
+                ism_logj(ISM_LOG_WARN, "collect.aws.missing",
+                         json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "account", account, "region",
+                                   region, "operation", name, "state", state, "error_code", code,
+                                   "grant", grant),
+                         "not collected: %s %s %s (%s): %s%s%s", account, region, name, state,
+                         reason, !strcmp(state, "denied") ? "; grant " : "",
+                         !strcmp(state, "denied") ? grant : "");
+            if (*total > MAX_MISSING_LISTED) continue;
+            json_t *row =
+                json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "account", account, "region", region,
+                          "operation", name, "state", state, "error_code", code, "error", reason);
+            if (!strcmp(state, "denied")) json_object_set_new(row, "grant", json_string(grant));
+            json_array_append_new(list, row);
+        }
+    sqlite3_finalize(st);
+    *accounts_not_entered = (int)json_object_size(not_entered);
+    json_decref(not_entered);
+    if (*total > 50)
+        ism_log(ISM_LOG_WARN, "collect.aws.missing",
+                "... and %zu more operations not collected (see the job result)", *total - 50);
+    return list;
+}
+
+/* Requests and API calls as the snapshot counts them (so the job and `snapshot show` agree):
+ * an API call is one logged call of an operation (a page, a per-resource call, a poll); the
+ * HTTP requests are its attempts, retries included. */
+static void call_counts(ism_snapshot *s, json_int_t *api_calls, json_int_t *http_requests)
+{
+    sqlite3_stmt *st = NULL;
+    *api_calls = *http_requests = 0;
+    if (sqlite3_prepare_v2(ism_snapshot_db(s),
+                           "SELECT count(*), coalesce(sum(attempts),0) FROM calls", -1, &st,
+                           NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW) {
+        *api_calls = sqlite3_column_int64(st, 0);
+        *http_requests = sqlite3_column_int64(st, 1);
+    }
+    sqlite3_finalize(st);
+}
+
+/* Seals, signs and records; the result says what was collected, and — unless "complete" is
+ * true — what is missing. */
 static bool finish(ism_rpc_app *app, ism_job *job, ism_snapshot *s, bool already_sealed,
                    const char *id, const char *path, const ism_aws_collect_stats *st,
-                   json_t **result, ism_error *err)
+                   const char *role_name, json_t **result, ism_error *err)
 {
     json_t *summary = ism_snapshot_summary(s);
+    size_t n_missing = 0;
+    int not_entered = 0;
+    json_t *missing = missing_list(s, role_name, &n_missing, &not_entered);
+    json_int_t api_calls, http_requests;
+    call_counts(s, &api_calls, &http_requests);
     char sha[65];
     bool ok;
     if (already_sealed) {
@@ -205,18 +381,39 @@ static bool finish(ism_rpc_app *app, ism_job *job, ism_snapshot *s, bool already
     char *stmt = ok ? ism_snapshot_seal_statement(id, "aws", sha) : NULL;
     char *sig = stmt ? ism_signer_sign(app->signer, stmt, strlen(stmt), err) : NULL;
     ok = sig && ism_snapshot_record_seal(ism_job_store(job), id, sha, sig, summary, err);
-    if (ok)
-        *result = json_pack(
-            "{s:s, s:s, s:O, s:{s:i, s:I, s:I, s:I, s:I, s:i, s:i, s:i, s:i, s:i, s:i, s:I, s:s}}",
-            "snapshot", id, "sha256", sha, "summary", summary, "stats", "accounts", st->accounts,
-            "calls", (json_int_t)st->calls, "retries", (json_int_t)st->retries, "throttled",
-            (json_int_t)st->throttled, "requests", (json_int_t)st->requests, "complete",
-            st->units_complete, "denied", st->units_denied, "failed", st->units_failed,
-            "not_enabled", st->units_not_enabled, "skipped", st->units_skipped, "resumed",
-            st->units_resumed, "ms", (json_int_t)st->ms, "principal", st->principal);
+    if (ok) {
+        /* api_calls: API calls logged in the snapshot (one per call of an operation: a page, a
+         * per-resource call, a poll); http_requests: their HTTP requests, retries included;
+         * attempts/tokens: the collection engine's attempts and the rate-bucket tokens they
+         * took (equal: every attempt takes one). */
+        json_t *stats = json_pack(
+            "{s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "accounts", st->accounts,
+            "accounts_not_entered", not_entered, "api_calls", api_calls, "http_requests",
+            http_requests, "retries", (json_int_t)st->retries, "throttled",
+            (json_int_t)st->throttled, "attempts", (json_int_t)st->calls, "tokens",
+            (json_int_t)st->tokens, "throttle_limit_hits", (json_int_t)st->throttle_limit_hits);
+        json_t *units =
+            json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:I, s:s}", "complete", st->units_complete,
+                      "denied", st->units_denied, "failed", st->units_failed, "not_enabled",
+                      st->units_not_enabled, "skipped", st->units_skipped, "resumed",
+                      st->units_resumed, "ms", (json_int_t)st->ms, "principal", st->principal);
+        json_object_update(stats, units);
+        json_decref(units);
+        *result = json_pack("{s:s, s:s, s:O, s:b, s:I, s:O, s:o}", "snapshot", id, "sha256", sha,
+                            "summary", summary, "complete", n_missing == 0, "missing_total",
+                            (json_int_t)n_missing, "missing", missing, "stats", stats);
+        if (n_missing)
+            ism_logj(ISM_LOG_WARN, "collect.aws.incomplete",
+                     json_pack("{s:s, s:I, s:i}", "snapshot", id, "missing", (json_int_t)n_missing,
+                               "accounts_not_entered", not_entered),
+                     "collection %s is incomplete: %zu operations not collected, %d accounts "
+                     "not entered",
+                     id, n_missing, not_entered);
+    }
     free(stmt);
     free(sig);
     json_decref(summary);
+    json_decref(missing);
     return ok;
 }
 
@@ -278,7 +475,13 @@ static bool collect_run(ism_job *job, const json_t *params, const json_t *cp, js
                            st.units_failed),
                  "collection %s done: %d accounts, %llu calls", id, st.accounts,
                  (unsigned long long)st.calls);
-        return finish(app, job, s, sealed, id, path, &st, result, err);
+        if (st.throttle_limit_hits)
+            ism_log(ISM_LOG_ERROR, "collect.aws.throttle_limit",
+                    "collection %s: %llu calls were given up after the safety bound on throttled "
+                    "attempts; they are listed as failed",
+                    id, (unsigned long long)st.throttle_limit_hits);
+        return finish(app, job, s, sealed, id, path, &st, ism_json_getstr(params, "role_name"),
+                      result, err);
     }
     ism_snapshot_close(s);
     if (err->code == ISM_E_INTERRUPTED) return stopped(job, id, err);

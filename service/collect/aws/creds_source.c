@@ -274,6 +274,8 @@ static bool assume_sync(ism_aws_source *s, ism_error *err)
     }
     ism_http_config cfg = s->http;
     cfg.max_in_flight = cfg.max_per_host = 1;
+    cfg.tick = NULL; /* the collector's hook is for its own engine, not this nested one */
+    cfg.tick_arg = NULL;
     ism_http_engine *eng = ism_http_engine_new(&cfg, err);
     bool ok = eng && body && url;
     sync_call call = {.s = s};
