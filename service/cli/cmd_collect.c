@@ -5,11 +5,6 @@
 #include <string.h>
 #include <time.h>
 
-/* `collect aws --wait`: the job finished and sealed its snapshot, but something in scope was not
- * collected (an account not entered, an operation denied or failed). Same value as the CLI's
- * general exit-code rule for "finished but incomplete". */
-#define COLLECT_INCOMPLETE 3
-
 /* "a,b,c" → ["a","b","c"] (empty items dropped). */
 static json_t *split_list(const char *s)
 {
@@ -89,7 +84,8 @@ static void print_summary(const json_t *job)
 }
 
 /* Follows the job, printing its progress messages as they change; exit 0 when it succeeded and
- * collected everything, COLLECT_INCOMPLETE when it succeeded with something missing. */
+ * collected everything, CLI_INCOMPLETE (3) when it succeeded with something missing (an
+ * account not entered, an operation denied or failed). */
 static int follow(cli *c, const char *id)
 {
     char last[512] = "";
@@ -116,9 +112,9 @@ static int follow(cli *c, const char *id)
             if (ok && !complete && !c->json)
                 fprintf(stderr,
                         "%s: finished but INCOMPLETE (exit %d): see the operations listed above\n",
-                        id, COLLECT_INCOMPLETE);
+                        id, CLI_INCOMPLETE);
             json_decref(r);
-            return !ok ? CLI_SERVICE : complete ? CLI_OK : COLLECT_INCOMPLETE;
+            return !ok ? CLI_SERVICE : complete ? CLI_OK : CLI_INCOMPLETE;
         }
         json_decref(r);
         struct timespec ts = {0, 500 * 1000000L};
