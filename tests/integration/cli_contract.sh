@@ -9,10 +9,14 @@
 set -u
 : "${ISMAPD:?run through ctest}" "${ISMAPCTL:?run through ctest}" "${ISM_SOURCE_DIR:?}" "${ISMSNAPFIX:?}"
 tmp=$(mktemp -d /tmp/ismtest-clicontract-XXXXXX)
-# Credentials of no account: collect aws only has to start its job here.
+# Credentials of no account: collect aws only has to start its job here, at a loopback endpoint
+# the config allows.
+mkdir -p "$tmp/data"
+chmod 700 "$tmp/data"
+echo '{"collect": {"endpoint_allow": ["127.0.0.1"]}}' >"$tmp/ismapd.json"
 AWS_ACCESS_KEY_ID=AKIAEXAMPLECONTRACT01 AWS_SECRET_ACCESS_KEY=contract-test-not-a-secret \
   AWS_SHARED_CREDENTIALS_FILE="$tmp/none" AWS_CONFIG_FILE="$tmp/none" \
-  "$ISMAPD" --data-dir "$tmp/data" --log-file "$tmp/log" &
+  "$ISMAPD" -c "$tmp/ismapd.json" --data-dir "$tmp/data" --log-file "$tmp/log" &
 pid=$!
 fake=""
 trap 'kill $pid $fake 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$tmp"' EXIT
