@@ -100,6 +100,13 @@ bool ism_report_save(ism_report_format f, const ism_report_input *in, const char
  * when in->matrix has no "requirements" array. */
 json_t *ism_report_rows(const ism_report_input *in, ism_error *err);
 
+/* The REQUIREMENT objects of docs/report-format.md: the rows of ism_report_rows() with every
+ * key present (null when unknown) in the documented order. The one shape a requirement has in
+ * every JSON a caller sees: the JSON report's "requirements" and the matrix.get op's (hence
+ * `ismapctl matrix --json` and any HTTP/web caller) are both made here. New reference; NULL
+ * as ism_report_rows(). */
+json_t *ism_report_requirements(const ism_report_input *in, ism_error *err);
+
 /* The 別紙 クラウドサービス要件確認 rows (class "row" of the ismap-questionnaire catalog, in
  * document order) judged from the matrix: [{no, title, text, ismap_refs, ismap_names, status,
  * status_ja, mark, basis, remarks, matched: [{item, status}]}]. A row's status is the worst

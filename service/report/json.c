@@ -113,6 +113,19 @@ static const char *const row_keys[] = {"framework",
                                        "auto_findings",
                                        "auto_improvement"};
 
+json_t *ism_report_requirements(const ism_report_input *in, ism_error *err)
+{
+    json_t *rows = ism_report_rows(in, err);
+    if (!rows) return NULL;
+    json_t *reqs = json_array();
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r)
+        json_array_append_new(reqs, pick(r, row_keys, sizeof row_keys / sizeof *row_keys));
+    json_decref(rows);
+    return reqs;
+}
+
 static json_t *summary_part(const ism_report_input *in, const json_t *rows, json_t *tally)
 {
     json_int_t judged = 0, waived = 0;
@@ -131,30 +144,24 @@ static json_t *summary_part(const ism_report_input *in, const json_t *rows, json
 
 json_t *ism_report_json(const ism_report_input *in, ism_error *err)
 {
-    json_t *rows = ism_report_rows(in, err);
-    if (!rows) return NULL;
-    if (in->findings && !json_is_array(in->findings)) {
-        json_decref(rows);
+    if (in && in->findings && !json_is_array(in->findings)) {
         ism_error_set(err, ISM_E_INVALID_PARAMS, "findings must be an array");
         return NULL;
     }
+    json_t *reqs = ism_report_requirements(in, err);
+    if (!reqs) return NULL;
     json_t *tally =
         json_pack("{s:i, s:i, s:i, s:i}", "pass", 0, "fail", 0, "error", 0, "not_assessed", 0);
     json_t *findings = findings_part(in->findings, tally);
-    json_t *reqs = json_array();
-    size_t i;
-    json_t *r;
-    json_array_foreach(rows, i, r)
-        json_array_append_new(reqs, pick(r, row_keys, sizeof row_keys / sizeof *row_keys));
     const char *gen = in->generated ? in->generated : ism_json_getstr(in->matrix, "generated");
-    json_t *out =
-        json_pack("{s:s, s:i, s:s, s:s?, s:s?, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "format",
-                  REPORT_FORMAT, "version", REPORT_VERSION, "tool", "ismap-assess " ISM_VERSION,
-                  "generated", gen, "today", ism_json_getstr(in->matrix, "today"), "assessment",
-                  assessment_part(in), "frameworks", field(in->matrix, "frameworks"), "summary",
-                  summary_part(in, rows, tally), "requirements", reqs, "findings", findings,
-                  "judgments", judgments_part(rows), "provenance", field(in->matrix, "provenance"));
+    json_t *summary = summary_part(in, reqs, tally);
+    json_t *judgments = judgments_part(reqs);
+    json_t *out = json_pack(
+        "{s:s, s:i, s:s, s:s?, s:s?, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "format", REPORT_FORMAT,
+        "version", REPORT_VERSION, "tool", "ismap-assess " ISM_VERSION, "generated", gen, "today",
+        ism_json_getstr(in->matrix, "today"), "assessment", assessment_part(in), "frameworks",
+        field(in->matrix, "frameworks"), "summary", summary, "requirements", reqs, "findings",
+        findings, "judgments", judgments, "provenance", field(in->matrix, "provenance"));
     json_decref(tally);
-    json_decref(rows);
     return out;
 }

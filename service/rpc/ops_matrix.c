@@ -438,6 +438,17 @@ OP(op_matrix_get)
         }
         json_object_set_new(m, "requirements", keep);
     }
+    /* The requirements in the one shape every caller sees, the JSON report's REQUIREMENT
+     * (docs/report-format.md), built from the same inputs as assessment.export. */
+    json_t *judg = ism_judgment_latest(call->app->store, aid, err);
+    ism_report_input in = {m, NULL, judg, NULL, call->app->catalogs, NULL};
+    json_t *reqs = judg ? ism_report_requirements(&in, err) : NULL;
+    json_decref(judg);
+    if (!reqs) {
+        json_decref(m);
+        return false;
+    }
+    json_object_set_new(m, "requirements", reqs);
     *result = m;
     return true;
 }

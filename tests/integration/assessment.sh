@@ -84,6 +84,32 @@ for f in csv csv-findings xlsx json oscal html; do
   run "$ISMAPCTL" export "$a1" --format $f -o "$tmp/report.$f"
   [ -s "$tmp/report.$f" ] && ok || no "empty $f export"
 done
+# One shape per object: a requirement in `matrix --json` (the matrix.get op) is the JSON
+# report's REQUIREMENT, key for key (same order) and value for value (true stays true, not 1).
+day=$(TZ=Asia/Tokyo date +%F)
+run "$ISMAPCTL" export "$a1" --format json --today "$day" -o "$tmp/same.json"
+run "$ISMAPCTL" matrix "$a1" --today "$day" --json
+same_shape() {
+  python3 -c '
+import json, sys
+def load(p):
+    return json.load(open(p), object_pairs_hook=lambda kv: kv)
+rep = dict(load(sys.argv[1]))["requirements"]
+mat = dict(load(sys.argv[2]))["requirements"]
+want = sys.argv[3]
+if want:
+    rep = [r for r in rep if dict(r)["status"] == want]
+assert rep, "nothing to compare"
+assert len(rep) == len(mat), (len(rep), len(mat))
+for a, b in zip(rep, mat):
+    ka, kb = [k for k, _ in a], [k for k, _ in b]
+    assert ka == kb, (dict(a)["item"], ka, kb)
+    assert json.dumps(a) == json.dumps(b), (dict(a)["item"], [k for (k, x), (_, y) in zip(a, b) if json.dumps(x) != json.dumps(y)])
+' "$tmp/same.json" "$tmp/out" "${1:-}"
+}
+same_shape && ok || no "matrix --json and the JSON export give requirements in different shapes"
+run "$ISMAPCTL" matrix "$a1" --today "$day" --status partial --json
+same_shape partial && ok || no "matrix --status partial --json differs from the export's partial requirements"
 head -c 3 "$tmp/report.csv" | od -An -tx1 | grep -q "ef bb bf" && ok || no "CSV has no BOM"
 python3 -c 'import zipfile,sys; z=zipfile.ZipFile(sys.argv[1]); n=z.namelist(); assert any("worksheets" in x for x in n), n' "$tmp/report.xlsx" && ok || no "XLSX is not a workbook"
 python3 -c 'import xml.dom.minidom,sys; xml.dom.minidom.parse(sys.argv[1])' "$tmp/report.html" && ok || no "HTML is not well-formed"
