@@ -414,8 +414,7 @@ static int alias_match(const char *key, const ism_imp_colspec *sp)
     return best;
 }
 
-/* The text of a group header merged across several columns above (row, col), or NULL. */
-static const char *group_above(const ism_sheet *sh, uint32_t row, uint32_t col)
+const char *ism_imp_group_above(const ism_sheet *sh, uint32_t row, uint32_t col)
 {
     if (row < 2) return NULL;
     const ism_merge *m = ism_sheet_merge_at(sh, row - 1, col);
@@ -423,21 +422,15 @@ static const char *group_above(const ism_sheet *sh, uint32_t row, uint32_t col)
     return ism_sheet_merged_value(sh, row - 1, col);
 }
 
-typedef struct cand {
-    int quality; /* 4 group+exact, 3 exact, 2 group+prefix, 1 prefix */
-    uint32_t col;
-    int spec;
-} cand;
-
-static int cand_cmp(const void *a, const void *b)
+int ism_imp_cand_cmp(const void *a, const void *b)
 {
-    const cand *x = a, *y = b;
+    const ism_imp_cand *x = a, *y = b;
     if (x->quality != y->quality) return y->quality - x->quality;
     return x->col < y->col ? -1 : x->col > y->col;
 }
 
-static void add_cands(cand **cs, size_t *n, size_t *cap, const char *text, bool group, uint32_t col,
-                      const ism_imp_colspec *specs, int nspecs)
+static void add_cands(ism_imp_cand **cs, size_t *n, size_t *cap, const char *text, bool group,
+                      uint32_t col, const ism_imp_colspec *specs, int nspecs)
 {
     char *key = ism_imp_key(text);
     for (int s = 0; key && *key && s < nspecs; s++) {
@@ -447,7 +440,7 @@ static void add_cands(cand **cs, size_t *n, size_t *cap, const char *text, bool 
             *cap = *cap ? *cap * 2 : 32;
             *cs = realloc(*cs, *cap * sizeof **cs);
         }
-        (*cs)[(*n)++] = (cand){(m == 2 ? 3 : 1) + (group ? 1 : 0), col, s};
+        (*cs)[(*n)++] = (ism_imp_cand){(m == 2 ? 3 : 1) + (group ? 1 : 0), col, s};
     }
     free(key);
 }
@@ -465,20 +458,20 @@ static void match_row(const ism_sheet *sh, uint32_t rownum, const ism_imp_colspe
             sh->merges[i].last_col > maxcol)
             maxcol = sh->merges[i].last_col;
     if (maxcol > 256) maxcol = 256;
-    cand *cs = NULL;
+    ism_imp_cand *cs = NULL;
     size_t n = 0, cap = 0;
     for (uint32_t c = 1; c <= maxcol; c++) {
         const char *t = merged ? ism_sheet_merged_value(sh, rownum, c) : ism_row_value(row, c);
         if (!*t) continue;
         add_cands(&cs, &n, &cap, t, false, c, specs, nspecs);
-        const char *g = merged ? group_above(sh, rownum, c) : NULL;
+        const char *g = merged ? ism_imp_group_above(sh, rownum, c) : NULL;
         if (g && *g) {
             char *both = ism_strdupf("%s%s", g, t);
             add_cands(&cs, &n, &cap, both, true, c, specs, nspecs);
             free(both);
         }
     }
-    if (n) qsort(cs, n, sizeof *cs, cand_cmp);
+    if (n) qsort(cs, n, sizeof *cs, ism_imp_cand_cmp);
     bool used[257] = {false};
     for (size_t i = 0; i < n; i++) {
         if (h->col[cs[i].spec] || used[cs[i].col]) continue;

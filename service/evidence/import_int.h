@@ -88,6 +88,17 @@ bool ism_imp_find_header(const ism_sheet *sh, const ism_imp_colspec *specs, int 
 /* Whether a data row repeats the header (a header printed again on a later page). */
 bool ism_imp_repeats_header(const ism_sheet *sh, const ism_row *row, const ism_imp_colspec *specs,
                             int n, const ism_imp_header *h);
+/* The caption of a group header merged across several columns in the row above (row, col) —
+ * ISMAP管理基準 over 項目名 | 番号 — or NULL. Borrowed from the sheet. */
+const char *ism_imp_group_above(const ism_sheet *sh, uint32_t row, uint32_t col);
+/* A header cell that may name a column: how well it matches, which column, which spec. Sorted
+ * with ism_imp_cand_cmp, best first (then leftmost), so each column and spec is taken once. */
+typedef struct ism_imp_cand {
+    int quality; /* 4 group+exact, 3 exact, 2 group+prefix, 1 prefix */
+    uint32_t col;
+    int spec;
+} ism_imp_cand;
+int ism_imp_cand_cmp(const void *a, const void *b);
 /* Names of the required specs a header lacks, for messages ("適合状況, 備考"). Caller frees. */
 char *ism_imp_missing_names(const ism_imp_colspec *specs, int n, const ism_imp_header *h);
 /* Folds for matching: width, spacing and ASCII case, then removes every space. Caller frees. */

@@ -225,29 +225,6 @@ static int alias_quality(const qkeys *ks, const char *key, int s)
     return best;
 }
 
-/* The caption of a group header merged across columns in the row above (ISMAP管理基準 over
- * 項目名 | 番号), or NULL. */
-static const char *group_above(const ism_sheet *sh, uint32_t row, uint32_t col)
-{
-    if (row < 2) return NULL;
-    const ism_merge *m = ism_sheet_merge_at(sh, row - 1, col);
-    if (!m || m->last_col == m->first_col || m->last_row >= row) return NULL;
-    return ism_sheet_merged_value(sh, row - 1, col);
-}
-
-typedef struct qcand {
-    int quality; /* 4 group+exact, 3 exact, 2 group+prefix, 1 prefix */
-    uint32_t col;
-    int spec;
-} qcand;
-
-static int qcand_cmp(const void *a, const void *b)
-{
-    const qcand *x = a, *y = b;
-    if (x->quality != y->quality) return y->quality - x->quality;
-    return x->col < y->col ? -1 : x->col > y->col;
-}
-
 static uint32_t last_col(const ism_sheet *sh, const ism_row *row)
 {
     uint32_t maxcol = row->ncells ? row->cells[row->ncells - 1].col : 0;
@@ -258,14 +235,14 @@ static uint32_t last_col(const ism_sheet *sh, const ism_row *row)
     return maxcol > QH_MAX_COLS ? QH_MAX_COLS : maxcol;
 }
 
-static void add_cand(const qkeys *ks, qcand *cs, size_t *n, const char *text, bool group,
+static void add_cand(const qkeys *ks, ism_imp_cand *cs, size_t *n, const char *text, bool group,
                      uint32_t col)
 {
     if (strlen(text) > 300) return; /* a heading is short; this is a value */
     char *key = ism_imp_key(text);
     for (int s = 0; key && *key && s < QF_COUNT; s++) {
         int m = alias_quality(ks, key, s);
-        if (m) cs[(*n)++] = (qcand){(m == 2 ? 3 : 1) + (group ? 1 : 0), col, s};
+        if (m) cs[(*n)++] = (ism_imp_cand){(m == 2 ? 3 : 1) + (group ? 1 : 0), col, s};
     }
     free(key);
 }
@@ -278,20 +255,20 @@ static void match_header(const qkeys *ks, const ism_sheet *sh, const ism_row *ro
     memset(h, 0, sizeof *h);
     h->row = row->num;
     uint32_t maxcol = last_col(sh, row);
-    qcand cs[QH_MAX_COLS * QF_COUNT * 2];
+    ism_imp_cand cs[QH_MAX_COLS * QF_COUNT * 2];
     size_t n = 0;
     for (uint32_t c = 1; c <= maxcol; c++) {
         const char *t = ism_sheet_merged_value(sh, row->num, c);
         if (!*t) continue;
         add_cand(ks, cs, &n, t, false, c);
-        const char *g = group_above(sh, row->num, c);
+        const char *g = ism_imp_group_above(sh, row->num, c);
         if (g && *g) {
             char *both = ism_strdupf("%s%s", g, t);
             add_cand(ks, cs, &n, both, true, c);
             free(both);
         }
     }
-    if (n) qsort(cs, n, sizeof *cs, qcand_cmp);
+    if (n) qsort(cs, n, sizeof *cs, ism_imp_cand_cmp);
     bool used[QH_MAX_COLS + 1] = {false};
     for (size_t i = 0; i < n; i++) {
         if (h->col[cs[i].spec] || used[cs[i].col]) continue;
