@@ -6,6 +6,7 @@
 #include "ismap/catalog.h"
 #include "ismap/evidence.h"
 #include "ismap/store.h"
+#include "evfix.h"
 #include "testutil.h"
 
 #include <check.h>
@@ -20,17 +21,8 @@ static char subj[64];
 static void setup(void)
 {
     dir = tu_tempdir("impn");
-    char *p = ism_strdupf("%s/s.db", dir);
-    ism_error e = {0};
-    st = ism_store_open_with(p, ism_evidence_schema(), 1, &e);
-    ck_assert_msg(st != NULL, "%s", e.message);
-    free(p);
-    json_t *spec = json_pack("{s:s, s:s, s:s}", "kind", "service", "name", "住民記録クラウド",
-                             "provider", "はまなすクラウド株式会社");
-    json_t *s = ism_subject_create(st, "", spec, "test", &e);
-    ism_strlcpy(subj, ism_json_getstr(s, "id"), sizeof subj);
-    json_decref(s);
-    json_decref(spec);
+    st = tu_evidence_store(dir);
+    tu_evidence_subject(st, NULL, subj, sizeof subj);
 }
 
 static void teardown(void)

@@ -1,0 +1,16 @@
+/* evfix.h — the fixture the evidence tests share: a store with the evidence room's tables in a
+ * fresh temp directory, and the subject the importers attach evidence to. */
+#ifndef ISMAP_EVFIX_H
+#define ISMAP_EVFIX_H
+
+#include "ismap/store.h"
+
+#include <stddef.h>
+
+/* Opens DIR/s.db with the evidence schema; fails the running Check test on error. */
+ism_store *tu_evidence_store(const char *dir);
+/* Creates the service 住民記録クラウド of はまなすクラウド株式会社 (with service_name when not
+ * NULL) and copies its id into id (size cap). Fails the running Check test on error. */
+void tu_evidence_subject(ism_store *st, const char *service_name, char *id, size_t cap);
+
+#endif
