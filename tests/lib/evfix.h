@@ -13,4 +13,12 @@ ism_store *tu_evidence_store(const char *dir);
  * NULL) and copies its id into id (size cap). Fails the running Check test on error. */
 void tu_evidence_subject(ism_store *st, const char *service_name, char *id, size_t cap);
 
+/* The project's catalogs (ISM_SOURCE_DIR/catalog), or NULL after printing why on stderr.
+ * Caller frees with ism_catalog_free. */
+struct ism_catalog_set *tu_catalogs(void);
+/* Every row of the evidence room's tables (evidence, ismap_list, subjects) as text, one per
+ * line in a stable order: equal before and after a refused import means nothing was left
+ * behind. Caller frees. */
+char *tu_evidence_scan(ism_store *st);
+
 #endif

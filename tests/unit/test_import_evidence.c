@@ -42,28 +42,6 @@ static char *fixture(const char *name, size_t *len)
 }
 
 /* Every row of every evidence table with every column, as text. */
-static char *store_scan(void)
-{
-    sqlite3 *db = ism_store_read_begin(st);
-    sqlite3_stmt *s = NULL;
-    char *out = strdup("");
-    sqlite3_prepare_v2(db,
-                       "SELECT json_array(id,subject,org,kind,key,version,state,title,source_name,"
-                       "source_sha256,source_size,valid_from,valid_until,length(data),summary,"
-                       "warnings,seq) FROM evidence UNION ALL SELECT json_array(import_id,row,"
-                       "reg_no,list,service,provider) FROM ismap_list UNION ALL SELECT "
-                       "json_array(id,org,name) FROM subjects ORDER BY 1",
-                       -1, &s, NULL);
-    while (sqlite3_step(s) == SQLITE_ROW) {
-        char *n = ism_strdupf("%s%s\n", out, (const char *)sqlite3_column_text(s, 0));
-        free(out);
-        out = n;
-    }
-    sqlite3_finalize(s);
-    ism_store_read_end(st, db);
-    return out;
-}
-
 static json_t *import_mem(const char *kind, const char *name, const char *data, size_t len,
                           const char *opts, const char *today, ism_error *e)
 {
@@ -73,14 +51,14 @@ static json_t *import_mem(const char *kind, const char *name, const char *data, 
     char *files = ism_strdupf("%s/files", dir);
     ism_import_ctx ctx = {
         st, cats, im->needs_subject ? subj : NULL, "", "test", name, data, len, o, files, today};
-    char *before = store_scan();
+    char *before = tu_evidence_scan(st);
     json_t *r = im->fn(&ctx, e);
     json_decref(o);
     free(files);
     /* Every refused input of this suite passes here: the store must hold exactly what it held
      * before (no row, no superseded version), whatever the refusal. */
     if (!r) {
-        char *after = store_scan();
+        char *after = tu_evidence_scan(st);
         ck_assert_msg(!strcmp(before, after), "%s refused (%s) but the store changed", name,
                       e->message);
         free(after);
@@ -817,14 +795,8 @@ END_TEST
 
 int main(void)
 {
-    ism_error e = {0};
-    char *cdir = ism_strdupf("%s/catalog", tu_source_dir());
-    cats = ism_catalog_load(cdir, &e);
-    free(cdir);
-    if (!cats) {
-        fprintf(stderr, "catalogs: %s\n", e.message);
-        return 1;
-    }
+    cats = tu_catalogs();
+    if (!cats) return 1;
     Suite *s = suite_create("import_evidence");
     TCase *tc = tcase_create("evidence");
     tcase_add_checked_fixture(tc, setup, teardown);

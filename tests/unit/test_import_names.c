@@ -356,14 +356,8 @@ END_TEST
 
 int main(void)
 {
-    ism_error e = {0};
-    char *cdir = ism_strdupf("%s/catalog", tu_source_dir());
-    cats = ism_catalog_load(cdir, &e);
-    free(cdir);
-    if (!cats) {
-        fprintf(stderr, "catalogs: %s\n", e.message);
-        return 1;
-    }
+    cats = tu_catalogs();
+    if (!cats) return 1;
     Suite *s = suite_create("import_names");
     TCase *tc = tcase_create("names");
     tcase_add_checked_fixture(tc, setup, teardown);

@@ -6,6 +6,7 @@
 #include "ismap/evidence.h"
 #include "ismap/report.h"
 #include "ismap/store.h"
+#include "evfix.h"
 #include "testutil.h"
 
 #include <check.h>
@@ -507,14 +508,8 @@ END_TEST
 
 int main(void)
 {
-    ism_error e = {0};
-    char *cdir = ism_strdupf("%s/catalog", tu_source_dir());
-    cats = ism_catalog_load(cdir, &e);
-    free(cdir);
-    if (!cats) {
-        fprintf(stderr, "catalogs: %s\n", e.message);
-        return 1;
-    }
+    cats = tu_catalogs();
+    if (!cats) return 1;
     Suite *s = suite_create("screening");
     TCase *tc = tcase_create("screening");
     tcase_add_checked_fixture(tc, setup, teardown);
