@@ -150,23 +150,29 @@ typedef struct ism_aws_signer {
     ism_aws_credentials creds; /* used when provider is NULL */
     ism_aws_creds_fn provider;
     void *provider_arg;
-    int64_t clock_offset_s; /* added to the local clock: lets a caller correct skew */
+    int64_t clock_offset_s; /* added to the signing time (the engine's skew-corrected clock) */
 } ism_aws_signer;
 
 /* An ism_http_signer_fn: `arg` is an ism_aws_signer (which must outlive the request). Signs the
- * attempt at the current time and sets X-Amz-Date, X-Amz-Security-Token, x-amz-content-sha256
+ * attempt at the attempt's sign_time_s (the engine's clock corrected by the skew a server
+ * reported; time(NULL) when 0) and sets X-Amz-Date, X-Amz-Security-Token, x-amz-content-sha256
  * (S3) and Authorization on it. */
 bool ism_aws_http_sign(ism_http_attempt *a, void *arg, ism_error *err);
 
 /* An ism_http_classify_fn for every AWS protocol (`arg` unused): a throttling error code (see
  * ism_aws_is_throttle_code) becomes ISM_HTTP_THROTTLED whatever the status (IAM answers 400
- * Throttling, EC2 503 RequestLimitExceeded), a transient code ISM_HTTP_SERVER_ERROR. */
+ * Throttling, EC2 503 RequestLimitExceeded), a transient code ISM_HTTP_SERVER_ERROR, a
+ * clock-skew refusal (ism_aws_is_clock_skew) ISM_HTTP_CLOCK_SKEW: retried once, re-signed. */
 ism_http_class ism_aws_http_classify(const ism_http_result *res, ism_http_class dflt, void *arg);
 
 /* AWS's throttling codes (Throttling, ThrottlingException, RequestLimitExceeded, SlowDown,
  * TooManyRequestsException, ...) and transient ones (RequestTimeout, InternalError, ...). */
 bool ism_aws_is_throttle_code(const char *code);
 bool ism_aws_is_transient_code(const char *code);
+/* A refusal for clock skew: RequestTimeTooSkewed, RequestExpired, RequestInTheFuture, or
+ * InvalidSignatureException / SignatureDoesNotMatch whose message says "Signature expired" or
+ * "Signature not yet current". message may be NULL. */
+bool ism_aws_is_clock_skew(const char *code, const char *message);
 
 /* ---- responses ------------------------------------------------------------------------- */
 /* Converts an XML document to JSON without a schema. Elements are named by their local name

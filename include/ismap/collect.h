@@ -108,9 +108,15 @@ typedef enum ism_http_class {
     ISM_HTTP_CONNECTION_ERROR, /* DNS, connect, reset, empty reply, timeout: retried; TLS
                                   verification failures are in this class but not retried */
     ISM_HTTP_LOCAL_ERROR,      /* failed here: body over the cap, signer failed, cancelled */
+    ISM_HTTP_CLOCK_SKEW,       /* a classifier's answer only, never a final class: refused for
+                                  clock skew (AWS's RequestTimeTooSkewed, ...). The engine takes
+                                  the server's time from the answer's Date header, corrects its
+                                  signing clock (ism_http_clock_skew_s) and retries once at once,
+                                  re-signed; a second refusal ends as client_error */
 } ism_http_class;
 
-/* "ok", "client_error", "throttled", "server_error", "connection_error", "local_error". */
+/* "ok", "client_error", "throttled", "server_error", "connection_error", "local_error",
+ * "clock_skew". */
 const char *ism_http_class_name(ism_http_class c);
 
 /* What a completion callback (and a classifier) sees. Everything is borrowed and valid only
@@ -146,7 +152,9 @@ typedef struct ism_http_attempt {
     const void *body;
     size_t body_len;
     ism_http_headers *headers;
-    int attempt; /* 1 for the first */
+    int attempt;         /* 1 for the first */
+    int64_t sign_time_s; /* the time to sign at, seconds since the epoch: the engine's wall
+                            clock corrected by the skew a server's Date header showed */
 } ism_http_attempt;
 
 /* Signs (or otherwise authenticates) one attempt. Returning false (err set) ends the request with
@@ -186,11 +194,14 @@ typedef struct ism_http_request {
 /* ---- the engine ------------------------------------------------------------------------- */
 /* Where the engine's time comes from. now_ms: monotonic milliseconds. sleep_ms: called instead of
  * waiting on the network when nothing is in flight and the engine only waits for time (a
- * backoff, a bucket); a test clock advances its time there. Both NULL = the real clock. */
+ * backoff, a bucket); a test clock advances its time there. Both NULL = the real clock.
+ * wall_s: seconds since the epoch, the time requests are signed at (before the skew
+ * correction); NULL = time(NULL). */
 typedef struct ism_http_clock {
     int64_t (*now_ms)(void *arg);
     void (*sleep_ms)(void *arg, int64_t ms);
     void *arg;
+    int64_t (*wall_s)(void *arg);
 } ism_http_clock;
 
 /* Called on every turn of the run loop (on its thread): the owner may submit more work there.
@@ -242,6 +253,10 @@ double ism_http_bucket_rate(ism_http_engine *e, const char *key);
 uint64_t ism_http_bucket_taken(ism_http_engine *e, const char *key);
 /* The engine's clock (monotonic ms). */
 int64_t ism_http_now(const ism_http_engine *e);
+/* The correction added to the wall clock for signing: the server's time (its Date header) minus
+ * ours, as measured on the last answer classified ISM_HTTP_CLOCK_SKEW; 0 until one came. It
+ * applies to every later attempt of the engine, as the AWS SDKs keep one offset per client. */
+int64_t ism_http_clock_skew_s(const ism_http_engine *e);
 
 /* Queues a request. False (err set, nothing queued, callback not called) when the request is
  * malformed (ISM_E_INVALID_PARAMS) or refused by policy (ISM_E_CONFIG: a scheme other than

@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static CURLcode curl_init_rc;
@@ -17,7 +18,8 @@ static void curl_init(void)
 const char *ism_http_class_name(ism_http_class c)
 {
     static const char *const names[] = {"ok",           "client_error",     "throttled",
-                                        "server_error", "connection_error", "local_error"};
+                                        "server_error", "connection_error", "local_error",
+                                        "clock_skew"};
     return (unsigned)c < sizeof names / sizeof names[0] ? names[c] : "unknown";
 }
 
@@ -98,6 +100,16 @@ int64_t ism_http_clock_now(const ism_http_engine *e)
 int64_t ism_http_now(const ism_http_engine *e)
 {
     return ism_http_clock_now(e);
+}
+
+int64_t ism_http_wall_s(const ism_http_engine *e)
+{
+    return e->cfg.clock.wall_s ? e->cfg.clock.wall_s(e->cfg.clock.arg) : (int64_t)time(NULL);
+}
+
+int64_t ism_http_clock_skew_s(const ism_http_engine *e)
+{
+    return e->skew_s;
 }
 
 bool ism_http_bucket_set(ism_http_engine *e, const char *key, double capacity, double refill,
@@ -386,6 +398,28 @@ static void log_attempt(const http_job *j, int64_t delay)
     }
 }
 
+/* An answer refused for clock skew: the first one of a request learns the server's time from
+ * its Date header (kept for every later attempt of the engine) and earns one immediate retry,
+ * re-signed; a second one is final. */
+static bool clock_skew(ism_http_engine *e, http_job *j)
+{
+    const char *date = ism_http_headers_get(&j->resp_headers, "date");
+    time_t server = date ? curl_getdate(date, NULL) : -1;
+    int64_t before = e->skew_s;
+    if (server >= 0) e->skew_s = (int64_t)server - ism_http_wall_s(e);
+    json_t *f = json_pack("{s:s, s:s, s:I, s:I, s:b}", "label", j->label ? j->label : "", "host",
+                          j->hostkey, "skew_s", (json_int_t)e->skew_s, "was_s", (json_int_t)before,
+                          "retry", !j->skew_retried);
+    ism_logj(ISM_LOG_WARN, "http.clock_skew", f, "%s %s%s: refused for clock skew; %s; %s",
+             j->method, j->hostkey, j->log_path,
+             server >= 0 ? "the server's Date header corrects the signing clock"
+                         : "no readable Date header to correct the signing clock by",
+             j->skew_retried ? "already retried once, giving up" : "retrying once, re-signed");
+    if (j->skew_retried) return false;
+    j->skew_retried = 1;
+    return true;
+}
+
 /* A transfer ended: classify it, feed the bucket, then retry or complete. */
 static void finished(ism_http_engine *e, http_job *j, CURLcode rc)
 {
@@ -399,13 +433,19 @@ static void finished(ism_http_engine *e, http_job *j, CURLcode rc)
         ism_http_result_view(j, &view, now);
         j->cls = j->classify(&view, j->cls, j->classify_arg);
     }
+    bool skew_retry = false;
+    if (j->cls == ISM_HTTP_CLOCK_SKEW) {
+        skew_retry = clock_skew(e, j);
+        j->cls = ISM_HTTP_CLIENT_ERROR;
+    }
     count(e, j);
     http_bucket *b = ism_http_buckets_get(&e->buckets, j->rate_key, now);
     if (b && j->status > 0) ism_rate_bucket_feedback(&b->rb, j->cls == ISM_HTTP_THROTTLED, now);
     if (j->cls == ISM_HTTP_THROTTLED) j->throttles++;
     /* Throttled attempts do not use up max_attempts: the buckets slow down instead, and only the
      * safety bound ends a request that is throttled again and again. */
-    bool retry = ism_http_attempt_retryable(j) && j->sent - j->throttles < j->max_attempts &&
+    bool retry = (skew_retry || (ism_http_attempt_retryable(j) &&
+                                 j->sent - j->throttles - j->skew_retried < j->max_attempts)) &&
                  !atomic_load(&e->cancel);
     if (retry && j->sent >= e->cfg.throttle_attempt_limit) {
         retry = false;
@@ -417,7 +457,7 @@ static void finished(ism_http_engine *e, http_job *j, CURLcode rc)
                  "throttle_attempt_limit was reached",
                  j->method, j->hostkey, j->log_path, j->sent, j->throttles);
     }
-    int64_t delay = retry ? ism_http_retry_delay(e, j) : -1;
+    int64_t delay = skew_retry ? 0 : retry ? ism_http_retry_delay(e, j) : -1;
     log_attempt(j, delay);
     if (!retry) {
         complete(e, j);

@@ -139,7 +139,8 @@ bool ism_http_attempt_prepare(ism_http_engine *e, http_job *j)
                               .body = j->body,
                               .body_len = j->body_len,
                               .headers = &j->sent_headers,
-                              .attempt = j->sent + 1};
+                              .attempt = j->sent + 1,
+                              .sign_time_s = ism_http_wall_s(e) + e->skew_s};
         if (!j->signer(&a, j->signer_arg, &j->local)) {
             if (j->local.code == ISM_OK)
                 ism_error_set(&j->local, ISM_E_INTERNAL, "the request signer failed");
@@ -288,6 +289,7 @@ void ism_http_result_error(const ism_http_engine *e, const http_job *j, ism_http
     case ISM_HTTP_OK:
         break;
     case ISM_HTTP_CLIENT_ERROR:
+    case ISM_HTTP_CLOCK_SKEW: /* never final: the engine turns it into client_error */
         ism_error_set(&r->err, ISM_E_UPSTREAM, "%s: HTTP %ld from %s", label, j->status, host);
         break;
     case ISM_HTTP_THROTTLED:

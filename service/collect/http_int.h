@@ -52,8 +52,9 @@ typedef struct http_job {
     ism_http_done_fn done;
     void *done_arg;
 
-    int sent;      /* attempts sent */
-    int throttles; /* of which answered throttled */
+    int sent;         /* attempts sent */
+    int throttles;    /* of which answered throttled */
+    int skew_retried; /* 1 once the request was retried for clock skew */
     int64_t submitted_ms, ready_ms, started_ms;
     int64_t busy_ms, busy_last_ms; /* time in flight: all attempts, the last one */
     /* the current (or last) attempt */
@@ -88,10 +89,13 @@ struct ism_http_engine {
     ism_http_stats stats;
     atomic_bool cancel;
     bool running;
+    int64_t skew_s; /* server time minus ours, from the last clock-skew answer */
 };
 
 /* The engine's clock. */
 int64_t ism_http_clock_now(const ism_http_engine *e);
+/* The wall clock (seconds since the epoch), before the skew correction. */
+int64_t ism_http_wall_s(const ism_http_engine *e);
 
 /* http_attempt.c: prepares the libcurl handle for j's next attempt (signer included).
  * False with j->local set when it cannot be sent. */

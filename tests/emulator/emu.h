@@ -339,6 +339,7 @@ json_t *h_region_list(emu_ctx *c);
 json_t *h_sts_get_caller_identity(emu_ctx *c);
 json_t *h_sts_assume_role(emu_ctx *c);
 json_t *h_org_list_accounts(emu_ctx *c);
+json_t *h_org_describe_organization(emu_ctx *c);
 json_t *h_iam_account_summary(emu_ctx *c);
 json_t *h_iam_password_policy(emu_ctx *c);
 json_t *h_iam_list_users(emu_ctx *c);

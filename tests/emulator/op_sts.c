@@ -1,5 +1,6 @@
 /* op_sts.c — STS (GetCallerIdentity, AssumeRole with the role's trust policy evaluated:
- * principals, sts:ExternalId conditions, explicit denies) and Organizations ListAccounts. */
+ * principals, sts:ExternalId conditions, explicit denies) and Organizations ListAccounts and
+ * DescribeOrganization. */
 #include "emu.h"
 
 #include <stdio.h>
@@ -176,4 +177,27 @@ json_t *h_org_list_accounts(emu_ctx *c)
         return emu_fail(c, 400, "AccessDeniedException",
                         "You don't have permissions to access this resource.");
     return emu_obj1("Accounts", json_incref(json_object_get(emu_tenant(), "accounts")));
+}
+
+/* Callable from any account of the organization (members too), as on AWS. */
+json_t *h_org_describe_organization(emu_ctx *c)
+{
+    json_t *org = json_object_get(emu_tenant(), "organization");
+    const char *master = emu_org_master();
+    if (!json_is_object(org) || !master)
+        return emu_fail(c, 400, "AWSOrganizationsNotInUseException",
+                        "Your account is not a member of an organization.");
+    const char *id = json_string_value(json_object_get(org, "Id"));
+    const char *fs = json_string_value(json_object_get(org, "FeatureSet"));
+    json_t *macct = emu_account(master);
+    const char *email = macct ? json_string_value(json_object_get(macct, "Email")) : NULL;
+    char arn[256], marn[256];
+    snprintf(arn, sizeof arn, "arn:aws:organizations::%s:organization/%s", master, id ? id : "");
+    snprintf(marn, sizeof marn, "arn:aws:organizations::%s:account/%s/%s", master, id ? id : "",
+             master);
+    return emu_obj1("Organization",
+                    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:[]}", "Id", id ? id : "", "Arn",
+                              arn, "FeatureSet", fs ? fs : "ALL", "MasterAccountId", master,
+                              "MasterAccountArn", marn, "MasterAccountEmail", email ? email : "",
+                              "AvailablePolicyTypes"));
 }

@@ -64,6 +64,7 @@ const emu_op emu_ops[] = {
     /* Organizations */
     {"organizations", "ListAccounts", .handler = h_org_list_accounts,
      PAGE_TOKEN("Accounts", "NextToken", "MaxResults", "NextToken", 20)},
+    {"organizations", "DescribeOrganization", .handler = h_org_describe_organization},
     /* IAM */
     {"iam", "GetAccountSummary", .handler = h_iam_account_summary},
     {"iam", "GetAccountPasswordPolicy", .handler = h_iam_password_policy},

@@ -95,7 +95,8 @@ def coverage(c):
     return {(a, r, o): (s, why) for a, r, o, s, why in c.execute(
         "SELECT account, region, operation, state, reason FROM coverage")}
 
-TYPES = ["sts.CallerIdentity", "organizations.Account", "iam.AccountSummary",
+TYPES = ["sts.CallerIdentity", "organizations.Account", "organizations.Organization",
+         "iam.AccountSummary",
          "iam.PasswordPolicy", "iam.User", "iam.CredentialReport", "iam.Role", "ec2.Region",
          "ec2.Vpc", "ec2.Subnet", "ec2.RouteTable", "ec2.InternetGateway", "ec2.NatGateway",
          "ec2.TransitGatewayAttachment", "ec2.SecurityGroup",
@@ -103,7 +104,7 @@ TYPES = ["sts.CallerIdentity", "organizations.Account", "iam.AccountSummary",
          "ec2.Instance", "cloudtrail.Trail", "kms.Key", "s3.Bucket",
          "config.ConfigurationRecorder", "guardduty.Detector", "backup.BackupPlan",
          "logs.LogGroup"]
-GLOBAL = ["GetCallerIdentity", "ListAccounts", "GetAccountSummary", "GetAccountPasswordPolicy",
+GLOBAL = ["GetCallerIdentity", "ListAccounts", "DescribeOrganization", "GetAccountSummary", "GetAccountPasswordPolicy",
           "GenerateCredentialReport", "ListUsers", "ListRoles", "ListMFADevices",
           "ListAttachedUserPolicies", "GetCredentialReport", "ListBuckets", "GetBucketLocation",
           "GetBucketEncryption", "GetPublicAccessBlock", "GetBucketVersioning",
@@ -143,6 +144,10 @@ def full(path, tenant):
     types = {t for (t,) in c.execute("SELECT DISTINCT type FROM resources")}
     missing = [t for t in TYPES if t not in types]
     if missing: fail("no resources of " + ", ".join(missing))
+    for a in ACCOUNTS:  # every account, members too, knows its organization's management account
+        m = c.execute("SELECT json_extract(data, '$.Organization.MasterAccountId') FROM resources "
+                      "WHERE account=? AND type='organizations.Organization'", (a,)).fetchone()
+        if not m or m[0] != MGMT: fail("%s: organizations.Organization names %s" % (a, m))
     t = json.load(open(tenant))
     for acct in t["accounts"]:
         users = len(acct.get("iam", {}).get("Users", []))

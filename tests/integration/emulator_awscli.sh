@@ -189,6 +189,7 @@ for acct in $M $MN $LG $OP; do
 done
 assume $MN
 expect_error "organizations:ListAccounts from a member" AccessDeniedException "$P" "$R1" organizations list-accounts
+expect_count "organizations:DescribeOrganization from a member" "\"$M\"" "$P" "$R1" Organization.MasterAccountId organizations describe-organization
 
 echo "== EC2 (every Describe*, page size 2)"
 for acct in $MN $LG $OP; do

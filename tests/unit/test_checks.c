@@ -184,6 +184,42 @@ START_TEST(each_check_fails_on_its_fixture)
 }
 END_TEST
 
+/* A single-account collection of a member account (issue 9 item 11): the organization's
+ * management account, known only from DescribeOrganization, is internal; others stay external. */
+START_TEST(org_management_account_is_internal)
+{
+    const char *id = "aws-iam-cross-account-role-mfa";
+    json_t *expect = NULL;
+    ism_snapshot *s = build(id, "org-management.json", &expect);
+    ism_error e = {0};
+    ism_eval_options opt = {.checks = &id, .nchecks = 1};
+    json_t *r = ism_eval_run(checks, s, &opt, &e);
+    ck_assert_msg(r != NULL, "%s", e.message);
+    ck_assert_int_eq(json_array_size(expect), 1);
+    ck_assert(has_fail(r, id, json_array_get(expect, 0)));
+    size_t i;
+    json_t *f;
+    int vendor = 0;
+    json_array_foreach(json_object_get(r, "findings"), i, f)
+    {
+        const char *rid = ism_json_getstr(f, "resource_id"), *why = ism_json_getstr(f, "reason");
+        ck_assert_msg(!rid || strcmp(rid, "OrgSecurityAudit"),
+                      "the management account's role "
+                      "is reported: %s",
+                      why ? why : "");
+        if (rid && !strcmp(rid, "VendorSupport")) {
+            vendor++;
+            ck_assert_ptr_nonnull(strstr(why, "123456789012"));
+            ck_assert_ptr_null(strstr(why, "999988887777"));
+        }
+    }
+    ck_assert_int_eq(vendor, 1);
+    json_decref(expect);
+    json_decref(r);
+    ism_snapshot_close(s);
+}
+END_TEST
+
 START_TEST(every_check_has_a_fail_fixture_and_no_stray_ones)
 {
     size_t i;
@@ -411,6 +447,7 @@ int main(void)
     tcase_add_test(t, base_tenant_passes_every_check);
     tcase_add_loop_test(t, each_check_fails_on_its_fixture, 0, (int)json_array_size(ids));
     tcase_add_test(t, every_check_has_a_fail_fixture_and_no_stray_ones);
+    tcase_add_test(t, org_management_account_is_internal);
     tcase_add_test(t, queries_read_resources_through_indexes);
     suite_add_tcase(s, t);
     int failed = tu_run_suite(s);

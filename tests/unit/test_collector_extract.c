@@ -589,6 +589,14 @@ START_TEST(json_services)
     ck_assert_str_eq(q("SELECT json_extract(data,'$.Status') FROM resources WHERE "
                        "type='organizations.Account'"),
                      "ACTIVE");
+    /* A member account reads its organization: the management account is known from it. */
+    extract("organizations", "DescribeOrganization",
+            "{\"Organization\":{\"Id\":\"o-a1b2c3d4e5\",\"FeatureSet\":\"ALL\","
+            "\"MasterAccountId\":\"999988887777\"}}",
+            "global", NULL, NULL);
+    ck_assert_str_eq(q("SELECT id||' '||json_extract(data,'$.Organization.MasterAccountId') FROM "
+                       "resources WHERE type='organizations.Organization'"),
+                     "111122223333 999988887777");
 }
 END_TEST
 

@@ -1,8 +1,10 @@
 /* test_http_engine.c — the HTTP engine against tests/lib/httpd_test on 127.0.0.1: retries and
  * backoff, Retry-After, dropped and slow connections, concurrency limits, connection reuse,
  * token buckets and their adaptation, the http:// policy, the body cap, per-attempt signing
- * (and that secrets stay out of the logs), classifiers, callbacks that submit, cancellation. */
+ * (and that secrets stay out of the logs), classifiers, the clock-skew retry, callbacks that
+ * submit, cancellation. */
 #include "httpd_test.h"
+#include "ismap/aws.h"
 #include "ismap/collect.h"
 #include "testutil.h"
 
@@ -43,6 +45,7 @@ static void on_done(ism_http_result *r, void *arg)
  * bucket timing are exact and independent of how busy the machine is. */
 typedef struct vclock {
     int64_t now;
+    int64_t wall; /* seconds since the epoch, for signing (wall_s) */
 } vclock;
 
 static int64_t vnow(void *arg)
@@ -57,7 +60,7 @@ static void vsleep(void *arg, int64_t ms)
 
 static ism_http_config with_vclock(ism_http_config cfg, vclock *vc)
 {
-    cfg.clock = (ism_http_clock){vnow, vsleep, vc};
+    cfg.clock = (ism_http_clock){.now_ms = vnow, .sleep_ms = vsleep, .arg = vc};
     return cfg;
 }
 
@@ -173,7 +176,7 @@ START_TEST(retries_back_off_and_stop)
     httpd_test *srv = httpd_test_start(NULL, NULL);
     httpd_resp busy = {503, NULL, "busy", 0, 0, false};
     httpd_test_script(srv, &busy, 1);
-    vclock vc = {1000};
+    vclock vc = {.now = 1000};
     ism_http_engine *eng = engine(with_vclock(
         (ism_http_config){.max_attempts = 4, .backoff_base_ms = 60, .no_jitter = true}, &vc));
     outcome o = {0};
@@ -812,6 +815,114 @@ START_TEST(classifier_refines)
 }
 END_TEST
 
+/* The virtual clock's wall time, fixed unless a test moves it. */
+static int64_t vwall(void *arg)
+{
+    return ((vclock *)arg)->wall;
+}
+
+#define SKEW_BODY(code, msg)                                                                       \
+    "<ErrorResponse><Error><Type>Sender</Type><Code>" code "</Code><Message>" msg                  \
+    "</Message></Error><RequestId>rid-skew</RequestId></ErrorResponse>"
+
+static void submit_signed(ism_http_engine *eng, httpd_test *srv, ism_aws_signer *sg, outcome *o)
+{
+    char url[256];
+    const char *body = "Action=ListUsers&Version=2010-05-08";
+    ism_http_request rq = {.method = "POST",
+                           .url = httpd_test_url(srv, "/", url, sizeof url),
+                           .body = body,
+                           .body_len = strlen(body),
+                           .label = "iam:ListUsers",
+                           .signer = ism_aws_http_sign,
+                           .signer_arg = sg,
+                           .classify = ism_aws_http_classify,
+                           .done = on_done,
+                           .done_arg = o};
+    ism_error e = {0};
+    ck_assert_msg(ism_http_submit(eng, &rq, &e), "%s", e.message);
+}
+
+static void assert_amz_date(httpd_test *srv, size_t i, const char *want)
+{
+    httpd_req r;
+    ck_assert(httpd_test_request(srv, i, &r));
+    ck_assert_str_eq(ism_http_headers_get(&r.headers, "x-amz-date"), want);
+    httpd_req_free(&r);
+}
+
+/* A refusal for clock skew is retried exactly once, at once, re-signed at the server's time
+ * (its Date header); the correction stays for later requests. Other signature errors, and a
+ * second skew refusal, are final. Time is virtual: the wall clock is 30 minutes slow. */
+START_TEST(clock_skew_is_retried_once_resigned)
+{
+    vclock vc = {.now = 0, .wall = 1788694200}; /* 2026-09-06T11:30:00Z, 30 minutes slow */
+    ism_http_engine *eng = engine((ism_http_config){
+        .backoff_base_ms = 1000, .clock = (ism_http_clock){vnow, vsleep, &vc, vwall}});
+    ism_aws_signer sg = {.region = "us-east-1", .service = "iam", .creds = {"AKIDEXAMPLE", "s"}};
+    const char *date = "Date: Sun, 06 Sep 2026 12:00:00 GMT\r\n";
+    httpd_test *srv = httpd_test_start(NULL, NULL);
+    httpd_resp steps[] = {
+        /* 1: skewed, corrected, retried at once and answered */
+        {403, date,
+         SKEW_BODY("SignatureDoesNotMatch", "Signature expired: 20260906T113000Z is now earlier "
+                                            "than 20260906T114500Z (20260906T120000Z - 15 min.)"),
+         0, 0, false},
+        {200, NULL, "<ListUsersResponse/>", 0, 0, false},
+        /* 2: signed at the corrected time from the start */
+        {200, NULL, "<ListUsersResponse/>", 0, 0, false},
+        /* 3: skewed twice: one retry only */
+        {400, date, SKEW_BODY("RequestExpired", "Request has expired."), 0, 0, false},
+        {403, date, SKEW_BODY("RequestTimeTooSkewed", "too skewed"), 0, 0, false},
+        /* 4: a wrong signature is not skew: not retried */
+        {403, date,
+         SKEW_BODY("SignatureDoesNotMatch", "The request signature we calculated does not "
+                                            "match the signature you provided."),
+         0, 0, false},
+    };
+    httpd_test_script(srv, steps, sizeof steps / sizeof steps[0]);
+
+    outcome o1 = {0}, o2 = {0}, o3 = {0}, o4 = {0};
+    submit_signed(eng, srv, &sg, &o1);
+    run(eng);
+    ck_assert_int_eq(o1.cls, ISM_HTTP_OK);
+    ck_assert_int_eq(o1.attempts, 2);
+    ck_assert_int_eq(vc.now, 0); /* no backoff before the re-signed attempt */
+    ck_assert_int_eq(ism_http_clock_skew_s(eng), 1800);
+    assert_amz_date(srv, 0, "20260906T113000Z");
+    assert_amz_date(srv, 1, "20260906T120000Z");
+
+    submit_signed(eng, srv, &sg, &o2);
+    run(eng);
+    ck_assert_int_eq(o2.attempts, 1);
+    assert_amz_date(srv, 2, "20260906T120000Z");
+
+    vc.wall += 60;
+    submit_signed(eng, srv, &sg, &o3);
+    run(eng);
+    ck_assert_int_eq(o3.attempts, 2);
+    ck_assert_int_eq(o3.cls, ISM_HTTP_CLIENT_ERROR);
+    ck_assert_int_eq(o3.status, 403);
+    assert_amz_date(srv, 3, "20260906T120100Z");
+    /* The server's Date did not move with ours: the correction follows it. */
+    ck_assert_int_eq(ism_http_clock_skew_s(eng), 1740);
+    assert_amz_date(srv, 4, "20260906T120000Z");
+
+    submit_signed(eng, srv, &sg, &o4);
+    run(eng);
+    ck_assert_int_eq(o4.attempts, 1);
+    ck_assert_int_eq(o4.cls, ISM_HTTP_CLIENT_ERROR);
+    ck_assert_int_eq(httpd_test_requests(srv), 6);
+
+    ism_http_stats st;
+    ism_http_stats_get(eng, &st);
+    ck_assert_int_eq(st.client_errors, 4);
+    ck_assert_int_eq(st.ok, 2);
+    ism_http_engine_free(eng);
+    httpd_test_stop(srv);
+}
+END_TEST
+
 typedef struct pager {
     ism_http_engine *eng;
     httpd_test *srv;
@@ -970,6 +1081,7 @@ int main(void)
     tcase_add_test(tc, body_cap_is_enforced);
     tcase_add_test(tc, signer_runs_per_attempt);
     tcase_add_test(tc, classifier_refines);
+    tcase_add_test(tc, clock_skew_is_retried_once_resigned);
     tcase_add_test(tc, callbacks_can_submit);
     tcase_add_test(tc, cancel_from_another_thread);
     tcase_add_test(tc, methods_and_bodies);

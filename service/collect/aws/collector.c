@@ -1383,6 +1383,9 @@ static void plan_scope(col *c)
         bool on = wanted_service(o, op->service);
         if (!strcmp(op->service, "sts")) on = true;
         if (!strcmp(op->service, "organizations")) on = o->org;
+        /* Whose organization this is: the checks need it to tell the organization's own
+         * accounts from outside ones, in a single-account collection too. */
+        if (op_is(op, "organizations", "DescribeOrganization")) on = true;
         /* Discovering the regions is needed whatever the services, unless they were given. */
         if (op_is(op, "ec2", "DescribeRegions") && !o->regions) on = true;
         c->in_scope[i] = on;

@@ -1,6 +1,7 @@
 /* http_glue.c — AWS plugged into the HTTP engine: a signer that signs every attempt afresh
- * (new timestamp, possibly refreshed credentials) and a classifier that knows AWS's throttling
- * and transient error codes, whatever HTTP status they come with. */
+ * (new timestamp from the engine's skew-corrected clock, possibly refreshed credentials) and a
+ * classifier that knows AWS's throttling, transient and clock-skew error codes, whatever HTTP
+ * status they come with. */
 #include "aws_int.h"
 
 #include <string.h>
@@ -49,6 +50,22 @@ bool ism_aws_is_transient_code(const char *code)
     return in(code, codes);
 }
 
+/* The SDKs' clock-skew codes. RequestTimeTooSkewed (S3), RequestExpired (EC2, query APIs) and
+ * RequestInTheFuture always mean it; InvalidSignatureException (JSON APIs) and
+ * SignatureDoesNotMatch (query APIs, S3) only when the message says the signature's time is out
+ * of range ("Signature expired: ... is now earlier than ...", "Signature not yet current"),
+ * since a wrong secret answers the same codes. */
+bool ism_aws_is_clock_skew(const char *code, const char *message)
+{
+    static const char *const always[] = {"RequestTimeTooSkewed", "RequestExpired",
+                                         "RequestInTheFuture", NULL};
+    static const char *const if_said[] = {"InvalidSignatureException", "SignatureDoesNotMatch",
+                                          NULL};
+    if (in(code, always)) return true;
+    if (!in(code, if_said) || !message) return false;
+    return strstr(message, "Signature expired") || strstr(message, "Signature not yet current");
+}
+
 bool ism_aws_http_sign(ism_http_attempt *a, void *arg, ism_error *err)
 {
     const ism_aws_signer *s = arg;
@@ -62,7 +79,8 @@ bool ism_aws_http_sign(ism_http_attempt *a, void *arg, ism_error *err)
                              .creds = &c,
                              .region = s->region,
                              .service = s->service,
-                             .when = time(NULL) + (time_t)s->clock_offset_s,
+                             .when = (a->sign_time_s ? (time_t)a->sign_time_s : time(NULL)) +
+                                     (time_t)s->clock_offset_s,
                              .flags = s->flags};
     ism_aws_signed out;
     if (!ism_aws_sigv4_sign(&in, &out, err)) return false;
@@ -92,5 +110,6 @@ ism_http_class ism_aws_http_classify(const ism_http_result *res, ism_http_class 
         return dflt;
     if (ism_aws_is_throttle_code(info.code)) return ISM_HTTP_THROTTLED;
     if (ism_aws_is_transient_code(info.code)) return ISM_HTTP_SERVER_ERROR;
+    if (ism_aws_is_clock_skew(info.code, info.message)) return ISM_HTTP_CLOCK_SKEW;
     return dflt;
 }

@@ -52,12 +52,17 @@ static const ism_aws_op ops[] = {
     {QUERY("sts", "2011-06-15"), .name = "AssumeRole", .scope = ISM_AWS_SCOPE_GLOBAL,
      .extract = ism_aws_x_none},
 
-    /* ---- Organizations (management account, --org) ---- */
+    /* ---- Organizations (ListAccounts: management account, --org) ---- */
     {JSON("organizations", "AWSOrganizationsV20161128", "ListAccounts"),
      .scope = ISM_AWS_SCOPE_GLOBAL, .paging = ISM_AWS_PAGE_NEXT_TOKEN, .in_token = "NextToken",
      .out_token = "NextToken", .limit_key = "MaxResults", .limit = 20, .result = "Accounts",
      .type = "organizations.Account", .id_field = "Id", .arn_field = "Arn",
      .extract = ism_aws_x_items},
+    /* Every account, members too (any account of an organization may call it): which
+     * organization it is in and that organization's management account. */
+    {JSON("organizations", "AWSOrganizationsV20161128", "DescribeOrganization"),
+     .scope = ISM_AWS_SCOPE_GLOBAL, .type = "organizations.Organization",
+     .none_codes = "AWSOrganizationsNotInUseException", .extract = ism_aws_x_single},
 
     /* ---- IAM (global) ---- */
     {QUERY("iam", "2010-05-08"), .name = "GetAccountSummary", .scope = ISM_AWS_SCOPE_GLOBAL,
