@@ -256,8 +256,8 @@ static int cmd_findings(cli *c)
         json_t *r;
         int rc = cli_call(c, "findings.list",
                           json_pack("{s:s, s:s?, s:s?, s:i, s:s?}", "assessment", c->args[0],
-                                    "status", status, "check", cli_opt(c, "check"),
-                                    "limit", (int)limit, "cursor", cursor),
+                                    "status", status, "check", cli_opt(c, "check"), "limit",
+                                    (int)limit, "cursor", cursor),
                           &r);
         if (rc) {
             json_decref(acc);

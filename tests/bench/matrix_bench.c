@@ -34,7 +34,8 @@ typedef struct worker {
 
 static void push(lat *l, double v)
 {
-    if (l->n == l->cap) l->ms = realloc(l->ms, (l->cap = l->cap ? l->cap * 2 : 1024) * sizeof *l->ms);
+    if (l->n == l->cap)
+        l->ms = realloc(l->ms, (l->cap = l->cap ? l->cap * 2 : 1024) * sizeof *l->ms);
     l->ms[l->n++] = v;
 }
 
