@@ -2,7 +2,7 @@
 # test.sh — installs dependencies, builds, and runs every test: the normal build (unit,
 # integration, catalog), then the unit and integration tests again under AddressSanitizer +
 # UndefinedBehaviorSanitizer, then a short run of every libFuzzer target (tests/fuzz/run.sh,
-# ISM_FUZZ_SECONDS each, default 8; skipped with a message without clang), then the format
+# ISM_FUZZ_SECONDS each, default 5; skipped with a message without clang), then the format
 # check. Exit status 0 only if all passed.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -28,7 +28,7 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktra
   -E '^sh_emulator_awscli$' --timeout 900) || status=1
 
 step "fuzz: a short run of each target (tests/fuzz/run.sh; a long run is in README)"
-"$root/tests/fuzz/run.sh" "${ISM_FUZZ_SECONDS:-8}"
+"$root/tests/fuzz/run.sh" "${ISM_FUZZ_SECONDS:-5}"
 case $? in
   0) ;;
   77) echo "fuzz: SKIPPED (no clang / libFuzzer)" ;;

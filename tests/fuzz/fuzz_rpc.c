@@ -40,8 +40,6 @@ static void init(void)
     if (!checks) die("checks", &e);
     ism_store *st = fz_store();
     ism_jobs *jobs = ism_jobs_new(st, 1, NULL, NULL);
-    if (!ism_jobs_register_builtin(jobs, &e) || !ism_matrix_register_jobs(jobs, st, checks, &e))
-        die("jobs", &e);
     const char *names[] = {"keys", "snapshots", "files"};
     for (int i = 0; i < 3; i++) {
         snprintf(dirs[i], sizeof dirs[i], "%s/%s", fz_dir(), names[i]);
@@ -51,6 +49,9 @@ static void init(void)
     snprintf(key, sizeof key, "%s/signing.pem", dirs[0]);
     ism_signer *signer = ism_signer_load(key, &e);
     if (!signer) die("signer", &e);
+    if (!ism_jobs_register_builtin(jobs, &e) ||
+        !ism_matrix_register_jobs(jobs, st, checks, signer, &e))
+        die("jobs", &e);
     app = (ism_rpc_app){.store = st,
                         .jobs = jobs,
                         .catalogs = fz_catalogs(),
