@@ -193,6 +193,13 @@ for _ in $(seq 400); do [ -s "$tmp/fake.port" ] && break; sleep 0.05; done
 "$ISMAPCTL" --url "tcp://127.0.0.1:$(cat "$tmp/fake.port")" --timeout 1 ping >"$tmp/out" 2>"$tmp/err"; st=$?
 [ $st = 2 ] && ok || no "timeout exits $st"
 grep -q "timeout: no reply from ismapd at tcp://127.0.0.1:" "$tmp/err" && ok || { no "timeout message:"; cat "$tmp/err"; }
+# An endpoint where nothing listens: the failed collection says the connection failed, never
+# "unparseable response: HTTP 0".
+"$ISMAPCTL" collect aws --endpoint-url http://127.0.0.1:9 --regions ap-northeast-1 --services ec2 \
+  --wait >"$tmp/out" 2>"$tmp/err"; st=$?
+[ $st = 1 ] && ok || no "collection at a closed port exits $st"
+grep -q "connection to http://127.0.0.1:9 failed" "$tmp/err" && ! grep -q "HTTP 0" "$tmp/err" && ok ||
+  { no "collection at a closed port:"; cat "$tmp/err"; }
 
 echo "cli_contract: $passes passed, $fails failed"
 [ "$fails" -eq 0 ]

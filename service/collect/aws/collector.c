@@ -973,7 +973,9 @@ static void whoami_done(task *t, ism_http_result *r)
     }
     if (!account) {
         ism_aws_error_info info = {0};
-        if (r->cls != ISM_HTTP_OK)
+        /* No HTTP status: nothing answered (connection refused, DNS, TLS); the transport's
+         * own error says so, not "unparseable response: HTTP 0". */
+        if (r->cls != ISM_HTTP_OK && r->status != 0)
             ism_aws_parse_error(ISM_AWS_QUERY, r->status, r->headers, r->body, r->body_len, &info);
         ism_error fe = {0};
         ism_error_set(&fe, ISM_E_UPSTREAM,
