@@ -174,7 +174,9 @@ void ism_rpc_http_stop(ism_rpc_http_server *srv);
 /* ---- client ----------------------------------------------------------------------------- */
 typedef struct ism_rpc_client ism_rpc_client;
 
-/* Connects (synchronously, with a timeout) to url; ca_file verifies a tls+tcp server. */
+/* Connects (synchronously, with a timeout) to url: ipc://, tls+tcp://, tcp:// (nng), or the
+ * HTTP gateway at https:// (or http:// on loopback), connected on the first call; ca_file
+ * verifies a tls+tcp or https server. */
 ism_rpc_client *ism_rpc_client_open(const char *url, const char *ca_file, int timeout_ms,
                                     ism_error *err);
 void ism_rpc_client_close(ism_rpc_client *c);
