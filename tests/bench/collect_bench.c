@@ -263,6 +263,26 @@ int main(int argc, char **argv)
            "%llu times; emulator received %lld requests\n",
            (unsigned long long)r.st.tokens, (unsigned long long)r.st.calls,
            (unsigned long long)r.st.throttle_limit_hits, arrived);
+    /* Where the time beyond the bound went: the slowest bucket's own timeline, and the one
+     * thread's time in answer callbacks and commits. */
+    const ism_aws_bucket_report *bk = &r.st.slowest;
+    double ideal = bk->rate > 0 && (double)bk->taken > bk->burst
+                       ? ((double)bk->taken - bk->burst) / bk->rate
+                       : 0;
+    printf("slowest bucket:    %s: %llu tokens (burst %.0f, %.0f/s: %.2f s at its rate), "
+           "throttled %llu, lowest rate %.2f/s\n",
+           bk->key, (unsigned long long)bk->taken, bk->burst, bk->rate, ideal,
+           (unsigned long long)bk->throttled, bk->min_rate);
+    printf("  its timeline:    first token at %.2f s, last at %.2f s (span %.2f s = %.2f s at "
+           "its rate + %.2f s more), collection ended %.2f s after it\n",
+           bk->first_ms / 1000.0, bk->last_ms / 1000.0, (bk->last_ms - bk->first_ms) / 1000.0,
+           ideal, (bk->last_ms - bk->first_ms) / 1000.0 - ideal, r.wall_s - bk->last_ms / 1000.0);
+    printf("  within the span: idle (nothing of its own queued) %.2f s, behind (a token and a "
+           "call waiting, unsent) %.2f s, slowed by adaptation %.2f s\n",
+           bk->idle_ms / 1000.0, bk->behind_ms / 1000.0, bk->rate_loss_ms / 1000.0);
+    printf("collector thread:  %.2f s in answer callbacks (parse, extract, snapshot writes), "
+           "%.2f s in periodic commits\n",
+           r.st.callback_ms / 1000.0, r.st.commit_ms / 1000.0);
     if (!baseline) return ok ? 0 : 1;
 
     /* One request at a time on one account (the management account, with the caller's own

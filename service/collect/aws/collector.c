@@ -141,6 +141,10 @@ typedef struct bucket {
     unsigned char where;
     int64_t wake;        /* asleep: when its next token is there */
     int retries_waiting; /* retries in the engine waiting for one of its tokens */
+    /* where its time went (ism_aws_bucket_report): engine-clock ms */
+    int64_t first_ms, last_ms, busy_since, idle_ms, behind_ms;
+    double rate_loss_ms, min_rate, tokens_after; /* tokens_after: left by the last take */
+    uint64_t throttled;
 } bucket;
 
 enum { B_IDLE, B_RUNNABLE, B_ASLEEP };
@@ -148,6 +152,7 @@ enum { B_IDLE, B_RUNNABLE, B_ASLEEP };
 static void unit_try(unit *u);
 static void unit_finish(unit *u);
 static void bucket_feedback(col *c, const task *t, bool throttled);
+static void bucket_took(bucket *b, int64_t now, double tokens_before);
 static int bucket_of(col *c, const task *t);
 static void bucket_runnable(col *c, int i);
 static void acct_start(acct *a);
@@ -253,6 +258,11 @@ static void push(col *c, task *t, bool front)
         b->tail = t;
     }
     c->queued++;
+    if (!b->head->next) { /* it had nothing queued until now */
+        int64_t now = ism_http_now(c->eng);
+        if (b->first_ms >= 0 && b->busy_since < 0) b->idle_ms += now - b->last_ms;
+        b->busy_since = now;
+    }
     if (b->where == B_IDLE) bucket_runnable(c, t->bucket);
 }
 
@@ -794,6 +804,7 @@ static int64_t admit_cb(int attempt, int64_t now, void *arg)
     }
     int64_t wait = 0;
     if (ism_rate_bucket_take(&b->rb, now, &wait)) {
+        bucket_took(b, now, b->rb.tokens + 1.0);
         if (t->retry_waiting) b->retries_waiting--;
         t->retry_waiting = false;
         return 0;
@@ -1061,6 +1072,7 @@ static void done_cb(ism_http_result *r, void *arg)
 {
     task *t = arg;
     col *c = t->c;
+    int64_t began = ism_mono_ms();
     c->outstanding--;
     if (t->retry_waiting) c->bk[t->bucket].retries_waiting--;
     t->retry_waiting = false;
@@ -1079,6 +1091,7 @@ static void done_cb(ism_http_result *r, void *arg)
     unit *u = t->u;
     task_free(t);
     if (u && --u->outstanding == 0 && u->state == U_RUN) unit_finish(u);
+    c->st->callback_ms += ism_mono_ms() - began;
     tick(c, false);
     feed(c);
 }
@@ -1106,7 +1119,7 @@ static int bucket_of(col *c, const task *t)
         if (!c->bk) abort();
     }
     bucket *b = &c->bk[c->nbk];
-    *b = (bucket){.link = -1, .where = B_IDLE};
+    *b = (bucket){.link = -1, .where = B_IDLE, .first_ms = -1, .busy_since = -1, .min_rate = rate};
     ism_rate_bucket_init(&b->rb, burst, rate, ism_http_now(c->eng));
     json_object_set_new(c->bk_index, key, json_integer(c->nbk));
     return c->nbk++;
@@ -1155,7 +1168,62 @@ static void bucket_sleep(col *c, int i, int64_t wake)
 static void bucket_feedback(col *c, const task *t, bool throttled)
 {
     if (t->bucket < 0) return;
-    ism_rate_bucket_feedback(&c->bk[t->bucket].rb, throttled, ism_http_now(c->eng));
+    bucket *b = &c->bk[t->bucket];
+    ism_rate_bucket_feedback(&b->rb, throttled, ism_http_now(c->eng));
+    if (throttled) b->throttled++;
+    if (b->rb.rate < b->min_rate) b->min_rate = b->rb.rate;
+}
+
+/* A token was just taken (tokens_before: what the bucket held, refilled to now). Books where
+ * the time since the previous one went: a token that had been there while a call was queued
+ * is time behind; a rate below the published one is throttling's slow-down. */
+static void bucket_took(bucket *b, int64_t now, double tokens_before)
+{
+    if (b->first_ms < 0) {
+        b->first_ms = b->last_ms = now;
+        b->tokens_after = tokens_before - 1.0;
+        return;
+    }
+    int64_t from = b->busy_since > b->last_ms ? b->busy_since : b->last_ms;
+    if (now > from) {
+        /* when the first token after the previous take was there */
+        double ready = b->tokens_after >= 1.0
+                           ? (double)b->last_ms
+                           : (double)b->last_ms + (1.0 - b->tokens_after) / b->rb.rate * 1000.0;
+        if (ready < (double)from) ready = (double)from;
+        if (ready < (double)now) b->behind_ms += (int64_t)((double)now - ready);
+        b->rate_loss_ms += (double)(now - from) * (1.0 - b->rb.rate / b->rb.max_rate);
+    }
+    b->last_ms = now;
+    b->tokens_after = tokens_before - 1.0;
+}
+
+/* The bucket whose calls need the longest at its published rate, and where its time went. */
+static void slowest_bucket(const col *c, ism_aws_bucket_report *r)
+{
+    double worst = -1;
+    const bucket *w = NULL;
+    for (int i = 0; i < c->nbk; i++) {
+        const bucket *b = &c->bk[i];
+        double t = ((double)b->rb.taken - b->rb.capacity) / b->rb.max_rate;
+        if (b->rb.taken && t > worst) worst = t, w = b;
+    }
+    memset(r, 0, sizeof *r);
+    if (!w) return;
+    *r = (ism_aws_bucket_report){.burst = w->rb.capacity,
+                                 .rate = w->rb.max_rate,
+                                 .min_rate = w->min_rate,
+                                 .taken = w->rb.taken,
+                                 .throttled = w->throttled,
+                                 .first_ms = w->first_ms - c->t0,
+                                 .last_ms = w->last_ms - c->t0,
+                                 .idle_ms = w->idle_ms,
+                                 .behind_ms = w->behind_ms,
+                                 .rate_loss_ms = (int64_t)w->rate_loss_ms};
+    const char *k;
+    json_t *v;
+    json_object_foreach(c->bk_index, k, v) if (json_integer_value(v) == w - c->bk)
+        ism_strlcpy(r->key, k, sizeof r->key);
 }
 
 /* Tokens handed out over all buckets: one per attempt. */
@@ -1263,6 +1331,8 @@ static void feed(col *c)
         b->head = t->next;
         if (!b->head) b->tail = NULL;
         c->queued--;
+        bucket_took(b, now, b->rb.tokens);
+        if (!b->head) b->busy_since = -1;
         ism_rate_bucket_take(&b->rb, now, NULL);
         t->prepaid = true;
         /* Spent: asleep until its next token (then in front), not at the back of a round of
@@ -1324,7 +1394,9 @@ static void tick(col *c, bool force)
     if (!force && now - c->last_progress < every) return;
     c->last_progress = now;
     ism_error e = {0};
+    int64_t began = ism_mono_ms();
     if (!ism_snapshot_commit(c->snap, &e) || !ism_snapshot_begin(c->snap, &e)) fail_fatal(c, &e);
+    c->st->commit_ms += ism_mono_ms() - began;
     ism_error_clear(&e);
     progress(c);
 }
@@ -1555,6 +1627,7 @@ static void fill_stats(col *c)
     c->st->admitted = hs.admitted;
     c->st->throttle_limit_hits = hs.throttle_limit_hits;
     c->st->ms = ism_mono_ms() - c->t0;
+    slowest_bucket(c, &c->st->slowest);
 }
 
 bool ism_aws_collect(const ism_aws_collect_opts *o, ism_snapshot *snap,
