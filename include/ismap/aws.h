@@ -607,6 +607,7 @@ typedef struct ism_aws_collect_stats {
     /* Where the time went, for benchmarks (ms on the real clock): in answer callbacks (parsing,
      * extracting, writing the snapshot), in periodic commits, and the slowest bucket. */
     int64_t callback_ms, commit_ms;
+    uint64_t busy_ms; /* time in flight summed over attempts (ism_http_stats.busy_ms) */
     ism_aws_bucket_report slowest;
     char principal[512]; /* the caller's ARN */
 } ism_aws_collect_stats;

@@ -327,6 +327,8 @@ typedef struct ism_http_stats {
     uint64_t connection_errors;   /* attempts that got no answer */
     uint64_t local_errors;        /* requests ended here (cap, signer, cancel) */
     uint64_t bytes_in;            /* response body bytes */
+    uint64_t busy_ms;             /* time in flight, summed over attempts (its mean per attempt
+                                     is the answer time the engine actually saw) */
     int max_in_flight_seen;       /* highest number of transfers at once */
 } ism_http_stats;
 

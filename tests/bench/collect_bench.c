@@ -308,6 +308,10 @@ int main(int argc, char **argv)
     printf("collector thread:  %.2f s in answer callbacks (parse, extract, snapshot writes), "
            "%.2f s in periodic commits\n",
            r.st.callback_ms / 1000.0, r.st.commit_ms / 1000.0);
+    double seen = r.st.calls ? (double)r.st.busy_ms / (double)r.st.calls : 0;
+    printf("answer time seen:  %.1f ms per attempt in flight (the emulator was asked for %d ms); "
+           "at that time the concurrency bound is %.2f s\n",
+           seen, latency, (double)r.st.calls * seen / 1000.0 / inflight);
     printf("last calls answered:%s\n", r.last);
     if (!baseline) return ok ? 0 : 1;
 

@@ -44,5 +44,7 @@ for ACCOUNTS in $ACCOUNT_SIZES; do
   echo "collect_bench: $ACCOUNTS accounts x $REGIONS regions ($PROFILE), latency ${LATENCY} ms"
   "$BENCH" --endpoint-url "http://127.0.0.1:$(cat "$work/port")" --latency-ms "$LATENCY" \
     --dir "$work" "$@"
+  # The emulator's CPU time: a busy (or starved) emulator answers slower than it was asked.
+  echo "emulator CPU time:  $(ps -o cputime= -p $pid | tr -d ' ') (load average $(cut -d' ' -f1-3 /proc/loadavg))"
   kill $pid 2>/dev/null; wait $pid 2>/dev/null; pid=""
 done

@@ -1596,6 +1596,7 @@ static void fill_stats(col *c)
     c->st->server_errors = hs.server_errors;
     c->st->connection_errors = hs.connection_errors;
     c->st->max_in_flight_seen = hs.max_in_flight_seen;
+    c->st->busy_ms = hs.busy_ms;
     c->st->tokens = tokens_taken(c);
     c->st->admitted = hs.admitted;
     c->st->throttle_limit_hits = hs.throttle_limit_hits;
