@@ -588,7 +588,9 @@ typedef struct ism_aws_bucket_report {
     int64_t first_ms, last_ms;    /* first and last token taken */
     int64_t idle_ms;              /* between those, time with no call of its own queued */
     int64_t behind_ms;            /* between those, time a token was there and a call queued,
-                                     yet none was sent (the collector serving other buckets) */
+                                     yet none was sent (the collector serving other buckets);
+                                     made up later unless the bucket was full meanwhile */
+    int64_t full_ms;              /* of that, time it was full: tokens thrown away, time lost */
     int64_t rate_loss_ms;         /* between those, time the adapted rate cost against the
                                      published one (throttling's slow-down) */
 } ism_aws_bucket_report;

@@ -303,8 +303,10 @@ int main(int argc, char **argv)
            bk->first_ms / 1000.0, bk->last_ms / 1000.0, (bk->last_ms - bk->first_ms) / 1000.0,
            ideal, (bk->last_ms - bk->first_ms) / 1000.0 - ideal, r.wall_s - bk->last_ms / 1000.0);
     printf("  within the span: idle (nothing of its own queued) %.2f s, behind (a token and a "
-           "call waiting, unsent) %.2f s, slowed by adaptation %.2f s\n",
-           bk->idle_ms / 1000.0, bk->behind_ms / 1000.0, bk->rate_loss_ms / 1000.0);
+           "call waiting, unsent) %.2f s of which full (tokens lost) %.2f s, slowed by "
+           "adaptation %.2f s\n",
+           bk->idle_ms / 1000.0, bk->behind_ms / 1000.0, bk->full_ms / 1000.0,
+           bk->rate_loss_ms / 1000.0);
     printf("collector thread:  %.2f s in answer callbacks (parse, extract, snapshot writes), "
            "%.2f s in periodic commits\n",
            r.st.callback_ms / 1000.0, r.st.commit_ms / 1000.0);

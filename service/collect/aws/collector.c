@@ -142,7 +142,7 @@ typedef struct bucket {
     int nq;              /* how many */
     int retries_waiting; /* retries in the engine waiting for one of its tokens */
     /* where its time went (ism_aws_bucket_report): engine-clock ms */
-    int64_t first_ms, last_ms, busy_since, idle_ms, behind_ms;
+    int64_t first_ms, last_ms, busy_since, idle_ms, behind_ms, full_ms;
     double rate_loss_ms, min_rate, tokens_after; /* tokens_after: left by the last take */
     uint64_t throttled;
 } bucket;
@@ -1178,6 +1178,10 @@ static void bucket_took(bucket *b, int64_t now, double tokens_before)
                            : (double)b->last_ms + (1.0 - b->tokens_after) / b->rb.rate * 1000.0;
         if (ready < (double)from) ready = (double)from;
         if (ready < (double)now) b->behind_ms += (int64_t)((double)now - ready);
+        double full = (double)b->last_ms +
+                      (b->rb.capacity - b->tokens_after) / b->rb.rate * 1000.0; /* when full */
+        if (full < (double)from) full = (double)from;
+        if (full < (double)now) b->full_ms += (int64_t)((double)now - full);
         b->rate_loss_ms += (double)(now - from) * (1.0 - b->rb.rate / b->rb.max_rate);
     }
     b->last_ms = now;
@@ -1205,6 +1209,7 @@ static void slowest_bucket(const col *c, ism_aws_bucket_report *r)
                                  .last_ms = w->last_ms - c->t0,
                                  .idle_ms = w->idle_ms,
                                  .behind_ms = w->behind_ms,
+                                 .full_ms = w->full_ms,
                                  .rate_loss_ms = (int64_t)w->rate_loss_ms};
     const char *k;
     json_t *v;
