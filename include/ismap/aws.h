@@ -577,6 +577,24 @@ typedef struct ism_aws_collect_opts {
     int report_polls;   /* polls before giving up (12) */
 } ism_aws_collect_opts;
 
+/* Where the time of the slowest token bucket went (the one whose calls need the longest at its
+ * published rate: (taken - burst) / rate), for benchmarks: times are ms from the collection's
+ * start on the engine's clock. A perfect run takes its first token at once, never lets it idle
+ * and ends one answer after its last token. */
+typedef struct ism_aws_bucket_report {
+    char key[160];                /* "account/region/service"; "" when no bucket took a token */
+    double burst, rate, min_rate; /* published burst and rate; the lowest rate it adapted to */
+    uint64_t taken, throttled;    /* tokens taken (= attempts); answers throttled */
+    int64_t first_ms, last_ms;    /* first and last token taken */
+    int64_t idle_ms;              /* between those, time with no call of its own queued */
+    int64_t behind_ms;            /* between those, time a token was there and a call queued,
+                                     yet none was sent (the collector serving other buckets);
+                                     made up later unless the bucket was full meanwhile */
+    int64_t full_ms;              /* of that, time it was full: tokens thrown away, time lost */
+    int64_t rate_loss_ms;         /* between those, time the adapted rate cost against the
+                                     published one (throttling's slow-down) */
+} ism_aws_bucket_report;
+
 typedef struct ism_aws_collect_stats {
     int accounts; /* accounts collected (or attempted) */
     int units_complete, units_denied, units_failed, units_not_enabled, units_skipped;
@@ -588,6 +606,11 @@ typedef struct ism_aws_collect_stats {
     uint64_t throttle_limit_hits; /* calls given up at the safety bound on throttled attempts */
     int credential_refreshes;
     int64_t ms;
+    /* Where the time went, for benchmarks (ms on the real clock): in answer callbacks (parsing,
+     * extracting, writing the snapshot), in periodic commits, and the slowest bucket. */
+    int64_t callback_ms, commit_ms;
+    uint64_t busy_ms; /* time in flight summed over attempts (ism_http_stats.busy_ms) */
+    ism_aws_bucket_report slowest;
     char principal[512]; /* the caller's ARN */
 } ism_aws_collect_stats;
 

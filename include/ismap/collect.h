@@ -71,6 +71,46 @@ bool ism_rate_bucket_take(ism_rate_bucket *b, int64_t now_ms, int64_t *wait_ms);
 /* An answered attempt: throttled or not. Adapts the rate as described above. */
 void ism_rate_bucket_feedback(ism_rate_bucket *b, bool throttled, int64_t now_ms);
 
+/* ---- which bucket sends next ------------------------------------------------------------ */
+/* A scheduler over many token buckets with calls queued (ids 0, 1, 2, ... as the caller numbers
+ * its buckets), for a caller that has one free slot at a time to give. It keeps buckets whose
+ * token is there ("due") apart from those waiting for one, and hands out the due bucket with the
+ * most work queued at its rate (queued calls / tokens per second: the longest pole of the
+ * collection first), ties in the order they fell due. Serving the longest pole first is what
+ * keeps a collection at its slowest bucket's pace: a round-robin over hundreds of buckets makes
+ * the one bucket that bounds the run wait behind all the others for every token.
+ * Times are caller-supplied milliseconds, so it is deterministic. A zeroed struct is empty;
+ * ism_rate_sched_free releases it. */
+typedef struct ism_rate_sched_entry {
+    int queued;     /* calls queued; 0: not in the scheduler */
+    int where, pos; /* which heap (0 none, 1 due, 2 waiting) and the position in it */
+    double work;    /* queued / rate */
+    uint64_t seq;   /* when it fell due */
+    int64_t due_ms; /* waiting: when its token is there */
+} ism_rate_sched_entry;
+
+typedef struct ism_rate_sched {
+    ism_rate_sched_entry *e;
+    int n, cap;
+    int *due, ndue, capdue;    /* max-heap on (work, -seq) */
+    int *wait, nwait, capwait; /* min-heap on due_ms */
+    uint64_t seq;
+} ism_rate_sched;
+
+/* Bucket `id` has `queued` calls waiting, refilled at `rate` tokens/s, and its next token is
+ * there in `wait_ms` (ism_rate_bucket_wait; 0: now). queued 0 takes it out. Replaces what was
+ * said before about the bucket. False when out of memory. */
+bool ism_rate_sched_set(ism_rate_sched *s, int id, int queued, double rate, int64_t wait_ms,
+                        int64_t now_ms);
+/* Takes the bucket to send from next out of the scheduler and returns it: the due bucket with
+ * the most work (waiting buckets whose time has come count as due); -1 when none is due.
+ * The caller takes its token (checking it is still there: a throttled answer may have slowed
+ * the bucket) and sets the bucket again with what it has left. */
+int ism_rate_sched_next(ism_rate_sched *s, int64_t now_ms);
+/* Ms until a bucket is due: 0 when one is, -1 when the scheduler is empty. */
+int64_t ism_rate_sched_due_in(const ism_rate_sched *s, int64_t now_ms);
+void ism_rate_sched_free(ism_rate_sched *s);
+
 /* ---- header lists ---------------------------------------------------------------------- */
 /* An ordered list of headers; names keep the case they were given. Lookups ignore case.
  * The list owns every name and value. A zeroed struct is an empty list. */
@@ -287,6 +327,8 @@ typedef struct ism_http_stats {
     uint64_t connection_errors;   /* attempts that got no answer */
     uint64_t local_errors;        /* requests ended here (cap, signer, cancel) */
     uint64_t bytes_in;            /* response body bytes */
+    uint64_t busy_ms;             /* time in flight, summed over attempts (its mean per attempt
+                                     is the answer time the engine actually saw) */
     int max_in_flight_seen;       /* highest number of transfers at once */
 } ism_http_stats;
 

@@ -368,6 +368,7 @@ static void detach(ism_http_engine *e, http_job *j, int64_t now)
     j->slist = NULL;
     j->busy_last_ms = now - j->started_ms;
     j->busy_ms += j->busy_last_ms;
+    e->stats.busy_ms += (uint64_t)j->busy_last_ms;
 }
 
 static void count(ism_http_engine *e, const http_job *j)

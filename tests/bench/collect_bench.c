@@ -6,6 +6,9 @@
  *     limits per (account, region, service), and
  *   - calls × latency / max concurrency;
  * then whether every call arrived (the emulator's own count) and every operation is complete;
+ * then where the time beyond the bound went — the slowest bucket's timeline (its first and last
+ * token, time idle with nothing queued, time behind with a token and a call waiting unsent,
+ * time lost to its adapted rate) and the collector thread's time in callbacks and commits;
  * then a one-request-at-a-time baseline, timed on a sample (one account) and scaled by calls.
  * Prints figures; passes or fails nothing. Credentials come from the environment. */
 #include "ismap/aws.h"
@@ -131,7 +134,28 @@ typedef struct run {
     long long resources, incomplete, failed_calls, lost;
     double bucket_s;
     char bucket_which[256];
+    char last[1024]; /* the last calls answered: what the collection ended on */
 } run;
+
+static void last_calls(sqlite3 *db, char *out, size_t n)
+{
+    sqlite3_stmt *st = NULL;
+    size_t len = 0;
+    out[0] = '\0';
+    if (sqlite3_prepare_v2(db,
+                           "SELECT account, region, operation, attempts, latency_ms, "
+                           "substr(started, 12, 12) FROM calls ORDER BY seq DESC LIMIT 6",
+                           -1, &st, NULL) != SQLITE_OK)
+        return;
+    while (sqlite3_step(st) == SQLITE_ROW && len < n)
+        len += (size_t)snprintf(out + len, n - len,
+                                "\n                   %s/%s %s: %d attempts, "
+                                "%d ms, sent %s",
+                                sqlite3_column_text(st, 0), sqlite3_column_text(st, 1),
+                                sqlite3_column_text(st, 2), sqlite3_column_int(st, 3),
+                                sqlite3_column_int(st, 4), sqlite3_column_text(st, 5));
+    sqlite3_finalize(st);
+}
 
 static bool collect(const ism_aws_collect_opts *o, const char *path, run *r)
 {
@@ -162,6 +186,7 @@ static bool collect(const ism_aws_collect_opts *o, const char *path, run *r)
     if (ism_json_getstr(pj, "Account")) ism_strlcpy(mgmt, ism_json_getstr(pj, "Account"), 32);
     json_decref(pj);
     r->bucket_s = bucket_bound(db, mgmt, r->bucket_which, sizeof r->bucket_which);
+    last_calls(db, r->last, sizeof r->last);
     ism_snapshot_close(s);
     ism_error_clear(&e);
     return ok;
@@ -263,6 +288,33 @@ int main(int argc, char **argv)
            "%llu times; emulator received %lld requests\n",
            (unsigned long long)r.st.tokens, (unsigned long long)r.st.calls,
            (unsigned long long)r.st.throttle_limit_hits, arrived);
+    /* Where the time beyond the bound went: the slowest bucket's own timeline, and the one
+     * thread's time in answer callbacks and commits. */
+    const ism_aws_bucket_report *bk = &r.st.slowest;
+    double ideal = bk->rate > 0 && (double)bk->taken > bk->burst
+                       ? ((double)bk->taken - bk->burst) / bk->rate
+                       : 0;
+    printf("slowest bucket:    %s: %llu tokens (burst %.0f, %.0f/s: %.2f s at its rate), "
+           "throttled %llu, lowest rate %.2f/s\n",
+           bk->key, (unsigned long long)bk->taken, bk->burst, bk->rate, ideal,
+           (unsigned long long)bk->throttled, bk->min_rate);
+    printf("  its timeline:    first token at %.2f s, last at %.2f s (span %.2f s = %.2f s at "
+           "its rate + %.2f s more), collection ended %.2f s after it\n",
+           bk->first_ms / 1000.0, bk->last_ms / 1000.0, (bk->last_ms - bk->first_ms) / 1000.0,
+           ideal, (bk->last_ms - bk->first_ms) / 1000.0 - ideal, r.wall_s - bk->last_ms / 1000.0);
+    printf("  within the span: idle (nothing of its own queued) %.2f s, behind (a token and a "
+           "call waiting, unsent) %.2f s of which full (tokens lost) %.2f s, slowed by "
+           "adaptation %.2f s\n",
+           bk->idle_ms / 1000.0, bk->behind_ms / 1000.0, bk->full_ms / 1000.0,
+           bk->rate_loss_ms / 1000.0);
+    printf("collector thread:  %.2f s in answer callbacks (parse, extract, snapshot writes), "
+           "%.2f s in periodic commits\n",
+           r.st.callback_ms / 1000.0, r.st.commit_ms / 1000.0);
+    double seen = r.st.calls ? (double)r.st.busy_ms / (double)r.st.calls : 0;
+    printf("answer time seen:  %.1f ms per attempt in flight (the emulator was asked for %d ms); "
+           "at that time the concurrency bound is %.2f s\n",
+           seen, latency, (double)r.st.calls * seen / 1000.0 / inflight);
+    printf("last calls answered:%s\n", r.last);
     if (!baseline) return ok ? 0 : 1;
 
     /* One request at a time on one account (the management account, with the caller's own

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # collect_bench.sh — the AWS collector benchmark: a synthetic organization of 200 accounts x 2
 # regions (tests/emulator/gen_synthetic.py, "large" profile: ~250 resources per account-region),
-# and the same with 4 accounts,
+# and the same with 4 and 50 accounts,
 # awsemu with 30 ms latency (+/- 10 ms jitter) and its AWS-like token buckets, then collect_bench
 # (see collect_bench.c for the figures it prints). Prints figures; never fails on them.
 # Runs only when asked: ISM_BENCH=1 ctest -L bench. Knobs: BENCH_ACCOUNTS, BENCH_REGIONS,
@@ -15,7 +15,7 @@ SRC=${ISM_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 BUILD=${ISM_BUILD_DIR:-$SRC/build}
 EMU=${AWSEMU:-$BUILD/tests/awsemu}
 BENCH=${COLLECT_BENCH:-$BUILD/tests/collect_bench}
-ACCOUNT_SIZES=${BENCH_ACCOUNTS:-"4 200"} REGIONS=${BENCH_REGIONS:-2} PROFILE=${BENCH_PROFILE:-large}
+ACCOUNT_SIZES=${BENCH_ACCOUNTS:-"4 50 200"} REGIONS=${BENCH_REGIONS:-2} PROFILE=${BENCH_PROFILE:-large}
 LATENCY=${BENCH_LATENCY_MS:-30}
 # The management account has 230 IAM users (two per-user IAM calls each): its IAM bucket
 # (20 + 10/s) is the bottleneck, as in the organization of issue 9.
@@ -44,5 +44,7 @@ for ACCOUNTS in $ACCOUNT_SIZES; do
   echo "collect_bench: $ACCOUNTS accounts x $REGIONS regions ($PROFILE), latency ${LATENCY} ms"
   "$BENCH" --endpoint-url "http://127.0.0.1:$(cat "$work/port")" --latency-ms "$LATENCY" \
     --dir "$work" "$@"
+  # The emulator's CPU time: a busy (or starved) emulator answers slower than it was asked.
+  echo "emulator CPU time:  $(ps -o cputime= -p $pid | tr -d ' ') (load average $(cut -d' ' -f1-3 /proc/loadavg))"
   kill $pid 2>/dev/null; wait $pid 2>/dev/null; pid=""
 done

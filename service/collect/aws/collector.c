@@ -13,8 +13,10 @@
  * Everything runs on one thread around one HTTP engine. Calls wait in a queue per token bucket —
  * per (account, region, service), seeded with AWS's published rates — (pages and per-resource
  * calls first, so accounts finish and their state can be dropped). A bucket with queued calls is
- * either runnable or asleep until its next token; the runnable ones are served round-robin, one
- * call per token actually there (nothing is booked ahead), at most a window's worth in the engine.
+ * either due or waiting for its next token; the due ones are served the one with the most work
+ * queued at its rate first (ism_rate_sched: the long pole of the collection never waits behind
+ * hundreds of short ones), one call per token actually there (nothing is booked ahead), at most
+ * a window's worth in the engine.
  * Every attempt pays: the first with the token it was fed with, each retry through the engine's
  * admit hook, which waits for a fresh token (retries waiting are served before new calls). The
  * buckets adapt like the AWS SDKs' adaptive mode (ism_rate_bucket), fed by the classifier that
@@ -108,8 +110,8 @@ struct col {
     json_t *bk_index; /* "account/region/service" → index in bk */
     struct bucket *bk;
     int nbk, capbk;
-    int run_head, run_tail, sleep_head; /* bucket lists (indices, -1 = empty) */
-    int queued;                         /* tasks in bucket queues */
+    ism_rate_sched sched; /* the buckets with calls queued: which sends next */
+    int queued;           /* tasks in bucket queues */
     task *delayed;
     int outstanding, window;
     int units_done, accounts_done, accounts_not_entered, n_global, n_regional;
@@ -136,20 +138,21 @@ static const struct {
 
 typedef struct bucket {
     ism_rate_bucket rb;
-    task *head, *tail; /* queued calls, in order */
-    int link;          /* next in the runnable or sleeping list */
-    unsigned char where;
-    int64_t wake;        /* asleep: when its next token is there */
+    task *head, *tail;   /* queued calls, in order */
+    int nq;              /* how many */
     int retries_waiting; /* retries in the engine waiting for one of its tokens */
+    /* where its time went (ism_aws_bucket_report): engine-clock ms */
+    int64_t first_ms, last_ms, busy_since, idle_ms, behind_ms, full_ms;
+    double rate_loss_ms, min_rate, tokens_after; /* tokens_after: left by the last take */
+    uint64_t throttled;
 } bucket;
-
-enum { B_IDLE, B_RUNNABLE, B_ASLEEP };
 
 static void unit_try(unit *u);
 static void unit_finish(unit *u);
 static void bucket_feedback(col *c, const task *t, bool throttled);
+static void bucket_took(bucket *b, int64_t now, double tokens_before);
 static int bucket_of(col *c, const task *t);
-static void bucket_runnable(col *c, int i);
+static void bucket_schedule(col *c, int i, int64_t now);
 static void acct_start(acct *a);
 static void feed(col *c);
 
@@ -253,7 +256,13 @@ static void push(col *c, task *t, bool front)
         b->tail = t;
     }
     c->queued++;
-    if (b->where == B_IDLE) bucket_runnable(c, t->bucket);
+    b->nq++;
+    int64_t now = ism_http_now(c->eng);
+    if (!b->head->next) { /* it had nothing queued until now */
+        if (b->first_ms >= 0 && b->busy_since < 0) b->idle_ms += now - b->last_ms;
+        b->busy_since = now;
+    }
+    bucket_schedule(c, t->bucket, now);
 }
 
 static void push_delayed(col *c, task *t)
@@ -794,7 +803,11 @@ static int64_t admit_cb(int attempt, int64_t now, void *arg)
     }
     int64_t wait = 0;
     if (ism_rate_bucket_take(&b->rb, now, &wait)) {
-        if (t->retry_waiting) b->retries_waiting--;
+        bucket_took(b, now, b->rb.tokens + 1.0);
+        if (t->retry_waiting) {
+            b->retries_waiting--;
+            bucket_schedule(t->c, t->bucket, now); /* new calls may go sooner now */
+        }
         t->retry_waiting = false;
         return 0;
     }
@@ -1061,8 +1074,12 @@ static void done_cb(ism_http_result *r, void *arg)
 {
     task *t = arg;
     col *c = t->c;
+    int64_t began = ism_mono_ms();
     c->outstanding--;
-    if (t->retry_waiting) c->bk[t->bucket].retries_waiting--;
+    if (t->retry_waiting) {
+        c->bk[t->bucket].retries_waiting--;
+        bucket_schedule(c, t->bucket, ism_http_now(c->eng));
+    }
     t->retry_waiting = false;
     if (r->err.code == ISM_E_CANCELLED || c->failed) {
         /* Stopped: nothing recorded, the unit stays open and a resumed run redoes it. */
@@ -1079,6 +1096,7 @@ static void done_cb(ism_http_result *r, void *arg)
     unit *u = t->u;
     task_free(t);
     if (u && --u->outstanding == 0 && u->state == U_RUN) unit_finish(u);
+    c->st->callback_ms += ism_mono_ms() - began;
     tick(c, false);
     feed(c);
 }
@@ -1106,56 +1124,97 @@ static int bucket_of(col *c, const task *t)
         if (!c->bk) abort();
     }
     bucket *b = &c->bk[c->nbk];
-    *b = (bucket){.link = -1, .where = B_IDLE};
+    *b = (bucket){.first_ms = -1, .busy_since = -1, .min_rate = rate};
     ism_rate_bucket_init(&b->rb, burst, rate, ism_http_now(c->eng));
     json_object_set_new(c->bk_index, key, json_integer(c->nbk));
     return c->nbk++;
 }
 
-/* Runnable: at the back (round-robin), or in front for a bucket whose token has just come —
- * the rate-bound buckets (an account's IAM with hundreds of per-user calls) are the long poles
- * of a collection and must not wait a whole round of hundreds of other buckets per token. */
-static void bucket_runnable_at(col *c, int i, bool front)
+/* Ms until the bucket may send a new call: its next token, and when retries of its calls wait
+ * in the engine for tokens, theirs first. */
+static int64_t bucket_wait(bucket *b, int64_t now)
 {
-    bucket *b = &c->bk[i];
-    b->where = B_RUNNABLE;
-    if (front) {
-        b->link = c->run_head;
-        c->run_head = i;
-        if (c->run_tail < 0) c->run_tail = i;
-        return;
-    }
-    b->link = -1;
-    if (c->run_tail >= 0)
-        c->bk[c->run_tail].link = i;
-    else
-        c->run_head = i;
-    c->run_tail = i;
+    int64_t wait = ism_rate_bucket_wait(&b->rb, now);
+    if (!wait && b->retries_waiting > 0 && b->rb.tokens < 1.0 + b->retries_waiting)
+        wait = (int64_t)((1.0 + b->retries_waiting - b->rb.tokens) / b->rb.rate * 1000.0) + 1;
+    return wait;
 }
 
-static void bucket_runnable(col *c, int i)
-{
-    bucket_runnable_at(c, i, false);
-}
-
-/* Asleep until its next token, in wake order. */
-static void bucket_sleep(col *c, int i, int64_t wake)
+/* Tells the scheduler what the bucket has queued and when it may send (ism_rate_sched: the
+ * bucket with the most work at its rate goes first — the rate-bound ones, an account's IAM
+ * with hundreds of per-user calls, are the long poles of a collection). */
+static void bucket_schedule(col *c, int i, int64_t now)
 {
     bucket *b = &c->bk[i];
-    b->where = B_ASLEEP;
-    b->wake = wake;
-    int *pp = &c->sleep_head;
-    while (*pp >= 0 && c->bk[*pp].wake <= wake)
-        pp = &c->bk[*pp].link;
-    b->link = *pp;
-    *pp = i;
+    if (!ism_rate_sched_set(&c->sched, i, b->nq, b->rb.rate, b->nq ? bucket_wait(b, now) : 0, now))
+        abort(); /* the collection cannot continue without memory */
 }
 
 /* Every answered attempt adapts the bucket (ism_rate_bucket_feedback). */
 static void bucket_feedback(col *c, const task *t, bool throttled)
 {
     if (t->bucket < 0) return;
-    ism_rate_bucket_feedback(&c->bk[t->bucket].rb, throttled, ism_http_now(c->eng));
+    bucket *b = &c->bk[t->bucket];
+    ism_rate_bucket_feedback(&b->rb, throttled, ism_http_now(c->eng));
+    if (throttled) b->throttled++;
+    if (b->rb.rate < b->min_rate) b->min_rate = b->rb.rate;
+}
+
+/* A token was just taken (tokens_before: what the bucket held, refilled to now). Books where
+ * the time since the previous one went: a token that had been there while a call was queued
+ * is time behind; a rate below the published one is throttling's slow-down. */
+static void bucket_took(bucket *b, int64_t now, double tokens_before)
+{
+    if (b->first_ms < 0) {
+        b->first_ms = b->last_ms = now;
+        b->tokens_after = tokens_before - 1.0;
+        return;
+    }
+    int64_t from = b->busy_since > b->last_ms ? b->busy_since : b->last_ms;
+    if (now > from) {
+        /* when the first token after the previous take was there */
+        double ready = b->tokens_after >= 1.0
+                           ? (double)b->last_ms
+                           : (double)b->last_ms + (1.0 - b->tokens_after) / b->rb.rate * 1000.0;
+        if (ready < (double)from) ready = (double)from;
+        if (ready < (double)now) b->behind_ms += (int64_t)((double)now - ready);
+        double full = (double)b->last_ms +
+                      (b->rb.capacity - b->tokens_after) / b->rb.rate * 1000.0; /* when full */
+        if (full < (double)from) full = (double)from;
+        if (full < (double)now) b->full_ms += (int64_t)((double)now - full);
+        b->rate_loss_ms += (double)(now - from) * (1.0 - b->rb.rate / b->rb.max_rate);
+    }
+    b->last_ms = now;
+    b->tokens_after = tokens_before - 1.0;
+}
+
+/* The bucket whose calls need the longest at its published rate, and where its time went. */
+static void slowest_bucket(const col *c, ism_aws_bucket_report *r)
+{
+    double worst = -1;
+    const bucket *w = NULL;
+    for (int i = 0; i < c->nbk; i++) {
+        const bucket *b = &c->bk[i];
+        double t = ((double)b->rb.taken - b->rb.capacity) / b->rb.max_rate;
+        if (b->rb.taken && t > worst) worst = t, w = b;
+    }
+    memset(r, 0, sizeof *r);
+    if (!w) return;
+    *r = (ism_aws_bucket_report){.burst = w->rb.capacity,
+                                 .rate = w->rb.max_rate,
+                                 .min_rate = w->min_rate,
+                                 .taken = w->rb.taken,
+                                 .throttled = w->throttled,
+                                 .first_ms = w->first_ms - c->t0,
+                                 .last_ms = w->last_ms - c->t0,
+                                 .idle_ms = w->idle_ms,
+                                 .behind_ms = w->behind_ms,
+                                 .full_ms = w->full_ms,
+                                 .rate_loss_ms = (int64_t)w->rate_loss_ms};
+    const char *k;
+    json_t *v;
+    json_object_foreach(c->bk_index, k, v) if (json_integer_value(v) == w - c->bk)
+        ism_strlcpy(r->key, k, sizeof r->key);
 }
 
 /* Tokens handed out over all buckets: one per attempt. */
@@ -1204,13 +1263,15 @@ static bool submit(col *c, task *t, ism_error *err)
     return ok;
 }
 
-/* Ms until the earliest sleeping bucket or delayed task is due; -1 when none. */
+/* Ms until a bucket may send or a delayed task is due (0: now); -1 when nothing waits. */
 static int64_t next_due(col *c, int64_t now)
 {
-    int64_t due = -1;
-    if (c->sleep_head >= 0) due = c->bk[c->sleep_head].wake;
-    if (c->delayed && (due < 0 || c->delayed->not_before < due)) due = c->delayed->not_before;
-    return due < 0 ? -1 : due > now ? due - now : 0;
+    int64_t due = ism_rate_sched_due_in(&c->sched, now);
+    if (c->delayed) {
+        int64_t d = c->delayed->not_before > now ? c->delayed->not_before - now : 0;
+        if (due < 0 || d < due) due = d;
+    }
+    return due;
 }
 
 static void feed_failed(col *c, task *t, ism_error *e)
@@ -1227,8 +1288,9 @@ static void feed_failed(col *c, task *t, ism_error *e)
     }
 }
 
-/* Sends what has a token now: runnable buckets round-robin, one call each per turn. A bucket
- * whose retries wait for tokens lets them go first. */
+/* Sends what has a token now, the bucket with the most work at its rate first
+ * (ism_rate_sched), one call per token actually there. A bucket whose retries wait for tokens
+ * lets them go first. */
 static void feed(col *c)
 {
     if (c->stopping || c->failed) return;
@@ -1238,42 +1300,25 @@ static void feed(col *c)
         c->delayed = t->next;
         push(c, t, true);
     }
-    while (c->sleep_head >= 0 && c->bk[c->sleep_head].wake <= now) {
-        int i = c->sleep_head;
-        c->sleep_head = c->bk[i].link;
-        bucket_runnable_at(c, i, true);
-    }
-    while (c->run_head >= 0 && c->outstanding < c->window && !c->failed) {
-        int i = c->run_head;
+    while (c->outstanding < c->window && !c->failed) {
+        int i = ism_rate_sched_next(&c->sched, now);
+        if (i < 0) break;
         bucket *b = &c->bk[i];
-        c->run_head = b->link;
-        if (c->run_head < 0) c->run_tail = -1;
-        if (!b->head) {
-            b->where = B_IDLE;
-            continue;
-        }
-        int64_t wait = ism_rate_bucket_wait(&b->rb, now);
-        if (!wait && b->retries_waiting > 0 && b->rb.tokens < 1.0 + b->retries_waiting)
-            wait = (int64_t)((1.0 + b->retries_waiting - b->rb.tokens) / b->rb.rate * 1000.0) + 1;
-        if (wait > 0) {
-            bucket_sleep(c, i, now + wait);
+        if (!b->head) continue;
+        if (bucket_wait(b, now) > 0) { /* slowed since it was scheduled */
+            bucket_schedule(c, i, now);
             continue;
         }
         task *t = b->head;
         b->head = t->next;
         if (!b->head) b->tail = NULL;
+        b->nq--;
         c->queued--;
+        bucket_took(b, now, b->rb.tokens);
+        if (!b->head) b->busy_since = -1;
         ism_rate_bucket_take(&b->rb, now, NULL);
         t->prepaid = true;
-        /* Spent: asleep until its next token (then in front), not at the back of a round of
-         * hundreds of buckets it would only find itself without a token at the end of. */
-        int64_t next = b->head ? ism_rate_bucket_wait(&b->rb, now) : 0;
-        if (!b->head)
-            b->where = B_IDLE;
-        else if (next > 0)
-            bucket_sleep(c, i, now + next);
-        else
-            bucket_runnable(c, i);
+        bucket_schedule(c, i, now);
         ism_error e = {0};
         if (!submit(c, t, &e)) feed_failed(c, t, &e);
         ism_error_clear(&e);
@@ -1324,7 +1369,9 @@ static void tick(col *c, bool force)
     if (!force && now - c->last_progress < every) return;
     c->last_progress = now;
     ism_error e = {0};
+    int64_t began = ism_mono_ms();
     if (!ism_snapshot_commit(c->snap, &e) || !ism_snapshot_begin(c->snap, &e)) fail_fatal(c, &e);
+    c->st->commit_ms += ism_mono_ms() - began;
     ism_error_clear(&e);
     progress(c);
 }
@@ -1423,6 +1470,8 @@ static int64_t engine_tick(void *arg)
     col *c = arg;
     tick(c, false);
     feed(c);
+    /* A full window (or a stop) waits for completions, which wake the engine anyway. */
+    if (c->outstanding >= c->window || c->stopping || c->failed) return 100;
     int64_t due = next_due(c, ism_http_now(c->eng));
     return due < 0 || due > 100 ? 100 : due;
 }
@@ -1439,7 +1488,6 @@ static bool col_init(col *c, const ism_aws_collect_opts *o, ism_snapshot *snap,
     c->had = json_object();
     c->bk_index = json_object();
     c->t0 = ism_mono_ms();
-    c->run_head = c->run_tail = c->sleep_head = -1;
     for (size_t i = 0; o->regions && o->regions[i]; i++)
         c->nexplicit++;
     c->explicit_regions = (char **)o->regions;
@@ -1502,6 +1550,7 @@ static void col_free(col *c)
     json_decref(c->had);
     json_decref(c->bk_index);
     free(c->bk);
+    ism_rate_sched_free(&c->sched);
     ism_aws_xcache_free(&c->xcache);
     ism_error_clear(&c->fatal);
 }
@@ -1524,8 +1573,9 @@ static void run_loop(col *c)
     while (!c->failed && !c->stopping) {
         feed(c);
         if (c->outstanding == 0) {
-            if (c->run_head < 0 && c->sleep_head < 0 && !c->delayed) break;
-            if (c->run_head < 0) wait_due(c);
+            int64_t due = next_due(c, ism_http_now(c->eng));
+            if (due < 0) break;
+            if (due > 0) wait_due(c);
             continue;
         }
         ism_error e = {0};
@@ -1551,10 +1601,12 @@ static void fill_stats(col *c)
     c->st->server_errors = hs.server_errors;
     c->st->connection_errors = hs.connection_errors;
     c->st->max_in_flight_seen = hs.max_in_flight_seen;
+    c->st->busy_ms = hs.busy_ms;
     c->st->tokens = tokens_taken(c);
     c->st->admitted = hs.admitted;
     c->st->throttle_limit_hits = hs.throttle_limit_hits;
     c->st->ms = ism_mono_ms() - c->t0;
+    slowest_bucket(c, &c->st->slowest);
 }
 
 bool ism_aws_collect(const ism_aws_collect_opts *o, ism_snapshot *snap,
