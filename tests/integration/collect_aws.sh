@@ -7,10 +7,10 @@
 #   5xx and dropped connections; truncated XML, invalid JSON and a proxy's HTML page; credentials
 #   that expire every 3 s; ismapd killed with SIGKILL mid-collection, then restarted; a cancel.
 set -u
+. "$(dirname "$0")/../lib/shtest.sh"
 : "${ISMAPD:?run through ctest}" "${ISMAPCTL:?run through ctest}"
 AWSEMU=${AWSEMU:-${ISM_BUILD_DIR:-}/tests/awsemu}
 if [ ! -x "$AWSEMU" ]; then echo "collect_aws: awsemu not built: skipped"; exit 77; fi
-PY=$(command -v python3)
 
 tmp=$(mktemp -d /tmp/ismtest-collect-XXXXXX)
 emu_pid="" daemon_pid=""
@@ -40,7 +40,7 @@ start_emu() { # start_emu NAME ARGS... → $port
   local name=$1; shift
   "$AWSEMU" --port-file "$tmp/$name.port" --seed 7 "$@" >"$tmp/$name.emu.log" 2>&1 &
   emu_pid=$!
-  for _ in $(seq 1200); do [ -s "$tmp/$name.port" ] && break; sleep 0.05; done
+  wait_file "$tmp/$name.port" || bad "awsemu $name did not start"
   port=$(cat "$tmp/$name.port")
 }
 stop_emu() { kill "$emu_pid" 2>/dev/null; wait "$emu_pid" 2>/dev/null; emu_pid=""; }
@@ -50,7 +50,7 @@ echo '{"collect": {"endpoint_allow": ["127.0.0.1"]}}' >"$tmp/ismapd.json"
 start_daemon() {
   "$ISMAPD" --config "$tmp/ismapd.json" --data-dir "$tmp/data" --log-file "$tmp/ismapd.log" --workers 2 &
   daemon_pid=$!
-  for _ in $(seq 1200); do "$ISMAPCTL" ping >/dev/null 2>&1 && return 0; sleep 0.05; done
+  wait_daemon "$daemon_pid" && return 0
   echo "ismapd did not start"; cat "$tmp/ismapd.log"; exit 1
 }
 

@@ -7,11 +7,11 @@
 # for a seed, rules with after/times from a faults file, and the HTTP layer (pipelining,
 # chunked bodies refused, header limit, missing signature, S3 without x-amz-content-sha256).
 set -euo pipefail
+. "$(dirname "$0")/../lib/shtest.sh"
 
 SRC=${ISM_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 EMU=${AWSEMU:-${ISM_BUILD_DIR:-$SRC/build}/tests/awsemu}
 CALL=${EMUCALL:-${ISM_BUILD_DIR:-$SRC/build}/tests/emucall}
-PY=$(command -v python3)
 [ -x "$EMU" ] && [ -x "$CALL" ] || { echo "emulator_faults: awsemu/emucall not built"; exit 1; }
 KEY=AKIAMINATOCOLLECT001 SECRET='mInAtOcOlLeCtOr/SeCrEtKeY+0123456789aBcD'
 unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY
@@ -30,8 +30,7 @@ start_emu() { # NAME FLAGS...
   "$EMU" --port-file "$work/$name.port" "$@" >"$work/$name.out" 2>"$work/$name.err" &
   pids+=($!)
   printf -v "PID_$name" '%s' "$!"
-  for _ in $(seq 100); do [ -s "$work/$name.port" ] && break; sleep 0.05; done
-  if [ ! -s "$work/$name.port" ]; then
+  if ! wait_file "$work/$name.port"; then
     cat "$work/$name.err"
     grep -q "cannot load the .* model" "$work/$name.err" && { echo "no botocore models: skipped"; exit 77; }
     exit 1
