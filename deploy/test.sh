@@ -20,7 +20,7 @@ jobs=${ISM_TEST_JOBS:-$(($(nproc) * 2))}
 ctest_run() { # ctest_run BUILD_DIR ARGS...
   local dir=$1
   shift
-  (cd "$dir" && ctest --output-on-failure -j"$jobs" --timeout 900 "$@")
+  (cd "$dir" && ctest --output-on-failure -j"$jobs" --timeout 1800 "$@")
 }
 
 stage_deps() { "$root/deploy/install-deps.sh" --test; }
