@@ -1,47 +1,86 @@
 #!/usr/bin/env bash
-# test.sh — installs dependencies, builds, and runs every test: the normal build (unit,
-# integration, catalog), then the unit and integration tests again under AddressSanitizer +
-# UndefinedBehaviorSanitizer, then a short run of every libFuzzer target (tests/fuzz/run.sh,
-# ISM_FUZZ_SECONDS each, default 5; skipped with a message without clang), then the format
-# check. Exit status 0 only if all passed.
+# test.sh — installs dependencies, builds, and runs every test, as a list of stages: the normal
+# build, its tests (unit, integration, catalog), the build with AddressSanitizer +
+# UndefinedBehaviorSanitizer and the unit and integration tests again there (except those that
+# only drive an external client: label `external`), a short run of every libFuzzer target
+# (tests/fuzz/run.sh, ISM_FUZZ_SECONDS each, default 5; skipped with a message without clang),
+# then the format check. Prints each stage's time and a summary; exit status 0 only if all passed.
+#   deploy/test.sh                 # every stage
+#   deploy/test.sh tests asan      # only these stages (the builds they need must exist)
+# ISM_TEST_JOBS sets ctest's parallelism (default: twice the cores — many tests wait on a
+# daemon, an emulator or a timer rather than compute).
+# To add a stage: write stage_NAME (exit status 0 = passed) and add NAME to STAGES.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-"$root/deploy/install-deps.sh" --test || exit 1
+
+STAGES=(deps build tests asan fuzz format)
+jobs=${ISM_TEST_JOBS:-$(($(nproc) * 2))}
+# ctest runs the tests that took longest last time first (its cost data), the rest by COST.
+ctest_run() { # ctest_run BUILD_DIR ARGS...
+  local dir=$1
+  shift
+  (cd "$dir" && ctest --output-on-failure -j"$jobs" --timeout 1800 "$@")
+}
+
+stage_deps() { "$root/deploy/install-deps.sh" --test; }
+
+stage_build() { "$root/deploy/build.sh" "$root/build" -DISM_WERROR=ON; }
+
+stage_tests() { ctest_run "$root/build"; }
+
+stage_asan() {
+  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  "$root/deploy/build.sh" "$root/build-asan" -DISM_WERROR=ON -DISM_SANITIZE=ON \
+    -DCMAKE_BUILD_TYPE=Debug || return 1
+  # Label `external`: a test that proves a test double against an outside client (the aws CLI)
+  # and runs no product code; its time is the client's start-up, once is enough.
+  ctest_run "$root/build-asan" -L 'unit|integration' -LE external
+}
+
+stage_fuzz() {
+  "$root/tests/fuzz/run.sh" "${ISM_FUZZ_SECONDS:-5}"
+  case $? in
+    0) ;;
+    77) echo "fuzz: SKIPPED (no clang / libFuzzer)" ;;
+    *) return 1 ;;
+  esac
+}
+
+stage_format() {
+  command -v clang-format >/dev/null || { echo "format: SKIPPED (no clang-format)"; return 0; }
+  local files
+  files=$(git ls-files '*.c' '*.h' 2>/dev/null || find service include tests -name '*.[ch]')
+  # shellcheck disable=SC2086
+  if clang-format --dry-run -Werror $files; then echo "format: all files formatted"; else
+    echo "format: run clang-format -i on the files above"
+    return 1
+  fi
+}
+
+# Stages whose failure stops the run (nothing after them can work).
+fatal=" deps build "
+want=("$@")
+[ ${#want[@]} -gt 0 ] || want=("${STAGES[@]}")
+for s in "${want[@]}"; do
+  declare -F "stage_$s" >/dev/null || { echo "test.sh: no stage '$s' (stages: ${STAGES[*]})" >&2; exit 2; }
+done
 
 status=0
-step() { echo; echo "== $*"; }
+summary=()
+t_all=$SECONDS
+for s in "${want[@]}"; do
+  echo
+  echo "== $s"
+  t0=$SECONDS
+  if (stage_"$s"); then r=passed; else r=FAILED status=1; fi
+  summary+=("$(printf '%-8s %-7s %5d s' "$s" "$r" $((SECONDS - t0)))")
+  echo "== $s: $r in $((SECONDS - t0)) s"
+  if [ $r = FAILED ] && [[ $fatal == *" $s "* ]]; then break; fi
+done
 
-step "build (warnings are errors)"
-"$root/deploy/build.sh" "$root/build" -DISM_WERROR=ON || exit 1
-
-step "tests"
-(cd "$root/build" && ctest --output-on-failure -j2 --timeout 900) || status=1
-
-step "tests under ASan + UBSan"
-export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-"$root/deploy/build.sh" "$root/build-asan" -DISM_WERROR=ON -DISM_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug \
-  || exit 1
-# sh_emulator_awscli proves the test double against Debian's aws CLI and runs no product code:
-# its time is the CLI's start-up, once is enough.
-(cd "$root/build-asan" && ctest --output-on-failure -j2 -L 'unit|integration' \
-  -E '^sh_emulator_awscli$' --timeout 900) || status=1
-
-step "fuzz: a short run of each target (tests/fuzz/run.sh; a long run is in README)"
-"$root/tests/fuzz/run.sh" "${ISM_FUZZ_SECONDS:-5}"
-case $? in
-  0) ;;
-  77) echo "fuzz: SKIPPED (no clang / libFuzzer)" ;;
-  *) status=1 ;;
-esac
-
-step "format"
-if command -v clang-format >/dev/null; then
-  files=$(git ls-files '*.c' '*.h' 2>/dev/null || find service include tests -name '*.[ch]')
-  if clang-format --dry-run -Werror $files; then echo "format: all files formatted"; else
-    echo "format: run clang-format -i on the files above"; status=1; fi
-fi
-
-step "result"
+echo
+echo "== result ($((SECONDS - t_all)) s)"
+printf '%s\n' "${summary[@]}"
 if [ $status -eq 0 ]; then echo "all test stages passed"; else echo "SOME TESTS FAILED"; fi
 exit $status

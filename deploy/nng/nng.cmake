@@ -5,8 +5,10 @@
 # deploy/nng/tls-aead-suites-and-ip-san.patch (TLS offers only ECDHE suites with AES-GCM or
 # ChaCha20-Poly1305 — no static RSA, no CBC — and a client given an IP address checks it
 # against the certificate's iPAddress SANs, which Mbed TLS 2.28 ignores). Built static, with TLS
-# over the system's Mbed TLS, as part of the build. The two tarballs are Debian's source package,
-# put into ISM_NNG_CACHE by deploy/nng/fetch-source.sh (apt-get source; install-deps.sh runs it).
+# over the system's Mbed TLS, once per machine: deploy/nng/build-cached.sh installs it into
+# ISM_NNG_CACHE/nng-1.5.2-KEY (KEY: a hash of the sources, patches and compiler) at configure
+# time, and every build folder links that. The two tarballs are Debian's source package, put
+# into ISM_NNG_CACHE by deploy/nng/fetch-source.sh (apt-get source; install-deps.sh runs it).
 # -DISM_NNG_PATCHED=OFF links the system libnng instead (the listener bug comes back).
 option(ISM_NNG_PATCHED "Build nng 1.5.2 from Debian's source with the listener fix" ON)
 set(ISM_NNG_CACHE "$ENV{HOME}/.cache/ismap-assess/nng" CACHE PATH
@@ -19,7 +21,6 @@ if(NOT ISM_NNG_PATCHED)
   return()
 endif()
 
-include(ExternalProject)
 set(_orig nng_1.5.2.orig.tar.gz)
 set(_orig_sha f8b25ab86738864b1f2e3128e8badab581510fa8085ff5ca9bb980d317334c46)
 set(_deb nng_1.5.2-2.debian.tar.xz)
@@ -42,30 +43,22 @@ endforeach()
 find_library(ISM_MBEDTLS_LIB mbedtls REQUIRED)
 find_library(ISM_MBEDX509_LIB mbedx509 REQUIRED)
 find_library(ISM_MBEDCRYPTO_LIB mbedcrypto REQUIRED)
-set(_prefix ${CMAKE_BINARY_DIR}/nng-patched)
-set(_patch ${CMAKE_CURRENT_LIST_DIR}/listener-survives-handshake-hangup.patch)
-set(_patch_tls ${CMAKE_CURRENT_LIST_DIR}/tls-aead-suites-and-ip-san.patch)
-file(SHA256 ${_patch} _patch_sha)
-file(SHA256 ${_patch_tls} _patch_tls_sha)
-ExternalProject_Add(nng_patched
-  # The patches' hashes on the command line make a changed patch redo this step.
-  DOWNLOAD_COMMAND ${CMAKE_COMMAND} -E env ISM_NNG_PATCHES=${_patch_sha}-${_patch_tls_sha}
-    sh ${CMAKE_CURRENT_LIST_DIR}/prepare-source.sh ${ISM_NNG_CACHE}/${_orig} ${_orig_sha}
-    ${ISM_NNG_CACHE}/${_deb} ${_deb_sha} <SOURCE_DIR> ${_patch} ${_patch_tls}
-  SOURCE_DIR ${CMAKE_BINARY_DIR}/nng-patched-build/src/nng_patched
-  PREFIX ${CMAKE_BINARY_DIR}/nng-patched-build
-  INSTALL_DIR ${_prefix}
-  CMAKE_ARGS -DCMAKE_INSTALL_PREFIX=<INSTALL_DIR> -DCMAKE_INSTALL_LIBDIR=lib
-    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=${CMAKE_C_COMPILER}
-    -DCMAKE_POSITION_INDEPENDENT_CODE=ON -DBUILD_SHARED_LIBS=OFF -DNNG_ENABLE_TLS=ON
-    -DNNG_TESTS=OFF -DNNG_TOOLS=OFF -DNNG_ENABLE_NNGCAT=OFF
-  BUILD_BYPRODUCTS ${_prefix}/lib/libnng.a)
-file(MAKE_DIRECTORY ${_prefix}/include)
+set(_patches ${CMAKE_CURRENT_LIST_DIR}/listener-survives-handshake-hangup.patch
+  ${CMAKE_CURRENT_LIST_DIR}/tls-aead-suites-and-ip-san.patch)
+# A changed patch or script re-runs the configure step, which builds the new key's prefix.
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${_patches}
+  ${CMAKE_CURRENT_LIST_DIR}/prepare-source.sh ${CMAKE_CURRENT_LIST_DIR}/build-cached.sh)
+execute_process(
+  COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/build-cached.sh ${ISM_NNG_CACHE}
+    ${ISM_NNG_CACHE}/${_orig} ${_orig_sha} ${ISM_NNG_CACHE}/${_deb} ${_deb_sha} ${_patches}
+  OUTPUT_VARIABLE _prefix OUTPUT_STRIP_TRAILING_WHITESPACE RESULT_VARIABLE _rc)
+if(NOT _rc EQUAL 0 OR NOT EXISTS "${_prefix}/lib/libnng.a")
+  message(FATAL_ERROR "building the patched nng failed (deploy/nng/build-cached.sh): see above")
+endif()
+message(STATUS "nng: the patched 1.5.2 from ${_prefix}")
 add_library(ism_nng_static STATIC IMPORTED GLOBAL)
 set_target_properties(ism_nng_static PROPERTIES IMPORTED_LOCATION ${_prefix}/lib/libnng.a)
-add_dependencies(ism_nng_static nng_patched)
 add_library(ism_nng INTERFACE)
 target_include_directories(ism_nng BEFORE INTERFACE ${_prefix}/include)
 target_link_libraries(ism_nng INTERFACE ism_nng_static ${ISM_MBEDTLS_LIB} ${ISM_MBEDX509_LIB}
   ${ISM_MBEDCRYPTO_LIB} Threads::Threads)
-add_dependencies(ism_nng nng_patched)

@@ -6,7 +6,7 @@ set -euo pipefail
 SRC=${ISM_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 EMU=${AWSEMU:-${ISM_BUILD_DIR:-$SRC/build}/tests/awsemu}
 CALL=${EMUCALL:-${ISM_BUILD_DIR:-$SRC/build}/tests/emucall}
-PY=$(command -v python3)
+. "$(dirname "$0")/../lib/shtest.sh"
 work=$(mktemp -d)
 pid=""
 trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$work"' EXIT

@@ -4,13 +4,14 @@
 # findings, record a judgment and a waiver and see the matrix follow, export every format,
 # and diff against a second assessment where a setting was fixed.
 set -u
+. "$(dirname "$0")/../lib/shtest.sh"
 : "${ISMAPD:?run through ctest}" "${ISMAPCTL:?run through ctest}" "${ISM_SOURCE_DIR:?}" "${ISMSNAPFIX:?}"
 tmp=$(mktemp -d /tmp/ismtest-assess-XXXXXX)
 "$ISMAPD" --data-dir "$tmp/data" --log-file "$tmp/log" &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$tmp"' EXIT
 export ISMAP_SOCKET="$tmp/data/ismapd.sock"
-for _ in $(seq 200); do "$ISMAPCTL" ping >/dev/null 2>&1 && break; sleep 0.05; done
+wait_daemon "$pid" || exit 1
 fx="$ISM_SOURCE_DIR/tests/fixtures"
 
 fails=0 passes=0

@@ -3,13 +3,14 @@
 # search, map, export; every export validated against the OSCAL 1.2.1 schemas (when
 # ../shared/reference and python3-jsonschema are present); a damaged catalog stops startup.
 set -u
+. "$(dirname "$0")/../lib/shtest.sh"
 : "${ISMAPD:?run through ctest}" "${ISMAPCTL:?run through ctest}" "${ISM_SOURCE_DIR:?}"
 tmp=$(mktemp -d /tmp/ismtest-catalog-XXXXXX)
 "$ISMAPD" --data-dir "$tmp/data" --log-file "$tmp/log" --catalog-dir "$ISM_SOURCE_DIR/catalog" &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$tmp"' EXIT
 export ISMAP_SOCKET="$tmp/data/ismapd.sock"
-for _ in $(seq 100); do "$ISMAPCTL" ping >/dev/null 2>&1 && break; sleep 0.05; done
+wait_daemon "$pid" || exit 1
 
 fails=0 passes=0
 ok() { passes=$((passes+1)); }

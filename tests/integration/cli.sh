@@ -2,6 +2,7 @@
 # cli.sh — ismapctl against a live ismapd: human and --json output, exit statuses
 # (0 ok, 1 service error, 2 usage or connection error), tokens over loopback TCP.
 set -u
+. "$(dirname "$0")/../lib/shtest.sh"
 : "${ISMAPD:?run through ctest}" "${ISMAPCTL:?run through ctest}"
 tmp=$(mktemp -d /tmp/ismtest-cli-XXXXXX)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -10,7 +11,7 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$tmp"' EXIT
 export ISMAP_SOCKET="$tmp/data/ismapd.sock"
-for _ in $(seq 100); do "$ISMAPCTL" ping >/dev/null 2>&1 && break; sleep 0.05; done
+wait_daemon "$pid" || exit 1
 
 fails=0 passes=0
 check() { # check NAME EXPECTED_STATUS COMMAND...

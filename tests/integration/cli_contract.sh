@@ -7,6 +7,7 @@
 #  * -o - writes the document to stdout for every command that writes a file;
 #  * a refused connection and a timeout say so, with exit status 2.
 set -u
+. "$(dirname "$0")/../lib/shtest.sh"
 : "${ISMAPD:?run through ctest}" "${ISMAPCTL:?run through ctest}" "${ISM_SOURCE_DIR:?}" "${ISMSNAPFIX:?}"
 tmp=$(mktemp -d /tmp/ismtest-clicontract-XXXXXX)
 # Credentials of no account: collect aws only has to start its job here, at a loopback endpoint
@@ -21,7 +22,7 @@ pid=$!
 fake=""
 trap 'kill $pid $fake 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$tmp"' EXIT
 export ISMAP_SOCKET="$tmp/data/ismapd.sock"
-for _ in $(seq 400); do "$ISMAPCTL" ping >/dev/null 2>&1 && break; sleep 0.05; done
+wait_daemon "$pid" || exit 1
 fx="$ISM_SOURCE_DIR/tests/fixtures"
 
 # The system interpreter when there is one: a version-manager shim costs a process per call.
@@ -189,7 +190,7 @@ while True:
     c.sendall(b"\x00SP\x00\x00\x31\x00\x00")  # SP header: protocol REP0 (0x31)
 EOF
 fake=$!
-for _ in $(seq 400); do [ -s "$tmp/fake.port" ] && break; sleep 0.05; done
+wait_file "$tmp/fake.port" || no "the fake server did not start"
 "$ISMAPCTL" --url "tcp://127.0.0.1:$(cat "$tmp/fake.port")" --timeout 1 ping >"$tmp/out" 2>"$tmp/err"; st=$?
 [ $st = 2 ] && ok || no "timeout exits $st"
 grep -q "timeout: no reply from ismapd at tcp://127.0.0.1:" "$tmp/err" && ok || { no "timeout message:"; cat "$tmp/err"; }

@@ -5,7 +5,13 @@
 # the full count must come back), AssumeRole into every account with its ExternalId, calls with
 # the temporary credentials, expired / invalid session tokens, a bad secret, unknown operations
 # and the credential report round trip. Skips (77) only when no aws CLI is installed.
+# The CLI's start-up (~1 s of Python each) is this test's cost: independent checks run
+# ISM_AWSCLI_JOBS (default 4) at a time in the background, each with the credentials of the
+# moment it was queued; their results print in order at the next `section` or `flush`. Checks
+# whose outcome depends on what came before (the credential report's states, expiry, stats)
+# flush first and run in the foreground.
 set -euo pipefail
+. "$(dirname "$0")/../lib/shtest.sh"
 
 AWS_BIN=${AWS_CLI:-/usr/bin/aws}
 [ -x "$AWS_BIN" ] || AWS_BIN=$(command -v aws || true)
@@ -16,7 +22,6 @@ fi
 SRC=${ISM_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 EMU=${AWSEMU:-${ISM_BUILD_DIR:-$SRC/build}/tests/awsemu}
 TENANT=$SRC/tests/emulator/tenants/govcloud-demo.json
-PY=$(command -v python3)
 [ -x "$EMU" ] || { echo "emulator_awscli: awsemu not built ($EMU)"; exit 1; }
 
 M=712345670001 MN=712345670002 LG=712345670003 OP=712345670004
@@ -50,8 +55,7 @@ start_emu() {
   shift
   "$EMU" --tenant "$TENANT" --port-file "$work/$name.port" "$@" >"$work/$name.out" 2>"$work/$name.err" &
   pids+=($!)
-  for _ in $(seq 100); do [ -s "$work/$name.port" ] && break; sleep 0.05; done
-  [ -s "$work/$name.port" ] || { cat "$work/$name.err"; echo "awsemu $name did not start"; exit 1; }
+  wait_file "$work/$name.port" || { cat "$work/$name.err"; echo "awsemu $name did not start"; exit 1; }
   grep -q "listening on http://127.0.0.1:" "$work/$name.out" || { echo "no listening line"; exit 1; }
   printf -v "PORT_$name" '%s' "$(cat "$work/$name.port")"
 }
@@ -90,27 +94,65 @@ print(eval(sys.argv[3]))
 PYEOF
 }
 
-# expect_count LABEL EXPECTED PORT REGION QUERY args...
-expect_count() {
+# _expect_count LABEL EXPECTED PORT REGION QUERY args... (in the foreground)
+_expect_count() {
   local label=$1 want=$2 port=$3 region=$4 query=$5
   shift 5
-  local got
-  got=$(aws_at "$port" "$region" "$@" --query "$query" 2>"$work/err" || echo "ERROR: $(tail -1 "$work/err")")
+  local got err=$work/err.$BASHPID
+  got=$(aws_at "$port" "$region" "$@" --query "$query" 2>"$err" || echo "ERROR: $(tail -1 "$err")")
   if [ "$got" = "$want" ]; then pass "$label = $want"; else fail "$label: want $want, got $got"; fi
 }
 
-# expect_error LABEL CODE PORT REGION args...
-expect_error() {
+# _expect_error LABEL CODE PORT REGION args... (in the foreground)
+_expect_error() {
   local label=$1 code=$2 port=$3 region=$4
   shift 4
-  if aws_at "$port" "$region" "$@" >"$work/out" 2>"$work/err"; then
+  local out=$work/out.$BASHPID err=$work/err.$BASHPID
+  if aws_at "$port" "$region" "$@" >"$out" 2>"$err"; then
     fail "$label: expected $code, the call succeeded"
-  elif grep -q "($code)" "$work/err"; then
+  elif grep -q "($code)" "$err"; then
     pass "$label -> $code"
   else
-    fail "$label: expected $code, got: $(tail -1 "$work/err")"
+    fail "$label: expected $code, got: $(tail -1 "$err")"
   fi
 }
+
+# The same, queued: at most $jobs_max checks run at once, each in a subshell writing its
+# ok/FAIL line to $work/r.N and then $work/r.N.done; flush waits for all of them and prints (and
+# counts) their lines in order.
+jobs_max=${ISM_AWSCLI_JOBS:-4}
+queued=0 printed=0 running=()
+reap() { # keeps in $running the checks not done yet
+  local n left=()
+  for n in "${running[@]}"; do [ -e "$work/r.$n.done" ] || left+=("$n"); done
+  running=("${left[@]}")
+}
+bg_check() {
+  reap
+  while [ ${#running[@]} -ge "$jobs_max" ]; do
+    sleep 0.05 # the poll interval
+    reap
+  done
+  queued=$((queued + 1))
+  local n=$queued
+  ("$@" >"$work/r.$n" 2>&1 || true; : >"$work/r.$n.done") &
+  running+=("$n")
+}
+flush() {
+  reap
+  while [ ${#running[@]} -gt 0 ]; do
+    sleep 0.05 # the poll interval
+    reap
+  done
+  while [ $printed -lt $queued ]; do
+    printed=$((printed + 1))
+    cat "$work/r.$printed"
+    failures=$((failures + $(grep -c '^FAIL' "$work/r.$printed" || true)))
+  done
+}
+section() { flush; echo "$*"; }
+expect_count() { bg_check _expect_count "$@"; }
+expect_error() { bg_check _expect_error "$@"; }
 
 # assume ACCOUNT [EXTERNAL_ID] — exports the role's temporary credentials.
 assume() {
@@ -123,11 +165,13 @@ assume() {
 }
 
 # This part checks the AWS CLI against the emulator's answers, not throttling: IAM gets a
-# bucket above AWS's 20 + 10/s so the CLI's own (unpaced) paging is not throttled.
-start_emu main --page-size 2 --report-delay-ms 4000 --bucket iam=200/100
+# bucket above AWS's 20 + 10/s so the CLI's own (unpaced) paging is not throttled. The credential
+# report takes 30 s, so the next call certainly sees it in progress however busy the machine;
+# the checks in between run meanwhile and its completion is awaited near the end.
+start_emu main --page-size 2 --report-delay-ms 30000 --bucket iam=200/100
 P=$PORT_main
 
-echo "== identity, organization, IAM (management account, page size 2)"
+section "== identity, organization, IAM (management account, page size 2)"
 use_collector
 expect_count "sts:GetCallerIdentity Arn" "\"arn:aws:iam::$M:user/system/ismap-collector\"" "$P" "$R1" Arn sts get-caller-identity
 expect_count "organizations:ListAccounts (paginated)" 4 "$P" "$R1" 'length(Accounts)' organizations list-accounts
@@ -147,36 +191,11 @@ expect_count "s3:GetObjectLockConfiguration" '"COMPLIANCE"' "$P" "$R1" ObjectLoc
 expect_error "s3 bucket of another account" AccessDenied "$P" "$R1" s3api get-bucket-versioning --bucket minato-citizen-portal-assets
 expect_error "s3 unknown bucket" NoSuchBucket "$P" "$R1" s3api get-bucket-versioning --bucket no-such-bucket-here
 
-echo "== credential report (asynchronous)"
-expect_error "iam:GetCredentialReport before any" ReportNotPresent "$P" "$R1" iam get-credential-report
-expect_count "iam:GenerateCredentialReport" '"STARTED"' "$P" "$R1" State iam generate-credential-report
-expect_error "iam:GetCredentialReport while generating" ReportInProgress "$P" "$R1" iam get-credential-report
-state=""
-for _ in $(seq 20); do
-  state=$(aws_at "$P" "$R1" iam generate-credential-report --query State --output text)
-  [ "$state" = COMPLETE ] && break
-  sleep 0.5
-done
-[ "$state" = COMPLETE ] && pass "report COMPLETE" || fail "report never COMPLETE ($state)"
-aws_at "$P" "$R1" iam get-credential-report --query Content --output text | base64 -d >"$work/report.csv"
-"$PY" - "$work/report.csv" "$(tenant_count $M 'len(a["iam"]["Users"])')" <<'PYEOF' && pass "report CSV columns and rows" || fail "report CSV"
-import csv, sys
-rows = list(csv.DictReader(open(sys.argv[1])))
-cols = ["user", "arn", "user_creation_time", "password_enabled", "password_last_used",
-        "password_last_changed", "password_next_rotation", "mfa_active", "access_key_1_active",
-        "access_key_1_last_rotated", "access_key_1_last_used_date", "access_key_1_last_used_region",
-        "access_key_1_last_used_service", "access_key_2_active", "access_key_2_last_rotated",
-        "access_key_2_last_used_date", "access_key_2_last_used_region",
-        "access_key_2_last_used_service", "cert_1_active", "cert_1_last_rotated", "cert_2_active",
-        "cert_2_last_rotated"]
-assert list(rows[0].keys()) == cols, rows[0].keys()
-assert rows[0]["user"] == "<root_account>" and rows[0]["mfa_active"] == "true", rows[0]
-assert len(rows) == int(sys.argv[2]) + 1, len(rows)
-c = next(r for r in rows if r["user"] == "ismap-collector")
-assert c["password_enabled"] == "false" and c["access_key_1_active"] == "true", c
-PYEOF
-
-echo "== AssumeRole"
+section "== credential report (asynchronous): started"
+_expect_error "iam:GetCredentialReport before any" ReportNotPresent "$P" "$R1" iam get-credential-report
+_expect_count "iam:GenerateCredentialReport" '"STARTED"' "$P" "$R1" State iam generate-credential-report
+_expect_error "iam:GetCredentialReport while generating" ReportInProgress "$P" "$R1" iam get-credential-report
+section "== AssumeRole"
 expect_error "AssumeRole without ExternalId" AccessDenied "$P" "$R1" sts assume-role \
   --role-arn "arn:aws:iam::$LG:role/ISMAPAssessReadOnly" --role-session-name ismap-test
 expect_error "AssumeRole wrong ExternalId" AccessDenied "$P" "$R1" sts assume-role \
@@ -191,7 +210,7 @@ assume $MN
 expect_error "organizations:ListAccounts from a member" AccessDeniedException "$P" "$R1" organizations list-accounts
 expect_count "organizations:DescribeOrganization from a member" "\"$M\"" "$P" "$R1" Organization.MasterAccountId organizations describe-organization
 
-echo "== EC2 (every Describe*, page size 2)"
+section "== EC2 (every Describe*, page size 2)"
 for acct in $MN $LG $OP; do
   assume "$acct"
   for op in Vpcs:describe-vpcs Subnets:describe-subnets RouteTables:describe-route-tables \
@@ -219,7 +238,7 @@ expect_error "ec2 unknown VPC id" InvalidVpcID.NotFound "$P" "$R1" ec2 describe-
 expect_error "ec2 region outside the SCP" UnauthorizedOperation "$P" eu-west-1 ec2 describe-vpcs
 expect_error "ec2 opt-in region not enabled" AuthFailure "$P" ap-east-1 ec2 describe-vpcs
 
-echo "== CloudTrail, KMS, Config, GuardDuty, Backup, Logs, S3 (member accounts)"
+section "== CloudTrail, KMS, Config, GuardDuty, Backup, Logs, S3 (member accounts)"
 expect_count "cloudtrail:DescribeTrails (own + organization trail)" 2 "$P" "$R1" 'length(trailList)' cloudtrail describe-trails
 expect_count "cloudtrail shadow trails in ap-northeast-3" 2 "$P" "$R3" 'length(trailList)' cloudtrail describe-trails
 expect_count "cloudtrail:GetTrailStatus" true "$P" "$R1" IsLogging cloudtrail get-trail-status --name minato-lgwan-trail
@@ -255,7 +274,7 @@ expect_count "guardduty off in ap-northeast-3" 0 "$P" "$R3" 'length(DetectorIds)
 expect_error "s3:GetPublicAccessBlock none" NoSuchPublicAccessBlockConfiguration "$P" "$R1" s3api get-public-access-block --bucket minato-citizen-portal-assets
 expect_count "s3:GetBucketPolicyStatus public" true "$P" "$R1" PolicyStatus.IsPublic s3api get-bucket-policy-status --bucket minato-citizen-portal-assets
 
-echo "== signatures and tokens"
+section "== signatures and tokens"
 use_collector
 AWS_SECRET_ACCESS_KEY=wrong-secret expect_error "bad secret (query)" SignatureDoesNotMatch "$P" "$R1" sts get-caller-identity
 AWS_SECRET_ACCESS_KEY=wrong-secret expect_error "bad secret (EC2)" SignatureDoesNotMatch "$P" "$R1" ec2 describe-vpcs
@@ -266,13 +285,13 @@ AWS_ACCESS_KEY_ID=AKIANOSUCHKEY0000000 expect_error "unknown key (S3)" InvalidAc
 assume $LG
 AWS_SESSION_TOKEN=not-the-token expect_error "invalid session token" InvalidClientTokenId "$P" "$R1" sts get-caller-identity
 
-echo "== unknown operations"
+section "== unknown operations"
 expect_error "EC2 operation not emulated" InvalidAction "$P" "$R1" ec2 describe-images
 expect_error "IAM operation not emulated" InvalidAction "$P" "$R1" iam list-groups
 expect_error "JSON operation not emulated" UnknownOperationException "$P" "$R1" kms list-aliases
 expect_error "S3 operation not emulated" NotImplemented "$P" "$R1" s3api get-bucket-tagging --bucket minato-lgwan-trail-logs-$LG
 
-echo "== expired credentials (--creds-ttl 2)"
+section "== expired credentials (--creds-ttl 2)"
 start_emu short --creds-ttl 2
 use_collector
 aws_at "$PORT_short" "$R1" sts assume-role --role-arn "arn:aws:iam::$OP:role/ISMAPAssessReadOnly" \
@@ -291,7 +310,7 @@ expect_error "expired token (EC2)" RequestExpired "$PORT_short" "$R1" ec2 descri
 expect_error "expired token (JSON)" ExpiredTokenException "$PORT_short" "$R1" kms list-keys
 expect_error "expired token (S3)" ExpiredToken "$PORT_short" "$R1" s3api list-buckets
 
-echo "== variant separation-broken"
+section "== variant separation-broken"
 start_emu broken --variant separation-broken
 assume_at() { PORT_main=$PORT_broken assume "$1"; }
 assume_at $MN
@@ -299,7 +318,7 @@ expect_count "peering in the My Number account" 1 "$PORT_broken" "$R1" 'length(V
 expect_count "route to LGWAN over the peering" '"10.20.0.0/16"' "$PORT_broken" "$R1" \
   "RouteTables[].Routes[] | [?VpcPeeringConnectionId].DestinationCidrBlock | [0]" ec2 describe-route-tables
 
-echo "== pagination of every listed operation (synthetic organization, --page-size 2)"
+section "== pagination of every listed operation (synthetic organization, --page-size 2)"
 "$PY" "$SRC/tests/emulator/gen_synthetic.py" --accounts 3 --regions 1 --profile large --seed 9 \
   -o "$work/synthetic.json" 2>/dev/null
 TENANT_MAIN=$TENANT
@@ -331,6 +350,7 @@ pages "kms:ListKeys" "$(tenant_count $SA "len(L('$R1','kms','Keys'))")" 'length(
 pages "logs:DescribeLogGroups" "$(tenant_count $SA "len(L('$R1','logs','LogGroups'))")" 'length(logGroups)' logs describe-log-groups
 pages "backup:ListBackupPlans" "$(tenant_count $SA "len(L('$R1','backup','BackupPlans'))")" 'length(BackupPlansList)' backup list-backup-plans
 pages "guardduty:ListDetectors" "$(tenant_count $SA "len(L('$R1','guardduty','Detectors'))")" 'length(DetectorIds)' guardduty list-detectors
+flush
 stats "$S" >"$work/syn-stats.json"
 "$PY" - "$work/syn-stats.json" <<'PYEOF' && pass "every listing took several pages" || fail "pages: $(cat "$work/syn-stats.json")"
 import json, sys
@@ -345,7 +365,35 @@ assert not few, few
 PYEOF
 TENANT=$TENANT_MAIN
 
-echo "== stats"
+section "== credential report (asynchronous): complete"
+state=""
+report_done() {
+  use_collector
+  state=$(aws_at "$P" "$R1" iam generate-credential-report --query State --output text)
+  [ "$state" = COMPLETE ]
+}
+wait_for "the credential report" report_done || true
+use_collector
+[ "$state" = COMPLETE ] && pass "report COMPLETE" || fail "report never COMPLETE ($state)"
+aws_at "$P" "$R1" iam get-credential-report --query Content --output text | base64 -d >"$work/report.csv"
+"$PY" - "$work/report.csv" "$(tenant_count $M 'len(a["iam"]["Users"])')" <<'PYEOF' && pass "report CSV columns and rows" || fail "report CSV"
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+cols = ["user", "arn", "user_creation_time", "password_enabled", "password_last_used",
+        "password_last_changed", "password_next_rotation", "mfa_active", "access_key_1_active",
+        "access_key_1_last_rotated", "access_key_1_last_used_date", "access_key_1_last_used_region",
+        "access_key_1_last_used_service", "access_key_2_active", "access_key_2_last_rotated",
+        "access_key_2_last_used_date", "access_key_2_last_used_region",
+        "access_key_2_last_used_service", "cert_1_active", "cert_1_last_rotated", "cert_2_active",
+        "cert_2_last_rotated"]
+assert list(rows[0].keys()) == cols, rows[0].keys()
+assert rows[0]["user"] == "<root_account>" and rows[0]["mfa_active"] == "true", rows[0]
+assert len(rows) == int(sys.argv[2]) + 1, len(rows)
+c = next(r for r in rows if r["user"] == "ismap-collector")
+assert c["password_enabled"] == "false" and c["access_key_1_active"] == "true", c
+PYEOF
+
+section "== stats"
 stats "$P" >"$work/stats.json"
 "$PY" - "$work/stats.json" <<'PYEOF' && pass "stats count the calls" || fail "stats"
 import json, sys
@@ -355,6 +403,7 @@ assert s["operations"]["ec2:DescribeSubnets"]["requests"] >= 3, s["operations"][
 assert s["auth_failures"] >= 6, s["auth_failures"]
 PYEOF
 
+flush
 if [ "$failures" -gt 0 ]; then
   echo "emulator_awscli: $failures failure(s)"
   echo "--- awsemu stderr (tail)"

@@ -5,10 +5,9 @@
 # daemon's message limit, and `ismapctl screening` answering the three questions — is it listed,
 # what is unmet, what does the evidence say — with CSV, XLSX and JSON exports read back.
 set -u
+. "$(dirname "$0")/../lib/shtest.sh"
 : "${ISMAPD:?run through ctest}" "${ISMAPCTL:?run through ctest}" "${ISM_SOURCE_DIR:?run through ctest}"
 F="$ISM_SOURCE_DIR/tests/fixtures/evidence"
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=python3
 tmp=$(mktemp -d /tmp/ismtest-screening-XXXXXX)
 port=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 # A small message limit, so "too big for the daemon" is cheap to reach.
@@ -17,7 +16,7 @@ port=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$tmp"' EXIT
 export ISMAP_SOCKET="$tmp/data/ismapd.sock"
-for _ in $(seq 200); do "$ISMAPCTL" ping >/dev/null 2>&1 && break; sleep 0.05; done
+wait_daemon "$pid" || exit 1
 C="$ISMAPCTL"
 TODAY=2025-09-01
 S=住民記録クラウド

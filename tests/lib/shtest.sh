@@ -1,0 +1,51 @@
+# shtest.sh — sourced by the shell tests (tests/integration/*.sh, tests/emulator/*.sh): the
+# Python they call, and how they wait.
+#
+# Python: the system interpreter when there is one. A version manager's shim first on PATH
+# (pyenv) costs a shell script and a second interpreter start per call — over a second each on a
+# busy machine, and these tests make hundreds of calls. $PY names it, and `python3` in a script
+# that sources this file means it too.
+if [ -x /usr/bin/python3 ]; then ISM_PY=/usr/bin/python3; else ISM_PY=$(command -v python3); fi
+PY=$ISM_PY
+python3() { "$ISM_PY" "$@"; }
+
+# Waiting: the shell twin of tests/lib/waitfor.c — for a condition, polled, under one generous
+# overall deadline (ISM_TEST_WAIT_S seconds, default 120), never for a fixed time. A busy machine
+# only makes a wait longer; it fails only when the condition is really never met (or the process
+# it waits on has exited).
+
+# wait_for WHAT COMMAND... — runs COMMAND (output discarded) until it succeeds. Returns 0 then,
+# or 1 after printing "gave up waiting for WHAT" to stderr.
+wait_for() {
+  local what=$1 limit=${ISM_TEST_WAIT_S:-120} start=$SECONDS
+  shift
+  until "$@" >/dev/null 2>&1; do
+    if [ $((SECONDS - start)) -ge "$limit" ]; then
+      echo "gave up waiting for $what (${limit} s)" >&2
+      return 1
+    fi
+    sleep 0.05 # the poll interval, not a wait for something to happen
+  done
+}
+
+# wait_file FILE — waits until FILE exists and is not empty.
+wait_file() { wait_for "$1 to be written" test -s "$1"; }
+
+# wait_daemon PID [ISMAPCTL ARGS...] — waits until the ismapd with process id PID answers
+# `ismapctl ARGS... ping` (ARGS: e.g. --socket PATH; default $ISMAP_SOCKET). Gives up at once,
+# printing so, when PID has exited (a daemon that refused to start never answers).
+wait_daemon() {
+  local pid=$1 limit=${ISM_TEST_WAIT_S:-120} start=$SECONDS
+  shift
+  until "$ISMAPCTL" "$@" --timeout 5 ping >/dev/null 2>&1; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "ismapd (pid $pid) exited before answering ping" >&2
+      return 1
+    fi
+    if [ $((SECONDS - start)) -ge "$limit" ]; then
+      echo "gave up waiting for ismapd (pid $pid) to answer ping (${limit} s)" >&2
+      return 1
+    fi
+    sleep 0.05 # the poll interval
+  done
+}
