@@ -64,6 +64,10 @@ typedef struct ism_rpc_caller {
 typedef struct ism_rpc_call {
     ism_rpc_app *app;
     const ism_rpc_caller *caller;
+    /* An op whose result is already serialized (a cached reply) may, instead of setting
+     * *result, hand its JSON text here: malloc'd, owned by the dispatcher from then on, sent
+     * as it is. */
+    char *result_text;
 } ism_rpc_call;
 
 /* An op handler: params is borrowed (always an object); on success sets *result (new ref). */

@@ -2,6 +2,7 @@
  * Both the nng server and (later) the HTTP gateway call ism_rpc_handle, so there is one way in. */
 #include "ismap/rpc.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static char *reply_text(json_t *id, bool ok, json_t *payload)
@@ -12,6 +13,26 @@ static char *reply_text(json_t *id, bool ok, json_t *payload)
     json_object_set_new(r, ok ? "result" : "error", payload ? payload : json_null());
     char *text = json_dumps(r, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(r);
+    return text;
+}
+
+/* The same envelope around a result already serialized (ism_rpc_call.result_text), without
+ * parsing it again: the bytes of a cached reply go out as they are. */
+static char *reply_raw(json_t *id, const char *result)
+{
+    char *idt = json_dumps(id ? id : json_null(), JSON_COMPACT | JSON_ENCODE_ANY);
+    static const char a[] = "{\"id\":", b[] = ",\"ok\":true,\"result\":";
+    size_t ni = idt ? strlen(idt) : 0, nr = strlen(result);
+    char *text = idt ? malloc(sizeof a - 1 + ni + sizeof b - 1 + nr + 2) : NULL;
+    if (text) {
+        char *p = text;
+        memcpy(p, a, sizeof a - 1), p += sizeof a - 1;
+        memcpy(p, idt, ni), p += ni;
+        memcpy(p, b, sizeof b - 1), p += sizeof b - 1;
+        memcpy(p, result, nr), p += nr;
+        memcpy(p, "}", 2);
+    }
+    free(idt);
     return text;
 }
 
@@ -120,14 +141,20 @@ char *ism_rpc_handle_auth(ism_rpc_app *app, const char *msg, size_t len, bool lo
                  "permission denied");
         goto done;
     }
-    ism_rpc_call call = {app, &who};
+    ism_rpc_call call = {app, &who, NULL};
     json_t *result = NULL;
     if (op->fn(&call, params, &result, &err)) {
-        out = reply_text(id, true, result ? result : json_null());
+        if (call.result_text) {
+            out = reply_raw(id, call.result_text);
+            json_decref(result);
+        } else {
+            out = reply_text(id, true, result ? result : json_null());
+        }
     } else {
         if (err.code == ISM_OK) ism_error_set(&err, ISM_E_INTERNAL, "op failed without a reason");
         json_decref(result);
     }
+    free(call.result_text);
 done:
     if (!out) {
         ism_logj(ISM_LOG_DEBUG, "rpc.error",

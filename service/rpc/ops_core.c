@@ -72,6 +72,7 @@ OP(op_status)
         (json_int_t)app->max_msg, "jobs", by_state, "caller", "role",
         ism_role_name(call->caller->role), "org", call->caller->org, "local", call->caller->local);
     json_object_set_new(*result, "catalogs", cats);
+    json_object_set_new(*result, "matrix_cache", ops_reply_cache_stats());
     ism_rpc_conn_stats cs;
     if (ism_rpc_server_conn_stats(app->server, &cs))
         json_object_set_new(
