@@ -21,6 +21,9 @@ const char *ism_catalog_dir(const ism_catalog_set *cs);
 /* [{id, kind, title, publisher, revisions, counts, items, maps, source_catalog,
  *   target_catalog, file}] for catalogs and crosswalks; new reference. */
 json_t *ism_catalog_list(ism_catalog_set *cs);
+/* How many catalogs and crosswalks are loaded (the length of ism_catalog_list, without
+ * reading their documents). */
+size_t ism_catalog_count(ism_catalog_set *cs);
 
 /* Whether catalog `cat` has item `id`. */
 bool ism_catalog_has(ism_catalog_set *cs, const char *cat, const char *id);

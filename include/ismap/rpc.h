@@ -64,6 +64,10 @@ typedef struct ism_rpc_caller {
 typedef struct ism_rpc_call {
     ism_rpc_app *app;
     const ism_rpc_caller *caller;
+    /* An op whose result is already serialized (a cached reply) may, instead of setting
+     * *result, hand its JSON text here: malloc'd, owned by the dispatcher from then on, sent
+     * as it is. */
+    char *result_text;
 } ism_rpc_call;
 
 /* An op handler: params is borrowed (always an object); on success sets *result (new ref). */
@@ -95,10 +99,12 @@ char *ism_rpc_handle_auth(ism_rpc_app *app, const char *msg, size_t len, bool lo
 bool ism_rpc_authenticate(ism_rpc_app *app, bool local, const char *token, ism_rpc_caller *who,
                           ism_error *err);
 /* Calls op `opname` for an authenticated caller: unknown op, role check, then the handler.
- * params is borrowed (NULL or a non-object counts as {}). On success *result is a new reference
- * (json null when the op returns nothing); on failure err is set and *result is NULL. */
+ * params is borrowed (NULL or a non-object counts as {}). On success either *result is a new
+ * reference (json null when the op returns nothing), or — only when result_text is not NULL and
+ * the op kept its reply serialized — *result is NULL and *result_text is that JSON text
+ * (malloc'd, the caller frees; send it as is). On failure err is set and both are NULL. */
 bool ism_rpc_call_op(ism_rpc_app *app, const ism_rpc_caller *who, const char *opname,
-                     const json_t *params, json_t **result, ism_error *err);
+                     const json_t *params, json_t **result, char **result_text, ism_error *err);
 /* The HTTP status an error code maps to (200 for ISM_OK; the table is in the HTTP contract). */
 int ism_rpc_http_status(ism_code code);
 

@@ -11,6 +11,19 @@ static bool prepare(ism_catalog_set *cs, const char *sql, sqlite3_stmt **s, ism_
     return cat_sql_error(cs, err, "query");
 }
 
+size_t ism_catalog_count(ism_catalog_set *cs)
+{
+    size_t n = 0;
+    pthread_mutex_lock(&cs->mu);
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(cs->db, "SELECT count(*) FROM catalogs", -1, &s, NULL) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW)
+        n = (size_t)sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    pthread_mutex_unlock(&cs->mu);
+    return n;
+}
+
 json_t *ism_catalog_list(ism_catalog_set *cs)
 {
     json_t *arr = json_array();

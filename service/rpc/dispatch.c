@@ -4,6 +4,7 @@
  */
 #include "ismap/rpc.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static char *reply_text(json_t *id, bool ok, json_t *payload)
@@ -14,6 +15,26 @@ static char *reply_text(json_t *id, bool ok, json_t *payload)
     json_object_set_new(r, ok ? "result" : "error", payload ? payload : json_null());
     char *text = json_dumps(r, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(r);
+    return text;
+}
+
+/* The same envelope around a result already serialized (ism_rpc_call.result_text), without
+ * parsing it again: the bytes of a cached reply go out as they are. */
+static char *reply_raw(json_t *id, const char *result)
+{
+    char *idt = json_dumps(id ? id : json_null(), JSON_COMPACT | JSON_ENCODE_ANY);
+    static const char a[] = "{\"id\":", b[] = ",\"ok\":true,\"result\":";
+    size_t ni = idt ? strlen(idt) : 0, nr = strlen(result);
+    char *text = idt ? malloc(sizeof a - 1 + ni + sizeof b - 1 + nr + 2) : NULL;
+    if (text) {
+        char *p = text;
+        memcpy(p, a, sizeof a - 1), p += sizeof a - 1;
+        memcpy(p, idt, ni), p += ni;
+        memcpy(p, b, sizeof b - 1), p += sizeof b - 1;
+        memcpy(p, result, nr), p += nr;
+        memcpy(p, "}", 2);
+    }
+    free(idt);
     return text;
 }
 
@@ -46,9 +67,10 @@ bool ism_rpc_authenticate(ism_rpc_app *app, bool local, const char *token, ism_r
 }
 
 bool ism_rpc_call_op(ism_rpc_app *app, const ism_rpc_caller *who, const char *opname,
-                     const json_t *params, json_t **result, ism_error *err)
+                     const json_t *params, json_t **result, char **result_text, ism_error *err)
 {
     *result = NULL;
+    if (result_text) *result_text = NULL;
     const ism_op *op = ism_rpc_find_op(opname);
     if (!op) return ism_error_set(err, ISM_E_UNKNOWN_OP, "no op named '%s'", opname);
     if (!((op->roles | ISM_ROLE_ADMIN) & (int)who->role)) {
@@ -60,14 +82,31 @@ bool ism_rpc_call_op(ism_rpc_app *app, const ism_rpc_caller *who, const char *op
                              ism_role_name(who->role), opname);
     }
     json_t *own = json_is_object(params) ? NULL : json_object();
-    ism_rpc_call call = {app, who};
+    ism_rpc_call call = {app, who, NULL};
     bool ok = op->fn(&call, own ? own : params, result, err);
     json_decref(own);
     if (!ok) {
         if (err->code == ISM_OK) ism_error_set(err, ISM_E_INTERNAL, "op failed without a reason");
         json_decref(*result);
         *result = NULL;
+        free(call.result_text);
         return false;
+    }
+    if (call.result_text) {
+        /* The op handed its result already serialized (a kept reply). */
+        json_decref(*result);
+        *result = NULL;
+        if (result_text) {
+            *result_text = call.result_text;
+            return true;
+        }
+        json_error_t jerr;
+        *result = json_loads(call.result_text, JSON_DECODE_ANY, &jerr);
+        free(call.result_text);
+        if (!*result)
+            return ism_error_set(err, ISM_E_INTERNAL, "op '%s' kept an unreadable reply: %s",
+                                 opname, jerr.text);
+        return true;
     }
     if (!*result) *result = json_null();
     return true;
@@ -172,8 +211,10 @@ char *ism_rpc_handle_auth(ism_rpc_app *app, const char *msg, size_t len, bool lo
     }
     if (authenticated) *authenticated = true;
     json_t *result = NULL;
-    if (ism_rpc_call_op(app, &who, opname, params, &result, &err))
-        out = reply_text(id, true, result);
+    char *text = NULL;
+    if (ism_rpc_call_op(app, &who, opname, params, &result, &text, &err))
+        out = text ? reply_raw(id, text) : reply_text(id, true, result);
+    free(text);
 done:
     if (!out) {
         ism_logj(ISM_LOG_DEBUG, "rpc.error",

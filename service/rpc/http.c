@@ -225,10 +225,32 @@ enum MHD_Result http_call_and_reply(http_req *r, const ism_rpc_caller *who, cons
 {
     ism_error err = {0};
     json_t *result = NULL;
+    char *text = NULL;
     ism_strlcpy(r->op, op, sizeof r->op);
-    bool ok = ism_rpc_call_op(r->srv->app, who, op, params, &result, &err);
+    bool ok = ism_rpc_call_op(r->srv->app, who, op, params, &result, &text, &err);
     json_decref(params);
-    return ok ? http_reply_result(r, result) : http_reply_error(r, &err);
+    if (!ok) return http_reply_error(r, &err);
+    if (!text) return http_reply_result(r, result);
+    /* A kept reply goes out as it is, inside the envelope, without parsing it again. */
+    static const char head[] = "{\"ok\":true,\"result\":";
+    size_t n = strlen(text);
+    char *body = malloc(sizeof head - 1 + n + 2);
+    if (!body) {
+        free(text);
+        return MHD_NO;
+    }
+    memcpy(body, head, sizeof head - 1);
+    memcpy(body + sizeof head - 1, text, n);
+    memcpy(body + sizeof head - 1 + n, "}", 2);
+    free(text);
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE);
+    if (!resp) {
+        free(body);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, "Content-Type", "application/json; charset=utf-8");
+    return send_response(r, 200, resp);
 }
 
 /* ---- router ------------------------------------------------------------------------------ */

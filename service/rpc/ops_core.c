@@ -56,12 +56,9 @@ OP(op_status)
     }
     json_decref(jobs);
     json_t *cats = json_null();
-    if (app->catalogs) {
-        json_t *l = ism_catalog_list(app->catalogs);
+    if (app->catalogs)
         cats = json_pack("{s:s, s:I}", "dir", ism_catalog_dir(app->catalogs), "loaded",
-                         (json_int_t)json_array_size(l));
-        json_decref(l);
-    }
+                         (json_int_t)ism_catalog_count(app->catalogs));
     *result = json_pack(
         "{s:s, s:s, s:I, s:s, s:{s:s, s:i, s:i}, s:i, s:i, s:i, s:I, s:o, s:{s:s, s:s, s:b}}",
         "version", ISM_VERSION, "started", app->started_iso, "uptime_s",
@@ -72,6 +69,7 @@ OP(op_status)
         (json_int_t)app->max_msg, "jobs", by_state, "caller", "role",
         ism_role_name(call->caller->role), "org", call->caller->org, "local", call->caller->local);
     json_object_set_new(*result, "catalogs", cats);
+    json_object_set_new(*result, "matrix_cache", ops_reply_cache_stats());
     ism_rpc_conn_stats cs;
     if (ism_rpc_server_conn_stats(app->server, &cs))
         json_object_set_new(

@@ -1,5 +1,6 @@
 /* ops_matrix.c — assessment ops: create (and evaluate), list, show, the matrix, findings,
- * judgments, waivers, diff, export. The matrix is computed on every request from its inputs. */
+ * judgments, waivers, diff, export. The matrix is materialized and invalidated by its inputs;
+ * matrix.get keeps its serialized result (reply_cache.c). */
 #include "ismap/catalog.h"
 #include "ismap/eval.h"
 #include "ismap/evidence.h"
@@ -363,41 +364,57 @@ static char *evidence_fingerprint(ism_rpc_call *call, const json_t *a, ism_error
     return out;
 }
 
-/* The matrix of an assessment: the materialized one when its inputs are unchanged (a few
- * queries), else computed now and stored. The key covers the store's inputs (findings,
- * judgments, waivers), the evidence rows, the catalogs, the checks and today. */
+/* The digest of everything the matrix of assessment a depends on: the store's inputs
+ * (findings, judgments, waivers), the evidence rows, the catalogs, the checks and today.
+ * malloc'd hex, or NULL with err. */
+static char *matrix_key(ism_rpc_call *call, const json_t *a, const char *today, ism_error *err)
+{
+    const char *as_of = ism_json_getstr(a, "as_of");
+    char *ev = evidence_fingerprint(call, a, err);
+    if (!ev) return NULL;
+    char digest[65];
+    checks_digest(call->app->checks, digest);
+    char *extra = ism_strdupf("%s|%s|%s|%s|%s", ev, digest, ism_catalog_dir(call->app->catalogs),
+                              as_of ? as_of : "", today);
+    char *key = ism_matrix_inputs_key(call->app->store, ism_json_getstr(a, "id"),
+                                      ops_org_scope(call), extra, err);
+    free(extra);
+    free(ev);
+    return key;
+}
+
+/* The matrix of assessment a whose inputs have digest key: the materialized one when it was
+ * made from them (one query), else computed now and stored. New reference, or NULL with err. */
+static json_t *matrix_for_key(ism_rpc_call *call, const json_t *a, const char *key,
+                              const char *today, ism_error *err)
+{
+    const char *aid = ism_json_getstr(a, "id"), *as_of = ism_json_getstr(a, "as_of");
+    json_t *m = ism_matrix_cache_get(call->app->store, aid, key);
+    if (m) return m;
+    json_t *support =
+        ism_evidence_support(call->app->store, call->app->catalogs, ism_json_getstr(a, "subject"),
+                             ism_json_getstr(a, "org"), as_of ? as_of : today, err);
+    json_t *refs = support ? ism_eval_check_refs(call->app->checks) : NULL;
+    m = refs ? ism_matrix_build(call->app->store, call->app->catalogs, refs, support, aid,
+                                ops_org_scope(call), today, err)
+             : NULL;
+    json_decref(refs);
+    if (m) json_object_set_new(m, "provenance", provenance(call, a, support, m));
+    /* A failed store write costs only the next request a recomputation. */
+    if (m) ism_matrix_cache_put(call->app->store, aid, key, m, NULL);
+    json_decref(support);
+    return m;
+}
+
+/* The matrix of an assessment (see matrix_for_key); *assess, when given, receives the
+ * assessment row (new reference). */
 static json_t *matrix_of(ism_rpc_call *call, const char *aid, const char *today, json_t **assess,
                          ism_error *err)
 {
     json_t *a = ism_assessment_get(call->app->store, aid, ops_org_scope(call), err);
     if (!a) return NULL;
-    const char *as_of = ism_json_getstr(a, "as_of");
-    json_t *m = NULL;
-    char *key = NULL, *ev = evidence_fingerprint(call, a, err);
-    if (ev) {
-        char digest[65];
-        checks_digest(call->app->checks, digest);
-        char *extra = ism_strdupf("%s|%s|%s|%s|%s", ev, digest,
-                                  ism_catalog_dir(call->app->catalogs), as_of ? as_of : "", today);
-        key = ism_matrix_inputs_key(call->app->store, aid, ops_org_scope(call), extra, err);
-        free(extra);
-        free(ev);
-    }
-    if (key) m = ism_matrix_cache_get(call->app->store, aid, key);
-    if (!m && key) {
-        json_t *support = ism_evidence_support(
-            call->app->store, call->app->catalogs, ism_json_getstr(a, "subject"),
-            ism_json_getstr(a, "org"), as_of ? as_of : today, err);
-        json_t *refs = support ? ism_eval_check_refs(call->app->checks) : NULL;
-        m = refs ? ism_matrix_build(call->app->store, call->app->catalogs, refs, support, aid,
-                                    ops_org_scope(call), today, err)
-                 : NULL;
-        json_decref(refs);
-        if (m) json_object_set_new(m, "provenance", provenance(call, a, support, m));
-        /* A failed store write costs only the next request a recomputation. */
-        if (m) ism_matrix_cache_put(call->app->store, aid, key, m, NULL);
-        json_decref(support);
-    }
+    char *key = matrix_key(call, a, today, err);
+    json_t *m = key ? matrix_for_key(call, a, key, today, err) : NULL;
     free(key);
     if (assess && m)
         *assess = a;
@@ -406,6 +423,42 @@ static json_t *matrix_of(ism_rpc_call *call, const char *aid, const char *today,
     return m;
 }
 
+/* The matrix.get result, built now: the matrix with its requirements in the one shape every
+ * caller sees, the JSON report's REQUIREMENT (docs/report-format.md), made from the same inputs
+ * as assessment.export, keeping only those of `status` and `framework` when given. */
+static json_t *matrix_reply(ism_rpc_call *call, const json_t *a, const char *key, const char *today,
+                            const char *status, const char *fw, ism_error *err)
+{
+    json_t *m = matrix_for_key(call, a, key, today, err);
+    if (!m) return NULL;
+    if (status || fw) {
+        json_t *keep = json_array();
+        size_t i;
+        json_t *r;
+        json_array_foreach(json_object_get(m, "requirements"), i, r)
+        {
+            if (status && strcmp(ism_json_getstr(r, "status"), status)) continue;
+            if (fw && strcmp(ism_json_getstr(r, "framework"), fw)) continue;
+            json_array_append(keep, r);
+        }
+        json_object_set_new(m, "requirements", keep);
+    }
+    json_t *judg = ism_judgment_latest(call->app->store, ism_json_getstr(a, "id"), err);
+    ism_report_input in = {m, NULL, judg, NULL, call->app->catalogs, NULL};
+    json_t *reqs = judg ? ism_report_requirements(&in, err) : NULL;
+    json_decref(judg);
+    if (!reqs) {
+        json_decref(m);
+        return NULL;
+    }
+    json_object_set_new(m, "requirements", reqs);
+    return m;
+}
+
+/* A read costs a lookup: the serialized result is kept (reply_cache.c) per assessment, caller's
+ * scope and filters, tagged with the digest of the matrix's inputs, and sent as it is; a new
+ * finding, evidence row, judgment or waiver changes the digest and so the next read rebuilds
+ * it, once, however many callers ask at the same time. */
 OP(op_matrix_get)
 {
     const char *aid, *status, *fw;
@@ -424,33 +477,32 @@ OP(op_matrix_get)
         if (!known) return false;
         json_decref(known);
     }
-    json_t *m = matrix_of(call, aid, today, NULL, err);
-    if (!m) return false;
-    if (status || fw) {
-        json_t *keep = json_array();
-        size_t i;
-        json_t *r;
-        json_array_foreach(json_object_get(m, "requirements"), i, r)
-        {
-            if (status && strcmp(ism_json_getstr(r, "status"), status)) continue;
-            if (fw && strcmp(ism_json_getstr(r, "framework"), fw)) continue;
-            json_array_append(keep, r);
-        }
-        json_object_set_new(m, "requirements", keep);
-    }
-    /* The requirements in the one shape every caller sees, the JSON report's REQUIREMENT
-     * (docs/report-format.md), built from the same inputs as assessment.export. */
-    json_t *judg = ism_judgment_latest(call->app->store, aid, err);
-    ism_report_input in = {m, NULL, judg, NULL, call->app->catalogs, NULL};
-    json_t *reqs = judg ? ism_report_requirements(&in, err) : NULL;
-    json_decref(judg);
-    if (!reqs) {
-        json_decref(m);
+    json_t *a = ism_assessment_get(call->app->store, aid, ops_org_scope(call), err);
+    char *key = a ? matrix_key(call, a, today, err) : NULL;
+    if (!key) {
+        json_decref(a);
         return false;
     }
-    json_object_set_new(m, "requirements", reqs);
-    *result = m;
-    return true;
+    char *name =
+        ism_strdupf("matrix.get|%s|%s|%s|%s|%s", call->app->data_dir ? call->app->data_dir : "",
+                    ops_org_scope(call), aid, status ? status : "", fw ? fw : "");
+    char *text = ops_reply_cache_get(name, key, NULL);
+    *result = NULL;
+    if (!text) {
+        json_t *res = matrix_reply(call, a, key, today, status, fw, err);
+        text = res ? json_dumps(res, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+        if (text)
+            ops_reply_cache_put(name, key, text, strlen(text));
+        else
+            ops_reply_cache_abandon(name, key);
+        if (res && !text) ism_error_set(err, ISM_E_INTERNAL, "cannot serialize the matrix");
+        json_decref(res);
+    }
+    free(name);
+    free(key);
+    json_decref(a);
+    call->result_text = text;
+    return text != NULL;
 }
 
 /* A page of findings: {findings, total, offset, next_cursor (null on the last page)}. The
@@ -688,7 +740,8 @@ const ism_op ism_ops_matrix[] = {
     {"assessment.export", op_assessment_export, ALL,
      "the matrix as csv, csv-findings, xlsx, json, oscal or html (params: assessment, format)"},
     {"matrix.get", op_matrix_get, ALL,
-     "the conformance matrix, computed now (params: assessment, status, framework, today)"},
+     "the conformance matrix, materialized and kept until its inputs change (params: "
+     "assessment, status, framework, today)"},
     {"findings.list", op_findings_list, ALL,
      "a page of an assessment's check findings, worst first, with the total and the next "
      "cursor (params: assessment, status, check, limit ≤ 10000, cursor)"},

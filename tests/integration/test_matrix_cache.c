@@ -1,0 +1,245 @@
+/* test_matrix_cache.c — matrix.get serves a kept, serialized result (issue 11 item 9): the kept
+ * reply is byte for byte the one a freshly started daemon builds, its filters only leave
+ * requirements out, and a new judgment, waiver, evaluation (findings) or evidence row makes the
+ * next read rebuild it. Counts come from status.matrix_cache; nothing here is timed. */
+#include "ismap/rpc.h"
+#include "snapfix.h"
+#include "testutil.h"
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static char *tmp, *data, *snap;
+static tu_daemon d;
+
+static void setup(void)
+{
+    tmp = tu_tempdir("mxcache");
+    ism_error e = {0};
+    char *base = ism_strdupf("%s/tests/fixtures/snapshots/base.json", tu_source_dir());
+    snap = ism_strdupf("%s/tenant.db", tmp);
+    data = ism_strdupf("%s/data", tmp);
+    json_t *fx = snapfix_read(base, &e);
+    ck_assert_msg(fx && snapfix_build(fx, snap, &e), "%s", e.message);
+    json_decref(fx);
+    free(base);
+    ck_assert_msg(tu_daemon_start(&d, data, NULL), "ismapd did not start; see %s", d.log);
+}
+
+static void teardown(void)
+{
+    if (d.pid) ck_assert_int_eq(tu_daemon_stop(&d), 0);
+    tu_rmtree(tmp);
+    free(tmp);
+    free(data);
+    free(snap);
+}
+
+static json_t *must(const char *op, json_t *params)
+{
+    json_t *r = tu_call(d.url, op, params, NULL);
+    ck_assert_msg(r && !strcmp(tu_code(r), "ok"), "%s failed: %s", op, tu_code(r));
+    json_t *res = json_incref(json_object_get(r, "result"));
+    json_decref(r);
+    return res;
+}
+
+/* The raw reply text of one request (the bytes the daemon sent). malloc'd. */
+static char *raw(const char *op, json_t *params)
+{
+    ism_error e = {0};
+    ism_rpc_client *c = ism_rpc_client_open(d.url, NULL, 120000, &e);
+    ck_assert_msg(c != NULL, "%s", e.message);
+    json_t *env = json_pack("{s:s, s:s, s:o}", "op", op, "id", "x", "params", params);
+    char *req = json_dumps(env, JSON_COMPACT);
+    char *rep = ism_rpc_client_raw(c, req, strlen(req), NULL, &e);
+    ck_assert_msg(rep != NULL, "%s", e.message);
+    ck_assert_msg(!strncmp(rep, "{\"id\":\"x\",\"ok\":true,", 20), "%s: %.300s", op, rep);
+    free(req);
+    json_decref(env);
+    ism_rpc_client_close(c);
+    return rep;
+}
+
+static json_int_t cache_count(const char *what)
+{
+    json_t *s = must("status", json_object());
+    json_int_t n = json_integer_value(json_object_get(json_object_get(s, "matrix_cache"), what));
+    json_decref(s);
+    return n;
+}
+
+static bool ready(const char *aid)
+{
+    for (int i = 0; i < 12000; i++) {
+        json_t *x = must("assessment.show", json_pack("{s:s}", "id", aid));
+        const char *st = ism_json_getstr(x, "state");
+        bool done = !strcmp(st, "ready"), failed = !strcmp(st, "failed");
+        json_decref(x);
+        if (done || failed) return done;
+        nanosleep(&(struct timespec){0, 10000000}, NULL); /* poll the condition */
+    }
+    return false;
+}
+
+static bool job_done(const char *id)
+{
+    for (int i = 0; i < 12000; i++) {
+        json_t *x = must("jobs.show", json_pack("{s:s}", "id", id));
+        const char *st = ism_json_getstr(x, "state");
+        bool ok = !strcmp(st, "succeeded"),
+             over = ok || !strcmp(st, "failed") || !strcmp(st, "cancelled");
+        json_decref(x);
+        if (over) return ok;
+        nanosleep(&(struct timespec){0, 10000000}, NULL); /* poll the condition */
+    }
+    return false;
+}
+
+static char *matrix(const char *aid)
+{
+    return raw("matrix.get", json_pack("{s:s}", "assessment", aid));
+}
+
+/* The requirement catalog:item in a matrix.get reply text. Borrowed from *doc (new ref). */
+static json_t *requirement(const char *text, const char *cat, const char *item, json_t **doc)
+{
+    *doc = json_loads(text, 0, NULL);
+    size_t i;
+    json_t *r;
+    json_array_foreach(json_object_get(json_object_get(*doc, "result"), "requirements"), i, r)
+    {
+        if (!strcmp(ism_json_getstr(r, "catalog"), cat) &&
+            !strcmp(ism_json_getstr(r, "item"), item))
+            return r;
+    }
+    return NULL;
+}
+
+START_TEST(kept_reply_equals_a_fresh_one_and_follows_its_inputs)
+{
+    json_t *s = must("snapshot.import", json_pack("{s:s}", "path", snap));
+    json_decref(must("subject.create",
+                     json_pack("{s:s, s:s, s:s, s:[s]}", "kind", "workload", "name", "city",
+                               "environment", "production", "accounts", "111122223333")));
+    json_t *a =
+        must("assessment.create", json_pack("{s:s, s:s, s:[O]}", "subject", "city", "frameworks",
+                                            "ismap,mic", "snapshots", json_object_get(s, "id")));
+    char *aid = strdup(ism_json_getstr(a, "id"));
+    json_decref(a);
+    json_decref(s);
+    ck_assert(ready(aid));
+
+    /* First read builds, the second is the kept bytes. */
+    json_int_t b0 = cache_count("builds"), h0 = cache_count("hits");
+    char *m1 = matrix(aid);
+    ck_assert_int_eq(cache_count("builds"), b0 + 1);
+    char *m2 = matrix(aid);
+    ck_assert_int_eq(cache_count("hits"), h0 + 1);
+    ck_assert_int_eq(cache_count("builds"), b0 + 1);
+    ck_assert_str_eq(m1, m2);
+
+    /* A filter leaves requirements out and nothing else. */
+    json_t *full = json_loads(m1, 0, NULL);
+    json_t *reqs = json_object_get(json_object_get(full, "result"), "requirements");
+    char *want = strdup(ism_json_getstr(json_array_get(reqs, json_array_size(reqs) - 1), "status"));
+    char *f = raw("matrix.get", json_pack("{s:s, s:s, s:s}", "assessment", aid, "status", want,
+                                          "framework", "mic"));
+    json_t *filtered = json_loads(f, 0, NULL);
+    json_t *keep = json_array();
+    size_t i;
+    json_t *r;
+    json_array_foreach(reqs, i, r)
+    {
+        if (!strcmp(ism_json_getstr(r, "status"), want) &&
+            !strcmp(ism_json_getstr(r, "framework"), "mic"))
+            json_array_append(keep, r);
+    }
+    free(want);
+    ck_assert_int_gt(json_array_size(keep), 0);
+    json_object_set_new(json_object_get(full, "result"), "requirements", keep);
+    ck_assert(json_equal(full, filtered));
+    json_decref(filtered);
+    free(f);
+
+    /* The kept reply is the one a daemon with nothing kept builds. */
+    ck_assert_int_eq(tu_daemon_stop(&d), 0);
+    ck_assert_msg(tu_daemon_start(&d, data, NULL), "ismapd did not restart; see %s", d.log);
+    char *fresh = matrix(aid);
+    ck_assert_str_eq(fresh, m1);
+    free(fresh);
+
+    /* A judgment: the next read shows it. */
+    json_t *first =
+        json_array_get(json_object_get(json_object_get(full, "result"), "requirements"), 0);
+    char *cat = strdup(ism_json_getstr(first, "catalog")),
+         *item = strdup(ism_json_getstr(first, "item"));
+    json_decref(full);
+    json_decref(must("judgment.add", json_pack("{s:s, s:s, s:s, s:s, s:s}", "assessment", aid,
+                                               "catalog", cat, "item", item, "result",
+                                               "not_applicable", "reason", "out of scope")));
+    char *m3 = matrix(aid);
+    ck_assert_str_ne(m3, m1);
+    json_t *doc;
+    json_t *req = requirement(m3, cat, item, &doc);
+    ck_assert_ptr_nonnull(req);
+    ck_assert_str_eq(ism_json_getstr(json_object_get(req, "judgment"), "result"), "not_applicable");
+    json_decref(doc);
+    /* ... and is what a fresh daemon builds. */
+    ck_assert_int_eq(tu_daemon_stop(&d), 0);
+    ck_assert_msg(tu_daemon_start(&d, data, NULL), "ismapd did not restart; see %s", d.log);
+    fresh = matrix(aid);
+    ck_assert_str_eq(fresh, m3);
+    free(fresh);
+    char *again = matrix(aid);
+    ck_assert_str_eq(again, m3);
+    free(again);
+
+    /* A waiver on the same requirement. */
+    json_int_t b1 = cache_count("builds");
+    json_decref(
+        must("waiver.add", json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "assessment", aid, "catalog",
+                                     cat, "item", item, "justification", "compensating control",
+                                     "approver", "CISO", "expires", "2099-12-31")));
+    char *m4 = matrix(aid);
+    ck_assert_int_eq(cache_count("builds"), b1 + 1);
+    req = requirement(m4, cat, item, &doc);
+    ck_assert_ptr_nonnull(req);
+    ck_assert(json_is_object(json_object_get(req, "waiver")));
+    json_decref(doc);
+
+    /* New findings: the assessment evaluated again. */
+    json_t *job = must("jobs.submit", json_pack("{s:s, s:{s:s}}", "kind", "assessment.evaluate",
+                                                "params", "assessment", aid));
+    ck_assert(job_done(ism_json_getstr(job, "id")));
+    json_decref(job);
+    json_int_t b2 = cache_count("builds");
+    char *m5 = matrix(aid);
+    ck_assert_int_eq(cache_count("builds"), b2 + 1);
+    free(m5);
+    m5 = matrix(aid);
+    ck_assert_int_eq(cache_count("builds"), b2 + 1);
+
+    free(cat);
+    free(item);
+    free(m1);
+    free(m2);
+    free(m3);
+    free(m4);
+    free(m5);
+    free(aid);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("matrix_cache");
+    TCase *tc = tcase_create("serve");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 600);
+    tcase_add_test(tc, kept_reply_equals_a_fresh_one_and_follows_its_inputs);
+    suite_add_tcase(s, tc);
+    return tu_run_suite(s);
+}
