@@ -7,6 +7,9 @@
  * table runs over every transport in `transports` (nng over tcp:// now; the HTTP gateway adds one
  * entry: an open, a call that returns the reply envelope and the HTTP status, a close).
  *
+ * A third test holds the per-op params schemas to the handlers: leaving out a required field
+ * or sending a field of another type must be invalid_params.
+ *
  * With ISM_ROLE_MATRIX_DUMP=FILE set, the params and result of one successful call per op are
  * written to FILE ({op: {params, result}}), for the schema test (tests/openapi). */
 #include "ismap/rpc.h"
@@ -413,6 +416,81 @@ START_TEST(every_role_every_op_both_organizations)
 }
 END_TEST
 
+/* A value of another JSON type than the schema's (first) type, or NULL when the schema names
+ * none (then the property is not probed). */
+static json_t *wrong_value(const json_t *prop)
+{
+    json_t *t = json_object_get(prop, "type");
+    const char *type =
+        json_is_array(t) ? json_string_value(json_array_get(t, 0)) : json_string_value(t);
+    if (!type) return NULL;
+    if (!strcmp(type, "string")) return json_integer(12345);
+    return json_string("not-a-value");
+}
+
+/* The params schemas say what the handlers check: with the table's own params as the valid
+ * base (as the all-organization admin), leaving out a required field or giving a field of the
+ * wrong type is invalid_params, for every op. */
+START_TEST(params_schemas_match_the_handlers)
+{
+    ism_error err = {0};
+    ism_rpc_client *c = ism_rpc_client_open(tcpurl, NULL, 10000, &err);
+    ck_assert_ptr_nonnull(c);
+    int probes = 0;
+    size_t i;
+    json_t *row;
+    json_array_foreach(json_object_get(table, "ops"), i, row)
+    {
+        const char *op = ism_json_getstr(row, "op");
+        json_t *schema = ism_rpc_op_params_schema(op);
+        ck_assert_ptr_nonnull(schema);
+        json_t *props = json_object_get(schema, "properties");
+        json_t *variants = json_array(); /* [what, params] */
+        size_t k;
+        json_t *r;
+        json_array_foreach(json_object_get(schema, "required"), k, r)
+        {
+            json_t *p = bind(json_object_get(row, "params"), 0);
+            json_object_del(p, json_string_value(r));
+            json_array_append_new(variants,
+                                  json_pack("[s+, o]", "without ", json_string_value(r), p));
+        }
+        const char *name;
+        json_t *prop;
+        json_object_foreach(props, name, prop)
+        {
+            json_t *bad = wrong_value(prop);
+            if (!bad) continue;
+            json_t *p = bind(json_object_get(row, "params"), 0);
+            json_object_set_new(p, name, bad);
+            json_array_append_new(variants, json_pack("[s+, o]", "wrong type of ", name, p));
+        }
+        json_t *v;
+        json_array_foreach(variants, k, v)
+        {
+            json_t *reply = NULL;
+            ism_rpc_client_call(c, op, json_array_get(v, 1), global_admin, &reply, &err);
+            ism_error_clear(&err);
+            probes++;
+            if (strcmp(tu_code(reply), "invalid_params")) {
+                char *text = reply ? json_dumps(reply, JSON_COMPACT) : NULL;
+                fprintf(stderr, "SCHEMA %s %s: want invalid_params, got %s: %.300s\n", op,
+                        json_string_value(json_array_get(v, 0)), tu_code(reply), text ? text : "");
+                free(text);
+                failures++;
+            }
+            json_decref(reply);
+        }
+        json_decref(variants);
+        json_decref(schema);
+    }
+    ism_rpc_client_close(c);
+    printf("params schemas: %d probes, %d disagree\n", probes, failures);
+    ck_assert_msg(failures == 0,
+                  "%d params schemas disagree with their handlers (see SCHEMA lines)", failures);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("role_matrix");
@@ -421,6 +499,7 @@ int main(void)
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, table_covers_the_op_table);
     tcase_add_test(tc, every_role_every_op_both_organizations);
+    tcase_add_test(tc, params_schemas_match_the_handlers);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }
