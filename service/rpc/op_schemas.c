@@ -29,10 +29,8 @@ static const char *const components[][2] = {
     "description": "The date the rules take as today (YYYY-MM-DD); absent: today in Japan (JST)."})},
 {"Timestamp", J({"type": ["string", "null"], "description": "ISO 8601 time (UTC or with offset); null when not (yet) set."})},
 {"Role", J({"type": "string", "enum": ["admin", "procurement", "auditor", "viewer"]})},
-{"ErrorCode", J({"type": "string", "enum": ["bad_request", "invalid_params", "unknown_op",
-    "unauthenticated", "permission_denied", "not_found", "conflict", "too_large", "invalid_data",
-    "unavailable", "timeout", "cancelled", "interrupted", "upstream", "io", "config", "version",
-    "integrity", "internal", "rate_limited"]})},
+{"ErrorCode", J({"type": "string",
+    "description": "The closed list of include/ismap/err.h (the enum is filled from it when the document is built), and rate_limited of the HTTP gateway's login limit."})},
 {"Error", J({"type": "object", "required": ["code", "message"],
     "description": "A typed error: the code is from a closed list, the message says what and where, the details (when present) name fields, rows, columns or limits.",
     "properties": {
@@ -560,11 +558,26 @@ json_t *ism_rpc_op_result_schema(const char *op)
     return s ? parse(s->result) : NULL;
 }
 
+/* The error codes a reply can carry: every code of err.h, and the gateway's rate_limited. */
+static json_t *error_codes(void)
+{
+    json_t *codes = json_array();
+    bool rate_limited = false;
+    for (int c = ISM_OK + 1; c < ISM_CODE_COUNT; c++) {
+        const char *name = ism_code_name((ism_code)c);
+        rate_limited = rate_limited || !strcmp(name, "rate_limited");
+        json_array_append_new(codes, json_string(name));
+    }
+    if (!rate_limited) json_array_append_new(codes, json_string("rate_limited"));
+    return codes;
+}
+
 json_t *ism_rpc_schema_components(void)
 {
     json_t *out = json_object();
     for (size_t i = 0; i < NCOMPONENTS; i++)
         json_object_set_new(out, components[i][0], parse(components[i][1]));
+    json_object_set_new(json_object_get(out, "ErrorCode"), "enum", error_codes());
     return out;
 }
 

@@ -14,7 +14,8 @@
  * or sending a field of another type must be invalid_params.
  *
  * With ISM_ROLE_MATRIX_DUMP=FILE set, the params and result of one successful call per op are
- * written to FILE ({op: {params, result}}), for the schema test (tests/openapi). */
+ * written to FILE ({op: {params, result}}, and one error reply per code under "_errors"), for
+ * the schema test (tests/openapi). */
 #include "ismap/rpc.h"
 #include "snapfix.h"
 #include "testutil.h"
@@ -450,6 +451,11 @@ static void expect(rm_transport *t, const json_t *row, const char *who, const ch
             text ? text : "");
         free(text);
         failures++;
+    } else if (dump && strcmp(got, "ok")) {
+        /* One error reply per code, for the error envelope's schema. */
+        json_t *errs = json_object_get(dump, "_errors");
+        if (!errs) json_object_set_new(dump, "_errors", errs = json_object());
+        if (!json_object_get(errs, got)) json_object_set(errs, got, reply);
     } else if (dump && !strcmp(got, "ok") && !json_object_get(dump, op)) {
         json_object_set_new(
             dump, op,
@@ -518,7 +524,7 @@ START_TEST(every_role_every_op_both_organizations)
                     /* Another organization's object: as if it did not exist (and a role that
                      * may not call the op learns nothing either). */
                     expect(t, row, roles[r], tokens[0][r], 1,
-                           may ? "not_found" : "permission_denied", NULL);
+                           may ? "not_found" : "permission_denied", dump);
                     calls++;
                 }
             }

@@ -43,7 +43,18 @@ def main():
                 path = "/".join(str(p) for p in e.absolute_path)
                 print(f"FAIL {op} {what} at /{path}: {e.message[:300]}")
             problems += len(errs)
-    print(f"{len(replies)} ops' replies validated, {problems} problems")
+    errors = replies.get("_errors", {})
+    for code in ("permission_denied", "not_found"):
+        if code not in errors:
+            print(f"FAIL no {code} reply was recorded")
+            problems += 1
+    for code, reply in errors.items():
+        root = {"$ref": "#/components/schemas/ErrorEnvelope", "components": doc["components"]}
+        for e in Draft202012Validator(root).iter_errors(reply):
+            print(f"FAIL {code} error reply: {e.message[:300]}")
+            problems += 1
+    print(f"{len(replies) - ('_errors' in replies)} ops' replies and {len(errors)} error replies "
+          f"validated, {problems} problems")
     return 1 if problems else 0
 
 

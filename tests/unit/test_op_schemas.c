@@ -45,12 +45,30 @@ START_TEST(lookups_by_name)
 }
 END_TEST
 
+START_TEST(error_codes_are_the_closed_list)
+{
+    json_t *comps = ism_rpc_schema_components();
+    json_t *codes = json_object_get(json_object_get(comps, "ErrorCode"), "enum");
+    for (int c = ISM_OK + 1; c < ISM_CODE_COUNT; c++) {
+        bool found = false;
+        size_t i;
+        json_t *v;
+        json_array_foreach(codes, i, v) found =
+            found || !strcmp(json_string_value(v), ism_code_name((ism_code)c));
+        ck_assert_msg(found, "code %s is not in the ErrorCode schema", ism_code_name((ism_code)c));
+    }
+    ck_assert_int_le(json_array_size(codes), ISM_CODE_COUNT);
+    json_decref(comps);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("op_schemas");
     TCase *tc = tcase_create("schemas");
     tcase_add_test(tc, every_op_has_schemas_and_every_schema_an_op);
     tcase_add_test(tc, lookups_by_name);
+    tcase_add_test(tc, error_codes_are_the_closed_list);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }
