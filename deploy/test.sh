@@ -23,7 +23,11 @@ ctest_run() { # ctest_run BUILD_DIR ARGS...
   (cd "$dir" && ctest --output-on-failure -j"$jobs" --timeout 1800 "$@")
 }
 
-stage_deps() { "$root/deploy/install-deps.sh" --test; }
+# Debian packages, then the npm test clients from their lockfiles (npm ci): the OpenAPI validator.
+stage_deps() {
+  "$root/deploy/install-deps.sh" --test || return 1
+  "$root/tests/openapi/setup.sh"
+}
 
 stage_build() { "$root/deploy/build.sh" "$root/build" -DISM_WERROR=ON; }
 

@@ -85,6 +85,25 @@ typedef struct ism_op {
 const ism_op *ism_rpc_find_op(const char *name);
 void ism_rpc_foreach_op(void (*fn)(const ism_op *op, void *ctx), void *ctx);
 
+/* Per-op schemas (service/rpc/op_schemas.c), JSON Schema 2020-12. The params and the result
+ * schema of an op (new reference; NULL for a name that is no op). They point into the shared
+ * shapes with "$ref": "#/components/schemas/<Name>": ism_rpc_schema_components returns those
+ * as an object name -> schema (new reference). */
+json_t *ism_rpc_op_params_schema(const char *op);
+json_t *ism_rpc_op_result_schema(const char *op);
+json_t *ism_rpc_schema_components(void);
+/* Visits the op name of every schema row. */
+void ism_rpc_foreach_op_schema(void (*fn)(const char *op, void *ctx), void *ctx);
+/* Checks the schema table against the op table: every op has a row, every row names an op
+ * (once), every text parses as a JSON object, every $ref names a component. Sets *problems to
+ * an array of sentences (new reference, empty when true). */
+bool ism_rpc_op_schemas_check(json_t **problems);
+
+/* The OpenAPI 3.1 document of the HTTP API (the gateway's routes, every op of the table as
+ * POST /api/v1/ops/<op> with its schemas), built from the tables at each call. server_url
+ * (e.g. "https://ismap.example.jp:8443"; NULL or "": none) becomes servers[0]. New reference. */
+json_t *ism_rpc_openapi(const char *server_url);
+
 /* Handles one raw request and returns the reply text (malloc'd, caller frees). Never fails:
  * every problem becomes an error reply. `transport` says whether the message came over the
  * trusted local socket. */
