@@ -4,7 +4,10 @@
 # accepting for good — one local client could stop the admin socket) and
 # deploy/nng/tls-aead-suites-and-ip-san.patch (TLS offers only ECDHE suites with AES-GCM or
 # ChaCha20-Poly1305 — no static RSA, no CBC — and a client given an IP address checks it
-# against the certificate's iPAddress SANs, which Mbed TLS 2.28 ignores). Built static, with TLS
+# against the certificate's iPAddress SANs, which Mbed TLS 2.28 ignores) and
+# deploy/nng/per-pipe-receive-limit.patch (nng_pipe_set_size(pipe, NNG_OPT_RECVMAXSZ): a receive
+# limit per connection, so a peer that has not yet sent a valid token is held to a small one —
+# ISM_NNG_PIPE_SET_SIZE tells the code it is there). Built static, with TLS
 # over the system's Mbed TLS, as part of the build. The two tarballs are Debian's source package,
 # put into ISM_NNG_CACHE by deploy/nng/fetch-source.sh (apt-get source; install-deps.sh runs it).
 # -DISM_NNG_PATCHED=OFF links the system libnng instead (the listener bug comes back).
@@ -45,13 +48,15 @@ find_library(ISM_MBEDCRYPTO_LIB mbedcrypto REQUIRED)
 set(_prefix ${CMAKE_BINARY_DIR}/nng-patched)
 set(_patch ${CMAKE_CURRENT_LIST_DIR}/listener-survives-handshake-hangup.patch)
 set(_patch_tls ${CMAKE_CURRENT_LIST_DIR}/tls-aead-suites-and-ip-san.patch)
+set(_patch_pipe ${CMAKE_CURRENT_LIST_DIR}/per-pipe-receive-limit.patch)
 file(SHA256 ${_patch} _patch_sha)
 file(SHA256 ${_patch_tls} _patch_tls_sha)
+file(SHA256 ${_patch_pipe} _patch_pipe_sha)
 ExternalProject_Add(nng_patched
   # The patches' hashes on the command line make a changed patch redo this step.
-  DOWNLOAD_COMMAND ${CMAKE_COMMAND} -E env ISM_NNG_PATCHES=${_patch_sha}-${_patch_tls_sha}
+  DOWNLOAD_COMMAND ${CMAKE_COMMAND} -E env ISM_NNG_PATCHES=${_patch_sha}-${_patch_tls_sha}-${_patch_pipe_sha}
     sh ${CMAKE_CURRENT_LIST_DIR}/prepare-source.sh ${ISM_NNG_CACHE}/${_orig} ${_orig_sha}
-    ${ISM_NNG_CACHE}/${_deb} ${_deb_sha} <SOURCE_DIR> ${_patch} ${_patch_tls}
+    ${ISM_NNG_CACHE}/${_deb} ${_deb_sha} <SOURCE_DIR> ${_patch} ${_patch_tls} ${_patch_pipe}
   SOURCE_DIR ${CMAKE_BINARY_DIR}/nng-patched-build/src/nng_patched
   PREFIX ${CMAKE_BINARY_DIR}/nng-patched-build
   INSTALL_DIR ${_prefix}
@@ -69,3 +74,4 @@ target_include_directories(ism_nng BEFORE INTERFACE ${_prefix}/include)
 target_link_libraries(ism_nng INTERFACE ism_nng_static ${ISM_MBEDTLS_LIB} ${ISM_MBEDX509_LIB}
   ${ISM_MBEDCRYPTO_LIB} Threads::Threads)
 add_dependencies(ism_nng nng_patched)
+target_compile_definitions(ism_nng INTERFACE ISM_NNG_PIPE_SET_SIZE=1)

@@ -21,6 +21,13 @@
 /* Remote connections that have not yet sent a request with a valid token: each may make the
  * transport hold one message of up to twice max_msg, so they get a budget of their own. */
 #define ISM_RPC_DEFAULT_UNAUTHENTICATED 32
+/* ... and each may send at most this much until it has sent a valid token (a connection's own
+ * receive limit, raised to max_msg once it has: deploy/nng/per-pipe-receive-limit.patch). A
+ * client with a token proves it with a small request first before a larger one
+ * (ism_rpc_client_call does); the limit may not be set below ISM_RPC_MIN_UNAUTH_MAX_MSG, the
+ * size above which the client does so. */
+#define ISM_RPC_DEFAULT_UNAUTH_MAX_MSG (64u * 1024u)
+#define ISM_RPC_MIN_UNAUTH_MAX_MSG 4096
 #define ISM_RPC_DEFAULT_IDLE_MS 60000
 
 struct ism_catalog_set; /* catalog.h */
@@ -46,6 +53,7 @@ typedef struct ism_rpc_app {
     int conn_total;                /* 0: ISM_RPC_DEFAULT_CONN_TOTAL */
     int conn_unauthenticated;      /* 0: ISM_RPC_DEFAULT_UNAUTHENTICATED */
     int64_t idle_timeout_ms;       /* 0: ISM_RPC_DEFAULT_IDLE_MS */
+    size_t unauth_max_msg;         /* 0: ISM_RPC_DEFAULT_UNAUTH_MAX_MSG */
     struct ism_rpc_server *server; /* set once the server runs (for status), else NULL */
     /* Hosts a collection's endpoint_url may name (config collect.endpoint_allow), NULL-terminated;
      * NULL or empty: no endpoint override at all. Only admins may override. */
@@ -122,7 +130,8 @@ typedef struct ism_rpc_conn_stats {
     uint64_t timed_out;       /* closed for completing no request within the idle timeout */
     uint64_t unauthenticated; /* open ones that have not yet sent a valid token */
     uint64_t limit_per_address, limit_total, limit_unauthenticated;
-    uint64_t unauthenticated_bytes_bound; /* what they can make the daemon hold, at most */
+    uint64_t unauthenticated_bytes_bound;   /* what they can make the daemon hold, at most */
+    uint64_t unauthenticated_message_limit; /* what one of them may send */
 } ism_rpc_conn_stats;
 /* Copies the counters; false when srv is NULL. Thread-safe. */
 bool ism_rpc_server_conn_stats(ism_rpc_server *srv, ism_rpc_conn_stats *out);
