@@ -73,9 +73,10 @@ typedef struct ism_rpc_call {
     ism_rpc_app *app;
     const ism_rpc_caller *caller;
     /* An op whose result is already serialized (a cached reply) may, instead of setting
-     * *result, hand its JSON text here: malloc'd, owned by the dispatcher from then on, sent
-     * as it is. */
+     * *result, hand its JSON text here, sent as it is; the dispatcher owns it from then on and
+     * lets go of it with result_release, or free() when that is NULL. */
     char *result_text;
+    void (*result_release)(char *text);
 } ism_rpc_call;
 
 /* An op handler: params is borrowed (always an object); on success sets *result (new ref). */

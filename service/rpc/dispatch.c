@@ -141,7 +141,7 @@ char *ism_rpc_handle_auth(ism_rpc_app *app, const char *msg, size_t len, bool lo
                  "permission denied");
         goto done;
     }
-    ism_rpc_call call = {app, &who, NULL};
+    ism_rpc_call call = {app, &who, NULL, NULL};
     json_t *result = NULL;
     if (op->fn(&call, params, &result, &err)) {
         if (call.result_text) {
@@ -154,7 +154,10 @@ char *ism_rpc_handle_auth(ism_rpc_app *app, const char *msg, size_t len, bool lo
         if (err.code == ISM_OK) ism_error_set(&err, ISM_E_INTERNAL, "op failed without a reason");
         json_decref(result);
     }
-    free(call.result_text);
+    if (call.result_release)
+        call.result_release(call.result_text);
+    else
+        free(call.result_text);
 done:
     if (!out) {
         ism_logj(ISM_LOG_DEBUG, "rpc.error",

@@ -488,6 +488,7 @@ OP(op_matrix_get)
                     ops_org_scope(call), aid, status ? status : "", fw ? fw : "");
     char *text = ops_reply_cache_get(name, key, NULL);
     *result = NULL;
+    if (text) call->result_release = ops_reply_cache_release;
     if (!text) {
         json_t *res = matrix_reply(call, a, key, today, status, fw, err);
         text = res ? json_dumps(res, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
