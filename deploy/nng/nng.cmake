@@ -4,7 +4,10 @@
 # accepting for good — one local client could stop the admin socket) and
 # deploy/nng/tls-aead-suites-and-ip-san.patch (TLS offers only ECDHE suites with AES-GCM or
 # ChaCha20-Poly1305 — no static RSA, no CBC — and a client given an IP address checks it
-# against the certificate's iPAddress SANs, which Mbed TLS 2.28 ignores). Built static, with TLS
+# against the certificate's iPAddress SANs, which Mbed TLS 2.28 ignores) and
+# deploy/nng/per-pipe-receive-limit.patch (nng_pipe_set_size(pipe, NNG_OPT_RECVMAXSZ): a receive
+# limit per connection, so a peer that has not yet sent a valid token is held to a small one —
+# ISM_NNG_PIPE_SET_SIZE tells the code it is there). Built static, with TLS
 # over the system's Mbed TLS, once per machine: deploy/nng/build-cached.sh installs it into
 # ISM_NNG_CACHE/nng-1.5.2-KEY (KEY: a hash of the sources, patches and compiler) at configure
 # time, and every build folder links that. The two tarballs are Debian's source package, put
@@ -44,7 +47,8 @@ find_library(ISM_MBEDTLS_LIB mbedtls REQUIRED)
 find_library(ISM_MBEDX509_LIB mbedx509 REQUIRED)
 find_library(ISM_MBEDCRYPTO_LIB mbedcrypto REQUIRED)
 set(_patches ${CMAKE_CURRENT_LIST_DIR}/listener-survives-handshake-hangup.patch
-  ${CMAKE_CURRENT_LIST_DIR}/tls-aead-suites-and-ip-san.patch)
+  ${CMAKE_CURRENT_LIST_DIR}/tls-aead-suites-and-ip-san.patch
+  ${CMAKE_CURRENT_LIST_DIR}/per-pipe-receive-limit.patch)
 # A changed patch or script re-runs the configure step, which builds the new key's prefix.
 set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${_patches}
   ${CMAKE_CURRENT_LIST_DIR}/prepare-source.sh ${CMAKE_CURRENT_LIST_DIR}/build-cached.sh)
@@ -62,3 +66,4 @@ add_library(ism_nng INTERFACE)
 target_include_directories(ism_nng BEFORE INTERFACE ${_prefix}/include)
 target_link_libraries(ism_nng INTERFACE ism_nng_static ${ISM_MBEDTLS_LIB} ${ISM_MBEDX509_LIB}
   ${ISM_MBEDCRYPTO_LIB} Threads::Threads)
+target_compile_definitions(ism_nng INTERFACE ISM_NNG_PIPE_SET_SIZE=1)

@@ -21,6 +21,13 @@
 /* Remote connections that have not yet sent a request with a valid token: each may make the
  * transport hold one message of up to twice max_msg, so they get a budget of their own. */
 #define ISM_RPC_DEFAULT_UNAUTHENTICATED 32
+/* ... and each may send at most this much until it has sent a valid token (a connection's own
+ * receive limit, raised to max_msg once it has: deploy/nng/per-pipe-receive-limit.patch). A
+ * client with a token proves it with a small request first before a larger one
+ * (ism_rpc_client_call does); the limit may not be set below ISM_RPC_MIN_UNAUTH_MAX_MSG, the
+ * size above which the client does so. */
+#define ISM_RPC_DEFAULT_UNAUTH_MAX_MSG (64u * 1024u)
+#define ISM_RPC_MIN_UNAUTH_MAX_MSG 4096
 #define ISM_RPC_DEFAULT_IDLE_MS 60000
 
 struct ism_catalog_set; /* catalog.h */
@@ -46,6 +53,7 @@ typedef struct ism_rpc_app {
     int conn_total;                /* 0: ISM_RPC_DEFAULT_CONN_TOTAL */
     int conn_unauthenticated;      /* 0: ISM_RPC_DEFAULT_UNAUTHENTICATED */
     int64_t idle_timeout_ms;       /* 0: ISM_RPC_DEFAULT_IDLE_MS */
+    size_t unauth_max_msg;         /* 0: ISM_RPC_DEFAULT_UNAUTH_MAX_MSG */
     struct ism_rpc_server *server; /* set once the server runs (for status), else NULL */
     /* Hosts a collection's endpoint_url may name (config collect.endpoint_allow), NULL-terminated;
      * NULL or empty: no endpoint override at all. Only admins may override. */
@@ -65,9 +73,10 @@ typedef struct ism_rpc_call {
     ism_rpc_app *app;
     const ism_rpc_caller *caller;
     /* An op whose result is already serialized (a cached reply) may, instead of setting
-     * *result, hand its JSON text here: malloc'd, owned by the dispatcher from then on, sent
-     * as it is. */
+     * *result, hand its JSON text here, sent as it is; the dispatcher owns it from then on and
+     * lets go of it with result_release, or free() when that is NULL. */
     char *result_text;
+    void (*result_release)(char *text);
 } ism_rpc_call;
 
 /* An op handler: params is borrowed (always an object); on success sets *result (new ref). */
@@ -117,13 +126,23 @@ char *ism_rpc_handle_auth(ism_rpc_app *app, const char *msg, size_t len, bool lo
  * otherwise ISM_E_UNAUTHENTICATED). Fills *who. */
 bool ism_rpc_authenticate(ism_rpc_app *app, bool local, const char *token, ism_rpc_caller *who,
                           ism_error *err);
+/* A result already serialized by its op (a kept reply): the JSON text and how to let go of it
+ * (NULL: free()). */
+typedef struct ism_rpc_text {
+    char *text;
+    void (*release)(char *text);
+} ism_rpc_text;
+/* Lets go of t's text (if any) and clears it. */
+void ism_rpc_text_release(ism_rpc_text *t);
+
 /* Calls op `opname` for an authenticated caller: unknown op, role check, then the handler.
  * params is borrowed (NULL or a non-object counts as {}). On success either *result is a new
  * reference (json null when the op returns nothing), or — only when result_text is not NULL and
- * the op kept its reply serialized — *result is NULL and *result_text is that JSON text
- * (malloc'd, the caller frees; send it as is). On failure err is set and both are NULL. */
+ * the op kept its reply serialized — *result is NULL and *result_text holds that JSON text (send
+ * it as is, then ism_rpc_text_release). On failure err is set and neither is set. */
 bool ism_rpc_call_op(ism_rpc_app *app, const ism_rpc_caller *who, const char *opname,
-                     const json_t *params, json_t **result, char **result_text, ism_error *err);
+                     const json_t *params, json_t **result, ism_rpc_text *result_text,
+                     ism_error *err);
 /* The HTTP status an error code maps to (200 for ISM_OK; the table is in the HTTP contract). */
 int ism_rpc_http_status(ism_code code);
 
@@ -155,7 +174,8 @@ typedef struct ism_rpc_conn_stats {
     uint64_t timed_out;       /* closed for completing no request within the idle timeout */
     uint64_t unauthenticated; /* open ones that have not yet sent a valid token */
     uint64_t limit_per_address, limit_total, limit_unauthenticated;
-    uint64_t unauthenticated_bytes_bound; /* what they can make the daemon hold, at most */
+    uint64_t unauthenticated_bytes_bound;   /* what they can make the daemon hold, at most */
+    uint64_t unauthenticated_message_limit; /* what one of them may send */
 } ism_rpc_conn_stats;
 /* Copies the counters; false when srv is NULL. Thread-safe. */
 bool ism_rpc_server_conn_stats(ism_rpc_server *srv, ism_rpc_conn_stats *out);

@@ -33,6 +33,7 @@ typedef struct config {
     size_t max_msg;
     int workers, contexts;
     int conn_per_address, conn_total, conn_unauth, idle_timeout_s;
+    size_t unauth_msg;
     char *log_level, *log_file;
     char *catalog_dir;
     char *checks_dir;
@@ -80,8 +81,10 @@ static void usage(FILE *fp)
           "Config keys: data_dir, listen (array), events, tls.cert_file, tls.key_file,\n"
           "max_message_bytes, workers, contexts, log.level, log.file, catalog_dir, checks_dir,\n"
           "connections.per_address, connections.total, connections.unauthenticated,\n"
-          "connections.idle_timeout_s, collect.endpoint_allow (hosts an admin may point\n"
-          "endpoint_url at, e.g. [\"127.0.0.1\"]), http.listen, http.tls_cert, http.tls_key\n"
+          "connections.idle_timeout_s, connections.unauthenticated_message_bytes (the largest\n"
+          "request a remote connection may send before it has sent a valid token [65536]),\n"
+          "collect.endpoint_allow (hosts an admin may point endpoint_url at, e.g.\n"
+          "[\"127.0.0.1\"]), http.listen, http.tls_cert, http.tls_key\n"
           "(default: tls.*), http.max_connections [256], http.per_address [32],\n"
           "http.timeout_s [30], http.session_idle_s [1800], http.session_absolute_s [43200].\n",
           fp);
@@ -166,6 +169,12 @@ static bool load_config(config *c, const char *path, ism_error *err)
     n = 0;
     if (ok && (ok = ism_json_int(conns, "idle_timeout_s", false, 1, 86400, &n, &e)) && n)
         c->idle_timeout_s = (int)n;
+    n = 0;
+    if (ok &&
+        (ok = ism_json_int(conns, "unauthenticated_message_bytes", false,
+                           ISM_RPC_MIN_UNAUTH_MAX_MSG, (json_int_t)1 << 40, &n, &e)) &&
+        n)
+        c->unauth_msg = (size_t)n;
     static const struct {
         const char *key;
         int lo, hi;
@@ -461,6 +470,7 @@ static int run(config *c)
                        .conn_total = c->conn_total,
                        .conn_unauthenticated = c->conn_unauth,
                        .idle_timeout_ms = (int64_t)c->idle_timeout_s * 1000,
+                       .unauth_max_msg = c->unauth_msg,
                        .collect_endpoint_allow = (const char *const *)c->endpoint_allow};
     ism_now_iso(app.started_iso);
     if (!ism_aws_register_jobs(jobs, &app, &err)) goto out;

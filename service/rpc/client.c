@@ -9,6 +9,7 @@
 #include <nng/protocol/reqrep0/req.h>
 #include <nng/supplemental/tls/tls.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,9 @@ struct ism_rpc_client {
     int timeout_ms;
     CURL *curl; /* the HTTP gateway; NULL for nng */
     char *ca_file;
+    bool remote;         /* not ipc://: the server limits what it may send unauthenticated */
+    atomic_uint pipe;    /* the connection a token was last proven on (0: none) */
+    atomic_uint current; /* the connection now open */
 };
 
 static bool is_http_url(const char *url)
@@ -135,6 +139,13 @@ static bool http_call(ism_rpc_client *c, const char *op, json_t *params, const c
     return ok;
 }
 
+/* A new connection (a redial after a drop) has proven nothing yet. */
+static void on_pipe(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+    ism_rpc_client *c = arg;
+    if (ev == NNG_PIPE_EV_ADD_POST) atomic_store(&c->current, (unsigned)nng_pipe_id(p));
+}
+
 /* What went wrong reaching url, in words a person can act on. */
 static void say_unreachable(ism_error *err, const char *url, int rv, int timeout_ms)
 {
@@ -183,6 +194,8 @@ ism_rpc_client *ism_rpc_client_open(const char *url, const char *ca_file, int ti
     /* A request must never be silently sent twice (REQ resends after 60 s by default). */
     nng_socket_set_ms(c->sock, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE);
     nng_socket_set_size(c->sock, NNG_OPT_RECVMAXSZ, 1u << 30);
+    c->remote = strncmp(url, "ipc://", 6) != 0;
+    nng_pipe_notify(c->sock, NNG_PIPE_EV_ADD_POST, on_pipe, c);
     nng_dialer d;
     if ((rv = nng_dialer_create(&d, c->sock, url)) != 0) goto fail;
     if (strncmp(url, "tls+tcp://", 10) == 0) {
@@ -282,6 +295,31 @@ bool ism_rpc_client_call(ism_rpc_client *c, const char *op, json_t *params, cons
     char *text = json_dumps(req, JSON_COMPACT);
     json_decref(req);
     size_t rlen = 0;
+    /* A remote server takes a large request only from a connection that has sent a valid token
+     * (ISM_RPC_DEFAULT_UNAUTH_MAX_MSG): prove it with a ping first. An error reply to the ping
+     * (a bad token) is the reply the request would have had. */
+    unsigned cur = atomic_load(&c->current);
+    if (token && c->remote && strlen(text) > ISM_RPC_MIN_UNAUTH_MAX_MSG &&
+        (cur == 0 || atomic_load(&c->pipe) != cur)) {
+        json_t *pr = json_pack("{s:s, s:s, s:s}", "op", "ping", "id", id, "token", token);
+        char *pt = json_dumps(pr, JSON_COMPACT);
+        json_decref(pr);
+        char *praw = pt ? ism_rpc_client_raw(c, pt, strlen(pt), &rlen, err) : NULL;
+        free(pt);
+        json_t *prep = praw ? json_loadb(praw, rlen, 0, NULL) : NULL;
+        free(praw);
+        if (!prep) {
+            free(text);
+            return false;
+        }
+        if (!json_is_true(json_object_get(prep, "ok"))) {
+            free(text);
+            *reply = prep;
+            return true;
+        }
+        json_decref(prep);
+        atomic_store(&c->pipe, atomic_load(&c->current));
+    }
     char *raw = ism_rpc_client_raw(c, text, strlen(text), &rlen, err);
     free(text);
     if (!raw) return false;

@@ -66,11 +66,23 @@ bool ism_rpc_authenticate(ism_rpc_app *app, bool local, const char *token, ism_r
     return true;
 }
 
+void ism_rpc_text_release(ism_rpc_text *t)
+{
+    if (!t || !t->text) return;
+    if (t->release)
+        t->release(t->text);
+    else
+        free(t->text);
+    t->text = NULL;
+    t->release = NULL;
+}
+
 bool ism_rpc_call_op(ism_rpc_app *app, const ism_rpc_caller *who, const char *opname,
-                     const json_t *params, json_t **result, char **result_text, ism_error *err)
+                     const json_t *params, json_t **result, ism_rpc_text *result_text,
+                     ism_error *err)
 {
     *result = NULL;
-    if (result_text) *result_text = NULL;
+    if (result_text) *result_text = (ism_rpc_text){0};
     const ism_op *op = ism_rpc_find_op(opname);
     if (!op) return ism_error_set(err, ISM_E_UNKNOWN_OP, "no op named '%s'", opname);
     if (!((op->roles | ISM_ROLE_ADMIN) & (int)who->role)) {
@@ -82,27 +94,28 @@ bool ism_rpc_call_op(ism_rpc_app *app, const ism_rpc_caller *who, const char *op
                              ism_role_name(who->role), opname);
     }
     json_t *own = json_is_object(params) ? NULL : json_object();
-    ism_rpc_call call = {app, who, NULL};
+    ism_rpc_call call = {app, who, NULL, NULL};
     bool ok = op->fn(&call, own ? own : params, result, err);
     json_decref(own);
+    ism_rpc_text kept = {call.result_text, call.result_release};
     if (!ok) {
         if (err->code == ISM_OK) ism_error_set(err, ISM_E_INTERNAL, "op failed without a reason");
         json_decref(*result);
         *result = NULL;
-        free(call.result_text);
+        ism_rpc_text_release(&kept);
         return false;
     }
-    if (call.result_text) {
+    if (kept.text) {
         /* The op handed its result already serialized (a kept reply). */
         json_decref(*result);
         *result = NULL;
         if (result_text) {
-            *result_text = call.result_text;
+            *result_text = kept;
             return true;
         }
         json_error_t jerr;
-        *result = json_loads(call.result_text, JSON_DECODE_ANY, &jerr);
-        free(call.result_text);
+        *result = json_loads(kept.text, JSON_DECODE_ANY, &jerr);
+        ism_rpc_text_release(&kept);
         if (!*result)
             return ism_error_set(err, ISM_E_INTERNAL, "op '%s' kept an unreadable reply: %s",
                                  opname, jerr.text);
@@ -211,10 +224,10 @@ char *ism_rpc_handle_auth(ism_rpc_app *app, const char *msg, size_t len, bool lo
     }
     if (authenticated) *authenticated = true;
     json_t *result = NULL;
-    char *text = NULL;
+    ism_rpc_text text = {0};
     if (ism_rpc_call_op(app, &who, opname, params, &result, &text, &err))
-        out = text ? reply_raw(id, text) : reply_text(id, true, result);
-    free(text);
+        out = text.text ? reply_raw(id, text.text) : reply_text(id, true, result);
+    ism_rpc_text_release(&text);
 done:
     if (!out) {
         ism_logj(ISM_LOG_DEBUG, "rpc.error",

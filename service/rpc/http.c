@@ -225,24 +225,24 @@ enum MHD_Result http_call_and_reply(http_req *r, const ism_rpc_caller *who, cons
 {
     ism_error err = {0};
     json_t *result = NULL;
-    char *text = NULL;
+    ism_rpc_text text = {0};
     ism_strlcpy(r->op, op, sizeof r->op);
     bool ok = ism_rpc_call_op(r->srv->app, who, op, params, &result, &text, &err);
     json_decref(params);
     if (!ok) return http_reply_error(r, &err);
-    if (!text) return http_reply_result(r, result);
+    if (!text.text) return http_reply_result(r, result);
     /* A kept reply goes out as it is, inside the envelope, without parsing it again. */
     static const char head[] = "{\"ok\":true,\"result\":";
-    size_t n = strlen(text);
+    size_t n = strlen(text.text);
     char *body = malloc(sizeof head - 1 + n + 2);
     if (!body) {
-        free(text);
+        ism_rpc_text_release(&text);
         return MHD_NO;
     }
     memcpy(body, head, sizeof head - 1);
-    memcpy(body + sizeof head - 1, text, n);
+    memcpy(body + sizeof head - 1, text.text, n);
     memcpy(body + sizeof head - 1 + n, "}", 2);
-    free(text);
+    ism_rpc_text_release(&text);
     struct MHD_Response *resp =
         MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE);
     if (!resp) {

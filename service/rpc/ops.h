@@ -45,12 +45,14 @@ OP(op_snapshot_import);
 
 /* reply_cache.c: serialized results kept in memory, named by what was asked (name) and tagged
  * with the digest of the inputs they were made from (key).
- * _get: a malloc'd copy of the text made from `key` (its length in *len), or NULL on a miss:
+ * _get: the text made from `key` (its length in *len), shared: the caller lets go of it with
+ * ops_reply_cache_release (never free), or NULL on a miss:
  * then the caller builds it and must call _put (or _abandon, on failure) with the same name and
  * key; meanwhile other callers asking for that name and key wait for it. */
 char *ops_reply_cache_get(const char *name, const char *key, size_t *len);
 void ops_reply_cache_put(const char *name, const char *key, const char *text, size_t len);
 void ops_reply_cache_abandon(const char *name, const char *key);
+void ops_reply_cache_release(char *text);
 /* {hits, builds, waits, entries, bytes}: new reference. */
 json_t *ops_reply_cache_stats(void);
 

@@ -74,10 +74,11 @@ OP(op_status)
     if (ism_rpc_server_conn_stats(app->server, &cs))
         json_object_set_new(
             *result, "connections",
-            json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "open",
+            json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "open",
                       (json_int_t)cs.open, "unauthenticated", (json_int_t)cs.unauthenticated,
                       "limit_unauthenticated", (json_int_t)cs.limit_unauthenticated,
                       "unauthenticated_bytes_bound", (json_int_t)cs.unauthenticated_bytes_bound,
+                      "unauthenticated_message_limit", (json_int_t)cs.unauthenticated_message_limit,
                       "admitted", (json_int_t)cs.admitted, "refused", (json_int_t)cs.refused,
                       "timed_out", (json_int_t)cs.timed_out, "limit_per_address",
                       (json_int_t)cs.limit_per_address, "limit_total", (json_int_t)cs.limit_total,

@@ -427,7 +427,8 @@ static json_t *matrix_of(ism_rpc_call *call, const char *aid, const char *today,
  * caller sees, the JSON report's REQUIREMENT (docs/report-format.md), made from the same inputs
  * as assessment.export, keeping only those of `status` and `framework` when given. */
 static json_t *matrix_reply(ism_rpc_call *call, const json_t *a, const char *key, const char *today,
-                            const char *status, const char *fw, ism_error *err)
+                            const char *status, const char *fw, long offset, long limit,
+                            ism_error *err)
 {
     json_t *m = matrix_for_key(call, a, key, today, err);
     if (!m) return NULL;
@@ -443,6 +444,14 @@ static json_t *matrix_reply(ism_rpc_call *call, const json_t *a, const char *key
         }
         json_object_set_new(m, "requirements", keep);
     }
+    /* A page (limit > 0): those requirements only, and where the page lies. */
+    size_t total = json_array_size(json_object_get(m, "requirements"));
+    if (limit > 0) {
+        json_t *page = json_array();
+        for (size_t i = (size_t)offset; i < total && i < (size_t)(offset + limit); i++)
+            json_array_append(page, json_array_get(json_object_get(m, "requirements"), i));
+        json_object_set_new(m, "requirements", page);
+    }
     json_t *judg = ism_judgment_latest(call->app->store, ism_json_getstr(a, "id"), err);
     ism_report_input in = {m, NULL, judg, NULL, call->app->catalogs, NULL};
     json_t *reqs = judg ? ism_report_requirements(&in, err) : NULL;
@@ -452,6 +461,13 @@ static json_t *matrix_reply(ism_rpc_call *call, const json_t *a, const char *key
         return NULL;
     }
     json_object_set_new(m, "requirements", reqs);
+    if (limit > 0) {
+        long next = offset + (long)json_array_size(reqs);
+        json_object_set_new(m, "total", json_integer((json_int_t)total));
+        json_object_set_new(m, "offset", json_integer(offset));
+        json_object_set_new(m, "next_cursor",
+                            next < (long)total ? json_sprintf("o%ld", next) : json_null());
+    }
     return m;
 }
 
@@ -461,12 +477,25 @@ static json_t *matrix_reply(ism_rpc_call *call, const json_t *a, const char *key
  * it, once, however many callers ask at the same time. */
 OP(op_matrix_get)
 {
-    const char *aid, *status, *fw;
+    const char *aid, *status, *fw, *cursor;
+    json_int_t limit = 0;
     char today[11];
     if (!need(call, err) || !ism_json_str(params, "assessment", true, &aid, err) ||
         !ism_json_str(params, "status", false, &status, err) ||
-        !ism_json_str(params, "framework", false, &fw, err) || !today_of(params, today, err))
+        !ism_json_str(params, "framework", false, &fw, err) ||
+        !ism_json_str(params, "cursor", false, &cursor, err) ||
+        !ism_json_int(params, "limit", false, 1, 10000, &limit, err) ||
+        !today_of(params, today, err))
         return false;
+    long offset = 0;
+    if (cursor) {
+        char *end = NULL;
+        offset = cursor[0] == 'o' ? strtol(cursor + 1, &end, 10) : -1;
+        if (offset < 0 || !end || *end || end == cursor + 1)
+            return ism_error_set(err, ISM_E_INVALID_PARAMS,
+                                 "field 'cursor' is not one this service gave (use next_cursor)");
+        if (!limit) limit = 1000;
+    }
     ism_req_status st;
     if (status && !ism_req_status_parse(status, &st))
         return ism_error_set(err, ISM_E_INVALID_PARAMS,
@@ -483,13 +512,14 @@ OP(op_matrix_get)
         json_decref(a);
         return false;
     }
-    char *name =
-        ism_strdupf("matrix.get|%s|%s|%s|%s|%s", call->app->data_dir ? call->app->data_dir : "",
-                    ops_org_scope(call), aid, status ? status : "", fw ? fw : "");
+    char *name = ism_strdupf("matrix.get|%s|%s|%s|%s|%s|%ld|%ld",
+                             call->app->data_dir ? call->app->data_dir : "", ops_org_scope(call),
+                             aid, status ? status : "", fw ? fw : "", offset, (long)limit);
     char *text = ops_reply_cache_get(name, key, NULL);
     *result = NULL;
+    if (text) call->result_release = ops_reply_cache_release;
     if (!text) {
-        json_t *res = matrix_reply(call, a, key, today, status, fw, err);
+        json_t *res = matrix_reply(call, a, key, today, status, fw, offset, (long)limit, err);
         text = res ? json_dumps(res, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
         if (text)
             ops_reply_cache_put(name, key, text, strlen(text));
@@ -741,7 +771,8 @@ const ism_op ism_ops_matrix[] = {
      "the matrix as csv, csv-findings, xlsx, json, oscal or html (params: assessment, format)"},
     {"matrix.get", op_matrix_get, ALL,
      "the conformance matrix, materialized and kept until its inputs change (params: "
-     "assessment, status, framework, today)"},
+     "assessment, status, framework, today; a page: limit ≤ 10000, cursor — the reply then "
+     "adds total, offset, next_cursor)"},
     {"findings.list", op_findings_list, ALL,
      "a page of an assessment's check findings, worst first, with the total and the next "
      "cursor (params: assessment, status, check, limit ≤ 10000, cursor)"},

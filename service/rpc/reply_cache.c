@@ -8,16 +8,40 @@
 #include "ops.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define MAX_ENTRIES 256
 #define MAX_BYTES ((size_t)128 << 20)
 
+/* A kept text, shared with the callers sending it: freed when the last one lets go. */
+typedef struct blob {
+    atomic_int refs;
+    size_t len;
+    char text[];
+} blob;
+
+static blob *blob_of(char *text)
+{
+    return (blob *)(void *)(text - offsetof(blob, text));
+}
+
+static void blob_release(blob *b)
+{
+    if (b && atomic_fetch_sub(&b->refs, 1) == 1) free(b);
+}
+
+void ops_reply_cache_release(char *text)
+{
+    if (text) blob_release(blob_of(text));
+}
+
 typedef struct entry {
     char *name;
     char *key;  /* digest the text was made from; NULL while none */
-    char *text; /* NULL while none */
+    blob *text; /* NULL while none */
     size_t len;
     char *building; /* digest being built by some caller, or NULL */
     uint64_t used;  /* LRU clock */
@@ -40,9 +64,10 @@ static entry *find(const char *name)
 static void drop_text(entry *e)
 {
     nbytes -= e->len;
-    free(e->text);
+    blob_release(e->text);
     free(e->key);
-    e->text = e->key = NULL;
+    e->text = NULL;
+    e->key = NULL;
     e->len = 0;
 }
 
@@ -67,8 +92,8 @@ char *ops_reply_cache_get(const char *name, const char *key, size_t *len)
     for (;;) {
         entry *e = find(name);
         if (e && e->key && !strcmp(e->key, key)) {
-            char *copy = malloc(e->len + 1);
-            if (copy) memcpy(copy, e->text, e->len + 1);
+            atomic_fetch_add(&e->text->refs, 1);
+            char *copy = e->text->text;
             if (len) *len = e->len;
             e->used = ++clock_;
             hits++;
@@ -114,10 +139,12 @@ static void finish(const char *name, const char *key, const char *text, size_t l
             memset(e, 0, sizeof *e);
             e->name = strdup(name);
         }
-        char *copy = e ? malloc(len + 1) : NULL;
+        blob *copy = e ? malloc(sizeof *copy + len + 1) : NULL;
         if (copy) {
-            memcpy(copy, text, len);
-            copy[len] = '\0';
+            atomic_init(&copy->refs, 1);
+            copy->len = len;
+            memcpy(copy->text, text, len);
+            copy->text[len] = '\0';
             e->text = copy;
             e->key = strdup(key);
             e->len = len;

@@ -3,7 +3,9 @@
  * the file descriptors the local admin socket needs kept free, and a remote connection that
  * completes no request for idle_timeout is closed (a slow or stalled sender, a half-sent
  * message, an idle socket). Connections that have not yet sent a valid token have a smaller
- * budget of their own, which bounds the memory unauthenticated peers can make the transport
+ * budget of their own, and each a receive limit of its own (unauth_max_msg, not max_msg: a
+ * per-connection limit from deploy/nng/per-pipe-receive-limit.patch), raised once it has sent a
+ * valid token — together they bound the memory unauthenticated peers can make the transport
  * hold. The local socket is never capped. */
 #include "ismap/rpc.h"
 
@@ -52,6 +54,7 @@ struct ism_rpc_server {
     conn *conns;
     int nconns, cap_conns;
     int per_addr, total, unauth_cap, nunauth;
+    size_t unauth_msg, hard_msg; /* receive limits before and after a valid token */
     ism_rpc_conn_stats stats;
 };
 
@@ -165,6 +168,20 @@ static int find_conn(ism_rpc_server *srv, uint32_t pipe)
     return -1;
 }
 
+/* The largest message pipe p may send from now on. Without the nng patch (ISM_NNG_PATCHED=OFF,
+ * the system libnng) there is no per-connection limit and the listener's applies. */
+static void set_recv_limit(nng_pipe p, size_t bytes)
+{
+#ifdef ISM_NNG_PIPE_SET_SIZE
+    int rv = nng_pipe_set_size(p, NNG_OPT_RECVMAXSZ, bytes);
+    if (rv != 0)
+        ism_log(ISM_LOG_WARN, "rpc.recv_limit", "cannot set a connection's receive limit: %s",
+                nng_strerror(rv));
+#else
+    (void)p, (void)bytes;
+#endif
+}
+
 /* Runs in nng's threads as each pipe comes and goes. */
 static void on_pipe(nng_pipe p, nng_pipe_ev ev, void *arg)
 {
@@ -219,6 +236,9 @@ static void on_pipe(nng_pipe p, nng_pipe_ev ev, void *arg)
         srv->stats.unauthenticated = (uint64_t)srv->nunauth;
     }
     pthread_mutex_unlock(&srv->mu);
+    /* Before its first byte of a message: until it sends a valid token, this connection may
+     * make the daemon hold only unauth_msg, not twice max_msg. */
+    set_recv_limit(p, srv->unauth_msg);
     if (why) {
         ism_logj(ISM_LOG_WARN, "rpc.connection_refused",
                  json_pack("{s:s, s:s}", "address", addr, "limit", why),
@@ -231,6 +251,7 @@ static void on_pipe(nng_pipe p, nng_pipe_ev ev, void *arg)
  * restart its idle clock; while a request is being handled it is not idle at all. */
 static void touch_conn(ism_rpc_server *srv, nng_pipe p, int delta, bool authed)
 {
+    bool raise = false;
     pthread_mutex_lock(&srv->mu);
     int i = find_conn(srv, (uint32_t)nng_pipe_id(p));
     if (i >= 0) {
@@ -240,9 +261,12 @@ static void touch_conn(ism_rpc_server *srv, nng_pipe p, int delta, bool authed)
             srv->conns[i].authed = true;
             srv->nunauth--;
             srv->stats.unauthenticated = (uint64_t)srv->nunauth;
+            raise = true;
         }
     }
     pthread_mutex_unlock(&srv->mu);
+    /* It has proven who it is: it may send requests up to the configured size now. */
+    if (raise) set_recv_limit(p, srv->hard_msg);
 }
 
 /* Closes remote connections idle for longer than the timeout; wakes at a quarter of it. */
@@ -292,7 +316,8 @@ bool ism_rpc_server_conn_stats(ism_rpc_server *srv, ism_rpc_conn_stats *out)
     out->limit_per_address = (uint64_t)srv->per_addr;
     out->limit_total = (uint64_t)srv->total;
     out->limit_unauthenticated = (uint64_t)srv->unauth_cap;
-    out->unauthenticated_bytes_bound = (uint64_t)srv->unauth_cap * (srv->app->max_msg * 2 + 65536);
+    out->unauthenticated_bytes_bound = (uint64_t)srv->unauth_cap * srv->unauth_msg;
+    out->unauthenticated_message_limit = (uint64_t)srv->unauth_msg;
     pthread_mutex_unlock(&srv->mu);
     return true;
 }
@@ -361,6 +386,15 @@ ism_rpc_server *ism_rpc_server_start(ism_rpc_app *app, const ism_rpc_listen *lis
     srv->unauth_cap =
         app->conn_unauthenticated > 0 ? app->conn_unauthenticated : ISM_RPC_DEFAULT_UNAUTHENTICATED;
     if (app->idle_timeout_ms <= 0) app->idle_timeout_ms = ISM_RPC_DEFAULT_IDLE_MS;
+    /* The transport limit sits above the configured one so an oversized request still gets a
+     * typed too_large reply; only far larger ones make nng drop the connection. */
+    srv->hard_msg = app->max_msg * 2 + 65536;
+    srv->unauth_msg = app->unauth_max_msg ? app->unauth_max_msg : ISM_RPC_DEFAULT_UNAUTH_MAX_MSG;
+#ifdef ISM_NNG_PIPE_SET_SIZE
+    if (srv->unauth_msg > srv->hard_msg) srv->unauth_msg = srv->hard_msg;
+#else
+    srv->unauth_msg = srv->hard_msg; /* no per-connection limit in the system libnng */
+#endif
     if ((rv = nng_rep0_open(&srv->rep)) != 0) {
         nng_fail(err, rv, "cannot open the REP socket", NULL);
         pthread_mutex_destroy(&srv->mu);
@@ -378,10 +412,7 @@ ism_rpc_server *ism_rpc_server_start(ism_rpc_app *app, const ism_rpc_listen *lis
         goto fail;
     }
     srv->have_reaper = true;
-    /* The transport limit sits above the configured one so an oversized request still gets a
-     * typed too_large reply; only far larger ones make nng drop the connection. */
-    size_t hard = app->max_msg * 2 + 65536;
-    nng_socket_set_size(srv->rep, NNG_OPT_RECVMAXSZ, hard);
+    nng_socket_set_size(srv->rep, NNG_OPT_RECVMAXSZ, srv->hard_msg);
     for (int i = 0; i < n; i++) {
         if (!ism_rpc_check_url(&listens[i], err)) goto fail;
         nng_listener l;

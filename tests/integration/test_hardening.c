@@ -231,7 +231,9 @@ START_TEST(half_sent_message_is_dropped)
     for (int i = 0; i < 8; i++) {
         fds[i] = sp_peer(tcpport);
         ck_assert_int_ge(fds[i], 0);
-        unsigned char len[8] = {0, 0, 0, 0, 0, 0x0f, 0xff, 0xff}; /* ~1 MiB announced */
+        /* 60,000 bytes announced: under the unauthenticated limit, so only the idle timeout
+         * can close it. */
+        unsigned char len[8] = {0, 0, 0, 0, 0, 0, 0xea, 0x60};
         char part[1000] = {0};
         ck_assert_int_eq(write(fds[i], len, 8), 8);
         ck_assert_int_eq(write(fds[i], part, sizeof part), (ssize_t)sizeof part);
@@ -287,7 +289,7 @@ START_TEST(unauthenticated_connections_have_a_budget)
     ck_assert_int_eq(json_integer_value(json_object_get(cs, "unauthenticated")), 4);
     ck_assert_int_eq(json_integer_value(json_object_get(cs, "limit_unauthenticated")), 4);
     ck_assert_int_eq(json_integer_value(json_object_get(cs, "unauthenticated_bytes_bound")),
-                     4 * (2 * 65536 + 65536));
+                     4 * ISM_RPC_DEFAULT_UNAUTH_MAX_MSG);
     ck_assert_int_ge(json_integer_value(json_object_get(cs, "open")), 5);
     json_decref(cs);
     /* The authenticated connection is not part of the budget and still works. */
@@ -297,6 +299,60 @@ START_TEST(unauthenticated_connections_have_a_budget)
     ism_rpc_client_close(c);
     for (int i = 0; i < N; i++)
         if (fds[i] >= 0) close(fds[i]);
+    free(tok);
+}
+END_TEST
+
+/* Item 2: one connection that has sent no valid token may announce at most the small
+ * unauthenticated limit, not twice max_message: a larger length prefix is cut off as soon as
+ * it is read (long before the idle timeout), a huge one too. A client with a token still gets
+ * a large request through the same listener. */
+START_TEST(unauthenticated_connection_is_held_to_a_small_message)
+{
+    ck_assert_int_eq(tu_daemon_stop(&d), 0);
+    char ipc[4300];
+    snprintf(ipc, sizeof ipc, "ipc://%s", sockpath);
+    /* The default idle timeout (60 s): only the receive limit can close these in time. */
+    const char *extra[] = {"--listen", ipc, "--listen", tcpurl, "--conn-per-address", "100", NULL};
+    ck_assert(tu_daemon_start(&d, datadir, extra));
+    ck_assert_int_eq(stat_of("unauthenticated_message_limit"), ISM_RPC_DEFAULT_UNAUTH_MAX_MSG);
+    const unsigned long long lens[] = {ISM_RPC_DEFAULT_UNAUTH_MAX_MSG + 1,
+                                       2ull * ISM_RPC_DEFAULT_MAX_MSG};
+    for (int k = 0; k < 2; k++) {
+        int fd = sp_peer(tcpport);
+        ck_assert_int_ge(fd, 0);
+        unsigned char len[8];
+        for (int i = 0; i < 8; i++)
+            len[i] = (unsigned char)(lens[k] >> (56 - 8 * i));
+        char part[1000] = {0};
+        ck_assert_int_eq(write(fd, len, 8), 8);
+        (void)!write(fd, part, sizeof part); /* may already be closed */
+        ck_assert_msg(closed_by_server(fd, 30000),
+                      "a %llu-byte unauthenticated message was not cut off", lens[k]);
+        close(fd);
+    }
+    /* A small unauthenticated request is answered (refused), not cut off. */
+    json_t *r = tu_call(tcpurl, "ping", NULL, "not-a-token");
+    ck_assert_str_eq(tu_code(r), "unauthenticated");
+    json_decref(r);
+    r = tu_call(d.url, "token.create",
+                json_pack("{s:s, s:s, s:s}", "name", "big", "role", "viewer", "org", "o"), NULL);
+    char *tok = strdup(ism_json_getstr(json_object_get(r, "result"), "token"));
+    json_decref(r);
+    ism_error e = {0};
+    ism_rpc_client *c = ism_rpc_client_open(tcpurl, NULL, 60000, &e);
+    ck_assert_ptr_nonnull(c);
+    size_t n = 4u << 20;
+    char *pad = malloc(n + 1);
+    memset(pad, 'a', n);
+    pad[n] = '\0';
+    json_t *params = json_pack("{s:s}", "pad", pad);
+    ck_assert_msg(ism_rpc_client_call(c, "ping", params, tok, &r, &e), "%s", e.message);
+    ck_assert_str_eq(tu_code(r), "ok");
+    json_decref(r);
+    json_decref(params);
+    free(pad);
+    ism_rpc_client_close(c);
     free(tok);
 }
 END_TEST
@@ -453,6 +509,7 @@ int main(void)
     tcase_add_test(tc, idle_connections_do_not_lock_out_local_socket);
     tcase_add_test(tc, half_sent_message_is_dropped);
     tcase_add_test(tc, unauthenticated_connections_have_a_budget);
+    tcase_add_test(tc, unauthenticated_connection_is_held_to_a_small_message);
     tcase_add_test(tc, events_stay_local);
     tcase_add_test(tc, existing_data_dir_is_made_private);
     tcase_add_test(tc, tls_suites_and_ip_san);

@@ -164,6 +164,42 @@ START_TEST(kept_reply_equals_a_fresh_one_and_follows_its_inputs)
     json_decref(filtered);
     free(f);
 
+    /* A page is a slice of the same requirements, with where it lies. */
+    json_t *all = json_loads(m1, 0, NULL);
+    json_t *allreqs = json_object_get(json_object_get(all, "result"), "requirements");
+    size_t total = json_array_size(allreqs);
+    ck_assert_int_gt(total, 150);
+    const char *cursors[] = {NULL, "o100", NULL};
+    char last[32];
+    snprintf(last, sizeof last, "o%zu", total - 30);
+    cursors[2] = last;
+    for (int k = 0; k < 3; k++) {
+        json_t *p = json_pack("{s:s, s:i}", "assessment", aid, "limit", 100);
+        if (cursors[k]) json_object_set_new(p, "cursor", json_string(cursors[k]));
+        char *pt = raw("matrix.get", p);
+        json_t *pg = json_loads(pt, 0, NULL);
+        json_t *res = json_object_get(pg, "result");
+        size_t off = k == 0 ? 0 : k == 1 ? 100 : total - 30;
+        size_t n = k == 2 ? 30 : 100;
+        ck_assert_int_eq(json_integer_value(json_object_get(res, "total")), (json_int_t)total);
+        ck_assert_int_eq(json_integer_value(json_object_get(res, "offset")), (json_int_t)off);
+        json_t *got = json_object_get(res, "requirements");
+        ck_assert_int_eq(json_array_size(got), n);
+        for (size_t j = 0; j < n; j++)
+            ck_assert(json_equal(json_array_get(got, j), json_array_get(allreqs, off + j)));
+        if (k == 2)
+            ck_assert(json_is_null(json_object_get(res, "next_cursor")));
+        else
+            ck_assert_str_eq(ism_json_getstr(res, "next_cursor"), k == 0 ? "o100" : "o200");
+        json_decref(pg);
+        free(pt);
+    }
+    json_decref(all);
+    json_t *bad = tu_call(d.url, "matrix.get",
+                          json_pack("{s:s, s:s}", "assessment", aid, "cursor", "x1"), NULL);
+    ck_assert_str_eq(tu_code(bad), "invalid_params");
+    json_decref(bad);
+
     /* The kept reply is the one a daemon with nothing kept builds. */
     ck_assert_int_eq(tu_daemon_stop(&d), 0);
     ck_assert_msg(tu_daemon_start(&d, data, NULL), "ismapd did not restart; see %s", d.log);
