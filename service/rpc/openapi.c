@@ -35,7 +35,7 @@ static const struct {
 
 static json_t *json_content(json_t *schema)
 {
-    return json_pack("{s:{s:o}}", "application/json; charset=utf-8", "schema", schema);
+    return json_pack("{s:{s:o}}", "application/json", "schema", schema);
 }
 
 /* {"ok": true, "result": <result>} */
@@ -119,10 +119,13 @@ static json_t *op_parameters(const char *op, const char *path_param, const char 
     json_t *out = json_array();
     json_t *ps = ism_rpc_op_params_schema(op);
     json_t *props = json_object_get(ps, "properties"), *req = json_object_get(ps, "required");
-    if (path_param)
+    if (path_param) {
+        char *what = ism_strdupf("the op's param '%s'", path_param);
         json_array_append_new(out, json_pack("{s:s, s:s, s:b, s:{s:s}, s:s}", "name", "id", "in",
                                              "path", "required", 1, "schema", "type", "string",
-                                             "description", path_param));
+                                             "description", what));
+        free(what);
+    }
     const char *k;
     json_t *v;
     json_object_foreach(props, k, v)

@@ -614,9 +614,15 @@ OP(op_waiver_add)
         if (!c) return false;
         json_decref(c);
     }
+    /* A waiver of one assessment belongs to that assessment's organization, also when an
+     * all-organization admin records it: under org "" it would be shown to every organization. */
+    char owner[128];
+    ism_strlcpy(owner, ops_org_scope(call), sizeof owner);
     if (aid) {
         json_t *a = ism_assessment_get(call->app->store, aid, ops_org_scope(call), err);
         if (!a) return false;
+        if (!owner[0] && ism_json_getstr(a, "org"))
+            ism_strlcpy(owner, ism_json_getstr(a, "org"), sizeof owner);
         json_decref(a);
     }
     /* Refused, not recorded: a waiver that has already expired, or one for a resource no
@@ -634,7 +640,7 @@ OP(op_waiver_add)
         return ism_error_set(err, ISM_E_NOT_FOUND,
                              "no finding of check %s names resource '%s'%s%s: nothing to waive",
                              check, res, aid ? " in assessment " : "", aid ? aid : "");
-    *result = ism_waiver_add(call->app->store, ops_org_scope(call), params, who(call), err);
+    *result = ism_waiver_add(call->app->store, owner, params, who(call), err);
     return *result != NULL;
 }
 
