@@ -266,7 +266,7 @@ static enum MHD_Result route(http_req *r)
     for (const http_route *rt = ism_rpc_http_routes; rt->method; rt++) {
         memset(r->caps, 0, sizeof r->caps);
         if (!match(rt->pattern, r->path, r)) continue;
-        if (strcmp(rt->method, r->method) == 0) return rt->fn(r);
+        if (strcmp(rt->method, r->method) == 0) return r->route = rt, rt->fn(r);
         if (!strstr(allow, rt->method) && strlen(allow) + strlen(rt->method) + 3 < sizeof allow) {
             if (allow[0]) strcat(allow, ", ");
             strcat(allow, rt->method);
@@ -302,13 +302,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         r->t0_ms = ism_mono_ms();
         *con_cls = r;
         if (!r->path) return MHD_NO;
+        r->limit = http_body_limit(srv, method, r->path);
         /* Refuse an announced oversized body before reading it. */
         const char *cl =
             MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl && strtoull(cl, NULL, 10) > srv->max_body) {
+        if (cl && strtoull(cl, NULL, 10) > r->limit) {
             ism_error err = {0};
             ism_error_set(&err, ISM_E_TOO_LARGE,
-                          "request body of %s bytes exceeds the limit of %zu", cl, srv->max_body);
+                          "request body of %s bytes exceeds the limit of %zu", cl, r->limit);
             return http_reply_error(r, &err);
         }
         return MHD_YES;
@@ -318,7 +319,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         size_t n = *upload_data_size;
         *upload_data_size = 0;
         if (r->too_large || r->replied) return MHD_YES;
-        if (r->len + n > srv->max_body) {
+        if (r->len + n > r->limit) {
             r->too_large = true;
             free(r->body);
             r->body = NULL;
@@ -343,7 +344,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (r->too_large) {
         ism_error err = {0};
         ism_error_set(&err, ISM_E_TOO_LARGE, "request body exceeds the limit of %zu bytes",
-                      srv->max_body);
+                      r->limit);
         return http_reply_error(r, &err);
     }
     return route(r);
