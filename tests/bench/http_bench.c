@@ -230,8 +230,8 @@ int main(void)
     json_t *a = must_call(d.url, "assessment.create",
                           json_pack("{s:s, s:s, s:[O]}", "subject", "bench", "frameworks",
                                     "ismap,mic", "snapshots", json_object_get(s, "id")));
-    json_t *tok = must_call(d.url, "token.create",
-                            json_pack("{s:s, s:s}", "name", "bench", "role", "auditor"));
+    json_t *tok =
+        must_call(d.url, "token.create", json_pack("{s:s, s:s}", "name", "bench", "role", "admin"));
     const char *aid = ism_json_getstr(a, "id");
     for (int i = 0; i < 6000; i++) {
         json_t *x = must_call(d.url, "assessment.show", json_pack("{s:s}", "id", aid));
