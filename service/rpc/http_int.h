@@ -9,6 +9,8 @@
 
 #define HTTP_MAX_CAPS 4
 
+typedef struct http_guard http_guard;
+
 struct ism_rpc_http_server {
     struct MHD_Daemon *d;
     ism_rpc_app *app;
@@ -17,6 +19,7 @@ struct ism_rpc_http_server {
     size_t max_body; /* bytes of a request body (JSON params or an upload) */
     int session_idle_s, session_absolute_s;
     char *cert_pem, *key_pem; /* kept for the daemon's lifetime (MHD borrows them) */
+    http_guard *guard;        /* the header deadline's watchdog (http_guard.c) */
 };
 
 /* One request from its first callback to its completion notice. */
@@ -119,6 +122,15 @@ char *http_percent_decode(const char *s);
 char *http_rfc5987(const char *s);
 /* An ASCII file name for a quoted filename="…": [A-Za-z0-9._-] kept, others '_' (malloc'd). */
 char *http_ascii_filename(const char *s);
+/* ---- slow clients (http_guard.c): a request's headers must arrive within deadline_s of the
+ * connection's start or its previous request's end, else the socket is shut down. */
+http_guard *http_guard_start(int deadline_s);
+void http_guard_stop(http_guard *g); /* after MHD_stop_daemon; NULL is allowed */
+/* MHD_OPTION_NOTIFY_CONNECTION callback; cls is the server. */
+void http_guard_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
+                       enum MHD_ConnectionNotificationCode code);
+/* A request's headers arrived (in_headers false) or a request ended (true: the clock restarts). */
+void http_guard_phase(ism_rpc_http_server *srv, struct MHD_Connection *conn, bool in_headers);
 /* The largest request body accepted for method + path: uploads take a whole evidence file
  * (max_msg) plus room for the multipart framing; everything else max_body. */
 size_t http_body_limit(const ism_rpc_http_server *srv, const char *method, const char *path);

@@ -352,6 +352,24 @@ try:
 except (ConnectionResetError, BrokenPipeError):
     data = b""
 assert data == b"" or data.startswith(b"HTTP/1.1 431") or data.startswith(b"HTTP/1.1 414"), data[:100]
+s.close()
+# A slowloris client: one header byte every 0.3 s keeps the connection active (an inactivity
+# timeout alone never fires), but its headers never end: the server must cut it off. The
+# client dribbles until the server closes (the condition), bounded at 60 s.
+s = conn()
+s.sendall(b"GET /api/v1/subjects HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+s.settimeout(0.3)
+deadline = time.monotonic() + 60
+cut = False
+while not cut:
+    assert time.monotonic() < deadline, "a slowloris client was never cut off"
+    try:
+        s.send(b"a")
+        if s.recv(4096) == b"": cut = True
+    except socket.timeout:
+        pass
+    except (ConnectionResetError, BrokenPipeError):
+        cut = True
 PYEOF
 
 echo "http_api: $passes passed, $fails failed"
