@@ -90,7 +90,7 @@ static enum MHD_Result send_file(http_req *r, const ism_rpc_caller *who, const c
 {
     ism_error err = {0};
     json_t *result = NULL;
-    bool ok = ism_rpc_call_op(r->srv->app, who, op, params, &result, &err);
+    bool ok = ism_rpc_call_op(r->srv->app, who, op, params, &result, NULL, &err);
     json_decref(params);
     if (!ok) return http_reply_error(r, &err);
     const char *b64 = ism_json_getstr(result, "content_base64");
