@@ -512,9 +512,10 @@ OP(op_matrix_get)
         json_decref(a);
         return false;
     }
-    char *name = ism_strdupf("matrix.get|%s|%s|%s|%s|%s|%ld|%ld",
-                             call->app->data_dir ? call->app->data_dir : "", ops_org_scope(call),
-                             aid, status ? status : "", fw ? fw : "", offset, (long)limit);
+    char *name = ism_strdupf(
+        "matrix.get|%s|%s|%s|%s|%s|%ld|%ld",
+        ism_store_path(call->app->store) ? ism_store_path(call->app->store) : "",
+        ops_org_scope(call), aid, status ? status : "", fw ? fw : "", offset, (long)limit);
     char *text = ops_reply_cache_get(name, key, NULL);
     *result = NULL;
     if (text) call->result_release = ops_reply_cache_release;

@@ -1,5 +1,5 @@
 /* reply_cache.c — serialized op results kept in memory so that a read costs a lookup (issue 11
- * item 9: matrix.get). An entry is named by what was asked (the daemon's data directory, the
+ * item 9: matrix.get). An entry is named by what was asked (the daemon's store, the
  * op's subject and its filters) and tagged with the digest of the inputs it was made from; a
  * lookup with another digest misses, so invalidation is the digest's job, never a call here.
  * While one caller builds a reply, others asking for the same name and digest wait for it
