@@ -90,6 +90,7 @@ async function route() {
     if (m) { hit = { page, opts: opts || {}, params: m.slice(1).map(decodeURIComponent) }; break; }
   }
   if (!hit) { mount(main, h('h1', {}, t('notfound')), h('p', {}, h('a', { href: home(state.session && state.session.role) }, t('back.home')))); return; }
+  delete main.dataset.ready;
   mount(main, h('p', { class: 'loading', role: 'status' }, t('loading')));
   const ctx = {
     params: hit.params, query: new URLSearchParams(qs || ''), session: state.session,

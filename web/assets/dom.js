@@ -51,10 +51,13 @@ export function errorBox(e) {
     details.length && !used.length ? h('ul', {}, details.map((d) => h('li', {}, typeof d === 'string' ? d : JSON.stringify(d)))) : null);
 }
 
-/** A table whose body is filled in chunks: the first chunk at once, the rest on idle frames.
- *  columns: [{head, cell(row) -> node|string, class}], returns {el, tbody, done: Promise}. */
-export function table(columns, rows, opts) {
+/** A table whose body is filled in chunks: the first chunk at once, the rest on animation
+ *  frames, so a page with thousands of rows is interactive before they are all in.
+ *  columns: [{head, cell(row) -> node|string, class}]. Returns {el, tbody, done, append(rows)}:
+ *  done resolves when every row is in; append adds rows the same way. */
+export function table(columns, rowsIn, opts) {
   const o = Object.assign({ chunk: 150, caption: null, tall: true }, opts || {});
+  const rows = rowsIn.slice();
   const tbody = h('tbody');
   const tbl = h('table', {},
     o.caption ? h('caption', { class: 'muted' }, o.caption) : null,
@@ -62,8 +65,6 @@ export function table(columns, rows, opts) {
     tbody);
   const el = h('div', { class: o.tall ? 'scroll tall' : 'scroll', tabindex: '0', role: 'region', 'aria-label': o.label || o.caption || t('table') }, tbl);
   let i = 0;
-  const token = {};
-  el.__token = token;
   const fill = (n) => {
     const frag = document.createDocumentFragment();
     for (const end = Math.min(rows.length, i + n); i < end; i++) {
@@ -74,18 +75,32 @@ export function table(columns, rows, opts) {
     }
     tbody.appendChild(frag);
   };
-  fill(o.chunk);
-  const done = new Promise((resolve) => {
-    const step = () => {
-      if (el.__token !== token) return resolve();
-      if (i >= rows.length) return resolve();
-      fill(o.chunk * 2);
+  let running = null;
+  let seen = false;
+  const run = () => {
+    if (running) return running;
+    running = new Promise((resolve) => {
+      const step = () => {
+        if (el.isConnected) seen = true;
+        // Done, or the page was left (the table was shown and is gone): stop filling.
+        if (i >= rows.length || (seen && !el.isConnected)) { running = null; return resolve(); }
+        fill(o.chunk * 2);
+        requestAnimationFrame(step);
+      };
       requestAnimationFrame(step);
-    };
-    requestAnimationFrame(step);
-  });
-  if (!rows.length) tbody.appendChild(h('tr', {}, h('td', { colspan: String(columns.length), class: 'muted' }, t('none'))));
-  return { el, tbody, done };
+    });
+    return running;
+  };
+  fill(o.chunk);
+  const empty = h('tr', {}, h('td', { colspan: String(columns.length), class: 'muted' }, t('none')));
+  if (!rows.length) tbody.appendChild(empty);
+  const done = run();
+  const append = (more) => {
+    if (more.length && empty.isConnected) empty.remove();
+    rows.push(...more);
+    return run();
+  };
+  return { el, tbody, done, append };
 }
 
 /** A labelled control for filter bars and inline forms. */

@@ -100,4 +100,9 @@ export default {
   'code.ready': 'Ready', 'code.evaluating': 'Evaluating', 'code.sealed': 'Sealed', 'code.open': 'Collecting',
   'code.src.finding': 'Check finding', 'code.src.evidence': 'Evidence', 'code.src.judgment': 'Auditor judgment',
   'code.src.waiver': 'Waiver', 'code.src.rollup': 'Sub-items', 'code.src.rule': 'Rule', 'code.src.none': 'None',
+  'ev.state': 'State', 'ev.warnings': 'Warnings', 'ev.validity': 'Validity', 'ev.nodate': 'No expiry',
+  'ev.expired': 'Expired', 'ev.valid': 'Valid', 'subject.created': 'Created',
+  'scr.confidentiality': 'confidentiality {0}', 'scr.noquestionnaire': 'No questionnaire imported yet',
+  'code.current': 'Current', 'code.superseded': 'Superseded',
+  'code.domain.mynumber': 'My Number (マイナンバー利用事務系)', 'code.domain.lgwan': 'LGWAN (LGWAN接続系)', 'code.domain.internet': 'Internet (インターネット接続系)',
 };

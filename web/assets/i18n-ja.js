@@ -162,4 +162,9 @@ export default {
   // reason sources
   'code.src.finding': 'チェック結果', 'code.src.evidence': '証跡', 'code.src.judgment': '監査人の判断',
   'code.src.waiver': '例外措置', 'code.src.rollup': '下位項目', 'code.src.rule': '規則', 'code.src.none': 'なし',
+  'ev.state': '状態', 'ev.warnings': '注意', 'ev.validity': '有効性', 'ev.nodate': '期限なし',
+  'ev.expired': '期限切れ', 'ev.valid': '有効', 'subject.created': '登録日時',
+  'scr.confidentiality': '機密性 {0}', 'scr.noquestionnaire': '別紙回答は未取込です',
+  'code.current': '現行', 'code.superseded': '旧版',
+  'code.domain.mynumber': 'マイナンバー利用事務系', 'code.domain.lgwan': 'LGWAN接続系', 'code.domain.internet': 'インターネット接続系',
 };

@@ -118,7 +118,7 @@ export async function matrix(ctx) {
   const counts = filt.framework ? (m.counts_by_framework || {})[filt.framework] || {} : m.counts || {};
   const tbl = table([
     { head: t('m.framework'), class: 'nowrap', cell: (r) => r.framework },
-    { head: t('m.item'), class: 'nowrap', cell: (r) => h('a', { href: `#/assessments/${enc(aid)}/req/${enc(r.catalog)}/${enc(r.item)}?framework=${enc(r.framework)}` }, r.label || r.item) },
+    { head: t('m.item'), class: 'nowrap', cell: (r) => h('a', { href: `#/assessments/${enc(aid)}/req/${enc(r.catalog)}/${enc(r.item)}?framework=${enc(r.framework)}` }, r.item) },
     { head: t('m.title'), cell: (r) => [r.title || '', r.must_meet ? [' ', h('span', { class: 'st st-info' }, t('m.mustmeet'))] : null] },
     { head: t('m.status'), cell: (r) => st(r.status, r.status_ja && label(r.status) === r.status_ja ? r.status_ja : label(r.status)) },
     { head: t('m.why'), cell: (r) => r.rule || '' },
@@ -187,11 +187,14 @@ function waiverForm(params, out, after) {
 function reasonsTable(reasons) {
   return table([
     { head: t('r.source'), cell: (r) => label(`src.${r.source}`) },
-    { head: t('r.status'), cell: (r) => st(r.status) },
+    { head: t('r.status'), cell: (r) => st(r.status || r.verdict) },
     { head: t('r.what'), cell: (r) => [r.check ? h('code', {}, r.check) : null, r.check ? ' ' : '', r.title || r.text || r.name || r.kind || '',
       r.evidence && typeof r.evidence === 'string' ? ` (${r.evidence})` : ''] },
     { head: t('r.detail'), cell: (r) => [r.fail !== undefined ? t('r.counts', num(r.fail), num(r.pass || 0)) : '', r.message || r.standing || '',
-      r.valid_until ? ` ${t('ev.until')} ${date(r.valid_until)}` : ''] },
+      r.valid_until ? ` ${t('ev.until')} ${date(r.valid_until)}` : '',
+      (r.failing || []).length ? h('ul', { class: 'failing' }, r.failing.slice(0, 20).map((f) =>
+        h('li', {}, `${f.account || ''} ${f.region || ''} `, h('code', {}, f.resource_id || ''), ` ${f.reason || ''}`))) : null,
+      r.fail_by_domain ? h('div', { class: 'muted' }, Object.entries(r.fail_by_domain).map(([d, n]) => `${label(`domain.${d}`)} ${num(n)}`).join('、')) : null] },
     { head: t('f.remediation'), cell: (r) => r.remediation || '' },
   ], reasons || [], { tall: false });
 }
@@ -214,8 +217,8 @@ export async function requirement(ctx) {
   return [
     h('div', { class: 'crumbs' }, h('a', { href: '#/assessments' }, t('nav.assessments')),
       h('a', { href: `#/assessments/${enc(aid)}` }, m.name || aid),
-      h('a', { href: `#/assessments/${enc(aid)}/matrix` }, t('nav.matrix')), h('span', {}, req.label || item)),
-    h('h1', {}, `${req.label || item} ${req.title || ''}`),
+      h('a', { href: `#/assessments/${enc(aid)}/matrix` }, t('nav.matrix')), h('span', {}, item)),
+    h('h1', {}, `${item} ${req.title || ''}`),
     h('dl', { class: 'kv' },
       h('dt', {}, t('m.framework')), h('dd', {}, `${req.framework} / ${req.catalog}`),
       h('dt', {}, t('m.status')), h('dd', { id: 'req-status' }, st(req.status, label(req.status)), req.until ? ` (${t('ev.until')} ${date(req.until)})` : ''),

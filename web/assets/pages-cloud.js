@@ -2,7 +2,7 @@
 // watch it live over /api/v1/events, snapshots with coverage and missing permissions, and the
 // findings of an assessment filtered by account, region, domain, check and severity.
 import * as api from './api.js';
-import { t, label } from './i18n.js';
+import { t, label, lang } from './i18n.js';
 import { h, errorBox, table, field, select, toast, st } from './dom.js';
 import { datetime, num } from './fmt.js';
 import { jobTable } from './pages-admin.js';
@@ -157,8 +157,11 @@ export async function snapshot(ctx) {
 }
 
 const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'];
+const DOMAINS = ['mynumber', 'lgwan'];
 const FSTATUS = ['fail', 'error', 'pass', 'not_assessed'];
 const PAGE = 500;
+const remediation = new Map();
+const remediationAsked = new Map();
 
 function domainOf(f) {
   return f.domain || (f.resource && f.resource.domain) || (f.tags && f.tags.domain) || '';
@@ -171,7 +174,31 @@ export async function findings(ctx) {
     region: q.get('region') || '', domain: q.get('domain') || '', severity: q.get('severity') || '' };
   const params = { assessment: aid, limit: PAGE };
   for (const [k, v] of Object.entries(filt)) if (v) params[k] = v;
-  const [a, first] = await Promise.all([api.op('assessment.show', { id: aid }), api.op('findings.list', params)]);
+  const [a, first, checks] = await Promise.all([api.op('assessment.show', { id: aid }), api.op('findings.list', params),
+    api.op('checks.list', {}).catch(() => [])]);
+  const checkTitle = new Map(rowsOf(checks, 'checks').map((c) => [c.id, c.title && (c.title[lang()] || c.title.ja)]));
+  // Remediation is on checks.show: fetched once per failing check after the table is up.
+  const remCells = new Map();
+  const remCell = (f) => {
+    const cell = h('span', {}, remediation.get(f.check) || '');
+    if (f.status === 'fail' && !remediation.has(f.check)) {
+      if (!remCells.has(f.check)) remCells.set(f.check, []);
+      remCells.get(f.check).push(cell);
+    }
+    return cell;
+  };
+  const fillRemediation = () => {
+    for (const [id, cells] of remCells) {
+      remCells.delete(id);
+      if (!remediationAsked.has(id)) {
+        remediationAsked.set(id, api.op('checks.show', { id }).then((c) => c.remediation && (c.remediation[lang()] || c.remediation.ja)).catch(() => ''));
+      }
+      remediationAsked.get(id).then((text) => {
+        remediation.set(id, text || '');
+        for (const c of cells) c.textContent = text || '';
+      });
+    }
+  };
   // Filters the op does not apply itself are applied here, so the table never shows a row
   // outside the filter.
   const keep = (f) => (!filt.account || f.account === filt.account) && (!filt.region || f.region === filt.region) &&
@@ -182,25 +209,26 @@ export async function findings(ctx) {
   const cols = [
     { head: t('f.status'), cell: (f) => st(f.status) },
     { head: t('f.severity'), cell: (f) => st(f.severity) },
-    { head: t('f.check'), cell: (f) => h('span', {}, h('code', {}, f.check), f.title ? h('br') : null, f.title || '') },
+    { head: t('f.check'), cell: (f) => h('span', {}, h('code', {}, f.check), h('br'), checkTitle.get(f.check) || '') },
     { head: t('f.account'), class: 'nowrap', cell: (f) => [f.account || '', f.account_name ? ` ${f.account_name}` : ''] },
     { head: t('f.region'), class: 'nowrap', cell: (f) => f.region || '' },
-    { head: t('f.domain'), cell: (f) => domainOf(f) },
+    { head: t('f.domain'), cell: (f) => (domainOf(f) ? label(`domain.${domainOf(f)}`) : '') },
     { head: t('f.resource'), cell: (f) => h('code', {}, f.resource_id || f.resource || f.arn || '') },
     { head: t('f.reason'), cell: (f) => f.reason || f.message || '' },
-    { head: t('f.remediation'), cell: (f) => f.remediation || '' },
+    { head: t('f.remediation'), cell: (f) => remCell(f) },
   ];
   const tbl = table(cols, rows, { caption: t('f.caption', num(first.total), num(rows.length)) });
+  tbl.done.then(fillRemediation);
   const moreBox = h('div', { class: 'more' });
   const more = () => {
-    moreBox.replaceChildren(cursor ? h('button', { type: 'button', id: 'more', on: { click: async () => {
+    moreBox.replaceChildren(...(cursor ? [h('button', { type: 'button', id: 'more', on: { click: async () => {
       const page = await api.op('findings.list', Object.assign({}, params, { cursor }));
       cursor = page.next_cursor;
       const extra = page.findings.filter(keep);
-      const add = table(cols, extra, {}).tbody;
-      tbl.tbody.append(...add.children);
+      await tbl.append(extra);
+      fillRemediation();
       more();
-    } } }, t('f.more')) : null);
+    } } }, t('f.more'))] : []));
   };
   more();
   // Filter controls: values offered are those seen on the first page plus the fixed lists.
@@ -208,7 +236,7 @@ export async function findings(ctx) {
   const controls = {
     account: select('account', seen((f) => f.account).map((v) => [v, v]), filt.account, { id: 'f-account' }),
     region: select('region', seen((f) => f.region).map((v) => [v, v]), filt.region, { id: 'f-region' }),
-    domain: select('domain', seen(domainOf).map((v) => [v, v]), filt.domain, { id: 'f-domain' }),
+    domain: select('domain', DOMAINS.map((v) => [v, label(`domain.${v}`)]), filt.domain, { id: 'f-domain' }),
     check: select('check', seen((f) => f.check).map((v) => [v, v]), filt.check, { id: 'f-check' }),
     severity: select('severity', SEVERITIES.map((v) => [v, label(v)]), filt.severity, { id: 'f-severity' }),
     status: select('status', FSTATUS.map((v) => [v, label(v)]), filt.status, { id: 'f-status' }),

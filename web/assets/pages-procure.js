@@ -59,7 +59,7 @@ export async function subjects(ctx) {
       { head: t('subject.provider'), cell: (s) => s.provider || '' },
       { head: t('subject.service'), cell: (s) => s.service_name || '' },
       { head: t('subject.model'), cell: (s) => s.deployment_model || '' },
-      { head: t('subject.organization'), cell: (s) => s.organization || s.org || '' },
+      { head: t('subject.organization'), cell: (s) => s.org || '' },
       { head: t('subject.screening'), cell: (s) => (s.kind === 'service' ? h('a', { href: `#/subjects/${enc(s.id)}/screening` }, t('subject.screening.open')) : '') },
     ], list, { caption: t('subject.caption', num(list.length)), tall: false }).el,
     canWrite ? [h('h2', {}, t('subject.new')), form, out] : null,
@@ -69,11 +69,12 @@ export async function subjects(ctx) {
 function evidenceTable(items) {
   return table([
     { head: t('ev.kind'), cell: (e) => label(e.kind) },
-    { head: t('ev.name'), cell: (e) => e.name || e.source || '' },
+    { head: t('ev.name'), cell: (e) => [e.title || '', e.source && e.source.name ? h('br') : null, e.source && e.source.name ? h('span', { class: 'muted' }, e.source.name) : ''] },
     { head: t('ev.version'), class: 'num', cell: (e) => (e.version !== undefined ? num(e.version) : '') },
     { head: t('ev.period'), class: 'nowrap', cell: (e) => [e.valid_from ? date(e.valid_from) : '', e.valid_from || e.valid_until ? ' 〜 ' : '', e.valid_until ? date(e.valid_until) : ''] },
     { head: t('ev.imported'), class: 'nowrap', cell: (e) => datetime(e.imported_at) },
-    { head: t('ev.summary'), cell: (e) => (typeof e.summary === 'string' ? e.summary : e.summary ? Object.entries(e.summary).map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`).join(' / ') : '') },
+    { head: t('ev.state'), cell: (e) => label(e.state) },
+    { head: t('ev.warnings'), class: 'num', cell: (e) => num((e.warnings || []).length) },
   ], items, { caption: t('ev.caption', num(items.length)), tall: false });
 }
 
@@ -111,20 +112,21 @@ function dropZone(kind, subjectId, onDone) {
 export async function subject(ctx) {
   const id = ctx.params[0];
   const [s, kinds] = await Promise.all([api.op('subject.show', { subject: id }), api.op('evidence.kinds', {})]);
-  const subj = s.subject || s;
+  const subj = s;
   const evBox = h('div');
   const loadEvidence = async () => {
     const ev = rowsOf(await api.op('evidence.list', { subject: subj.id || id }).catch(() => []), 'evidence');
     evBox.replaceChildren(evidenceTable(ev).el);
   };
-  await loadEvidence();
+  evBox.append(evidenceTable(rowsOf(s.evidence, 'evidence')).el);
   const canWrite = ['procurement', 'auditor'].includes(ctx.session.role);
   const kl = rowsOf(kinds, 'kinds').filter((k) => k.needs_subject || subj.kind === 'service' || k.kind === 'file');
   const facts = [
     ['subject.kind', t(`subject.kind.${subj.kind}`)], ['subject.provider', subj.provider],
     ['subject.service', subj.service_name], ['subject.model', subj.deployment_model],
     ['subject.regions', (subj.regions || []).join('、')], ['subject.environment', subj.environment],
-    ['subject.organization', subj.organization || subj.org], ['subject.accounts', (subj.accounts || []).join('、')],
+    ['subject.organization', subj.org], ['subject.accounts', (subj.accounts || []).join('、')],
+    ['subject.created', datetime(subj.created)],
   ].filter(([, v]) => v);
   return [
     h('div', { class: 'crumbs' }, h('a', { href: '#/subjects' }, t('nav.subjects')), h('span', {}, subj.name)),
@@ -145,28 +147,20 @@ const DECISION = {
   all_met: ['d-review', 'decision.review'],
 };
 
-function itemsTable(items, withAlt) {
+function itemsTable(items, verdict, withAlt) {
   return table([
     { head: t('scr.item'), class: 'nowrap', cell: (i) => i.id },
     { head: t('scr.title'), cell: (i) => i.title || '' },
     { head: t('scr.row'), class: 'num', cell: (i) => i.row || '' },
-    { head: t('scr.verdict'), cell: (i) => st(i.verdict) },
+    { head: t('scr.verdict'), cell: (i) => st(i.verdict || verdict) },
     { head: withAlt ? t('scr.alternative') : t('scr.reason'), cell: (i) => h('span', { class: 'pre' }, i.reason || '') },
   ], items, { tall: false });
 }
 
-function evidenceDates(rows) {
-  const seen = new Map();
-  for (const r of rows) for (const e of r.evidence || []) {
-    const key = e.evidence || e.id || `${e.kind}:${e.name}`;
-    if (!seen.has(key)) seen.set(key, e);
-  }
-  return [...seen.values()];
-}
-
 export async function screening(ctx) {
   const id = ctx.params[0];
-  const s = await api.op('screening.get', { subject: id });
+  const [s, evList] = await Promise.all([api.op('screening.get', { subject: id }),
+    api.op('evidence.list', { subject: id }).catch(() => [])]);
   const v = s.verdict || {};
   const [cls, key] = DECISION[v.decision] || ['d-review', 'decision.review'];
   const mm = v.must_meet || {};
@@ -177,7 +171,8 @@ export async function screening(ctx) {
     try { await api.download(`/api/v1/subjects/${enc(id)}/screening/export?format=${fmt}`, `screening.${fmt}`); toast(t('downloaded')); }
     catch (e) { out.replaceChildren(errorBox(e)); }
   } } }, t(`export.${fmt}`));
-  const ev = evidenceDates([...(s.rows || []), ...(s.unmet || []), ...(s.to_review || [])]);
+  const ev = rowsOf(evList, 'evidence');
+  const today = s.today || '';
   const listing = s.listing || {};
   return [
     h('div', { class: 'crumbs' }, h('a', { href: '#/subjects' }, t('nav.subjects')),
@@ -194,21 +189,22 @@ export async function screening(ctx) {
       h('dt', {}, t('scr.today')), h('dd', {}, date(s.today)),
       h('dt', {}, t('scr.listing')), h('dd', {}, [label(listing.status), listing.message ? ` — ${listing.message}` : '',
         listing.valid_until ? ` (${t('ev.until')} ${date(listing.valid_until)})` : '']),
-      s.questionnaire ? [h('dt', {}, t('scr.questionnaire')), h('dd', {}, `${s.questionnaire.source || ''} (${t('ev.version')} ${s.questionnaire.version || ''}, ${datetime(s.questionnaire.imported_at)})`)] : null),
+      h('dt', {}, t('scr.questionnaire')), s.questionnaire ? h('dd', {}, `${(s.questionnaire.source && s.questionnaire.source.name) || ''} (${t('ev.version')} ${s.questionnaire.version || ''}, ${datetime(s.questionnaire.imported_at)})`,
+        s.questionnaire.confidentiality ? ` ${t('scr.confidentiality', s.questionnaire.confidentiality)}` : '') : h('dd', {}, t('scr.noquestionnaire'))),
     h('div', { class: 'buttons' }, exp('xlsx'), exp('csv')), out,
     h('h2', { id: 'unmet' }, t('scr.unmet', num((s.unmet || []).length))),
-    itemsTable(s.unmet || [], false).el,
+    itemsTable(s.unmet || [], 'unmet', false).el,
     h('h2', {}, t('scr.review', num((s.to_review || []).length))),
-    itemsTable(s.to_review || [], true).el,
+    itemsTable(s.to_review || [], 'alternative', true).el,
     h('h2', {}, t('scr.lacking', num((s.lacking_evidence || []).length))),
-    itemsTable(s.lacking_evidence || [], false).el,
+    itemsTable(s.lacking_evidence || [], 'no_evidence', false).el,
     (s.warnings || []).length ? [h('h2', {}, t('scr.warnings')), h('ul', {}, s.warnings.map((w) => h('li', {}, st('alternative', label(w.code)), ' ', w.message || '')))] : null,
     h('h2', {}, t('scr.evidence')),
     table([
       { head: t('ev.kind'), cell: (e) => label(e.kind) },
-      { head: t('ev.name'), cell: (e) => e.name || e.source || e.title || '' },
-      { head: t('ev.standing'), cell: (e) => (e.standing ? st(e.standing === 'supports' ? 'met' : e.standing === 'against' ? 'unmet' : 'alternative', label(e.standing)) : '') },
-      { head: t('ev.period'), class: 'nowrap', cell: (e) => [date(e.valid_from || e.period_start), (e.valid_from || e.valid_until || e.period_end) ? ' 〜 ' : '', date(e.valid_until || e.period_end)] },
+      { head: t('ev.name'), cell: (e) => e.title || (e.source && e.source.name) || '' },
+      { head: t('ev.period'), class: 'nowrap', cell: (e) => [date(e.valid_from), e.valid_from || e.valid_until ? ' 〜 ' : '', date(e.valid_until)] },
+      { head: t('ev.validity'), cell: (e) => (!e.valid_until ? t('ev.nodate') : today && e.valid_until < today ? st('expired', t('ev.expired')) : st('met', t('ev.valid'))) },
     ], ev, { tall: false }).el,
     h('h2', {}, t('scr.rows')),
     table([
