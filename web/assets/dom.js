@@ -40,7 +40,7 @@ export function st(code, text) {
 /** An error box; details naming sheet/row/column/value become a table. */
 export function errorBox(e) {
   const details = (e && e.details) || [];
-  const cols = ['sheet', 'row', 'column', 'field', 'value', 'message'];
+  const cols = ['file', 'sheet', 'row', 'column', 'field', 'value', 'message'];
   const used = cols.filter((c) => details.some((d) => d && typeof d === 'object' && d[c] !== undefined && d[c] !== null));
   return h('div', { class: 'err', role: 'alert' },
     h('strong', {}, t('error'), ': '), (e && e.message) || String(e),

@@ -10,7 +10,7 @@ export default {
   logout: 'Log out', loading: 'Loading…', error: 'Error', notfound: 'Page not found', 'back.home': 'Back to the start page',
   none: 'None', all: 'All', choose: 'Choose…', table: 'Table', filters: 'Filters', actions: 'Actions',
   unspecified: 'Not specified', downloaded: 'Downloaded', 'downloaded.name': 'Downloaded {0}',
-  'detail.sheet': 'Sheet', 'detail.row': 'Row', 'detail.column': 'Column', 'detail.field': 'Field',
+  'detail.file': 'File', 'detail.sheet': 'Sheet', 'detail.row': 'Row', 'detail.column': 'Column', 'detail.field': 'Field',
   'detail.value': 'Value', 'detail.message': 'Message',
   'events.reconnecting': 'The event stream was interrupted; reconnecting…', 'events.closed': 'The event stream has closed',
   'role.admin': 'Administrator', 'role.procurement': 'Procurement', 'role.auditor': 'Auditor', 'role.viewer': 'Viewer',
@@ -105,4 +105,8 @@ export default {
   'scr.confidentiality': 'confidentiality {0}', 'scr.noquestionnaire': 'No questionnaire imported yet',
   'code.current': 'Current', 'code.superseded': 'Superseded',
   'code.domain.mynumber': 'My Number (マイナンバー利用事務系)', 'code.domain.lgwan': 'LGWAN (LGWAN接続系)', 'code.domain.internet': 'Internet (インターネット接続系)',
+  'snap.scope.org': 'Whole organization', 'snap.sealed': 'Sealed', 'snap.calls': 'HTTP requests', 'snap.nomissing': 'No permission is missing.',
+  'snap.covstate': 'Coverage',
+  'code.cov.complete': 'Complete', 'code.cov.skipped': 'Skipped', 'code.cov.denied': 'Denied', 'code.cov.error': 'Error',
+  'code.cov.not_enabled': 'Service not enabled', 'code.cov.failed': 'Failed',
 };

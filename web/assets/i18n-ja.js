@@ -28,7 +28,7 @@ export default {
   unspecified: '指定なし',
   downloaded: 'ダウンロードしました',
   'downloaded.name': '{0} をダウンロードしました',
-  'detail.sheet': 'シート', 'detail.row': '行', 'detail.column': '列', 'detail.field': '項目',
+  'detail.file': 'ファイル', 'detail.sheet': 'シート', 'detail.row': '行', 'detail.column': '列', 'detail.field': '項目',
   'detail.value': '値', 'detail.message': '内容',
   'events.reconnecting': 'イベントの受信が途切れました。再接続しています…',
   'events.closed': 'イベントの受信を終了しました',
@@ -167,4 +167,8 @@ export default {
   'scr.confidentiality': '機密性 {0}', 'scr.noquestionnaire': '別紙回答は未取込です',
   'code.current': '現行', 'code.superseded': '旧版',
   'code.domain.mynumber': 'マイナンバー利用事務系', 'code.domain.lgwan': 'LGWAN接続系', 'code.domain.internet': 'インターネット接続系',
+  'snap.scope.org': '組織全体', 'snap.sealed': '封印日時', 'snap.calls': 'HTTPリクエスト数', 'snap.nomissing': '不足している権限はありません。',
+  'snap.covstate': '収集状況',
+  'code.cov.complete': '収集済み', 'code.cov.skipped': '対象外', 'code.cov.denied': '権限不足', 'code.cov.error': 'エラー',
+  'code.cov.not_enabled': 'サービス未有効化', 'code.cov.failed': '失敗',
 };

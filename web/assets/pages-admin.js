@@ -35,8 +35,8 @@ export function jobTable(jobs, opts) {
     { head: t('job.state'), cell: (j) => st(j.state) },
     { head: t('job.progress'), class: 'num', cell: (j) => (j.progress !== undefined && j.progress !== null ? `${Math.round(j.progress * 100)}%` : '') },
     { head: t('job.message'), cell: (j) => (j.error && (j.error.message || j.error)) || j.message || '' },
-    { head: t('job.created'), class: 'nowrap', cell: (j) => datetime(j.created_at || j.submitted_at) },
-    { head: t('job.finished'), class: 'nowrap', cell: (j) => datetime(j.finished_at) },
+    { head: t('job.created'), class: 'nowrap', cell: (j) => datetime(j.created) },
+    { head: t('job.finished'), class: 'nowrap', cell: (j) => datetime(j.finished) },
     opts && opts.cancel ? { head: t('actions'), cell: (j) => (j.state === 'queued' || j.state === 'running'
       ? h('button', { type: 'button', on: { click: () => opts.cancel(j) } }, t('job.cancel')) : '') } : null,
   ].filter(Boolean), jobs, { caption: t('job.caption', num(jobs.length)), tall: false });
@@ -89,9 +89,9 @@ export async function tokens(ctx) {
     { head: t('token.name'), cell: (k) => k.name || '' },
     { head: t('token.role'), cell: (k) => t(`role.${k.role}`) },
     { head: t('token.org'), cell: (k) => k.org || '' },
-    { head: t('token.createdat'), class: 'nowrap', cell: (k) => datetime(k.created_at) },
-    { head: t('token.state'), cell: (k) => (k.revoked || k.revoked_at ? t('token.revoked') : t('token.active')) },
-    { head: t('actions'), cell: (k) => (k.revoked || k.revoked_at ? '' : h('button', { type: 'button', 'aria-label': t('token.revoke.of', k.name || k.id), on: { click: async () => {
+    { head: t('token.createdat'), class: 'nowrap', cell: (k) => datetime(k.created) },
+    { head: t('token.state'), cell: (k) => (k.revoked ? t('token.revoked') : t('token.active')) },
+    { head: t('actions'), cell: (k) => (k.revoked ? '' : h('button', { type: 'button', 'aria-label': t('token.revoke.of', k.name || k.id), on: { click: async () => {
       if (!window.confirm(t('token.revoke.confirm', k.name || k.id))) return;
       try { await api.op('token.revoke', { id: k.id }); toast(t('token.revoke.done')); refresh(); }
       catch (err) { out.replaceChildren(errorBox(err)); }

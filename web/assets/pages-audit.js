@@ -50,7 +50,7 @@ export async function assessments(ctx) {
       { head: t('as.frameworks'), cell: (a) => (a.frameworks || []).join('、') },
       { head: t('as.state'), cell: (a) => label(a.state) },
       { head: t('as.asof'), class: 'nowrap', cell: (a) => date(a.as_of) },
-      { head: t('as.created'), class: 'nowrap', cell: (a) => datetime(a.created_at) },
+      { head: t('as.created'), class: 'nowrap', cell: (a) => datetime(a.created) },
       { head: t('as.links'), class: 'nowrap', cell: (a) => [h('a', { href: `#/assessments/${enc(a.id)}/matrix` }, t('nav.matrix')), ' ',
         h('a', { href: `#/assessments/${enc(a.id)}/findings` }, t('nav.findings'))] },
     ], rows, { caption: t('as.caption', num(rows.length)), tall: false }).el,
@@ -273,7 +273,7 @@ export async function waivers(ctx) {
 
 export async function diff(ctx) {
   const list = rowsOf(await api.op('assessment.list', {}), 'assessments');
-  const pairs = list.map((a) => [a.id, `${a.name || a.id} (${date(a.as_of || a.created_at)})`]);
+  const pairs = list.map((a) => [a.id, `${a.name || a.id} (${date(a.as_of || a.created)})`]);
   const aSel = select('a', pairs, ctx.query.get('a') || '', { id: 'd-a', allText: t('choose') });
   const bSel = select('b', pairs, ctx.query.get('b') || '', { id: 'd-b', allText: t('choose') });
   const form = h('form', { class: 'inline', on: { submit: (e) => {

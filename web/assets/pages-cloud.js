@@ -104,8 +104,8 @@ export async function snapshots() {
     { head: t('snap.id'), cell: (s) => h('a', { href: `#/snapshots/${enc(s.id)}` }, s.id) },
     { head: t('snap.state'), cell: (s) => label(s.state) },
     { head: t('snap.scope'), cell: (s) => scopeText(s.scope) },
-    { head: t('snap.created'), class: 'nowrap', cell: (s) => datetime(s.created_at || s.sealed_at) },
-    { head: t('snap.resources'), class: 'num', cell: (s) => num(s.resources !== undefined ? s.resources : s.counts && s.counts.resources) },
+    { head: t('snap.created'), class: 'nowrap', cell: (s) => datetime(s.created) },
+    { head: t('snap.resources'), class: 'num', cell: (s) => num(s.summary && s.summary.resources) },
   ], rows, { caption: t('snap.caption', num(rows.length)), tall: false }).el];
 }
 
@@ -113,46 +113,45 @@ function scopeText(scope) {
   if (!scope) return '';
   if (typeof scope === 'string') return scope;
   const parts = [];
-  if (scope.accounts) parts.push(`${t('snap.accounts')}: ${(scope.accounts || []).map((a) => (a.id || a)).join('、')}`);
-  if (scope.regions) parts.push(`${t('snap.regions')}: ${(scope.regions || []).join('、')}`);
-  return parts.join(' / ') || JSON.stringify(scope);
-}
-
-function kvList(obj) {
-  if (!obj || typeof obj !== 'object') return String(obj === undefined ? '' : obj);
-  return h('dl', { class: 'kv' }, Object.entries(obj).map(([k, v]) => [h('dt', {}, k),
-    h('dd', {}, typeof v === 'object' && v !== null ? (Array.isArray(v) && v.every((x) => typeof x !== 'object') ? v.join('、') : JSON.stringify(v)) : String(v))]));
+  if (scope.org) parts.push(t('snap.scope.org'));
+  if (scope.profile) parts.push(`${t('collect.profile')}: ${scope.profile}`);
+  if (scope.role_name) parts.push(`${t('collect.role')}: ${scope.role_name}`);
+  if (scope.regions) parts.push(`${t('snap.regions')}: ${[].concat(scope.regions).join('、')}`);
+  if (scope.services) parts.push(`${t('snap.service')}: ${[].concat(scope.services).join('、')}`);
+  return parts.join(' / ');
 }
 
 export async function snapshot(ctx) {
-  const s = await api.op('snapshot.show', { id: ctx.params[0] });
-  const cov = s.coverage || {};
-  const missing = [];
-  const walk = (x) => {
-    if (!x || typeof x !== 'object') return;
-    if (Array.isArray(x)) { x.forEach(walk); return; }
-    if (x.action || x.permission || x.missing_permission) missing.push(x);
-    for (const v of Object.values(x)) if (typeof v === 'object') walk(v);
-  };
-  walk(s.missing_permissions || s.lacks || cov.missing || cov.gaps || cov.denied || []);
-  const perms = missing.length ? missing : rowsOf(cov.missing_permissions || [], 'items');
+  const [s, ops] = await Promise.all([api.op('snapshot.show', { id: ctx.params[0] }),
+    api.op('collect.aws.operations', {}).catch(() => [])]);
+  const action = new Map(rowsOf(ops, 'operations').map((o) => [`${o.service}:${o.operation}`, o.action]));
+  const sum = s.contents || s.summary || {};
+  const cov = sum.coverage || {};
+  const missing = rowsOf(s.missing, 'missing');
   return [
     h('div', { class: 'crumbs' }, h('a', { href: '#/snapshots' }, t('nav.snapshots')), h('span', {}, s.id)),
     h('h1', {}, t('snap.h1', s.id)),
     h('dl', { class: 'kv' },
       h('dt', {}, t('snap.state')), h('dd', {}, label(s.state)),
       h('dt', {}, t('snap.scope')), h('dd', {}, scopeText(s.scope)),
-      h('dt', {}, t('snap.created')), h('dd', {}, datetime(s.created_at)),
-      h('dt', {}, t('snap.hash')), h('dd', {}, h('code', {}, s.sha256 || s.hash || ''))),
-    h('h2', {}, t('snap.coverage')), kvList(typeof cov === 'object' ? Object.fromEntries(Object.entries(cov).filter(([, v]) => typeof v !== 'object' || (Array.isArray(v) && v.every((x) => typeof x !== 'object')))) : cov),
-    h('h2', { id: 'missing' }, t('snap.missing', num(perms.length))),
+      h('dt', {}, t('snap.created')), h('dd', {}, datetime(s.created)),
+      h('dt', {}, t('snap.sealed')), h('dd', {}, datetime(s.sealed)),
+      h('dt', {}, t('snap.resources')), h('dd', {}, num(sum.resources)),
+      h('dt', {}, t('snap.calls')), h('dd', {}, num(sum.http_requests !== undefined ? sum.http_requests : sum.api_calls)),
+      h('dt', {}, t('snap.hash')), h('dd', {}, h('code', {}, s.sha256 || '')),
+      s.file_problem ? [h('dt', {}, t('error')), h('dd', {}, s.file_problem)] : null),
+    h('h2', {}, t('snap.coverage')),
+    h('div', { class: 'counts' }, Object.entries(cov).map(([k, v]) => h('span', {}, st(k === 'complete' ? 'met' : k === 'skipped' ? 'info' : 'unmet', label(`cov.${k}`)), ' ', num(v)))),
+    h('h2', { id: 'missing' }, t('snap.missing', num(missing.length))),
+    missing.length ? null : h('p', {}, t('snap.nomissing')),
     table([
-      { head: t('snap.account'), cell: (m) => m.account || '' },
-      { head: t('snap.region'), cell: (m) => m.region || '' },
+      { head: t('snap.account'), class: 'nowrap', cell: (m) => m.account || '' },
+      { head: t('snap.region'), class: 'nowrap', cell: (m) => m.region || '' },
       { head: t('snap.service'), cell: (m) => m.service || '' },
-      { head: t('snap.permission'), cell: (m) => h('code', {}, m.action || m.permission || m.missing_permission || '') },
-      { head: t('snap.error'), cell: (m) => m.error || m.code || m.message || '' },
-    ], perms, { tall: false }).el,
+      { head: t('snap.permission'), cell: (m) => h('code', {}, action.get(`${m.service}:${m.operation}`) || `${m.service}:${m.operation}`) },
+      { head: t('snap.covstate'), cell: (m) => label(`cov.${m.state}`) },
+      { head: t('snap.error'), cell: (m) => m.reason || '' },
+    ], missing, { tall: false }).el,
   ];
 }
 
