@@ -107,6 +107,12 @@ async function route() {
     if (gen !== generation) return;
     mount(main, h('h1', {}, t('error')), errorBox(e));
   }
+  // A table region without its own name takes the heading above it (landmarks need unique names).
+  for (const r of main.querySelectorAll('.scroll[role="region"][data-unnamed]')) {
+    let el = r.previousElementSibling;
+    while (el && !/^H[1-3]$/.test(el.tagName)) el = el.previousElementSibling;
+    if (el) r.setAttribute('aria-label', el.textContent);
+  }
   const h1 = main.querySelector('h1');
   if (h1) { h1.tabIndex = -1; h1.focus({ preventScroll: true }); document.title = `${h1.textContent} — ${t('app.title')}`; }
   main.dataset.ready = path;

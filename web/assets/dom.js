@@ -63,7 +63,7 @@ export function table(columns, rowsIn, opts) {
     o.caption ? h('caption', { class: 'muted' }, o.caption) : null,
     h('thead', {}, h('tr', {}, columns.map((c) => h('th', { scope: 'col', class: c.class || null }, c.head)))),
     tbody);
-  const el = h('div', { class: o.tall ? 'scroll tall' : 'scroll', tabindex: '0', role: 'region', 'aria-label': o.label || o.caption || t('table') }, tbl);
+  const el = h('div', { class: o.tall ? 'scroll tall' : 'scroll', tabindex: '0', role: 'region', 'aria-label': o.label || o.caption || t('table'), 'data-unnamed': o.label || o.caption ? null : '' }, tbl);
   let i = 0;
   const fill = (n) => {
     const frag = document.createDocumentFragment();
