@@ -32,6 +32,7 @@ typedef enum ism_code {
     ISM_E_VERSION,           /* store or file is newer than this build understands */
     ISM_E_INTEGRITY,         /* a sealed file's hash or signature does not verify: it was changed */
     ISM_E_INTERNAL,          /* a bug: should never be seen */
+    ISM_E_RATE_LIMITED,      /* too many requests (e.g. login attempts): retry later */
     ISM_CODE_COUNT
 } ism_code;
 

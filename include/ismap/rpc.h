@@ -3,9 +3,9 @@
  * Request:  {"op": "...", "id": "...", "token": "...", "params": {...}}
  * Reply:    {"id": "...", "ok": true, "result": ...}
  *        or {"id": "...", "ok": false, "error": {"code": "...", "message": "...", "details":
- * [...]}} Every entry point (the nng socket now, the HTTP gateway later) goes through
- * ism_rpc_handle, which looks the op up in the one table, authenticates, checks the role and calls
- * it. */
+ * [...]}} Every entry point goes through the one op table: the nng socket through ism_rpc_handle
+ * (envelope, token, role, op), the HTTP gateway through ism_rpc_authenticate + ism_rpc_call_op
+ * (bearer header or session cookie, then the same role check and op). */
 #ifndef ISMAP_RPC_H
 #define ISMAP_RPC_H
 
@@ -90,6 +90,18 @@ char *ism_rpc_handle(ism_rpc_app *app, const char *msg, size_t len, bool local);
 char *ism_rpc_handle_auth(ism_rpc_app *app, const char *msg, size_t len, bool local,
                           bool *authenticated);
 
+/* Who a token belongs to (token NULL: only the trusted local socket, as admin of every org;
+ * otherwise ISM_E_UNAUTHENTICATED). Fills *who. */
+bool ism_rpc_authenticate(ism_rpc_app *app, bool local, const char *token, ism_rpc_caller *who,
+                          ism_error *err);
+/* Calls op `opname` for an authenticated caller: unknown op, role check, then the handler.
+ * params is borrowed (NULL or a non-object counts as {}). On success *result is a new reference
+ * (json null when the op returns nothing); on failure err is set and *result is NULL. */
+bool ism_rpc_call_op(ism_rpc_app *app, const ism_rpc_caller *who, const char *opname,
+                     const json_t *params, json_t **result, ism_error *err);
+/* The HTTP status an error code maps to (200 for ISM_OK; the table is in the HTTP contract). */
+int ism_rpc_http_status(ism_code code);
+
 /* ---- server ----------------------------------------------------------------------------- */
 typedef struct ism_rpc_server ism_rpc_server;
 
@@ -127,10 +139,44 @@ void ism_rpc_publish(ism_rpc_server *srv, const char *topic, const json_t *event
 /* Stops accepting and waits for in-flight requests. */
 void ism_rpc_server_stop(ism_rpc_server *srv);
 
+/* ---- HTTP gateway ------------------------------------------------------------------------ */
+/* The same op table over HTTP/1.1 (libmicrohttpd; TLS by GnuTLS): POST /api/v1/ops/{op} and the
+ * routes in docs/http-api.md. Roles and organization scoping are the op table's. */
+typedef struct ism_rpc_http_server ism_rpc_http_server;
+
+typedef struct ism_rpc_http_config {
+    const char *listen;   /* https://HOST:PORT, or http://LOOPBACK:PORT; port 0 picks one */
+    const char *tls_cert; /* PEM certificate chain file, for https */
+    const char *tls_key;  /* PEM private key file, for https */
+    int max_connections;  /* 0: ISM_RPC_HTTP_DEFAULT_CONNECTIONS */
+    int per_address;      /* 0: ISM_RPC_HTTP_DEFAULT_PER_ADDRESS */
+    int timeout_s;        /* idle/slow-client timeout; 0: ISM_RPC_HTTP_DEFAULT_TIMEOUT_S */
+    int session_idle_s;   /* browser session idle expiry; 0: ISM_RPC_HTTP_DEFAULT_SESSION_IDLE_S */
+    int session_absolute_s; /* browser session absolute expiry; 0: the default */
+} ism_rpc_http_config;
+
+#define ISM_RPC_HTTP_DEFAULT_CONNECTIONS 256
+#define ISM_RPC_HTTP_DEFAULT_PER_ADDRESS 32
+#define ISM_RPC_HTTP_DEFAULT_TIMEOUT_S 30
+#define ISM_RPC_HTTP_DEFAULT_SESSION_IDLE_S 1800
+#define ISM_RPC_HTTP_DEFAULT_SESSION_ABSOLUTE_S 43200
+
+/* Checks an HTTP listen URL: https:// (needs cert and key) or http:// on a loopback address. */
+bool ism_rpc_http_check_url(const ism_rpc_http_config *cfg, ism_error *err);
+/* Starts the gateway; app is borrowed and must outlive the server. NULL with err on failure. */
+ism_rpc_http_server *ism_rpc_http_start(ism_rpc_app *app, const ism_rpc_http_config *cfg,
+                                        ism_error *err);
+/* The port actually bound (useful when the URL said port 0). */
+int ism_rpc_http_port(const ism_rpc_http_server *srv);
+/* Stops accepting, closes every connection and frees the server. NULL is allowed. */
+void ism_rpc_http_stop(ism_rpc_http_server *srv);
+
 /* ---- client ----------------------------------------------------------------------------- */
 typedef struct ism_rpc_client ism_rpc_client;
 
-/* Connects (synchronously, with a timeout) to url; ca_file verifies a tls+tcp server. */
+/* Connects (synchronously, with a timeout) to url: ipc://, tls+tcp://, tcp:// (nng), or the
+ * HTTP gateway at https:// (or http:// on loopback), connected on the first call; ca_file
+ * verifies a tls+tcp or https server. */
 ism_rpc_client *ism_rpc_client_open(const char *url, const char *ca_file, int timeout_ms,
                                     ism_error *err);
 void ism_rpc_client_close(ism_rpc_client *c);

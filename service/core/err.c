@@ -25,6 +25,7 @@ static const char *const names[ISM_CODE_COUNT] = {
     [ISM_E_VERSION] = "version_mismatch",
     [ISM_E_INTEGRITY] = "integrity_failed",
     [ISM_E_INTERNAL] = "internal",
+    [ISM_E_RATE_LIMITED] = "rate_limited",
 };
 
 const char *ism_code_name(ism_code code)

@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -35,7 +36,9 @@ typedef struct config {
     char *log_level, *log_file;
     char *catalog_dir;
     char *checks_dir;
-    char **endpoint_allow; /* collect.endpoint_allow, NULL-terminated */
+    char **endpoint_allow;                    /* collect.endpoint_allow, NULL-terminated */
+    char *http_listen, *http_cert, *http_key; /* the HTTP gateway (http.*); NULL: none */
+    int http_conns, http_per_address, http_timeout_s, session_idle_s, session_absolute_s;
 } config;
 
 static void usage(FILE *fp)
@@ -50,8 +53,10 @@ static void usage(FILE *fp)
           "                           [ipc://DATA_DIR/ismapd.sock]\n"
           "      --events URL         PUB socket for events, ipc:// only (events carry no\n"
           "                           token) [ipc://DATA_DIR/events.sock]\n"
-          "      --tls-cert FILE      PEM certificate chain for tls+tcp://\n"
-          "      --tls-key FILE       PEM private key for tls+tcp://\n"
+          "      --http URL           HTTP gateway (API, web UI): https://HOST:PORT, or\n"
+          "                           http://127.0.0.1:PORT (loopback only) [none]\n"
+          "      --tls-cert FILE      PEM certificate chain for tls+tcp:// and https://\n"
+          "      --tls-key FILE       PEM private key for tls+tcp:// and https://\n"
           "      --max-message BYTES  largest request accepted [16777216]\n"
           "      --workers N          job worker threads [2]\n"
           "      --contexts N         requests served at once [8]\n"
@@ -76,7 +81,9 @@ static void usage(FILE *fp)
           "max_message_bytes, workers, contexts, log.level, log.file, catalog_dir, checks_dir,\n"
           "connections.per_address, connections.total, connections.unauthenticated,\n"
           "connections.idle_timeout_s, collect.endpoint_allow (hosts an admin may point\n"
-          "endpoint_url at, e.g. [\"127.0.0.1\"]).\n",
+          "endpoint_url at, e.g. [\"127.0.0.1\"]), http.listen, http.tls_cert, http.tls_key\n"
+          "(default: tls.*), http.max_connections [256], http.per_address [32],\n"
+          "http.timeout_s [30], http.session_idle_s [1800], http.session_absolute_s [43200].\n",
           fp);
 }
 
@@ -100,8 +107,9 @@ static bool load_config(config *c, const char *path, ism_error *err)
         return false;
     }
     static const char *const known[] = {
-        "data_dir", "listen", "events",      "tls",        "max_message_bytes", "workers",
-        "contexts", "log",    "catalog_dir", "checks_dir", "connections",       "collect"};
+        "data_dir",    "listen",   "events", "tls",         "max_message_bytes",
+        "workers",     "contexts", "log",    "catalog_dir", "checks_dir",
+        "connections", "collect",  "http"};
     const char *key;
     json_t *v;
     json_object_foreach(j, key, v)
@@ -128,6 +136,12 @@ static bool load_config(config *c, const char *path, ism_error *err)
     json_t *tls = json_object_get(j, "tls");
     STR(tls, "cert_file", &c->tls_cert);
     STR(tls, "key_file", &c->tls_key);
+    json_t *http = json_object_get(j, "http");
+    if (http && !json_is_object(http))
+        ok = ism_error_set(&e, ISM_E_CONFIG, "'http' must be an object");
+    STR(http, "listen", &c->http_listen);
+    STR(http, "tls_cert", &c->http_cert);
+    STR(http, "tls_key", &c->http_key);
     json_t *log = json_object_get(j, "log");
     STR(log, "level", &c->log_level);
     STR(log, "file", &c->log_file);
@@ -152,6 +166,25 @@ static bool load_config(config *c, const char *path, ism_error *err)
     n = 0;
     if (ok && (ok = ism_json_int(conns, "idle_timeout_s", false, 1, 86400, &n, &e)) && n)
         c->idle_timeout_s = (int)n;
+    static const struct {
+        const char *key;
+        int lo, hi;
+        size_t off;
+    } http_ints[] = {
+        {"max_connections", 1, 100000, offsetof(config, http_conns)},
+        {"per_address", 1, 100000, offsetof(config, http_per_address)},
+        {"timeout_s", 1, 3600, offsetof(config, http_timeout_s)},
+        {"session_idle_s", 60, 86400 * 7, offsetof(config, session_idle_s)},
+        {"session_absolute_s", 60, 86400 * 30, offsetof(config, session_absolute_s)},
+    };
+    for (size_t i = 0; i < sizeof http_ints / sizeof http_ints[0]; i++) {
+        n = 0;
+        if (ok &&
+            (ok = ism_json_int(http, http_ints[i].key, false, http_ints[i].lo, http_ints[i].hi, &n,
+                               &e)) &&
+            n)
+            *(int *)((char *)c + http_ints[i].off) = (int)n;
+    }
     json_t *allow = json_object_get(json_object_get(j, "collect"), "endpoint_allow");
     if (ok && allow) {
         size_t i;
@@ -211,10 +244,14 @@ static void free_config(config *c)
     free(c->log_file);
     free(c->catalog_dir);
     free(c->checks_dir);
+    free(c->http_listen);
+    free(c->http_cert);
+    free(c->http_key);
 }
 
 typedef struct daemon_state {
     ism_rpc_server *srv;
+    ism_rpc_http_server *http;
 } daemon_state;
 
 static void on_event(void *ctx, const char *topic, const json_t *ev)
@@ -338,6 +375,20 @@ static int run(config *c)
         }
     }
 
+    ism_rpc_http_config hc = {.listen = c->http_listen,
+                              .tls_cert = c->http_cert ? c->http_cert : c->tls_cert,
+                              .tls_key = c->http_key ? c->http_key : c->tls_key,
+                              .max_connections = c->http_conns,
+                              .per_address = c->http_per_address,
+                              .timeout_s = c->http_timeout_s,
+                              .session_idle_s = c->session_idle_s,
+                              .session_absolute_s = c->session_absolute_s};
+    if (hc.listen && !ism_rpc_http_check_url(&hc, &err)) {
+        ism_log(ISM_LOG_ERROR, "daemon.start_failed", "%s", err.message);
+        close(lockfd);
+        return 2;
+    }
+
     int rc = 1;
     daemon_state d = {0};
     ism_jobs *jobs = NULL;
@@ -416,6 +467,7 @@ static int run(config *c)
     d.srv = ism_rpc_server_start(&app, ls, c->nlisten, c->events, &err);
     if (!d.srv) goto out;
     app.server = d.srv;
+    if (hc.listen && !(d.http = ism_rpc_http_start(&app, &hc, &err))) goto out;
     if (!ism_jobs_start(jobs, &err)) goto out;
     ism_logj(ISM_LOG_INFO, "daemon.ready",
              json_pack("{s:s, s:s, s:i}", "version", ISM_VERSION, "data_dir", c->data_dir, "schema",
@@ -437,6 +489,7 @@ out:
     /* Order: refuse new jobs and checkpoint running ones while requests are still answered,
      * then stop serving, then close the store. */
     if (jobs) ism_jobs_stop(jobs);
+    ism_rpc_http_stop(d.http);
     ism_rpc_server_stop(d.srv);
     ism_jobs_free(jobs);
     ism_store_close(st);
@@ -474,12 +527,14 @@ int main(int argc, char **argv)
         O_PERADDR,
         O_CONNTOTAL,
         O_IDLE,
-        O_UNAUTH
+        O_UNAUTH,
+        O_HTTP
     };
     static const struct option opts[] = {{"config", required_argument, 0, 'c'},
                                          {"data-dir", required_argument, 0, 'd'},
                                          {"listen", required_argument, 0, 'l'},
                                          {"events", required_argument, 0, O_EVENTS},
+                                         {"http", required_argument, 0, O_HTTP},
                                          {"tls-cert", required_argument, 0, O_CERT},
                                          {"tls-key", required_argument, 0, O_KEY},
                                          {"max-message", required_argument, 0, O_MAXMSG},
@@ -541,6 +596,9 @@ int main(int argc, char **argv)
             break;
         case O_EVENTS:
             set_str(&flags.events, optarg);
+            break;
+        case O_HTTP:
+            set_str(&flags.http_listen, optarg);
             break;
         case O_CERT:
             set_str(&flags.tls_cert, optarg);
@@ -612,6 +670,7 @@ int main(int argc, char **argv)
             c.listen[c.nlisten++] = strdup(flags.listen[i]);
     }
     if (flags.events) set_str(&c.events, flags.events);
+    if (flags.http_listen) set_str(&c.http_listen, flags.http_listen);
     if (flags.tls_cert) set_str(&c.tls_cert, flags.tls_cert);
     if (flags.tls_key) set_str(&c.tls_key, flags.tls_key);
     if (flags.max_msg) c.max_msg = flags.max_msg;
@@ -623,7 +682,6 @@ int main(int argc, char **argv)
     if (flags.conn_unauth) c.conn_unauth = flags.conn_unauth;
     if (flags.log_level) set_str(&c.log_level, flags.log_level);
     if (flags.log_file) set_str(&c.log_file, flags.log_file);
-    if (flags.catalog_dir) set_str(&c.catalog_dir, flags.catalog_dir);
     if (flags.catalog_dir) set_str(&c.catalog_dir, flags.catalog_dir);
     if (flags.checks_dir) set_str(&c.checks_dir, flags.checks_dir);
     if (!c.data_dir) c.data_dir = strdup("/var/lib/ismap");

@@ -1,9 +1,15 @@
-/* client.c — a synchronous REQ client for ismapctl and the tests. */
+/* client.c — a synchronous client for ismapctl and the tests: an nng REQ socket (ipc://,
+ * tls+tcp://, tcp://), or the HTTP gateway (https://, http:// on loopback) with libcurl, which
+ * posts each op to /api/v1/ops/{op} with the token as a bearer header. Both give the caller the
+ * same reply envelope. */
 #include "ismap/rpc.h"
 
+#include <curl/curl.h>
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/req.h>
 #include <nng/supplemental/tls/tls.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,7 +18,122 @@ struct ism_rpc_client {
     unsigned seq;
     char *url;
     int timeout_ms;
+    CURL *curl; /* the HTTP gateway; NULL for nng */
+    char *ca_file;
 };
+
+static bool is_http_url(const char *url)
+{
+    return strncmp(url, "https://", 8) == 0 || strncmp(url, "http://", 7) == 0;
+}
+
+static void curl_init_once(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+static ism_rpc_client *http_open(const char *url, const char *ca_file, int timeout_ms,
+                                 ism_error *err)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, curl_init_once);
+    ism_rpc_client *c = calloc(1, sizeof *c);
+    if (!c || !(c->curl = curl_easy_init())) {
+        free(c);
+        ism_error_set(err, ISM_E_INTERNAL, "out of memory");
+        return NULL;
+    }
+    c->timeout_ms = timeout_ms;
+    c->url = strdup(url);
+    size_t n = strlen(c->url);
+    while (n && c->url[n - 1] == '/')
+        c->url[--n] = '\0';
+    c->ca_file = ca_file ? strdup(ca_file) : NULL;
+    return c;
+}
+
+typedef struct http_buf {
+    char *data;
+    size_t len;
+    size_t max;
+} http_buf;
+
+static size_t http_collect(char *p, size_t size, size_t nmemb, void *ud)
+{
+    http_buf *b = ud;
+    size_t n = size * nmemb;
+    if (b->len + n > b->max) return 0;
+    char *d = realloc(b->data, b->len + n + 1);
+    if (!d) return 0;
+    memcpy(d + b->len, p, n);
+    b->data = d;
+    b->len += n;
+    b->data[b->len] = '\0';
+    return n;
+}
+
+/* POSTs one op to the gateway and returns its reply envelope (new reference). */
+static bool http_call(ism_rpc_client *c, const char *op, json_t *params, const char *token,
+                      json_t **reply, ism_error *err)
+{
+    CURL *h = c->curl;
+    curl_easy_reset(h);
+    char *url = NULL;
+    char *body = params ? json_dumps(params, JSON_COMPACT) : strdup("{}");
+    if (asprintf(&url, "%s/api/v1/ops/%s", c->url, op) < 0) url = NULL;
+    struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/json");
+    char *auth = NULL;
+    if (token && asprintf(&auth, "Authorization: Bearer %s", token) >= 0)
+        hdr = curl_slist_append(hdr, auth);
+    http_buf b = {NULL, 0, (size_t)1 << 30};
+    char curlerr[CURL_ERROR_SIZE] = "";
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, http_collect);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, curlerr);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)c->timeout_ms);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    if (c->ca_file) curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
+    CURLcode rc = url && body ? curl_easy_perform(h) : CURLE_OUT_OF_MEMORY;
+    long status = 0;
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    curl_slist_free_all(hdr);
+    free(auth);
+    free(body);
+    free(url);
+    bool ok = false;
+    if (rc == CURLE_COULDNT_CONNECT) {
+        ism_error_set(err, ISM_E_UNAVAILABLE,
+                      "cannot connect to %s: connection refused — is ismapd running with --http?",
+                      c->url);
+    } else if (rc == CURLE_OPERATION_TIMEDOUT) {
+        ism_error_set(
+            err, ISM_E_TIMEOUT,
+            "timeout: no reply from ismapd at %s within %g s (--timeout raises the limit)", c->url,
+            c->timeout_ms / 1000.0);
+    } else if (rc != CURLE_OK) {
+        ism_error_set(err, ISM_E_UNAVAILABLE, "cannot reach ismapd at %s: %s", c->url,
+                      curlerr[0] ? curlerr : curl_easy_strerror(rc));
+    } else {
+        json_error_t jerr;
+        *reply = b.data ? json_loadb(b.data, b.len, 0, &jerr) : NULL;
+        if (!*reply || !json_is_object(*reply) || !json_is_boolean(json_object_get(*reply, "ok"))) {
+            json_decref(*reply);
+            *reply = NULL;
+            ism_error_set(err, ISM_E_BAD_REQUEST,
+                          "%s answered HTTP %ld without an ismapd reply (is it the HTTP gateway?)",
+                          c->url, status);
+        } else {
+            ok = true;
+        }
+    }
+    free(b.data);
+    return ok;
+}
 
 /* What went wrong reaching url, in words a person can act on. */
 static void say_unreachable(ism_error *err, const char *url, int rv, int timeout_ms)
@@ -48,6 +169,7 @@ static void say_unreachable(ism_error *err, const char *url, int rv, int timeout
 ism_rpc_client *ism_rpc_client_open(const char *url, const char *ca_file, int timeout_ms,
                                     ism_error *err)
 {
+    if (is_http_url(url)) return http_open(url, ca_file, timeout_ms, err);
     ism_rpc_client *c = calloc(1, sizeof *c);
     int rv;
     c->timeout_ms = timeout_ms;
@@ -100,8 +222,12 @@ fail:
 void ism_rpc_client_close(ism_rpc_client *c)
 {
     if (!c) return;
-    nng_close(c->sock);
+    if (c->curl)
+        curl_easy_cleanup(c->curl);
+    else
+        nng_close(c->sock);
     free(c->url);
+    free(c->ca_file);
     free(c);
 }
 
@@ -110,6 +236,10 @@ char *ism_rpc_client_raw(ism_rpc_client *c, const void *buf, size_t len, size_t 
 {
     int rv;
     nng_msg *msg;
+    if (c->curl) {
+        ism_error_set(err, ISM_E_BAD_REQUEST, "raw requests go over nng only, not to %s", c->url);
+        return NULL;
+    }
     if ((rv = nng_msg_alloc(&msg, 0)) != 0 || (rv = nng_msg_append(msg, buf, len)) != 0 ||
         (rv = nng_sendmsg(c->sock, msg, 0)) != 0) {
         if (rv == NNG_ETIMEDOUT)
@@ -144,6 +274,7 @@ char *ism_rpc_client_raw(ism_rpc_client *c, const void *buf, size_t len, size_t 
 bool ism_rpc_client_call(ism_rpc_client *c, const char *op, json_t *params, const char *token,
                          json_t **reply, ism_error *err)
 {
+    if (c->curl) return http_call(c, op, params, token, reply, err);
     char id[32];
     snprintf(id, sizeof id, "c%u", ++c->seq);
     json_t *req =

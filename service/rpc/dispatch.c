@@ -1,5 +1,7 @@
 /* dispatch.c — one request in, one reply out: envelope, authentication, role, op call.
- * Both the nng server and (later) the HTTP gateway call ism_rpc_handle, so there is one way in. */
+ * The nng server calls ism_rpc_handle; the HTTP gateway authenticates its own way (bearer header,
+ * session cookie) and then calls ism_rpc_call_op: both go through the one op table and role check.
+ */
 #include "ismap/rpc.h"
 
 #include <string.h>
@@ -22,11 +24,10 @@ static char *error_reply(json_t *id, ism_error *err)
     return t;
 }
 
-static bool authenticate(ism_rpc_app *app, bool local, const json_t *req, ism_rpc_caller *who,
-                         ism_error *err)
+bool ism_rpc_authenticate(ism_rpc_app *app, bool local, const char *token, ism_rpc_caller *who,
+                          ism_error *err)
 {
     memset(who, 0, sizeof *who);
-    const char *token = ism_json_getstr(req, "token");
     if (local && !token) {
         who->local = true;
         who->role = ISM_ROLE_ADMIN;
@@ -42,6 +43,65 @@ static bool authenticate(ism_rpc_app *app, bool local, const json_t *req, ism_rp
     ism_strlcpy(who->org, info.org, sizeof who->org);
     ism_strlcpy(who->token_id, info.id, sizeof who->token_id);
     return true;
+}
+
+bool ism_rpc_call_op(ism_rpc_app *app, const ism_rpc_caller *who, const char *opname,
+                     const json_t *params, json_t **result, ism_error *err)
+{
+    *result = NULL;
+    const ism_op *op = ism_rpc_find_op(opname);
+    if (!op) return ism_error_set(err, ISM_E_UNKNOWN_OP, "no op named '%s'", opname);
+    if (!((op->roles | ISM_ROLE_ADMIN) & (int)who->role)) {
+        ism_logj(ISM_LOG_WARN, "rpc.denied",
+                 json_pack("{s:s, s:s, s:s}", "op", opname, "token", who->token_id, "role",
+                           ism_role_name(who->role)),
+                 "permission denied");
+        return ism_error_set(err, ISM_E_PERMISSION_DENIED, "role '%s' may not call '%s'",
+                             ism_role_name(who->role), opname);
+    }
+    json_t *own = json_is_object(params) ? NULL : json_object();
+    ism_rpc_call call = {app, who};
+    bool ok = op->fn(&call, own ? own : params, result, err);
+    json_decref(own);
+    if (!ok) {
+        if (err->code == ISM_OK) ism_error_set(err, ISM_E_INTERNAL, "op failed without a reason");
+        json_decref(*result);
+        *result = NULL;
+        return false;
+    }
+    if (!*result) *result = json_null();
+    return true;
+}
+
+int ism_rpc_http_status(ism_code code)
+{
+    switch (code) {
+    case ISM_OK:
+        return 200;
+    case ISM_E_BAD_REQUEST:
+    case ISM_E_INVALID_PARAMS:
+    case ISM_E_INVALID_DATA:
+        return 400;
+    case ISM_E_UNAUTHENTICATED:
+        return 401;
+    case ISM_E_PERMISSION_DENIED:
+        return 403;
+    case ISM_E_UNKNOWN_OP:
+    case ISM_E_NOT_FOUND:
+        return 404;
+    case ISM_E_CONFLICT:
+        return 409;
+    case ISM_E_TOO_LARGE:
+        return 413;
+    case ISM_E_RATE_LIMITED:
+        return 429;
+    case ISM_E_UNAVAILABLE:
+        return 503;
+    case ISM_E_TIMEOUT:
+        return 504;
+    default:
+        return 500;
+    }
 }
 
 char *ism_rpc_handle(ism_rpc_app *app, const char *msg, size_t len, bool local)
@@ -99,35 +159,21 @@ char *ism_rpc_handle_auth(ism_rpc_app *app, const char *msg, size_t len, bool lo
         goto done;
     }
     params = json_is_object(params) ? json_incref(params) : json_object();
-    const ism_op *op = ism_rpc_find_op(opname);
-    if (!op) {
+    /* An unknown op is told before the token is checked (as before the HTTP gateway). */
+    if (!ism_rpc_find_op(opname)) {
         ism_error_set(&err, ISM_E_UNKNOWN_OP, "no op named '%s'", opname);
         goto done;
     }
     ism_rpc_caller who;
-    if (!authenticate(app, local, req, &who, &err)) {
+    if (!ism_rpc_authenticate(app, local, ism_json_getstr(req, "token"), &who, &err)) {
         ism_logj(ISM_LOG_WARN, "rpc.unauthenticated", json_pack("{s:s}", "op", opname), "%s",
                  err.message);
         goto done;
     }
     if (authenticated) *authenticated = true;
-    if (!((op->roles | ISM_ROLE_ADMIN) & (int)who.role)) {
-        ism_error_set(&err, ISM_E_PERMISSION_DENIED, "role '%s' may not call '%s'",
-                      ism_role_name(who.role), opname);
-        ism_logj(ISM_LOG_WARN, "rpc.denied",
-                 json_pack("{s:s, s:s, s:s}", "op", opname, "token", who.token_id, "role",
-                           ism_role_name(who.role)),
-                 "permission denied");
-        goto done;
-    }
-    ism_rpc_call call = {app, &who};
     json_t *result = NULL;
-    if (op->fn(&call, params, &result, &err)) {
-        out = reply_text(id, true, result ? result : json_null());
-    } else {
-        if (err.code == ISM_OK) ism_error_set(&err, ISM_E_INTERNAL, "op failed without a reason");
-        json_decref(result);
-    }
+    if (ism_rpc_call_op(app, &who, opname, params, &result, &err))
+        out = reply_text(id, true, result);
 done:
     if (!out) {
         ism_logj(ISM_LOG_DEBUG, "rpc.error",

@@ -1,0 +1,79 @@
+/* http_int.h — internals of the HTTP gateway shared by its files (rpc room only): the server,
+ * one request's state, the route table, replies and authentication. */
+#ifndef ISMAP_RPC_HTTP_INT_H
+#define ISMAP_RPC_HTTP_INT_H
+
+#include "ismap/rpc.h"
+
+#include <microhttpd.h>
+
+#define HTTP_MAX_CAPS 4
+
+struct ism_rpc_http_server {
+    struct MHD_Daemon *d;
+    ism_rpc_app *app;
+    bool https;
+    int port;
+    size_t max_body; /* bytes of a request body (JSON params or an upload) */
+    int session_idle_s, session_absolute_s;
+    char *cert_pem, *key_pem; /* kept for the daemon's lifetime (MHD borrows them) */
+};
+
+/* One request from its first callback to its completion notice. */
+typedef struct http_req {
+    ism_rpc_http_server *srv;
+    struct MHD_Connection *conn;
+    const char *method; /* borrowed from MHD */
+    char *path;         /* owned copy of the (decoded) path */
+    char *body;         /* owned; NUL-terminated */
+    size_t len, cap;
+    bool too_large; /* body over srv->max_body: discarded, 413 at the end */
+    bool replied;
+    int status;
+    int64_t t0_ms;
+    char op[96];                     /* the op called, for the request log */
+    char token_id[64];               /* who called, for the request log (never the secret) */
+    const char *caps[HTTP_MAX_CAPS]; /* the route's '*' segments (point into capbuf) */
+    char capbuf[512];
+} http_req;
+
+typedef enum MHD_Result (*http_handler)(http_req *r);
+
+typedef struct http_route {
+    const char *method;  /* "GET", "POST", "DELETE" */
+    /* Path pattern; a segment that is a single star matches one non-empty segment, captured
+     * into r->caps in order (e.g. the op route: api v1 ops STAR). */
+    const char *pattern;
+    http_handler fn;
+} http_route;
+
+/* The route table (http_routes.c), terminated by {NULL}. */
+extern const http_route ism_rpc_http_routes[];
+
+/* ---- replies (http.c): each sends the response, adds the security headers and records the
+ * status for the request log. Bodies are copied or stolen as each says. */
+/* body is stolen. */
+enum MHD_Result http_reply_json(http_req *r, int status, json_t *body);
+/* {"ok": true, "result": result}; result is stolen. */
+enum MHD_Result http_reply_result(http_req *r, json_t *result);
+/* {"ok": false, "error": ...} with the status of err's code; clears err. */
+enum MHD_Result http_reply_error(http_req *r, ism_error *err);
+/* Raw bytes (copied), with a Content-Type and optional extra headers (NULL-terminated
+ * name/value pairs). */
+enum MHD_Result http_reply_bytes(http_req *r, int status, const char *content_type,
+                                 const void *data, size_t len, const char *const *headers);
+/* Adds the security headers every response carries. */
+void http_security_headers(const http_req *r, struct MHD_Response *resp);
+
+/* ---- requests (http.c) */
+/* The caller of this request: a bearer token (Authorization header). Sets r->token_id. */
+bool http_authenticate(http_req *r, ism_rpc_caller *who, ism_error *err);
+/* The request body as a JSON object (empty body: {}); new reference, NULL with err. */
+json_t *http_body_object(http_req *r, ism_error *err);
+/* A request header (case-insensitive name) or NULL. */
+const char *http_header(const http_req *r, const char *name);
+/* Calls an op for this request's authenticated caller and replies with its result or error. */
+enum MHD_Result http_call_and_reply(http_req *r, const ism_rpc_caller *who, const char *op,
+                                    json_t *params /* stolen */);
+
+#endif
