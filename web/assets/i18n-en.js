@@ -109,4 +109,5 @@ export default {
   'snap.covstate': 'Coverage',
   'code.cov.complete': 'Complete', 'code.cov.skipped': 'Skipped', 'code.cov.denied': 'Denied', 'code.cov.error': 'Error',
   'code.cov.not_enabled': 'Service not enabled', 'code.cov.failed': 'Failed',
+  'events.unavailable': 'This server has no event stream; asking for the job state every second',
 };

@@ -171,4 +171,5 @@ export default {
   'snap.covstate': '収集状況',
   'code.cov.complete': '収集済み', 'code.cov.skipped': '対象外', 'code.cov.denied': '権限不足', 'code.cov.error': 'エラー',
   'code.cov.not_enabled': 'サービス未有効化', 'code.cov.failed': '失敗',
+  'events.unavailable': 'このサーバはイベント配信に対応していないため、1秒ごとに状態を確認します',
 };

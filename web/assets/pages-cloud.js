@@ -37,7 +37,8 @@ export async function collect(ctx) {
     const log = h('div', { class: 'log', role: 'log', 'aria-label': t('collect.log') });
     live.replaceChildren(h('h2', {}, t('collect.live', jobId)), h('p', {}, state, ' ', bar, ' ', pct), log);
     const add = (msg) => { log.append(`${new Date().toLocaleTimeString('ja-JP')} ${msg}\n`); log.scrollTop = log.scrollHeight; };
-    const stop = api.events((type, d) => {
+    let polling = null;
+    const onEvent = (type, d) => {
       if (!ctx.alive() || !d || d.job !== jobId) return;
       if (type === 'job.progress') {
         const p = Math.round((d.progress || 0) * 100);
@@ -53,7 +54,20 @@ export async function collect(ctx) {
         stop();
         loadJobs();
       }
-    }, (s) => { if (s !== 'open') add(t(`events.${s}`)); });
+    };
+    // Without an events route on the gateway, the job is asked for its state every second.
+    const poll = async () => {
+      if (!ctx.alive() || live.dataset.finished) return;
+      const j = await api.op('jobs.show', { id: jobId }).catch(() => null);
+      if (j) onEvent(['succeeded', 'failed', 'cancelled'].includes(j.state) ? 'job.finished' : 'job.progress',
+        { job: jobId, state: j.state, progress: j.progress, message: j.message, error: j.error });
+      polling = setTimeout(poll, 1000);
+    };
+    const unsubscribe = api.events(onEvent, (s) => {
+      live.dataset.channel = s === 'unavailable' ? 'poll' : 'events';
+      if (s === 'unavailable') { add(t('events.unavailable')); poll(); } else if (s !== 'open') add(t(`events.${s}`));
+    });
+    const stop = () => { unsubscribe(); clearTimeout(polling); };
     ctx.onLeave(stop);
     // The job may have finished before the stream opened: ask once.
     api.op('jobs.show', { id: jobId }).then((j) => {

@@ -168,7 +168,10 @@ export async function screening(ctx) {
   const out = h('div', { 'aria-live': 'polite' });
   const exp = (fmt) => h('button', { type: 'button', id: `export-${fmt}`, on: { click: async () => {
     out.replaceChildren();
-    try { await api.download(`/api/v1/subjects/${enc(id)}/screening/export?format=${fmt}`, `screening.${fmt}`); toast(t('downloaded')); }
+    try {
+      await api.download(`/api/v1/subjects/${enc(id)}/screening/export?format=${fmt}`, `screening.${fmt}`, ['screening.export', { subject: id, format: fmt }]);
+      toast(t('downloaded'));
+    }
     catch (e) { out.replaceChildren(errorBox(e)); }
   } } }, t(`export.${fmt}`));
   const ev = rowsOf(evList, 'evidence');
