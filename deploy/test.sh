@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # test.sh — installs dependencies, builds, and runs every test: the normal build (unit,
-# integration, catalog), then the unit and integration tests again under AddressSanitizer +
-# UndefinedBehaviorSanitizer, then a short run of every libFuzzer target (tests/fuzz/run.sh,
-# ISM_FUZZ_SECONDS each, default 5; skipped with a message without clang), then the format
+# integration, catalog, and the web UI's browser journeys, label e2e), then the unit and
+# integration tests again under AddressSanitizer + UndefinedBehaviorSanitizer, then a short
+# run of every libFuzzer target (tests/fuzz/run.sh, ISM_FUZZ_SECONDS each, default 5; skipped
+# with a message without clang), then the format
 # check. Exit status 0 only if all passed.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -14,6 +15,9 @@ step() { echo; echo "== $*"; }
 
 step "build (warnings are errors)"
 "$root/deploy/build.sh" "$root/build" -DISM_WERROR=ON || exit 1
+
+step "e2e packages (tests/e2e/setup.sh: npm ci from the lockfile)"
+"$root/tests/e2e/setup.sh" || status=1
 
 step "tests"
 (cd "$root/build" && ctest --output-on-failure -j2 --timeout 900) || status=1
