@@ -23,13 +23,7 @@ static enum MHD_Result route_op(http_req *r)
     return http_call_and_reply(r, &who, op, params);
 }
 
-/* http_static.c: the web UI's files. */
-enum MHD_Result http_route_index(http_req *r);
-enum MHD_Result http_route_asset(http_req *r);
-
 const http_route ism_rpc_http_routes[] = {
     {"POST", "/api/v1/ops/*", route_op},
-    {"GET", "/", http_route_index},
-    {"GET", "/assets/*", http_route_asset},
     {NULL, NULL, NULL},
 };
