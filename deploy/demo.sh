@@ -4,12 +4,25 @@
 # (みなと市: management, マイナンバー利用事務系, LGWAN接続系 and operations accounts in
 # ap-northeast-1 and -3), starts ismapd on a temporary data directory, imports the sample
 # procurement evidence, collects the organization, evaluates it, builds the conformance matrix,
-# writes the reports, and prints a short summary with the paths.
+# writes the reports, and prints a short summary with the paths. Then it prints the web UI's URL
+# and a login token per role; with --serve (or when run in a terminal) ismapd keeps serving the
+# UI and the HTTP API until Ctrl-C, otherwise it stops.
+#
+#   deploy/demo.sh [--serve|--no-serve]    ISMAP_DEMO_PORT=8080 chooses the HTTP port
 #
 # The emulator is a test double that speaks AWS's wire formats; pointing the same commands at
 # real AWS means dropping --endpoint-url and giving ismapd real read-only credentials
 # (docs/aws-permissions.md).
 set -euo pipefail
+serve=auto
+case "${1:-}" in
+  --serve) serve=yes ;;
+  --no-serve) serve=no ;;
+  "") ;;
+  *) echo "usage: deploy/demo.sh [--serve|--no-serve]" >&2; exit 2 ;;
+esac
+[ "$serve" = auto ] && { [ -t 0 ] && [ -t 1 ] && serve=yes || serve=no; }
+http_port=${ISMAP_DEMO_PORT:-8080}
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/deploy/install-deps.sh" --demo
 "$root/deploy/build.sh" "$root/build"
@@ -47,17 +60,23 @@ unset AWS_SESSION_TOKEN AWS_PROFILE
 export NO_PROXY=127.0.0.1,localhost no_proxy=127.0.0.1,localhost
 # The emulator is on loopback: the config lets the (local admin's) collection point there.
 echo '{"collect": {"endpoint_allow": ["127.0.0.1"]}}' >"$work/ismapd.json"
-"$bin/ismapd" --config "$work/ismapd.json" --data-dir "$work/data" --log-file "$work/ismapd.log" &
+"$bin/ismapd" --config "$work/ismapd.json" --data-dir "$work/data" --log-file "$work/ismapd.log" \
+  --http "http://127.0.0.1:$http_port" &
 daemon_pid=$!
 export ISMAP_SOCKET="$work/data/ismapd.sock"
 ctl() { "$bin/ismapctl" "$@"; }
-for _ in $(seq 200); do ctl ping >/dev/null 2>&1 && break; sleep 0.05; done
+# Wait until it answers (loading the catalogs takes seconds, more on a busy machine), or ends.
+for _ in $(seq 1200); do
+  ctl --timeout 5 ping >/dev/null 2>&1 && break
+  kill -0 "$daemon_pid" 2>/dev/null || { echo "ismapd ended:"; tail -5 "$work/ismapd.log"; exit 1; }
+  sleep 0.1
+done
 ctl status
 
 step "procurement: the provider's evidence and the screening"
 ctl evidence import ismap-list "$fx/ismap_list.csv" --as-of 2025-08-01 >/dev/null
 svc=住民記録クラウド
-ctl subject create "$svc" --provider はまなすクラウド株式会社 \
+ctl subject create "$svc" --organization みなと市 --provider はまなすクラウド株式会社 \
   --service "Hamanasu 住民記録クラウド" --model SaaS --region 東京 >/dev/null
 for f in "questionnaire questionnaire.xlsx" "soc2 soc2_type2.csv" "iso-cert iso27001_2022.json" \
          "soa soa_2022.csv" "caiq caiq.csv"; do
@@ -104,7 +123,18 @@ ctl findings "$a" --status fail --limit 12
 step "reports"
 for f in html xlsx csv oscal json; do ctl export "$a" --format $f -o "$out/assessment.$f"; done
 
-kill "$daemon_pid"; wait "$daemon_pid" 2>/dev/null || true; daemon_pid=""
+step "web UI and HTTP API"
+token() { ctl --json token create "$@" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])'; }
+echo "URL: http://127.0.0.1:$http_port/   (paste a token on the login page; API: /api/v1/...)"
+printf '  %s\n      %s\n' "管理者 admin (all orgs)" "$(token --name demo-admin --role admin)" \
+  "調達担当 procurement (みなと市)" "$(token --name demo-procurement --role procurement --org みなと市)" \
+  "監査人 auditor (みなと市)" "$(token --name demo-auditor --role auditor --org みなと市)" \
+  "クラウド管理者 admin (みなと市)" "$(token --name demo-cloud-admin --role admin --org みなと市)"
 printf '\ndone in %ss. Reports in %s:\n' "$(( $(date +%s) - t0 ))" "$out"
 ls -1 "$out" | sed "s#^#  $out/#"
 echo "ismapd data and logs: $work"
+if [ "$serve" = yes ]; then
+  echo
+  echo "ismapd keeps serving http://127.0.0.1:$http_port/ — press Ctrl-C to stop."
+  wait "$daemon_pid" || true
+fi
