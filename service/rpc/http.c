@@ -266,7 +266,7 @@ static enum MHD_Result route(http_req *r)
     for (const http_route *rt = ism_rpc_http_routes; rt->method; rt++) {
         memset(r->caps, 0, sizeof r->caps);
         if (!match(rt->pattern, r->path, r)) continue;
-        if (strcmp(rt->method, r->method) == 0) return rt->fn(r);
+        if (strcmp(rt->method, r->method) == 0) return r->route = rt, rt->fn(r);
         if (!strstr(allow, rt->method) && strlen(allow) + strlen(rt->method) + 3 < sizeof allow) {
             if (allow[0]) strcat(allow, ", ");
             strcat(allow, rt->method);
@@ -301,14 +301,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         r->path = strdup(url ? url : "/");
         r->t0_ms = ism_mono_ms();
         *con_cls = r;
+        http_guard_phase(srv, conn, false);
         if (!r->path) return MHD_NO;
+        r->limit = http_body_limit(srv, method, r->path);
         /* Refuse an announced oversized body before reading it. */
         const char *cl =
             MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl && strtoull(cl, NULL, 10) > srv->max_body) {
+        if (cl && strtoull(cl, NULL, 10) > r->limit) {
             ism_error err = {0};
             ism_error_set(&err, ISM_E_TOO_LARGE,
-                          "request body of %s bytes exceeds the limit of %zu", cl, srv->max_body);
+                          "request body of %s bytes exceeds the limit of %zu", cl, r->limit);
             return http_reply_error(r, &err);
         }
         return MHD_YES;
@@ -318,7 +320,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         size_t n = *upload_data_size;
         *upload_data_size = 0;
         if (r->too_large || r->replied) return MHD_YES;
-        if (r->len + n > srv->max_body) {
+        if (r->len + n > r->limit) {
             r->too_large = true;
             free(r->body);
             r->body = NULL;
@@ -343,7 +345,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (r->too_large) {
         ism_error err = {0};
         ism_error_set(&err, ISM_E_TOO_LARGE, "request body exceeds the limit of %zu bytes",
-                      srv->max_body);
+                      r->limit);
         return http_reply_error(r, &err);
     }
     return route(r);
@@ -352,8 +354,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-    (void)cls;
-    (void)conn;
+    http_guard_phase(cls, conn, true);
     http_req *r = *con_cls;
     if (!r) return;
     *con_cls = NULL;
@@ -444,13 +445,15 @@ ism_rpc_http_server *ism_rpc_http_start(ism_rpc_app *app, const ism_rpc_http_con
         {MHD_OPTION_END, 0, NULL},
     };
     struct MHD_OptionItem no_opts[] = {{MHD_OPTION_END, 0, NULL}};
+    srv->guard = http_guard_start(timeout);
     srv->d = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)conns, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
         (unsigned)per, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)timeout,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024, MHD_OPTION_STRICT_FOR_CLIENT, 1,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
-        MHD_OPTION_ARRAY, u.https ? tls_opts : no_opts, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION,
+        http_guard_notify, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv, MHD_OPTION_ARRAY,
+        u.https ? tls_opts : no_opts, MHD_OPTION_END);
     freeaddrinfo(ai);
     if (!srv->d) {
         ism_error_set(err, ISM_E_CONFIG,
@@ -478,6 +481,7 @@ void ism_rpc_http_stop(ism_rpc_http_server *srv)
 {
     if (!srv) return;
     if (srv->d) MHD_stop_daemon(srv->d);
+    http_guard_stop(srv->guard);
     free(srv->cert_pem);
     free(srv->key_pem);
     free(srv);

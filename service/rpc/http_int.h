@@ -9,6 +9,8 @@
 
 #define HTTP_MAX_CAPS 4
 
+typedef struct http_guard http_guard;
+
 struct ism_rpc_http_server {
     struct MHD_Daemon *d;
     ism_rpc_app *app;
@@ -17,6 +19,7 @@ struct ism_rpc_http_server {
     size_t max_body; /* bytes of a request body (JSON params or an upload) */
     int session_idle_s, session_absolute_s;
     char *cert_pem, *key_pem; /* kept for the daemon's lifetime (MHD borrows them) */
+    http_guard *guard;        /* the header deadline's watchdog (http_guard.c) */
 };
 
 /* One request from its first callback to its completion notice. */
@@ -27,6 +30,7 @@ typedef struct http_req {
     char *path;         /* owned copy of the (decoded) path */
     char *body;         /* owned; NUL-terminated */
     size_t len, cap;
+    size_t limit;   /* the largest body this request may send (http_body_limit) */
     bool too_large; /* body over srv->max_body: discarded, 413 at the end */
     bool replied;
     int status;
@@ -35,12 +39,13 @@ typedef struct http_req {
     char token_id[64];               /* who called, for the request log (never the secret) */
     const char *caps[HTTP_MAX_CAPS]; /* the route's '*' segments (point into capbuf) */
     char capbuf[512];
+    const struct http_route *route; /* the route that matched (set by the router) */
 } http_req;
 
 typedef enum MHD_Result (*http_handler)(http_req *r);
 
 typedef struct http_route {
-    const char *method;  /* "GET", "POST", "DELETE" */
+    const char *method; /* "GET", "POST", "DELETE" */
     /* Path pattern; a segment that is a single star matches one non-empty segment, captured
      * into r->caps in order (e.g. the op route: api v1 ops STAR). */
     const char *pattern;
@@ -75,5 +80,59 @@ const char *http_header(const http_req *r, const char *name);
 /* Calls an op for this request's authenticated caller and replies with its result or error. */
 enum MHD_Result http_call_and_reply(http_req *r, const ism_rpc_caller *who, const char *op,
                                     json_t *params /* stolen */);
+
+/* ---- resources, uploads, downloads (http_resources.c, http_upload.c, http_download.c) */
+/* A query parameter a route takes: its name, the op param it fills (NULL: the same name), and
+ * whether the op wants an integer. */
+typedef struct http_param {
+    const char *name;
+    const char *param;
+    bool integer;
+} http_param;
+/* The query string as op params: only the names in allowed (NULL-name terminated), each at most
+ * once, integers parsed; an empty value is left out. New object, or NULL with err (400 naming
+ * the parameter). */
+json_t *http_query_params(http_req *r, const http_param *allowed, ism_error *err);
+/* Sets params[names[i]] = r->caps[i] for each named capture; false with err if not UTF-8. */
+bool http_set_caps(const http_req *r, json_t *params, const char *const *names, ism_error *err);
+/* GET resource reads: the op and params follow from r->route->pattern. */
+enum MHD_Result http_route_resource(http_req *r);
+/* GET report / screening export downloads: the op's bytes with Content-Type and
+ * Content-Disposition. */
+enum MHD_Result http_route_report(http_req *r);
+enum MHD_Result http_route_screening_export(http_req *r);
+/* POST /api/v1/evidence: a raw body with X-Filename, or multipart/form-data. */
+enum MHD_Result http_route_upload(http_req *r);
+/* One part of a multipart/form-data body: name and filename malloc'd (filename NULL when the
+ * part has none; filename* = UTF-8'' is decoded), data borrowed from the body. */
+typedef struct http_part {
+    char *name, *filename;
+    const char *data;
+    size_t len;
+} http_part;
+/* Splits a multipart/form-data body (ctype: its Content-Type with the boundary) into at most
+ * max parts; false with err (ISM_E_BAD_REQUEST saying what is wrong and in which part). The
+ * caller frees the first *nparts parts with http_parts_free, on success and failure. */
+bool http_multipart_parse(const char *ctype, const char *body, size_t len, http_part *parts,
+                          int max, int *nparts, ism_error *err);
+void http_parts_free(http_part *parts, int n);
+/* %XX-decoding (malloc'd); NULL on a bad escape. '+' stays '+'. */
+char *http_percent_decode(const char *s);
+/* RFC 5987 ext-value encoding of UTF-8 text (malloc'd). */
+char *http_rfc5987(const char *s);
+/* An ASCII file name for a quoted filename="…": [A-Za-z0-9._-] kept, others '_' (malloc'd). */
+char *http_ascii_filename(const char *s);
+/* ---- slow clients (http_guard.c): a request's headers must arrive within deadline_s of the
+ * connection's start or its previous request's end, else the socket is shut down. */
+http_guard *http_guard_start(int deadline_s);
+void http_guard_stop(http_guard *g); /* after MHD_stop_daemon; NULL is allowed */
+/* MHD_OPTION_NOTIFY_CONNECTION callback; cls is the server. */
+void http_guard_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
+                       enum MHD_ConnectionNotificationCode code);
+/* A request's headers arrived (in_headers false) or a request ended (true: the clock restarts). */
+void http_guard_phase(ism_rpc_http_server *srv, struct MHD_Connection *conn, bool in_headers);
+/* The largest request body accepted for method + path: uploads take a whole evidence file
+ * (max_msg) plus room for the multipart framing; everything else max_body. */
+size_t http_body_limit(const ism_rpc_http_server *srv, const char *method, const char *path);
 
 #endif

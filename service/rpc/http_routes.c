@@ -25,5 +25,20 @@ static enum MHD_Result route_op(http_req *r)
 
 const http_route ism_rpc_http_routes[] = {
     {"POST", "/api/v1/ops/*", route_op},
+    /* Resource reads (http_resources.c), downloads (http_download.c), uploads (http_upload.c). */
+    {"GET", "/api/v1/subjects", http_route_resource},
+    {"GET", "/api/v1/subjects/*", http_route_resource},
+    {"GET", "/api/v1/subjects/*/screening", http_route_resource},
+    {"GET", "/api/v1/subjects/*/screening/export", http_route_screening_export},
+    {"GET", "/api/v1/assessments", http_route_resource},
+    {"GET", "/api/v1/assessments/*", http_route_resource},
+    {"GET", "/api/v1/assessments/*/matrix", http_route_resource},
+    {"GET", "/api/v1/assessments/*/findings", http_route_resource},
+    {"GET", "/api/v1/assessments/*/report", http_route_report},
+    {"GET", "/api/v1/snapshots", http_route_resource},
+    {"GET", "/api/v1/snapshots/*", http_route_resource},
+    {"GET", "/api/v1/jobs", http_route_resource},
+    {"GET", "/api/v1/jobs/*", http_route_resource},
+    {"POST", "/api/v1/evidence", http_route_upload},
     {NULL, NULL, NULL},
 };

@@ -34,3 +34,13 @@ add_test(NAME bench_import COMMAND bash -c
   $<TARGET_FILE:import_bench> ${CMAKE_SOURCE_DIR}/catalog)
 set_tests_properties(bench_import PROPERTIES LABELS bench SKIP_RETURN_CODE 77 TIMEOUT 3600
   ENVIRONMENT "${ISM_TEST_ENV}")
+
+# The HTTP gateway under load (tests/bench/http_bench.c, issue 12): 100 keep-alive clients
+# reading the matrix over HTTP for 30 s, then the same over nng. HTTP_BENCH_CLIENTS /
+# HTTP_BENCH_SECONDS set the load. Figures only; runs with ISM_BENCH=1.
+add_executable(http_bench ${CMAKE_CURRENT_LIST_DIR}/http_bench.c)
+target_link_libraries(http_bench PRIVATE ismtest Threads::Threads)
+add_test(NAME bench_http_matrix COMMAND bash -c
+  "[ \"$ISM_BENCH\" = 1 ] || { echo 'set ISM_BENCH=1 to run'; exit 77; }; exec \"$0\"" $<TARGET_FILE:http_bench>)
+set_tests_properties(bench_http_matrix PROPERTIES LABELS bench SKIP_RETURN_CODE 77 TIMEOUT 600
+  ENVIRONMENT "${ISM_TEST_ENV}")
