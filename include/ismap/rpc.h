@@ -144,6 +144,16 @@ void ism_rpc_server_stop(ism_rpc_server *srv);
  * routes in docs/http-api.md. Roles and organization scoping are the op table's. */
 typedef struct ism_rpc_http_server ism_rpc_http_server;
 
+/* One file of the web UI, embedded at build time (deploy/embed-web.cmake). */
+typedef struct ism_rpc_web_file {
+    const char *path;          /* relative to web/: "index.html", "assets/app.js" */
+    const unsigned char *data; /* static */
+    size_t len;
+} ism_rpc_web_file;
+/* The files embedded from web/ (index.html and everything under assets/); *n gets their count (0:
+ * none, the UI was not built in, / answers 404). Static table; never freed. */
+const ism_rpc_web_file *ism_rpc_web_files(size_t *n);
+
 typedef struct ism_rpc_http_config {
     const char *listen;   /* https://HOST:PORT, or http://LOOPBACK:PORT; port 0 picks one */
     const char *tls_cert; /* PEM certificate chain file, for https */
@@ -153,6 +163,10 @@ typedef struct ism_rpc_http_config {
     int timeout_s;        /* idle/slow-client timeout; 0: ISM_RPC_HTTP_DEFAULT_TIMEOUT_S */
     int session_idle_s;   /* browser session idle expiry; 0: ISM_RPC_HTTP_DEFAULT_SESSION_IDLE_S */
     int session_absolute_s; /* browser session absolute expiry; 0: the default */
+    /* The web UI files to serve at / and /assets/; NULL: the ones embedded at build time
+     * (ism_rpc_web_files). Borrowed; must outlive the server. */
+    const struct ism_rpc_web_file *web_files;
+    size_t n_web_files;
 } ism_rpc_http_config;
 
 #define ISM_RPC_HTTP_DEFAULT_CONNECTIONS 256

@@ -108,7 +108,7 @@ void http_security_headers(const http_req *r, struct MHD_Response *resp)
         MHD_add_response_header(resp, "Cache-Control", "no-store");
 }
 
-static enum MHD_Result send_response(http_req *r, int status, struct MHD_Response *resp)
+enum MHD_Result http_send_response(http_req *r, int status, struct MHD_Response *resp)
 {
     if (!resp) return MHD_NO;
     http_security_headers(r, resp);
@@ -128,7 +128,7 @@ enum MHD_Result http_reply_bytes(http_req *r, int status, const char *content_ty
     if (content_type) MHD_add_response_header(resp, "Content-Type", content_type);
     for (size_t i = 0; headers && headers[i] && headers[i + 1]; i += 2)
         MHD_add_response_header(resp, headers[i], headers[i + 1]);
-    return send_response(r, status, resp);
+    return http_send_response(r, status, resp);
 }
 
 static enum MHD_Result reply_json_headers(http_req *r, int status, json_t *body,
@@ -146,7 +146,7 @@ static enum MHD_Result reply_json_headers(http_req *r, int status, json_t *body,
     MHD_add_response_header(resp, "Content-Type", "application/json; charset=utf-8");
     for (size_t i = 0; headers && headers[i] && headers[i + 1]; i += 2)
         MHD_add_response_header(resp, headers[i], headers[i + 1]);
-    return send_response(r, status, resp);
+    return http_send_response(r, status, resp);
 }
 
 enum MHD_Result http_reply_json(http_req *r, int status, json_t *body)
@@ -240,6 +240,13 @@ static bool match(const char *pattern, const char *path, http_req *r)
     int ncap = 0;
     const char *p = pattern, *s = path;
     while (*p && *s) {
+        if (p[0] == '*' && p[1] == '*' && p[2] == '\0') {
+            size_t n = strlen(s);
+            if (ncap == HTTP_MAX_CAPS || used + n + 1 > sizeof r->capbuf) return false;
+            memcpy(r->capbuf + used, s, n + 1);
+            r->caps[ncap++] = r->capbuf + used;
+            return true;
+        }
         if (*p == '*') {
             const char *end = strchr(s, '/');
             size_t n = end ? (size_t)(end - s) : strlen(s);
@@ -421,6 +428,14 @@ ism_rpc_http_server *ism_rpc_http_start(ism_rpc_app *app, const ism_rpc_http_con
         cfg->session_idle_s ? cfg->session_idle_s : ISM_RPC_HTTP_DEFAULT_SESSION_IDLE_S;
     srv->session_absolute_s =
         cfg->session_absolute_s ? cfg->session_absolute_s : ISM_RPC_HTTP_DEFAULT_SESSION_ABSOLUTE_S;
+    const ism_rpc_web_file *web = cfg->web_files;
+    size_t nweb = cfg->n_web_files;
+    if (!web) web = ism_rpc_web_files(&nweb);
+    if (!http_static_init(srv, web, nweb, err)) {
+        freeaddrinfo(ai);
+        ism_rpc_http_stop(srv);
+        return NULL;
+    }
     unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
                      MHD_USE_POLL | MHD_USE_ERROR_LOG;
     if (ai->ai_family == AF_INET6) flags |= MHD_USE_IPv6;
@@ -478,6 +493,7 @@ void ism_rpc_http_stop(ism_rpc_http_server *srv)
 {
     if (!srv) return;
     if (srv->d) MHD_stop_daemon(srv->d);
+    http_static_free(srv);
     free(srv->cert_pem);
     free(srv->key_pem);
     free(srv);

@@ -17,6 +17,7 @@ struct ism_rpc_http_server {
     size_t max_body; /* bytes of a request body (JSON params or an upload) */
     int session_idle_s, session_absolute_s;
     char *cert_pem, *key_pem; /* kept for the daemon's lifetime (MHD borrows them) */
+    struct http_static *web;  /* the web UI's files (http_static.c) */
 };
 
 /* One request from its first callback to its completion notice. */
@@ -40,9 +41,10 @@ typedef struct http_req {
 typedef enum MHD_Result (*http_handler)(http_req *r);
 
 typedef struct http_route {
-    const char *method;  /* "GET", "POST", "DELETE" */
+    const char *method; /* "GET", "POST", "DELETE" */
     /* Path pattern; a segment that is a single star matches one non-empty segment, captured
-     * into r->caps in order (e.g. the op route: api v1 ops STAR). */
+     * into r->caps in order (e.g. the op route: api v1 ops STAR); a final double star matches
+     * the non-empty rest of the path, slashes included. */
     const char *pattern;
     http_handler fn;
 } http_route;
@@ -62,6 +64,8 @@ enum MHD_Result http_reply_error(http_req *r, ism_error *err);
  * name/value pairs). */
 enum MHD_Result http_reply_bytes(http_req *r, int status, const char *content_type,
                                  const void *data, size_t len, const char *const *headers);
+/* Queues resp (consumed) with the security headers and records the status. */
+enum MHD_Result http_send_response(http_req *r, int status, struct MHD_Response *resp);
 /* Adds the security headers every response carries. */
 void http_security_headers(const http_req *r, struct MHD_Response *resp);
 
@@ -75,5 +79,14 @@ const char *http_header(const http_req *r, const char *name);
 /* Calls an op for this request's authenticated caller and replies with its result or error. */
 enum MHD_Result http_call_and_reply(http_req *r, const ism_rpc_caller *who, const char *op,
                                     json_t *params /* stolen */);
+
+/* ---- the web UI (http_static.c) */
+/* Prepares the files (ETag, gzip) into srv->web; files are borrowed. */
+bool http_static_init(ism_rpc_http_server *srv, const ism_rpc_web_file *files, size_t n,
+                      ism_error *err);
+void http_static_free(ism_rpc_http_server *srv);
+/* GET / (index.html) and GET /assets/<path>. */
+enum MHD_Result http_route_index(http_req *r);
+enum MHD_Result http_route_asset(http_req *r);
 
 #endif

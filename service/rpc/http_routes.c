@@ -25,5 +25,7 @@ static enum MHD_Result route_op(http_req *r)
 
 const http_route ism_rpc_http_routes[] = {
     {"POST", "/api/v1/ops/*", route_op},
+    {"GET", "/", http_route_index},
+    {"GET", "/assets/**", http_route_asset},
     {NULL, NULL, NULL},
 };
