@@ -16,8 +16,10 @@ struct ism_rpc_http_server {
     int port;
     size_t max_body; /* bytes of a request body (JSON params or an upload) */
     int session_idle_s, session_absolute_s;
-    char *cert_pem, *key_pem; /* kept for the daemon's lifetime (MHD borrows them) */
-    struct http_static *web;  /* the web UI's files (http_static.c) */
+    char *cert_pem, *key_pem;         /* kept for the daemon's lifetime (MHD borrows them) */
+    struct http_static *web;          /* the web UI's files (http_static.c) */
+    ism_rpc_sessions *sessions;       /* browser sessions (http_session.c) */
+    ism_rpc_login_limit *login_limit; /* failed logins per client address */
 };
 
 /* One request from its first callback to its completion notice. */
@@ -56,6 +58,9 @@ extern const http_route ism_rpc_http_routes[];
  * status for the request log. Bodies are copied or stolen as each says. */
 /* body is stolen. */
 enum MHD_Result http_reply_json(http_req *r, int status, json_t *body);
+/* The same with extra headers (NULL-terminated name/value pairs). */
+enum MHD_Result http_reply_json_headers(http_req *r, int status, json_t *body,
+                                        const char *const *headers);
 /* {"ok": true, "result": result}; result is stolen. */
 enum MHD_Result http_reply_result(http_req *r, json_t *result);
 /* {"ok": false, "error": ...} with the status of err's code; clears err. */
@@ -70,7 +75,8 @@ enum MHD_Result http_send_response(http_req *r, int status, struct MHD_Response 
 void http_security_headers(const http_req *r, struct MHD_Response *resp);
 
 /* ---- requests (http.c) */
-/* The caller of this request: a bearer token (Authorization header). Sets r->token_id. */
+/* The caller of this request: a bearer token (Authorization header), else the session cookie
+ * (with the CSRF and Origin checks for state-changing methods). Sets r->token_id. */
 bool http_authenticate(http_req *r, ism_rpc_caller *who, ism_error *err);
 /* The request body as a JSON object (empty body: {}); new reference, NULL with err. */
 json_t *http_body_object(http_req *r, ism_error *err);
@@ -79,6 +85,16 @@ const char *http_header(const http_req *r, const char *name);
 /* Calls an op for this request's authenticated caller and replies with its result or error. */
 enum MHD_Result http_call_and_reply(http_req *r, const ism_rpc_caller *who, const char *op,
                                     json_t *params /* stolen */);
+
+/* ---- browser sessions (http_session.c) */
+bool http_sessions_init(ism_rpc_http_server *srv, ism_error *err);
+void http_sessions_free(ism_rpc_http_server *srv);
+bool http_has_session_cookie(const http_req *r);
+/* The caller of the request's session cookie (token re-verified; CSRF + Origin checked for
+ * POST/PUT/PATCH/DELETE). */
+bool http_session_authenticate(http_req *r, ism_rpc_caller *who, ism_error *err);
+/* POST (login), GET, DELETE (logout) /api/v1/session. */
+enum MHD_Result http_route_session(http_req *r);
 
 /* ---- the web UI (http_static.c) */
 /* Prepares the files (ETag, gzip) into srv->web; files are borrowed. */

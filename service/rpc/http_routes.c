@@ -25,6 +25,9 @@ static enum MHD_Result route_op(http_req *r)
 
 const http_route ism_rpc_http_routes[] = {
     {"POST", "/api/v1/ops/*", route_op},
+    {"POST", "/api/v1/session", http_route_session},
+    {"GET", "/api/v1/session", http_route_session},
+    {"DELETE", "/api/v1/session", http_route_session},
     {"GET", "/", http_route_index},
     {"GET", "/assets/**", http_route_asset},
     {NULL, NULL, NULL},
