@@ -1,0 +1,87 @@
+/* httpc.c — libcurl wrapper for the HTTP gateway tests (see httpc.h). */
+#include "httpc.h"
+
+#include <curl/curl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+typedef struct buf {
+    char *p;
+    size_t n;
+} buf;
+
+static size_t on_data(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+    buf *b = ud;
+    size_t n = size * nmemb;
+    char *p = realloc(b->p, b->n + n + 1);
+    if (!p) return 0;
+    memcpy(p + b->n, ptr, n);
+    b->p = p;
+    b->n += n;
+    b->p[b->n] = '\0';
+    return n;
+}
+
+httpc_resp httpc_do(const char *method, const char *url, const char *body,
+                    const char *const *headers)
+{
+    httpc_resp r = {0};
+    buf hb = {0}, bb = {0};
+    CURL *c = curl_easy_init();
+    if (!c) return r;
+    struct curl_slist *hl = NULL;
+    for (size_t i = 0; headers && headers[i]; i++)
+        hl = curl_slist_append(hl, headers[i]);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    if (body) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+    }
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_data);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &hb);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &bb);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+    curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+    if (curl_easy_perform(c) == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+    curl_slist_free_all(hl);
+    curl_easy_cleanup(c);
+    r.headers = hb.p ? hb.p : calloc(1, 1);
+    r.body = bb.p ? bb.p : calloc(1, 1);
+    r.len = bb.n;
+    return r;
+}
+
+void httpc_free(httpc_resp *r)
+{
+    free(r->headers);
+    free(r->body);
+    memset(r, 0, sizeof *r);
+}
+
+char *httpc_header(const httpc_resp *r, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *line = r->headers; line && *line;) {
+        const char *eol = strchr(line, '\n');
+        size_t len = eol ? (size_t)(eol - line) : strlen(line);
+        if (len > n && strncasecmp(line, name, n) == 0 && line[n] == ':') {
+            const char *v = line + n + 1;
+            while (*v == ' ')
+                v++;
+            size_t vl = (size_t)(line + len - v);
+            while (vl && (v[vl - 1] == '\r' || v[vl - 1] == ' '))
+                vl--;
+            char *out = malloc(vl + 1);
+            memcpy(out, v, vl);
+            out[vl] = '\0';
+            return out;
+        }
+        line = eol ? eol + 1 : NULL;
+    }
+    return NULL;
+}
