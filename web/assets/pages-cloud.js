@@ -185,8 +185,11 @@ export async function findings(ctx) {
   const q = ctx.query;
   const filt = { status: q.get('status') || '', check: q.get('check') || '', account: q.get('account') || '',
     region: q.get('region') || '', domain: q.get('domain') || '', severity: q.get('severity') || '' };
-  const params = { assessment: aid, limit: PAGE };
-  for (const [k, v] of Object.entries(filt)) if (v) params[k] = v;
+  // findings.list filters by status and check itself; account, region, severity and domain are
+  // applied here, reading further pages (larger ones) until a screenful matches.
+  const clientSide = ['account', 'region', 'severity', 'domain'].some((k) => filt[k]);
+  const params = { assessment: aid, limit: clientSide ? PAGE * 4 : PAGE };
+  for (const k of ['status', 'check']) if (filt[k]) params[k] = filt[k];
   const [a, first, checks] = await Promise.all([api.op('assessment.show', { id: aid }), api.op('findings.list', params),
     api.op('checks.list', {}).catch(() => [])]);
   const checkTitle = new Map(rowsOf(checks, 'checks').map((c) => [c.id, c.title && (c.title[lang()] || c.title.ja)]));
@@ -219,6 +222,19 @@ export async function findings(ctx) {
     (!filt.check || f.check === filt.check) && (!filt.status || f.status === filt.status);
   const rows = first.findings.filter(keep);
   let cursor = first.next_cursor;
+  let scanned = first.findings.length;
+  while (clientSide && cursor && rows.length < PAGE) {
+    const page = await api.op('findings.list', Object.assign({}, params, { cursor }));
+    cursor = page.next_cursor;
+    scanned += page.findings.length;
+    rows.push(...page.findings.filter(keep));
+  }
+  const caption = h('span', {});
+  let shown = rows.length;
+  const setCaption = () => caption.replaceChildren(clientSide
+    ? t('f.caption.client', num(first.total), num(scanned), num(shown))
+    : t('f.caption', num(first.total), num(shown)));
+  setCaption();
   const cols = [
     { head: t('f.status'), cell: (f) => st(f.status) },
     { head: t('f.severity'), cell: (f) => st(f.severity) },
@@ -230,14 +246,20 @@ export async function findings(ctx) {
     { head: t('f.reason'), cell: (f) => f.reason || f.message || '' },
     { head: t('f.remediation'), cell: (f) => remCell(f) },
   ];
-  const tbl = table(cols, rows, { caption: t('f.caption', num(first.total), num(rows.length)) });
+  const tbl = table(cols, rows, { label: t('f.title') });
   tbl.done.then(fillRemediation);
   const moreBox = h('div', { class: 'more' });
   const more = () => {
     moreBox.replaceChildren(...(cursor ? [h('button', { type: 'button', id: 'more', on: { click: async () => {
-      const page = await api.op('findings.list', Object.assign({}, params, { cursor }));
-      cursor = page.next_cursor;
-      const extra = page.findings.filter(keep);
+      const extra = [];
+      do {
+        const page = await api.op('findings.list', Object.assign({}, params, { cursor }));
+        cursor = page.next_cursor;
+        scanned += page.findings.length;
+        extra.push(...page.findings.filter(keep));
+      } while (clientSide && cursor && extra.length < PAGE);
+      shown += extra.length;
+      setCaption();
       await tbl.append(extra);
       fillRemediation();
       more();
@@ -254,6 +276,11 @@ export async function findings(ctx) {
     severity: select('severity', SEVERITIES.map((v) => [v, label(v)]), filt.severity, { id: 'f-severity' }),
     status: select('status', FSTATUS.map((v) => [v, label(v)]), filt.status, { id: 'f-status' }),
   };
+  // The service names a finding's network domain only where it knows it (f.domain).
+  if (!first.findings.some(domainOf) && !filt.domain) {
+    controls.domain.disabled = true;
+    controls.domain.title = t('f.nodomain');
+  }
   for (const [k, c] of Object.entries(controls)) {
     if (filt[k] && ![...c.options].some((o) => o.value === filt[k])) c.append(h('option', { value: filt[k], selected: true }, filt[k]));
     c.addEventListener('change', () => {
@@ -266,6 +293,7 @@ export async function findings(ctx) {
     h('div', { class: 'crumbs' }, h('a', { href: '#/assessments' }, t('nav.assessments')),
       h('a', { href: `#/assessments/${enc(aid)}` }, a.name || aid), h('span', {}, t('f.title'))),
     h('h1', {}, t('f.h1', a.name || aid)),
+    h('p', { class: 'muted', 'aria-live': 'polite' }, caption),
     h('div', { class: 'filters', role: 'search', 'aria-label': t('filters') },
       field(t('f.account'), controls.account), field(t('f.region'), controls.region),
       field(t('f.domain'), controls.domain), field(t('f.check'), controls.check),
