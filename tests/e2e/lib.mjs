@@ -68,6 +68,9 @@ export async function startEnv(build, opts = {}) {
         await gone;
       }
     }
+    // The logs stay for a look when ISMAP_E2E_KEEP is set.
+    if (process.env.ISMAP_E2E_KEEP) console.log(`e2e: logs and data kept in ${work}`);
+    else fs.rmSync(work, { recursive: true, force: true });
   };
   // A process that died while we wait fails the wait at once, with the end of its log.
   const alive = () => {

@@ -6,7 +6,7 @@ find_program(ISM_NODE node)
 if(ISM_NODE)
   add_test(NAME e2e_web_journeys
     COMMAND ${ISM_NODE} --test-reporter=spec ${CMAKE_CURRENT_LIST_DIR}/journeys.test.mjs)
-  set_tests_properties(e2e_web_journeys PROPERTIES LABELS e2e SKIP_RETURN_CODE 77 TIMEOUT 900
+  set_tests_properties(e2e_web_journeys PROPERTIES LABELS e2e SKIP_RETURN_CODE 77 TIMEOUT 1800
     ENVIRONMENT "${ISM_TEST_ENV};ISMAP_BUILD=${CMAKE_BINARY_DIR};ISMAP_E2E_OUT=${CMAKE_BINARY_DIR}/e2e")
   add_test(NAME bench_web_ui COMMAND bash -c
     "[ \"$ISM_BENCH\" = 1 ] || { echo 'set ISM_BENCH=1 to run'; exit 77; }; exec \"$0\" \"$1\""
