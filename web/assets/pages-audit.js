@@ -95,6 +95,13 @@ export async function assessment(ctx) {
   ];
 }
 
+/** A requirement's short name: its title, else the start of its label or text. */
+function titleOf(r) {
+  if (r.title) return r.title;
+  const s = String(r.label || r.text || '');
+  return s.length > 90 ? `${s.slice(0, 90)}…` : s;
+}
+
 export async function matrix(ctx) {
   const aid = ctx.params[0];
   const q = ctx.query;
@@ -120,7 +127,7 @@ export async function matrix(ctx) {
   const tbl = table([
     { head: t('m.framework'), class: 'nowrap', cell: (r) => r.framework },
     { head: t('m.item'), class: 'nowrap', cell: (r) => h('a', { href: `#/assessments/${enc(aid)}/req/${enc(r.catalog)}/${enc(r.item)}?framework=${enc(r.framework)}` }, r.item) },
-    { head: t('m.title'), cell: (r) => [r.title || '', r.must_meet ? [' ', h('span', { class: 'st st-info' }, t('m.mustmeet'))] : null] },
+    { head: t('m.title'), cell: (r) => [titleOf(r), r.must_meet ? [' ', h('span', { class: 'st st-info' }, t('m.mustmeet'))] : null] },
     { head: t('m.status'), cell: (r) => st(r.status, r.status_ja && label(r.status) === r.status_ja ? r.status_ja : label(r.status)) },
     { head: t('m.why'), cell: (r) => r.rule || '' },
     { head: t('m.judgment'), cell: (r) => (r.judgment ? label(r.judgment.result) : '') },
@@ -219,7 +226,7 @@ export async function requirement(ctx) {
     h('div', { class: 'crumbs' }, h('a', { href: '#/assessments' }, t('nav.assessments')),
       h('a', { href: `#/assessments/${enc(aid)}` }, m.name || aid),
       h('a', { href: `#/assessments/${enc(aid)}/matrix` }, t('nav.matrix')), h('span', {}, item)),
-    h('h1', {}, `${item} ${req.title || ''}`),
+    h('h1', {}, `${item} ${titleOf(req)}`),
     h('dl', { class: 'kv' },
       h('dt', {}, t('m.framework')), h('dd', {}, `${req.framework} / ${req.catalog}`),
       h('dt', {}, t('m.status')), h('dd', { id: 'req-status' }, st(req.status, label(req.status)), req.until ? ` (${t('ev.until')} ${date(req.until)})` : ''),
