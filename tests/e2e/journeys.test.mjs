@@ -109,7 +109,7 @@ test('procurement: upload the 別紙 questionnaire, see the decision and the unm
   await page.close();
 });
 
-test('cloud administrator: start a collection and watch it finish over the events stream', async () => {
+test('cloud administrator: start a collection and watch it finish live', async () => {
   const page = await newPage();
   await login(page, env.base, tokens.admin);
   await open(page, env.base, '#/collect');
@@ -119,8 +119,11 @@ test('cloud administrator: start a collection and watch it finish over the event
   await page.locator('#collect-progress').waitFor();
   await page.waitForFunction(() => document.getElementById('live').dataset.finished, null, { timeout: 300000 });
   assert.equal(await page.locator('#live').getAttribute('data-finished'), 'succeeded');
-  // The progress came as events: the log holds at least one progress message.
+  // The progress came live: the log holds at least one progress message. A gateway with an
+  // events route must be the channel (SSE); without one the page asks the job every second.
   assert.match(await page.locator('#live .log').innerText(), /accounts|operations/);
+  const ev = await fetch(`${env.base}/api/v1/events`, { method: 'HEAD', headers: { Authorization: `Bearer ${tokens.admin}` } });
+  assert.equal(await page.locator('#live').getAttribute('data-channel'), ev.status === 404 ? 'poll' : 'events');
   await check(page, '04-collect');
   await open(page, env.base, '#/snapshots');
   const link = page.locator('main table a[href^="#/snapshots/snap_"]').first();
