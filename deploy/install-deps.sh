@@ -6,7 +6,7 @@ set -euo pipefail
 PKGS=(
   build-essential cmake pkg-config
   libcurl4-openssl-dev libjansson-dev libssl-dev libnng-dev libmbedtls-dev patch xz-utils check
-  libsqlite3-dev sqlite3 libxml2-dev libzip-dev libxlsxwriter-dev libmicrohttpd-dev
+  libsqlite3-dev sqlite3 libxml2-dev libzip-dev libxlsxwriter-dev libmicrohttpd-dev zlib1g-dev
   python3
 )
 # Test-only helpers: schema validation, a real AWS client for the emulator tests, and clang

@@ -42,11 +42,13 @@ typedef struct ism_rpc_app {
     size_t max_msg;
     int contexts;
     int workers;
-    int conn_per_address;          /* 0: ISM_RPC_DEFAULT_PER_ADDRESS */
-    int conn_total;                /* 0: ISM_RPC_DEFAULT_CONN_TOTAL */
-    int conn_unauthenticated;      /* 0: ISM_RPC_DEFAULT_UNAUTHENTICATED */
-    int64_t idle_timeout_ms;       /* 0: ISM_RPC_DEFAULT_IDLE_MS */
-    struct ism_rpc_server *server; /* set once the server runs (for status), else NULL */
+    int conn_per_address;             /* 0: ISM_RPC_DEFAULT_PER_ADDRESS */
+    int conn_total;                   /* 0: ISM_RPC_DEFAULT_CONN_TOTAL */
+    int conn_unauthenticated;         /* 0: ISM_RPC_DEFAULT_UNAUTHENTICATED */
+    int64_t idle_timeout_ms;          /* 0: ISM_RPC_DEFAULT_IDLE_MS */
+    struct ism_rpc_server *server;    /* set once the server runs (for status), else NULL */
+    struct ism_rpc_http_server *http; /* the HTTP gateway once it runs (for events), else NULL;
+                                         set and read atomically */
     /* Hosts a collection's endpoint_url may name (config collect.endpoint_allow), NULL-terminated;
      * NULL or empty: no endpoint override at all. Only admins may override. */
     const char *const *collect_endpoint_allow;
@@ -180,6 +182,17 @@ bool ism_rpc_http_check_url(const ism_rpc_http_config *cfg, ism_error *err);
 /* Starts the gateway; app is borrowed and must outlive the server. NULL with err on failure. */
 ism_rpc_http_server *ism_rpc_http_start(ism_rpc_app *app, const ism_rpc_http_config *cfg,
                                         ism_error *err);
+/* Sends an event to the gateway's Server-Sent Events subscribers (GET /api/v1/events) whose
+ * organization matches ev's "org" field (an event without one reaches only those who see every
+ * organization). Never waits for a subscriber. srv may be NULL; ev is borrowed. Thread-safe. */
+void ism_rpc_http_publish(ism_rpc_http_server *srv, const char *topic, const json_t *ev);
+/* At most this many event subscribers at once, each holding at most this many unsent events. */
+#define ISM_RPC_HTTP_MAX_SUBSCRIBERS 64
+#define ISM_RPC_HTTP_EVENT_QUEUE 256
+/* Publishes "matrix.changed" {"assessment", "org"} on the PUB socket and to the gateway's
+ * subscribers, after a judgment or waiver changed. assessment may be NULL (an organization-wide
+ * waiver); org is then the caller's. */
+void ism_rpc_matrix_changed(const ism_rpc_call *call, const char *assessment);
 /* The port actually bound (useful when the URL said port 0). */
 int ism_rpc_http_port(const ism_rpc_http_server *srv);
 /* Stops accepting, closes every connection and frees the server. NULL is allowed. */

@@ -436,7 +436,8 @@ ism_rpc_http_server *ism_rpc_http_start(ism_rpc_app *app, const ism_rpc_http_con
     const ism_rpc_web_file *web = cfg->web_files;
     size_t nweb = cfg->n_web_files;
     if (!web) web = ism_rpc_web_files(&nweb);
-    if (!http_static_init(srv, web, nweb, err) || !http_sessions_init(srv, err)) {
+    if (!http_static_init(srv, web, nweb, err) || !http_sessions_init(srv, err) ||
+        !http_events_init(srv, err)) {
         freeaddrinfo(ai);
         ism_rpc_http_stop(srv);
         return NULL;
@@ -499,8 +500,10 @@ int ism_rpc_http_port(const ism_rpc_http_server *srv)
 void ism_rpc_http_stop(ism_rpc_http_server *srv)
 {
     if (!srv) return;
+    http_events_close(srv);
     if (srv->d) MHD_stop_daemon(srv->d);
     http_guard_stop(srv->guard);
+    http_events_free(srv);
     http_static_free(srv);
     http_sessions_free(srv);
     free(srv->cert_pem);

@@ -23,6 +23,7 @@ struct ism_rpc_http_server {
     struct http_static *web;          /* the web UI's files (http_static.c) */
     ism_rpc_sessions *sessions;       /* browser sessions (http_session.c) */
     ism_rpc_login_limit *login_limit; /* failed logins per client address */
+    struct http_hub *hub;             /* event subscribers (http_events.c) */
 };
 
 /* One request from its first callback to its completion notice. */
@@ -153,6 +154,14 @@ bool http_has_session_cookie(const http_req *r);
 bool http_session_authenticate(http_req *r, ism_rpc_caller *who, ism_error *err);
 /* POST (login), GET, DELETE (logout) /api/v1/session. */
 enum MHD_Result http_route_session(http_req *r);
+
+/* ---- live events (http_events.c) */
+bool http_events_init(ism_rpc_http_server *srv, ism_error *err);
+/* Ends every stream (before the daemon stops, so that no connection waits for an event). */
+void http_events_close(ism_rpc_http_server *srv);
+void http_events_free(ism_rpc_http_server *srv);
+/* GET /api/v1/events */
+enum MHD_Result http_route_events(http_req *r);
 
 /* ---- the web UI (http_static.c) */
 /* Prepares the files (ETag, gzip) into srv->web; files are borrowed. */

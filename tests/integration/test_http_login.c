@@ -1,7 +1,8 @@
 /* test_http_login.c — browser sessions through a real ismapd's HTTP gateway on loopback:
  * login with a good and a bad token, the cookie's attributes, CSRF refused without the header,
  * with a wrong one and from a foreign Origin and accepted with it, logout revokes, a revoked
- * API token ends its sessions, and failed logins are rate-limited (429 + Retry-After).
+ * API token ends its sessions, failed logins are rate-limited (429 + Retry-After), and the
+ * events stream (cookie-authenticated) carries its organization's job events and no other's.
  * Expiry is tested with an injected clock in tests/unit/test_http_session.c. */
 #include "httpc.h"
 #include "ismap/rpc.h"
@@ -315,6 +316,58 @@ START_TEST(login_rate_limit)
 }
 END_TEST
 
+/* Submits diag.wait over nng as an admin of org; returns the job id (malloc'd). */
+static char *submit_wait(const char *admin_token)
+{
+    json_t *r =
+        tu_call(d.url, "jobs.submit",
+                json_pack("{s:s, s:{s:i}}", "kind", "diag.wait", "params", "ms", 250), admin_token);
+    ck_assert_str_eq(tu_code(r), "ok");
+    char *id = strdup(ism_json_getstr(json_object_get(r, "result"), "id"));
+    json_decref(r);
+    return id;
+}
+
+START_TEST(events_of_own_org)
+{
+    char *viewer_a = new_token("viewer", "org-a", NULL),
+         *viewer_b = new_token("viewer", "org-b", NULL);
+    char *admin_a = new_token("admin", "org-a", NULL), *admin_b = new_token("admin", "org-b", NULL);
+    int port = atoi(strrchr(base, ':') + 1);
+    /* org-a's browser, by its session cookie; org-b's tool, by bearer. */
+    login la = do_login(viewer_a);
+    const char *ha[] = {la.cookie, NULL};
+    httpc_stream *sa = httpc_stream_open(port, "/api/v1/events", ha, 0);
+    char auth[160];
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", viewer_b);
+    const char *hb[] = {auth, NULL};
+    httpc_stream *sb = httpc_stream_open(port, "/api/v1/events", hb, 0);
+    ck_assert(httpc_stream_wait(sa, 0, ": subscribed"));
+    ck_assert(httpc_stream_wait(sb, 0, ": subscribed"));
+    /* org-b's job runs to its end first... */
+    char *jb = submit_wait(admin_b), want[160];
+    snprintf(want, sizeof want, "event: job.finished\ndata: {\"job\":\"%s\"", jb);
+    ck_assert(httpc_stream_wait(sb, 0, want));
+    /* ...then org-a's: a sees its progress and its end, and nothing of b's. */
+    char *ja = submit_wait(admin_a);
+    snprintf(want, sizeof want, "event: job.progress\ndata: {\"job\":\"%s\"", ja);
+    ck_assert(httpc_stream_wait(sa, 0, want));
+    snprintf(want, sizeof want, "event: job.finished\ndata: {\"job\":\"%s\"", ja);
+    ck_assert(httpc_stream_wait(sa, 0, want));
+    ck_assert_ptr_nonnull(strstr(httpc_stream_text(sa, NULL), "\"state\":\"succeeded\""));
+    ck_assert_ptr_null(strstr(httpc_stream_text(sa, NULL), jb));
+    ck_assert_ptr_null(strstr(httpc_stream_text(sb, NULL), ja));
+    httpc_stream_close(sa);
+    httpc_stream_close(sb);
+    free(ja);
+    free(jb);
+    free(viewer_a);
+    free(viewer_b);
+    free(admin_a);
+    free(admin_b);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("http_session");
@@ -326,6 +379,7 @@ int main(void)
     tcase_add_test(tc, csrf);
     tcase_add_test(tc, logout_and_revoked_token);
     tcase_add_test(tc, login_rate_limit);
+    tcase_add_test(tc, events_of_own_org);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }

@@ -1,7 +1,14 @@
 /* httpc.c — libcurl wrapper for the HTTP gateway tests (see httpc.h). */
 #include "httpc.h"
+#include "ismap/core.h"
+#include "waitfor.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -84,4 +91,68 @@ char *httpc_header(const httpc_resp *r, const char *name)
         line = eol ? eol + 1 : NULL;
     }
     return NULL;
+}
+
+struct httpc_stream {
+    int fd;
+    buf text;
+};
+
+httpc_stream *httpc_stream_open(int port, const char *path, const char *const *headers, int rcvbuf)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) return NULL;
+    if (rcvbuf > 0) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((uint16_t)port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+        close(fd);
+        return NULL;
+    }
+    char req[2048];
+    int n = snprintf(req, sizeof req, "GET %s HTTP/1.0\r\nHost: 127.0.0.1:%d\r\n", path, port);
+    for (size_t i = 0; headers && headers[i]; i++)
+        n += snprintf(req + n, sizeof req - (size_t)n, "%s\r\n", headers[i]);
+    n += snprintf(req + n, sizeof req - (size_t)n, "\r\n");
+    if (write(fd, req, (size_t)n) != n) {
+        close(fd);
+        return NULL;
+    }
+    httpc_stream *s = calloc(1, sizeof *s);
+    s->fd = fd;
+    s->text.p = calloc(1, 1);
+    return s;
+}
+
+bool httpc_stream_wait(httpc_stream *s, size_t from, const char *needle)
+{
+    int64_t deadline = ism_mono_ms() + tu_wait_limit_ms();
+    for (;;) {
+        if (s->text.n > from && strstr(s->text.p + from, needle)) return true;
+        int64_t left = deadline - ism_mono_ms();
+        if (left <= 0) break;
+        struct pollfd p = {.fd = s->fd, .events = POLLIN};
+        if (poll(&p, 1, (int)(left > 1000 ? 1000 : left)) <= 0) continue;
+        char chunk[65536];
+        ssize_t n = read(s->fd, chunk, sizeof chunk);
+        if (n <= 0) break;
+        on_data(chunk, 1, (size_t)n, &s->text);
+        /* NULs would end the text early; the streams tested carry none. */
+    }
+    return s->text.n > from && strstr(s->text.p + from, needle);
+}
+
+const char *httpc_stream_text(const httpc_stream *s, size_t *len)
+{
+    if (len) *len = s->text.n;
+    return s->text.p;
+}
+
+void httpc_stream_close(httpc_stream *s)
+{
+    if (!s) return;
+    close(s->fd);
+    free(s->text.p);
+    free(s);
 }
