@@ -6,12 +6,15 @@ set -euo pipefail
 PKGS=(
   build-essential cmake pkg-config
   libcurl4-openssl-dev libjansson-dev libssl-dev libnng-dev libmbedtls-dev patch xz-utils check
-  libsqlite3-dev sqlite3 libxml2-dev libzip-dev libxlsxwriter-dev libmicrohttpd-dev
+  libsqlite3-dev sqlite3 libxml2-dev libzip-dev libxlsxwriter-dev libmicrohttpd-dev zlib1g-dev
   python3
 )
 # Test-only helpers: schema validation, a real AWS client for the emulator tests, and clang
 # with its runtime (libFuzzer, ASan, UBSan) for the fuzz targets in tests/fuzz.
-TEST_PKGS=(python3-jsonschema python3-botocore awscli openssl clang-format clang libclang-rt-14-dev)
+TEST_PKGS=(python3-jsonschema python3-botocore awscli openssl clang-format clang libclang-rt-14-dev
+  chromium fonts-noto-cjk nodejs)
+# The web UI's browser tests (tests/e2e) drive Debian's chromium with playwright-core from npm
+# (tests/e2e/setup.sh, `npm ci` from the lockfile); fonts-noto-cjk renders the Japanese pages.
 
 # The demo's AWS emulator builds its answers from botocore's API models.
 DEMO_PKGS=(python3-botocore)
@@ -28,8 +31,11 @@ for p in "${want[@]}"; do
     missing+=("$p")
   fi
 done
+# npm comes with some Node.js builds; Debian ships it as its own package.
+need_npm() { [ "${1:-}" = --test ] && ! command -v npm >/dev/null 2>&1; }
 # The build patches Debian's nng 1.5.2 source (deploy/nng/nng.cmake): fetch its source package.
 fetch_nng_source() { "$(dirname "$0")/nng/fetch-source.sh"; }
+if need_npm "${1:-}"; then missing+=(npm); fi
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#want[@]} packages present"
   fetch_nng_source

@@ -2,7 +2,8 @@
 # test.sh — installs dependencies, builds, and runs every test, as a list of stages: the normal
 # build, its tests (unit, integration, catalog), the build with AddressSanitizer +
 # UndefinedBehaviorSanitizer and the unit and integration tests again there (except those that
-# only drive an external client: label `external`), a short run of every libFuzzer target
+# only drive an external client: label `external`; the browser journeys, label e2e, run
+# once, in the normal build), a short run of every libFuzzer target
 # (tests/fuzz/run.sh, ISM_FUZZ_SECONDS each, default 5; skipped with a message without clang),
 # then the format check. Prints each stage's time and a summary; exit status 0 only if all passed.
 #   deploy/test.sh                 # every stage
@@ -23,10 +24,12 @@ ctest_run() { # ctest_run BUILD_DIR ARGS...
   (cd "$dir" && ctest --output-on-failure -j"$jobs" --timeout 1800 "$@")
 }
 
-# Debian packages, then the npm test clients from their lockfiles (npm ci): the OpenAPI validator.
+# Debian packages, then the npm test clients from their lockfiles (npm ci): the OpenAPI
+# validator, and playwright-core + axe-core for the browser journeys.
 stage_deps() {
   "$root/deploy/install-deps.sh" --test || return 1
-  "$root/tests/openapi/setup.sh"
+  "$root/tests/openapi/setup.sh" || return 1
+  "$root/tests/e2e/setup.sh"
 }
 
 stage_build() { "$root/deploy/build.sh" "$root/build" -DISM_WERROR=ON; }

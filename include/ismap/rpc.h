@@ -55,6 +55,8 @@ typedef struct ism_rpc_app {
     int64_t idle_timeout_ms;       /* 0: ISM_RPC_DEFAULT_IDLE_MS */
     size_t unauth_max_msg;         /* 0: ISM_RPC_DEFAULT_UNAUTH_MAX_MSG */
     struct ism_rpc_server *server; /* set once the server runs (for status), else NULL */
+    struct ism_rpc_http_server *http; /* the HTTP gateway once it runs (for events), else NULL;
+                                         set and read atomically */
     /* Hosts a collection's endpoint_url may name (config collect.endpoint_allow), NULL-terminated;
      * NULL or empty: no endpoint override at all. Only admins may override. */
     const char *const *collect_endpoint_allow;
@@ -189,6 +191,16 @@ void ism_rpc_server_stop(ism_rpc_server *srv);
  * routes in docs/http-api.md. Roles and organization scoping are the op table's. */
 typedef struct ism_rpc_http_server ism_rpc_http_server;
 
+/* One file of the web UI, embedded at build time (deploy/embed-web.cmake). */
+typedef struct ism_rpc_web_file {
+    const char *path;          /* relative to web/: "index.html", "assets/app.js" */
+    const unsigned char *data; /* static */
+    size_t len;
+} ism_rpc_web_file;
+/* The files embedded from web/ (index.html and everything under assets/); *n gets their count (0:
+ * none, the UI was not built in, / answers 404). Static table; never freed. */
+const ism_rpc_web_file *ism_rpc_web_files(size_t *n);
+
 typedef struct ism_rpc_http_config {
     const char *listen;   /* https://HOST:PORT, or http://LOOPBACK:PORT; port 0 picks one */
     const char *tls_cert; /* PEM certificate chain file, for https */
@@ -198,6 +210,10 @@ typedef struct ism_rpc_http_config {
     int timeout_s;        /* idle/slow-client timeout; 0: ISM_RPC_HTTP_DEFAULT_TIMEOUT_S */
     int session_idle_s;   /* browser session idle expiry; 0: ISM_RPC_HTTP_DEFAULT_SESSION_IDLE_S */
     int session_absolute_s; /* browser session absolute expiry; 0: the default */
+    /* The web UI files to serve at / and /assets/; NULL: the ones embedded at build time
+     * (ism_rpc_web_files). Borrowed; must outlive the server. */
+    const struct ism_rpc_web_file *web_files;
+    size_t n_web_files;
 } ism_rpc_http_config;
 
 #define ISM_RPC_HTTP_DEFAULT_CONNECTIONS 256
@@ -211,10 +227,75 @@ bool ism_rpc_http_check_url(const ism_rpc_http_config *cfg, ism_error *err);
 /* Starts the gateway; app is borrowed and must outlive the server. NULL with err on failure. */
 ism_rpc_http_server *ism_rpc_http_start(ism_rpc_app *app, const ism_rpc_http_config *cfg,
                                         ism_error *err);
+/* Sends an event to the gateway's Server-Sent Events subscribers (GET /api/v1/events) whose
+ * organization matches ev's "org" field (an event without one reaches only those who see every
+ * organization). Never waits for a subscriber. srv may be NULL; ev is borrowed. Thread-safe. */
+void ism_rpc_http_publish(ism_rpc_http_server *srv, const char *topic, const json_t *ev);
+/* At most this many event subscribers at once, each holding at most this many unsent events. */
+#define ISM_RPC_HTTP_MAX_SUBSCRIBERS 64
+#define ISM_RPC_HTTP_EVENT_QUEUE 256
+/* Publishes "matrix.changed" {"assessment", "org"} on the PUB socket and to the gateway's
+ * subscribers, after a judgment or waiver changed. assessment may be NULL (an organization-wide
+ * waiver); org is then the caller's. */
+void ism_rpc_matrix_changed(const ism_rpc_call *call, const char *assessment);
 /* The port actually bound (useful when the URL said port 0). */
 int ism_rpc_http_port(const ism_rpc_http_server *srv);
 /* Stops accepting, closes every connection and frees the server. NULL is allowed. */
 void ism_rpc_http_stop(ism_rpc_http_server *srv);
+
+/* ---- browser sessions (the HTTP gateway's cookie login) ---------------------------------- */
+/* A table of live sessions, in memory only (sessions end when ismapd restarts). A session's id
+ * is 256 random bits given to the browser once (the cookie); the table keeps only its SHA-256.
+ * Each session remembers the API token it was opened with, so that the gateway re-verifies the
+ * token on every use (a revoked token ends its sessions). Thread-safe. Time comes from `now`
+ * (seconds; NULL: time(NULL)) so tests can move it. */
+typedef int64_t (*ism_rpc_clock_fn)(void *ctx);
+typedef struct ism_rpc_sessions ism_rpc_sessions;
+
+typedef struct ism_rpc_session_info {
+    ism_rpc_caller who;   /* as it was at login (the gateway refreshes it from the token) */
+    char token[80];       /* the API token it was opened with (never logged) */
+    char csrf[65];        /* the session's CSRF token (64 hex) */
+    int64_t created;      /* clock seconds */
+    int64_t expires_at;   /* absolute expiry, clock seconds */
+    int64_t idle_expires; /* expiry if unused from now on */
+} ism_rpc_session_info;
+
+#define ISM_RPC_HTTP_MAX_SESSIONS 4096
+
+/* idle_s and absolute_s > 0; max > 0 sessions (when full, expired ones go first, then the least
+ * recently used one). NULL on allocation failure. */
+ism_rpc_sessions *ism_rpc_sessions_new(int idle_s, int absolute_s, size_t max, ism_rpc_clock_fn now,
+                                       void *now_ctx);
+void ism_rpc_sessions_free(ism_rpc_sessions *s);
+/* Opens a session for who (token: the API token it proved itself with). Writes the cookie value
+ * (64 hex, given out once) to id_out and the session to *info (may be NULL). */
+bool ism_rpc_sessions_create(ism_rpc_sessions *s, const ism_rpc_caller *who, const char *token,
+                             char id_out[65], ism_rpc_session_info *info, ism_error *err);
+/* Looks a cookie value up: a live session is touched (its idle expiry restarts) and copied to
+ * *info; an unknown, idle-expired or absolutely-expired one is false (and removed). */
+bool ism_rpc_sessions_get(ism_rpc_sessions *s, const char *id, ism_rpc_session_info *info);
+/* Ends a session (logout); false when there was none. */
+bool ism_rpc_sessions_revoke(ism_rpc_sessions *s, const char *id);
+/* Ends every session opened with this API token id; returns how many. */
+int ism_rpc_sessions_revoke_token(ism_rpc_sessions *s, const char *token_id);
+/* Live sessions now. */
+size_t ism_rpc_sessions_count(ism_rpc_sessions *s);
+
+/* Login attempts per client address: after max_failures failed logins within window_s seconds
+ * an address is refused until that window ends. At most max_addresses are tracked (the oldest
+ * window is forgotten first). Thread-safe; clock as above. */
+typedef struct ism_rpc_login_limit ism_rpc_login_limit;
+#define ISM_RPC_LOGIN_MAX_FAILURES 10
+#define ISM_RPC_LOGIN_WINDOW_S 60
+
+ism_rpc_login_limit *ism_rpc_login_limit_new(int max_failures, int window_s, size_t max_addresses,
+                                             ism_rpc_clock_fn now, void *now_ctx);
+void ism_rpc_login_limit_free(ism_rpc_login_limit *l);
+/* 0 when addr may try to log in now; otherwise the seconds until it may (for Retry-After). */
+int ism_rpc_login_limit_check(ism_rpc_login_limit *l, const char *addr);
+/* Counts a failed login from addr. */
+void ism_rpc_login_limit_fail(ism_rpc_login_limit *l, const char *addr);
 
 /* ---- client ----------------------------------------------------------------------------- */
 typedef struct ism_rpc_client ism_rpc_client;

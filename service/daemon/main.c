@@ -267,6 +267,7 @@ static void on_event(void *ctx, const char *topic, const json_t *ev)
 {
     daemon_state *d = ctx;
     ism_rpc_publish(d->srv, topic, ev);
+    ism_rpc_http_publish(d->http, topic, ev);
 }
 
 /* Each connection is a file descriptor: take every one the hard limit allows, so that idle
@@ -478,6 +479,7 @@ static int run(config *c)
     if (!d.srv) goto out;
     app.server = d.srv;
     if (hc.listen && !(d.http = ism_rpc_http_start(&app, &hc, &err))) goto out;
+    __atomic_store_n(&app.http, d.http, __ATOMIC_RELEASE);
     if (!ism_jobs_start(jobs, &err)) goto out;
     ism_logj(ISM_LOG_INFO, "daemon.ready",
              json_pack("{s:s, s:s, s:i}", "version", ISM_VERSION, "data_dir", c->data_dir, "schema",

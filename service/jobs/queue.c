@@ -111,8 +111,8 @@ bool ism_job_progress(ism_job *job, double fraction, const char *message, const 
         ism_error_clear(&err);
     }
     publish(job->q, "job.progress",
-            json_pack("{s:s, s:s, s:f, s:s?}", "job", job->id, "kind", job->kind->name, "progress",
-                      fraction, "message", message));
+            json_pack("{s:s, s:s, s:s, s:f, s:s?}", "job", job->id, "kind", job->kind->name, "org",
+                      job->org, "progress", fraction, "message", message));
     return ok;
 }
 
@@ -186,8 +186,8 @@ static void run_one(ism_jobs *q, json_t *row)
                  json_pack("{s:s, s:s, s:s}", "job", job.id, "kind", kind, "state", state),
                  "job %s %s%s%s", job.id, state, ejson ? ": " : "", ejson ? err.message : "");
         publish(q, "job.finished",
-                json_pack("{s:s, s:s, s:s, s:O?}", "job", job.id, "kind", kind, "state", state,
-                          "error", ejson));
+                json_pack("{s:s, s:s, s:s, s:s, s:O?}", "job", job.id, "kind", kind, "org", job.org,
+                          "state", state, "error", ejson));
         json_decref(ejson);
     }
     json_decref(result);

@@ -108,7 +108,7 @@ void http_security_headers(const http_req *r, struct MHD_Response *resp)
         MHD_add_response_header(resp, "Cache-Control", "no-store");
 }
 
-static enum MHD_Result send_response(http_req *r, int status, struct MHD_Response *resp)
+enum MHD_Result http_send_response(http_req *r, int status, struct MHD_Response *resp)
 {
     if (!resp) return MHD_NO;
     http_security_headers(r, resp);
@@ -128,11 +128,11 @@ enum MHD_Result http_reply_bytes(http_req *r, int status, const char *content_ty
     if (content_type) MHD_add_response_header(resp, "Content-Type", content_type);
     for (size_t i = 0; headers && headers[i] && headers[i + 1]; i += 2)
         MHD_add_response_header(resp, headers[i], headers[i + 1]);
-    return send_response(r, status, resp);
+    return http_send_response(r, status, resp);
 }
 
-static enum MHD_Result reply_json_headers(http_req *r, int status, json_t *body,
-                                          const char *const *headers)
+enum MHD_Result http_reply_json_headers(http_req *r, int status, json_t *body,
+                                        const char *const *headers)
 {
     char *text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(body);
@@ -146,12 +146,12 @@ static enum MHD_Result reply_json_headers(http_req *r, int status, json_t *body,
     MHD_add_response_header(resp, "Content-Type", "application/json; charset=utf-8");
     for (size_t i = 0; headers && headers[i] && headers[i + 1]; i += 2)
         MHD_add_response_header(resp, headers[i], headers[i + 1]);
-    return send_response(r, status, resp);
+    return http_send_response(r, status, resp);
 }
 
 enum MHD_Result http_reply_json(http_req *r, int status, json_t *body)
 {
-    return reply_json_headers(r, status, body, NULL);
+    return http_reply_json_headers(r, status, body, NULL);
 }
 
 enum MHD_Result http_reply_result(http_req *r, json_t *result)
@@ -176,7 +176,10 @@ enum MHD_Result http_reply_error(http_req *r, ism_error *err)
                        ism_code_name(err->code), "status", status),
              "%s", err->message);
     ism_error_clear(err);
-    return reply_json_headers(r, status, body, status == 401 ? h401 : status == 429 ? h429 : NULL);
+    return http_reply_json_headers(r, status, body,
+                                   status == 401   ? h401
+                                   : status == 429 ? h429
+                                                   : NULL);
 }
 
 /* ---- requests ---------------------------------------------------------------------------- */
@@ -189,10 +192,11 @@ const char *http_header(const http_req *r, const char *name)
 bool http_authenticate(http_req *r, ism_rpc_caller *who, ism_error *err)
 {
     const char *auth = http_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
+    if (!auth && http_has_session_cookie(r)) return http_session_authenticate(r, who, err);
     if (!auth)
         return ism_error_set(err, ISM_E_UNAUTHENTICATED,
                              "this endpoint needs an API token (header 'Authorization: Bearer "
-                             "<token>')");
+                             "<token>') or a session (POST /api/v1/session)");
     if (strncasecmp(auth, "Bearer ", 7) != 0 || !auth[7])
         return ism_error_set(err, ISM_E_UNAUTHENTICATED,
                              "header 'Authorization' must be 'Bearer <token>'");
@@ -262,6 +266,13 @@ static bool match(const char *pattern, const char *path, http_req *r)
     int ncap = 0;
     const char *p = pattern, *s = path;
     while (*p && *s) {
+        if (p[0] == '*' && p[1] == '*' && p[2] == '\0') {
+            size_t n = strlen(s);
+            if (ncap == HTTP_MAX_CAPS || used + n + 1 > sizeof r->capbuf) return false;
+            memcpy(r->capbuf + used, s, n + 1);
+            r->caps[ncap++] = r->capbuf + used;
+            return true;
+        }
         if (*p == '*') {
             const char *end = strchr(s, '/');
             size_t n = end ? (size_t)(end - s) : strlen(s);
@@ -301,7 +312,7 @@ static enum MHD_Result route(http_req *r)
         json_t *body = json_pack("{s:b, s:o}", "ok", 0, "error", ism_error_to_json(&err));
         ism_error_clear(&err);
         const char *h[] = {"Allow", allow, NULL};
-        return reply_json_headers(r, 405, body, h);
+        return http_reply_json_headers(r, 405, body, h);
     }
     ism_error_set(&err, ISM_E_NOT_FOUND, "no such path: %s", r->path);
     return http_reply_error(r, &err);
@@ -444,6 +455,15 @@ ism_rpc_http_server *ism_rpc_http_start(ism_rpc_app *app, const ism_rpc_http_con
         cfg->session_idle_s ? cfg->session_idle_s : ISM_RPC_HTTP_DEFAULT_SESSION_IDLE_S;
     srv->session_absolute_s =
         cfg->session_absolute_s ? cfg->session_absolute_s : ISM_RPC_HTTP_DEFAULT_SESSION_ABSOLUTE_S;
+    const ism_rpc_web_file *web = cfg->web_files;
+    size_t nweb = cfg->n_web_files;
+    if (!web) web = ism_rpc_web_files(&nweb);
+    if (!http_static_init(srv, web, nweb, err) || !http_sessions_init(srv, err) ||
+        !http_events_init(srv, err)) {
+        freeaddrinfo(ai);
+        ism_rpc_http_stop(srv);
+        return NULL;
+    }
     unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
                      MHD_USE_POLL | MHD_USE_ERROR_LOG;
     if (ai->ai_family == AF_INET6) flags |= MHD_USE_IPv6;
@@ -502,8 +522,12 @@ int ism_rpc_http_port(const ism_rpc_http_server *srv)
 void ism_rpc_http_stop(ism_rpc_http_server *srv)
 {
     if (!srv) return;
+    http_events_close(srv);
     if (srv->d) MHD_stop_daemon(srv->d);
     http_guard_stop(srv->guard);
+    http_events_free(srv);
+    http_static_free(srv);
+    http_sessions_free(srv);
     free(srv->cert_pem);
     free(srv->key_pem);
     free(srv);

@@ -40,5 +40,11 @@ const http_route ism_rpc_http_routes[] = {
     {"GET", "/api/v1/jobs", http_route_resource},
     {"GET", "/api/v1/jobs/*", http_route_resource},
     {"POST", "/api/v1/evidence", http_route_upload},
+    {"POST", "/api/v1/session", http_route_session},
+    {"GET", "/api/v1/session", http_route_session},
+    {"DELETE", "/api/v1/session", http_route_session},
+    {"GET", "/api/v1/events", http_route_events},
+    {"GET", "/", http_route_index},
+    {"GET", "/assets/**", http_route_asset},
     {NULL, NULL, NULL},
 };

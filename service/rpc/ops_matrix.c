@@ -585,6 +585,7 @@ OP(op_judgment_add)
     if (cat && item && !ism_catalog_has(call->app->catalogs, cat, item))
         return ism_error_set(err, ISM_E_NOT_FOUND, "catalog %s has no item '%s'", cat, item);
     *result = ism_judgment_add(call->app->store, aid, params, who(call), err);
+    if (*result) ism_rpc_matrix_changed(call, aid);
     return *result != NULL;
 }
 
@@ -642,6 +643,7 @@ OP(op_waiver_add)
                              "no finding of check %s names resource '%s'%s%s: nothing to waive",
                              check, res, aid ? " in assessment " : "", aid ? aid : "");
     *result = ism_waiver_add(call->app->store, owner, params, who(call), err);
+    if (*result) ism_rpc_matrix_changed(call, aid);
     return *result != NULL;
 }
 
@@ -660,6 +662,7 @@ OP(op_waiver_revoke)
     const char *id;
     if (!ism_json_str(params, "id", true, &id, err)) return false;
     if (!ism_waiver_revoke(call->app->store, id, ops_org_scope(call), who(call), err)) return false;
+    ism_rpc_matrix_changed(call, NULL);
     *result = json_pack("{s:s, s:b}", "id", id, "revoked", 1);
     return true;
 }
