@@ -254,7 +254,7 @@ enum MHD_Result http_call_and_reply(http_req *r, const ism_rpc_caller *who, cons
         return MHD_NO;
     }
     MHD_add_response_header(resp, "Content-Type", "application/json; charset=utf-8");
-    return send_response(r, 200, resp);
+    return http_send_response(r, 200, resp);
 }
 
 /* ---- router ------------------------------------------------------------------------------ */
