@@ -44,9 +44,30 @@ static void admin_json(emu_resp *r, int status, json_t *doc)
     json_decref(doc);
 }
 
+/* The clock AWS calls see (token buckets, report and credential times): the monotonic clock,
+ * less the time it spent frozen. /__emulator/clock/freeze stops it, /__emulator/clock/thaw
+ * lets it run on from where it stopped, so a test can make several calls "at one instant"
+ * however slowly a busy machine runs them. */
+static int64_t g_frozen_ms = -1; /* the clock's value while frozen, else -1 */
+static int64_t g_lost_ms;        /* time spent frozen, in all */
+
+static int64_t clock_ms(void)
+{
+    return g_frozen_ms >= 0 ? g_frozen_ms : ism_mono_ms() - g_lost_ms;
+}
+
 static void admin(const emu_req *req, emu_resp *r)
 {
     const char *p = req->path + strlen("/__emulator/");
+    if (strcmp(p, "clock/freeze") == 0) {
+        if (g_frozen_ms < 0) g_frozen_ms = clock_ms();
+        return admin_json(r, 200, json_pack("{s:b}", "frozen", 1));
+    }
+    if (strcmp(p, "clock/thaw") == 0) {
+        if (g_frozen_ms >= 0) g_lost_ms = ism_mono_ms() - g_frozen_ms;
+        g_frozen_ms = -1;
+        return admin_json(r, 200, json_pack("{s:b}", "frozen", 0));
+    }
     if (strcmp(p, "stats") == 0) return admin_json(r, 200, emu_stats_json());
     if (strcmp(p, "health") == 0) return admin_json(r, 200, json_pack("{s:s}", "status", "ok"));
     if (strcmp(p, "reset") == 0) {
@@ -56,7 +77,9 @@ static void admin(const emu_req *req, emu_resp *r)
         return admin_json(r, 200, json_pack("{s:b}", "reset", 1));
     }
     admin_json(r, 404,
-               json_pack("{s:s}", "error", "unknown emulator endpoint: use stats, reset, health"));
+               json_pack("{s:s}", "error",
+                         "unknown emulator endpoint: use stats, reset, health, "
+                         "clock/freeze, clock/thaw"));
 }
 
 /* ---- AWS calls ----------------------------------------------------------------------------------
@@ -193,7 +216,7 @@ void emu_dispatch(const emu_req *req, emu_resp *r)
 {
     if (strncmp(req->path, "/__emulator/", 12) == 0) return admin(req, r);
     emu_stats_request();
-    emu_ctx c = {.req = req, .now_s = (int64_t)time(NULL), .mono_ms = ism_mono_ms()};
+    emu_ctx c = {.req = req, .now_s = (int64_t)time(NULL), .mono_ms = clock_ms()};
     emu_request_id(c.request_id);
     outcome o = {.opkey = "?:?"};
     ism_aws_protocol proto = ISM_AWS_QUERY;
