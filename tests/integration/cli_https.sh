@@ -4,6 +4,7 @@
 # headers, the same exit statuses and roles as over nng; a CBC-only or TLS 1.1 client is refused.
 set -u
 : "${ISMAPD:?run through ctest}" "${ISMAPCTL:?run through ctest}"
+. "$(dirname "$0")/../lib/shtest.sh"
 command -v openssl >/dev/null || { echo "SKIP: openssl not installed"; exit 77; }
 tmp=$(mktemp -d /tmp/ismtest-https-XXXXXX)
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=ismapd \
@@ -15,23 +16,17 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -su
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$tmp"' EXIT
 export ISMAP_SOCKET="$tmp/data/ismapd.sock"
-# The bound port is in the daemon's log line http.listening; wait for it (or the daemon's end).
-port=""
-for _ in $(seq 600); do
-  port=$(python3 - "$tmp/log" <<'PY' 2>/dev/null
+# The bound port is in the daemon's log line http.listening.
+port_of() { "$PY" -c '
 import json, sys
 for line in open(sys.argv[1]):
     d = json.loads(line)
     if d.get("event") == "http.listening":
-        print(d["port"]); break
-PY
-)
-  [ -n "$port" ] && break
-  kill -0 $pid 2>/dev/null || break
-  sleep 0.1
-done
-[ -n "$port" ] || { echo "FAIL: ismapd did not start its HTTP gateway"; cat "$tmp/log"; exit 1; }
-for _ in $(seq 600); do "$ISMAPCTL" ping >/dev/null 2>&1 && break; sleep 0.1; done
+        print(d["port"]); sys.exit(0)
+sys.exit(1)' "$tmp/log"; }
+wait_daemon $pid || { cat "$tmp/log"; exit 1; }
+wait_for "the HTTP gateway's port in the log" port_of || { cat "$tmp/log"; exit 1; }
+port=$(port_of)
 url="https://127.0.0.1:$port"
 
 fails=0 passes=0
@@ -47,7 +42,7 @@ contains() { # contains NAME FILE TEXT
 }
 
 check token-create 0 "$ISMAPCTL" token create --name https --role auditor --org city --json
-tok=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["token"])' "$tmp/out")
+tok=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["token"])' "$tmp/out")
 check https-ping 0 "$ISMAPCTL" --url "$url" --ca-file "$tmp/cert.pem" --token "$tok" ping
 check https-status 0 "$ISMAPCTL" --url "$url" --ca-file "$tmp/cert.pem" --token "$tok" status
 contains https-role "$tmp/out" "auditor of city"
