@@ -49,12 +49,12 @@ typedef struct ism_rpc_app {
     size_t max_msg;
     int contexts;
     int workers;
-    int conn_per_address;          /* 0: ISM_RPC_DEFAULT_PER_ADDRESS */
-    int conn_total;                /* 0: ISM_RPC_DEFAULT_CONN_TOTAL */
-    int conn_unauthenticated;      /* 0: ISM_RPC_DEFAULT_UNAUTHENTICATED */
-    int64_t idle_timeout_ms;       /* 0: ISM_RPC_DEFAULT_IDLE_MS */
-    size_t unauth_max_msg;         /* 0: ISM_RPC_DEFAULT_UNAUTH_MAX_MSG */
-    struct ism_rpc_server *server; /* set once the server runs (for status), else NULL */
+    int conn_per_address;             /* 0: ISM_RPC_DEFAULT_PER_ADDRESS */
+    int conn_total;                   /* 0: ISM_RPC_DEFAULT_CONN_TOTAL */
+    int conn_unauthenticated;         /* 0: ISM_RPC_DEFAULT_UNAUTHENTICATED */
+    int64_t idle_timeout_ms;          /* 0: ISM_RPC_DEFAULT_IDLE_MS */
+    size_t unauth_max_msg;            /* 0: ISM_RPC_DEFAULT_UNAUTH_MAX_MSG */
+    struct ism_rpc_server *server;    /* set once the server runs (for status), else NULL */
     struct ism_rpc_http_server *http; /* the HTTP gateway once it runs (for events), else NULL;
                                          set and read atomically */
     /* Hosts a collection's endpoint_url may name (config collect.endpoint_allow), NULL-terminated;
