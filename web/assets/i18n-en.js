@@ -109,6 +109,6 @@ export default {
   'snap.covstate': 'Coverage',
   'code.cov.complete': 'Complete', 'code.cov.skipped': 'Skipped', 'code.cov.denied': 'Denied', 'code.cov.error': 'Error',
   'code.cov.not_enabled': 'Service not enabled', 'code.cov.failed': 'Failed',
-  'events.unavailable': 'This server has no event stream; asking for the job state every second',
+  'events.unavailable': 'Could not open the event stream; asking for the job state every second',
   'f.caption.client': '{2} matching of the {1} read (of {0} in all)', 'f.nodomain': 'This server gives no network domain with the findings',
 };

@@ -171,6 +171,6 @@ export default {
   'snap.covstate': '収集状況',
   'code.cov.complete': '収集済み', 'code.cov.skipped': '対象外', 'code.cov.denied': '権限不足', 'code.cov.error': 'エラー',
   'code.cov.not_enabled': 'サービス未有効化', 'code.cov.failed': '失敗',
-  'events.unavailable': 'このサーバはイベント配信に対応していないため、1秒ごとに状態を確認します',
+  'events.unavailable': 'イベント配信に接続できないため、1秒ごとに状態を確認します',
   'f.caption.client': '全 {0} 件のうち {1} 件を確認し、条件に合う {2} 件を表示', 'f.nodomain': 'このサーバのチェック結果には領域の情報がありません',
 };

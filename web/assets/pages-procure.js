@@ -169,7 +169,7 @@ export async function screening(ctx) {
   const exp = (fmt) => h('button', { type: 'button', id: `export-${fmt}`, on: { click: async () => {
     out.replaceChildren();
     try {
-      await api.download(`/api/v1/subjects/${enc(id)}/screening/export?format=${fmt}`, `screening.${fmt}`, ['screening.export', { subject: id, format: fmt }]);
+      await api.download(`/api/v1/subjects/${enc(id)}/screening/export?format=${fmt}`, `screening.${fmt}`);
       toast(t('downloaded'));
     }
     catch (e) { out.replaceChildren(errorBox(e)); }
