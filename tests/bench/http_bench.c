@@ -15,17 +15,7 @@
 #include <string.h>
 #include <time.h>
 
-static int64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-typedef struct lat {
-    double *ms;
-    size_t n, cap;
-} lat;
+#include "latency.h"
 
 typedef struct worker {
     const char *url, *assessment, *auth, *token;
@@ -34,13 +24,6 @@ typedef struct worker {
     long errors;
     size_t bytes;
 } worker;
-
-static void push(lat *l, double v)
-{
-    if (l->n == l->cap)
-        l->ms = realloc(l->ms, (l->cap = l->cap ? l->cap * 2 : 1024) * sizeof *l->ms);
-    l->ms[l->n++] = v;
-}
 
 static size_t on_body(char *p, size_t size, size_t n, void *ud)
 {
@@ -63,15 +46,15 @@ static void *run_http(void *arg)
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     while (ism_mono_ms() < w->until_ms) {
         got = 0;
-        int64_t t0 = now_ns();
+        int64_t t0 = bench_now_ns();
         CURLcode rc = curl_easy_perform(c);
-        double ms = (double)(now_ns() - t0) / 1e6;
+        double ms = (double)(bench_now_ns() - t0) / 1e6;
         long status = 0;
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
         if (rc != CURLE_OK || status != 200) {
             w->errors++;
         } else {
-            push(&w->l, ms);
+            lat_push(&w->l, ms);
             w->bytes = got;
         }
     }
@@ -92,25 +75,19 @@ static void *run_nng(void *arg)
     json_t *p = json_pack("{s:s}", "assessment", w->assessment);
     while (ism_mono_ms() < w->until_ms) {
         json_t *reply = NULL;
-        int64_t t0 = now_ns();
+        int64_t t0 = bench_now_ns();
         bool ok = ism_rpc_client_call(c, "matrix.get", p, w->token, &reply, &e);
-        double ms = (double)(now_ns() - t0) / 1e6;
+        double ms = (double)(bench_now_ns() - t0) / 1e6;
         if (!ok || strcmp(tu_code(reply), "ok"))
             w->errors++;
         else
-            push(&w->l, ms);
+            lat_push(&w->l, ms);
         json_decref(reply);
         ism_error_clear(&e);
     }
     json_decref(p);
     ism_rpc_client_close(c);
     return NULL;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
 }
 
 static void load(const char *name, void *(*fn)(void *), const char *url, const char *aid,
@@ -135,16 +112,16 @@ static void load(const char *name, void *(*fn)(void *), const char *url, const c
         errors += ws[i].errors;
         if (ws[i].bytes) bytes = ws[i].bytes;
         for (size_t k = 0; k < ws[i].l.n; k++)
-            push(&all, ws[i].l.ms[k]);
+            lat_push(&all, ws[i].l.ms[k]);
         free(ws[i].l.ms);
     }
     double el = (double)(ism_mono_ms() - t0) / 1000.0;
     if (all.n) {
-        qsort(all.ms, all.n, sizeof *all.ms, cmp);
+        lat_sort(&all);
         printf("%-16s %8zu requests  %8.1f req/s  p50 %8.2f ms  p99 %8.2f ms  max %8.2f ms  "
                "errors %ld\n",
-               name, all.n, (double)all.n / el, all.ms[all.n / 2],
-               all.ms[(size_t)((double)all.n * 0.99)], all.ms[all.n - 1], errors);
+               name, all.n, (double)all.n / el, lat_at(&all, 0.5), lat_at(&all, 0.99),
+               all.ms[all.n - 1], errors);
         if (bytes) printf("%-16s reply body %zu bytes\n", "", bytes);
     } else {
         printf("%-16s no successful requests, %ld errors\n", name, errors);

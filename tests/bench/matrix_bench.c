@@ -15,17 +15,7 @@
 #include <string.h>
 #include <time.h>
 
-static int64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-typedef struct lat {
-    double *ms;
-    size_t n, cap;
-} lat;
+#include "latency.h"
 
 typedef struct worker {
     const char *url, *assessment;
@@ -34,13 +24,6 @@ typedef struct worker {
     lat status, matrix;
     long errors;
 } worker;
-
-static void push(lat *l, double v)
-{
-    if (l->n == l->cap)
-        l->ms = realloc(l->ms, (l->cap = l->cap ? l->cap * 2 : 1024) * sizeof *l->ms);
-    l->ms[l->n++] = v;
-}
 
 static void *run(void *arg)
 {
@@ -55,7 +38,7 @@ static void *run(void *arg)
         bool mx = i % 2;
         json_t *p = mx ? json_pack("{s:s}", "assessment", w->assessment) : json_object();
         bool ok;
-        int64_t t0 = now_ns();
+        int64_t t0 = bench_now_ns();
         if (w->parse) {
             json_t *reply = NULL;
             ok = ism_rpc_client_call(c, mx ? "matrix.get" : "status", p, NULL, &reply, &e) &&
@@ -73,21 +56,15 @@ static void *run(void *arg)
             free(reply);
             free(req);
         }
-        double ms = (double)(now_ns() - t0) / 1e6;
+        double ms = (double)(bench_now_ns() - t0) / 1e6;
         if (!ok)
             w->errors++;
         else
-            push(mx ? &w->matrix : &w->status, ms);
+            lat_push(mx ? &w->matrix : &w->status, ms);
         json_decref(p);
     }
     ism_rpc_client_close(c);
     return NULL;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
 }
 
 static void report(const char *op, worker *ws, int n, double secs, int which)
@@ -96,16 +73,15 @@ static void report(const char *op, worker *ws, int n, double secs, int which)
     for (int i = 0; i < n; i++) {
         lat *l = which ? &ws[i].matrix : &ws[i].status;
         for (size_t k = 0; k < l->n; k++)
-            push(&all, l->ms[k]);
+            lat_push(&all, l->ms[k]);
     }
     if (!all.n) {
         printf("%-11s no successful requests\n", op);
         return;
     }
-    qsort(all.ms, all.n, sizeof *all.ms, cmp);
+    lat_sort(&all);
     printf("%-11s %8zu requests  %8.1f req/s  p50 %7.2f ms  p99 %7.2f ms  max %7.2f ms\n", op,
-           all.n, (double)all.n / secs, all.ms[all.n / 2], all.ms[(size_t)((double)all.n * 0.99)],
-           all.ms[all.n - 1]);
+           all.n, (double)all.n / secs, lat_at(&all, 0.5), lat_at(&all, 0.99), all.ms[all.n - 1]);
     free(all.ms);
 }
 
