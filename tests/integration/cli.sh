@@ -13,18 +13,6 @@ trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$tmp"' EXIT
 export ISMAP_SOCKET="$tmp/data/ismapd.sock"
 wait_daemon "$pid" || exit 1
 
-fails=0 passes=0
-check() { # check NAME EXPECTED_STATUS COMMAND...
-  local name=$1 want=$2; shift 2
-  "$@" >"$tmp/out" 2>"$tmp/err"; local got=$?
-  if [ "$got" = "$want" ]; then passes=$((passes+1)); else
-    fails=$((fails+1)); echo "FAIL $name: exit $got, wanted $want"; cat "$tmp/out" "$tmp/err"; fi
-}
-contains() { # contains NAME FILE TEXT
-  if grep -q -- "$3" "$2"; then passes=$((passes+1)); else
-    fails=$((fails+1)); echo "FAIL $1: '$3' not in output:"; cat "$2"; fi
-}
-
 check ping 0 "$ISMAPCTL" ping
 contains ping-text "$tmp/out" "pong from ipc://"
 check status 0 "$ISMAPCTL" status

@@ -29,18 +29,6 @@ wait_for "the HTTP gateway's port in the log" port_of || { cat "$tmp/log"; exit 
 port=$(port_of)
 url="https://127.0.0.1:$port"
 
-fails=0 passes=0
-check() { # check NAME EXPECTED_STATUS COMMAND...
-  local name=$1 want=$2; shift 2
-  "$@" >"$tmp/out" 2>"$tmp/err"; local got=$?
-  if [ "$got" = "$want" ]; then passes=$((passes+1)); else
-    fails=$((fails+1)); echo "FAIL $name: exit $got, wanted $want"; cat "$tmp/out" "$tmp/err"; fi
-}
-contains() { # contains NAME FILE TEXT
-  if grep -q -- "$3" "$2"; then passes=$((passes+1)); else
-    fails=$((fails+1)); echo "FAIL $1: '$3' not in output:"; cat "$2"; fi
-}
-
 check token-create 0 "$ISMAPCTL" token create --name https --role auditor --org city --json
 tok=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["token"])' "$tmp/out")
 check https-ping 0 "$ISMAPCTL" --url "$url" --ca-file "$tmp/cert.pem" --token "$tok" ping

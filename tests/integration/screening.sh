@@ -21,17 +21,6 @@ C="$ISMAPCTL"
 TODAY=2025-09-01
 S=住民記録クラウド
 
-fails=0 passes=0
-check() { # check NAME EXPECTED_STATUS COMMAND...
-  local name=$1 want=$2; shift 2
-  "$@" >"$tmp/out" 2>"$tmp/err"; local got=$?
-  if [ "$got" = "$want" ]; then passes=$((passes+1)); else
-    fails=$((fails+1)); echo "FAIL $name: exit $got, wanted $want"; cat "$tmp/out" "$tmp/err"; fi
-}
-contains() { # contains NAME FILE TEXT
-  if grep -q -- "$3" "$2"; then passes=$((passes+1)); else
-    fails=$((fails+1)); echo "FAIL $1: '$3' not in output:"; head -40 "$2"; fi
-}
 pyassert() { # pyassert NAME FILE PYTHON-EXPRESSION-ON-d
   if $PY -c "import json,sys; d=json.load(open(sys.argv[1])); assert $3, repr(d)[:600]" "$2" 2>"$tmp/pyerr"; then
     passes=$((passes+1)); else fails=$((fails+1)); echo "FAIL $1:"; tail -3 "$tmp/pyerr"; fi

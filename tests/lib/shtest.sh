@@ -49,3 +49,26 @@ wait_daemon() {
     sleep 0.05 # the poll interval
   done
 }
+
+# The checks a script counts: `check NAME STATUS COMMAND...` runs COMMAND (its output in
+# $tmp/out and $tmp/err) and wants that exit status; `contains NAME FILE TEXT` wants TEXT in
+# FILE. Each adds to $passes or $fails and says what failed; the script ends with [ $fails = 0 ].
+fails=0 passes=0
+check() {
+  local name=$1 want=$2
+  shift 2
+  "$@" >"$tmp/out" 2>"$tmp/err"
+  local got=$?
+  if [ "$got" = "$want" ]; then passes=$((passes + 1)); else
+    fails=$((fails + 1))
+    echo "FAIL $name: exit $got, wanted $want"
+    cat "$tmp/out" "$tmp/err"
+  fi
+}
+contains() {
+  if grep -q -- "$3" "$2"; then passes=$((passes + 1)); else
+    fails=$((fails + 1))
+    echo "FAIL $1: '$3' not in output:"
+    head -40 "$2"
+  fi
+}
