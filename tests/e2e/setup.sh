@@ -8,6 +8,12 @@ if ! command -v npm >/dev/null 2>&1; then
   echo "e2e setup: npm not found; the browser tests will be skipped"
   exit 0
 fi
+# playwright-core 1.65 needs Node.js 20 or later (Debian 12's own nodejs is 18).
+major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$major" -lt 20 ]; then
+  echo "e2e setup: Node.js $(node --version 2>/dev/null || echo '?') is older than 20, which playwright-core needs; the browser tests will be skipped"
+  exit 0
+fi
 if [ -f "$here/node_modules/.package-lock.json" ] && cmp -s "$here/package-lock.json" "$here/node_modules/.package-lock.json.src" 2>/dev/null; then
   echo "e2e setup: node_modules up to date"
   exit 0
