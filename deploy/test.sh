@@ -10,7 +10,8 @@
 #   deploy/test.sh tests asan      # only these stages (the builds they need must exist)
 # ISM_TEST_JOBS sets ctest's parallelism (default: twice the cores — many tests wait on a
 # daemon, an emulator or a timer rather than compute).
-# To add a stage: write stage_NAME (exit status 0 = passed) and add NAME to STAGES.
+# The ASan build runs beside the normal tests, the fuzz build beside the ASan tests (see
+# prebuild). To add a stage: write stage_NAME (exit status 0 = passed) and add NAME to STAGES.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -34,19 +35,54 @@ stage_deps() {
 
 stage_build() { "$root/deploy/build.sh" "$root/build" -DISM_WERROR=ON; }
 
-stage_tests() { ctest_run "$root/build"; }
+# A build a later stage needs starts in the background while the stage before it runs its
+# tests, which mostly wait on daemons, emulators and the browser: the compiler gets the idle
+# cores. The later stage waits for it (for its exit-status file: a condition, not a time).
+prebuild_dir=$(mktemp -d /tmp/ismap-prebuild-XXXXXX)
+trap 'rm -rf "$prebuild_dir"' EXIT
+wanted() { [[ " ${want[*]} " == *" $1 "* ]]; }
+prebuild() { # prebuild NAME COMMAND...
+  local name=$1
+  shift
+  : >"$prebuild_dir/$name.started"
+  ("$@" >"$prebuild_dir/$name.log" 2>&1; echo $? >"$prebuild_dir/$name.rc") &
+}
+build_or_await() { # build_or_await NAME COMMAND...: the started build's status, else COMMAND's
+  local name=$1
+  shift
+  [ -e "$prebuild_dir/$name.started" ] || { "$@"; return; }
+  while [ ! -e "$prebuild_dir/$name.rc" ]; do sleep 1; done
+  cat "$prebuild_dir/$name.log"
+  return "$(cat "$prebuild_dir/$name.rc")"
+}
+build_asan() {
+  "$root/deploy/build.sh" "$root/build-asan" -DISM_WERROR=ON -DISM_SANITIZE=ON \
+    -DCMAKE_BUILD_TYPE=Debug
+}
+build_fuzz() { ISM_FUZZ_BUILD_ONLY=1 "$root/tests/fuzz/run.sh"; }
+
+stage_tests() {
+  wanted asan && prebuild asan build_asan
+  ctest_run "$root/build"
+}
 
 stage_asan() {
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-  "$root/deploy/build.sh" "$root/build-asan" -DISM_WERROR=ON -DISM_SANITIZE=ON \
-    -DCMAKE_BUILD_TYPE=Debug || return 1
+  build_or_await asan build_asan || return 1
+  wanted fuzz && prebuild fuzz build_fuzz
   # Label `external`: a test that proves a test double against an outside client (the aws CLI)
   # and runs no product code; its time is the client's start-up, once is enough.
   ctest_run "$root/build-asan" -L 'unit|integration' -LE external
 }
 
 stage_fuzz() {
-  "$root/tests/fuzz/run.sh" "${ISM_FUZZ_SECONDS:-5}"
+  build_or_await fuzz build_fuzz
+  case $? in
+    0) ;;
+    77) echo "fuzz: SKIPPED (no clang / libFuzzer)"; return 0 ;;
+    *) return 1 ;;
+  esac
+  ISM_FUZZ_NO_BUILD=1 "$root/tests/fuzz/run.sh" "${ISM_FUZZ_SECONDS:-5}"
   case $? in
     0) ;;
     77) echo "fuzz: SKIPPED (no clang / libFuzzer)" ;;

@@ -38,6 +38,8 @@ if [ "${ISM_FUZZ_NO_BUILD:-0}" != 1 ]; then
   cmake --build "$build" --target fuzz -j"$(nproc)" >/dev/null || {
     echo "fuzz: the targets do not build"; exit 1; }
 fi
+# ISM_FUZZ_BUILD_ONLY=1: build the targets and stop (deploy/test.sh builds them early).
+[ "${ISM_FUZZ_BUILD_ONLY:-0}" = 1 ] && { echo "fuzz: targets built in $build"; exit 0; }
 if [ ${#targets[@]} -eq 0 ]; then
   for d in "$corpus"/*/; do targets+=("$(basename "$d")"); done
 fi
