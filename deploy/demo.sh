@@ -72,6 +72,16 @@ for _ in $(seq 1200); do
   sleep 0.1
 done
 ctl status
+# The people of みなと市 work through the HTTP gateway with tokens of their organization, so that
+# what they collect and assess belongs to みなと市 (the local socket acts for every organization).
+token() { ctl --json token create "$@" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])'; }
+tok_admin=$(token --name demo-admin --role admin)
+tok_procurement=$(token --name demo-procurement --role procurement --org みなと市)
+tok_auditor=$(token --name demo-auditor --role auditor --org みなと市)
+tok_cloud=$(token --name demo-cloud-admin --role admin --org みなと市)
+http="http://127.0.0.1:$http_port"
+as_cloud() { ctl --url "$http" --token "$tok_cloud" "$@"; }
+as_auditor() { ctl --url "$http" --token "$tok_auditor" "$@"; }
 
 step "procurement: the provider's evidence and the screening"
 ctl evidence import ismap-list "$fx/ismap_list.csv" --as-of 2025-08-01 >/dev/null
@@ -90,10 +100,10 @@ echo "  … (the whole screening: $work/screening.txt)"
 ctl screening "$svc" --format xlsx -o "$out/screening.xlsx" >/dev/null
 
 step "cloud administrator: collect the organization (4 accounts × 2 regions)"
-ctl --timeout 600 collect aws --org --role-name ISMAPAssessReadOnly \
+as_cloud --timeout 600 collect aws --org --role-name ISMAPAssessReadOnly \
   --external-id minato-ismap-2025 --endpoint-url "$endpoint" --wait | tail -5
-snap=$(ctl --json snapshot list | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
-ctl snapshot verify "$snap"
+snap=$(as_cloud --json snapshot list | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
+as_cloud snapshot verify "$snap"
 
 step "auditor: assessment, matrix, findings"
 ws=みなと市ガバメントクラウド
@@ -107,9 +117,9 @@ cat >"$work/meta.json" <<'JSON'
  "schedule": "2026年11月", "team": "情報セキュリティ監査人（デモ）",
  "standards": "地方公共団体における情報セキュリティ監査に関するガイドライン（令和7年3月版）"}
 JSON
-a=$(ctl assessment create "$ws" --frameworks mic-cloud-addon,mic,ismap-must-meet \
+a=$(as_auditor assessment create "$ws" --frameworks mic-cloud-addon,mic,ismap-must-meet \
       --snapshot "$snap" --name "2026年度 ガバメントクラウド監査" --meta "@$work/meta.json" --wait)
-ctl matrix "$a" --json | python3 -c '
+as_auditor matrix "$a" --json | python3 -c '
 import json, sys
 m = json.load(sys.stdin)
 ja = {"not_satisfied": "不適合", "partial": "一部適合", "evidence_expired": "証跡期限切れ",
@@ -118,18 +128,17 @@ for fw, c in m["counts_by_framework"].items():
     print(f"{fw:18} " + "  ".join(f"{ja[k]} {v}" for k, v in c.items() if v))'
 echo
 echo "worst findings:"
-ctl findings "$a" --status fail --limit 12
+as_auditor findings "$a" --status fail --limit 12
 
 step "reports"
-for f in html xlsx csv oscal json; do ctl export "$a" --format $f -o "$out/assessment.$f"; done
+for f in html xlsx csv oscal json; do as_auditor export "$a" --format $f -o "$out/assessment.$f"; done
 
 step "web UI and HTTP API"
-token() { ctl --json token create "$@" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])'; }
-echo "URL: http://127.0.0.1:$http_port/   (paste a token on the login page; API: /api/v1/...)"
-printf '  %s\n      %s\n' "管理者 admin (all orgs)" "$(token --name demo-admin --role admin)" \
-  "調達担当 procurement (みなと市)" "$(token --name demo-procurement --role procurement --org みなと市)" \
-  "監査人 auditor (みなと市)" "$(token --name demo-auditor --role auditor --org みなと市)" \
-  "クラウド管理者 admin (みなと市)" "$(token --name demo-cloud-admin --role admin --org みなと市)"
+echo "URL: $http/   (paste a token on the login page; API: $http/api/v1/...)"
+printf '  %s\n      %s\n' "管理者 admin (all orgs)" "$tok_admin" \
+  "調達担当 procurement (みなと市)" "$tok_procurement" \
+  "監査人 auditor (みなと市)" "$tok_auditor" \
+  "クラウド管理者 admin (みなと市)" "$tok_cloud"
 printf '\ndone in %ss. Reports in %s:\n' "$(( $(date +%s) - t0 ))" "$out"
 ls -1 "$out" | sed "s#^#  $out/#"
 echo "ismapd data and logs: $work"
