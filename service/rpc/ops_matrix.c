@@ -475,6 +475,20 @@ static json_t *matrix_reply(ism_rpc_call *call, const json_t *a, const char *key
  * scope and filters, tagged with the digest of the matrix's inputs, and sent as it is; a new
  * finding, evidence row, judgment or waiver changes the digest and so the next read rebuilds
  * it, once, however many callers ask at the same time. */
+/* A paging cursor as this service gives them ("o<offset>"): its offset, 0 for none. */
+static bool cursor_offset(const char *cursor, long *offset, ism_error *err)
+{
+    *offset = 0;
+    if (!cursor) return true;
+    char *end = NULL;
+    long o = cursor[0] == 'o' ? strtol(cursor + 1, &end, 10) : -1;
+    if (o < 0 || !end || *end || end == cursor + 1)
+        return ism_error_set(err, ISM_E_INVALID_PARAMS,
+                             "field 'cursor' is not one this service gave (use next_cursor)");
+    *offset = o;
+    return true;
+}
+
 OP(op_matrix_get)
 {
     const char *aid, *status, *fw, *cursor;
@@ -488,14 +502,8 @@ OP(op_matrix_get)
         !today_of(params, today, err))
         return false;
     long offset = 0;
-    if (cursor) {
-        char *end = NULL;
-        offset = cursor[0] == 'o' ? strtol(cursor + 1, &end, 10) : -1;
-        if (offset < 0 || !end || *end || end == cursor + 1)
-            return ism_error_set(err, ISM_E_INVALID_PARAMS,
-                                 "field 'cursor' is not one this service gave (use next_cursor)");
-        if (!limit) limit = 1000;
-    }
+    if (!cursor_offset(cursor, &offset, err)) return false;
+    if (cursor && !limit) limit = 1000;
     ism_req_status st;
     if (status && !ism_req_status_parse(status, &st))
         return ism_error_set(err, ISM_E_INVALID_PARAMS,
@@ -553,13 +561,7 @@ OP(op_findings_list)
         return ism_error_set(err, ISM_E_INVALID_PARAMS,
                              "field 'status' must be pass, fail, error or not_assessed");
     long offset = 0;
-    if (cursor) {
-        char *end = NULL;
-        offset = cursor[0] == 'o' ? strtol(cursor + 1, &end, 10) : -1;
-        if (offset < 0 || !end || *end || end == cursor + 1)
-            return ism_error_set(err, ISM_E_INVALID_PARAMS,
-                                 "field 'cursor' is not one this service gave (use next_cursor)");
-    }
+    if (!cursor_offset(cursor, &offset, err)) return false;
     json_t *a = ism_assessment_get(call->app->store, aid, ops_org_scope(call), err);
     if (!a) return false;
     json_decref(a);
