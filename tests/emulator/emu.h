@@ -4,6 +4,7 @@
 #ifndef AWSEMU_EMU_H
 #define AWSEMU_EMU_H
 
+#include "core/emu_core.h"
 #include "ismap/aws.h"
 #include "ismap/core.h"
 
@@ -11,50 +12,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-/* ---- memory and byte buffers (allocation failure aborts: this is a test tool) ----------- */
-void *emu_xmalloc(size_t n);
-void *emu_xrealloc(void *p, size_t n);
-char *emu_xstrdup(const char *s);
-
-typedef struct sbuf {
-    char *p;
-    size_t len, cap;
-} sbuf;
-
-void sb_reserve(sbuf *b, size_t extra);
-void sb_put(sbuf *b, const void *d, size_t n);
-void sb_puts(sbuf *b, const char *s);
-void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void sb_xml(sbuf *b, const char *s, size_t n); /* XML-escaped text */
-void sb_b64(sbuf *b, const void *d, size_t n); /* standard base64 */
-void sb_consume(sbuf *b, size_t n);            /* drops the first n bytes */
-void sb_free(sbuf *b);
-/* Decodes standard or URL-safe base64; false on bad input. */
-bool emu_b64_decode(const char *s, sbuf *out);
-/* In-place percent-decoding ('+' is a space when form is true); returns the new length. */
-size_t emu_pct_decode(char *s, bool form);
-
-/* ---- a string-keyed map of pointers (open addressing) ----------------------------------- */
-typedef struct hmap_ent {
-    char *key;
-    void *val;
-} hmap_ent;
-
-typedef struct hmap {
-    hmap_ent *v;
-    size_t n, cap;
-} hmap;
-
-void *hmap_get(const hmap *m, const char *key);
-void hmap_put(hmap *m, const char *key, void *val); /* key copied; replaces */
-void hmap_clear(hmap *m, void (*free_val)(void *));
-uint64_t emu_hash(const char *s, uint64_t seed); /* FNV-1a */
-
-/* ---- deterministic randomness ------------------------------------------------------------ */
-uint64_t emu_mix64(uint64_t x);  /* splitmix64 finalizer */
-uint64_t emu_rand(uint64_t *st); /* splitmix64 step */
-double emu_unit(uint64_t x);     /* [0, 1) from 64 bits */
 
 /* ---- configuration ----------------------------------------------------------------------- */
 typedef struct emu_config {
@@ -82,38 +39,6 @@ typedef struct emu_config {
 } emu_config;
 
 extern emu_config g_cfg;
-
-/* ---- HTTP -------------------------------------------------------------------------------- */
-typedef struct emu_req {
-    char method[16];
-    char *target; /* "/path?query" as received (owned) */
-    char *path;   /* the path part, raw (owned) */
-    char *query;  /* after '?', raw, "" when none (owned) */
-    ism_http_headers headers;
-    char *body; /* owned, NUL-terminated */
-    size_t body_len;
-    bool keep_alive;
-} emu_req;
-
-typedef struct emu_resp {
-    int status;
-    const char *ctype;
-    sbuf headers; /* extra header lines, each "Name: value\r\n" */
-    sbuf body;
-    int delay_ms;
-    bool drop;  /* close the connection without answering */
-    bool close; /* Connection: close after this answer */
-} emu_resp;
-
-void emu_req_free(emu_req *r);
-void emu_resp_free(emu_resp *r);
-void emu_resp_header(emu_resp *r, const char *name, const char *value);
-const char *emu_status_text(int status);
-/* Serializes status line, headers and body onto out. */
-void emu_resp_write(const emu_resp *r, bool keep_alive, sbuf *out);
-
-/* The event loop: listens on 127.0.0.1:port, serves until SIGINT/SIGTERM. */
-int emu_server_run(void);
 
 /* ---- botocore models -------------------------------------------------------------------- */
 typedef struct emu_service emu_service;
@@ -368,8 +293,5 @@ json_t *h_gd_get_detector(emu_ctx *c);
 json_t *h_bk_list_plans(emu_ctx *c);
 json_t *h_bk_get_plan(emu_ctx *c);
 json_t *h_logs_describe_groups(emu_ctx *c);
-
-/* A new {key: value} object (value stolen). */
-json_t *emu_obj1(const char *key, json_t *value);
 
 #endif

@@ -223,5 +223,15 @@ int main(int argc, char **argv)
         fprintf(stderr, "awsemu: %s\n", why);
         return 1;
     }
+    g_srv.name = "awsemu";
+    g_srv.port = g_cfg.port;
+    g_srv.port_file = g_cfg.port_file;
+    g_srv.max_conns = g_cfg.max_conns;
+    g_srv.max_body = g_cfg.max_body;
+    g_srv.max_header = g_cfg.max_header;
+    g_srv.idle_timeout_s = g_cfg.idle_timeout_s;
+    g_srv.dispatch = emu_dispatch;
+    g_srv.on_conn = emu_stats_conn;
+    g_srv.on_parked = emu_stats_parked;
     return emu_server_run();
 }

@@ -1,8 +1,15 @@
 # tests.cmake — the AWS provider emulator (awsemu), its helper client (emucall), the requests/s
 # benchmark and their tests. Included by tests/CMakeLists.txt; lives in tests/ only.
+# emucore: what every provider emulator shares (core/emu_core.h): buffers, maps, the HTTP/1.1
+# framing and the epoll server. Each emulator is a binary that links it and gives its dispatch.
+file(GLOB EMUCORE_SRC CONFIGURE_DEPENDS ${CMAKE_CURRENT_LIST_DIR}/core/*.c)
+add_library(emucore STATIC ${EMUCORE_SRC})
+target_include_directories(emucore PUBLIC ${CMAKE_CURRENT_LIST_DIR} ${CMAKE_CURRENT_LIST_DIR}/core)
+target_link_libraries(emucore PUBLIC ismap)
+
 file(GLOB AWSEMU_SRC CONFIGURE_DEPENDS ${CMAKE_CURRENT_LIST_DIR}/*.c)
 add_executable(awsemu ${AWSEMU_SRC})
-target_link_libraries(awsemu PRIVATE ismap)
+target_link_libraries(awsemu PRIVATE emucore ismap)
 target_compile_definitions(awsemu PRIVATE
   AWSEMU_DEFAULT_TENANT="${CMAKE_CURRENT_LIST_DIR}/tenants/govcloud-demo.json")
 

@@ -1,4 +1,4 @@
-/* http.c — HTTP/1.1 framing for awsemu: parses one request (request line, headers, a
+/* http.c — HTTP/1.1 framing for the emulators: parses one request (request line, headers, a
  * Content-Length body; chunked bodies are refused with 501) from a connection's buffer, and
  * writes answers with Date, Content-Length and Connection headers. */
 #include "http_int.h"
@@ -196,7 +196,7 @@ static hp_result framing(emu_req *req, hp_state *st)
         st->body_len = len;
         seen = true;
     }
-    if (st->body_len > g_cfg.max_body) return fail(st, 413, "request body too large");
+    if (st->body_len > g_srv.max_body) return fail(st, 413, "request body too large");
     const char *conn = ism_http_headers_get(&req->headers, "connection");
     bool has_close = conn && strcasestr(conn, "close");
     bool has_ka = conn && strcasestr(conn, "keep-alive");
@@ -227,10 +227,10 @@ static hp_result parse_head(const char *buf, size_t hlen, emu_req *req, hp_state
 hp_result emu_http_parse(const char *buf, size_t len, emu_req *req, hp_state *st)
 {
     memset(st, 0, sizeof *st);
-    size_t scan = len < g_cfg.max_header + 4 ? len : g_cfg.max_header + 4;
+    size_t scan = len < g_srv.max_header + 4 ? len : g_srv.max_header + 4;
     const char *end = memmem(buf, scan, "\r\n\r\n", 4);
     if (!end)
-        return len > g_cfg.max_header ? fail(st, 431, "request header too large") : HP_NEED_MORE;
+        return len > g_srv.max_header ? fail(st, 431, "request header too large") : HP_NEED_MORE;
     size_t hlen = (size_t)(end - buf) + 2; /* through the last header's CRLF */
     memset(req, 0, sizeof *req);
     if (parse_head(buf, hlen, req, st) != HP_OK) {

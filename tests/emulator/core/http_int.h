@@ -1,8 +1,8 @@
 /* http_int.h — the HTTP/1.1 request parser's interface between http.c and server.c. */
-#ifndef AWSEMU_HTTP_INT_H
-#define AWSEMU_HTTP_INT_H
+#ifndef EMU_HTTP_INT_H
+#define EMU_HTTP_INT_H
 
-#include "emu.h"
+#include "emu_core.h"
 
 typedef enum hp_result { HP_NEED_MORE = 0, HP_OK, HP_ERROR } hp_result;
 

@@ -1,4 +1,4 @@
-/* server.c — awsemu's event loop: one epoll instance, non-blocking sockets on 127.0.0.1,
+/* server.c — the emulators' event loop: one epoll instance, non-blocking sockets on 127.0.0.1,
  * HTTP/1.1 keep-alive and pipelining (answers leave in request order), and a timer heap so
  * injected latency delays an answer without blocking the loop. */
 #include "http_int.h"
@@ -45,6 +45,14 @@ static struct {
     int64_t next_tick;
 } S;
 
+emu_server_config g_srv = {
+    .name = "emulator",
+    .max_conns = 4096,
+    .max_body = 1u << 20,
+    .max_header = 16384,
+    .idle_timeout_s = 120,
+};
+
 static volatile sig_atomic_t g_stop;
 
 static void on_signal(int sig)
@@ -68,7 +76,7 @@ static void timer_add(int64_t when, int fd, uint64_t id)
         S.heap = emu_xrealloc(S.heap, S.heap_cap * sizeof *S.heap);
     }
     size_t i = S.nheap++;
-    emu_stats_parked(S.nheap);
+    if (g_srv.on_parked) g_srv.on_parked(S.nheap);
     S.heap[i] = (timer){when, fd, id};
     while (i && S.heap[(i - 1) / 2].when > S.heap[i].when) {
         heap_swap(i, (i - 1) / 2);
@@ -113,7 +121,7 @@ static void conn_close(conn *c)
     emu_resp_free(&c->pending);
     free(c);
     S.open--;
-    emu_stats_conn(-1, false, false);
+    if (g_srv.on_conn) g_srv.on_conn(-1, false, false);
 }
 
 /* Writes what it can; false when the connection was closed. */
@@ -155,7 +163,7 @@ static void protocol_error(conn *c, const hp_state *st)
 static bool conn_answer(conn *c, emu_req *req)
 {
     emu_resp r = {0};
-    emu_dispatch(req, &r);
+    g_srv.dispatch(req, &r);
     bool keep = req->keep_alive && !r.close;
     if (r.drop) {
         emu_resp_free(&r);
@@ -216,7 +224,7 @@ static void conn_readable(conn *c)
         if (n > 0) {
             c->in.len += (size_t)n;
             c->in.p[c->in.len] = '\0';
-            if (c->in.len > g_cfg.max_header + g_cfg.max_body + READ_CHUNK) break;
+            if (c->in.len > g_srv.max_header + g_srv.max_body + READ_CHUNK) break;
             continue;
         }
         if (n < 0 && errno == EINTR) continue;
@@ -254,7 +262,7 @@ static void conn_new(int fd)
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     struct epoll_event e = {.events = EPOLLIN, .data.fd = fd};
     epoll_ctl(S.epfd, EPOLL_CTL_ADD, fd, &e);
-    emu_stats_conn(1, true, false);
+    if (g_srv.on_conn) g_srv.on_conn(1, true, false);
 }
 
 static void accept_all(void)
@@ -265,9 +273,9 @@ static void accept_all(void)
             if (errno == EINTR) continue;
             return; /* EAGAIN, or out of descriptors: retry on the next event */
         }
-        if (S.open >= g_cfg.max_conns) {
+        if (S.open >= g_srv.max_conns) {
             close(fd);
-            emu_stats_conn(0, false, true);
+            if (g_srv.on_conn) g_srv.on_conn(0, false, true);
             continue;
         }
         conn_new(fd);
@@ -290,7 +298,7 @@ static void housekeeping(int64_t now)
 {
     if (now < S.next_tick) return;
     S.next_tick = now + 1000;
-    int64_t idle = (int64_t)g_cfg.idle_timeout_s * 1000;
+    int64_t idle = (int64_t)g_srv.idle_timeout_s * 1000;
     for (int fd = 0; idle > 0 && fd < S.conns_cap; fd++) {
         conn *c = S.conns[fd];
         if (c && !c->waiting && c->out_off == c->out.len && now - c->last_ms > idle) conn_close(c);
@@ -351,16 +359,17 @@ static bool setup(void)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
-    S.lfd = listen_loopback(g_cfg.port);
+    S.lfd = listen_loopback(g_srv.port);
     if (S.lfd < 0) {
-        fprintf(stderr, "awsemu: cannot listen on 127.0.0.1:%d: %s\n", g_cfg.port, strerror(errno));
+        fprintf(stderr, "%s: cannot listen on 127.0.0.1:%d: %s\n", g_srv.name, g_srv.port,
+                strerror(errno));
         return false;
     }
     S.epfd = epoll_create1(EPOLL_CLOEXEC);
     struct epoll_event e = {.events = EPOLLIN, .data.fd = S.lfd};
     if (S.epfd < 0 || epoll_ctl(S.epfd, EPOLL_CTL_ADD, S.lfd, &e) != 0) return false;
-    if (g_cfg.port_file && !write_port_file(g_cfg.port_file, S.port)) {
-        fprintf(stderr, "awsemu: cannot write %s: %s\n", g_cfg.port_file, strerror(errno));
+    if (g_srv.port_file && !write_port_file(g_srv.port_file, S.port)) {
+        fprintf(stderr, "%s: cannot write %s: %s\n", g_srv.name, g_srv.port_file, strerror(errno));
         return false;
     }
     printf("listening on http://127.0.0.1:%d\n", S.port);
@@ -395,7 +404,7 @@ int emu_server_run(void)
     while (!g_stop) {
         int n = epoll_wait(S.epfd, evs, 256, next_timeout());
         if (n < 0 && errno != EINTR) {
-            perror("awsemu: epoll_wait");
+            fprintf(stderr, "%s: epoll_wait: %s\n", g_srv.name, strerror(errno));
             return 1;
         }
         for (int i = 0; i < n; i++)

@@ -1,6 +1,6 @@
-/* util.c — awsemu's small building blocks: aborting allocators, growable byte buffers with XML
- * and base64 writers, percent-decoding, a string-keyed hash map and splitmix64 randomness. */
-#include "emu.h"
+/* util.c — the emulators' small building blocks: aborting allocators, growable byte buffers with
+ * XML and base64 writers, percent-decoding, a string-keyed hash map and splitmix64 randomness. */
+#include "emu_core.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,7 +9,7 @@
 
 static void oom(void)
 {
-    fputs("awsemu: out of memory\n", stderr);
+    fputs("emulator: out of memory\n", stderr);
     abort();
 }
 
