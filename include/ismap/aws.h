@@ -633,19 +633,11 @@ bool ism_aws_role_spec_check(const char *spec, ism_error *err);
  * false when spec is invalid or buf too small. */
 bool ism_aws_role_arn_for(const char *spec, const char *account, char *buf, size_t n);
 
-/* May a collection be pointed at url? Only when its host is one of `allow` (NULL-terminated,
- * compared without case; "::1" matches "[::1]"). False with ISM_E_PERMISSION_DENIED (or
- * ISM_E_INVALID_PARAMS for a malformed URL) otherwise, an empty or NULL list included. */
-bool ism_aws_endpoint_allowed(const char *url, const char *const *allow, ism_error *err);
+/* The provider (include/ismap/provider.h): job kind and ops "collect.aws". */
+extern const struct ism_provider ism_provider_aws;
 
-/* The job kind "collect.aws" (resumable). Params: {profile, org, role_name, external_id,
- * regions: [...], services: [...], endpoint_url} — names only: credentials are read by the
- * daemon from its own user's environment and files when the job runs, never stored. The job
- * writes <snapshots_dir>/snap_<job>.db, registers it, seals and signs it; its result is
- * {snapshot, sha256, summary, stats}. */
+/* Checks the params of an AWS collection ({profile, org, role_name, external_id, regions: [...],
+ * services: [...], endpoint_url}): ism_provider_check_params with ism_provider_aws. */
 bool ism_aws_collect_check(const json_t *params, ism_error *err);
-/* Registers the kind; app (borrowed, must outlive the queue) gives the store, the snapshots
- * directory and the signer. */
-bool ism_aws_register_jobs(struct ism_jobs *q, struct ism_rpc_app *app, ism_error *err);
 
 #endif

@@ -20,6 +20,8 @@ typedef bool (*ism_job_run_fn)(ism_job *job, const json_t *params, const json_t 
                                json_t **result, ism_error *err);
 /* Validates params at submit time, so a bad request fails before it is queued. May be NULL. */
 typedef bool (*ism_job_check_fn)(const json_t *params, ism_error *err);
+/* The same, handed the kind's ctx (for kinds that share one check, e.g. every provider's). */
+typedef bool (*ism_job_check_ctx_fn)(const json_t *params, void *ctx, ism_error *err);
 
 typedef struct ism_job_kind {
     const char *name;    /* "store.backup", "collect.aws", ... */
@@ -29,6 +31,7 @@ typedef struct ism_job_kind {
     bool resumable; /* true: requeued after a crash or shutdown, resumed from checkpoint */
     int roles;      /* ism_role bits allowed to submit it (admin always may) */
     void *ctx;      /* kind-specific context, handed to the run via ism_job_ctx */
+    ism_job_check_ctx_fn check_ctx; /* may be NULL; runs after check */
 } ism_job_kind;
 
 /* Receives events ("job.progress", "job.finished"); `event` is borrowed. Called from worker

@@ -79,6 +79,7 @@ typedef struct ism_rpc_call {
      * lets go of it with result_release, or free() when that is NULL. */
     char *result_text;
     void (*result_release)(char *text);
+    const struct ism_op *op; /* the op being called (one handler may serve several names) */
 } ism_rpc_call;
 
 /* An op handler: params is borrowed (always an object); on success sets *result (new ref). */

@@ -19,6 +19,7 @@ typedef struct cli {
     json_t *opts; /* command options: name -> string, true, or array (repeatable) */
     char **args;  /* positional arguments after the command words */
     int nargs;
+    const struct cli_cmd *cmd; /* the command being run */
 } cli;
 
 typedef struct cli_cmd {
@@ -83,7 +84,11 @@ extern const size_t cli_ntables;
 extern const cli_cmd cli_cmds_core[];
 extern const cli_cmd cli_cmds_catalog[];
 extern const cli_cmd cli_cmds_snapshot[];
-extern const cli_cmd cli_cmds_collect[];
+extern cli_cmd cli_cmds_collect[]; /* filled by cli_collect_init from the providers */
+/* Builds the `collect <provider>` commands; call before looking at cli_tables. */
+void cli_collect_init(void);
+/* The options and examples of `collect <provider>`, or NULL (a static buffer). */
+const char *cli_collect_help_text(const char *provider);
 extern const cli_cmd cli_cmds_evidence[];
 extern const cli_cmd cli_cmds_matrix[];
 extern const cli_cmd cli_cmds_eval[];

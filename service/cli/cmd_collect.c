@@ -1,7 +1,11 @@
-/* cmd_collect.c — ismapctl collect aws|operations: start an AWS collection job (and optionally
- * follow it to its snapshot), and list the operations the collector calls. */
+/* cmd_collect.c — ismapctl collect <provider>|operations|providers: start a collection job of
+ * any provider (and optionally follow it to its snapshot), list the operations a collector calls
+ * and the providers. The `collect <provider>` commands, their flags and their --help are made
+ * from the provider table (include/ismap/provider.h), so a new provider needs nothing here. */
 #include "cli.h"
+#include "ismap/provider.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -18,21 +22,39 @@ static json_t *split_list(const char *s)
     return a;
 }
 
-static json_t *collect_params(cli *c)
+/* The job's params from the command's flags, as the provider's params table says. */
+static json_t *collect_params(cli *c, const ism_provider *p)
 {
-    json_t *p = json_object();
-    static const char *const strs[][2] = {{"profile", "profile"},
-                                          {"role-name", "role_name"},
-                                          {"external-id", "external_id"},
-                                          {"endpoint-url", "endpoint_url"}};
-    for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
-        if (cli_opt(c, strs[i][0]))
-            json_object_set_new(p, strs[i][1], json_string(cli_opt(c, strs[i][0])));
-    if (cli_flag(c, "org")) json_object_set_new(p, "org", json_true());
-    if (cli_opt(c, "regions")) json_object_set_new(p, "regions", split_list(cli_opt(c, "regions")));
-    if (cli_opt(c, "services"))
-        json_object_set_new(p, "services", split_list(cli_opt(c, "services")));
-    return p;
+    json_t *out = json_object();
+    for (const ism_provider_param *pp = p->params; pp->name; pp++) {
+        if (pp->kind == ISM_PPARAM_BOOL) {
+            if (cli_flag(c, pp->flag)) json_object_set_new(out, pp->name, json_true());
+            continue;
+        }
+        const json_t *v = json_object_get(c->opts, pp->flag);
+        if (!v) continue;
+        if (pp->kind != ISM_PPARAM_LIST) {
+            json_object_set_new(out, pp->name, json_string(cli_opt(c, pp->flag)));
+            continue;
+        }
+        /* A list flag may be repeated, and each value may hold several names split by commas. */
+        json_t *list = json_array();
+        if (json_is_array(v)) {
+            size_t i;
+            const json_t *e;
+            json_array_foreach(v, i, e)
+            {
+                json_t *part = split_list(json_string_value(e));
+                json_array_extend(list, part);
+                json_decref(part);
+            }
+        } else {
+            json_decref(list);
+            list = split_list(json_string_value(v));
+        }
+        json_object_set_new(out, pp->name, list);
+    }
+    return out;
 }
 
 static void print_summary(const json_t *job)
@@ -44,7 +66,10 @@ static void print_summary(const json_t *job)
     printf("  principal:  %s\n", ism_json_getstr(st, "principal"));
     long long accounts = json_integer_value(json_object_get(st, "accounts"));
     long long not_entered = json_integer_value(json_object_get(st, "accounts_not_entered"));
-    printf("  accounts:   %lld entered of %lld", accounts - not_entered, accounts);
+    const char *noun = ism_json_getstr(st, "scope_noun");
+    char label[24];
+    snprintf(label, sizeof label, "%ss:", noun ? noun : "account");
+    printf("  %-12s%lld entered of %lld", label, accounts - not_entered, accounts);
     if (not_entered) printf(" (%lld could not be entered)", not_entered);
     printf("\n  resources:  %lld\n", json_integer_value(json_object_get(sum, "resources")));
     printf("  API calls:  %lld (HTTP requests %lld incl. retries; throttled %lld)\n",
@@ -122,10 +147,14 @@ static int follow(cli *c, const char *id)
     }
 }
 
-static int cmd_aws(cli *c)
+static int cmd_provider(cli *c)
 {
+    const ism_provider *p = ism_provider_find(c->cmd->word2);
+    if (!p) return CLI_USAGE;
+    char op[80];
+    snprintf(op, sizeof op, "collect.%s", p->name);
     json_t *r;
-    int rc = cli_call(c, "collect.aws", collect_params(c), &r);
+    int rc = cli_call(c, op, collect_params(c, p), &r);
     if (rc) return rc;
     char id[64];
     ism_strlcpy(id, ism_json_getstr(r, "job"), sizeof id);
@@ -139,33 +168,133 @@ static int cmd_aws(cli *c)
     return CLI_OK;
 }
 
+static const char *permission_title = "PERMISSION";
+
 static void print_ops(cli *c, const json_t *r)
 {
     (void)c;
-    static const cli_col cols[] = {{"action", "IAM ACTION", 0},
-                                   {"scope", "SCOPE", 0},
-                                   {"type", "RESOURCE TYPE", 0},
-                                   {"parent", "AFTER", 0}};
+    const cli_col cols[] = {{"permission", permission_title, 0},
+                            {"scope", "SCOPE", 0},
+                            {"type", "RESOURCE TYPE", 0},
+                            {"parent", "AFTER", 0}};
     cli_table(stdout, r, cols, 4);
 }
 
 static int cmd_operations(cli *c)
 {
+    const char *name = c->nargs ? c->args[0] : "aws";
+    const ism_provider *p = ism_provider_find(name);
+    if (!p) {
+        fprintf(stderr, "ismapctl: no provider named '%s' (see ismapctl collect providers)\n",
+                name);
+        return CLI_USAGE;
+    }
+    if (p->permission_title) permission_title = p->permission_title;
+    char op[96];
+    snprintf(op, sizeof op, "collect.%s.operations", p->name);
     json_t *r;
-    int rc = cli_call(c, "collect.aws.operations", json_object(), &r);
+    int rc = cli_call(c, op, json_object(), &r);
     return rc ? rc : cli_print(c, r, print_ops);
 }
 
-const cli_cmd cli_cmds_collect[] = {
-    {"collect", "aws", cmd_aws,
-     "profile=,org,role-name=,external-id=,regions=,services=,endpoint-url=,wait", 0, 0,
-     "[--profile P] [--org --role-name R [--external-id X]] [--regions r1,r2] "
-     "[--services s1,s2] [--endpoint-url URL] [--wait]",
-     "collect AWS settings into a signed snapshot (a job; --wait follows it and exits 0 when "
-     "everything in scope was collected, 3 when the snapshot was sealed but something is "
-     "missing, 1 when the job failed). --role-name takes a name, path/name or a role ARN. "
-     "Credentials are ismapd's: its user's environment and ~/.aws files"},
-    {"collect", "operations", cmd_operations, "", 0, 0, "",
-     "the AWS operations the collector calls (the read-only actions its policy needs)"},
-    {NULL, NULL, NULL, NULL, 0, 0, NULL, NULL},
-};
+static void print_providers(cli *c, const json_t *r)
+{
+    (void)c;
+    static const cli_col cols[] = {
+        {"name", "PROVIDER", 0}, {"title", "NAME", 0}, {"scope_noun", "SCOPE", 0}};
+    cli_table(stdout, r, cols, 3);
+}
+
+static int cmd_providers(cli *c)
+{
+    json_t *r;
+    int rc = cli_call(c, "collect.providers", json_object(), &r);
+    return rc ? rc : cli_print(c, r, print_providers);
+}
+
+/* ---- the table --------------------------------------------------------------------------- */
+#define MAX_PROVIDERS 16
+cli_cmd cli_cmds_collect[MAX_PROVIDERS + 3];
+static char specs[MAX_PROVIDERS][512], usages[MAX_PROVIDERS][1024], summaries[MAX_PROVIDERS][512];
+
+/* Appends the concatenation of a, b and c to buf (NULLs skipped), truncating. */
+static void append(char *buf, size_t n, const char *a, const char *b, const char *c)
+{
+    size_t used = strlen(buf);
+    if (used < n) snprintf(buf + used, n - used, "%s%s%s", a ? a : "", b ? b : "", c ? c : "");
+}
+
+void cli_collect_init(void)
+{
+    size_t n, k = 0;
+    const ism_provider *const *ps = ism_providers(&n);
+    cli_cmd *t = cli_cmds_collect;
+    for (size_t i = 0; i < n && i < MAX_PROVIDERS; i++) {
+        const ism_provider *p = ps[i];
+        specs[i][0] = usages[i][0] = '\0';
+        for (const ism_provider_param *pp = p->params; pp->name; pp++) {
+            append(specs[i], sizeof specs[i], pp->flag,
+                   pp->kind == ISM_PPARAM_BOOL   ? ","
+                   : pp->kind == ISM_PPARAM_LIST ? "*=,"
+                                                 : "=,",
+                   NULL);
+            append(usages[i], sizeof usages[i], "[--", pp->flag, NULL);
+            if (pp->kind != ISM_PPARAM_BOOL)
+                append(usages[i], sizeof usages[i], " ", pp->metavar, NULL);
+            append(usages[i], sizeof usages[i], "] ", NULL, NULL);
+        }
+        append(specs[i], sizeof specs[i], "wait", NULL, NULL);
+        append(usages[i], sizeof usages[i], "[--wait]", NULL, NULL);
+        snprintf(summaries[i], sizeof summaries[i],
+                 "%s (a job; --wait follows it and exits 0 when everything in scope was "
+                 "collected, 3 when the snapshot was sealed but something is missing, 1 when the "
+                 "job failed). Credentials are ismapd's own: its user's environment and files",
+                 p->summary);
+        t[k++] =
+            (cli_cmd){"collect", p->name, cmd_provider, specs[i], 0, 0, usages[i], summaries[i]};
+    }
+    t[k++] = (cli_cmd){"collect",
+                       "operations",
+                       cmd_operations,
+                       "",
+                       0,
+                       1,
+                       "[PROVIDER]",
+                       "the operations a provider's collector calls (the read-only permissions "
+                       "its policy needs) [aws]"};
+    t[k++] = (cli_cmd){"collect",
+                       "providers",
+                       cmd_providers,
+                       "",
+                       0,
+                       0,
+                       "",
+                       "the cloud providers ismapd collects from"};
+    t[k] = (cli_cmd){NULL, NULL, NULL, NULL, 0, 0, NULL, NULL};
+}
+
+const char *cli_collect_help_text(const char *name)
+{
+    static char buf[8192];
+    const ism_provider *p = ism_provider_find(name);
+    if (!p) return NULL;
+    size_t used = (size_t)snprintf(buf, sizeof buf, "Options:\n");
+    for (const ism_provider_param *pp = p->params; pp->name && used < sizeof buf; pp++) {
+        char left[64];
+        snprintf(left, sizeof left, "--%s%s%s", pp->flag, pp->metavar ? " " : "",
+                 pp->metavar ? pp->metavar : "");
+        used += (size_t)snprintf(
+            buf + used, sizeof buf - used, "  %-22s %s%s%s\n", left, pp->help,
+            pp->kind == ISM_PPARAM_LIST ? " (repeatable; commas split)" : "",
+            pp->kind == ISM_PPARAM_URL || pp->kind == ISM_PPARAM_PATH ? " (admins only)" : "");
+    }
+    if (used < sizeof buf)
+        used += (size_t)snprintf(
+            buf + used, sizeof buf - used,
+            "  %-22s follow the job, printing progress, and print the snapshot's\n"
+            "  %-22s summary; exit 0 done, 1 failed, 3 finished with gaps\n"
+            "Credentials are ismapd's own (its environment or files), never sent in a request.\n"
+            "Examples:\n%s",
+            "--wait", "", p->examples ? p->examples : "");
+    return buf;
+}

@@ -86,25 +86,10 @@ static const help_entry entries[] = {
     {"snapshot verify", "Exit status 1 when the file changed or its signature is not valid.\n"
                         "Examples:\n  ismapctl snapshot verify snap_0123456789abcdef\n"},
     /* ---- collection ---- */
-    {"collect aws",
-     "Options:\n"
-     "  --profile P            the profile in ismapd's ~/.aws files to take credentials from\n"
-     "  --org                  the whole organization: list its accounts from the management\n"
-     "                         account and assume --role-name in each\n"
-     "  --role-name R          the role to assume in every member account (with --org)\n"
-     "  --external-id X        the external id the role requires\n"
-     "  --regions r1,r2        regions to collect [every region enabled in the account]\n"
-     "  --services s1,s2       services to collect [every service the collector knows]\n"
-     "  --endpoint-url URL     send every call to URL (an emulator or a VPC endpoint)\n"
-     "  --wait                 follow the job, printing progress, and print the snapshot's\n"
-     "                         summary; exit 0 done, 1 failed, 3 finished with gaps\n"
-     "Credentials are ismapd's own (its environment or ~/.aws), never sent in a request.\n"
-     "Examples:\n"
-     "  ismapctl collect aws --wait\n"
-     "  ismapctl collect aws --org --role-name ISMAPAssessReadOnly --external-id X --wait\n"
-     "  ismapctl collect aws --regions ap-northeast-1,ap-northeast-3 --services ec2,s3\n"},
-    {"collect operations", "Examples:\n  ismapctl collect operations\n"
-                           "  ismapctl collect operations --json\n"},
+    {"collect operations", "PROVIDER is one of `ismapctl collect providers` [aws].\n"
+                           "Examples:\n  ismapctl collect operations\n"
+                           "  ismapctl collect operations azure --json\n"},
+    {"collect providers", "Examples:\n  ismapctl collect providers\n"},
     /* ---- evidence ---- */
     {"subject create",
      "Options:\n"
@@ -263,7 +248,8 @@ const char *cli_help_text(const char *word1, const char *word2)
     snprintf(name, sizeof name, "%s%s%s", word1, word2 ? " " : "", word2 ? word2 : "");
     for (size_t i = 0; i < sizeof entries / sizeof entries[0]; i++)
         if (!strcmp(entries[i].cmd, name)) return entries[i].text;
-    return NULL;
+    /* `collect <provider>`: made from the provider's params table. */
+    return word2 && !strcmp(word1, "collect") ? cli_collect_help_text(word2) : NULL;
 }
 
 static const char *exit_rule =

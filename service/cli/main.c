@@ -175,6 +175,7 @@ static bool known_group(const char *w1)
 int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "");
+    cli_collect_init();
     cli c = {0};
     c.opts = json_object();
     json_t *global = json_object();
@@ -380,6 +381,7 @@ int main(int argc, char **argv)
         ism_error_clear(&err);
         goto out;
     }
+    c.cmd = cmd;
     rc = cmd->fn(&c);
 out:
     ism_rpc_client_close(c.client);

@@ -1,6 +1,6 @@
 /* main.c — ismapd: loads configuration, opens the store, starts the job workers and the
  * nng server, and shuts all of it down in order on SIGTERM or SIGINT. */
-#include "ismap/aws.h"
+#include "ismap/provider.h"
 #include "ismap/catalog.h"
 #include "ismap/eval.h"
 #include "ismap/evidence.h"
@@ -474,7 +474,7 @@ static int run(config *c)
                        .unauth_max_msg = c->unauth_msg,
                        .collect_endpoint_allow = (const char *const *)c->endpoint_allow};
     ism_now_iso(app.started_iso);
-    if (!ism_aws_register_jobs(jobs, &app, &err)) goto out;
+    if (!ism_collect_register_jobs(jobs, &app, &err)) goto out;
     d.srv = ism_rpc_server_start(&app, ls, c->nlisten, c->events, &err);
     if (!d.srv) goto out;
     app.server = d.srv;

@@ -76,11 +76,11 @@ bool ism_jobs_register_builtin(ism_jobs *q, ism_error *err)
 {
     static const ism_job_kind kinds[] = {
         {"store.backup", "consistent copy of the store to a new file", backup_run, backup_check,
-         false, ISM_ROLE_ADMIN, NULL},
+         false, ISM_ROLE_ADMIN, NULL, NULL},
         {"diag.wait", "diagnostic: occupy a worker for ms milliseconds, checkpointing", wait_run,
-         wait_check, true, ISM_ROLE_ADMIN, NULL},
+         wait_check, true, ISM_ROLE_ADMIN, NULL, NULL},
         {"diag.hold", "diagnostic: as diag.wait, but a restart fails it as interrupted", wait_run,
-         wait_check, false, ISM_ROLE_ADMIN, NULL},
+         wait_check, false, ISM_ROLE_ADMIN, NULL, NULL},
     };
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
         if (!ism_jobs_register(q, &kinds[i], err)) return false;

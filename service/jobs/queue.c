@@ -267,6 +267,7 @@ bool ism_jobs_submit(ism_jobs *q, const char *kind, json_t *params, const char *
     if (params && !json_is_object(params))
         return ism_error_set(err, ISM_E_INVALID_PARAMS, "job params must be an object");
     if (k->check && !k->check(params, err)) return false;
+    if (k->check_ctx && !k->check_ctx(params, k->ctx, err)) return false;
     pthread_mutex_lock(&q->mu);
     bool stopping = q->stopping;
     pthread_mutex_unlock(&q->mu);

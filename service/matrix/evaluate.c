@@ -144,6 +144,7 @@ bool ism_matrix_register_jobs(ism_jobs *jobs, ism_store *store, const ism_eval_c
                       check_params,
                       true,
                       ISM_ROLE_AUDITOR,
-                      &job_ctx};
+                      &job_ctx,
+                      NULL};
     return ism_jobs_register(jobs, &k, err);
 }

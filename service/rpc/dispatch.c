@@ -94,7 +94,7 @@ bool ism_rpc_call_op(ism_rpc_app *app, const ism_rpc_caller *who, const char *op
                              ism_role_name(who->role), opname);
     }
     json_t *own = json_is_object(params) ? NULL : json_object();
-    ism_rpc_call call = {app, who, NULL, NULL};
+    ism_rpc_call call = {app, who, NULL, NULL, op};
     bool ok = op->fn(&call, own ? own : params, result, err);
     json_decref(own);
     ism_rpc_text kept = {call.result_text, call.result_release};

@@ -8,6 +8,7 @@
  * string literal (quotes escaped), so the JSON reads as JSON. Whitespace inside collapses,
  * which JSON does not mind; a backslash or an unbalanced quote cannot appear. Each text is
  * parsed when asked for; the unit test parses them all. */
+#include "ismap/provider.h"
 #include "ismap/rpc.h"
 
 #include <string.h>
@@ -313,24 +314,7 @@ static const op_schema schemas[] = {
      "ok": {"type": "boolean", "description": "The file is unchanged since sealing and the signature is this installation's."},
      "problem": {"type": ["string", "null"]}}})},
 
-/* collect */
-{"collect.aws",
- J({"type": "object", "additionalProperties": false, "properties": {
-     "profile": {"type": "string", "minLength": 1, "maxLength": 64, "description": "An AWS profile of the daemon's credentials."},
-     "org": {"type": "boolean", "description": "Collect every member account of the organization."},
-     "role_name": {"type": "string", "description": "With org: the role to assume in each member account."},
-     "external_id": {"type": "string", "minLength": 2, "maxLength": 1224},
-     "regions": {"type": "array", "items": {"type": "string"}},
-     "services": {"type": "array", "items": {"type": "string"}},
-     "endpoint_url": {"type": "string", "format": "uri", "description": "Admins only, and only to a host the config's collect.endpoint_allow names."}}}),
- J({"$ref": "#/components/schemas/JobQueued"})},
-{"collect.aws.operations",
- J({"type": "object"}),
- J({"type": "array", "items": {"type": "object", "required": ["service", "operation", "action", "scope"], "properties": {
-     "service": {"type": "string"}, "operation": {"type": "string"},
-     "action": {"type": "string", "description": "The IAM action the collector needs."},
-     "scope": {"type": "string", "enum": ["global", "regional", "per-resource"]},
-     "type": {"type": ["string", "null"]}, "parent": {"type": ["string", "null"]}, "paginated": {"type": "boolean"}}}})},
+/* collect: generated from the provider table (provider_schema below) */
 
 /* evidence */
 {"subject.create",
@@ -546,16 +530,50 @@ static json_t *parse(const char *text)
     return text ? json_loads(text, JSON_REJECT_DUPLICATES, NULL) : NULL;
 }
 
+/* The collect ops' schemas come from the provider table: "collect.providers",
+ * "collect.<name>" (params from the provider's params table) and "collect.<name>.operations".
+ * NULL for any other name. */
+static json_t *provider_schema(const char *op, bool params)
+{
+    if (!op || strncmp(op, "collect.", 8) != 0) return NULL;
+    if (!strcmp(op, "collect.providers"))
+        return params ? json_pack("{s:s}", "type", "object")
+                      : parse("{\"type\": \"array\", \"items\": {\"type\": \"object\", "
+                              "\"required\": [\"name\", \"title\", \"params\"]}}");
+    char name[64];
+    size_t len = strcspn(op + 8, ".");
+    if (len >= sizeof name) return NULL;
+    memcpy(name, op + 8, len);
+    name[len] = '\0';
+    const ism_provider *p = ism_provider_find(name);
+    if (!p) return NULL;
+    const char *rest = op + 8 + len;
+    if (!*rest)
+        return params ? ism_provider_params_schema(p)
+                      : json_pack("{s:s}", "$ref", "#/components/schemas/JobQueued");
+    if (strcmp(rest, ".operations") != 0) return NULL;
+    if (params) return json_pack("{s:s}", "type", "object");
+    return parse(
+        "{\"type\": \"array\", \"items\": {\"type\": \"object\", \"required\": "
+        "[\"service\", \"operation\", \"permission\", \"scope\"], \"properties\": {"
+        "\"service\": {\"type\": \"string\"}, \"operation\": {\"type\": \"string\"}, "
+        "\"permission\": {\"type\": \"string\", \"description\": \"What the collector's "
+        "read-only policy must allow for it.\"}, \"scope\": {\"type\": \"string\", \"enum\": "
+        "[\"global\", \"regional\", \"per-resource\"]}, \"type\": {\"type\": [\"string\", "
+        "\"null\"]}, \"parent\": {\"type\": [\"string\", \"null\"]}, \"paginated\": "
+        "{\"type\": \"boolean\"}}}}");
+}
+
 json_t *ism_rpc_op_params_schema(const char *op)
 {
     const op_schema *s = find(op);
-    return s ? parse(s->params) : NULL;
+    return s ? parse(s->params) : provider_schema(op, true);
 }
 
 json_t *ism_rpc_op_result_schema(const char *op)
 {
     const op_schema *s = find(op);
-    return s ? parse(s->result) : NULL;
+    return s ? parse(s->result) : provider_schema(op, false);
 }
 
 /* The error codes a reply can carry: every code of err.h, and the gateway's rate_limited. */
@@ -585,11 +603,24 @@ void ism_rpc_foreach_op_schema(void (*fn)(const char *op, void *ctx), void *ctx)
 {
     for (size_t i = 0; i < NSCHEMAS; i++)
         fn(schemas[i].op, ctx);
+    size_t n;
+    const ism_provider *const *ps = ism_providers(&n);
+    fn("collect.providers", ctx);
+    for (size_t i = 0; i < n; i++) {
+        char name[96];
+        snprintf(name, sizeof name, "collect.%s", ps[i]->name);
+        fn(name, ctx);
+        snprintf(name, sizeof name, "collect.%s.operations", ps[i]->name);
+        fn(name, ctx);
+    }
 }
 
 static void need_schema(const ism_op *op, void *ctx)
 {
-    if (!find(op->name)) json_array_append_new(ctx, json_sprintf("op %s has no schema", op->name));
+    json_t *gen = find(op->name) ? NULL : provider_schema(op->name, true);
+    if (!find(op->name) && !gen)
+        json_array_append_new(ctx, json_sprintf("op %s has no schema", op->name));
+    json_decref(gen);
 }
 
 /* Every "$ref" inside v must name a component. */

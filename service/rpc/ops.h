@@ -11,7 +11,9 @@
 extern const ism_op ism_ops_core[];
 extern const ism_op ism_ops_catalog[];
 extern const ism_op ism_ops_snapshot[];
-extern const ism_op ism_ops_collect[];
+/* The collect section: "collect.providers" and, for each provider, "collect.<name>" and
+ * "collect.<name>.operations" (built once, kept for the process). */
+const ism_op *ism_ops_collect(void);
 extern const ism_op ism_ops_evidence[];
 extern const ism_op ism_ops_matrix[];
 extern const ism_op ism_ops_eval[];

@@ -3,16 +3,24 @@
  * adds its ops as one section (an array in its ops_<room>.c) and one line here. */
 #include "ops.h"
 
+#include <pthread.h>
 #include <string.h>
 
-static const ism_op *const sections[] = {
-    ism_ops_core,     ism_ops_catalog, ism_ops_snapshot, ism_ops_collect,
+static const ism_op *sections[] = {
+    ism_ops_core,     ism_ops_catalog, ism_ops_snapshot, NULL /* collect: from the providers */,
     ism_ops_evidence, ism_ops_matrix,  ism_ops_eval,
 };
 #define NSECTIONS (sizeof sections / sizeof sections[0])
 
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+static void init_sections(void)
+{
+    sections[3] = ism_ops_collect();
+}
+
 const ism_op *ism_rpc_find_op(const char *name)
 {
+    pthread_once(&once, init_sections);
     for (size_t i = 0; i < NSECTIONS; i++)
         for (const ism_op *op = sections[i]; op->name; op++)
             if (strcmp(op->name, name) == 0) return op;
@@ -21,6 +29,7 @@ const ism_op *ism_rpc_find_op(const char *name)
 
 void ism_rpc_foreach_op(void (*fn)(const ism_op *op, void *ctx), void *ctx)
 {
+    pthread_once(&once, init_sections);
     for (size_t i = 0; i < NSECTIONS; i++)
         for (const ism_op *op = sections[i]; op->name; op++)
             fn(op, ctx);

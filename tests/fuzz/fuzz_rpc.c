@@ -8,7 +8,7 @@
  * {"id", "ok", "result"|"error"} whose error has a code and a message. */
 #include "fuzz_common.h"
 
-#include "ismap/aws.h"
+#include "ismap/provider.h"
 #include "ismap/eval.h"
 #include "ismap/jobs.h"
 #include "ismap/matrix.h"
@@ -65,7 +65,7 @@ static void init(void)
                         .contexts = 1,
                         .workers = 1};
     ism_now_iso(app.started_iso);
-    if (!ism_aws_register_jobs(jobs, &app, &e)) die("aws jobs", &e);
+    if (!ism_collect_register_jobs(jobs, &app, &e)) die("aws jobs", &e);
     ism_token_info info;
     if (!ism_store_token_create(st, "fuzz-admin", ISM_ROLE_ADMIN, "", tok_admin, &info, &e) ||
         !ism_store_token_create(st, "fuzz-auditor", ISM_ROLE_AUDITOR, "org-a", tok_auditor, &info,

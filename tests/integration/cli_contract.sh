@@ -98,6 +98,7 @@ J 0 catalog map -- mic-audit C-4
 J 0 catalog export -- iso27017 -o "$tmp/cat.json"
 isjson "$tmp/cat.json" && ok || no "catalog export file is not JSON"
 J 0 collect operations --
+J 0 collect providers --
 J 0 collect aws -- --endpoint-url http://127.0.0.1:9 --regions ap-northeast-1 --services ec2
 J 0 jobs kinds --
 J 0 jobs submit -- diag.wait --params '{"ms":600000}'; job=$(get 'd["id"]')

@@ -2,6 +2,7 @@
  * only an admin, and only to a host in the daemon's collect.endpoint_allow; through
  * ism_rpc_handle as a remote auditor, a remote admin and the local socket. */
 #include "ismap/aws.h"
+#include "ismap/provider.h"
 #include "ismap/jobs.h"
 #include "ismap/rpc.h"
 #include "ismap/store.h"
@@ -128,15 +129,15 @@ START_TEST(allowed_hosts_as_a_function)
 {
     ism_error e = {0};
     const char *const v6[] = {"::1", NULL};
-    ck_assert(ism_aws_endpoint_allowed("http://[::1]:8080/", v6, &e));
-    ck_assert(ism_aws_endpoint_allowed("http://127.0.0.1/x", allow, &e));
-    ck_assert(!ism_aws_endpoint_allowed("http://127.0.0.2/", allow, &e));
+    ck_assert(ism_collect_endpoint_allowed("http://[::1]:8080/", v6, &e));
+    ck_assert(ism_collect_endpoint_allowed("http://127.0.0.1/x", allow, &e));
+    ck_assert(!ism_collect_endpoint_allowed("http://127.0.0.2/", allow, &e));
     ck_assert_int_eq(e.code, ISM_E_PERMISSION_DENIED);
     ism_error_clear(&e);
-    ck_assert(!ism_aws_endpoint_allowed("ftp://127.0.0.1/", allow, &e));
+    ck_assert(!ism_collect_endpoint_allowed("ftp://127.0.0.1/", allow, &e));
     ck_assert_int_eq(e.code, ISM_E_INVALID_PARAMS);
     ism_error_clear(&e);
-    ck_assert(!ism_aws_endpoint_allowed("http://127.0.0.1/", NULL, &e));
+    ck_assert(!ism_collect_endpoint_allowed("http://127.0.0.1/", NULL, &e));
     ism_error_clear(&e);
 }
 END_TEST
