@@ -82,6 +82,17 @@ char *ism_report_render(ism_report_format f, const ism_report_input *in, size_t 
 bool ism_report_save(ism_report_format f, const ism_report_input *in, const char *path,
                      ism_error *err);
 
+/* ---- PDF (service/report/pdf*.c) ------------------------------------------------------------
+ * Renders a document model (docs/report-format.md, "Document model": {title, subtitle, lang,
+ * header, footer, meta, created, blocks: [heading | paragraph | list | kv | table |
+ * page_break]}) as an A4 portrait PDF typeset with pango on cairo, Japanese fonts from
+ * fonts-noto-cjk. Returns a malloc'd buffer (caller frees; NUL-terminated past *len), NULL
+ * with err set: ISM_E_INVALID_PARAMS whose message starts with the path of what is wrong
+ * ("blocks[3].rows[2]: 4 cells, 5 columns"; details [{"path": ...}]), ISM_E_INTERNAL when
+ * cairo or pango fail. Reads no clock: the PDF's CreationDate is the model's "created", so the
+ * same model gives the same bytes. Thread-safe (a font map of its own per call). */
+char *ism_report_pdf(const json_t *doc, size_t *len, ism_error *err);
+
 /* ---- the views every format shares (exposed for the API and the web UI) ------------------ */
 /* One object per matrix requirement, in matrix order, with what the reports print:
  * {framework, catalog, item, parent, class, title, text, label, area, area_title, section,
