@@ -46,14 +46,16 @@ typedef enum ism_report_format {
     ISM_REPORT_JSON,  /* the stable JSON shape of docs/report-format.md */
     ISM_REPORT_OSCAL, /* OSCAL 1.2.1 assessment-results */
     ISM_REPORT_HTML,  /* 監査報告書 in Japanese, self-contained XHTML */
+    ISM_REPORT_PDF,   /* the same 監査報告書 as an A4 PDF (ism_report_doc_matrix + ism_report_pdf) */
 } ism_report_format;
 
-/* "csv", "csv-findings", "xlsx", "json", "oscal", "html"; parse returns false for others. */
+/* "csv", "csv-findings", "xlsx", "json", "oscal", "html", "pdf"; parse returns false for
+ * others. */
 const char *ism_report_format_name(ism_report_format f);
 bool ism_report_format_parse(const char *name, ism_report_format *out);
 /* "text/csv; charset=utf-8", ..., for HTTP replies and downloads. */
 const char *ism_report_media_type(ism_report_format f);
-/* ".csv", ".xlsx", ".json", ".oscal.json", ".html". */
+/* ".csv", ".xlsx", ".json", ".oscal.json", ".html", ".pdf". */
 const char *ism_report_extension(ism_report_format f);
 
 /* ---- the exporters ---------------------------------------------------------------------- */
@@ -92,6 +94,14 @@ bool ism_report_save(ism_report_format f, const ism_report_input *in, const char
  * cairo or pango fail. Reads no clock: the PDF's CreationDate is the model's "created", so the
  * same model gives the same bytes. Thread-safe (a font map of its own per call). */
 char *ism_report_pdf(const json_t *doc, size_t *len, ism_error *err);
+
+/* The matrix report (what ism_report_html() shows: cover fields, overview 1–9, 総括 counts,
+ * 指摘事項 / 改善案, the requirements with full texts, the worst failing findings, 特記事項,
+ * provenance) as a document model for ism_report_pdf(). New reference; NULL with err as
+ * ism_report_rows(). "created" is in->generated (a bare date is taken as 00:00 JST). */
+json_t *ism_report_doc_matrix(const ism_report_input *in, ism_error *err);
+/* ism_report_doc_matrix() rendered by ism_report_pdf(): malloc'd (caller frees). */
+char *ism_report_pdf_matrix(const ism_report_input *in, size_t *len, ism_error *err);
 
 /* ---- the views every format shares (exposed for the API and the web UI) ------------------ */
 /* One object per matrix requirement, in matrix order, with what the reports print:

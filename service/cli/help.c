@@ -251,7 +251,7 @@ static const help_entry entries[] = {
     {"waiver revoke", "Examples:\n  ismapctl waiver revoke wvr_0123456789abcdef\n"},
     {"export",
      "Options:\n"
-     "  --format F             csv, csv-findings, xlsx, json, oscal or html\n" FILE_OUT TODAY
+     "  --format F             csv, csv-findings, xlsx, json, oscal, html or pdf\n" FILE_OUT TODAY
      "Examples:\n  ismapctl export A --format html -o report.html\n"
      "  ismapctl export A --format json -o - | jq '.requirements | length'\n"},
     {"diff", "Options:\n" TODAY "Examples:\n  ismapctl diff asm_0123 asm_4567\n"},

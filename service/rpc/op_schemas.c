@@ -441,7 +441,7 @@ static const op_schema schemas[] = {
 {"assessment.export",
  J({"type": "object", "required": ["assessment", "format"], "properties": {
      "assessment": {"type": "string"},
-     "format": {"type": "string", "enum": ["csv", "csv-findings", "xlsx", "json", "oscal", "html"]},
+     "format": {"type": "string", "enum": ["csv", "csv-findings", "xlsx", "json", "oscal", "html", "pdf"]},
      "today": {"$ref": "#/components/schemas/Today"}}}),
  J({"$ref": "#/components/schemas/ExportedFile"})},
 {"matrix.get",

@@ -706,8 +706,9 @@ OP(op_assessment_export)
         return false;
     ism_report_format fmt;
     if (!ism_report_format_parse(fmt_s, &fmt))
-        return ism_error_set(err, ISM_E_INVALID_PARAMS,
-                             "field 'format' must be csv, csv-findings, xlsx, json, oscal or html");
+        return ism_error_set(
+            err, ISM_E_INVALID_PARAMS,
+            "field 'format' must be csv, csv-findings, xlsx, json, oscal, html or pdf");
     json_t *a = NULL;
     json_t *m = matrix_of(call, aid, today, &a, err);
     if (!m) return false;
@@ -780,7 +781,8 @@ const ism_op ism_ops_matrix[] = {
     {"assessment.diff", op_assessment_diff, ALL,
      "what changed between two assessments (params: a, b)"},
     {"assessment.export", op_assessment_export, ALL,
-     "the matrix as csv, csv-findings, xlsx, json, oscal or html (params: assessment, format)"},
+     "the matrix as csv, csv-findings, xlsx, json, oscal, html or pdf (params: assessment, "
+     "format)"},
     {"matrix.get", op_matrix_get, ALL,
      "the conformance matrix, materialized and kept until its inputs change (params: "
      "assessment, status, framework, today; a page: limit ≤ 10000, cursor — the reply then "
