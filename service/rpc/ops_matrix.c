@@ -723,6 +723,15 @@ OP(op_assessment_export)
             a, "subject",
             json_sprintf("%s (%s)", ism_json_getstr(sub, "name"), ism_json_getstr(sub, "id")));
     json_decref(sub);
+    /* The HTML report appends the IPA benchmark self-assessment when it has answers. */
+    json_t *bans = fmt == ISM_REPORT_HTML ? ism_benchmark_answers(call->app->store, "assessment",
+                                                                  ism_json_getstr(a, "id"), NULL)
+                                          : NULL;
+    if (json_object_size(bans)) {
+        json_t *bv = ism_report_benchmark(call->app->catalogs, bans, NULL);
+        if (bv) json_object_set_new(a, "benchmark", bv);
+    }
+    json_decref(bans);
     char *data = NULL;
     size_t len = 0;
     if (ok) {
