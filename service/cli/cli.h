@@ -87,5 +87,6 @@ extern const cli_cmd cli_cmds_collect[];
 extern const cli_cmd cli_cmds_evidence[];
 extern const cli_cmd cli_cmds_matrix[];
 extern const cli_cmd cli_cmds_eval[];
+extern const cli_cmd cli_cmds_benchmark[];
 
 #endif
