@@ -216,11 +216,25 @@ static void xml_esc(FILE *f, const char *s)
     }
 }
 
-#define SVG_W 720
-#define SVG_H 720
-#define CX 360.0
-#define CY 370.0
+#define SVG_W 760
+#define SVG_H 740
+#define CX 380.0
+#define CY 310.0
 #define R 230.0
+
+/* One colour per area (labels and legend), told apart also by the area number. */
+static const char *const AREA_COLORS[] = {"#1f5fa8", "#b3541e", "#2e7d32", "#6a1b9a", "#c62828"};
+
+static const char *area_color(const json_t *view, const char *area)
+{
+    size_t i;
+    json_t *a;
+    json_array_foreach(json_object_get(view, "areas"), i, a)
+    {
+        if (area && !strcmp(str_or(ism_json_getstr(a, "id")), area)) return AREA_COLORS[i % 5];
+    }
+    return "#333333";
+}
 
 static void point(size_t k, size_t n, double r, double *x, double *y)
 {
@@ -238,7 +252,8 @@ static void svg_to(FILE *f, const json_t *view, bool fragment)
     if (!fragment) fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", f);
     fprintf(f,
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-            "viewBox=\"0 0 %d %d\" role=\"img\" font-family=\"'Noto Sans CJK JP', sans-serif\">\n"
+            "viewBox=\"0 0 %d %d\" style=\"max-width:100%%;height:auto\" role=\"img\" "
+            "font-family=\"'Noto Sans CJK JP', sans-serif\">\n"
             "<title>情報セキュリティ対策ベンチマーク 自己評価（%zu 設問）</title>\n"
             "<rect width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n"
             "<text x=\"%d\" y=\"28\" font-size=\"18\" text-anchor=\"middle\" "
@@ -297,8 +312,10 @@ static void svg_to(FILE *f, const json_t *view, bool fragment)
         double x, y;
         point(i, n, R + 16, &x, &y);
         const char *anchor = x < CX - 5 ? "end" : x > CX + 5 ? "start" : "middle";
-        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" dominant-baseline=\"middle\">",
-                x, y, anchor);
+        fprintf(f,
+                "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" dominant-baseline=\"middle\" "
+                "fill=\"%s\">",
+                x, y, anchor, area_color(view, ism_json_getstr(q, "area")));
         xml_esc(f, ism_json_getstr(q, "id"));
         fputs("</text>\n", f);
     }
@@ -318,8 +335,8 @@ static void svg_to(FILE *f, const json_t *view, bool fragment)
                      (long long)json_integer_value(json_object_get(a, "max")));
         else
             snprintf(score, sizeof score, "未回答");
-        fprintf(f, "<text class=\"area\" data-area=\"%s\" x=\"40\" y=\"%.1f\">",
-                ism_json_getstr(a, "id") ? ism_json_getstr(a, "id") : "", ly);
+        fprintf(f, "<text class=\"area\" data-area=\"%s\" x=\"40\" y=\"%.1f\" fill=\"%s\">",
+                str_or(ism_json_getstr(a, "id")), ly, AREA_COLORS[i % 5]);
         xml_esc(f, ism_json_getstr(a, "id"));
         fputs(". ", f);
         xml_esc(f, ism_json_getstr(a, "title"));
