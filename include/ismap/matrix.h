@@ -72,6 +72,20 @@ typedef struct ism_matrix_inputs {
  * fails, its Japanese remediation ("remediation"). New reference. */
 json_t *ism_matrix_compute(const ism_matrix_inputs *in);
 
+/* ---- the IPA benchmark self-assessment's answers (service/matrix/benchmark_store.c) --------
+ * Their own schema component ("benchmark"): open the store with it beside ism_matrix_schema().
+ * kind is "assessment" or "subject", target its id. */
+const struct ism_store_schema *ism_benchmark_schema(void);
+/* Saves answers [{question, value (1–5), note?}] in one transaction, replacing earlier answers
+ * to the same questions; who and at (RFC 3339) are recorded on each. The caller checks the
+ * question ids against the catalog first (ism_report_benchmark_check). */
+bool ism_benchmark_save(struct ism_store *st, const char *kind, const char *target,
+                        const json_t *answers, const char *who, const char *at, ism_error *err);
+/* {question: {value, note, answered_by, answered_at}} of one target ({} when none). New
+ * reference; NULL with ISM_E_IO. */
+json_t *ism_benchmark_answers(struct ism_store *st, const char *kind, const char *target,
+                              ism_error *err);
+
 /* ---- assessments, judgments, waivers in the store ----------------------------------------- */
 const struct ism_store_schema *ism_matrix_schema(void);
 

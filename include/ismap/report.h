@@ -29,7 +29,10 @@ struct ism_catalog_set;
  *  catalogs    item texts, the MIC 必須 / 監査資料の例 / 監査実施の例 / section titles and the
  *              別紙 rows. Required by XLSX; the other formats print less without it.
  *  generated   RFC 3339 time printed as the report's date and OSCAL last-modified; NULL: the
- *              matrix's "generated", else the matrix's "today". */
+ *              matrix's "generated", else the matrix's "today".
+ * An assessment row carrying "benchmark" (ism_report_benchmark()'s view of its IPA benchmark
+ * answers) gets the HTML report's benchmark section (radar chart, per-area scores) when any
+ * question is answered. */
 typedef struct ism_report_input {
     const json_t *matrix;
     const json_t *findings;
@@ -46,14 +49,16 @@ typedef enum ism_report_format {
     ISM_REPORT_JSON,  /* the stable JSON shape of docs/report-format.md */
     ISM_REPORT_OSCAL, /* OSCAL 1.2.1 assessment-results */
     ISM_REPORT_HTML,  /* 監査報告書 in Japanese, self-contained XHTML */
+    ISM_REPORT_PDF,   /* the same 監査報告書 as an A4 PDF (ism_report_doc_matrix + ism_report_pdf) */
 } ism_report_format;
 
-/* "csv", "csv-findings", "xlsx", "json", "oscal", "html"; parse returns false for others. */
+/* "csv", "csv-findings", "xlsx", "json", "oscal", "html", "pdf"; parse returns false for
+ * others. */
 const char *ism_report_format_name(ism_report_format f);
 bool ism_report_format_parse(const char *name, ism_report_format *out);
 /* "text/csv; charset=utf-8", ..., for HTTP replies and downloads. */
 const char *ism_report_media_type(ism_report_format f);
-/* ".csv", ".xlsx", ".json", ".oscal.json", ".html". */
+/* ".csv", ".xlsx", ".json", ".oscal.json", ".html", ".pdf". */
 const char *ism_report_extension(ism_report_format f);
 
 /* ---- the exporters ---------------------------------------------------------------------- */
@@ -81,6 +86,54 @@ char *ism_report_render(ism_report_format f, const ism_report_input *in, size_t 
                         ism_error *err);
 bool ism_report_save(ism_report_format f, const ism_report_input *in, const char *path,
                      ism_error *err);
+
+/* ---- PDF (service/report/pdf*.c) ------------------------------------------------------------
+ * Renders a document model (docs/report-format.md, "Document model": {title, subtitle, lang,
+ * header, footer, meta, created, blocks: [heading | paragraph | list | kv | table |
+ * page_break]}) as an A4 portrait PDF typeset with pango on cairo, Japanese fonts from
+ * fonts-noto-cjk. Returns a malloc'd buffer (caller frees; NUL-terminated past *len), NULL
+ * with err set: ISM_E_INVALID_PARAMS whose message starts with the path of what is wrong
+ * ("blocks[3].rows[2]: 4 cells, 5 columns"; details [{"path": ...}]), ISM_E_INTERNAL when
+ * cairo or pango fail. Reads no clock: the PDF's CreationDate is the model's "created", so the
+ * same model gives the same bytes. Thread-safe (a font map of its own per call). */
+char *ism_report_pdf(const json_t *doc, size_t *len, ism_error *err);
+
+/* The matrix report (what ism_report_html() shows: cover fields, overview 1–9, 総括 counts,
+ * 指摘事項 / 改善案, the requirements with full texts, the worst failing findings, 特記事項,
+ * provenance) as a document model for ism_report_pdf(). New reference; NULL with err as
+ * ism_report_rows(). "created" is in->generated (a bare date is taken as 00:00 JST). */
+json_t *ism_report_doc_matrix(const ism_report_input *in, ism_error *err);
+/* ism_report_doc_matrix() rendered by ism_report_pdf(): malloc'd (caller frees). */
+char *ism_report_pdf_matrix(const ism_report_input *in, size_t *len, ism_error *err);
+
+/* ---- the IPA benchmark self-assessment (service/report/benchmark.c) --------------------------
+ * Catalog ipa-benchmark: 5 areas, 27 questions answered 1–5. The source gives neither an
+ * aggregation rule nor a published distribution: the view states the rule it uses (per area
+ * the sum and mean of the answered questions; overall the sum out of 135 and the mean) and
+ * carries "distribution": null with a note saying so. */
+/* Checks answers [{question, value, note?}] before they are stored: every question one of the
+ * 27 (not an area or check point), value an integer 1–5, note a string ≤ 4000 bytes or null,
+ * no question twice, no other keys. ISM_E_INVALID_PARAMS naming "answers[i].field". */
+bool ism_report_benchmark_check(struct ism_catalog_set *cs, const json_t *answers,
+                                ism_error *err);
+/* The scored view from the stored answers ({question: {value, note, answered_by, answered_at}},
+ * ism_benchmark_answers(); NULL or {} for none): {catalog, title, scale: {min, max, levels},
+ * areas: [{id, label, title, questions: [ids], answered, sum, max, mean|null}],
+ * questions: [{id, area, no, title, text, checkpoints: [text], value|null, note, answered_by,
+ * answered_at}], total: {questions, answered, sum, max, mean|null}, complete, scoring,
+ * distribution: null, distribution_note}. New reference; NULL with err (ISM_E_UNAVAILABLE
+ * without catalogs, ISM_E_NOT_FOUND without the ipa-benchmark catalog). */
+json_t *ism_report_benchmark(struct ism_catalog_set *cs, const json_t *answers, ism_error *err);
+/* The radar chart (one axis per question, rings 1–5, per-area scores under it) as a standalone
+ * SVG document, written here without a library. malloc'd, NUL-terminated (caller frees). */
+char *ism_report_benchmark_svg(const json_t *view, size_t *len, ism_error *err);
+/* The workbook: sheets 集計 (per area and overall, the rule and the distribution note) and
+ * 回答 (every question with its answer). Written through a temp file in $TMPDIR or /tmp,
+ * returned in memory (caller frees). */
+char *ism_report_benchmark_xlsx(const json_t *view, size_t *len, ism_error *err);
+/* The HTML report's section (XHTML with the SVG inline), or NULL when nothing is answered.
+ * malloc'd (caller frees). */
+char *ism_report_benchmark_html(const json_t *view);
 
 /* ---- the views every format shares (exposed for the API and the web UI) ------------------ */
 /* One object per matrix requirement, in matrix order, with what the reports print:

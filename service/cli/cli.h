@@ -92,5 +92,6 @@ const char *cli_collect_help_text(const char *provider);
 extern const cli_cmd cli_cmds_evidence[];
 extern const cli_cmd cli_cmds_matrix[];
 extern const cli_cmd cli_cmds_eval[];
+extern const cli_cmd cli_cmds_benchmark[];
 
 #endif

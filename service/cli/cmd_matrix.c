@@ -381,7 +381,7 @@ static int cmd_export(cli *c)
 {
     const char *fmt = cli_opt(c, "format"), *out = cli_opt(c, "output");
     if (!fmt || !out) {
-        fprintf(stderr, "ismapctl: export needs --format csv|csv-findings|xlsx|json|oscal|html "
+        fprintf(stderr, "ismapctl: export needs --format csv|csv-findings|xlsx|json|oscal|html|pdf "
                         "and -o FILE (or -o - for stdout)\n");
         return CLI_USAGE;
     }
@@ -461,7 +461,7 @@ const cli_cmd cli_cmds_matrix[] = {
      "waivers, with whether each is active"},
     {"waiver", "revoke", cmd_waiver_revoke, "", 1, 1, "ID", "revoke a waiver"},
     {"export", NULL, cmd_export, "format=,output=,today=", 1, 1,
-     "ASSESSMENT --format csv|csv-findings|xlsx|json|oscal|html -o FILE",
+     "ASSESSMENT --format csv|csv-findings|xlsx|json|oscal|html|pdf -o FILE",
      "write the matrix as a document"},
     {"diff", NULL, cmd_diff, "today=", 2, 2, "A B",
      "requirements that changed status and findings new and resolved between two assessments"},

@@ -236,9 +236,34 @@ static const help_entry entries[] = {
     {"waiver revoke", "Examples:\n  ismapctl waiver revoke wvr_0123456789abcdef\n"},
     {"export",
      "Options:\n"
-     "  --format F             csv, csv-findings, xlsx, json, oscal or html\n" FILE_OUT TODAY
+     "  --format F             csv, csv-findings, xlsx, json, oscal, html or pdf\n" FILE_OUT TODAY
      "Examples:\n  ismapctl export A --format html -o report.html\n"
      "  ismapctl export A --format json -o - | jq '.requirements | length'\n"},
+    {"benchmark show",
+     "Options:\n"
+     "  --assessment ID        the self-assessment of this assessment\n"
+     "  --subject ID           ... or of this subject (id or name); give exactly one\n"
+     "The seed benchmark gives no published distribution of other organizations' scores,\n"
+     "so none is compared.\n"
+     "Examples:\n  ismapctl benchmark show --assessment asm_0123\n"
+     "  ismapctl benchmark show --subject みなと市基幹系 --json\n"},
+    {"benchmark answer",
+     "Arguments: QUESTION=VALUE, a question 1-1 … 5-3 and a value 1–5 (1 実施していない …\n"
+     "5 全てを実施し、定期的に見直している); all are saved or none.\n"
+     "Options:\n"
+     "  --assessment ID        answer for this assessment\n"
+     "  --subject ID           ... or for this subject (id or name); give exactly one\n"
+     "  --note TEXT            a note kept with the answer (one answer only)\n"
+     "Examples:\n  ismapctl benchmark answer --assessment asm_0123 1-1=4 1-2=3 5-3=2\n"
+     "  ismapctl benchmark answer --subject S 2-4=3 --note 'モバイルPC台帳あり'\n"},
+    {"benchmark export",
+     "Options:\n"
+     "  --assessment ID        the self-assessment of this assessment\n"
+     "  --subject ID           ... or of this subject (id or name); give exactly one\n"
+     "  --format F             xlsx (集計 and 回答 sheets), json, or svg (the radar "
+     "chart)\n" FILE_OUT
+     "Examples:\n  ismapctl benchmark export --assessment asm_0123 --format svg -o radar.svg\n"
+     "  ismapctl benchmark export --subject S --format xlsx -o benchmark.xlsx\n"},
     {"diff", "Options:\n" TODAY "Examples:\n  ismapctl diff asm_0123 asm_4567\n"},
 };
 

@@ -69,7 +69,7 @@ int cli_write_export(cli *c, const json_t *result, const char *out)
         len--;
     const char *fmt = ism_json_getstr(result, "format");
     int rc = cli_write_output(c, out, bytes, (size_t)len, fmt, ism_json_getstr(result, "sha256"),
-                              fmt && !strcmp(fmt, "xlsx"));
+                              fmt && (!strcmp(fmt, "xlsx") || !strcmp(fmt, "pdf")));
     free(bytes);
     return rc;
 }

@@ -877,6 +877,10 @@ static void document(html *h)
     by_status(h);
     worst_findings(h);
     notes(h);
+    const json_t *bv = json_object_get(h->in->assessment, "benchmark");
+    char *bench = bv ? ism_report_benchmark_html(bv) : NULL;
+    if (bench) fputs(bench, f);
+    free(bench);
     fputs("<footer><p class=\"note\">ismap-assess " ISM_VERSION " により作成。</p></footer>\n"
           "</body>\n</html>\n",
           f);

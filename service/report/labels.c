@@ -23,6 +23,7 @@ static const format_info formats[] = {
     {ISM_REPORT_JSON, "json", "application/json", ".json"},
     {ISM_REPORT_OSCAL, "oscal", "application/oscal+json", ".oscal.json"},
     {ISM_REPORT_HTML, "html", "text/html; charset=utf-8", ".html"},
+    {ISM_REPORT_PDF, "pdf", "application/pdf", ".pdf"},
 };
 #define NFORMATS (sizeof formats / sizeof formats[0])
 

@@ -57,6 +57,8 @@ char *ism_report_render(ism_report_format f, const ism_report_input *in, size_t 
         return dump(ism_report_oscal(in, err), len, err);
     case ISM_REPORT_HTML:
         return ism_report_html(in, len, err);
+    case ISM_REPORT_PDF:
+        return ism_report_pdf_matrix(in, len, err);
     }
     ism_error_set(err, ISM_E_INVALID_PARAMS, "unknown report format %d", (int)f);
     return NULL;

@@ -16,6 +16,7 @@ static const char *content_type(const char *format)
         {"csv", "text/csv; charset=utf-8"},
         {"csv-findings", "text/csv; charset=utf-8"},
         {"html", "text/html; charset=utf-8"},
+        {"pdf", "application/pdf"},
         {"json", "application/json"},
         {"oscal", "application/json"},
     };

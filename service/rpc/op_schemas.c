@@ -174,6 +174,26 @@ static const char *const components[][2] = {
         "refs": {"type": "object", "description": "catalog id -> the items the check bears on",
             "additionalProperties": {"type": "array", "items": {"type": "string"}}},
         "file": {"type": "string"}}})},
+{"BenchmarkView", J({"type": "object", "required": ["catalog", "areas", "questions", "total", "distribution", "distribution_note", "target"],
+    "description": "The IPA benchmark self-assessment of one target: the 27 questions, the answers (1-5), the scores per area and overall. The source gives no published distribution: distribution is null and distribution_note says so.",
+    "properties": {
+        "catalog": {"type": "string"}, "title": {"type": "string"},
+        "target": {"type": "object", "properties": {"kind": {"type": "string", "enum": ["assessment", "subject"]}, "id": {"type": "string"}}},
+        "scale": {"type": "object"},
+        "areas": {"type": "array", "items": {"type": "object", "required": ["id", "questions", "answered", "sum", "max", "mean"], "properties": {
+            "id": {"type": "string"}, "label": {"type": "string"}, "title": {"type": "string"},
+            "questions": {"type": "array", "items": {"type": "string"}},
+            "answered": {"type": "integer"}, "sum": {"type": "integer"}, "max": {"type": "integer"},
+            "mean": {"type": ["number", "null"]}}}},
+        "questions": {"type": "array", "items": {"type": "object", "required": ["id", "area", "value"], "properties": {
+            "id": {"type": "string"}, "area": {"type": "string"}, "no": {"type": "string"}, "title": {"type": "string"}, "text": {"type": "string"},
+            "checkpoints": {"type": "array", "items": {"type": "string"}},
+            "value": {"type": ["integer", "null"], "minimum": 1, "maximum": 5},
+            "note": {"type": ["string", "null"]}, "answered_by": {"type": ["string", "null"]}, "answered_at": {"$ref": "#/components/schemas/Timestamp"}}}},
+        "total": {"type": "object", "properties": {"questions": {"type": "integer"}, "answered": {"type": "integer"},
+            "sum": {"type": "integer"}, "max": {"type": "integer"}, "mean": {"type": ["number", "null"]}}},
+        "complete": {"type": "boolean"}, "scoring": {"type": "string"},
+        "distribution": {"type": "null"}, "distribution_note": {"type": "string"}}})},
 {"ExportedFile", J({"type": "object", "required": ["format", "size", "sha256", "content_base64"],
     "description": "A rendered file carried in JSON: its bytes base64, with its size and SHA-256.",
     "properties": {"name": {"type": "string"}, "filename": {"type": "string"}, "format": {"type": "string"},
@@ -425,7 +445,7 @@ static const op_schema schemas[] = {
 {"assessment.export",
  J({"type": "object", "required": ["assessment", "format"], "properties": {
      "assessment": {"type": "string"},
-     "format": {"type": "string", "enum": ["csv", "csv-findings", "xlsx", "json", "oscal", "html"]},
+     "format": {"type": "string", "enum": ["csv", "csv-findings", "xlsx", "json", "oscal", "html", "pdf"]},
      "today": {"$ref": "#/components/schemas/Today"}}}),
  J({"$ref": "#/components/schemas/ExportedFile"})},
 {"matrix.get",
@@ -511,7 +531,30 @@ static const op_schema schemas[] = {
      "truncated": {"type": "boolean", "description": "More findings than limit."},
      "verified": {"type": "boolean", "description": "Opened by id and its hash and signature verified (false: a path on the local socket)."},
      "sha256": {"type": "string"}, "path": {"type": "string"}}})},
+
+/* benchmark */
+{"benchmark.get",
+ J({"type": "object", "properties": {"assessment": {"type": "string"}, "subject": {"type": "string"}},
+    "oneOf": [{"required": ["assessment"]}, {"required": ["subject"]}]}),
+ J({"$ref": "#/components/schemas/BenchmarkView"})},
+{"benchmark.answer",
+ J({"type": "object", "properties": {"assessment": {"type": "string"}, "subject": {"type": "string"},
+     "question": {"type": "string", "description": "One answer: a question id, 1-1 … 5-3."},
+     "value": {"type": "integer", "minimum": 1, "maximum": 5},
+     "note": {"type": ["string", "null"], "maxLength": 4000},
+     "answers": {"type": "array", "minItems": 1, "items": {"type": "object", "required": ["question", "value"],
+        "additionalProperties": false, "properties": {"question": {"type": "string"},
+        "value": {"type": "integer", "minimum": 1, "maximum": 5}, "note": {"type": ["string", "null"], "maxLength": 4000}}}}},
+    "allOf": [{"oneOf": [{"required": ["assessment"]}, {"required": ["subject"]}]},
+              {"oneOf": [{"required": ["answers"]}, {"required": ["question", "value"]}]}]}),
+ J({"$ref": "#/components/schemas/BenchmarkView"})},
+{"benchmark.export",
+ J({"type": "object", "required": ["format"], "properties": {"assessment": {"type": "string"}, "subject": {"type": "string"},
+     "format": {"type": "string", "enum": ["xlsx", "json", "svg"]}},
+    "oneOf": [{"required": ["assessment"]}, {"required": ["subject"]}]}),
+ J({"$ref": "#/components/schemas/ExportedFile"})},
 };
+
 
 /* clang-format on */
 

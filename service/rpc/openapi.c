@@ -219,8 +219,9 @@ static void add_files(json_t *paths)
     json_object_set_new(
         paths, "/api/v1/assessments/{id}/report",
         download("get_assessment_report", "the assessment's report as a file (assessment.export)",
-                 json_pack("[s,s,s,s,s,s]", "html", "xlsx", "csv", "csv-findings", "json", "oscal"),
-                 json_pack("[s,s,s,s]", "text/html; charset=utf-8",
+                 json_pack("[s,s,s,s,s,s,s]", "html", "xlsx", "csv", "csv-findings", "json",
+                           "oscal", "pdf"),
+                 json_pack("[s,s,s,s,s]", "text/html; charset=utf-8", "application/pdf",
                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                            "text/csv; charset=utf-8", "application/json")));
     json_object_set_new(

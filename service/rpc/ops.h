@@ -17,6 +17,7 @@ const ism_op *ism_ops_collect(void);
 extern const ism_op ism_ops_evidence[];
 extern const ism_op ism_ops_matrix[];
 extern const ism_op ism_ops_eval[];
+extern const ism_op ism_ops_benchmark[];
 
 /* ops_core.c */
 OP(op_ping);

@@ -706,8 +706,9 @@ OP(op_assessment_export)
         return false;
     ism_report_format fmt;
     if (!ism_report_format_parse(fmt_s, &fmt))
-        return ism_error_set(err, ISM_E_INVALID_PARAMS,
-                             "field 'format' must be csv, csv-findings, xlsx, json, oscal or html");
+        return ism_error_set(
+            err, ISM_E_INVALID_PARAMS,
+            "field 'format' must be csv, csv-findings, xlsx, json, oscal, html or pdf");
     json_t *a = NULL;
     json_t *m = matrix_of(call, aid, today, &a, err);
     if (!m) return false;
@@ -722,6 +723,15 @@ OP(op_assessment_export)
             a, "subject",
             json_sprintf("%s (%s)", ism_json_getstr(sub, "name"), ism_json_getstr(sub, "id")));
     json_decref(sub);
+    /* The HTML report appends the IPA benchmark self-assessment when it has answers. */
+    json_t *bans = fmt == ISM_REPORT_HTML ? ism_benchmark_answers(call->app->store, "assessment",
+                                                                  ism_json_getstr(a, "id"), NULL)
+                                          : NULL;
+    if (json_object_size(bans)) {
+        json_t *bv = ism_report_benchmark(call->app->catalogs, bans, NULL);
+        if (bv) json_object_set_new(a, "benchmark", bv);
+    }
+    json_decref(bans);
     char *data = NULL;
     size_t len = 0;
     if (ok) {
@@ -780,7 +790,8 @@ const ism_op ism_ops_matrix[] = {
     {"assessment.diff", op_assessment_diff, ALL,
      "what changed between two assessments (params: a, b)"},
     {"assessment.export", op_assessment_export, ALL,
-     "the matrix as csv, csv-findings, xlsx, json, oscal or html (params: assessment, format)"},
+     "the matrix as csv, csv-findings, xlsx, json, oscal, html or pdf (params: assessment, "
+     "format)"},
     {"matrix.get", op_matrix_get, ALL,
      "the conformance matrix, materialized and kept until its inputs change (params: "
      "assessment, status, framework, today; a page: limit ≤ 10000, cursor — the reply then "

@@ -69,7 +69,7 @@ ism_store *fz_store(void)
     char path[320];
     snprintf(path, sizeof path, "%s/ismap.db", fz_dir());
     const ism_store_schema rooms[] = {*ism_snapshot_schema(), *ism_evidence_schema(),
-                                      *ism_matrix_schema()};
+                                      *ism_matrix_schema(), *ism_benchmark_schema()};
     ism_error e = {0};
     store = ism_store_open_with(path, rooms, (int)(sizeof rooms / sizeof rooms[0]), &e);
     if (!store) {

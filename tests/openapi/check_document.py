@@ -78,7 +78,7 @@ def main():
     findings_q = {q["name"] for q in paths.get("/api/v1/assessments/{id}/findings", {}).get("get", {}).get("parameters", [])}
     need({"id", "cursor", "limit"} <= findings_q, f"findings GET parameters: {sorted(findings_q)}")
     fmt = [q for q in paths.get("/api/v1/assessments/{id}/report", {}).get("get", {}).get("parameters", []) if q.get("name") == "format"]
-    need(fmt and set(fmt[0]["schema"]["enum"]) == {"html", "xlsx", "csv", "csv-findings", "json", "oscal"},
+    need(fmt and set(fmt[0]["schema"]["enum"]) == {"html", "xlsx", "csv", "csv-findings", "json", "oscal", "pdf"},
          "report formats differ from the contract")
     need("text/event-stream" in paths.get("/api/v1/events", {}).get("get", {}).get("responses", {}).get("200", {}).get("content", {}),
          "events are not text/event-stream")

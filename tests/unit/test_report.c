@@ -1022,9 +1022,9 @@ START_TEST(render_and_save_every_format)
 {
     ism_error e = {0};
     ism_report_input in = input();
-    static const ism_report_format all[] = {ISM_REPORT_CSV,   ISM_REPORT_CSV_FINDINGS,
-                                            ISM_REPORT_XLSX,  ISM_REPORT_JSON,
-                                            ISM_REPORT_OSCAL, ISM_REPORT_HTML};
+    static const ism_report_format all[] = {
+        ISM_REPORT_CSV,   ISM_REPORT_CSV_FINDINGS, ISM_REPORT_XLSX, ISM_REPORT_JSON,
+        ISM_REPORT_OSCAL, ISM_REPORT_HTML,         ISM_REPORT_PDF};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++) {
         ism_report_format f;
         ck_assert(ism_report_format_parse(ism_report_format_name(all[i]), &f));
@@ -1047,9 +1047,54 @@ START_TEST(render_and_save_every_format)
         free(buf);
     }
     ism_report_format f;
-    ck_assert(!ism_report_format_parse("pdf", &f));
+    ck_assert(!ism_report_format_parse("docx", &f));
+    ck_assert_str_eq(ism_report_media_type(ISM_REPORT_PDF), "application/pdf");
     ck_assert_str_eq(ism_report_media_type(ISM_REPORT_HTML), "text/html; charset=utf-8");
     ck_assert_str_eq(ism_report_extension(ISM_REPORT_OSCAL), ".oscal.json");
+}
+END_TEST
+
+/* The matrix report as a document model: what the HTML report has, item texts in full. */
+START_TEST(pdf_matrix_model)
+{
+    ism_error e = {0};
+    ism_report_input in = input();
+    json_t *doc = ism_report_doc_matrix(&in, &e);
+    ck_assert_msg(doc != NULL, "%s", e.message);
+    char *all = json_dumps(doc, 0);
+    static const char *const want[] = {
+        "1. 監査の概要", "2. 総括",      "3. 監査結果", "指摘事項",         "改善案",
+        "要件一覧",      "主な検出事項", "5. 特記事項", "住民記録システム", "情報政策課"};
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+        ck_assert_msg(strstr(all, want[i]), "no %s in the document model", want[i]);
+    /* Every requirement row, with its full text (the HTML report cuts at 120 characters). */
+    json_t *rows = ism_report_rows(&in, &e), *r, *table = NULL, *b;
+    size_t i, longest = 0;
+    json_array_foreach(json_object_get(doc, "blocks"), i, b)
+    {
+        const json_t *c0 = json_array_get(json_object_get(b, "columns"), 1);
+        if (c0 && !strcmp(ism_json_getstr(c0, "title"), "監査項目")) table = b;
+    }
+    ck_assert_ptr_nonnull(table);
+    ck_assert_int_eq(json_array_size(json_object_get(table, "rows")), json_array_size(rows));
+    json_array_foreach(rows, i, r)
+    {
+        const char *label = ism_json_getstr(r, "label");
+        const char *cell =
+            json_string_value(json_array_get(json_array_get(json_object_get(table, "rows"), i), 1));
+        ck_assert_msg(cell && label && strstr(cell, label), "row %zu: label cut", i);
+        if (strlen(label) > longest) longest = strlen(label);
+    }
+    ck_assert_uint_gt(longest, 3 * 120); /* the fixture has texts HTML would cut */
+    json_decref(rows);
+    ck_assert_str_eq(ism_json_getstr(doc, "created"), GENERATED);
+    size_t len = 0;
+    char *pdf = ism_report_pdf(doc, &len, &e);
+    ck_assert_msg(pdf != NULL, "%s", e.message);
+    ck_assert(len > 1000 && !memcmp(pdf, "%PDF-", 5));
+    free(pdf);
+    free(all);
+    json_decref(doc);
 }
 END_TEST
 
@@ -1114,6 +1159,7 @@ int main(void)
     tcase_add_test(tc, html_report);
     tcase_add_test(tc, html_without_meta_or_catalogs);
     tcase_add_test(tc, render_and_save_every_format);
+    tcase_add_test(tc, pdf_matrix_model);
     tcase_add_test(tc, errors);
     suite_add_tcase(s, tc);
     int failed = tu_run_suite(s);
