@@ -87,5 +87,8 @@ extern const cli_cmd cli_cmds_collect[];
 extern const cli_cmd cli_cmds_evidence[];
 extern const cli_cmd cli_cmds_matrix[];
 extern const cli_cmd cli_cmds_eval[];
+extern const cli_cmd cli_cmds_engagement[];
+/* cmd_engagement.c: the detailed help of its commands, or NULL. */
+const char *cli_engagement_help(const char *name);
 
 #endif

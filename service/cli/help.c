@@ -263,7 +263,7 @@ const char *cli_help_text(const char *word1, const char *word2)
     snprintf(name, sizeof name, "%s%s%s", word1, word2 ? " " : "", word2 ? word2 : "");
     for (size_t i = 0; i < sizeof entries / sizeof entries[0]; i++)
         if (!strcmp(entries[i].cmd, name)) return entries[i].text;
-    return NULL;
+    return cli_engagement_help(name);
 }
 
 static const char *exit_rule =
