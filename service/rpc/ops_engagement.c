@@ -781,10 +781,11 @@ static bool gather(ism_rpc_call *call, const json_t *params, gathered *g, ism_er
 {
     memset(g, 0, sizeof *g);
     const char *aid;
-    if (!need(call, err) || !today_of(params, g->today, err)) return false;
-    g->m = (g->a = assessment_of(call, params, &aid, err))
-               ? ops_matrix_of(call, aid, g->today, NULL, err)
-               : NULL;
+    if (!need(call, err)) return false;
+    /* The assessment first: another organization's is not found, whatever else is wrong. */
+    g->a = assessment_of(call, params, &aid, err);
+    g->m = g->a && today_of(params, g->today, err) ? ops_matrix_of(call, aid, g->today, NULL, err)
+                                                   : NULL;
     g->plan = g->m ? ism_plan_get(call->app->store, aid, err) : NULL;
     g->rep = g->plan ? ism_engagement_report_get(call->app->store, aid, err) : NULL;
     g->findings = g->rep ? ism_findings_list(call->app->store, aid, "fail", NULL, 0, err) : NULL;
