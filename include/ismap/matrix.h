@@ -168,8 +168,10 @@ bool ism_matrix_cache_put(struct ism_store *st, const char *assessment, const ch
  * {a, b, changed: [{framework, catalog, item, from, to}], findings_new: [...],
  *  findings_resolved: [...], findings_not_collected: [...]}. A finding failing in a and not in
  * b is resolved only when b's collection examined its check in its account and region
- * (coverage_b, from ism_findings_coverage); otherwise it is "not collected". coverage_b NULL:
- * every such finding counts as resolved. */
+ * (coverage_b, from ism_findings_coverage); otherwise it is "not collected", with "why":
+ * "account_not_collected" or "region_not_collected" (b's collection looked at nothing there:
+ * the scope changed) or "check_not_examined" (it did, but this check examined nothing there).
+ * coverage_b NULL: every such finding counts as resolved. */
 json_t *ism_matrix_diff(const json_t *a, const json_t *b, const json_t *findings_a,
                         const json_t *findings_b, const json_t *coverage_b);
 /* {"check|account|region": true} for every (check, account, region) an assessment's findings

@@ -175,7 +175,7 @@ call followup.get "{\"assessment\":\"$a2\"}"
 # SSH open on the web server: the second collection never saw it, so it is not resolved.
 run "$ISMAPCTL" diff "$a1" "$a2" --json
 json '[f["check"] for f in d["findings_resolved"]]' | grep -q aws-iam-root-access-keys && ok || no "root key fix not resolved in diff"
-json '[f["check"] for f in d["findings_not_collected"]]' | grep -q aws-ec2-sg-admin-ports && ok || no "SSH rule not 'not collected' in diff"
+json '[(f["check"], f["why"]) for f in d["findings_not_collected"]]' | grep -q "aws-ec2-sg-admin-ports', 'check_not_examined" && ok || no "SSH rule not 'not collected' (check not examined) in diff"
 json '[f["check"] for f in d["findings_resolved"]]' | grep -vq aws-ec2-sg-admin-ports && ok || no "SSH rule counted resolved"
 call report.export "{\"assessment\":\"$a2\",\"format\":\"doc\"}"
 json 'json.dumps(d["document"], ensure_ascii=False)' | grep -q "フォローアップ" && ok || no "follow-up section missing from the next report"

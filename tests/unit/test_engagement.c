@@ -457,6 +457,44 @@ START_TEST(contract_check_refuses_broken_documents)
 }
 END_TEST
 
+START_TEST(diff_says_why_not_collected)
+{
+    json_t *m = json_pack("{s:s, s:[]}", "assessment", "a", "requirements");
+    json_t *fa = json_pack("[{s:s, s:s, s:s, s:s, s:s}, {s:s, s:s, s:s, s:s, s:s}, "
+                           "{s:s, s:s, s:s, s:s, s:s}, {s:s, s:s, s:s, s:s, s:s}]",
+                           "check", "c1", "account", "A", "region", "r1", "resource_id", "x",
+                           "status", "fail", "check", "c2", "account", "A", "region", "r1",
+                           "resource_id", "y", "status", "fail", "check", "c1", "account", "A",
+                           "region", "r2", "resource_id", "z", "status", "fail", "check", "c1",
+                           "account", "B", "region", "r1", "resource_id", "w", "status", "fail");
+    json_t *fb = json_array();
+    /* b examined c1 in A/r1 (x now passes) only. */
+    json_t *cov = json_pack("{s:b}", "c1|A|r1", 1);
+    json_t *d = ism_matrix_diff(m, m, fa, fb, cov);
+    ck_assert_int_eq(json_array_size(json_object_get(d, "findings_resolved")), 1);
+    const json_t *nc = json_object_get(d, "findings_not_collected");
+    ck_assert_int_eq(json_array_size(nc), 3);
+    static const char *const want[][2] = {
+        {"y", "check_not_examined"}, {"z", "region_not_collected"}, {"w", "account_not_collected"}};
+    for (size_t k = 0; k < 3; k++) {
+        bool seen = false;
+        size_t i;
+        json_t *f;
+        json_array_foreach(nc, i, f) if (!strcmp(ism_json_getstr(f, "resource_id"), want[k][0]))
+        {
+            ck_assert_str_eq(ism_json_getstr(f, "why"), want[k][1]);
+            seen = true;
+        }
+        ck_assert_msg(seen, "%s not in findings_not_collected", want[k][0]);
+    }
+    json_decref(d);
+    json_decref(cov);
+    json_decref(fa);
+    json_decref(fb);
+    json_decref(m);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("engagement");
@@ -468,6 +506,7 @@ int main(void)
     tcase_add_test(tc, store_guards);
     tcase_add_test(tc, documents_follow_the_contract);
     tcase_add_test(tc, contract_check_refuses_broken_documents);
+    tcase_add_test(tc, diff_says_why_not_collected);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }
