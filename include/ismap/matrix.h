@@ -182,13 +182,95 @@ bool ism_matrix_cache_put(struct ism_store *st, const char *assessment, const ch
  * {a, b, changed: [{framework, catalog, item, from, to}], findings_new: [...],
  *  findings_resolved: [...], findings_not_collected: [...]}. A finding failing in a and not in
  * b is resolved only when b's collection examined its check in its account and region
- * (coverage_b, from ism_findings_coverage); otherwise it is "not collected". coverage_b NULL:
- * every such finding counts as resolved. */
+ * (coverage_b, from ism_findings_coverage); otherwise it is "not collected", with "why":
+ * "account_not_collected" or "region_not_collected" (b's collection looked at nothing there:
+ * the scope changed) or "check_not_examined" (it did, but this check examined nothing there).
+ * coverage_b NULL: every such finding counts as resolved. */
 json_t *ism_matrix_diff(const json_t *a, const json_t *b, const json_t *findings_a,
                         const json_t *findings_b, const json_t *coverage_b);
 /* {"check|account|region": true} for every (check, account, region) an assessment's findings
  * examined (a pass or a fail; not-assessed and errors do not count). New reference. */
 json_t *ism_findings_coverage(struct ism_store *st, const char *assessment, ism_error *err);
+
+/* ---- the engagement: plan, working papers, report, follow-up (service/matrix/engagement*.c) ---
+ * Kept in the store's "engagement" schema component (ism_engagement_schema). Every function
+ * returning json_t* returns a new reference, or NULL with err set. `who` is the display name
+ * of the caller (recorded as is). A guarded write (plan, draft) takes `expect`: the version the
+ * caller read (-1: whatever is stored); another version, an approved plan or an issued report
+ * is refused with ISM_E_CONFLICT saying which. */
+const struct ism_store_schema *ism_engagement_schema(void);
+
+/* The 監査実施計画書 of an assessment: {assessment, state: "draft"|"approved", version, plan,
+ * updated, updated_by, approved, approved_by}; version 0 and an empty plan when none is
+ * written yet. */
+json_t *ism_plan_get(struct ism_store *st, const char *assessment, ism_error *err);
+/* Stores plan (whole, as ism_plan_merge made it) as the next version; kept in the history. */
+json_t *ism_plan_put(struct ism_store *st, const char *assessment, const json_t *plan,
+                     long expect, const char *who, ism_error *err);
+/* draft → approved: frozen from then on. ISM_E_CONFLICT when none is written or already
+ * approved. */
+json_t *ism_plan_approve(struct ism_store *st, const char *assessment, const char *who,
+                         ism_error *err);
+/* Every version and the approval, newest first: [{version, action, plan, at, by}]. */
+json_t *ism_plan_history(struct ism_store *st, const char *assessment, ism_error *err);
+/* Pure: base with patch applied field by field (null removes a field). The plan's fields:
+ * title, purpose, theme, scope, auditee, method (strings), schedule [{phase, from, to, note}],
+ * team [{name, role, organization}], frameworks [ids], items_note, standards [strings], notes
+ * [texts]. Unknown fields and wrong types are ISM_E_INVALID_PARAMS naming the field. */
+json_t *ism_plan_merge(const json_t *base, const json_t *patch, ism_error *err);
+
+/* A working paper (監査調書) of one audit item, append-only: each add is the item's next
+ * version. paper holds {procedures, materials: [...resolved by the caller], interviews:
+ * [{interviewee, role, date, summary}], conclusion, result, date, internal, attachments:
+ * [{sha256, name, size, media_type}]}; the row adds {id, assessment, catalog, item, version,
+ * by, at}. */
+json_t *ism_workpaper_add(struct ism_store *st, const char *assessment, const char *catalog,
+                          const char *item, const json_t *paper, const char *who,
+                          ism_error *err);
+/* The latest version of one item's paper; ISM_E_NOT_FOUND when there is none. */
+json_t *ism_workpaper_latest(struct ism_store *st, const char *assessment, const char *catalog,
+                             const char *item, ism_error *err);
+/* The latest version of every item's paper, in the order they were first written. */
+json_t *ism_workpaper_list(struct ism_store *st, const char *assessment, ism_error *err);
+/* Every version of one item's paper, newest first. */
+json_t *ism_workpaper_history(struct ism_store *st, const char *assessment, const char *catalog,
+                              const char *item, ism_error *err);
+/* Pure: the caller-writable fields of a paper (procedures, interviews, conclusion, result,
+ * date, internal) merged as ism_plan_merge does. */
+json_t *ism_workpaper_merge(const json_t *base, const json_t *patch, ism_error *err);
+
+/* The 監査報告書 of an assessment: {assessment, state: "draft"|"issued", version, draft,
+ * updated, updated_by, issued, issued_by, sha256, signature}; version 0 when none is written. */
+json_t *ism_engagement_report_get(struct ism_store *st, const char *assessment,
+                                  ism_error *err);
+/* Stores the draft (whole) as the next version; refused once issued. */
+json_t *ism_engagement_report_put(struct ism_store *st, const char *assessment,
+                                  const json_t *draft, long expect, const char *who,
+                                  ism_error *err);
+/* Freezes the report: the issued body (the canonical JSON that was hashed), its SHA-256 and
+ * signature, at `issued` (RFC 3339). ISM_E_CONFLICT when already issued. */
+json_t *ism_engagement_report_issue(struct ism_store *st, const char *assessment,
+                                    const json_t *draft, const char *body, const char *sha256,
+                                    const char *signature, const char *issued, const char *who,
+                                    ism_error *err);
+/* The issued body, malloc'd (caller frees); ISM_E_NOT_FOUND when not issued. */
+char *ism_engagement_report_body(struct ism_store *st, const char *assessment, ism_error *err);
+/* Pure: the draft's fields — title, addressee, report_date, auditors, overall (総括),
+ * commendable (評価できる事項), recommendations [{text, id, priority: urgent|general, catalog,
+ * item, internal}], special_notes, redact_terms — merged as ism_plan_merge does. */
+json_t *ism_report_draft_merge(const json_t *base, const json_t *patch, ism_error *err);
+
+/* The assessment a follow-up looks back to: the newest earlier assessment of the same subject
+ * and organization, one with an issued report preferred. malloc'd id, or NULL (none: err
+ * untouched; a store error: err set). */
+char *ism_assessment_previous(struct ism_store *st, const char *assessment, ism_error *err);
+/* The 改善計画 of the 改善勧告 of an assessment's report: {rec id: {rec, owner, due, status,
+ * note, updated, updated_by}}. */
+json_t *ism_remediation_list(struct ism_store *st, const char *assessment, ism_error *err);
+/* Sets owner, due (YYYY-MM-DD), status (open, in_progress, done, accepted) and note of one;
+ * absent fields keep their value. Returns the row. */
+json_t *ism_remediation_set(struct ism_store *st, const char *assessment, const char *rec,
+                            const json_t *upd, const char *who, ism_error *err);
 
 /* ---- the evaluation job ---------------------------------------------------------------------- */
 struct ism_jobs;

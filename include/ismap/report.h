@@ -202,6 +202,72 @@ ism_req_status ism_report_status_of(const char *name);
  * path on failure. */
 bool ism_report_write_file(const char *path, const void *data, size_t len, ism_error *err);
 
+/* ---- the engagement's documents (service/report/plan*.c, report_doc*.c) ---------------------
+ * The plan (監査実施計画書) and the report (監査報告書, 詳細版 / 公開版) are built as one JSON
+ * value, the document model (docs/report-format.md, "The document model"), by pure functions;
+ * renderers (HTML here, PDF) turn any such value into a file. */
+
+/* Checks a document against the model's contract: required keys, known keys and block types,
+ * heading levels, rows as long as the columns, column widths > 0 summing to at most 1. false
+ * with ISM_E_INVALID_PARAMS naming the place ("blocks[3].rows[2] has 3 cells, not 4"). */
+bool ism_report_doc_check(const json_t *doc, ism_error *err);
+/* The document as a self-contained XHTML page (malloc'd, caller frees; *len its size). */
+char *ism_report_doc_html(const json_t *doc, size_t *len, ism_error *err);
+/* The document as a one-sheet workbook at path (replaced atomically): the title and meta, then
+ * each block in order, tables with their header row. */
+bool ism_report_doc_xlsx_file(const json_t *doc, const char *path, ism_error *err);
+
+/* The 監査実施計画書 of an assessment from its plan row (ism_plan_get) and assessment row
+ * (fields the plan lacks come from its meta; 監査項目 from the plan's frameworks, else the
+ * assessment's, with the 大項目 of each from the catalogs). New reference. */
+json_t *ism_report_plan_doc(const json_t *plan_row, const json_t *assessment,
+                            struct ism_catalog_set *catalogs, ism_error *err);
+
+/* Everything the 監査報告書 is made of; all borrowed, NULL allowed except matrix.
+ *  assessment  the row, "subject" as people know it     plan     ism_plan_get's row
+ *  draft       the report draft (ism_report_draft_merge fields)
+ *  matrix      ism_matrix_build's result with "provenance"
+ *  findings    the failing findings (their resource ids, ARNs and accounts are redacted from
+ *              the 公開版)                                judgments  ism_judgment_latest
+ *  workpapers  ism_workpaper_list                        waivers    ism_waiver_list rows
+ *  followup    {previous: {id, name}, judgments: [...], recommendations: [{id, text, priority,
+ *              item, plan: {owner, due, status, status_ja}, resolution_ja,
+ *              current_status_ja}]} or NULL
+ *  today       the report date when the draft names none
+ *  issued      RFC 3339 when issued, NULL for a draft    public_version  公開版 when true */
+typedef struct ism_report_engagement {
+    const json_t *assessment, *plan, *draft, *matrix, *findings, *judgments, *workpapers,
+        *waivers, *followup;
+    struct ism_catalog_set *catalogs;
+    const char *today, *issued;
+    bool public_version;
+} ism_report_engagement;
+
+/* What the report computes beside the auditor's words: {counts: {status: n}, total, assessed,
+ * not_assessed: {document: [items], interview: [...], out_of_scope: [...]},
+ * suggested_recommendations: [{id, text, priority, catalog, item, source}], auditors: [names],
+ * redact_terms: [...]}. New reference. */
+json_t *ism_report_engagement_summary(const ism_report_engagement *in, ism_error *err);
+/* The 監査報告書 (詳細版 or 公開版) as a document model. New reference. */
+json_t *ism_report_engagement_doc(const ism_report_engagement *in, ism_error *err);
+
+/* The 公開版's redaction rules, as printed in every report: [{id, rule, replacement}]. */
+json_t *ism_report_redaction_rules(void);
+/* text with ARNs, 12-digit account ids, IPv4/IPv6 addresses, cloud resource ids, the given
+ * terms (array of strings: resource names found, words the auditor listed) and 【内部】…【/内部】
+ * spans replaced (ism_report_redaction_rules). malloc'd, caller frees; NULL text gives "". */
+char *ism_report_redact(const char *text, const json_t *terms);
+/* text with the 【内部】 / 【/内部】 marks removed (the 詳細版 shows what they enclose). */
+char *ism_report_strip_internal_marks(const char *text);
+
+/* OSCAL 1.2.1: the plan as an assessment-plan, and the report as assessment-results in which
+ * 未評価 requirements are "not assessed" observations, never "not-satisfied" findings; auditors
+ * are parties. `issued` names the last-modified time (RFC 3339). New references. */
+json_t *ism_report_plan_oscal(const json_t *plan_row, const json_t *assessment,
+                              struct ism_catalog_set *catalogs, const char *now, ism_error *err);
+json_t *ism_report_engagement_oscal(const ism_report_engagement *in, const char *now,
+                                    ism_error *err);
+
 /* ---- the procurement screening's exports (service/report/screening_export.c) ------------------
  * ism_screening() (include/ismap/evidence.h) gives the screening; these render it for the
  * procurement officer, Japanese first. */

@@ -69,6 +69,8 @@ typedef struct ism_rpc_caller {
     ism_role role;
     char org[128]; /* empty: all organizations */
     char token_id[64];
+    char name[128]; /* the token's name, recorded as the author of judgments and papers; empty
+                       for the local socket ("local") */
 } ism_rpc_caller;
 
 typedef struct ism_rpc_call {

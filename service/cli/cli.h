@@ -93,5 +93,8 @@ extern const cli_cmd cli_cmds_evidence[];
 extern const cli_cmd cli_cmds_matrix[];
 extern const cli_cmd cli_cmds_eval[];
 extern const cli_cmd cli_cmds_benchmark[];
+extern const cli_cmd cli_cmds_engagement[];
+/* cmd_engagement.c: the detailed help of its commands, or NULL. */
+const char *cli_engagement_help(const char *name);
 
 #endif

@@ -274,7 +274,8 @@ const char *cli_help_text(const char *word1, const char *word2)
     for (size_t i = 0; i < sizeof entries / sizeof entries[0]; i++)
         if (!strcmp(entries[i].cmd, name)) return entries[i].text;
     /* `collect <provider>`: made from the provider's params table. */
-    return word2 && !strcmp(word1, "collect") ? cli_collect_help_text(word2) : NULL;
+    if (word2 && !strcmp(word1, "collect")) return cli_collect_help_text(word2);
+    return cli_engagement_help(name);
 }
 
 static const char *exit_rule =

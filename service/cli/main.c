@@ -9,7 +9,7 @@
 
 const cli_cmd *const cli_tables[] = {cli_cmds_core,    cli_cmds_catalog,  cli_cmds_snapshot,
                                      cli_cmds_collect, cli_cmds_evidence, cli_cmds_eval,
-                                     cli_cmds_matrix,  cli_cmds_benchmark};
+                                     cli_cmds_matrix,  cli_cmds_benchmark, cli_cmds_engagement};
 const size_t cli_ntables = sizeof cli_tables / sizeof cli_tables[0];
 
 static const char *global_help =

@@ -437,7 +437,8 @@ static int run(config *c)
              "%zu checks loaded from %s", ism_eval_count(checks), c->checks_dir);
     /* Each room with tables of its own brings its schema. */
     const ism_store_schema rooms[] = {*ism_snapshot_schema(), *ism_evidence_schema(),
-                                      *ism_matrix_schema(), *ism_benchmark_schema()};
+                                      *ism_matrix_schema(), *ism_benchmark_schema(),
+                                      *ism_engagement_schema()};
     snprintf(path, sizeof path, "%s/ismap.db", c->data_dir);
     st = ism_store_open_with(path, rooms, (int)(sizeof rooms / sizeof rooms[0]), &err);
     if (!st) goto out;

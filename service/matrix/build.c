@@ -2,6 +2,7 @@
 #include "ismap/catalog.h"
 #include "ismap/matrix.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 json_t *ism_matrix_build(struct ism_store *st, ism_catalog_set *cs, const json_t *check_refs,
@@ -120,6 +121,21 @@ json_t *ism_matrix_diff(const json_t *a, const json_t *b, const json_t *findings
                           "from", json_object_get(old, "status"), "to",
                           json_object_get(r, "status"), "to_ja", json_object_get(r, "status_ja")));
     }
+    /* What b's collection examined at all: accounts, and (account, region) pairs. */
+    json_t *accounts = json_object(), *places = json_object();
+    const char *ck;
+    json_t *cv;
+    json_object_foreach((json_t *)coverage_b, ck, cv)
+    {
+        const char *bar = strchr(ck, '|');
+        if (!bar) continue;
+        const char *bar2 = strchr(bar + 1, '|');
+        if (!bar2) continue;
+        char *acc = strndup(bar + 1, (size_t)(bar2 - bar - 1));
+        json_object_set_new(accounts, acc, json_true());
+        json_object_set_new(places, bar + 1, json_true());
+        free(acc);
+    }
     json_t *fa = failing_set(findings_a), *fb = failing_set(findings_b);
     json_t *fnew = json_array(), *fres = json_array(), *fnc = json_array();
     const char *k;
@@ -130,9 +146,19 @@ json_t *ism_matrix_diff(const json_t *a, const json_t *b, const json_t *findings
         if (json_object_get(fb, k)) continue;
         /* Resolved only when the second collection examined that check in that account and
          * region; otherwise nobody knows: "not collected". */
-        if (coverage_b && !json_object_get(coverage_b, cov_key(f, key, sizeof key)))
-            json_array_append(fnc, f);
-        else
+        if (coverage_b && !json_object_get(coverage_b, cov_key(f, key, sizeof key))) {
+            /* Why: the account or the region was not collected this time (scope changed), or
+             * they were but this check examined nothing there (coverage changed). */
+            const char *acc = ism_json_getstr(f, "account"), *reg = ism_json_getstr(f, "region");
+            char place[512];
+            snprintf(place, sizeof place, "%s|%s", acc ? acc : "", reg ? reg : "");
+            const char *why = !json_object_get(accounts, acc ? acc : "") ? "account_not_collected"
+                              : !json_object_get(places, place)          ? "region_not_collected"
+                                                                         : "check_not_examined";
+            json_t *c = json_deep_copy(f);
+            json_object_set_new(c, "why", json_string(why));
+            json_array_append_new(fnc, c);
+        } else
             json_array_append(fres, f);
     }
     json_t *out =
@@ -140,6 +166,8 @@ json_t *ism_matrix_diff(const json_t *a, const json_t *b, const json_t *findings
                   json_object_get(b, "assessment"), "changed", changed, "added", added,
                   "findings_new", fnew, "findings_resolved", fres, "findings_not_collected", fnc);
     json_decref(before);
+    json_decref(accounts);
+    json_decref(places);
     json_decref(fa);
     json_decref(fb);
     return out;

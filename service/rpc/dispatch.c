@@ -63,6 +63,7 @@ bool ism_rpc_authenticate(ism_rpc_app *app, bool local, const char *token, ism_r
     who->role = info.role;
     ism_strlcpy(who->org, info.org, sizeof who->org);
     ism_strlcpy(who->token_id, info.id, sizeof who->token_id);
+    ism_strlcpy(who->name, info.name, sizeof who->name);
     return true;
 }
 

@@ -200,6 +200,26 @@ static const char *const components[][2] = {
         "media_type": {"type": "string"}, "size": {"type": "integer", "minimum": 0},
         "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
         "content_base64": {"type": "string", "contentEncoding": "base64"}}})},
+{"EngagementPlan", J({"type": "object", "required": ["assessment", "state", "version", "plan"], "properties": {
+    "assessment": {"type": "string"}, "state": {"type": "string", "enum": ["draft", "approved"]},
+    "version": {"type": "integer"}, "plan": {"type": "object"},
+    "updated": {"$ref": "#/components/schemas/Timestamp"}, "updated_by": {"type": ["string", "null"]},
+    "approved": {"$ref": "#/components/schemas/Timestamp"}, "approved_by": {"type": ["string", "null"]}}})},
+{"EngagementReport", J({"type": "object", "required": ["assessment", "state", "version", "draft"], "properties": {
+    "assessment": {"type": "string"}, "state": {"type": "string", "enum": ["draft", "issued"]},
+    "version": {"type": "integer"}, "draft": {"type": "object"},
+    "issued": {"$ref": "#/components/schemas/Timestamp"}, "issued_by": {"type": ["string", "null"]},
+    "sha256": {"type": ["string", "null"]}, "signature": {"type": ["string", "null"]}}})},
+{"WorkPaper", J({"type": "object", "required": ["id", "assessment", "catalog", "item", "version"], "properties": {
+    "id": {"type": "string"}, "assessment": {"type": "string"}, "catalog": {"type": "string"},
+    "item": {"type": "string"}, "version": {"type": "integer"}, "procedures": {"type": "string"},
+    "materials": {"type": "array"}, "interviews": {"type": "array"}, "attachments": {"type": "array"},
+    "conclusion": {"type": "string"}, "date": {"type": "string"}, "by": {"type": ["string", "null"]},
+    "at": {"type": "string"}}})},
+{"EngagementExport", J({"type": "object", "required": ["name", "format", "media_type", "size", "sha256", "content_base64"], "properties": {
+    "name": {"type": "string"}, "format": {"type": "string"}, "media_type": {"type": "string"},
+    "size": {"type": "integer"}, "sha256": {"type": "string"}, "content_base64": {"type": "string"},
+    "document": {"type": "object", "description": "format doc: the document model itself."}}})},
 };
 
 /* ---- per op ---------------------------------------------------------------------------------- */
@@ -553,6 +573,94 @@ static const op_schema schemas[] = {
      "format": {"type": "string", "enum": ["xlsx", "json", "svg"]}},
     "oneOf": [{"required": ["assessment"]}, {"required": ["subject"]}]}),
  J({"$ref": "#/components/schemas/ExportedFile"})},
+/* ---- the engagement (ops_engagement.c) ---- */
+{"plan.get",
+ J({"type": "object", "required": ["assessment"], "properties": {"assessment": {"type": "string"}}}),
+ J({"$ref": "#/components/schemas/EngagementPlan"})},
+{"plan.update",
+ J({"type": "object", "required": ["assessment", "plan"], "properties": {
+     "assessment": {"type": "string"},
+     "version": {"type": "integer", "description": "The version read: refused (conflict) if the plan changed since."},
+     "plan": {"type": "object", "description": "Fields to change (null removes one): title, purpose, theme, scope, auditee, method (strings), schedule [{phase, from, to, note}], team [{name, role, organization}], frameworks [ids], items_note, standards [strings], notes."}}}),
+ J({"$ref": "#/components/schemas/EngagementPlan"})},
+{"plan.approve",
+ J({"type": "object", "required": ["assessment"], "properties": {"assessment": {"type": "string"}}}),
+ J({"$ref": "#/components/schemas/EngagementPlan"})},
+{"plan.history",
+ J({"type": "object", "required": ["assessment"], "properties": {"assessment": {"type": "string"}}}),
+ J({"type": "array", "items": {"type": "object", "required": ["version", "action", "plan"], "properties": {
+     "version": {"type": "integer"}, "action": {"type": "string", "enum": ["update", "approve"]},
+     "plan": {"type": "object"}, "at": {"type": "string"}, "by": {"type": ["string", "null"]}}}})},
+{"plan.export",
+ J({"type": "object", "required": ["assessment", "format"], "properties": {
+     "assessment": {"type": "string"}, "format": {"type": "string", "enum": ["doc", "xlsx", "html", "json", "oscal"]}}}),
+ J({"$ref": "#/components/schemas/EngagementExport"})},
+{"workpaper.add",
+ J({"type": "object", "required": ["assessment", "catalog", "item"], "properties": {
+     "assessment": {"type": "string"}, "catalog": {"type": "string"}, "item": {"type": "string"},
+     "procedures": {"type": "string"}, "conclusion": {"type": "string"},
+     "result": {"type": "string", "enum": ["satisfied", "partial", "not_satisfied", "not_applicable"]},
+     "date": {"type": "string", "format": "date"}, "internal": {"type": "boolean"},
+     "interviews": {"type": "array", "items": {"type": "object", "required": ["interviewee"]}},
+     "materials": {"type": "array", "items": {"type": "object", "required": ["kind"],
+        "description": "{kind: evidence, id} or {kind: finding, check, resource}"}},
+     "today": {"$ref": "#/components/schemas/Today"}}}),
+ J({"$ref": "#/components/schemas/WorkPaper"})},
+{"workpaper.list",
+ J({"type": "object", "required": ["assessment"], "properties": {"assessment": {"type": "string"}}}),
+ J({"type": "array", "items": {"$ref": "#/components/schemas/WorkPaper"}})},
+{"workpaper.history",
+ J({"type": "object", "required": ["assessment", "catalog", "item"], "properties": {
+     "assessment": {"type": "string"}, "catalog": {"type": "string"}, "item": {"type": "string"}}}),
+ J({"type": "array", "items": {"$ref": "#/components/schemas/WorkPaper"}})},
+{"workpaper.attach",
+ J({"type": "object", "required": ["assessment", "catalog", "item", "name", "content_base64"], "properties": {
+     "assessment": {"type": "string"}, "catalog": {"type": "string"}, "item": {"type": "string"},
+     "name": {"type": "string"}, "content_base64": {"type": "string"}, "media_type": {"type": "string"},
+     "today": {"$ref": "#/components/schemas/Today"}}}),
+ J({"$ref": "#/components/schemas/WorkPaper"})},
+{"report.draft.get",
+ J({"type": "object", "required": ["assessment"], "properties": {
+     "assessment": {"type": "string"}, "today": {"$ref": "#/components/schemas/Today"}}}),
+ J({"allOf": [{"$ref": "#/components/schemas/EngagementReport"}, {"type": "object",
+     "required": ["summary", "redaction_rules", "followup"], "properties": {
+     "summary": {"type": "object"}, "redaction_rules": {"type": "array"}, "followup": {"type": "object"}}}]})},
+{"report.draft.update",
+ J({"type": "object", "required": ["assessment", "draft"], "properties": {
+     "assessment": {"type": "string"}, "version": {"type": "integer"},
+     "draft": {"type": "object", "description": "Fields to change (null removes one): title, addressee, report_date, auditors, overall, commendable, recommendations [{text, id, priority: urgent|general, catalog, item, internal}], special_notes, redact_terms."}}}),
+ J({"$ref": "#/components/schemas/EngagementReport"})},
+{"report.issue",
+ J({"type": "object", "required": ["assessment"], "properties": {
+     "assessment": {"type": "string"}, "today": {"$ref": "#/components/schemas/Today"}}}),
+ J({"$ref": "#/components/schemas/EngagementReport"})},
+{"report.verify",
+ J({"type": "object", "properties": {"assessment": {"type": "string"},
+     "document": {"type": "object", "description": "An issued report as exported (format json): {body, sha256, signature}."}}}),
+ J({"type": "object", "required": ["ok", "hash_matches", "signature_valid"], "properties": {
+     "assessment": {"type": "string"}, "ok": {"type": "boolean"}, "hash_matches": {"type": "boolean"},
+     "signature_valid": {"type": "boolean"}, "sha256": {"type": "string"},
+     "recorded_sha256": {"type": ["string", "null"]}, "problem": {"type": ["string", "null"]}}})},
+{"report.export",
+ J({"type": "object", "required": ["assessment", "format"], "properties": {
+     "assessment": {"type": "string"}, "format": {"type": "string", "enum": ["doc", "html", "json", "oscal"]},
+     "version": {"type": "string", "enum": ["detailed", "public"]}, "today": {"$ref": "#/components/schemas/Today"}}}),
+ J({"$ref": "#/components/schemas/EngagementExport"})},
+{"followup.get",
+ J({"type": "object", "required": ["assessment"], "properties": {
+     "assessment": {"type": "string"}, "today": {"$ref": "#/components/schemas/Today"}}}),
+ J({"type": "object", "required": ["previous", "judgments", "recommendations"], "properties": {
+     "previous": {"type": ["object", "null"]}, "judgments": {"type": "array"},
+     "recommendations": {"type": "array", "items": {"type": "object", "properties": {
+        "resolution": {"type": "string", "enum": ["resolved_by_collection", "resolved_by_evidence", "not_collected", "not_in_scope", "open"]}}}}}})},
+{"remediation.update",
+ J({"type": "object", "required": ["assessment", "rec"], "properties": {
+     "assessment": {"type": "string"}, "rec": {"type": "string"}, "owner": {"type": "string"},
+     "due": {"type": "string", "format": "date"}, "note": {"type": "string"},
+     "status": {"type": "string", "enum": ["open", "in_progress", "done", "accepted"]}}}),
+ J({"type": "object", "required": ["rec", "status"], "properties": {
+     "rec": {"type": "string"}, "owner": {"type": ["string", "null"]}, "due": {"type": ["string", "null"]},
+     "status": {"type": "string"}, "note": {"type": ["string", "null"]}}})},
 };
 
 

@@ -18,6 +18,7 @@ extern const ism_op ism_ops_evidence[];
 extern const ism_op ism_ops_matrix[];
 extern const ism_op ism_ops_eval[];
 extern const ism_op ism_ops_benchmark[];
+extern const ism_op ism_ops_engagement[];
 
 /* ops_core.c */
 OP(op_ping);
@@ -58,6 +59,14 @@ void ops_reply_cache_abandon(const char *name, const char *key);
 void ops_reply_cache_release(char *text);
 /* {hits, builds, waits, entries, bytes}: new reference. */
 json_t *ops_reply_cache_stats(void);
+
+/* ops_matrix.c: the matrix of an assessment (materialized, with its provenance); *assess, when
+ * given, receives the assessment row. New references, or NULL with err. */
+json_t *ops_matrix_of(ism_rpc_call *call, const char *aid, const char *today, json_t **assess,
+                      ism_error *err);
+/* ops_engagement.c: who is calling, as recorded beside what they write: the token's name
+ * ("local" for the local socket). Borrowed from call. */
+const char *ops_caller_name(const ism_rpc_call *call);
 
 /* The org a caller's request is scoped to: their token's, or "" (all) for local/admin-wide. */
 const char *ops_org_scope(const ism_rpc_call *call);

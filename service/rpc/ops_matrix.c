@@ -39,7 +39,7 @@ static bool today_of(const json_t *params, char out[11], ism_error *err)
 
 static const char *who(const ism_rpc_call *call)
 {
-    return call->caller->local ? "local" : call->caller->token_id;
+    return ops_caller_name(call);
 }
 
 static bool need(ism_rpc_call *call, ism_error *err)
@@ -421,6 +421,12 @@ static json_t *matrix_of(ism_rpc_call *call, const char *aid, const char *today,
     else
         json_decref(a);
     return m;
+}
+
+json_t *ops_matrix_of(ism_rpc_call *call, const char *aid, const char *today, json_t **assess,
+                      ism_error *err)
+{
+    return matrix_of(call, aid, today, assess, err);
 }
 
 /* The matrix.get result, built now: the matrix with its requirements in the one shape every
