@@ -230,7 +230,7 @@ static int cmd_plan_export(cli *c)
 {
     const char *fmt = cli_opt(c, "format");
     if (!fmt) {
-        fprintf(stderr, "ismapctl: plan export needs --format doc|xlsx|html|json|oscal\n");
+        fprintf(stderr, "ismapctl: plan export needs --format pdf|xlsx|html|doc|json|oscal\n");
         return CLI_USAGE;
     }
     return export_to(c, "plan.export",
@@ -511,7 +511,7 @@ static int cmd_report_export(cli *c)
 {
     const char *fmt = cli_opt(c, "format");
     if (!fmt) {
-        fprintf(stderr, "ismapctl: report export needs --format doc|html|json|oscal\n");
+        fprintf(stderr, "ismapctl: report export needs --format pdf|html|doc|json|oscal\n");
         return CLI_USAGE;
     }
     return export_to(c, "report.export",
@@ -588,7 +588,7 @@ const cli_cmd cli_cmds_engagement[] = {
     {"plan", "approve", cmd_plan_approve, "", 1, 1, "ASSESSMENT",
      "approve the plan (frozen from then on)"},
     {"plan", "export", cmd_plan_export, "format=,output=", 1, 1,
-     "ASSESSMENT --format doc|xlsx|html|json|oscal -o FILE", "write the plan as a document"},
+     "ASSESSMENT --format pdf|xlsx|html|doc|json|oscal -o FILE", "write the plan as a document"},
     {"workpaper", "add", cmd_workpaper_add,
      "catalog=,procedures=,conclusion=,result=,date=,internal,evidence*=,finding*=,interview*=", 2,
      2,
@@ -617,7 +617,7 @@ const cli_cmd cli_cmds_engagement[] = {
     {"report", "verify", cmd_report_verify, "file=", 0, 1, "ASSESSMENT | --file ISSUED.json",
      "check an issued report's hash and signature (exit 1 when it does not verify)"},
     {"report", "export", cmd_report_export, "format=,public,output=,today=", 1, 1,
-     "ASSESSMENT --format doc|html|json|oscal [--public] -o FILE",
+     "ASSESSMENT --format pdf|html|doc|json|oscal [--public] -o FILE",
      "write the 監査報告書 (詳細版, or 公開版 with --public)"},
     {"followup", NULL, cmd_followup, "today=", 1, 1, "ASSESSMENT",
      "the previous assessment's judgments and 改善勧告, and how each stands now"},
@@ -652,9 +652,10 @@ static const help_entry help[] = {
      "--phase 本調査:2026-11-20:2026-11-27\n"},
     {"plan approve", "Examples:\n  ismapctl plan approve asmt_0123456789abcdef\n"},
     {"plan export",
-     "Options:\n  --format F             doc (the document model), xlsx, html, json or "
+     "Options:\n  --format F             pdf (A4), xlsx, html, doc (the document model), json or "
      "oscal (assessment-plan)\n  -o, --output FILE      where to write (- for stdout)\n"
-     "Examples:\n  ismapctl plan export A --format xlsx -o plan.xlsx\n"},
+     "Examples:\n  ismapctl plan export A --format xlsx -o plan.xlsx\n"
+     "  ismapctl plan export A --format pdf -o plan.pdf\n"},
     {"workpaper add",
      "Options:\n"
      "  --catalog C            ismap or mic-audit (guessed from ITEM when absent)\n"
@@ -699,11 +700,12 @@ static const help_entry help[] = {
      "Examples:\n  ismapctl report verify A\n  ismapctl report verify --file "
      "issued.json\n"},
     {"report export",
-     "Options:\n  --format F             doc (the document model), html, json (issued: signed) or "
-     "oscal\n  --public               the 公開版 (redacted) instead of the 詳細版\n"
+     "Options:\n  --format F             pdf (A4), html, doc (the document model), json (issued: "
+     "signed) or oscal\n  --public               the 公開版 (redacted) instead of the 詳細版\n"
      "  -o, --output FILE      where to write (- for stdout)\n  --today D              "
      "the date the matrix is computed for\n"
-     "Examples:\n  ismapctl report export A --format html --public -o report-public.html\n"},
+     "Examples:\n  ismapctl report export A --format html --public -o report-public.html\n"
+     "  ismapctl report export A --format pdf -o report.pdf\n"},
     {"followup", "Options:\n  --today D              the date the matrices are computed for\n"
                  "Examples:\n  ismapctl followup asmt_0123456789abcdef\n"},
     {"remediation set",

@@ -593,7 +593,7 @@ static const op_schema schemas[] = {
      "plan": {"type": "object"}, "at": {"type": "string"}, "by": {"type": ["string", "null"]}}}})},
 {"plan.export",
  J({"type": "object", "required": ["assessment", "format"], "properties": {
-     "assessment": {"type": "string"}, "format": {"type": "string", "enum": ["doc", "xlsx", "html", "json", "oscal"]}}}),
+     "assessment": {"type": "string"}, "format": {"type": "string", "enum": ["pdf", "doc", "xlsx", "html", "json", "oscal"]}}}),
  J({"$ref": "#/components/schemas/EngagementExport"})},
 {"workpaper.add",
  J({"type": "object", "required": ["assessment", "catalog", "item"], "properties": {
@@ -643,7 +643,7 @@ static const op_schema schemas[] = {
      "recorded_sha256": {"type": ["string", "null"]}, "problem": {"type": ["string", "null"]}}})},
 {"report.export",
  J({"type": "object", "required": ["assessment", "format"], "properties": {
-     "assessment": {"type": "string"}, "format": {"type": "string", "enum": ["doc", "html", "json", "oscal"]},
+     "assessment": {"type": "string"}, "format": {"type": "string", "enum": ["pdf", "doc", "html", "json", "oscal"]},
      "version": {"type": "string", "enum": ["detailed", "public"]}, "today": {"$ref": "#/components/schemas/Today"}}}),
  J({"$ref": "#/components/schemas/EngagementExport"})},
 {"followup.get",

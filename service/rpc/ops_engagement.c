@@ -98,6 +98,16 @@ static json_t *export_reply(const char *name, const char *format, const char *me
     return r;
 }
 
+/* A document model rendered as an A4 PDF (ism_report_pdf). */
+static json_t *pdf_export(const char *name, const json_t *doc, ism_error *err)
+{
+    size_t len = 0;
+    char *pdf = ism_report_pdf(doc, &len, err);
+    json_t *r = pdf ? export_reply(name, "pdf", "application/pdf", pdf, len) : NULL;
+    free(pdf);
+    return r;
+}
+
 static json_t *json_export(const char *name, const char *format, const json_t *v)
 {
     char *text = json_dumps(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
@@ -247,9 +257,13 @@ OP(op_plan_export)
         name = ism_strdupf("%s-plan.oscal.json", aid);
         if (o) *result = json_export(name, "oscal", o);
         json_decref(o);
-    } else if (!strcmp(fmt, "doc") || !strcmp(fmt, "xlsx") || !strcmp(fmt, "html")) {
+    } else if (!strcmp(fmt, "doc") || !strcmp(fmt, "xlsx") || !strcmp(fmt, "html") ||
+               !strcmp(fmt, "pdf")) {
         doc = ism_report_plan_doc(row, a, call->app->catalogs, err);
-        if (doc && !strcmp(fmt, "doc")) {
+        if (doc && !strcmp(fmt, "pdf")) {
+            name = ism_strdupf("%s-plan.pdf", aid);
+            *result = pdf_export(name, doc, err);
+        } else if (doc && !strcmp(fmt, "doc")) {
             name = ism_strdupf("%s-plan.doc.json", aid);
             *result = json_export(name, "doc", doc);
             if (*result) json_object_set(*result, "document", doc);
@@ -267,7 +281,7 @@ OP(op_plan_export)
         }
     } else {
         ism_error_set(err, ISM_E_INVALID_PARAMS,
-                      "field 'format' must be doc, xlsx, json, oscal or html, not '%s'", fmt);
+                      "field 'format' must be pdf, doc, xlsx, json, oscal or html, not '%s'", fmt);
     }
     free(name);
     json_decref(doc);
@@ -996,9 +1010,10 @@ OP(op_report_export)
     if (strcmp(ver, "detailed") && strcmp(ver, "public"))
         return ism_error_set(err, ISM_E_INVALID_PARAMS,
                              "field 'version' must be detailed (詳細版) or public (公開版)");
-    if (strcmp(fmt, "doc") && strcmp(fmt, "html") && strcmp(fmt, "json") && strcmp(fmt, "oscal"))
+    if (strcmp(fmt, "doc") && strcmp(fmt, "html") && strcmp(fmt, "json") && strcmp(fmt, "oscal") &&
+        strcmp(fmt, "pdf"))
         return ism_error_set(err, ISM_E_INVALID_PARAMS,
-                             "field 'format' must be doc, html, json or oscal, not '%s'", fmt);
+                             "field 'format' must be pdf, doc, html, json or oscal, not '%s'", fmt);
     bool pub = !strcmp(ver, "public");
     gathered g;
     if (!gather(call, params, &g, err)) return false;
@@ -1019,6 +1034,7 @@ OP(op_report_export)
     }
     char *name = ism_strdupf("%s-report-%s%s", aid, ver,
                              !strcmp(fmt, "html")    ? ".html"
+                             : !strcmp(fmt, "pdf")   ? ".pdf"
                              : !strcmp(fmt, "oscal") ? ".oscal.json"
                              : !strcmp(fmt, "doc")   ? ".doc.json"
                                                      : ".json");
@@ -1032,6 +1048,8 @@ OP(op_report_export)
         free(now);
         if (o) *result = json_export(name, "oscal", o);
         json_decref(o);
+    } else if (doc && !strcmp(fmt, "pdf")) {
+        *result = pdf_export(name, doc, err);
     } else if (doc && !strcmp(fmt, "doc")) {
         *result = json_export(name, "doc", doc);
         if (*result) json_object_set(*result, "document", doc);

@@ -87,6 +87,28 @@ J 0 waiver revoke -- "$wid"
 J 0 export -- "$a" --format csv -o "$tmp/m.csv"
 [ "$(get 'd["bytes"]')" -gt 0 ] && [ -s "$tmp/m.csv" ] && ok || no "export -o FILE --json"
 J 0 diff -- "$a" "$a"
+J 0 plan set -- "$a" --purpose 契約テスト --member 山田花子:主任監査人 --phase 本調査:2026-11-20:2026-11-27
+J 0 plan show -- "$a"
+J 0 plan export -- "$a" --format json -o "$tmp/plan.json"
+J 0 plan approve -- "$a"
+J 0 workpaper add -- "$a" C-1 --procedures 閲覧 --conclusion 確認した --result partial
+J 0 workpaper list -- "$a"
+J 0 workpaper history -- "$a" C-1
+printf 'memo' >"$tmp/memo.txt"
+J 0 workpaper attach -- "$a" C-1 "$tmp/memo.txt" --media-type text/plain
+printf '{"recommendations":[{"id":"R1","text":"ルートのアクセスキーを削除する","priority":"urgent"}]}' >"$tmp/draft.json"
+J 0 report set -- "$a" --addressee 契約テスト --overall 概ね適切 --file "$tmp/draft.json"
+J 0 report show -- "$a"
+J 0 report issue -- "$a"
+J 0 report verify -- "$a"
+J 0 report export -- "$a" --format json -o "$tmp/issued.json"
+J 0 assessment create -- 契約テスト基盤 --frameworks ismap-must-meet --snapshot "$snap" --wait; a2=$(get 'd["id"]')
+J 0 followup -- "$a2"
+rec=$(get "[r['id'] for r in d['recommendations']][0]")
+J 0 remediation set -- "$a2" "$rec" --owner 情報政策課 --due 2027-03-31 --status in_progress
+J 0 benchmark answer -- --assessment "$a" 1-1=3 1-2=4
+J 0 benchmark show -- --assessment "$a"
+J 0 benchmark export -- --assessment "$a" --format json -o "$tmp/bench.json"
 J 0 checks list --
 J 0 checks show -- aws-iam-root-access-keys
 J 0 eval -- "$tmp/snap.db" --status fail

@@ -157,6 +157,36 @@ assert "［アカウントID］" in pub[0] or "［ARN］" in pub[0]
 assert "内部メモ" not in pub[0]
 EOF
 
+# The PDFs (plan, 詳細版, 公開版) render back to images page by page, and the 公開版's text leaks
+# nothing either (whitespace removed: a table cell may break an ARN across lines).
+for what in "plan.export:plan" "report.export:detailed" "report.export:public"; do
+  op=${what%%:*}; v=${what#*:}
+  if [ "$op" = plan.export ]; then params="{\"assessment\":\"$a1\",\"format\":\"pdf\"}"
+  else params="{\"assessment\":\"$a1\",\"format\":\"pdf\",\"version\":\"$v\"}"; fi
+  run "$ISMAPCTL" call "$op" "$params"
+  python3 -c 'import json,sys,base64; d=json.load(open(sys.argv[1])); open(sys.argv[2],"wb").write(base64.b64decode(d["content_base64"]))' "$tmp/out" "$tmp/$v.pdf"
+  head -c 5 "$tmp/$v.pdf" | grep -q '%PDF-' && ok || no "$v: not a PDF"
+done
+if command -v pdftoppm >/dev/null && command -v pdftotext >/dev/null; then
+  for v in plan detailed public; do
+    mkdir -p "$tmp/png-$v"
+    pdftoppm -r 30 -png "$tmp/$v.pdf" "$tmp/png-$v/p" && [ "$(ls "$tmp/png-$v" | wc -l)" -ge 1 ] && ok || no "$v.pdf does not render"
+  done
+  pdftotext -enc UTF-8 "$tmp/public.pdf" "$tmp/public.txt"
+  python3 - "$tmp/public.txt" "$fx/snapshots/base.json" $overlays <<'EOF' && ok || no "the 公開版 PDF leaks tenant identifiers"
+import re, sys
+pub = re.sub(r"\s", "", open(sys.argv[1], encoding="utf-8").read())
+text = "\n".join(open(p, encoding="utf-8").read() for p in sys.argv[2:])
+secrets = set(re.findall(r"(?<!\d)\d{12}(?!\d)", text)) | set(re.findall(r"arn:aws[\w:/.*-]*", text))
+secrets |= {ip for ip in re.findall(r"(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?:/\d+)?", text)} | {"10.1.2.3"}
+assert len(pub) > 500, "the PDF's text is nearly empty"
+leaks = sorted(s for s in secrets if s in pub)
+assert not leaks, leaks
+EOF
+else
+  echo "pdftoppm/pdftotext not installed: PDF page checks skipped"
+fi
+
 # ---- 4. follow-up ---------------------------------------------------------------------------------
 run "$ISMAPCTL" assessment create みなと市住民記録基盤 --frameworks ismap-must-meet,mic-cloud-addon \
   --snapshot "$next" --name "フォローアップ監査" --wait
