@@ -19,10 +19,19 @@ cd "$root"
 STAGES=(deps build tests asan fuzz format)
 jobs=${ISM_TEST_JOBS:-$(($(nproc) * 2))}
 # ctest runs the tests that took longest last time first (its cost data), the rest by COST.
+# After the run it prints what each test cost — the slowest first, and the sum — so the price
+# of a new test shows in every run's log (the whole list: BUILD_DIR/ctest-times.txt).
 ctest_run() { # ctest_run BUILD_DIR ARGS...
-  local dir=$1
+  local dir=$1 rc
   shift
-  (cd "$dir" && ctest --output-on-failure -j"$jobs" --timeout 1800 "$@")
+  (cd "$dir" && ctest --output-on-failure -j"$jobs" --timeout 1800 "$@") | tee "$dir/ctest-output.log"
+  rc=${PIPESTATUS[0]}
+  sed -n 's/^ *[0-9]*\/[0-9]* Test *#[0-9]*: \([^ ]*\) .* \([0-9.]*\) sec$/\2 \1/p' \
+    "$dir/ctest-output.log" | sort -rn >"$dir/ctest-times.txt"
+  awk -v dir="$dir" 'NR <= 12 { top = top sprintf("   %7.1f s  %s\n", $1, $2) }
+    { sum += $1 } END { printf "-- test seconds in %s: %.0f in all (%d tests); slowest:\n%s",
+    dir, sum, NR, top }' "$dir/ctest-times.txt"
+  return "$rc"
 }
 
 # Debian packages, then the npm test clients from their lockfiles (npm ci): the OpenAPI
