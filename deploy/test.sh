@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # test.sh — installs dependencies, builds, and runs every test, as a list of stages: the normal
 # build, its tests (unit, integration, catalog), the build with AddressSanitizer +
-# UndefinedBehaviorSanitizer and the unit and integration tests again there (except those that
-# only drive an external client: label `external`; the browser journeys, label e2e, run
-# once, in the normal build), a short run of every libFuzzer target
+# UndefinedBehaviorSanitizer and the unit and integration tests again there (except labels
+# `external` and `asan-skip`, whose rule is in tests/CMakeLists.txt; the browser journeys, label
+# e2e, run once, in the normal build), a short run of every libFuzzer target
 # (tests/fuzz/run.sh, ISM_FUZZ_SECONDS each, default 5; skipped with a message without clang),
 # then the format check. Prints each stage's time and a summary; exit status 0 only if all passed.
 #   deploy/test.sh                 # every stage
@@ -19,10 +19,19 @@ cd "$root"
 STAGES=(deps build tests asan fuzz format)
 jobs=${ISM_TEST_JOBS:-$(($(nproc) * 2))}
 # ctest runs the tests that took longest last time first (its cost data), the rest by COST.
+# After the run it prints what each test cost — the slowest first, and the sum — so the price
+# of a new test shows in every run's log (the whole list: BUILD_DIR/ctest-times.txt).
 ctest_run() { # ctest_run BUILD_DIR ARGS...
-  local dir=$1
+  local dir=$1 rc
   shift
-  (cd "$dir" && ctest --output-on-failure -j"$jobs" --timeout 1800 "$@")
+  (cd "$dir" && ctest --output-on-failure -j"$jobs" --timeout 1800 "$@") | tee "$dir/ctest-output.log"
+  rc=${PIPESTATUS[0]}
+  sed -n 's/^ *[0-9]*\/[0-9]* Test *#[0-9]*: \([^ ]*\) .* \([0-9.]*\) sec$/\2 \1/p' \
+    "$dir/ctest-output.log" | sort -rn >"$dir/ctest-times.txt"
+  awk -v dir="$dir" 'NR <= 12 { top = top sprintf("   %7.1f s  %s\n", $1, $2) }
+    { sum += $1 } END { printf "-- test seconds in %s: %.0f in all (%d tests); slowest:\n%s",
+    dir, sum, NR, top }' "$dir/ctest-times.txt"
+  return "$rc"
 }
 
 # Debian packages, then the npm test clients from their lockfiles (npm ci): the OpenAPI
@@ -70,9 +79,10 @@ stage_asan() {
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
   build_or_await asan build_asan || return 1
   wanted fuzz && prebuild fuzz build_fuzz
-  # Label `external`: a test that proves a test double against an outside client (the aws CLI)
-  # and runs no product code; its time is the client's start-up, once is enough.
-  ctest_run "$root/build-asan" -L 'unit|integration' -LE external
+  # Labels `external` (a test double against an outside client: no product code) and
+  # `asan-skip` (text printed from the program's own tables) run once, in the normal build;
+  # the rule is in tests/CMakeLists.txt.
+  ctest_run "$root/build-asan" -L 'unit|integration' -LE 'external|asan-skip'
 }
 
 stage_fuzz() {

@@ -15,6 +15,16 @@ typedef struct ism_catalog_set ism_catalog_set;
  * file stops the load with ISM_E_INVALID_DATA naming the file and the entry (item id, map row,
  * or line). Caller frees with ism_catalog_free. */
 ism_catalog_set *ism_catalog_load(const char *dir, ism_error *err);
+/* The same, with the built index kept in cache_dir (created, 0700) as catalog-<digest>.db: the
+ * digest covers every file of dir (names and bytes), the SQLite version and the running program
+ * (size and modification time), so a changed catalog or a rebuilt program builds afresh. A hit
+ * reads that file instead of building (no validation is skipped: the file was written after a
+ * load of the same bytes that passed it); a miss loads as ism_catalog_load and writes it (a
+ * temporary renamed into place). cache_dir NULL or "", or a folder that cannot be made: plain
+ * ism_catalog_load. *hit (may be NULL) says whether the index came from the cache. Caller frees
+ * with ism_catalog_free. */
+ism_catalog_set *ism_catalog_load_cached(const char *dir, const char *cache_dir, bool *hit,
+                                         ism_error *err);
 void ism_catalog_free(ism_catalog_set *cs);
 const char *ism_catalog_dir(const ism_catalog_set *cs);
 

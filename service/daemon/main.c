@@ -414,11 +414,19 @@ static int run(config *c)
                                                                           : ISM_CATALOG_SOURCE_DIR);
     }
     int64_t t0 = ism_mono_ms();
-    cats = ism_catalog_load(c->catalog_dir, &err);
+    /* The built index is kept (catalog/cache.c): in ISMAP_CATALOG_CACHE when set ("" = none;
+     * the tests share one per build folder), else in the data directory. */
+    const char *cache_env = getenv("ISMAP_CATALOG_CACHE");
+    char cache_dir[4096];
+    snprintf(cache_dir, sizeof cache_dir, "%s/catalog-cache", c->data_dir);
+    bool cached = false;
+    cats =
+        ism_catalog_load_cached(c->catalog_dir, cache_env ? cache_env : cache_dir, &cached, &err);
     if (!cats) goto out;
     ism_logj(ISM_LOG_INFO, "catalog.loaded",
-             json_pack("{s:s, s:I}", "dir", c->catalog_dir, "ms", (json_int_t)(ism_mono_ms() - t0)),
-             "catalogs loaded from %s", c->catalog_dir);
+             json_pack("{s:s, s:I, s:b}", "dir", c->catalog_dir, "ms",
+                       (json_int_t)(ism_mono_ms() - t0), "cached", cached),
+             "catalogs loaded from %s%s", c->catalog_dir, cached ? " (index from the cache)" : "");
     /* A check that does not load (bad SQL, unknown requirement...) stops the start: running
      * without it would silently drop what it tests. */
     if (!c->checks_dir) {

@@ -473,16 +473,26 @@ static const op_schema schemas[] = {
      "assessment": {"type": "string"},
      "status": {"$ref": "#/components/schemas/RequirementStatus"},
      "framework": {"type": "string"},
-     "today": {"$ref": "#/components/schemas/Today"}}}),
- J({"type": "object", "required": ["assessment", "requirements", "counts"], "properties": {
+     "today": {"$ref": "#/components/schemas/Today"},
+     "cursor": {"type": "string", "description": "next_cursor of the previous page (limit defaults to 1000 then)."},
+     "limit": {"type": "integer", "minimum": 1, "maximum": 10000, "description": "A page of this many requirements; the reply adds total, offset, next_cursor."},
+     "summary": {"type": "boolean", "default": false, "description": "The counts (per status, per framework) without the requirements; takes no status, framework, cursor or limit."},
+     "if_none_match": {"type": "string", "description": "The etag of a reply the caller holds: while the matrix's inputs are the same the reply is {etag, assessment, unchanged: true}, without the body."}}}),
+ J({"oneOf": [
+   {"type": "object", "required": ["etag", "assessment", "unchanged"], "additionalProperties": false, "properties": {
+     "etag": {"type": "string"}, "assessment": {"type": "string"}, "unchanged": {"const": true}}},
+   {"type": "object", "required": ["etag", "assessment", "counts"], "not": {"required": ["unchanged"]}, "properties": {
+     "etag": {"type": "string", "description": "Names this reply's content: the digest of the matrix's inputs and of the params; send it back as if_none_match (HTTP: ETag / If-None-Match)."},
+     "total": {"type": "integer", "minimum": 0}, "offset": {"type": "integer", "minimum": 0},
+     "next_cursor": {"type": ["string", "null"], "description": "null on the last page."},
      "assessment": {"type": "string"}, "name": {"type": ["string", "null"]}, "subject": {"type": "string"},
      "frameworks": {"type": "array", "items": {"type": "string"}},
      "snapshots": {"type": "array", "items": {"type": "string"}}, "as_of": {"type": ["string", "null"]},
      "state": {"type": "string"}, "today": {"type": "string"}, "generated": {"type": "string"},
      "counts": {"$ref": "#/components/schemas/StatusCounts"},
      "counts_by_framework": {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/StatusCounts"}},
-     "requirements": {"type": "array", "items": {"$ref": "#/components/schemas/Requirement"}},
-     "provenance": {"$ref": "#/components/schemas/Provenance"}}})},
+     "requirements": {"type": "array", "items": {"$ref": "#/components/schemas/Requirement"}, "description": "Absent from a summary."},
+     "provenance": {"$ref": "#/components/schemas/Provenance"}}}]})},
 {"findings.list",
  J({"type": "object", "required": ["assessment"], "properties": {
      "assessment": {"type": "string"},

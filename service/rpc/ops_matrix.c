@@ -477,10 +477,6 @@ static json_t *matrix_reply(ism_rpc_call *call, const json_t *a, const char *key
     return m;
 }
 
-/* A read costs a lookup: the serialized result is kept (reply_cache.c) per assessment, caller's
- * scope and filters, tagged with the digest of the matrix's inputs, and sent as it is; a new
- * finding, evidence row, judgment or waiver changes the digest and so the next read rebuilds
- * it, once, however many callers ask at the same time. */
 /* A paging cursor as this service gives them ("o<offset>"): its offset, 0 for none. */
 static bool cursor_offset(const char *cursor, long *offset, ism_error *err)
 {
@@ -495,18 +491,52 @@ static bool cursor_offset(const char *cursor, long *offset, ism_error *err)
     return true;
 }
 
+/* The matrix.get reply's entity tag: the digest of the matrix's inputs and of what was asked
+ * (the reply's name), so a page, a filter and the summary each have their own. 32 hex. */
+static void matrix_etag(const char *key, const char *name, char out[33])
+{
+    char *both = ism_strdupf("%s|%s", key, name);
+    char sha[65];
+    ism_sha256_hex(both, strlen(both), sha);
+    free(both);
+    memcpy(out, sha, 32);
+    out[32] = '\0';
+}
+
+/* o with "etag" as its first member (the HTTP gateway reads it from the head of the kept text
+ * without parsing 1 MB): a new object; o is consumed. */
+static json_t *etag_first(const char *etag, json_t *o)
+{
+    json_t *out = json_pack("{s:s}", "etag", etag);
+    json_object_update(out, o);
+    json_decref(o);
+    return out;
+}
+
+/* A read costs a lookup: the serialized result is kept (reply_cache.c) per assessment, caller's
+ * scope and filters, tagged with the digest of the matrix's inputs, and sent as it is; a new
+ * finding, evidence row, judgment or waiver changes the digest and so the next read rebuilds
+ * it, once, however many callers ask at the same time. A caller that holds the reply's etag
+ * sends it as if_none_match and, while the inputs are the same, gets {etag, assessment,
+ * unchanged: true} without the body; summary: true answers the counts without requirements. */
 OP(op_matrix_get)
 {
-    const char *aid, *status, *fw, *cursor;
+    const char *aid, *status, *fw, *cursor, *inm;
     json_int_t limit = 0;
+    bool summary = false;
     char today[11];
     if (!need(call, err) || !ism_json_str(params, "assessment", true, &aid, err) ||
         !ism_json_str(params, "status", false, &status, err) ||
         !ism_json_str(params, "framework", false, &fw, err) ||
         !ism_json_str(params, "cursor", false, &cursor, err) ||
         !ism_json_int(params, "limit", false, 1, 10000, &limit, err) ||
-        !today_of(params, today, err))
+        !ism_json_str(params, "if_none_match", false, &inm, err) ||
+        !ism_json_bool(params, "summary", false, &summary, err) || !today_of(params, today, err))
         return false;
+    if (summary && (status || fw || cursor || limit))
+        return ism_error_set(err, ISM_E_INVALID_PARAMS,
+                             "field 'summary' answers the counts of the whole matrix: it takes no "
+                             "status, framework, cursor or limit");
     long offset = 0;
     if (!cursor_offset(cursor, &offset, err)) return false;
     if (cursor && !limit) limit = 1000;
@@ -526,15 +556,32 @@ OP(op_matrix_get)
         json_decref(a);
         return false;
     }
-    char *name = ism_strdupf(
-        "matrix.get|%s|%s|%s|%s|%s|%ld|%ld",
-        ism_store_path(call->app->store) ? ism_store_path(call->app->store) : "",
-        ops_org_scope(call), aid, status ? status : "", fw ? fw : "", offset, (long)limit);
-    char *text = ops_reply_cache_get(name, key, NULL);
+    char *name =
+        ism_strdupf("matrix.get|%s|%s|%s|%s|%s|%ld|%ld|%d",
+                    ism_store_path(call->app->store) ? ism_store_path(call->app->store) : "",
+                    ops_org_scope(call), aid, status ? status : "", fw ? fw : "", offset,
+                    (long)limit, summary ? 1 : 0);
+    char etag[33];
+    matrix_etag(key, name, etag);
     *result = NULL;
-    if (text) call->result_release = ops_reply_cache_release;
-    if (!text) {
-        json_t *res = matrix_reply(call, a, key, today, status, fw, offset, (long)limit, err);
+    char *text = NULL;
+    if (inm && !strcmp(inm, etag)) {
+        /* The caller's copy is current: no body. */
+        json_t *res = json_pack("{s:s, s:s, s:b}", "etag", etag, "assessment", aid, "unchanged", 1);
+        text = res ? json_dumps(res, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+        json_decref(res);
+        if (!text) ism_error_set(err, ISM_E_INTERNAL, "cannot serialize the reply");
+    } else if ((text = ops_reply_cache_get(name, key, NULL))) {
+        call->result_release = ops_reply_cache_release;
+    } else {
+        json_t *res = NULL;
+        if (summary) {
+            res = matrix_for_key(call, a, key, today, err);
+            if (res) json_object_del(res, "requirements");
+        } else {
+            res = matrix_reply(call, a, key, today, status, fw, offset, (long)limit, err);
+        }
+        if (res) res = etag_first(etag, res);
         text = res ? json_dumps(res, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
         if (text)
             ops_reply_cache_put(name, key, text, strlen(text));
@@ -801,7 +848,8 @@ const ism_op ism_ops_matrix[] = {
     {"matrix.get", op_matrix_get, ALL,
      "the conformance matrix, materialized and kept until its inputs change (params: "
      "assessment, status, framework, today; a page: limit ≤ 10000, cursor — the reply then "
-     "adds total, offset, next_cursor)"},
+     "adds total, offset, next_cursor; summary: the counts only; if_none_match: the etag "
+     "of a reply held — {etag, unchanged: true} while the inputs are the same)"},
     {"findings.list", op_findings_list, ALL,
      "a page of an assessment's check findings, worst first, with the total and the next "
      "cursor (params: assessment, status, check, limit ≤ 10000, cursor)"},

@@ -78,5 +78,27 @@ python3 -c 'import json,sys; p=sys.argv[1]; d=json.load(open(p)); d["items"][7][
 [ $rc = 1 ] && ok || no "damaged catalog: ismapd exit $rc, wanted 1"
 grep -q "ipa-benchmark.json: item" "$tmp/log2" && grep -q "parent 'nowhere'" "$tmp/log2" && ok || { no "damaged catalog message"; cat "$tmp/log2"; }
 
+# The built index is kept (service/catalog/cache.c; here the default, in the data directory): a
+# second start reads it, a changed catalog is built again and shows its change, and the folder
+# keeps one index.
+mkdir -p "$tmp/cat2"; cp "$ISM_SOURCE_DIR"/catalog/*.json "$ISM_SOURCE_DIR"/catalog/search-synonyms.tsv "$tmp/cat2/"
+start_cached() { # start_cached N — starts ismapd on $tmp/cat2, shows one item, stops it
+  (unset ISMAP_CATALOG_CACHE; exec "$ISMAPD" --data-dir "$tmp/data3" --log-file "$tmp/log3.$1" --catalog-dir "$tmp/cat2") &
+  local p=$!
+  wait_daemon "$p" --socket "$tmp/data3/ismapd.sock" || { no "ismapd $1 did not start"; return; }
+  "$ISMAPCTL" --socket "$tmp/data3/ismapd.sock" catalog show ismap 10.1.1.9.PB >"$tmp/out3.$1" 2>&1
+  kill "$p"; wait "$p" 2>/dev/null
+}
+start_cached 1
+grep -q '"event":"catalog.loaded".*"cached":false' "$tmp/log3.1" && ok || no "first start: index not built"
+start_cached 2
+grep -q '"event":"catalog.loaded".*"cached":true' "$tmp/log3.2" && ok || no "second start: index not read from the cache"
+cmp -s "$tmp/out3.1" "$tmp/out3.2" && ok || no "the cached index shows another item"
+python3 -c 'import json,sys; p=sys.argv[1]; d=json.load(open(p)); [i for i in d["items"] if i["id"] == "10.1.1.9.PB"][0]["text"]["ja"] = "索引キャッシュの確認"; json.dump(d,open(p,"w"),ensure_ascii=False)' "$tmp/cat2/ismap.json"
+start_cached 3
+grep -q '"event":"catalog.loaded".*"cached":false' "$tmp/log3.3" && ok || no "changed catalog: index not built again"
+grep -q "索引キャッシュの確認" "$tmp/out3.3" && ok || { no "changed catalog: the change does not show"; head -5 "$tmp/out3.3"; }
+[ "$(ls "$tmp/data3/catalog-cache" | grep -c '^catalog-.*\.db$')" = 1 ] && ok || { no "catalog-cache keeps more than one index"; ls -l "$tmp/data3/catalog-cache"; }
+
 echo "catalog: $passes passed, $fails failed"
 [ "$fails" -eq 0 ]

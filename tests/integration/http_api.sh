@@ -140,6 +140,27 @@ get matrix-unknown-param 400 "$AUD" "$B/api/v1/assessments/$A/matrix?stauts=part
 body matrix-unknown-named '"stauts" in d["error"]["message"] and d["error"]["details"][0]["parameter"] == "stauts"'
 get matrix-twice 400 "$AUD" "$B/api/v1/assessments/$A/matrix?status=partial&status=satisfied"
 get matrix-other-org 404 "$OTHER" "$B/api/v1/assessments/$A/matrix"
+# Conditional reads: the ETag is matrix.get's etag; If-None-Match naming it -> 304, no body.
+get matrix-etag 200 "$AUD" "$B/api/v1/assessments/$A/matrix"
+header matrix-etag-header '^ETag: "[0-9a-f]{32}"'
+ET=$(sed -n 's/^ETag: *\("[0-9a-f]*"\).*/\1/Ip' "$tmp/hdr" | tr -d '\r')
+body matrix-etag-in-body "'\"%s\"' % d['result']['etag'] == '$ET'"
+rm -f "$tmp/body" # curl writes no file for an empty body
+get matrix-not-modified 304 "$AUD" "$B/api/v1/assessments/$A/matrix" -H "If-None-Match: $ET"
+[ ! -s "$tmp/body" ] && ok || no "matrix-not-modified: a body: $(head -c 200 "$tmp/body")"
+header matrix-304-etag "^ETag: $ET"
+get matrix-weak-etag 304 "$AUD" "$B/api/v1/assessments/$A/matrix" -H "If-None-Match: W/$ET"
+get matrix-stale-etag 200 "$AUD" "$B/api/v1/assessments/$A/matrix" -H 'If-None-Match: "0123456789abcdef0123456789abcdef"'
+body matrix-stale-full 'len(d["result"]["requirements"]) == 188'
+get matrix-page 200 "$AUD" "$B/api/v1/assessments/$A/matrix?limit=100" -H "If-None-Match: $ET"
+body matrix-page-own-etag "len(d['result']['requirements']) == 100 and d['result']['total'] == 188 and d['result']['next_cursor'] == 'o100' and '\"%s\"' % d['result']['etag'] != '$ET'"
+get matrix-summary 200 "$AUD" "$B/api/v1/assessments/$A/matrix?summary=true"
+body matrix-summary-counts '"requirements" not in d["result"] and sum(d["result"]["counts"].values()) == 188 and d["result"]["counts_by_framework"]'
+ES=$(sed -n 's/^ETag: *\("[0-9a-f]*"\).*/\1/Ip' "$tmp/hdr" | tr -d '\r')
+get matrix-summary-not-modified 304 "$AUD" "$B/api/v1/assessments/$A/matrix?summary=true" -H "If-None-Match: $ES"
+get matrix-summary-bad 400 "$AUD" "$B/api/v1/assessments/$A/matrix?summary=maybe"
+get matrix-summary-with-limit 400 "$AUD" "$B/api/v1/assessments/$A/matrix?summary=1&limit=5"
+get matrix-etag-other-org 404 "$OTHER" "$B/api/v1/assessments/$A/matrix" -H "If-None-Match: $ET"
 # Findings, paged with the cursor until the end: every finding once.
 get findings 200 "$AUD" "$B/api/v1/assessments/$A/findings?status=fail&limit=2"
 body findings-page 'len(d["result"]["findings"]) <= 2 and d["result"]["total"] >= 1'

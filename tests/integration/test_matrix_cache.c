@@ -1,7 +1,10 @@
 /* test_matrix_cache.c — matrix.get serves a kept, serialized result (issue 11 item 9): the kept
  * reply is byte for byte the one a freshly started daemon builds, its filters only leave
  * requirements out, and a new judgment, waiver, evaluation (findings) or evidence row makes the
- * next read rebuild it. Counts come from status.matrix_cache; nothing here is timed. */
+ * next read rebuild it. Conditional reads: every reply carries an etag of its own (inputs and
+ * params); if_none_match naming the current one answers {etag, assessment, unchanged} without
+ * the body, and a new judgment makes it stale; summary answers the counts without the
+ * requirements. Counts come from status.matrix_cache; nothing here is timed. */
 #include "ismap/rpc.h"
 #include "snapfix.h"
 #include "testutil.h"
@@ -160,6 +163,11 @@ START_TEST(kept_reply_equals_a_fresh_one_and_follows_its_inputs)
     free(want);
     ck_assert_int_gt(json_array_size(keep), 0);
     json_object_set_new(json_object_get(full, "result"), "requirements", keep);
+    /* ... and has an etag of its own. */
+    ck_assert_str_ne(ism_json_getstr(json_object_get(full, "result"), "etag"),
+                     ism_json_getstr(json_object_get(filtered, "result"), "etag"));
+    json_object_del(json_object_get(full, "result"), "etag");
+    json_object_del(json_object_get(filtered, "result"), "etag");
     ck_assert(json_equal(full, filtered));
     json_decref(filtered);
     free(f);
@@ -269,6 +277,117 @@ START_TEST(kept_reply_equals_a_fresh_one_and_follows_its_inputs)
 }
 END_TEST
 
+/* An evaluated assessment of the base fixture; malloc'd id. */
+static char *evaluated(void)
+{
+    json_t *s = must("snapshot.import", json_pack("{s:s}", "path", snap));
+    json_decref(must("subject.create",
+                     json_pack("{s:s, s:s, s:s, s:[s]}", "kind", "workload", "name", "city",
+                               "environment", "production", "accounts", "111122223333")));
+    json_t *a =
+        must("assessment.create", json_pack("{s:s, s:s, s:[O]}", "subject", "city", "frameworks",
+                                            "ismap,mic", "snapshots", json_object_get(s, "id")));
+    char *aid = strdup(ism_json_getstr(a, "id"));
+    json_decref(a);
+    json_decref(s);
+    ck_assert(ready(aid));
+    return aid;
+}
+
+/* matrix.get's result for params (consumed), parsed. New reference. */
+static json_t *mx(json_t *params)
+{
+    char *t = raw("matrix.get", params);
+    json_t *doc = json_loads(t, 0, NULL);
+    free(t);
+    json_t *res = json_incref(json_object_get(doc, "result"));
+    json_decref(doc);
+    return res;
+}
+
+static bool is_unchanged(const json_t *res, const char *aid, const char *etag)
+{
+    return json_object_size(res) == 3 && json_is_true(json_object_get(res, "unchanged")) &&
+           !strcmp(ism_json_getstr(res, "assessment"), aid) &&
+           !strcmp(ism_json_getstr(res, "etag"), etag);
+}
+
+START_TEST(conditional_reads_and_summary)
+{
+    char *aid = evaluated();
+    json_t *full = mx(json_pack("{s:s}", "assessment", aid));
+    char *etag = strdup(ism_json_getstr(full, "etag"));
+    ck_assert_int_eq(strlen(etag), 32);
+    size_t total = json_array_size(json_object_get(full, "requirements"));
+    ck_assert_int_gt(total, 150);
+
+    /* The etag held: no body. The same once more (nothing kept is spent on it). */
+    for (int k = 0; k < 2; k++) {
+        json_t *u = mx(json_pack("{s:s, s:s}", "assessment", aid, "if_none_match", etag));
+        ck_assert_msg(is_unchanged(u, aid, etag), "not an unchanged reply");
+        json_decref(u);
+    }
+    /* Another etag: the whole reply, as without one. */
+    json_t *again = mx(json_pack("{s:s, s:s}", "assessment", aid, "if_none_match", "stale"));
+    ck_assert(json_equal(again, full));
+    json_decref(again);
+
+    /* A page has its own etag: the whole matrix's does not answer it "unchanged". */
+    json_t *page =
+        mx(json_pack("{s:s, s:i, s:s}", "assessment", aid, "limit", 100, "if_none_match", etag));
+    ck_assert_int_eq(json_array_size(json_object_get(page, "requirements")), 100);
+    ck_assert_str_ne(ism_json_getstr(page, "etag"), etag);
+    json_t *pu = mx(json_pack("{s:s, s:i, s:s}", "assessment", aid, "limit", 100, "if_none_match",
+                              ism_json_getstr(page, "etag")));
+    ck_assert(is_unchanged(pu, aid, ism_json_getstr(page, "etag")));
+    json_decref(pu);
+    json_decref(page);
+
+    /* The summary: the whole matrix's counts, no requirements, its own etag. */
+    json_t *sum = mx(json_pack("{s:s, s:b}", "assessment", aid, "summary", 1));
+    ck_assert_ptr_null(json_object_get(sum, "requirements"));
+    ck_assert(json_equal(json_object_get(sum, "counts"), json_object_get(full, "counts")));
+    ck_assert(json_equal(json_object_get(sum, "counts_by_framework"),
+                         json_object_get(full, "counts_by_framework")));
+    ck_assert_str_ne(ism_json_getstr(sum, "etag"), etag);
+    json_int_t n = 0;
+    const char *k;
+    json_t *v;
+    json_object_foreach(json_object_get(sum, "counts"), k, v) n += json_integer_value(v);
+    ck_assert_int_eq(n, (json_int_t)total);
+    json_t *bad =
+        tu_call(d.url, "matrix.get",
+                json_pack("{s:s, s:b, s:i}", "assessment", aid, "summary", 1, "limit", 5), NULL);
+    ck_assert_str_eq(tu_code(bad), "invalid_params");
+    json_decref(bad);
+    bad = tu_call(d.url, "matrix.get",
+                  json_pack("{s:s, s:i}", "assessment", aid, "if_none_match", 7), NULL);
+    ck_assert_str_eq(tu_code(bad), "invalid_params");
+    json_decref(bad);
+
+    /* A judgment changes the inputs: the etag held is stale, the reply whole and new. */
+    json_t *first = json_array_get(json_object_get(full, "requirements"), 0);
+    json_decref(must("judgment.add", json_pack("{s:s, s:s, s:s, s:s, s:s}", "assessment", aid,
+                                               "catalog", ism_json_getstr(first, "catalog"), "item",
+                                               ism_json_getstr(first, "item"), "result",
+                                               "not_applicable", "reason", "out of scope")));
+    json_t *after = mx(json_pack("{s:s, s:s}", "assessment", aid, "if_none_match", etag));
+    ck_assert_ptr_null(json_object_get(after, "unchanged"));
+    ck_assert_int_eq(json_array_size(json_object_get(after, "requirements")), total);
+    ck_assert_str_ne(ism_json_getstr(after, "etag"), etag);
+    json_t *sum2 = mx(json_pack("{s:s, s:b, s:s}", "assessment", aid, "summary", 1, "if_none_match",
+                                ism_json_getstr(sum, "etag")));
+    ck_assert_ptr_null(json_object_get(sum2, "unchanged"));
+    ck_assert(json_equal(json_object_get(sum2, "counts"), json_object_get(after, "counts")));
+    json_decref(sum2);
+    json_decref(after);
+    json_decref(sum);
+    json_decref(full);
+    free(etag);
+    free(aid);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("matrix_cache");
@@ -276,6 +395,7 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, kept_reply_equals_a_fresh_one_and_follows_its_inputs);
+    tcase_add_test(tc, conditional_reads_and_summary);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }

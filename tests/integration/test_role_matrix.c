@@ -49,7 +49,7 @@ static bool nng_open(rm_transport *t, const char *tcp_url, const char *data_dir)
 {
     (void)data_dir;
     ism_error err = {0};
-    t->ctx = ism_rpc_client_open(tcp_url, NULL, 10000, &err);
+    t->ctx = ism_rpc_client_open(tcp_url, NULL, (int)tu_wait_limit_ms(), &err);
     ism_error_clear(&err);
     return t->ctx != NULL;
 }
@@ -588,7 +588,7 @@ static json_t *wrong_value(const json_t *prop)
 START_TEST(params_schemas_match_the_handlers)
 {
     ism_error err = {0};
-    ism_rpc_client *c = ism_rpc_client_open(tcpurl, NULL, 10000, &err);
+    ism_rpc_client *c = ism_rpc_client_open(tcpurl, NULL, (int)tu_wait_limit_ms(), &err);
     ck_assert_ptr_nonnull(c);
     int probes = 0;
     size_t i;

@@ -39,7 +39,7 @@ ism_catalog_set *tu_catalogs(void)
 {
     ism_error e = {0};
     char *cdir = ism_strdupf("%s/catalog", tu_source_dir());
-    ism_catalog_set *cats = ism_catalog_load(cdir, &e);
+    ism_catalog_set *cats = ism_catalog_load_cached(cdir, getenv("ISMAP_CATALOG_CACHE"), NULL, &e);
     free(cdir);
     if (!cats) fprintf(stderr, "catalogs: %s\n", e.message);
     return cats;

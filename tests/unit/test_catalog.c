@@ -1,6 +1,9 @@
 /* test_catalog.c — the catalog room over the committed catalogs: loading, lookups, Japanese
- * search, transitive mapping, OSCAL export shape, and damaged files that must stop the load
- * with the file and the entry named. */
+ * search, transitive mapping, OSCAL export shape, damaged files that must stop the load
+ * with the file and the entry named, and the cache of the built index (a changed catalog is
+ * built afresh; a damaged cache file is built over). The fixture's set comes through the cache
+ * in ISMAP_CATALOG_CACHE when the environment names one (ctest: one per build folder), so each
+ * test does not build the index again; cached_index_is_the_built_one proves that is the same. */
 #include "ismap/catalog.h"
 #include "testutil.h"
 
@@ -16,7 +19,7 @@ static void setup(void)
 {
     snprintf(catdir, sizeof catdir, "%s/catalog", tu_source_dir());
     ism_error e = {0};
-    cs = ism_catalog_load(catdir, &e);
+    cs = ism_catalog_load_cached(catdir, getenv("ISMAP_CATALOG_CACHE"), NULL, &e);
     ck_assert_msg(cs != NULL, "load failed: %s", e.message);
 }
 
@@ -534,6 +537,127 @@ START_TEST(damaged_files_are_named)
 }
 END_TEST
 
+/* Everything a caller sees of a set, as one JSON document (the list, every item of ISMAP's
+ * catalog, a Japanese search, a mapping). New reference. */
+static json_t *observe(ism_catalog_set *set)
+{
+    ism_error e = {0};
+    json_t *o = json_object();
+    json_object_set_new(o, "list", ism_catalog_list(set));
+    json_t *items = ism_catalog_items(set, "ismap", NULL, NULL, &e);
+    ck_assert_msg(items, "%s", e.message);
+    json_object_set_new(o, "items", items);
+    json_t *hits = ism_catalog_search(set, "暗号化", NULL, 50, &e);
+    ck_assert_msg(hits, "%s", e.message);
+    json_object_set_new(o, "search", hits);
+    return o;
+}
+
+/* How many cache files dir holds. */
+static int cache_files(const char *dir)
+{
+    char *cmd = ism_strdupf("ls '%s' | grep -c '^catalog-.*\\.db$'", dir);
+    FILE *p = popen(cmd, "r");
+    int n = -1;
+    ck_assert(p && fscanf(p, "%d", &n) == 1);
+    pclose(p);
+    free(cmd);
+    return n;
+}
+
+/* Whether the first ISMAP item of the set has the title the test gave it. */
+static bool has_new_title(ism_catalog_set *set, const json_t *seen)
+{
+    ism_error e = {0};
+    const char *id = ism_json_getstr(json_array_get(json_object_get(seen, "items"), 0), "id");
+    json_t *it = ism_catalog_item(set, "ismap", id, &e);
+    ck_assert_msg(it, "%s", e.message);
+    const char *t = ism_json_getstr(json_object_get(it, "title"), "ja");
+    bool yes = t && !strcmp(t, "キャッシュ試験の題名");
+    json_decref(it);
+    return yes;
+}
+
+START_TEST(cached_index_is_the_built_one)
+{
+    char *dir = copy_catalogs();
+    char *syn = ism_strdupf("cp '%s'/search-synonyms.tsv '%s'/", catdir, dir);
+    ck_assert_int_eq(system(syn), 0);
+    free(syn);
+    char *cache = tu_tempdir("catcache");
+    char *sub = ism_strdupf("%s/sub", cache); /* made by the load */
+    ism_error e = {0};
+    ism_catalog_set *built = ism_catalog_load(dir, &e);
+    ck_assert_msg(built, "%s", e.message);
+    json_t *want = observe(built);
+    ism_catalog_free(built);
+
+    /* A miss builds and writes the file; the next load reads it; both are the built set. */
+    bool hit = true;
+    ism_catalog_set *a = ism_catalog_load_cached(dir, sub, &hit, &e);
+    ck_assert_msg(a, "%s", e.message);
+    ck_assert(!hit);
+    json_t *got = observe(a);
+    ck_assert(json_equal(got, want));
+    json_decref(got);
+    ism_catalog_free(a);
+    ism_catalog_set *b = ism_catalog_load_cached(dir, sub, &hit, &e);
+    ck_assert_msg(b, "%s", e.message);
+    ck_assert(hit);
+    got = observe(b);
+    ck_assert(json_equal(got, want));
+    json_decref(got);
+    ism_catalog_free(b);
+
+    /* A changed catalog is another digest: built again, and the change shows. */
+    mutate(dir, "ismap.json", "d[\"items\"][0][\"title\"][\"ja\"]=\"キャッシュ試験の題名\"");
+    ism_catalog_set *c = ism_catalog_load_cached(dir, sub, &hit, &e);
+    ck_assert_msg(c, "%s", e.message);
+    ck_assert(!hit);
+    ck_assert_int_eq(cache_files(sub), 1); /* the old index is gone */
+    ck_assert(has_new_title(c, want));
+    ism_catalog_free(c);
+    /* So is a changed synonyms file (not a .json). */
+    char *add =
+        ism_strdupf("printf '\nキャッシュ\tcache-test-synonym\n' >> '%s'/search-synonyms.tsv", dir);
+    ck_assert_int_eq(system(add), 0);
+    free(add);
+    c = ism_catalog_load_cached(dir, sub, &hit, &e);
+    ck_assert_msg(c, "%s", e.message);
+    ck_assert(!hit);
+    ism_catalog_free(c);
+    c = ism_catalog_load_cached(dir, sub, &hit, &e);
+    ck_assert(c && hit);
+    ism_catalog_free(c);
+
+    /* A damaged cache file (cut short) is not used: built over, then read again. */
+    char *cut = ism_strdupf("for f in '%s'/catalog-*.db; do truncate -s 4096 \"$f\"; done", sub);
+    ck_assert_int_eq(system(cut), 0);
+    free(cut);
+    c = ism_catalog_load_cached(dir, sub, &hit, &e);
+    ck_assert_msg(c, "%s", e.message);
+    ck_assert(!hit);
+    ck_assert(has_new_title(c, want));
+    ism_catalog_free(c);
+    c = ism_catalog_load_cached(dir, sub, &hit, &e);
+    ck_assert(c && hit);
+    ism_catalog_free(c);
+
+    /* A damaged catalog still stops the load, cache or not. */
+    mutate(dir, "ismap.json", "d[\"items\"][5][\"id\"]=d[\"items\"][4][\"id\"]");
+    ck_assert_ptr_null(ism_catalog_load_cached(dir, sub, &hit, &e));
+    ck_assert_int_eq(e.code, ISM_E_INVALID_DATA);
+    ism_error_clear(&e);
+
+    json_decref(want);
+    tu_rmtree(cache);
+    tu_rmtree(dir);
+    free(sub);
+    free(cache);
+    free(dir);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("catalog");
@@ -549,6 +673,7 @@ int main(void)
     tcase_add_test(tc, oscal_export_shape_and_determinism);
     tcase_add_test(tc, oscal_mic_titles_flags_and_unknown_mandatory);
     tcase_add_test(tc, damaged_files_are_named);
+    tcase_add_test(tc, cached_index_is_the_built_one);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }

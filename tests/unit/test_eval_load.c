@@ -256,7 +256,7 @@ int main(void)
 {
     ism_error e = {0};
     char *dir = ism_strdupf("%s/catalog", tu_source_dir());
-    cats = ism_catalog_load(dir, &e);
+    cats = ism_catalog_load_cached(dir, getenv("ISMAP_CATALOG_CACHE"), NULL, &e);
     free(dir);
     if (!cats) {
         fprintf(stderr, "%s\n", e.message);

@@ -23,7 +23,7 @@ static void setup(void)
     ck_assert_msg(st != NULL, "%s", e.message);
     free(p);
     p = ism_strdupf("%s/catalog", tu_source_dir());
-    cs = ism_catalog_load(p, &e);
+    cs = ism_catalog_load_cached(p, getenv("ISMAP_CATALOG_CACHE"), NULL, &e);
     ck_assert_msg(cs != NULL, "%s", e.message);
     free(p);
 }

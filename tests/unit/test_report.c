@@ -132,7 +132,7 @@ static void build(void)
     need(st != NULL, "%s", e.message);
     free(p);
     p = ism_strdupf("%s/catalog", tu_source_dir());
-    cs = ism_catalog_load(p, &e);
+    cs = ism_catalog_load_cached(p, getenv("ISMAP_CATALOG_CACHE"), NULL, &e);
     need(cs != NULL, "%s", e.message);
     free(p);
     json_t *fw = json_pack("[s, s, s]", "ismap-must-meet", "mic", "mic-cloud-addon");
