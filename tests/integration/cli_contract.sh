@@ -87,6 +87,11 @@ J 0 waiver revoke -- "$wid"
 J 0 export -- "$a" --format csv -o "$tmp/m.csv"
 [ "$(get 'd["bytes"]')" -gt 0 ] && [ -s "$tmp/m.csv" ] && ok || no "export -o FILE --json"
 J 0 diff -- "$a" "$a"
+J 0 benchmark show -- --assessment "$a"
+J 0 benchmark answer -- --assessment "$a" 1-1=4 1-2=3
+[ "$(get 'd["total"]["answered"]')" = 2 ] && ok || no "benchmark answer --json"
+J 0 benchmark export -- --assessment "$a" --format svg -o "$tmp/radar.svg"
+[ "$(get 'd["bytes"]')" -gt 0 ] && [ -s "$tmp/radar.svg" ] && ok || no "benchmark export -o FILE --json"
 J 0 checks list --
 J 0 checks show -- aws-iam-root-access-keys
 J 0 eval -- "$tmp/snap.db" --status fail
@@ -168,6 +173,7 @@ for d in (a, b): d.pop("generated", None)
 sys.exit(0 if a == b else "differ")' "$tmp/stdout.json" "$tmp/file.json" && ok || no "export -o - differs from the file"
 "$ISMAPCTL" export "$a" --format csv -o - --json >"$tmp/out" && head -c 3 "$tmp/out" | od -An -tx1 | grep -q "ef bb bf" && ok || no "export csv -o - is not the CSV"
 "$ISMAPCTL" export "$a" --format xlsx -o - >"$tmp/x.xlsx" && "$py" -c 'import zipfile,sys; zipfile.ZipFile(sys.argv[1]).namelist()' "$tmp/x.xlsx" && ok || no "export xlsx -o - to a file"
+"$ISMAPCTL" benchmark export --assessment "$a" --format json -o - >"$tmp/out" && isjson "$tmp/out" && ok || no "benchmark export json -o -"
 "$ISMAPCTL" catalog export iso27017 -o - >"$tmp/out" && isjson "$tmp/out" && ok || no "catalog export -o -"
 grep -q '"catalog"' "$tmp/out" && ok || no "catalog export -o - is not the catalog"
 "$ISMAPCTL" screening 住民記録クラウド --format csv -o - >"$tmp/out" && grep -q "5-1" "$tmp/out" && ok || no "screening csv -o -"
