@@ -571,7 +571,6 @@ static const op_schema schemas[] = {
  J({"$ref": "#/components/schemas/ExportedFile"})},
 };
 
-
 /* clang-format on */
 
 #define NSCHEMAS (sizeof schemas / sizeof schemas[0])
