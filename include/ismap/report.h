@@ -49,7 +49,7 @@ typedef enum ism_report_format {
     ISM_REPORT_JSON,  /* the stable JSON shape of docs/report-format.md */
     ISM_REPORT_OSCAL, /* OSCAL 1.2.1 assessment-results */
     ISM_REPORT_HTML,  /* 監査報告書 in Japanese, self-contained XHTML */
-    ISM_REPORT_PDF,   /* the same 監査報告書 as an A4 PDF (ism_report_doc_matrix + ism_report_pdf) */
+    ISM_REPORT_PDF,   /* the same 監査報告書 as an A4 PDF */
 } ism_report_format;
 
 /* "csv", "csv-findings", "xlsx", "json", "oscal", "html", "pdf"; parse returns false for
@@ -114,8 +114,7 @@ char *ism_report_pdf_matrix(const ism_report_input *in, size_t *len, ism_error *
 /* Checks answers [{question, value, note?}] before they are stored: every question one of the
  * 27 (not an area or check point), value an integer 1–5, note a string ≤ 4000 bytes or null,
  * no question twice, no other keys. ISM_E_INVALID_PARAMS naming "answers[i].field". */
-bool ism_report_benchmark_check(struct ism_catalog_set *cs, const json_t *answers,
-                                ism_error *err);
+bool ism_report_benchmark_check(struct ism_catalog_set *cs, const json_t *answers, ism_error *err);
 /* The scored view from the stored answers ({question: {value, note, answered_by, answered_at}},
  * ism_benchmark_answers(); NULL or {} for none): {catalog, title, scale: {min, max, levels},
  * areas: [{id, label, title, questions: [ids], answered, sum, max, mean|null}],

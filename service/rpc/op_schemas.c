@@ -673,7 +673,6 @@ static const op_schema schemas[] = {
      "status": {"type": "string"}, "note": {"type": ["string", "null"]}}})},
 };
 
-
 /* clang-format on */
 
 #define NSCHEMAS (sizeof schemas / sizeof schemas[0])

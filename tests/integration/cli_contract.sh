@@ -106,9 +106,11 @@ J 0 assessment create -- 契約テスト基盤 --frameworks ismap-must-meet --sn
 J 0 followup -- "$a2"
 rec=$(get "[r['id'] for r in d['recommendations']][0]")
 J 0 remediation set -- "$a2" "$rec" --owner 情報政策課 --due 2027-03-31 --status in_progress
-J 0 benchmark answer -- --assessment "$a" 1-1=3 1-2=4
 J 0 benchmark show -- --assessment "$a"
-J 0 benchmark export -- --assessment "$a" --format json -o "$tmp/bench.json"
+J 0 benchmark answer -- --assessment "$a" 1-1=4 1-2=3
+[ "$(get 'd["total"]["answered"]')" = 2 ] && ok || no "benchmark answer --json"
+J 0 benchmark export -- --assessment "$a" --format svg -o "$tmp/radar.svg"
+[ "$(get 'd["bytes"]')" -gt 0 ] && [ -s "$tmp/radar.svg" ] && ok || no "benchmark export -o FILE --json"
 J 0 checks list --
 J 0 checks show -- aws-iam-root-access-keys
 J 0 eval -- "$tmp/snap.db" --status fail
@@ -191,6 +193,7 @@ for d in (a, b): d.pop("generated", None)
 sys.exit(0 if a == b else "differ")' "$tmp/stdout.json" "$tmp/file.json" && ok || no "export -o - differs from the file"
 "$ISMAPCTL" export "$a" --format csv -o - --json >"$tmp/out" && head -c 3 "$tmp/out" | od -An -tx1 | grep -q "ef bb bf" && ok || no "export csv -o - is not the CSV"
 "$ISMAPCTL" export "$a" --format xlsx -o - >"$tmp/x.xlsx" && "$py" -c 'import zipfile,sys; zipfile.ZipFile(sys.argv[1]).namelist()' "$tmp/x.xlsx" && ok || no "export xlsx -o - to a file"
+"$ISMAPCTL" benchmark export --assessment "$a" --format json -o - >"$tmp/out" && isjson "$tmp/out" && ok || no "benchmark export json -o -"
 "$ISMAPCTL" catalog export iso27017 -o - >"$tmp/out" && isjson "$tmp/out" && ok || no "catalog export -o -"
 grep -q '"catalog"' "$tmp/out" && ok || no "catalog export -o - is not the catalog"
 "$ISMAPCTL" screening 住民記録クラウド --format csv -o - >"$tmp/out" && grep -q "5-1" "$tmp/out" && ok || no "screening csv -o -"
