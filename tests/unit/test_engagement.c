@@ -76,11 +76,10 @@ END_TEST
 START_TEST(plan_and_draft_fields)
 {
     ism_error e = {0};
-    json_t *p =
-        ism_plan_merge(NULL,
-                       json_pack("{s:s, s:[{s:s, s:s}], s:[{s:s}]}", "purpose", "目的", "team",
-                                 "name", "山田", "role", "主任", "schedule", "phase", "本調査"),
-                       &e);
+    json_t *first = json_pack("{s:s, s:[{s:s, s:s}], s:[{s:s}]}", "purpose", "目的", "team", "name",
+                              "山田", "role", "主任", "schedule", "phase", "本調査");
+    json_t *p = ism_plan_merge(NULL, first, &e);
+    json_decref(first);
     ck_assert_msg(p != NULL, "%s", e.message);
     json_t *patch = json_pack("{s:n, s:s}", "purpose", "theme", "テーマ");
     json_t *q = ism_plan_merge(p, patch, &e);
