@@ -241,7 +241,7 @@ static bool check_block(const json_t *b, size_t bi, ism_error *err)
                     return ism_error_set(err, ISM_E_INVALID_PARAMS, "%s.width must be > 0", w2);
                 sum += w;
             }
-            if (sum > 1.0 + 1e-9)
+            if (sum > 1.0)
                 return ism_error_set(err, ISM_E_INVALID_PARAMS,
                                      "%s.columns: widths sum to %.3f, more than 1", where, sum);
             ncols = json_array_size(cols);

@@ -1,7 +1,8 @@
 // journeys.test.mjs — the web UI's journeys in a real browser (issue 13): procurement uploads the
 // 別紙 questionnaire and sees the unmet items; the cloud administrator starts a collection and
 // watches it finish over the events stream; the auditor opens a failing requirement, records a
-// judgment, adds a waiver and downloads the XLSX; a user of another organization sees none of
+// judgment, adds a waiver and downloads the XLSX; the auditor writes and approves the plan, records
+// a working paper and issues the report; a user of another organization sees none of
 // org A's data. Screenshots of each main page go to $ISMAP_E2E_OUT (default build/e2e); axe-core
 // must find no serious or critical violation on any of them.
 // Run: node --test tests/e2e/journeys.test.mjs  (ISMAP_BUILD = the build folder). Exit 77 = skipped.
@@ -192,6 +193,55 @@ test('auditor: failing requirement, judgment, waiver, XLSX report', async () => 
   assert.ok(names.includes('xl/workbook.xml'), 'the report is an XLSX');
   assert.match(zipRead(file, 'xl/workbook.xml'), /name="監査チェックリスト"/);
   assert.ok(zipRead(file, 'xl/sharedStrings.xml').includes(note), 'the XLSX carries the recorded 指摘事項');
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('auditor: the engagement — plan approved, a working paper, the report issued and verified', async () => {
+  assert.ok(snapshotId, 'the collection journey made a snapshot');
+  const created = await env.api(tokens.auditor, 'assessment.create', { subject: demo.ws.id, frameworks: ['mic-cloud-addon'], snapshots: [snapshotId], name: 'E2E 監査計画' });
+  const aid = created.body.result.id;
+  await waitFor('the evaluation', async () => {
+    const r = await env.api(tokens.auditor, 'assessment.show', { id: aid });
+    if (r.body && r.body.result && r.body.result.state === 'failed') throw new Error('evaluation failed');
+    return r.body && r.body.result && r.body.result.state === 'ready';
+  }, 300000);
+  const page = await newPage();
+  await login(page, env.base, tokens.auditor);
+  await open(page, env.base, `#/assessments/${aid}`);
+  await page.click('#to-engagement');
+  await page.waitForFunction(() => /\/engagement$/.test(location.hash) && document.getElementById('main').dataset.ready);
+  await page.fill('#plan-theme', 'クラウドサービス利用の重点監査');
+  await page.fill('#plan-team', '山田花子:主任監査人');
+  await page.fill('#plan-schedule', '本調査:2026-11-20:2026-11-27');
+  await page.click('#plan-save');
+  await page.waitForFunction(() => /第1版/.test((document.getElementById('plan-state') || {}).innerText || ''));
+  await check(page, '13-engagement');
+  await page.click('#plan-approve');
+  await page.waitForFunction(() => /承認済/.test((document.getElementById('plan-state') || {}).innerText || ''));
+  assert.equal(await page.locator('#plan-theme').isDisabled(), true);
+  await page.fill('#wp-item', 'C-15');
+  await page.fill('#wp-procedures', 'セキュリティグループ設定の閲覧');
+  await page.fill('#wp-conclusion', 'E2E 調書の結論');
+  await page.click('#wp-save');
+  await page.locator('main table >> text=E2E 調書の結論').waitFor();
+  await page.fill('#rep-addressee', 'みなと市 CISO 殿');
+  await page.fill('#rep-overall', 'E2E 総括');
+  await page.click('#rep-save');
+  await page.waitForFunction(() => /第1版/.test((document.getElementById('rep-state') || {}).innerText || ''));
+  page.once('dialog', (d) => d.accept());
+  await page.click('#rep-issue');
+  await page.waitForFunction(() => /発行済/.test((document.getElementById('rep-state') || {}).innerText || ''));
+  await page.click('#rep-verify');
+  await page.locator('#rep-verified').waitFor();
+  assert.match(await page.locator('#rep-verified').innerText(), /署名も有効/);
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#rep-export-public-html')]);
+  const file = path.join(out, 'report-public.html');
+  await dl.saveAs(file);
+  const html = fs.readFileSync(file, 'utf8');
+  assert.match(html, /公開版/);
+  assert.match(html, /E2E 総括/);
+  await check(page, '14-engagement-issued');
   assert.deepEqual(page.errors, []);
   await page.close();
 });

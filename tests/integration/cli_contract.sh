@@ -87,25 +87,21 @@ J 0 waiver revoke -- "$wid"
 J 0 export -- "$a" --format csv -o "$tmp/m.csv"
 [ "$(get 'd["bytes"]')" -gt 0 ] && [ -s "$tmp/m.csv" ] && ok || no "export -o FILE --json"
 J 0 diff -- "$a" "$a"
-J 0 plan set -- "$a" --purpose 契約テスト --member 山田花子:主任監査人 --phase 本調査:2026-11-20:2026-11-27
+J 0 plan set -- "$a" --theme 契約テスト --member 山田花子:主任監査人 --phase 本調査:2026-11-20:2026-11-27
 J 0 plan show -- "$a"
-J 0 plan export -- "$a" --format json -o "$tmp/plan.json"
 J 0 plan approve -- "$a"
-J 0 workpaper add -- "$a" C-1 --procedures 閲覧 --conclusion 確認した --result partial
+J 0 plan export -- "$a" --format xlsx -o "$tmp/plan.xlsx"
+J 0 workpaper add -- "$a" C-1 --procedures 構成図の閲覧 --conclusion 確認した --result 一部適合
+J 0 workpaper attach -- "$a" C-1 "$fx/evidence/contract.pdf"
 J 0 workpaper list -- "$a"
 J 0 workpaper history -- "$a" C-1
-printf 'memo' >"$tmp/memo.txt"
-J 0 workpaper attach -- "$a" C-1 "$tmp/memo.txt" --media-type text/plain
-printf '{"recommendations":[{"id":"R1","text":"ルートのアクセスキーを削除する","priority":"urgent"}]}' >"$tmp/draft.json"
-J 0 report set -- "$a" --addressee 契約テスト --overall 概ね適切 --file "$tmp/draft.json"
+J 0 report set -- "$a" --addressee 'みなと市 CISO 殿' --overall 概ね適切
 J 0 report show -- "$a"
 J 0 report issue -- "$a"
 J 0 report verify -- "$a"
-J 0 report export -- "$a" --format json -o "$tmp/issued.json"
-J 0 assessment create -- 契約テスト基盤 --frameworks ismap-must-meet --snapshot "$snap" --wait; a2=$(get 'd["id"]')
-J 0 followup -- "$a2"
-rec=$(get "[r['id'] for r in d['recommendations']][0]")
-J 0 remediation set -- "$a2" "$rec" --owner 情報政策課 --due 2027-03-31 --status in_progress
+J 0 report export -- "$a" --format html --public -o "$tmp/rep.html"
+J 0 followup -- "$a"
+J 0 remediation set -- "$a" ismap:9.2.3 --owner 情報政策課 --status in_progress
 J 0 benchmark show -- --assessment "$a"
 J 0 benchmark answer -- --assessment "$a" 1-1=4 1-2=3
 [ "$(get 'd["total"]["answered"]')" = 2 ] && ok || no "benchmark answer --json"
@@ -194,6 +190,8 @@ sys.exit(0 if a == b else "differ")' "$tmp/stdout.json" "$tmp/file.json" && ok |
 "$ISMAPCTL" export "$a" --format csv -o - --json >"$tmp/out" && head -c 3 "$tmp/out" | od -An -tx1 | grep -q "ef bb bf" && ok || no "export csv -o - is not the CSV"
 "$ISMAPCTL" export "$a" --format xlsx -o - >"$tmp/x.xlsx" && "$py" -c 'import zipfile,sys; zipfile.ZipFile(sys.argv[1]).namelist()' "$tmp/x.xlsx" && ok || no "export xlsx -o - to a file"
 "$ISMAPCTL" benchmark export --assessment "$a" --format json -o - >"$tmp/out" && isjson "$tmp/out" && ok || no "benchmark export json -o -"
+"$ISMAPCTL" report export "$a" --format json -o - >"$tmp/out" && isjson "$tmp/out" && grep -q '"signature"' "$tmp/out" && ok || no "report export json -o -"
+"$ISMAPCTL" plan export "$a" --format xlsx -o - >"$tmp/p.xlsx" && "$py" -c 'import zipfile,sys; zipfile.ZipFile(sys.argv[1]).namelist()' "$tmp/p.xlsx" && ok || no "plan export xlsx -o - to a file"
 "$ISMAPCTL" catalog export iso27017 -o - >"$tmp/out" && isjson "$tmp/out" && ok || no "catalog export -o -"
 grep -q '"catalog"' "$tmp/out" && ok || no "catalog export -o - is not the catalog"
 "$ISMAPCTL" screening 住民記録クラウド --format csv -o - >"$tmp/out" && grep -q "5-1" "$tmp/out" && ok || no "screening csv -o -"

@@ -7,6 +7,7 @@ import * as proc from './pages-procure.js';
 import * as cloud from './pages-cloud.js';
 import * as audit from './pages-audit.js';
 import * as admin from './pages-admin.js';
+import * as engage from './pages-engage.js';
 
 const state = { session: null };
 
@@ -21,6 +22,7 @@ const routes = [
   [/^\/assessments$/, audit.assessments],
   [/^\/assessments\/([^/]+)$/, audit.assessment],
   [/^\/assessments\/([^/]+)\/matrix$/, audit.matrix],
+  [/^\/assessments\/([^/]+)\/engagement$/, engage.engagement],
   [/^\/assessments\/([^/]+)\/findings$/, cloud.findings],
   [/^\/assessments\/([^/]+)\/req\/([^/]+)\/([^/]+)$/, audit.requirement],
   [/^\/waivers$/, audit.waivers],

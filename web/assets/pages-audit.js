@@ -88,6 +88,7 @@ export async function assessment(ctx) {
     h('div', { class: 'buttons' },
       h('a', { class: 'button', href: `#/assessments/${enc(aid)}/matrix` }, t('nav.matrix')),
       h('a', { class: 'button', href: `#/assessments/${enc(aid)}/findings` }, t('nav.findings')),
+      h('a', { class: 'button', id: 'to-engagement', href: `#/assessments/${enc(aid)}/engagement` }, t('eng.title')),
       h('a', { class: 'button', href: `#/waivers?assessment=${enc(aid)}` }, t('nav.waivers')),
       h('a', { class: 'button', href: `#/diff?b=${enc(aid)}` }, t('nav.diff'))),
     h('h2', {}, t('as.reports')), reportButtons(aid, out), out,
