@@ -110,6 +110,7 @@ json_t *ism_report_plan_doc(const json_t *plan_row, const json_t *assessment,
                             approved ? "承認済" : "案 — 未承認", "meta", "監査対象",
                             subject ? subject : "", "版", ver, "状態", st, "blocks");
     free(st);
+    doc_set_created(doc, ism_json_getstr(plan_row, approved ? "approved" : "updated"));
     json_t *b = json_object_get(doc, "blocks");
     static const char *const simple[][2] = {{"purpose", "1. 監査目的"},
                                             {"theme", "2. 監査テーマ"},

@@ -713,6 +713,7 @@ json_t *ism_report_engagement_doc(const ism_report_engagement *in, ism_error *er
         : in->public_version ? "公開版"
                              : "詳細版 — 取扱注意",
         "meta", meta, "blocks");
+    doc_set_created(doc, in->issued ? in->issued : ism_json_getstr(d, "report_date"));
     json_t *b = json_object_get(doc, "blocks");
     overview(&c, b);
     conclusion(&c, b, sum);

@@ -3,6 +3,7 @@
  * types, rows as long as the columns, widths summing to at most 1. */
 #include "ismap/catalog.h"
 #include "ismap/matrix.h"
+#include "pdf_internal.h"
 #include "report_doc_int.h"
 
 #include <pthread.h>
@@ -147,167 +148,20 @@ void doc_date_ja(const char *iso, char out[32])
 
 /* ---- the contract check ------------------------------------------------------------------- */
 
-static bool known_key(const char *k, const char *const *keys)
+void doc_set_created(json_t *doc, const char *when)
 {
-    for (; *keys; keys++)
-        if (!strcmp(*keys, k)) return true;
-    return false;
+    char buf[64];
+    if (!when || !*when) return;
+    if (strlen(when) == 10) { /* a bare date: midnight in Japan */
+        snprintf(buf, sizeof buf, "%sT00:00:00+09:00", when);
+        when = buf;
+    }
+    if (ism_pdf_date(when, NULL)) json_object_set_new(doc, "created", json_string(when));
 }
 
-static bool only_keys(const json_t *o, const char *const *keys, const char *where, ism_error *err)
-{
-    const char *k;
-    json_t *v;
-    json_object_foreach((json_t *)o, k, v) if (!known_key(k, keys)) return ism_error_set(
-        err, ISM_E_INVALID_PARAMS, "%s: unknown field '%s'", where, k);
-    return true;
-}
-
-static bool str_list(const json_t *a, const char *where, ism_error *err)
-{
-    size_t i;
-    json_t *v;
-    if (!json_is_array(a))
-        return ism_error_set(err, ISM_E_INVALID_PARAMS, "%s must be a list", where);
-    json_array_foreach(a, i, v) if (!json_is_string(v)) return ism_error_set(
-        err, ISM_E_INVALID_PARAMS, "%s[%zu] must be a string", where, i);
-    return true;
-}
-
-static bool check_block(const json_t *b, size_t bi, ism_error *err)
-{
-    char where[64];
-    snprintf(where, sizeof where, "blocks[%zu]", bi);
-    const char *type = ism_json_getstr(b, "type");
-    if (!json_is_object(b) || !type)
-        return ism_error_set(err, ISM_E_INVALID_PARAMS, "%s.type is required", where);
-    if (!strcmp(type, "heading")) {
-        static const char *const k[] = {"type", "level", "text", NULL};
-        json_int_t lv = json_integer_value(json_object_get(b, "level"));
-        if (!only_keys(b, k, where, err)) return false;
-        if (lv < 1 || lv > 3)
-            return ism_error_set(err, ISM_E_INVALID_PARAMS, "%s.level must be 1, 2 or 3", where);
-        if (!ism_json_getstr(b, "text"))
-            return ism_error_set(err, ISM_E_INVALID_PARAMS, "%s.text is required", where);
-        return true;
-    }
-    if (!strcmp(type, "paragraph")) {
-        static const char *const k[] = {"type", "text", "style", NULL};
-        const char *st = ism_json_getstr(b, "style");
-        if (!only_keys(b, k, where, err)) return false;
-        if (!ism_json_getstr(b, "text"))
-            return ism_error_set(err, ISM_E_INVALID_PARAMS, "%s.text is required", where);
-        if (json_object_get(b, "style") &&
-            (!st || (strcmp(st, "normal") && strcmp(st, "note") && strcmp(st, "small"))))
-            return ism_error_set(err, ISM_E_INVALID_PARAMS,
-                                 "%s.style must be normal, note or small", where);
-        return true;
-    }
-    if (!strcmp(type, "list")) {
-        static const char *const k[] = {"type", "ordered", "items", NULL};
-        char w2[80];
-        snprintf(w2, sizeof w2, "%s.items", where);
-        if (!only_keys(b, k, where, err)) return false;
-        if (json_object_get(b, "ordered") && !json_is_boolean(json_object_get(b, "ordered")))
-            return ism_error_set(err, ISM_E_INVALID_PARAMS, "%s.ordered must be a boolean", where);
-        return str_list(json_object_get(b, "items"), w2, err);
-    }
-    if (!strcmp(type, "kv") || !strcmp(type, "table")) {
-        bool kv = !strcmp(type, "kv");
-        static const char *const kk[] = {"type", "rows", NULL};
-        static const char *const kt[] = {"type", "columns", "rows", "repeat_header", NULL};
-        if (!only_keys(b, kv ? kk : kt, where, err)) return false;
-        size_t ncols = 2;
-        if (!kv) {
-            const json_t *cols = json_object_get(b, "columns");
-            if (!json_is_array(cols) || !json_array_size(cols))
-                return ism_error_set(err, ISM_E_INVALID_PARAMS,
-                                     "%s.columns must be a non-empty list", where);
-            double sum = 0;
-            size_t i;
-            json_t *c;
-            static const char *const kc[] = {"title", "width", NULL};
-            json_array_foreach(cols, i, c)
-            {
-                char w2[96];
-                snprintf(w2, sizeof w2, "%s.columns[%zu]", where, i);
-                if (!json_is_object(c) || !only_keys(c, kc, w2, err) ||
-                    !ism_json_getstr(c, "title") || !json_is_number(json_object_get(c, "width")))
-                    return err->code ? false
-                                     : ism_error_set(err, ISM_E_INVALID_PARAMS,
-                                                     "%s needs title and width", w2);
-                double w = json_number_value(json_object_get(c, "width"));
-                if (w <= 0)
-                    return ism_error_set(err, ISM_E_INVALID_PARAMS, "%s.width must be > 0", w2);
-                sum += w;
-            }
-            if (sum > 1.0)
-                return ism_error_set(err, ISM_E_INVALID_PARAMS,
-                                     "%s.columns: widths sum to %.3f, more than 1", where, sum);
-            ncols = json_array_size(cols);
-            if (json_object_get(b, "repeat_header") &&
-                !json_is_boolean(json_object_get(b, "repeat_header")))
-                return ism_error_set(err, ISM_E_INVALID_PARAMS,
-                                     "%s.repeat_header must be a boolean", where);
-        }
-        const json_t *rows = json_object_get(b, "rows");
-        if (!json_is_array(rows))
-            return ism_error_set(err, ISM_E_INVALID_PARAMS, "%s.rows must be a list", where);
-        size_t i;
-        json_t *r;
-        json_array_foreach(rows, i, r)
-        {
-            char w2[96];
-            snprintf(w2, sizeof w2, "%s.rows[%zu]", where, i);
-            if (!str_list(r, w2, err)) return false;
-            if (json_array_size(r) != ncols)
-                return ism_error_set(err, ISM_E_INVALID_PARAMS, "%s has %zu cells, not %zu", w2,
-                                     json_array_size(r), ncols);
-        }
-        return true;
-    }
-    if (!strcmp(type, "page_break")) {
-        static const char *const k[] = {"type", NULL};
-        return only_keys(b, k, where, err);
-    }
-    return ism_error_set(err, ISM_E_INVALID_PARAMS, "%s.type '%s' is not a block type", where,
-                         type);
-}
-
+/* One validator for the document model, the PDF renderer's (pdf_model.c): what the HTML and
+ * XLSX renderers accept is exactly what the PDF renderer accepts. */
 bool ism_report_doc_check(const json_t *doc, ism_error *err)
 {
-    static const char *const keys[] = {"title",  "subtitle", "lang",   "header",
-                                       "footer", "meta",     "blocks", NULL};
-    if (!json_is_object(doc))
-        return ism_error_set(err, ISM_E_INVALID_PARAMS, "a document must be an object");
-    if (!only_keys(doc, keys, "document", err)) return false;
-    if (!ism_json_getstr(doc, "title"))
-        return ism_error_set(err, ISM_E_INVALID_PARAMS, "document: 'title' is required");
-    static const char *const opt[] = {"subtitle", "header", "footer", NULL};
-    for (const char *const *k = opt; *k; k++)
-        if (json_object_get(doc, *k) && !ism_json_getstr(doc, *k))
-            return ism_error_set(err, ISM_E_INVALID_PARAMS, "document: '%s' must be a string", *k);
-    const char *lang = ism_json_getstr(doc, "lang");
-    if (json_object_get(doc, "lang") && (!lang || (strcmp(lang, "ja") && strcmp(lang, "en"))))
-        return ism_error_set(err, ISM_E_INVALID_PARAMS, "document: 'lang' must be ja or en");
-    const json_t *meta = json_object_get(doc, "meta");
-    size_t i;
-    json_t *v;
-    if (meta) {
-        if (!json_is_array(meta))
-            return ism_error_set(err, ISM_E_INVALID_PARAMS, "meta must be a list of pairs");
-        json_array_foreach(meta, i, v)
-        {
-            char w[32];
-            snprintf(w, sizeof w, "meta[%zu]", i);
-            if (!str_list(v, w, err)) return false;
-            if (json_array_size(v) != 2)
-                return ism_error_set(err, ISM_E_INVALID_PARAMS, "%s must be [key, value]", w);
-        }
-    }
-    const json_t *blocks = json_object_get(doc, "blocks");
-    if (!json_is_array(blocks))
-        return ism_error_set(err, ISM_E_INVALID_PARAMS, "document: 'blocks' must be a list");
-    json_array_foreach(blocks, i, v) if (!check_block(v, i, err)) return false;
-    return true;
+    return ism_pdf_model_check(doc, err);
 }

@@ -29,4 +29,8 @@ json_t *doc_framework_areas(struct ism_catalog_set *cs, const json_t *frameworks
 /* A date "2026-12-05" as "2026年12月5日" into out[32] (the input as is when not a date). */
 void doc_date_ja(const char *iso, char out[32]);
 
+/* Sets the model's "created" (the PDF's date) from an RFC 3339 time or a bare date taken as
+ * 00:00 in Japan; nothing when `when` is NULL or not a date. */
+void doc_set_created(json_t *doc, const char *when);
+
 #endif
