@@ -84,28 +84,31 @@ async function reroute(page, act) {
   await page.waitForFunction(() => document.getElementById('main').dataset.ready);
 }
 
-/** The findings page filters on the server: each filter the page offers gives the rows and
- *  the total findings.list gives for it, and "more" follows the cursor with the same filters. */
+/** The findings page filters on the server: for a domain, an account and a severity, the page
+ *  shows the total and the first page findings.list gives for that filter, and "more" goes on
+ *  with the next page of the same filter. */
 async function findingsFilters(page, aid) {
-  const all = (await env.api(tokens.auditor, 'findings.list', { assessment: aid, limit: 10000, facets: true })).body.result;
+  const all = (await env.api(tokens.auditor, 'findings.list', { assessment: aid, limit: 1, facets: true })).body.result;
   assert.ok(all.total > 0, 'the assessment has findings');
   // The domain filter is enabled and offers the three network domains.
   assert.equal(await page.locator('#f-domain').isDisabled(), false);
   assert.deepEqual(await page.locator('#f-domain option').evaluateAll((o) => o.map((x) => x.value)), ['', 'mynumber', 'lgwan', 'internet']);
   const busiest = (key) => Object.entries(all.facets[key]).sort((a, b) => b[1] - a[1])[0][0];
+  const shownIds = () => page.locator('main table tbody tr td:nth-child(7)').allInnerTexts();
   for (const [key, value] of [['domain', busiest('domain')], ['account', busiest('account')], ['severity', busiest('severity')]]) {
-    const want = all.findings.filter((f) => f[key] === value);
+    const want = (await env.api(tokens.auditor, 'findings.list', { assessment: aid, [key]: value, limit: 500 })).body.result;
     await reroute(page, () => page.selectOption(`#f-${key}`, value));
     assert.ok((await page.evaluate(() => location.hash)).includes(`${key}=${encodeURIComponent(value)}`));
     const caption = await page.locator('#f-caption').innerText();
-    assert.ok(caption.includes(want.length.toLocaleString('ja-JP')), `${key}=${value}: caption "${caption}" names ${want.length}`);
-    // Every page of the filtered list, through the "more" button.
-    while (await page.locator('#more').count()) {
-      const n = await page.locator('main table tbody tr').count();
+    assert.ok(caption.includes(want.total.toLocaleString('ja-JP')), `${key}=${value}: caption "${caption}" names ${want.total}`);
+    await page.waitForFunction((m) => document.querySelectorAll('main table tbody tr').length === m, want.findings.length);
+    assert.deepEqual(await shownIds(), want.findings.map((f) => f.resource_id || f.arn || ''), `${key}=${value}: the first page is the service's`);
+    if (want.next_cursor) {
+      const next = (await env.api(tokens.auditor, 'findings.list', { assessment: aid, [key]: value, limit: 500, cursor: want.next_cursor })).body.result;
       await page.click('#more');
-      await page.waitForFunction((m) => document.querySelectorAll('main table tbody tr').length > m, n);
+      await page.waitForFunction((m) => document.querySelectorAll('main table tbody tr').length === m, want.findings.length + next.findings.length);
+      assert.deepEqual((await shownIds()).slice(want.findings.length), next.findings.map((f) => f.resource_id || f.arn || ''));
     }
-    await page.waitForFunction((m) => document.querySelectorAll('main table tbody tr').length === m, want.length);
     await reroute(page, () => page.selectOption(`#f-${key}`, ''));
   }
 }
@@ -354,8 +357,9 @@ test('tablet widths: 768×1024 and 1024×768 — screenshots, axe, no page-wide 
   const pages = [
     ['admin', '#/collect', 'collect'],
     ['auditor', `#/snapshots/${snapshotId}`, 'snapshot'],
-    ['auditor', `#/assessments/${assessmentId}/matrix`, 'matrix'],
-    ['auditor', `#/assessments/${assessmentId}/findings?domain=internet`, 'findings'],
+    // Filtered, so axe reads a screenful rather than every row (the layout is the same).
+    ['auditor', `#/assessments/${assessmentId}/matrix?status=not_satisfied`, 'matrix'],
+    ['auditor', `#/assessments/${assessmentId}/findings?status=fail&severity=high`, 'findings'],
   ];
   for (const [w, h] of [[768, 1024], [1024, 768]]) {
     const byRole = {};
