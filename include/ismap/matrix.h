@@ -119,10 +119,22 @@ bool ism_findings_end(ism_findings_writer *w, bool commit, ism_error *err);
  * waiver that covers each. */
 json_t *ism_findings_list(struct ism_store *st, const char *assessment, const char *status,
                           const char *check, int limit, ism_error *err);
-/* One page of the same list: `limit` findings from `offset` in the same total order; *total
- * (when not NULL) receives how many match the filters. New reference. */
-json_t *ism_findings_page(struct ism_store *st, const char *assessment, const char *status,
-                          const char *check, long offset, int limit, long *total, ism_error *err);
+/* Filters of a page of findings; NULL or "" leaves a field unfiltered. domain: "mynumber" or
+ * "lgwan" (the closed domain the evaluation recorded for the finding's account,
+ * ism_findings_set_domains) or "internet" (an account of no recorded closed domain:
+ * インターネット接続系 or not classified). */
+typedef struct ism_findings_filter {
+    const char *status, *check, *account, *region, *severity, *domain;
+} ism_findings_filter;
+/* One page of an assessment's findings: `limit` (<= 0: all) from `offset` in the list's total
+ * order (worst first), filtered by f (NULL: none); each row also carries "domain" as the filter
+ * reads it. *total (when not NULL) receives how many match the filters. New reference. */
+json_t *ism_findings_page(struct ism_store *st, const char *assessment,
+                          const ism_findings_filter *f, long offset, int limit, long *total,
+                          ism_error *err);
+/* What the findings of an assessment can be filtered by, with counts: {"account": {value: n},
+ * "region", "check", "severity", "status", "domain"} (NULL values left out). New reference. */
+json_t *ism_findings_facets(struct ism_store *st, const char *assessment, ism_error *err);
 /* Whether any finding of check names resource (its id or ARN), in one assessment (NULL: any
  * of org's, "" org: any). What a resource waiver must refer to. */
 bool ism_findings_has_resource(struct ism_store *st, const char *org, const char *assessment,

@@ -237,6 +237,13 @@ bool ism_findings_end(ism_findings_writer *w, bool commit, ism_error *err)
     return ok;
 }
 
+/* Worst first, then by place; the rowid last makes the order total, so pages neither repeat nor
+ * skip a finding. p: the findings table's alias with its dot ("" or "f."). */
+#define FINDINGS_ORDER(p)                                                                          \
+    "CASE " p "status WHEN 'fail' THEN 0 WHEN 'error' THEN 1 WHEN 'not_assessed' THEN 2 ELSE 3 "   \
+    "END, CASE " p "severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE " \
+    "3 END, " p "check_id, " p "account, " p "region, " p "resource_id, " p "rowid"
+
 static json_t *count_row(sqlite3_stmt *s)
 {
     return json_integer(sqlite3_column_int64(s, 0));
@@ -255,36 +262,101 @@ static json_t *finding_row(sqlite3_stmt *s)
 json_t *ism_findings_list(ism_store *st, const char *assessment, const char *status,
                           const char *check, int limit, ism_error *err)
 {
-    return ism_findings_page(st, assessment, status, check, 0, limit, NULL, err);
-}
-
-json_t *ism_findings_page(ism_store *st, const char *assessment, const char *status,
-                          const char *check, long offset, int limit, long *total, ism_error *err)
-{
-    char lim[32], off[32];
+    const char *v[] = {assessment, status ? status : "", check ? check : ""};
+    char lim[32];
     snprintf(lim, sizeof lim, "%d", limit > 0 ? limit : 100000000);
-    snprintf(off, sizeof off, "%ld", offset > 0 ? offset : 0);
-    const char *args[] = {assessment, status ? status : "", check ? check : "", lim, off};
-    if (total) {
-        json_t *n = ism_store_rows(st,
-                                   "SELECT count(*) FROM findings WHERE assessment=?1 AND "
-                                   "(?2='' OR status=?2) AND (?3='' OR check_id=?3)",
-                                   args, 3, count_row, err);
-        if (!n) return NULL;
-        *total = (long)json_integer_value(json_array_get(n, 0));
-        json_decref(n);
-    }
-    /* rowid last: a total order, so pages neither repeat nor skip a finding. */
+    const char *args[] = {v[0], v[1], v[2], lim};
     return ism_store_rows(
         st,
         "SELECT snapshot, check_id, severity, account, region, resource_type, "
         "resource_id, arn, status, reason FROM findings WHERE assessment=?1 AND "
-        "(?2='' OR status=?2) AND (?3='' OR check_id=?3) ORDER BY CASE status WHEN "
-        "'fail' THEN 0 WHEN 'error' THEN 1 WHEN 'not_assessed' THEN 2 ELSE 3 END, "
-        "CASE severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 "
-        "ELSE 3 END, check_id, account, region, resource_id, rowid "
-        "LIMIT CAST(?4 AS INTEGER) OFFSET CAST(?5 AS INTEGER)",
-        args, 5, finding_row, err);
+        "(?2='' OR status=?2) AND (?3='' OR check_id=?3) ORDER BY " FINDINGS_ORDER(
+            "") " LIMIT CAST(?4 AS INTEGER)",
+        args, 4, finding_row, err);
+}
+
+static json_t *finding_row_domain(sqlite3_stmt *s)
+{
+    json_t *o = finding_row(s);
+    json_object_set_new(o, "domain", ism_store_col_text(s, 10));
+    return o;
+}
+
+/* The findings of one assessment with the network domain of each one's account: a closed
+ * domain recorded by the evaluation, or "internet" for an account of none. */
+#define F_FROM                                                                                     \
+    " FROM findings f LEFT JOIN account_domains d ON d.assessment=f.assessment AND "               \
+    "d.snapshot=f.snapshot AND d.account=f.account WHERE f.assessment=?1"
+#define F_WHERE                                                                                    \
+    F_FROM " AND (?2='' OR f.status=?2) AND (?3='' OR f.check_id=?3) AND (?4='' OR f.account=?4) " \
+           "AND (?5='' OR f.region=?5) AND (?6='' OR f.severity=?6) AND "                          \
+           "(?7='' OR coalesce(d.domain,'internet')=?7)"
+
+json_t *ism_findings_page(ism_store *st, const char *assessment, const ism_findings_filter *flt,
+                          long offset, int limit, long *total, ism_error *err)
+{
+    static const ism_findings_filter none = {0};
+    const ism_findings_filter *f = flt ? flt : &none;
+    char lim[32], off[32];
+    snprintf(lim, sizeof lim, "%d", limit > 0 ? limit : 100000000);
+    snprintf(off, sizeof off, "%ld", offset > 0 ? offset : 0);
+#define OR_EMPTY(x) ((x) ? (x) : "")
+    const char *args[] = {assessment,
+                          OR_EMPTY(f->status),
+                          OR_EMPTY(f->check),
+                          OR_EMPTY(f->account),
+                          OR_EMPTY(f->region),
+                          OR_EMPTY(f->severity),
+                          OR_EMPTY(f->domain),
+                          lim,
+                          off};
+#undef OR_EMPTY
+    if (total) {
+        json_t *n = ism_store_rows(st, "SELECT count(*)" F_WHERE, args, 7, count_row, err);
+        if (!n) return NULL;
+        *total = (long)json_integer_value(json_array_get(n, 0));
+        json_decref(n);
+    }
+    return ism_store_rows(st,
+                          "SELECT f.snapshot, f.check_id, f.severity, f.account, f.region, "
+                          "f.resource_type, f.resource_id, f.arn, f.status, f.reason, "
+                          "coalesce(d.domain,'internet')" F_WHERE
+                          " ORDER BY " FINDINGS_ORDER("f.") " LIMIT CAST(?8 AS INTEGER) OFFSET "
+                                                            "CAST(?9 AS INTEGER)",
+                          args, 9, finding_row_domain, err);
+}
+
+static json_t *facet_row(sqlite3_stmt *s)
+{
+    return json_pack("[o, o, I]", ism_store_col_text(s, 0), ism_store_col_text(s, 1),
+                     (json_int_t)sqlite3_column_int64(s, 2));
+}
+
+json_t *ism_findings_facets(ism_store *st, const char *assessment, ism_error *err)
+{
+    const char *args[] = {assessment};
+    json_t *rows = ism_store_rows(
+        st,
+        "SELECT 'account', f.account, count(*)" F_FROM " GROUP BY f.account UNION ALL "
+        "SELECT 'region', f.region, count(*)" F_FROM " GROUP BY f.region UNION ALL "
+        "SELECT 'check', f.check_id, count(*)" F_FROM " GROUP BY f.check_id UNION ALL "
+        "SELECT 'severity', f.severity, count(*)" F_FROM " GROUP BY f.severity UNION ALL "
+        "SELECT 'status', f.status, count(*)" F_FROM " GROUP BY f.status UNION ALL "
+        "SELECT 'domain', coalesce(d.domain,'internet'), count(*)" F_FROM " GROUP BY 2",
+        args, 1, facet_row, err);
+    if (!rows) return NULL;
+    json_t *out = json_pack("{s:{}, s:{}, s:{}, s:{}, s:{}, s:{}}", "account", "region", "check",
+                            "severity", "status", "domain");
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r)
+    {
+        const char *k = json_string_value(json_array_get(r, 0));
+        const char *v = json_string_value(json_array_get(r, 1));
+        if (k && v) json_object_set(json_object_get(out, k), v, json_array_get(r, 2));
+    }
+    json_decref(rows);
+    return out;
 }
 
 /* Per check: counts by status, failing examples, the not-assessed reason; fails covered by an

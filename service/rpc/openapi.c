@@ -174,7 +174,8 @@ static void add_get(json_t *paths, const char *path, const char *op, const char 
 
 static void add_resources(json_t *paths)
 {
-    static const char *const findings_q[] = {"cursor", "limit", "status", "check", NULL};
+    static const char *const findings_q[] = {"cursor", "limit",    "status", "check", "account",
+                                             "region", "severity", "domain", NULL};
     add_get(paths, "/api/v1/subjects", "subject.list", NULL, NULL);
     add_get(paths, "/api/v1/subjects/{id}", "subject.show", "subject", NULL);
     add_get(paths, "/api/v1/subjects/{id}/screening", "screening.get", "subject", NULL);

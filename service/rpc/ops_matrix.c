@@ -597,35 +597,68 @@ OP(op_matrix_get)
     return text != NULL;
 }
 
-/* A page of findings: {findings, total, offset, next_cursor (null on the last page)}. The
- * cursor is opaque to callers ("o<offset>"); the order is total, so pages neither repeat nor
- * skip. */
+/* One of the values a findings filter accepts, or an invalid_params error listing them. */
+static bool one_of(const char *field, const char *v, const char *const *ok, const char *list,
+                   ism_error *err)
+{
+    if (!v || !*v) return true;
+    for (; *ok; ok++)
+        if (!strcmp(v, *ok)) return true;
+    return ism_error_set(err, ISM_E_INVALID_PARAMS, "field '%s' must be %s, not '%s'", field, list,
+                         v);
+}
+
+/* A page of findings: {findings, total, offset, next_cursor (null on the last page)}, filtered
+ * by status, check, account, region, severity and network domain; with facets: true also the
+ * values each filter can take over the whole assessment, with counts. The cursor is opaque to
+ * callers ("o<offset>" into the filtered list); the order is total, so pages of the same
+ * filters neither repeat nor skip. */
 OP(op_findings_list)
 {
-    const char *aid, *status, *check, *cursor;
+    static const char *const severities[] = {"critical", "high", "medium", "low", "info", NULL};
+    static const char *const domains[] = {"mynumber", "lgwan", "internet", NULL};
+    const char *aid, *cursor;
+    ism_findings_filter f = {0};
     json_int_t limit = 1000;
+    bool facets = false;
     if (!ism_json_str(params, "assessment", true, &aid, err) ||
-        !ism_json_str(params, "status", false, &status, err) ||
-        !ism_json_str(params, "check", false, &check, err) ||
+        !ism_json_str(params, "status", false, &f.status, err) ||
+        !ism_json_str(params, "check", false, &f.check, err) ||
+        !ism_json_str(params, "account", false, &f.account, err) ||
+        !ism_json_str(params, "region", false, &f.region, err) ||
+        !ism_json_str(params, "severity", false, &f.severity, err) ||
+        !ism_json_str(params, "domain", false, &f.domain, err) ||
         !ism_json_str(params, "cursor", false, &cursor, err) ||
-        !ism_json_int(params, "limit", false, 1, 10000, &limit, err))
+        !ism_json_int(params, "limit", false, 1, 10000, &limit, err) ||
+        !ism_json_bool(params, "facets", false, &facets, err))
         return false;
-    if (status && !ism_eval_status_parse(status, &(ism_eval_status){0}))
+    if (f.status && *f.status && !ism_eval_status_parse(f.status, &(ism_eval_status){0}))
         return ism_error_set(err, ISM_E_INVALID_PARAMS,
                              "field 'status' must be pass, fail, error or not_assessed");
+    if (!one_of("severity", f.severity, severities, "critical, high, medium, low or info", err) ||
+        !one_of("domain", f.domain, domains, "mynumber, lgwan or internet", err))
+        return false;
     long offset = 0;
     if (!cursor_offset(cursor, &offset, err)) return false;
     json_t *a = ism_assessment_get(call->app->store, aid, ops_org_scope(call), err);
     if (!a) return false;
     json_decref(a);
     long total = 0;
-    json_t *page =
-        ism_findings_page(call->app->store, aid, status, check, offset, (int)limit, &total, err);
+    json_t *page = ism_findings_page(call->app->store, aid, &f, offset, (int)limit, &total, err);
     if (!page) return false;
     long next = offset + (long)json_array_size(page);
     *result = json_pack("{s:o, s:I, s:I, s:o}", "findings", page, "total", (json_int_t)total,
                         "offset", (json_int_t)offset, "next_cursor",
                         next < total ? json_sprintf("o%ld", next) : json_null());
+    if (facets) {
+        json_t *fc = ism_findings_facets(call->app->store, aid, err);
+        if (!fc) {
+            json_decref(*result);
+            *result = NULL;
+            return false;
+        }
+        json_object_set_new(*result, "facets", fc);
+    }
     return true;
 }
 
@@ -852,7 +885,9 @@ const ism_op ism_ops_matrix[] = {
      "of a reply held — {etag, unchanged: true} while the inputs are the same)"},
     {"findings.list", op_findings_list, ALL,
      "a page of an assessment's check findings, worst first, with the total and the next "
-     "cursor (params: assessment, status, check, limit ≤ 10000, cursor)"},
+     "cursor (params: assessment; filters status, check, account, region, severity, domain "
+     "(mynumber | lgwan | internet); limit ≤ 10000, cursor; facets: true adds each filter's "
+     "values with counts)"},
     {"judgment.add", op_judgment_add, ISM_ROLE_AUDITOR,
      "record an auditor's judgment (params: assessment, catalog, item, result, examined, "
      "findings, improvement, reason)"},

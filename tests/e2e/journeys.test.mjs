@@ -76,6 +76,43 @@ function zipRead(file, name) {
 }
 
 let snapshotId = null;
+let assessmentId = null;
+
+/** Runs act (which changes the route) and waits until the new page is rendered. */
+async function reroute(page, act) {
+  await page.evaluate(() => { delete document.getElementById('main').dataset.ready; });
+  await act();
+  await page.waitForFunction(() => document.getElementById('main').dataset.ready);
+}
+
+/** The findings page filters on the server: for a domain, an account and a severity, the page
+ *  shows the total and the first page findings.list gives for that filter, and "more" goes on
+ *  with the next page of the same filter. */
+async function findingsFilters(page, aid) {
+  const all = (await env.api(tokens.auditor, 'findings.list', { assessment: aid, limit: 1, facets: true })).body.result;
+  assert.ok(all.total > 0, 'the assessment has findings');
+  // The domain filter is enabled and offers the three network domains.
+  assert.equal(await page.locator('#f-domain').isDisabled(), false);
+  assert.deepEqual(await page.locator('#f-domain option').evaluateAll((o) => o.map((x) => x.value)), ['', 'mynumber', 'lgwan', 'internet']);
+  const busiest = (key) => Object.entries(all.facets[key]).sort((a, b) => b[1] - a[1])[0][0];
+  const shownIds = () => page.locator('main table tbody tr td:nth-child(7)').allInnerTexts();
+  for (const [key, value] of [['domain', busiest('domain')], ['account', busiest('account')], ['severity', busiest('severity')]]) {
+    const want = (await env.api(tokens.auditor, 'findings.list', { assessment: aid, [key]: value, limit: 500 })).body.result;
+    await reroute(page, () => page.selectOption(`#f-${key}`, value));
+    assert.ok((await page.evaluate(() => location.hash)).includes(`${key}=${encodeURIComponent(value)}`));
+    const caption = await page.locator('#f-caption').innerText();
+    assert.ok(caption.includes(want.total.toLocaleString('ja-JP')), `${key}=${value}: caption "${caption}" names ${want.total}`);
+    await page.waitForFunction((m) => document.querySelectorAll('main table tbody tr').length === m, want.findings.length);
+    assert.deepEqual(await shownIds(), want.findings.map((f) => f.resource_id || f.arn || ''), `${key}=${value}: the first page is the service's`);
+    if (want.next_cursor) {
+      const next = (await env.api(tokens.auditor, 'findings.list', { assessment: aid, [key]: value, limit: 500, cursor: want.next_cursor })).body.result;
+      await page.click('#more');
+      await page.waitForFunction((m) => document.querySelectorAll('main table tbody tr').length === m, want.findings.length + next.findings.length);
+      assert.deepEqual((await shownIds()).slice(want.findings.length), next.findings.map((f) => f.resource_id || f.arn || ''));
+    }
+    await reroute(page, () => page.selectOption(`#f-${key}`, ''));
+  }
+}
 
 test('procurement: upload the 別紙 questionnaire, see the decision and the unmet items, export XLSX', async () => {
   const page = await newPage();
@@ -114,8 +151,16 @@ test('cloud administrator: start a collection and watch it finish live', async (
   const page = await newPage();
   await login(page, env.base, tokens.admin);
   await open(page, env.base, '#/collect');
-  await page.fill('#c-ext', 'minato-ismap-2025');
-  await page.fill('#c-endpoint', env.endpoint);
+  // The form is the provider's params table: AWS is the first (and, today, only) provider.
+  assert.equal(await page.locator('#collect-form').getAttribute('data-provider'), 'aws');
+  const ops = (await env.api(tokens.admin, 'collect.aws.operations', {})).body.result;
+  await page.click('#perms summary');
+  assert.equal(await page.locator('#perms tbody tr').count(), ops.length, 'the permissions table lists every operation');
+  assert.match(await page.locator('#perms').innerText(), /guardduty:ListDetectors/);
+  await page.check('#c-org');
+  await page.fill('#c-role_name', 'ISMAPAssessReadOnly');
+  await page.fill('#c-external_id', 'minato-ismap-2025');
+  await page.fill('#c-endpoint_url', env.endpoint);
   await page.click('#collect-start');
   await page.locator('#collect-progress').waitFor();
   await page.waitForFunction(() => document.getElementById('live').dataset.finished, null, { timeout: 300000 });
@@ -130,9 +175,12 @@ test('cloud administrator: start a collection and watch it finish live', async (
   const link = page.locator('main table a[href^="#/snapshots/snap_"]').first();
   snapshotId = (await link.getAttribute('href')).split('/').pop();
   await check(page, '05-snapshots');
+  assert.match(await page.locator('main table').innerText(), /AWS/, 'the snapshot list names the provider');
   await link.click();
   await page.waitForFunction((w) => document.getElementById('main').dataset.ready === w, `/snapshots/${snapshotId}`);
   assert.match(await page.locator('main').innerText(), /guardduty:ListDetectors/);
+  assert.equal((await page.locator('#snap-provider').innerText()).trim(), 'AWS');
+  assert.match(await page.locator('h2#missing + div thead').innerText(), /アカウント/, "the scope column says AWS's scope noun");
   await check(page, '06-snapshot');
   assert.deepEqual(page.errors, []);
   await page.close();
@@ -185,6 +233,8 @@ test('auditor: failing requirement, judgment, waiver, XLSX report', async () => 
   await check(page, '10-waivers');
   await open(page, env.base, `#/assessments/${aid}/findings`);
   await check(page, '11-findings');
+  await findingsFilters(page, aid);
+  assessmentId = aid;
   await open(page, env.base, `#/assessments/${aid}`);
   const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#report-xlsx')]);
   const file = path.join(out, 'assessment.xlsx');
@@ -261,4 +311,134 @@ test("another organization's user sees none of org A's data", async () => {
   const r = await env.api(tokens.otherOrg, 'subject.show', { subject: demo.svc.id });
   assert.equal(r.status, 404);
   await page.close();
+});
+
+test('collection form built from a provider description (stubbed provider table)', async () => {
+  // Two providers the service does not have: the page must build everything from the table.
+  const fake = [
+    { name: 'fakecloud', title: 'Fake Cloud', scope_noun: 'project', permission_title: 'ROLE PERMISSION', summary: 'x', params: [
+      { name: 'project', kind: 'string', flag: 'project', metavar: 'ID', help: 'A project id.' },
+      { name: 'locations', kind: 'list', flag: 'locations', metavar: 'l1,l2', help: 'Locations to read.' },
+      { name: 'all_projects', kind: 'bool', flag: 'all-projects', help: 'Every project of the organization.' },
+      { name: 'endpoint', kind: 'url', flag: 'endpoint', metavar: 'URL', help: 'An endpoint override.' },
+      { name: 'key_file', kind: 'path', flag: 'key-file', metavar: 'FILE', help: 'A key file of the daemon host.' }] },
+    { name: 'othercloud', title: 'Other Cloud', scope_noun: 'subscription', summary: 'y', params: [
+      { name: 'subscription', kind: 'string', flag: 'subscription', help: 'A subscription id.' }] },
+  ];
+  const reply = (route, result) => route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ ok: true, result }) });
+  const stub = async (page, sent) => {
+    await page.route('**/api/v1/ops/collect.providers', (r) => reply(r, fake));
+    await page.route('**/api/v1/ops/collect.fakecloud.operations', (r) => reply(r, [
+      { service: 'compute', operation: 'ListInstances', permission: 'compute.instances.list', scope: 'project' },
+      { service: 'storage', operation: 'ListBuckets', permission: 'storage.buckets.list', scope: 'project' }]));
+    await page.route('**/api/v1/ops/collect.othercloud.operations', (r) => reply(r, []));
+    await page.route('**/api/v1/ops/collect.fakecloud', (r) => { sent.push(JSON.parse(r.request().postData() || '{}')); return reply(r, { job: 'job_fake', kind: 'collect.fakecloud', state: 'queued' }); });
+    await page.route('**/api/v1/ops/jobs.show', (r) => reply(r, { id: 'job_fake', kind: 'collect.fakecloud', state: 'running', progress: 0.5 }));
+  };
+  const sent = [];
+  const page = await newPage();
+  await stub(page, sent);
+  await login(page, env.base, tokens.auditor);
+  await open(page, env.base, '#/collect');
+  assert.equal(await page.locator('#collect-form').getAttribute('data-provider'), 'fakecloud');
+  // An auditor is offered no URL or path param (the service refuses them to non-admins).
+  assert.deepEqual(await page.locator('#collect-form [name]').evaluateAll((e) => e.map((x) => `${x.name}:${x.dataset.kind || x.tagName}`)),
+    ['provider:SELECT', 'project:string', 'locations:list', 'all_projects:bool']);
+  assert.equal(await page.locator('#c-all_projects').getAttribute('type'), 'checkbox');
+  assert.equal((await page.locator('#c-project-help').innerText()).trim(), 'A project id.');
+  assert.match(await page.locator('main p.muted').first().innerText(), /Fake Cloud/);
+  assert.match(await page.locator('main p.muted').first().innerText(), /プロジェクト/, 'the scope noun in Japanese');
+  // The permissions table is the provider's.
+  await page.click('#perms summary');
+  assert.equal(await page.locator('#perms tbody tr').count(), 2);
+  assert.match(await page.locator('#perms thead').innerText(), /ROLE PERMISSION/);
+  assert.match(await page.locator('#perms tbody').innerText(), /compute\.instances\.list/);
+  // The list param as chips: Enter adds, a comma list splits, × removes, typed text counts.
+  await page.fill('#c-project', 'p-1');
+  await page.fill('#c-locations', 'asia-northeast1');
+  await page.press('#c-locations', 'Enter');
+  await page.fill('#c-locations', 'asia-northeast2, asia-northeast3');
+  await page.press('#c-locations', 'Enter');
+  assert.deepEqual(await page.locator('.chip span').allInnerTexts(), ['asia-northeast1', 'asia-northeast2', 'asia-northeast3']);
+  await page.click('button[aria-label="asia-northeast3 を削除"]');
+  await page.fill('#c-locations', 'us-east1');
+  await page.check('#c-all_projects');
+  await page.click('#collect-start');
+  await page.locator('#collect-progress').waitFor();
+  assert.deepEqual(sent, [{ project: 'p-1', locations: ['asia-northeast1', 'asia-northeast2', 'us-east1'], all_projects: true }]);
+  // Another provider: the form is rebuilt from its params.
+  await reroute(page, () => page.selectOption('#c-provider', 'othercloud'));
+  assert.equal(await page.locator('#collect-form').getAttribute('data-provider'), 'othercloud');
+  assert.deepEqual(await page.locator('#collect-form [name]').evaluateAll((e) => e.map((x) => x.name)), ['provider', 'subscription']);
+  assert.match(await page.locator('main p.muted').first().innerText(), /サブスクリプション/);
+  await page.close();
+  // An admin gets the URL and path params too.
+  const adminPage = await newPage();
+  await stub(adminPage, sent);
+  await login(adminPage, env.base, tokens.admin);
+  await open(adminPage, env.base, '#/collect?provider=fakecloud');
+  assert.equal(await adminPage.locator('#c-endpoint').getAttribute('type'), 'url');
+  assert.equal(await adminPage.locator('#c-key_file').count(), 1);
+  await check(adminPage, '13-collect-stub-provider');
+  await adminPage.close();
+});
+
+/** Interactive elements smaller than 44 × 44 px (a checkbox counts with its margin). */
+function smallTargets(page) {
+  return page.evaluate(() => {
+    const bad = [];
+    for (const el of document.querySelectorAll('button, select, input, summary, header nav a, .crumbs a, main table a')) {
+      const r = el.getBoundingClientRect();
+      if (!r.width || !r.height || el.type === 'hidden' || el.type === 'file') continue;
+      let w = r.width, ht = r.height;
+      if (el.type === 'checkbox' || el.type === 'radio') {
+        const cs = getComputedStyle(el);
+        w += parseFloat(cs.marginLeft) + parseFloat(cs.marginRight);
+        ht += parseFloat(cs.marginTop) + parseFloat(cs.marginBottom);
+      }
+      if (w < 43.5 || ht < 43.5) bad.push(`${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''} ${Math.round(w)}×${Math.round(ht)} "${(el.textContent || el.value || '').trim().slice(0, 24)}"`);
+    }
+    return bad.slice(0, 8);
+  });
+}
+
+test('tablet widths: 768×1024 and 1024×768 — screenshots, axe, no page-wide scrolling, menu, touch targets', async () => {
+  assert.ok(snapshotId && assessmentId, 'the earlier journeys made a snapshot and an assessment');
+  const pages = [
+    ['admin', '#/collect', 'collect'],
+    ['auditor', `#/snapshots/${snapshotId}`, 'snapshot'],
+    // Filtered, so axe reads a screenful rather than every row (the layout is the same).
+    ['auditor', `#/assessments/${assessmentId}/matrix?status=not_satisfied`, 'matrix'],
+    ['auditor', `#/assessments/${assessmentId}/findings?status=fail&severity=high`, 'findings'],
+  ];
+  for (const [w, h] of [[768, 1024], [1024, 768]]) {
+    const byRole = {};
+    for (const [role, hash, name] of pages) {
+      if (!byRole[role]) {
+        byRole[role] = await newPage();
+        await byRole[role].setViewportSize({ width: w, height: h });
+        await login(byRole[role], env.base, tokens[role]);
+      }
+      const page = byRole[role];
+      await open(page, env.base, hash);
+      const over = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(over <= 1, `${name} at ${w}×${h}: the page scrolls sideways by ${over} px (tables must scroll inside their box)`);
+      // The menu: folded behind its button in portrait, spread out in landscape.
+      const toggle = page.locator('#nav-toggle');
+      if (w < 900) {
+        assert.ok(await toggle.isVisible(), 'the menu button shows in portrait');
+        assert.equal(await page.locator('#nav a').first().isVisible(), false, 'the menu is folded');
+        await toggle.click();
+        assert.equal(await toggle.getAttribute('aria-expanded'), 'true');
+        assert.ok(await page.locator('#nav a').first().isVisible(), 'the button opens the menu');
+      } else {
+        assert.equal(await toggle.isVisible(), false);
+        assert.ok(await page.locator('#nav a').first().isVisible());
+      }
+      assert.deepEqual(await smallTargets(page), [], `${name} at ${w}×${h}: touch targets under 44 px`);
+      await check(page, `t${w}x${h}-${name}`);
+      if (w < 900) await toggle.click();
+    }
+    for (const p of Object.values(byRole)) { assert.deepEqual(p.errors, []); await p.close(); }
+  }
 });

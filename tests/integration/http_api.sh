@@ -180,6 +180,29 @@ while True:
     if not cursor: break
 assert seen == whole["findings"] and len(seen) == whole["total"] > 7, (len(seen), whole["total"])
 PYEOF
+# The filters (account, region, severity, check, domain) over GET, paged with the same cursor.
+$PY - "$B" "$AUD" "$A" <<'PYEOF' && ok || no "findings filters over GET"
+import json, sys, urllib.parse, urllib.request
+base, tok, a = sys.argv[1:]
+def get(**q):
+    req = urllib.request.Request(f"{base}/api/v1/assessments/{a}/findings?" + urllib.parse.urlencode(q),
+                                 headers={"Authorization": "Bearer " + tok})
+    return json.load(urllib.request.urlopen(req))["result"]
+whole = get(limit=10000)["findings"]
+f = whole[0]
+for key in ("account", "region", "severity", "check", "domain"):
+    want = [x for x in whole if x[key] == f[key]]
+    seen, cursor = [], None
+    while True:
+        page = get(limit=3, **{key: f[key]}, **({"cursor": cursor} if cursor else {}))
+        assert page["total"] == len(want), (key, page["total"], len(want))
+        seen += page["findings"]
+        cursor = page["next_cursor"]
+        if not cursor: break
+    assert seen == want, key
+PYEOF
+get findings-bad-domain 400 "$AUD" "$B/api/v1/assessments/$A/findings?domain=dmz"
+body findings-bad-domain-named '"domain" in d["error"]["message"] and "mynumber" in d["error"]["message"]'
 get findings-bad-limit 400 "$AUD" "$B/api/v1/assessments/$A/findings?limit=ten"
 body findings-bad-limit-named '"limit" in d["error"]["message"]'
 get findings-bad-cursor 400 "$AUD" "$B/api/v1/assessments/$A/findings?cursor=zzz"

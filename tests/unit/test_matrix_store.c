@@ -223,6 +223,125 @@ END_TEST
 /* Issue 11 item 9: the materialized matrix is served while its inputs are unchanged and
  * invalidated by each of them: findings, judgments, waivers (added, revoked), and what the
  * caller brings (evidence support, catalogs, checks, today). */
+/* findings.list's filters: account, region, severity, check, status and network domain (the
+ * closed domain recorded for the account, or "internet" for none), each alone and together,
+ * with cursor pages that neither repeat nor skip a finding and totals of the filtered list. */
+START_TEST(findings_pages_filtered)
+{
+    ism_error e = {0};
+    json_t *fw = json_pack("[s]", "mic-cloud-addon"), *sn = json_pack("[s, s]", "snap_a", "snap_b");
+    json_t *a = ism_assessment_create(st, "city", "subj_1", "filters", fw, sn, "2026-11-22", NULL,
+                                      "local", &e);
+    ck_assert_msg(a != NULL, "%s", e.message);
+    const char *aid = ism_json_getstr(a, "id");
+    static const char *const sev[] = {"critical", "high", "medium", "low"};
+    static const char *const acct[] = {"111", "222", "333"};
+    static const char *const reg[] = {"ap-northeast-1", "ap-northeast-3"};
+    /* snap_a: 111 is マイナンバー利用事務系, 222 LGWAN接続系, 333 unclassified. snap_b names 333
+     * lgwan: a domain belongs to (snapshot, account). */
+    for (int sidx = 0; sidx < 2; sidx++) {
+        ism_findings_writer *w = ism_findings_begin(st, aid, sidx ? "snap_b" : "snap_a", &e);
+        ck_assert_msg(w != NULL, "%s", e.message);
+        json_t *dom = sidx ? json_pack("{s:s}", "333", "lgwan")
+                           : json_pack("{s:s, s:{s:s, s:s}}", "111", "mynumber", "222", "domain",
+                                       "lgwan", "basis", "vpc tag");
+        ck_assert(ism_findings_set_domains(w, dom));
+        json_decref(dom);
+        for (int i = 0; i < 60; i++) {
+            char id[32];
+            snprintf(id, sizeof id, "vol-%d-%02d", sidx, i);
+            ck_assert(ism_findings_add(w, i % 5 ? "aws-ec2-ebs-encrypted" : "aws-iam-root-mfa",
+                                       sev[i % 4], acct[i % 3], reg[i % 2], "ec2.Volume", id, NULL,
+                                       i % 3 == 1 ? "pass" : "fail", "reason"));
+        }
+        ck_assert(ism_findings_end(w, true, &e));
+    }
+    struct {
+        ism_findings_filter f;
+        long want;
+    } cases[] = {
+        {{0}, 120},
+        {{.account = "111"}, 40},
+        {{.region = "ap-northeast-3"}, 60},
+        {{.severity = "critical"}, 30},
+        {{.check = "aws-iam-root-mfa"}, 24},
+        {{.status = "pass"}, 40},
+        {{.domain = "mynumber"}, 20}, /* 111 in snap_a */
+        {{.domain = "lgwan"}, 40},    /* 222 in snap_a, 333 in snap_b */
+        {{.domain = "internet"}, 60}, /* 333 in snap_a, 111 and 222 in snap_b */
+        {{.domain = "lgwan", .status = "fail", .severity = "high"}, 5}, /* 333 in snap_b */
+        {{.account = "111", .region = "ap-northeast-1", .check = "aws-ec2-ebs-encrypted"}, 16},
+        {{.account = "nobody"}, 0},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        const ism_findings_filter *f = &cases[c].f;
+        json_t *seen = json_object();
+        long total = -1, offset = 0;
+        for (int pages = 0; pages < 100; pages++) {
+            json_t *page = ism_findings_page(st, aid, f, offset, 7, &total, &e);
+            ck_assert_msg(page != NULL, "%s", e.message);
+            ck_assert_msg(total == cases[c].want, "case %zu: total %ld, want %ld", c, total,
+                          cases[c].want);
+            size_t i;
+            json_t *r;
+            json_array_foreach(page, i, r)
+            {
+                char key[96];
+                snprintf(key, sizeof key, "%s/%s", ism_json_getstr(r, "snapshot"),
+                         ism_json_getstr(r, "resource_id"));
+                ck_assert_msg(!json_object_get(seen, key), "case %zu: %s twice", c, key);
+                json_object_set_new(seen, key, json_true());
+                const char *d = ism_json_getstr(r, "domain");
+                ck_assert_ptr_nonnull(d);
+                if (f->account) ck_assert_str_eq(ism_json_getstr(r, "account"), f->account);
+                if (f->region) ck_assert_str_eq(ism_json_getstr(r, "region"), f->region);
+                if (f->severity) ck_assert_str_eq(ism_json_getstr(r, "severity"), f->severity);
+                if (f->check) ck_assert_str_eq(ism_json_getstr(r, "check"), f->check);
+                if (f->status) ck_assert_str_eq(ism_json_getstr(r, "status"), f->status);
+                if (f->domain) ck_assert_str_eq(d, f->domain);
+            }
+            offset += (long)json_array_size(page);
+            size_t n = json_array_size(page);
+            json_decref(page);
+            if (n == 0 || offset >= total) break;
+        }
+        ck_assert_int_eq((long)json_object_size(seen), cases[c].want);
+        json_decref(seen);
+    }
+    /* The domain of a row is its (snapshot, account)'s. */
+    ism_findings_filter one = {.account = "333"};
+    json_t *p333 = ism_findings_page(st, aid, &one, 0, 0, NULL, &e);
+    size_t i;
+    json_t *r;
+    json_array_foreach(p333, i, r)
+        ck_assert_str_eq(ism_json_getstr(r, "domain"),
+                         !strcmp(ism_json_getstr(r, "snapshot"), "snap_b") ? "lgwan" : "internet");
+    json_decref(p333);
+    /* Facets: every value over the whole assessment with its count. */
+    json_t *fc = ism_findings_facets(st, aid, &e);
+    ck_assert_msg(fc != NULL, "%s", e.message);
+    ck_assert_int_eq(json_object_size(json_object_get(fc, "account")), 3);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(fc, "account"), "222")),
+                     40);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(fc, "domain"), "lgwan")),
+                     40);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(fc, "domain"), "internet")),
+                     60);
+    ck_assert_int_eq(json_object_size(json_object_get(fc, "severity")), 4);
+    ck_assert_int_eq(json_object_size(json_object_get(fc, "check")), 2);
+    ck_assert_int_eq(json_object_size(json_object_get(fc, "status")), 2);
+    json_decref(fc);
+    /* The unfiltered list (reports) keeps its rows as they were: no domain key. */
+    json_t *all = ism_findings_list(st, aid, NULL, NULL, 0, &e);
+    ck_assert_int_eq(json_array_size(all), 120);
+    ck_assert_ptr_null(json_object_get(json_array_get(all, 0), "domain"));
+    json_decref(all);
+    json_decref(a);
+    json_decref(fw);
+    json_decref(sn);
+}
+END_TEST
+
 START_TEST(materialized_matrix_is_invalidated_by_each_input)
 {
     ism_error e = {0};
@@ -299,6 +418,7 @@ int main(void)
     tcase_add_test(tc, framework_requirements);
     tcase_add_test(tc, findings_waivers_and_judgments);
     tcase_add_test(tc, materialized_matrix_is_invalidated_by_each_input);
+    tcase_add_test(tc, findings_pages_filtered);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }

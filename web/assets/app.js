@@ -54,6 +54,12 @@ function renderChrome() {
   document.getElementById('skip-link').textContent = t('skip');
   const nav = document.getElementById('nav');
   nav.setAttribute('aria-label', t('nav.label'));
+  // Narrow screens (tablet portrait) fold the menu behind a button; each page change folds it.
+  const toggle = document.getElementById('nav-toggle');
+  toggle.textContent = t('nav.menu');
+  toggle.hidden = !state.session;
+  toggle.setAttribute('aria-expanded', 'false');
+  toggle.closest('header').classList.remove('open');
   const s = state.session;
   const path = location.hash.split('?')[0];
   mount(nav, s ? menu.filter((m) => !m[2] || m[2].includes(s.role)).map(([href, key]) =>
@@ -126,6 +132,10 @@ api.setUnauthenticatedHandler(() => {
 document.getElementById('skip-link').addEventListener('click', (e) => {
   e.preventDefault();
   document.getElementById('main').focus();
+});
+document.getElementById('nav-toggle').addEventListener('click', (e) => {
+  const open = e.currentTarget.closest('header').classList.toggle('open');
+  e.currentTarget.setAttribute('aria-expanded', String(open));
 });
 window.addEventListener('hashchange', route);
 route();

@@ -1,32 +1,69 @@
-// pages-cloud.js — the cloud administrator's pages (クラウド管理者): start an AWS collection and
-// watch it live over /api/v1/events, snapshots with coverage and missing permissions, and the
-// findings of an assessment filtered by account, region, domain, check and severity.
+// pages-cloud.js — the cloud administrator's pages (クラウド管理者): start a collection of any
+// provider the service has (collect.providers; the form is built from its params) and watch it
+// live over /api/v1/events, snapshots with their provider, coverage and missing permissions, and
+// the findings of an assessment filtered by the service (account, region, network domain, check,
+// severity, status) and paged with its cursor.
 import * as api from './api.js';
-import { t, label, lang } from './i18n.js';
+import { t, label, lang, has } from './i18n.js';
 import { h, errorBox, table, field, select, toast, st } from './dom.js';
 import { datetime, num } from './fmt.js';
 import { jobTable } from './pages-admin.js';
+import { buildCollectForm, paramLabel, scopeNoun } from './collect-form.js';
 
 const enc = encodeURIComponent;
 function rowsOf(r, key) { return Array.isArray(r) ? r : (r && r[key]) || []; }
-function list(s) { return s.split(/[,、\s]+/).filter(Boolean); }
+
+/** The providers the service collects from (collect.providers), asked once per page load. */
+let providerList = null;
+export function providers() {
+  if (!providerList) {
+    providerList = api.op('collect.providers', {}).then((r) => rowsOf(r, 'providers'));
+    providerList.catch(() => { providerList = null; });
+  }
+  return providerList;
+}
+async function providerMap() {
+  const m = new Map();
+  for (const p of await providers().catch(() => [])) m.set(p.name, p);
+  return m;
+}
+function providerTitle(map, name) {
+  const p = map.get(name);
+  return (p && p.title) || name || '';
+}
+/** The heading of a provider's permission column: i18n perm.<name>, else its own title. */
+function permTitle(desc) {
+  return desc && has(`perm.${desc.name}`) ? t(`perm.${desc.name}`) : t('snap.permission.of', (desc && desc.permission_title) || '');
+}
+
+/** The operations a provider's collector calls and the permission each needs. */
+function permissionsTable(desc, ops) {
+  const rows = rowsOf(ops, 'operations');
+  return h('details', { class: 'perms', id: 'perms' },
+    h('summary', {}, t('collect.perms', desc.title, num(rows.length))),
+    table([
+      { head: t('snap.service'), cell: (o) => o.service || '' },
+      { head: t('collect.operation'), cell: (o) => o.operation || '' },
+      { head: permTitle(desc), cell: (o) => h('code', {}, o.permission || o.action || '') },
+      { head: t('collect.opscope'), cell: (o) => o.scope || '' },
+    ], rows, { label: t('collect.perms', desc.title, num(rows.length)), tall: false }).el);
+}
 
 export async function collect(ctx) {
   const admin = ctx.session.role === 'admin';
-  const f = {
-    org: h('input', { type: 'checkbox', id: 'c-org', name: 'org', checked: true }),
-    role_name: h('input', { id: 'c-role', name: 'role_name', value: 'ISMAPAssessReadOnly' }),
-    external_id: h('input', { id: 'c-ext', name: 'external_id' }),
-    profile: h('input', { id: 'c-profile', name: 'profile' }),
-    regions: h('input', { id: 'c-regions', name: 'regions', placeholder: 'ap-northeast-1, ap-northeast-3' }),
-    services: h('input', { id: 'c-services', name: 'services' }),
-    endpoint_url: h('input', { id: 'c-endpoint', name: 'endpoint_url' }),
-  };
+  const provs = await providers();
+  if (!provs.length) return [h('h1', {}, t('nav.collect')), h('p', {}, t('collect.noproviders'))];
+  const want = ctx.query.get('provider');
+  const desc = provs.find((p) => p.name === want) || provs[0];
+  const pick = select('provider', provs.map((p) => [p.name, p.title || p.name]), desc.name, { id: 'c-provider', noAll: true });
+  pick.addEventListener('change', () => { location.hash = `#/collect?provider=${enc(pick.value)}`; });
+  const built = buildCollectForm(desc, { admin });
+  const ops = await api.op(`collect.${desc.name}.operations`, {}).catch(() => []);
   const out = h('div', { 'aria-live': 'polite' });
   const live = h('div', { id: 'live' });
   const jobsBox = h('div');
   const loadJobs = async () => {
-    const j = rowsOf(await api.op('jobs.list', { limit: 50 }).catch(() => []), 'jobs').filter((x) => x.kind === 'collect.aws');
+    const j = rowsOf(await api.op('jobs.list', { limit: 50 }).catch(() => []), 'jobs').filter((x) => /^collect\./.test(x.kind || ''));
     jobsBox.replaceChildren(jobTable(j).el);
   };
   /** Live view of one job: a progress bar and the messages, until job.finished. */
@@ -79,77 +116,72 @@ export async function collect(ctx) {
       }
     }).catch(() => {});
   };
-  const form = h('form', { class: 'grid', on: { submit: async (e) => {
+  const form = h('form', { class: 'grid', id: 'collect-form', 'data-provider': desc.name, on: { submit: async (e) => {
     e.preventDefault();
     out.replaceChildren();
-    const p = {};
-    if (f.org.checked) p.org = true;
-    if (f.org.checked && f.role_name.value.trim()) p.role_name = f.role_name.value.trim();
-    if (f.org.checked && f.external_id.value.trim()) p.external_id = f.external_id.value.trim();
-    if (f.profile.value.trim()) p.profile = f.profile.value.trim();
-    if (list(f.regions.value).length) p.regions = list(f.regions.value);
-    if (list(f.services.value).length) p.services = list(f.services.value);
-    if (admin && f.endpoint_url.value.trim()) p.endpoint_url = f.endpoint_url.value.trim();
     try {
-      const r = await api.op('collect.aws', p);
+      const r = await api.op(`collect.${desc.name}`, built.read());
       toast(t('collect.started', r.job));
       watch(r.job);
       loadJobs();
     } catch (err) { out.replaceChildren(errorBox(err)); }
   } } },
-  h('label', { for: 'c-org' }, t('collect.org')), f.org,
-  h('label', { for: 'c-role' }, t('collect.role')), f.role_name,
-  h('label', { for: 'c-ext' }, t('collect.external')), f.external_id,
-  h('label', { for: 'c-profile' }, t('collect.profile')), f.profile,
-  h('label', { for: 'c-regions' }, t('collect.regions')), f.regions,
-  h('label', { for: 'c-services' }, t('collect.services')), f.services,
-  admin ? [h('label', { for: 'c-endpoint' }, t('collect.endpoint')), f.endpoint_url] : null,
-  h('div', { class: 'wide' }, h('button', { type: 'submit', class: 'primary', id: 'collect-start' }, t('collect.start'))));
+  h('label', { for: 'c-provider' }, t('collect.provider')), pick,
+  built.nodes,
+  h('div', { class: 'wide' }, h('button', { type: 'submit', class: 'primary', id: 'collect-start' }, t('collect.start.of', desc.title))));
   await loadJobs();
   const q = ctx.query.get('job');
   if (q) watch(q);
-  return [h('h1', {}, t('nav.collect')), h('p', { class: 'muted' }, t('collect.help')), form, out, live,
-    h('h2', {}, t('collect.jobs')), jobsBox];
+  return [h('h1', {}, t('nav.collect')), h('p', { class: 'muted' }, t('collect.help.of', desc.title, scopeNoun(desc.scope_noun))),
+    form, out, live, permissionsTable(desc, ops), h('h2', {}, t('collect.jobs')), jobsBox];
 }
 
 export async function snapshots() {
-  const rows = rowsOf(await api.op('snapshot.list', { limit: 200 }), 'snapshots');
+  const [list, provs] = await Promise.all([api.op('snapshot.list', { limit: 200 }), providerMap()]);
+  const rows = rowsOf(list, 'snapshots');
   return [h('h1', {}, t('nav.snapshots')), table([
     { head: t('snap.id'), cell: (s) => h('a', { href: `#/snapshots/${enc(s.id)}` }, s.id) },
+    { head: t('snap.provider'), class: 'nowrap', cell: (s) => providerTitle(provs, s.provider) },
     { head: t('snap.state'), cell: (s) => label(s.state) },
-    { head: t('snap.scope'), cell: (s) => scopeText(s.scope) },
+    { head: t('snap.scope'), cell: (s) => scopeText(s.scope, s.provider) },
     { head: t('snap.created'), class: 'nowrap', cell: (s) => datetime(s.created) },
     { head: t('snap.resources'), class: 'num', cell: (s) => num(s.summary && s.summary.resources) },
   ], rows, { caption: t('snap.caption', num(rows.length)), tall: false }).el];
 }
 
-function scopeText(scope) {
+/** A snapshot's scope (the collection's params) in words, labelled as the collect form does. */
+function scopeText(scope, provider) {
   if (!scope) return '';
   if (typeof scope === 'string') return scope;
   const parts = [];
-  if (scope.org) parts.push(t('snap.scope.org'));
-  if (scope.profile) parts.push(`${t('collect.profile')}: ${scope.profile}`);
-  if (scope.role_name) parts.push(`${t('collect.role')}: ${scope.role_name}`);
-  if (scope.regions) parts.push(`${t('snap.regions')}: ${[].concat(scope.regions).join('、')}`);
-  if (scope.services) parts.push(`${t('snap.service')}: ${[].concat(scope.services).join('、')}`);
+  for (const [k, v] of Object.entries(scope)) {
+    if (v === false || v === null || v === undefined || v === '') continue;
+    const name = paramLabel(provider || '', k);
+    if (v === true) parts.push(name);
+    else parts.push(`${name}: ${[].concat(v).join('、')}`);
+  }
   return parts.join(' / ');
 }
 
 export async function snapshot(ctx) {
-  const [s, ops] = await Promise.all([api.op('snapshot.show', { id: ctx.params[0] }),
-    api.op('collect.aws.operations', {}).catch(() => [])]);
-  const action = new Map(rowsOf(ops, 'operations').map((o) => [`${o.service}:${o.operation}`, o.action]));
+  const [s, provs] = await Promise.all([api.op('snapshot.show', { id: ctx.params[0] }), providerMap()]);
+  const desc = provs.get(s.provider) || { name: s.provider, title: s.provider };
+  const ops = provs.has(s.provider) ? await api.op(`collect.${s.provider}.operations`, {}).catch(() => []) : [];
+  const perm = new Map(rowsOf(ops, 'operations').map((o) => [`${o.service}:${o.operation}`, o.permission || o.action]));
   const sum = s.contents || s.summary || {};
   const cov = sum.coverage || {};
   const missing = rowsOf(s.missing, 'missing');
+  const noun = scopeNoun(desc.scope_noun);
   return [
     h('div', { class: 'crumbs' }, h('a', { href: '#/snapshots' }, t('nav.snapshots')), h('span', {}, s.id)),
     h('h1', {}, t('snap.h1', s.id)),
     h('dl', { class: 'kv' },
+      h('dt', {}, t('snap.provider')), h('dd', { id: 'snap-provider' }, desc.title || s.provider || ''),
       h('dt', {}, t('snap.state')), h('dd', {}, label(s.state)),
-      h('dt', {}, t('snap.scope')), h('dd', {}, scopeText(s.scope)),
+      h('dt', {}, t('snap.scope')), h('dd', {}, scopeText(s.scope, s.provider)),
       h('dt', {}, t('snap.created')), h('dd', {}, datetime(s.created)),
       h('dt', {}, t('snap.sealed')), h('dd', {}, datetime(s.sealed)),
+      sum.accounts !== undefined ? [h('dt', {}, t('snap.scopes', noun)), h('dd', {}, num(sum.accounts))] : null,
       h('dt', {}, t('snap.resources')), h('dd', {}, num(sum.resources)),
       h('dt', {}, t('snap.calls')), h('dd', {}, num(sum.http_requests !== undefined ? sum.http_requests : sum.api_calls)),
       h('dt', {}, t('snap.hash')), h('dd', {}, h('code', {}, s.sha256 || '')),
@@ -159,10 +191,10 @@ export async function snapshot(ctx) {
     h('h2', { id: 'missing' }, t('snap.missing', num(missing.length))),
     missing.length ? null : h('p', {}, t('snap.nomissing')),
     table([
-      { head: t('snap.account'), class: 'nowrap', cell: (m) => m.account || '' },
+      { head: noun, class: 'nowrap', cell: (m) => m.account || '' },
       { head: t('snap.region'), class: 'nowrap', cell: (m) => m.region || '' },
       { head: t('snap.service'), cell: (m) => m.service || '' },
-      { head: t('snap.permission'), cell: (m) => h('code', {}, action.get(`${m.service}:${m.operation}`) || `${m.service}:${m.operation}`) },
+      { head: permTitle(desc), cell: (m) => h('code', {}, perm.get(`${m.service}:${m.operation}`) || `${m.service}:${m.operation}`) },
       { head: t('snap.covstate'), cell: (m) => label(`cov.${m.state}`) },
       { head: t('snap.error'), cell: (m) => m.reason || '' },
     ], missing, { tall: false }).el,
@@ -170,29 +202,31 @@ export async function snapshot(ctx) {
 }
 
 const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'];
-const DOMAINS = ['mynumber', 'lgwan'];
+const DOMAINS = ['mynumber', 'lgwan', 'internet'];
 const FSTATUS = ['fail', 'error', 'pass', 'not_assessed'];
+const FILTERS = ['account', 'region', 'domain', 'check', 'severity', 'status'];
 const PAGE = 500;
 const remediation = new Map();
 const remediationAsked = new Map();
 
-function domainOf(f) {
-  return f.domain || (f.resource && f.resource.domain) || (f.tags && f.tags.domain) || '';
-}
-
 export async function findings(ctx) {
   const aid = ctx.params[0];
   const q = ctx.query;
-  const filt = { status: q.get('status') || '', check: q.get('check') || '', account: q.get('account') || '',
-    region: q.get('region') || '', domain: q.get('domain') || '', severity: q.get('severity') || '' };
-  // findings.list filters by status and check itself; account, region, severity and domain are
-  // applied here, reading further pages (larger ones) until a screenful matches.
-  const clientSide = ['account', 'region', 'severity', 'domain'].some((k) => filt[k]);
-  const params = { assessment: aid, limit: clientSide ? PAGE * 4 : PAGE };
-  for (const k of ['status', 'check']) if (filt[k]) params[k] = filt[k];
-  const [a, first, checks] = await Promise.all([api.op('assessment.show', { id: aid }), api.op('findings.list', params),
-    api.op('checks.list', {}).catch(() => [])]);
+  const filt = {};
+  for (const k of FILTERS) filt[k] = q.get(k) || '';
+  // Every filter is the service's (findings.list); pages follow its cursor with the same filters.
+  const params = { assessment: aid, limit: PAGE };
+  for (const k of FILTERS) if (filt[k]) params[k] = filt[k];
+  const [a, first, checks, snaps, provs] = await Promise.all([api.op('assessment.show', { id: aid }),
+    api.op('findings.list', Object.assign({ facets: true }, params)),
+    api.op('checks.list', {}).catch(() => []), api.op('snapshot.list', { limit: 500 }).catch(() => []), providerMap()]);
   const checkTitle = new Map(rowsOf(checks, 'checks').map((c) => [c.id, c.title && (c.title[lang()] || c.title.ja)]));
+  // The provider of each snapshot of the assessment: the scope column says which provider's
+  // account / subscription / project / tenancy a finding is in.
+  const snapProvider = new Map(rowsOf(snaps, 'snapshots').map((x) => [x.id, x.provider]));
+  const used = [...new Set([].concat(a.snapshots || []).map((id) => snapProvider.get(id)).filter(Boolean))];
+  const one = used.length === 1 ? provs.get(used[0]) : null;
+  const scopeHead = one ? scopeNoun(one.scope_noun) : t('f.scope');
   // Remediation is on checks.show: fetched once per failing check after the table is up.
   const remCells = new Map();
   const remCell = (f) => {
@@ -215,72 +249,53 @@ export async function findings(ctx) {
       });
     }
   };
-  // Filters the op does not apply itself are applied here, so the table never shows a row
-  // outside the filter.
-  const keep = (f) => (!filt.account || f.account === filt.account) && (!filt.region || f.region === filt.region) &&
-    (!filt.severity || f.severity === filt.severity) && (!filt.domain || domainOf(f) === filt.domain) &&
-    (!filt.check || f.check === filt.check) && (!filt.status || f.status === filt.status);
-  const rows = first.findings.filter(keep);
   let cursor = first.next_cursor;
-  let scanned = first.findings.length;
-  while (clientSide && cursor && rows.length < PAGE) {
-    const page = await api.op('findings.list', Object.assign({}, params, { cursor }));
-    cursor = page.next_cursor;
-    scanned += page.findings.length;
-    rows.push(...page.findings.filter(keep));
-  }
   const caption = h('span', {});
-  let shown = rows.length;
-  const setCaption = () => caption.replaceChildren(clientSide
-    ? t('f.caption.client', num(first.total), num(scanned), num(shown))
-    : t('f.caption', num(first.total), num(shown)));
+  let shown = first.findings.length;
+  const setCaption = () => caption.replaceChildren(t('f.caption', num(first.total), num(shown)));
   setCaption();
   const cols = [
     { head: t('f.status'), cell: (f) => st(f.status) },
     { head: t('f.severity'), cell: (f) => st(f.severity) },
     { head: t('f.check'), cell: (f) => h('span', {}, h('code', {}, f.check), h('br'), checkTitle.get(f.check) || '') },
-    { head: t('f.account'), class: 'nowrap', cell: (f) => [f.account || '', f.account_name ? ` ${f.account_name}` : ''] },
+    { head: scopeHead, class: 'nowrap', cell: (f) => [
+      used.length > 1 ? h('span', { class: 'prov' }, providerTitle(provs, snapProvider.get(f.snapshot))) : null,
+      f.account || '', f.account_name ? ` ${f.account_name}` : ''] },
     { head: t('f.region'), class: 'nowrap', cell: (f) => f.region || '' },
-    { head: t('f.domain'), cell: (f) => (domainOf(f) ? label(`domain.${domainOf(f)}`) : '') },
+    { head: t('f.domain'), cell: (f) => (f.domain ? label(`domain.${f.domain}`) : '') },
     { head: t('f.resource'), cell: (f) => h('code', {}, f.resource_id || f.resource || f.arn || '') },
     { head: t('f.reason'), cell: (f) => f.reason || f.message || '' },
     { head: t('f.remediation'), cell: (f) => remCell(f) },
   ];
-  const tbl = table(cols, rows, { label: t('f.title') });
+  const tbl = table(cols, first.findings, { label: t('f.title') });
   tbl.done.then(fillRemediation);
   const moreBox = h('div', { class: 'more' });
   const more = () => {
-    moreBox.replaceChildren(...(cursor ? [h('button', { type: 'button', id: 'more', on: { click: async () => {
-      const extra = [];
-      do {
-        const page = await api.op('findings.list', Object.assign({}, params, { cursor }));
-        cursor = page.next_cursor;
-        scanned += page.findings.length;
-        extra.push(...page.findings.filter(keep));
-      } while (clientSide && cursor && extra.length < PAGE);
-      shown += extra.length;
+    moreBox.replaceChildren(...(cursor ? [h('button', { type: 'button', id: 'more', on: { click: async (e) => {
+      e.target.disabled = true;
+      const page = await api.op('findings.list', Object.assign({}, params, { cursor }));
+      cursor = page.next_cursor;
+      shown += page.findings.length;
       setCaption();
-      await tbl.append(extra);
+      await tbl.append(page.findings);
       fillRemediation();
       more();
     } } }, t('f.more'))] : []));
   };
   more();
-  // Filter controls: values offered are those seen on the first page plus the fixed lists.
-  const seen = (key) => [...new Set(first.findings.map(key).filter(Boolean))].sort();
+  // Filter controls: the values the service reports over the whole assessment (facets), with
+  // their counts; the fixed lists where the vocabulary is closed.
+  const facets = first.facets || {};
+  const counted = (key, text) => Object.keys(facets[key] || {}).sort().map((v) => [v, `${text ? text(v) : v} (${num(facets[key][v])})`]);
+  const fixed = (key, values, text) => values.map((v) => [v, facets[key] && facets[key][v] !== undefined ? `${text(v)} (${num(facets[key][v])})` : text(v)]);
   const controls = {
-    account: select('account', seen((f) => f.account).map((v) => [v, v]), filt.account, { id: 'f-account' }),
-    region: select('region', seen((f) => f.region).map((v) => [v, v]), filt.region, { id: 'f-region' }),
-    domain: select('domain', DOMAINS.map((v) => [v, label(`domain.${v}`)]), filt.domain, { id: 'f-domain' }),
-    check: select('check', seen((f) => f.check).map((v) => [v, v]), filt.check, { id: 'f-check' }),
-    severity: select('severity', SEVERITIES.map((v) => [v, label(v)]), filt.severity, { id: 'f-severity' }),
-    status: select('status', FSTATUS.map((v) => [v, label(v)]), filt.status, { id: 'f-status' }),
+    account: select('account', counted('account'), filt.account, { id: 'f-account' }),
+    region: select('region', counted('region'), filt.region, { id: 'f-region' }),
+    domain: select('domain', fixed('domain', DOMAINS, (v) => label(`domain.${v}`)), filt.domain, { id: 'f-domain' }),
+    check: select('check', counted('check', (v) => (checkTitle.get(v) ? `${v} ${checkTitle.get(v)}` : v)), filt.check, { id: 'f-check' }),
+    severity: select('severity', fixed('severity', SEVERITIES, label), filt.severity, { id: 'f-severity' }),
+    status: select('status', fixed('status', FSTATUS, label), filt.status, { id: 'f-status' }),
   };
-  // The service names a finding's network domain only where it knows it (f.domain).
-  if (!first.findings.some(domainOf) && !filt.domain) {
-    controls.domain.disabled = true;
-    controls.domain.title = t('f.nodomain');
-  }
   for (const [k, c] of Object.entries(controls)) {
     if (filt[k] && ![...c.options].some((o) => o.value === filt[k])) c.append(h('option', { value: filt[k], selected: true }, filt[k]));
     c.addEventListener('change', () => {
@@ -293,9 +308,10 @@ export async function findings(ctx) {
     h('div', { class: 'crumbs' }, h('a', { href: '#/assessments' }, t('nav.assessments')),
       h('a', { href: `#/assessments/${enc(aid)}` }, a.name || aid), h('span', {}, t('f.title'))),
     h('h1', {}, t('f.h1', a.name || aid)),
-    h('p', { class: 'muted', 'aria-live': 'polite' }, caption),
+    used.length ? h('p', { class: 'muted', id: 'f-providers' }, t('f.providers', used.map((n) => providerTitle(provs, n)).join('、'))) : null,
+    h('p', { class: 'muted', 'aria-live': 'polite', id: 'f-caption' }, caption),
     h('div', { class: 'filters', role: 'search', 'aria-label': t('filters') },
-      field(t('f.account'), controls.account), field(t('f.region'), controls.region),
+      field(scopeHead, controls.account), field(t('f.region'), controls.region),
       field(t('f.domain'), controls.domain), field(t('f.check'), controls.check),
       field(t('f.severity'), controls.severity), field(t('f.status'), controls.status)),
     tbl.el, moreBox,
