@@ -61,7 +61,7 @@ export default {
   'as.created': 'Assessment created (evaluation job running)', 'as.caption': '{0} assessments', 'as.reports': 'Report downloads',
   'meta.purpose': 'Purpose', 'meta.theme': 'Theme', 'meta.scope': 'Scope', 'meta.auditee': 'Auditee', 'meta.method': 'Method',
   'meta.schedule': 'Schedule', 'meta.team': 'Auditors', 'meta.standards': 'Standards',
-  'report.html': 'HTML', 'report.xlsx': 'Excel (XLSX)', 'report.csv': 'CSV', 'report.csv-findings': 'CSV (findings)',
+  'report.pdf': 'PDF (A4)', 'report.html': 'HTML', 'report.xlsx': 'Excel (XLSX)', 'report.csv': 'CSV', 'report.csv-findings': 'CSV (findings)',
   'report.json': 'JSON', 'report.oscal': 'OSCAL',
   'm.h1': 'Conformance matrix: {0}', 'm.today': 'as of {0}', 'm.counts': 'Counts by status (press to filter)',
   'm.framework': 'Framework', 'm.item': 'Item', 'm.title': 'Title', 'm.status': 'Status', 'm.why': 'Why',
@@ -121,7 +121,7 @@ export default {
   'eng.na': 'Not assessed', 'eng.na.by': 'documents {0}, interviews {1}, outside the collection {2}', 'eng.recs': 'Recommendations (drafts)',
   'eng.rec.id': 'No.', 'eng.rec.priority': 'Priority', 'eng.rec.text': 'What to improve', 'eng.prio.urgent': 'Urgent', 'eng.prio.general': 'General',
   'eng.report.files': 'Report files', 'eng.report.file': '{0} ({1})', 'eng.ver.detailed': 'Detailed', 'eng.ver.public': 'Public',
-  'eng.fmt.xlsx': 'Excel (XLSX)', 'eng.fmt.html': 'HTML', 'eng.fmt.doc': 'Document model (JSON)', 'eng.fmt.json': 'JSON', 'eng.fmt.oscal': 'OSCAL',
+  'eng.fmt.pdf': 'PDF (A4)', 'eng.fmt.xlsx': 'Excel (XLSX)', 'eng.fmt.html': 'HTML', 'eng.fmt.doc': 'Document model (JSON)', 'eng.fmt.json': 'JSON', 'eng.fmt.oscal': 'OSCAL',
   // collections of any provider (collect.providers)
   'collect.help.of': 'Collects {0} settings read-only into a sealed snapshot (per {1}). Progress shows on this page.',
   'collect.provider': 'Cloud', 'collect.start.of': 'Start {0} collection', 'collect.noproviders': 'This server has no cloud to collect from.',

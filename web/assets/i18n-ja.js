@@ -102,7 +102,7 @@ export default {
   'as.caption': '監査 {0} 件', 'as.reports': '報告書のダウンロード',
   'meta.purpose': '監査の目的', 'meta.theme': '監査テーマ', 'meta.scope': '監査の範囲', 'meta.auditee': '被監査部門',
   'meta.method': '監査の方法', 'meta.schedule': '実施時期', 'meta.team': '監査人', 'meta.standards': '準拠した基準',
-  'report.html': 'HTML', 'report.xlsx': 'Excel（XLSX）', 'report.csv': 'CSV', 'report.csv-findings': 'CSV（チェック結果）',
+  'report.pdf': 'PDF（A4）', 'report.html': 'HTML', 'report.xlsx': 'Excel（XLSX）', 'report.csv': 'CSV', 'report.csv-findings': 'CSV（チェック結果）',
   'report.json': 'JSON', 'report.oscal': 'OSCAL',
   // matrix
   'm.h1': '適合状況一覧：{0}', 'm.today': '{0} 時点', 'm.counts': '状態ごとの件数（押すと絞り込み）',
@@ -183,7 +183,7 @@ export default {
   'eng.na': '未評価', 'eng.na.by': '文書 {0} 件、インタビュー {1} 件、収集範囲外 {2} 件', 'eng.recs': '改善勧告（案）',
   'eng.rec.id': '番号', 'eng.rec.priority': '区分', 'eng.rec.text': '改善すべき事項', 'eng.prio.urgent': '緊急改善事項', 'eng.prio.general': '一般的改善事項',
   'eng.report.files': '報告書のファイル', 'eng.report.file': '{0}（{1}）', 'eng.ver.detailed': '詳細版', 'eng.ver.public': '公開版',
-  'eng.fmt.xlsx': 'Excel（XLSX）', 'eng.fmt.html': 'HTML', 'eng.fmt.doc': '文書モデル（JSON）', 'eng.fmt.json': 'JSON', 'eng.fmt.oscal': 'OSCAL',
+  'eng.fmt.pdf': 'PDF（A4）', 'eng.fmt.xlsx': 'Excel（XLSX）', 'eng.fmt.html': 'HTML', 'eng.fmt.doc': '文書モデル（JSON）', 'eng.fmt.json': 'JSON', 'eng.fmt.oscal': 'OSCAL',
   // collections of any provider (collect.providers)
   'collect.help.of': '{0} の設定を読み取り専用で収集し、封印したスナップショットを作ります（{1}ごと）。進捗はこの画面に表示されます。',
   'collect.provider': 'クラウド', 'collect.start.of': '{0} の収集を開始', 'collect.noproviders': 'このサーバには収集できるクラウドがありません。',

@@ -11,7 +11,7 @@ const enc = encodeURIComponent;
 function rowsOf(r, key) { return Array.isArray(r) ? r : (r && r[key]) || []; }
 export const REQ_STATUS = ['not_satisfied', 'partial', 'evidence_expired', 'not_assessed', 'satisfied', 'not_applicable', 'waived'];
 const JUDGMENTS = ['satisfied', 'partial', 'not_satisfied', 'not_applicable'];
-const REPORTS = ['html', 'xlsx', 'csv', 'csv-findings', 'json', 'oscal'];
+const REPORTS = ['pdf', 'html', 'xlsx', 'csv', 'csv-findings', 'json', 'oscal'];
 
 export async function assessments(ctx) {
   const [list, subjects, fws] = await Promise.all([

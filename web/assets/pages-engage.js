@@ -81,7 +81,7 @@ function planSection(ctx, aid, p) {
     h('p', { id: 'plan-state' }, frozen ? t('eng.plan.approved', datetime(p.approved), p.approved_by || '') : t('eng.plan.draft', num(p.version))),
     form,
     h('div', { class: 'buttons', role: 'group', 'aria-label': t('eng.plan.files') },
-      ['xlsx', 'html', 'doc', 'oscal'].map((f) => exportButton(`plan-export-${f}`, t(`eng.fmt.${f}`), 'plan.export', { assessment: aid, format: f }, out))),
+      ['pdf', 'xlsx', 'html', 'doc', 'oscal'].map((f) => exportButton(`plan-export-${f}`, t(`eng.fmt.${f}`), 'plan.export', { assessment: aid, format: f }, out))),
     out,
   ];
 }
@@ -177,7 +177,7 @@ function reportSection(ctx, aid, r) {
       { head: t('eng.rec.text'), cell: (x) => x.text },
     ], s.suggested_recommendations || [], { tall: false }).el,
     h('div', { class: 'buttons', role: 'group', 'aria-label': t('eng.report.files') },
-      ['detailed', 'public'].map((v) => ['html', 'json', 'doc'].map((f) =>
+      ['detailed', 'public'].map((v) => ['pdf', 'html', 'json', 'doc'].map((f) =>
         exportButton(`rep-export-${v}-${f}`, t('eng.report.file', t(`eng.ver.${v}`), t(`eng.fmt.${f}`)), 'report.export', { assessment: aid, format: f, version: v }, out))),
       exportButton('rep-export-oscal', t('eng.fmt.oscal'), 'report.export', { assessment: aid, format: 'oscal' }, out),
       issued ? verify : null),
