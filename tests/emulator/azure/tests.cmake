@@ -1,0 +1,13 @@
+# tests.cmake — the Azure emulator (azureemu) and what the Azure tests need to find it. Included
+# from tests/emulator/tests.cmake; lives in tests/ only.
+add_executable(azureemu ${CMAKE_CURRENT_LIST_DIR}/azureemu.c)
+target_link_libraries(azureemu PRIVATE emucore ismap)
+target_compile_definitions(azureemu PRIVATE
+  AZUREEMU_DEFAULT_TENANT="${CMAKE_CURRENT_LIST_DIR}/tenants/minato-azure.json")
+
+set(AZUREEMU_TEST_ENV "AZUREEMU=$<TARGET_FILE:azureemu>")
+foreach(t sh_collect_azure sh_emulator_azure_client bench_collect_azure)
+  if(TEST ${t})
+    set_property(TEST ${t} APPEND PROPERTY ENVIRONMENT ${AZUREEMU_TEST_ENV})
+  endif()
+endforeach()
