@@ -541,6 +541,8 @@ static void take_page(az *c, call *k, const ism_http_result *r)
         return;
     }
     if (u->op->single) {
+        /* Graph's answer metadata names the endpoint, not the object */
+        json_object_del(j, "@odata.context");
         if (!put_resource(c, u, j, k->parent_region))
             unit_note(u, C_FAILED, "malformed answer: no id");
         else
