@@ -492,7 +492,7 @@ static bool put_resource(az *c, unit *u, json_t *obj, const char *parent_region)
     if (!location_wanted(c, region)) return true;
     const char *account = account_of(u);
     char subid[64];
-    if (!strcmp(op->name, "Subscriptions_List")) {
+    if (!strcmp(op->name, "SubscriptionsList")) {
         const char *sid = ism_json_getstr(obj, "subscriptionId");
         if (!sid) return false;
         ism_strlcpy(subid, sid, sizeof subid);
@@ -561,13 +561,13 @@ static void take_page(az *c, call *k, const ism_http_result *r)
     json_array_foreach(v, i, obj)
     {
         if (!json_is_object(obj)) continue;
-        if (!strcmp(u->op->name, "ManagementGroups_GetDescendants")) {
+        if (!strcmp(u->op->name, "ManagementGroupsGetDescendants")) {
             const char *type = ism_json_getstr(obj, "type");
             const char *name = ism_json_getstr(obj, "name");
             if (type && name &&
                 !strcasecmp(type, "Microsoft.Management/managementGroups/subscriptions"))
                 add_sub(c, name);
-        } else if (!strcmp(u->op->name, "Subscriptions_List")) {
+        } else if (!strcmp(u->op->name, "SubscriptionsList")) {
             const char *sid = ism_json_getstr(obj, "subscriptionId");
             if (sid) add_sub(c, sid);
         }
@@ -721,7 +721,7 @@ static void unit_maybe_finish(unit *u)
     if (u->cov == C_NONE) u->cov = C_COMPLETE;
     put_coverage(c, account_of(u), u->op, u->cov, u->cov == C_COMPLETE ? NULL : u->why);
     if (u->cov != C_COMPLETE) skip_children(c, u, "its parent operation was not read");
-    if (u->s && !strcmp(u->op->name, "Subscriptions_Get")) {
+    if (u->s && !strcmp(u->op->name, "SubscriptionsGet")) {
         unit_finished(c, u);
         u->s->entered = u->cov == C_COMPLETE;
         if (u->s->entered)
@@ -740,8 +740,8 @@ static void unit_maybe_finish(unit *u)
         }
         return;
     }
-    if (!u->s && (!strcmp(u->op->name, "Subscriptions_List") ||
-                  !strcmp(u->op->name, "ManagementGroups_GetDescendants"))) {
+    if (!u->s && (!strcmp(u->op->name, "SubscriptionsList") ||
+                  !strcmp(u->op->name, "ManagementGroupsGetDescendants"))) {
         unit_finished(c, u);
         c->subs_known = true;
         for (int i = 0; i < c->nsubs; i++)
@@ -775,7 +775,7 @@ static void unit_start(az *c, unit *u)
         c->st->units_resumed++;
         u->cov = prev;
         u->done = true;
-        if (u->s && !strcmp(u->op->name, "Subscriptions_Get")) {
+        if (u->s && !strcmp(u->op->name, "SubscriptionsGet")) {
             unit_finished(c, u);
             u->s->entered = prev == C_COMPLETE;
             if (u->s->entered)
@@ -791,12 +791,12 @@ static void unit_start(az *c, unit *u)
                     unit_finished(c, o);
                 }
             }
-        } else if (!u->s && (!strcmp(u->op->name, "Subscriptions_List") ||
-                             !strcmp(u->op->name, "ManagementGroups_GetDescendants"))) {
+        } else if (!u->s && (!strcmp(u->op->name, "SubscriptionsList") ||
+                             !strcmp(u->op->name, "ManagementGroupsGetDescendants"))) {
             unit_finished(c, u);
             sqlite3_stmt *q = NULL;
             const char *sql =
-                !strcmp(u->op->name, "Subscriptions_List")
+                !strcmp(u->op->name, "SubscriptionsList")
                     ? "SELECT account FROM resources WHERE type='resources.Subscription' "
                       "AND json_extract(data,'$.subscriptionId') IS NOT NULL ORDER BY account"
                     : "SELECT json_extract(data,'$.name') FROM resources WHERE "
@@ -864,7 +864,7 @@ static void sub_start(az *c, sub *s)
             }
         }
         c->st->scopes++;
-        unit_start(c, unit_of(c, s, "Subscriptions_Get"));
+        unit_start(c, unit_of(c, s, "SubscriptionsGet"));
         return;
     }
     if (!s->entered) return;
@@ -911,6 +911,31 @@ static int64_t tick(void *arg)
     return 250;
 }
 
+/* The checks' runner judges an operation in every account of the snapshot: tenant operations
+ * (Graph, management groups) say "skipped" in each subscription and subscription operations in
+ * the tenant, so a check is silent where its data cannot be, rather than "not assessed". */
+static void fill_elsewhere(az *c)
+{
+    for (size_t i = 0; i < c->nops; i++) {
+        const ism_azure_op *op = &c->ops[i];
+        bool tenant_op = op->scope == ISM_AZURE_SCOPE_TENANT;
+        if (tenant_op && c->tenant_units[i].done && !c->tenant_units[i].started) continue;
+        for (int k = -1; k < c->nsubs; k++) {
+            const char *acct = k < 0 ? tenant_of(c) : c->subs[k].id;
+            if ((k < 0) != tenant_op && !had(c, acct, op->name)) {
+                ism_error e = {0};
+                if (!ism_snapshot_put_coverage(
+                        c->snap, "azure", acct, "global", op->service, op->name, "skipped",
+                        tenant_op ? "read once for the tenant: its data is under the tenant id"
+                                  : "read per subscription: no data under the tenant id",
+                        &e))
+                    fail_fatal(c, &e);
+                ism_error_clear(&e);
+            }
+        }
+    }
+}
+
 static void write_scope(az *c)
 {
     json_t *subs = json_array(), *locs = json_array();
@@ -918,9 +943,12 @@ static void write_scope(az *c)
         json_array_append_new(subs, json_string(c->subs[i].id));
     for (int i = 0; c->o->locations && c->o->locations[i]; i++)
         json_array_append_new(locs, json_string(c->o->locations[i]));
-    json_t *scope = json_pack("{s:s, s:o, s:o, s:s?, s:s?}", "tenant", tenant_of(c),
-                              "subscriptions", subs, "locations", locs, "management_group",
-                              c->o->management_group, "endpoint_url", c->o->endpoint_url);
+    json_t *accounts = json_deep_copy(subs);
+    json_array_append_new(accounts, json_string(tenant_of(c)));
+    json_t *scope =
+        json_pack("{s:s, s:o, s:o, s:o, s:s?, s:s?}", "tenant", tenant_of(c), "accounts", accounts,
+                  "subscriptions", subs, "locations", locs, "management_group",
+                  c->o->management_group, "endpoint_url", c->o->endpoint_url);
     char *s = json_dumps(scope, JSON_COMPACT | JSON_SORT_KEYS);
     if (s) ism_snapshot_set_manifest(c->snap, "scope", s, NULL);
     free(s);
@@ -1003,9 +1031,9 @@ bool ism_azure_collect(const ism_azure_opts *o, ism_snapshot *snap, ism_azure_st
             *u = (unit){.c = c, .op = &c->ops[i], .cov = C_NONE};
             const char *n = c->ops[i].name;
             bool want = c->ops[i].scope == ISM_AZURE_SCOPE_TENANT;
-            if (!strcmp(n, "Subscriptions_List"))
+            if (!strcmp(n, "SubscriptionsList"))
                 want = !(o->subscriptions && o->subscriptions[0]) && !o->management_group;
-            if (!strcmp(n, "ManagementGroups_GetDescendants"))
+            if (!strcmp(n, "ManagementGroupsGetDescendants"))
                 want = o->management_group && !(o->subscriptions && o->subscriptions[0]);
             if (!want) {
                 u->done = true;
@@ -1027,6 +1055,7 @@ bool ism_azure_collect(const ism_azure_opts *o, ism_snapshot *snap, ism_azure_st
         bool ran = ism_http_run(c->eng, &e);
         if (!ran && !c->failed && !c->stopping) fail_fatal(c, &e);
         ism_error_clear(&e);
+        if (!c->failed && !c->stopping) fill_elsewhere(c);
         write_scope(c);
         ism_error ce = {0};
         if (!ism_snapshot_commit(snap, &ce) && !c->failed) fail_fatal(c, &ce);

@@ -151,7 +151,7 @@ static void azure_grant(const json_t *params, const char *scope, const char *ser
         snprintf(out, n, "%s:%s", service, op);
     else if (o->api == ISM_AZURE_GRAPH)
         snprintf(out, n, "Microsoft Graph %s, admin-consented", o->permission);
-    else if (!strcmp(op, "Subscriptions_Get"))
+    else if (!strcmp(op, "SubscriptionsGet"))
         snprintf(out, n, "%s (the Reader role on subscription %s)", o->permission, scope);
     else
         snprintf(out, n, "%s", o->permission);
@@ -196,7 +196,7 @@ const ism_provider ism_provider_azure = {
     .check = azure_check,
     .check_credentials = azure_credentials,
     .collect = azure_collect,
-    .entry_operation = "Subscriptions_Get",
+    .entry_operation = "SubscriptionsGet",
     .grant = azure_grant,
     .operations = azure_operations,
 };
