@@ -55,8 +55,9 @@ char *ism_azure_client_assertion(const ism_azure_creds *c, const char *aud, int6
 char *ism_azure_jws_rs256(void *key, const char *header_json, const char *payload_json,
                           ism_error *err);
 /* Verifies a client assertion against a PEM certificate (what Entra ID does with the uploaded
- * certificate): RS256 signature, x5t#S256 equals the certificate's, aud, iss = sub = client_id,
- * nbf <= now + 300 and exp > now - 300. False with ISM_E_UNAUTHENTICATED saying which part failed.
+ * certificate): RS256 or PS256 signature, x5t#S256 equals the certificate's, aud, iss = sub =
+ * client_id, nbf <= now + 300 and exp > now - 300. False with ISM_E_UNAUTHENTICATED saying which
+ * part failed.
  */
 bool ism_azure_assertion_verify(const char *jwt, const char *cert_pem, size_t cert_len,
                                 const char *aud, const char *client_id, int64_t now_s,

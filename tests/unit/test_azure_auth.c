@@ -12,6 +12,7 @@
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
+#include <openssl/rsa.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -210,6 +211,64 @@ START_TEST(assertion_claims_and_verify)
     free(other);
     free(cert);
     free(jwt);
+    ism_azure_creds_free(&c);
+}
+END_TEST
+
+/* MSAL signs its assertions PS256: the verifier (Entra ID's part, in the emulator) takes both. */
+START_TEST(assertion_ps256_and_alg_none)
+{
+    ism_azure_creds c;
+    load_client(&c);
+    const char *aud = "https://login.example.test/t/oauth2/v2.0/token";
+    char hdr[200];
+    snprintf(hdr, sizeof hdr, "{\"alg\":\"PS256\",\"typ\":\"JWT\",\"x5t#S256\":\"%s\"}",
+             c.x5t_s256);
+    char *pl = ism_strdupf("{\"aud\":\"%s\",\"iss\":\"%s\",\"sub\":\"%s\",\"jti\":\"j\","
+                           "\"nbf\":1700000000,\"exp\":1700000600}",
+                           aud, c.client_id, c.client_id);
+    char *h64 = ism_azure_b64url(hdr, strlen(hdr)), *p64 = ism_azure_b64url(pl, strlen(pl));
+    char *input = ism_strdupf("%s.%s", h64, p64);
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    EVP_PKEY_CTX *pctx = NULL;
+    size_t n = 0;
+    ck_assert_int_eq(EVP_DigestSignInit(md, &pctx, EVP_sha256(), NULL, c.key), 1);
+    ck_assert_int_eq(EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING), 1);
+    ck_assert_int_eq(EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST), 1);
+    ck_assert_int_eq(EVP_DigestSign(md, NULL, &n, (unsigned char *)input, strlen(input)), 1);
+    unsigned char *sig = malloc(n);
+    ck_assert_int_eq(EVP_DigestSign(md, sig, &n, (unsigned char *)input, strlen(input)), 1);
+    EVP_MD_CTX_free(md);
+    char *s64 = ism_azure_b64url(sig, n);
+    char *jwt = ism_strdupf("%s.%s", input, s64);
+    size_t cl;
+    char *cert = fixture("cert.pem", &cl);
+    ism_error e = {0};
+    ck_assert_msg(ism_azure_assertion_verify(jwt, cert, cl, aud, c.client_id, 1700000100, &e), "%s",
+                  e.message);
+    /* the same signature presented as RS256 does not verify; alg none is refused */
+    char *rs = ism_strdupf("{\"alg\":\"RS256\",\"typ\":\"JWT\",\"x5t#S256\":\"%s\"}", c.x5t_s256);
+    char *rs64 = ism_azure_b64url(rs, strlen(rs));
+    char *jwt2 = ism_strdupf("%s.%s.%s", rs64, p64, s64);
+    ck_assert(!ism_azure_assertion_verify(jwt2, cert, cl, aud, c.client_id, 1700000100, &e));
+    ism_error_clear(&e);
+    char *none = ism_azure_b64url("{\"alg\":\"none\"}", 15);
+    char *jwt3 = ism_strdupf("%s.%s.", none, p64);
+    ck_assert(!ism_azure_assertion_verify(jwt3, cert, cl, aud, c.client_id, 1700000100, &e));
+    ism_error_clear(&e);
+    free(none);
+    free(jwt3);
+    free(jwt2);
+    free(rs64);
+    free(rs);
+    free(cert);
+    free(jwt);
+    free(s64);
+    free(sig);
+    free(input);
+    free(h64);
+    free(p64);
+    free(pl);
     ism_azure_creds_free(&c);
 }
 END_TEST
@@ -427,6 +486,7 @@ int main(void)
     tcase_add_test(tc, b64url_vectors);
     tcase_add_test(tc, x5t_s256_of_fixture);
     tcase_add_test(tc, assertion_claims_and_verify);
+    tcase_add_test(tc, assertion_ps256_and_alg_none);
     tcase_add_test(tc, cert_problems);
     tcase_add_test(tc, token_bodies);
     tcase_add_test(tc, token_answers);

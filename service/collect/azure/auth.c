@@ -10,6 +10,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/rsa.h>
 #include <openssl/x509.h>
 #include <stdlib.h>
 #include <string.h>
@@ -297,14 +298,20 @@ bool ism_azure_assertion_verify(const char *jwt, const char *cert_pem, size_t ce
     const char *why = NULL;
     if (!hdr || !pl || !sig)
         why = "malformed header, claims or signature";
-    else if (!ism_json_getstr(hdr, "alg") || strcmp(ism_json_getstr(hdr, "alg"), "RS256"))
-        why = "alg is not RS256";
+    else if (!ism_json_getstr(hdr, "alg") || (strcmp(ism_json_getstr(hdr, "alg"), "RS256") &&
+                                              strcmp(ism_json_getstr(hdr, "alg"), "PS256")))
+        why = "alg is neither RS256 nor PS256";
     else if (!ism_json_getstr(hdr, "x5t#S256") || strcmp(ism_json_getstr(hdr, "x5t#S256"), x5t))
         why = "x5t#S256 does not name the registered certificate";
     else {
+        /* PS256 (RSASSA-PSS, SHA-256, salt as long as the hash) is what MSAL signs with */
+        bool pss = !strcmp(ism_json_getstr(hdr, "alg"), "PS256");
         EVP_MD_CTX *md = EVP_MD_CTX_new();
+        EVP_PKEY_CTX *pctx = NULL;
         bool sig_ok =
-            md && pub && EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, pub) == 1 &&
+            md && pub && EVP_DigestVerifyInit(md, &pctx, EVP_sha256(), NULL, pub) == 1 &&
+            (!pss || (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
+                      EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) == 1)) &&
             EVP_DigestVerify(md, sig, siglen, (const unsigned char *)jwt, (size_t)(d2 - jwt)) == 1;
         EVP_MD_CTX_free(md);
         json_int_t nbf = json_integer_value(json_object_get(pl, "nbf"));

@@ -11,3 +11,7 @@ foreach(t sh_collect_azure sh_emulator_azure_client bench_collect_azure)
     set_property(TEST ${t} APPEND PROPERTY ENVIRONMENT ${AZUREEMU_TEST_ENV})
   endif()
 endforeach()
+# The official-client wire test runs no product code (label external, as the aws CLI's).
+if(TEST sh_emulator_azure_client)
+  set_property(TEST sh_emulator_azure_client APPEND PROPERTY LABELS external)
+endif()
