@@ -999,7 +999,11 @@ bool ism_azure_collect(const ism_azure_opts *o, ism_snapshot *snap, ism_azure_st
     snprintf(st->principal, sizeof st->principal, "app %.127s in tenant %.127s", c->cr.client_id,
              c->cr.tenant);
 
-    ism_http_config hc = {.tick = tick,
+    /* ARM and Graph are one host each: the engine's default of 6 transfers per host would be
+     * the collection's bound, far below ARM's per-subscription budgets. */
+    ism_http_config hc = {.max_in_flight = 32,
+                          .max_per_host = 32,
+                          .tick = tick,
                           .tick_arg = c,
                           .allow_http_loopback = is_loopback_http(c->base[0]) ||
                                                  is_loopback_http(c->base[1]) ||

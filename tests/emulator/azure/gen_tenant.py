@@ -389,7 +389,9 @@ def build(n_pairs=1):
 
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "--subscriptions":
-        json.dump(build(max(1, int(sys.argv[2]) // 2)), sys.stdout, ensure_ascii=False)
+        t = build(max(1, int(sys.argv[2]) // 2))
+        del t["clients"][0]["certificate"]  # the synthetic tenant lives elsewhere: secret only
+        json.dump(t, sys.stdout, ensure_ascii=False)
     else:
         out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tenants", "minato-azure.json")
         with open(out, "w", encoding="utf-8") as f:

@@ -15,3 +15,8 @@ endforeach()
 if(TEST sh_emulator_azure_client)
   set_property(TEST sh_emulator_azure_client APPEND PROPERTY LABELS external)
 endif()
+
+# Benchmark: 200 subscriptions x 2 locations (ISM_BENCH=1 ctest -L bench).
+add_test(NAME bench_collect_azure COMMAND bash ${CMAKE_SOURCE_DIR}/tests/bench/collect_azure.sh)
+set_tests_properties(bench_collect_azure PROPERTIES LABELS bench SKIP_RETURN_CODE 77
+  ENVIRONMENT "${ISM_TEST_ENV};${AZUREEMU_TEST_ENV}" TIMEOUT 3600)
