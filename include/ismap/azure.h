@@ -41,8 +41,8 @@ void ism_azure_creds_free(ism_azure_creds *c);
 
 /* base64url without padding of len bytes (malloc'd; caller frees). */
 char *ism_azure_b64url(const void *data, size_t len);
-/* Decodes base64url (padding optional) into a malloc'd buffer (caller frees); NULL when
- * malformed. */
+/* Decodes base64url (padding optional) into a malloc'd buffer (caller frees), NUL-terminated
+ * (the NUL not counted in *len_out); NULL when malformed. */
 unsigned char *ism_azure_b64url_decode(const char *s, size_t *len_out);
 
 /* The client assertion (RFC 7523) for the token endpoint `aud`: a JWT signed RS256 with c's key,

@@ -57,7 +57,7 @@ unsigned char *ism_azure_b64url_decode(const char *s, size_t *len_out)
     while (n && s[n - 1] == '=')
         n--;
     if (n % 4 == 1) return NULL;
-    unsigned char *out = malloc(n / 4 * 3 + 3);
+    unsigned char *out = malloc(n / 4 * 3 + 4); /* + a NUL, not counted */
     if (!out) return NULL;
     size_t o = 0;
     unsigned acc = 0;
@@ -75,6 +75,7 @@ unsigned char *ism_azure_b64url_decode(const char *s, size_t *len_out)
             out[o++] = (unsigned char)(acc >> bits & 0xff);
         }
     }
+    out[o] = 0;
     if (len_out) *len_out = o;
     return out;
 }
