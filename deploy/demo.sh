@@ -51,6 +51,22 @@ for _ in $(seq 200); do [ -s "$work/emu.port" ] && break; sleep 0.05; done
 endpoint="http://127.0.0.1:$(cat "$work/emu.port")"
 echo "listening on $endpoint"
 
+# ---- Azure (issue 14): the みなと市 Azure tenant in azureemu; the collector's credentials ----
+step "Azure emulator with the みなと市 Azure tenant (2 subscriptions and Entra ID)"
+"$bin/tests/azureemu" --port-file "$work/azemu.port" --latency-ms 5 --jitter-ms 3 \
+  >"$work/azureemu.log" 2>&1 &
+az_pid=$!
+trap 'kill "$az_pid" 2>/dev/null; cleanup' EXIT
+for _ in $(seq 200); do [ -s "$work/azemu.port" ] && break; sleep 0.05; done
+[ -s "$work/azemu.port" ] || { echo "azureemu did not start:"; cat "$work/azureemu.log"; exit 1; }
+az_endpoint="http://127.0.0.1:$(cat "$work/azemu.port")"
+echo "listening on $az_endpoint"
+export AZURE_TENANT_ID=7a3c0e6d-1f2b-4c5d-9e8f-0a1b2c3d4e5f
+export AZURE_CLIENT_ID=5c1e2d3f-4a5b-4c6d-8e7f-901234567890
+export AZURE_CLIENT_CERTIFICATE_PATH="$root/tests/fixtures/azure/client.pem"
+unset AZURE_CLIENT_SECRET AZURE_AUTHORITY_HOST
+# ---- end of Azure (issue 14) ----
+
 step "ismapd"
 # The collector reads credentials from ismapd's own environment (never from a request).
 export AWS_ACCESS_KEY_ID=AKIAMINATOCOLLECT001
@@ -105,6 +121,16 @@ as_cloud --timeout 600 collect aws --org --role-name ISMAPAssessReadOnly \
 snap=$(as_cloud --json snapshot list | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
 as_cloud snapshot verify "$snap"
 
+# ---- Azure (issue 14): collect the tenant; its snapshot joins the assessment ----
+step "cloud administrator: collect Azure (2 subscriptions + Entra ID, certificate credential)"
+as_cloud --timeout 600 collect azure --management-group minato-city --endpoint-url "$az_endpoint" \
+  --wait | tail -5
+azure_snap=$(as_cloud --json snapshot list | python3 -c '
+import json, sys
+print(next(s["id"] for s in json.load(sys.stdin) if s["provider"] == "azure"))')
+as_cloud snapshot verify "$azure_snap"
+# ---- end of Azure (issue 14) ----
+
 step "auditor: assessment, matrix, findings"
 ws=みなと市ガバメントクラウド
 ctl subject create "$ws" --kind workload --environment production --organization みなと市 \
@@ -118,7 +144,7 @@ cat >"$work/meta.json" <<'JSON'
  "standards": "地方公共団体における情報セキュリティ監査に関するガイドライン（令和7年3月版）"}
 JSON
 a=$(as_auditor assessment create "$ws" --frameworks mic-cloud-addon,mic,ismap-must-meet \
-      --snapshot "$snap" --name "2026年度 ガバメントクラウド監査" --meta "@$work/meta.json" --wait)
+      --snapshot "$snap" ${azure_snap:+--snapshot "$azure_snap"} --name "2026年度 ガバメントクラウド監査" --meta "@$work/meta.json" --wait)
 as_auditor matrix "$a" --json | python3 -c '
 import json, sys
 m = json.load(sys.stdin)

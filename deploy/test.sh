@@ -39,6 +39,7 @@ ctest_run() { # ctest_run BUILD_DIR ARGS...
 stage_deps() {
   "$root/deploy/install-deps.sh" --test || return 1
   "$root/tests/openapi/setup.sh" || return 1
+  "$root/tests/emulator/azure/client/setup.sh" || return 1
   "$root/tests/e2e/setup.sh"
 }
 

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# collect_azure.sh — the Azure collection benchmark (issue 14): a synthetic tenant of 200
+# subscriptions in 2 locations (japaneast, japanwest; tests/emulator/azure/gen_tenant.py) served
+# by azureemu with 30 ms ± 10 ms latency, ARM's read bucket (250 + 25/s per subscription) and 1%
+# random 429s, collected by ismapd. Prints wall time, its ratio to the lower bounds (ARM's rate
+# limit; the connection window: attempts × mean answer time / transfers in flight), calls,
+# retries, reads lost (coverage not complete) and ismapd's peak RSS. Figures are printed, never
+# asserted. Runs only when asked: ISM_BENCH=1 ctest -L bench.
+set -euo pipefail
+if [ "${ISM_BENCH:-0}" != 1 ]; then
+  echo "collect_azure: benchmark; run with ISM_BENCH=1 (skipped)"
+  exit 77
+fi
+SRC=${ISM_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+B=${ISM_BUILD_DIR:-$SRC/build}
+EMU=${AZUREEMU:-$B/tests/azureemu}
+SUBS=${BENCH_AZURE_SUBSCRIPTIONS:-200}
+work=$(mktemp -d /tmp/ismbench-azure-XXXXXX)
+emu="" daemon=""
+trap '[ -n "$daemon" ] && kill $daemon 2>/dev/null; [ -n "$emu" ] && kill $emu 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+PY=/usr/bin/python3
+[ -x $PY ] || PY=python3
+
+$PY "$SRC/tests/emulator/azure/gen_tenant.py" --subscriptions "$SUBS" >"$work/tenant.json"
+"$EMU" --tenant "$work/tenant.json" --port-file "$work/port" --latency-ms 30 --jitter-ms 10 \
+  --bucket 250/25 --throttle-rate 0.01 --seed 3 >"$work/emu.log" 2>&1 &
+emu=$!
+for _ in $(seq 600); do [ -s "$work/port" ] && break; sleep 0.05; done
+export AZURE_TENANT_ID=7a3c0e6d-1f2b-4c5d-9e8f-0a1b2c3d4e5f
+export AZURE_CLIENT_ID=5c1e2d3f-4a5b-4c6d-8e7f-901234567890
+export AZURE_CLIENT_SECRET=minato-emulator-secret
+unset AZURE_CLIENT_CERTIFICATE_PATH AZURE_AUTHORITY_HOST
+export NO_PROXY=127.0.0.1 no_proxy=127.0.0.1 ISMAP_SOCKET=$work/data/ismapd.sock
+echo '{"collect": {"endpoint_allow": ["127.0.0.1"]}}' >"$work/ismapd.json"
+"$B/ismapd" --config "$work/ismapd.json" --data-dir "$work/data" --log-file "$work/ismapd.log" &
+daemon=$!
+for _ in $(seq 1200); do "$B/ismapctl" --timeout 5 ping >/dev/null 2>&1 && break; sleep 0.1; done
+t0=$(date +%s.%N)
+"$B/ismapctl" --timeout 3600 --json collect azure --endpoint-url "http://127.0.0.1:$(cat "$work/port")" \
+  --wait >"$work/job.json" || true
+t1=$(date +%s.%N)
+rss=$(awk '/VmHWM/ {print $2}' /proc/$daemon/status)
+$PY - "$work/job.json" "$t0" "$t1" "$rss" "$SUBS" "$work/data/snapshots" <<'PYEOF'
+import json, sqlite3, sys, glob
+job = json.load(open(sys.argv[1]))["result"]
+t0, t1, rss, subs = float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+db = sqlite3.connect(glob.glob(sys.argv[6] + "/*.db")[0])
+st = job["stats"]
+wall = t1 - t0
+# ARM's bucket: a subscription's reads beyond the 250 burst wait at 25/s.
+per_sub = dict(db.execute("SELECT account, sum(attempts) FROM calls WHERE operation <> 'Token' GROUP BY account"))
+rate_bound = max(max(0.0, (n - 250) / 25.0) for n in per_sub.values()) if per_sub else 0.0
+lat = db.execute("SELECT avg(latency_ms) FROM calls WHERE status = 'ok'").fetchone()[0] / 1000.0
+conn_bound = st["attempts"] * 0.030 / 32  # 30 ms mean answer, 32 transfers in flight
+lost = db.execute("SELECT count(*) FROM coverage WHERE state NOT IN ('complete', 'skipped')").fetchone()[0]
+bound = max(rate_bound, conn_bound)
+print(f"subscriptions {subs} x 2 locations: resources {job['summary']['resources']}, "
+      f"api calls {st['api_calls']}, attempts {st['attempts']}, retries {st['retries']}, "
+      f"throttled {st['throttled']}, reads lost {lost}, complete {job['complete']}")
+print(f"wall {wall:.1f} s; lower bounds: ARM rate limit {rate_bound:.1f} s, connection window "
+      f"{conn_bound:.1f} s; ratio {wall / bound:.2f}; mean call latency {lat * 1000:.0f} ms; "
+      f"ismapd peak RSS {rss / 1024:.0f} MB")
+PYEOF
