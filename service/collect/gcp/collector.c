@@ -694,6 +694,27 @@ static void tree(col *c, const char *operation, const char *node)
     push(c, t);
 }
 
+/* An organization or folder node is an account of the snapshot too (its IAM policy, its
+ * folders): the project operations do not apply there, and saying so ("skipped") keeps the
+ * checks from reading the node as a project that was never collected. */
+static void node_skips(col *c, const char *node)
+{
+    size_t n;
+    const gcp_op *ops = ism_gcp_ops(&n);
+    char reason[260];
+    snprintf(reason, sizeof reason, "%.160s is not a project: project operations do not apply",
+             node);
+    for (size_t i = 0; i < n; i++) {
+        if (ops[i].scope != GCP_GLOBAL && ops[i].scope != GCP_CHILD && ops[i].scope != GCP_EACH)
+            continue;
+        ism_error e = {0};
+        if (!ism_snapshot_put_coverage(c->snap, "gcp", node, "global", ops[i].service,
+                                       ops[i].operation, "skipped", reason, &e))
+            fail_fatal(c, &e);
+        ism_error_clear(&e);
+    }
+}
+
 static void tree_answer(task *t, ism_http_result *r)
 {
     col *c = t->c;
@@ -712,6 +733,7 @@ static void tree_answer(task *t, ism_http_result *r)
     }
     json_t *body = json_loadb(r->body ? r->body : "", r->body_len, 0, NULL);
     put_call(c, t, t->account, "global", r, "ok", NULL, NULL);
+    node_skips(c, t->account);
     char fallback[300];
     snprintf(fallback, sizeof fallback, "%s/iamPolicy", t->account);
     if (!op->field) {
@@ -1039,10 +1061,21 @@ static void write_scope(col *c)
     json_t *projects = json_array();
     for (int i = 0; i < c->nprojs; i++)
         json_array_append_new(projects, json_string(c->projs[i]->id));
-    json_t *scope = json_pack("{s:o, s:o, s:s?, s:s?, s:s?, s:s?}", "projects", projects,
-                              "requested_regions", str_array(c->o->regions), "folder", c->o->folder,
-                              "organization", c->o->organization, "impersonate", c->o->impersonate,
-                              "endpoint_url", c->o->endpoint_url);
+    /* accounts / regions: what the checks' runner reads as the scopes asked for */
+    json_t *regions = json_array();
+    for (int i = 0; i < c->nprojs; i++)
+        for (int k = 0; k < c->projs[i]->nunits; k++) {
+            const char *r = c->projs[i]->units[k].region;
+            bool seen = !strcmp(r, "global");
+            for (size_t j = 0; !seen && j < json_array_size(regions); j++)
+                seen = !strcmp(json_string_value(json_array_get(regions, j)), r);
+            if (!seen) json_array_append_new(regions, json_string(r));
+        }
+    json_t *scope =
+        json_pack("{s:O, s:o, s:o, s:o, s:s?, s:s?, s:s?, s:s?}", "accounts", projects, "regions",
+                  regions, "projects", projects, "requested_regions", str_array(c->o->regions),
+                  "folder", c->o->folder, "organization", c->o->organization, "impersonate",
+                  c->o->impersonate, "endpoint_url", c->o->endpoint_url);
     char *s = json_dumps(scope, JSON_COMPACT | JSON_SORT_KEYS);
     ism_snapshot_set_manifest(c->snap, "scope", s, NULL);
     ism_snapshot_set_manifest(c->snap, "principal", c->st->principal, NULL);
