@@ -20,3 +20,8 @@ foreach(src ${GCPEMU_SH})
     set_property(TEST sh_${name} APPEND PROPERTY LABELS emulator)
   endif()
 endforeach()
+
+# Google's official Node clients against gcpemu (skips without Node.js 20+ or the npm packages).
+add_test(NAME gcpemu_wire COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/wire_test.sh)
+set_tests_properties(gcpemu_wire PROPERTIES LABELS "emulator;external" SKIP_RETURN_CODE 77
+  ENVIRONMENT "${ISM_TEST_ENV};${GCPEMU_TEST_ENV}" TIMEOUT 300)
