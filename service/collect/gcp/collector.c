@@ -34,7 +34,7 @@ typedef struct unit {
 struct proj {
     col *c;
     char id[128];
-    unit *units;
+    unit **units; /* each allocated alone: tasks point at them while the array grows */
     int nunits, cap;
     bool entered;
 };
@@ -321,20 +321,26 @@ static void unit_start(unit *u);
 static unit *unit_find(proj *pr, const char *operation, const char *region)
 {
     for (int i = 0; i < pr->nunits; i++)
-        if (!strcmp(pr->units[i].op->operation, operation) && !strcmp(pr->units[i].region, region))
-            return &pr->units[i];
+        if (!strcmp(pr->units[i]->op->operation, operation) &&
+            !strcmp(pr->units[i]->region, region))
+            return pr->units[i];
     return NULL;
 }
 
 static bool add_unit(proj *pr, const gcp_op *op, const char *region)
 {
     if (unit_find(pr, op->operation, region)) return true;
+    unit *u = calloc(1, sizeof *u);
+    if (!u) return false;
     if (pr->nunits == pr->cap) {
-        /* units are addressed by pointer from tasks: grow only before any starts */
-        return false;
+        unit **v = realloc(pr->units, sizeof *v * (size_t)(pr->cap = pr->cap * 2 + 16));
+        if (!v) {
+            free(u);
+            return false;
+        }
+        pr->units = v;
     }
-    unit *u = &pr->units[pr->nunits++];
-    memset(u, 0, sizeof *u);
+    pr->units[pr->nunits++] = u;
     u->pr = pr;
     u->op = op;
     ism_strlcpy(u->region, region, sizeof u->region);
@@ -396,7 +402,7 @@ static unit *parent_of(unit *u)
 static void start_ready(proj *pr)
 {
     for (int i = 0; i < pr->nunits; i++) {
-        unit *u = &pr->units[i];
+        unit *u = pr->units[i];
         if (u->started) continue;
         unit *par = parent_of(u);
         if (!u->op->parent || (par && par->done)) unit_start(u);
@@ -414,7 +420,7 @@ static void units_after(proj *pr, const unit *done)
             if (done->state != C_COMPLETE) {
                 /* the regions are unknown: say so under "global" */
                 unit *u = unit_find(pr, ops[i].operation, "global");
-                if (!u && add_unit(pr, &ops[i], "global")) u = &pr->units[pr->nunits - 1];
+                if (!u && add_unit(pr, &ops[i], "global")) u = pr->units[pr->nunits - 1];
                 if (u && !u->done) {
                     u->started = true;
                     note(u, done->state == C_DENIED ? C_DENIED : C_FAILED, "");
@@ -518,18 +524,9 @@ static proj *proj_add(col *c, const char *id)
     if (json_object_get(c->seen_projects, id)) return NULL;
     json_object_set_new(c->seen_projects, id, json_true());
     proj *pr = calloc(1, sizeof *pr);
-    size_t n;
-    ism_gcp_ops(&n);
-    int nreg = 0;
-    for (size_t i = 0; c->o->regions && c->o->regions[i]; i++)
-        nreg++;
-    pr->cap = (int)n * (nreg > 0 ? nreg + 1 : 48);
-    pr->units = calloc((size_t)pr->cap, sizeof *pr->units);
-    if (!pr->units ||
-        (c->nprojs == c->capprojs &&
-         !(c->projs = realloc(c->projs,
-                              sizeof *c->projs * (size_t)(c->capprojs = c->capprojs * 2 + 8))))) {
-        free(pr->units);
+    if (!pr || (c->nprojs == c->capprojs &&
+                !(c->projs = realloc(c->projs, sizeof *c->projs *
+                                                   (size_t)(c->capprojs = c->capprojs * 2 + 8))))) {
         free(pr);
         return NULL;
     }
@@ -944,7 +941,8 @@ static bool submit(col *c, task *t, ism_error *err)
         snprintf(rate_key, sizeof rate_key, "%s/%s", account_of(t), op->service);
         if (!json_object_get(c->buckets, rate_key)) {
             double rate = op->rate * (c->o->rate_scale > 0 ? c->o->rate_scale : 1);
-            if (!ism_http_bucket_set(c->eng, rate_key, rate, rate, err)) {
+            /* a burst of at least one token: a bucket smaller than that never admits */
+            if (!ism_http_bucket_set(c->eng, rate_key, rate < 1 ? 1 : rate, rate, err)) {
                 free(url);
                 free(body);
                 ism_http_headers_clear(&hd);
@@ -1016,7 +1014,7 @@ static void progress(col *c, bool force)
     for (int i = 0; i < c->nprojs; i++) {
         bool all = c->projs[i]->nunits > 0;
         for (int k = 0; all && k < c->projs[i]->nunits; k++)
-            all = c->projs[i]->units[k].done;
+            all = c->projs[i]->units[k]->done;
         done += all;
     }
     char msg[160];
@@ -1065,7 +1063,7 @@ static void write_scope(col *c)
     json_t *regions = json_array();
     for (int i = 0; i < c->nprojs; i++)
         for (int k = 0; k < c->projs[i]->nunits; k++) {
-            const char *r = c->projs[i]->units[k].region;
+            const char *r = c->projs[i]->units[k]->region;
             bool seen = !strcmp(r, "global");
             for (size_t j = 0; !seen && j < json_array_size(regions); j++)
                 seen = !strcmp(json_string_value(json_array_get(regions, j)), r);
@@ -1222,6 +1220,8 @@ bool ism_gcp_collect(const gcp_opts *o, ism_snapshot *snap, ism_collect_stats *s
         task_free(t);
     }
     for (int i = 0; i < c.nprojs; i++) {
+        for (int k = 0; k < c.projs[i]->nunits; k++)
+            free(c.projs[i]->units[k]);
         free(c.projs[i]->units);
         free(c.projs[i]);
     }

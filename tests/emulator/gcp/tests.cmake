@@ -25,3 +25,8 @@ endforeach()
 add_test(NAME gcpemu_wire COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/wire_test.sh)
 set_tests_properties(gcpemu_wire PROPERTIES LABELS "emulator;external" SKIP_RETURN_CODE 77
   ENVIRONMENT "${ISM_TEST_ENV};${GCPEMU_TEST_ENV}" TIMEOUT 300)
+
+# The 300-project benchmark (prints figures; ISM_BENCH=1 ctest -L bench).
+add_test(NAME bench_collect_gcp COMMAND bash ${CMAKE_SOURCE_DIR}/tests/bench/collect_gcp.sh)
+set_tests_properties(bench_collect_gcp PROPERTIES LABELS bench SKIP_RETURN_CODE 77
+  ENVIRONMENT "${ISM_TEST_ENV};${GCPEMU_TEST_ENV}" TIMEOUT 3600)
