@@ -34,9 +34,11 @@ work=$(mktemp -d /tmp/ismap-demo-XXXXXX)
 out="$work/reports"
 mkdir -p "$out"
 emu_pid="" daemon_pid=""
+emu_pids=() # the other clouds' emulators
 cleanup() {
   [ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null && wait "$daemon_pid" 2>/dev/null
   [ -n "$emu_pid" ] && kill "$emu_pid" 2>/dev/null && wait "$emu_pid" 2>/dev/null
+  for p in "${emu_pids[@]}"; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
   return 0
 }
 trap cleanup EXIT
@@ -55,8 +57,7 @@ echo "listening on $endpoint"
 step "Azure emulator with the みなと市 Azure tenant (2 subscriptions and Entra ID)"
 "$bin/tests/azureemu" --port-file "$work/azemu.port" --latency-ms 5 --jitter-ms 3 \
   >"$work/azureemu.log" 2>&1 &
-az_pid=$!
-trap 'kill "$az_pid" 2>/dev/null; cleanup' EXIT
+emu_pids+=($!)
 for _ in $(seq 200); do [ -s "$work/azemu.port" ] && break; sleep 0.05; done
 [ -s "$work/azemu.port" ] || { echo "azureemu did not start:"; cat "$work/azureemu.log"; exit 1; }
 az_endpoint="http://127.0.0.1:$(cat "$work/azemu.port")"
@@ -130,6 +131,31 @@ import json, sys
 print(next(s["id"] for s in json.load(sys.stdin) if s["provider"] == "azure"))')
 as_cloud snapshot verify "$azure_snap"
 # ---- end of Azure (issue 14) ----
+# ---- Google Cloud (issue 15): gcpemu with the みなと市 organization, collected beside AWS ----
+step "cloud administrator: collect the Google Cloud organization (2 projects × 2 regions)"
+# The emulator's token endpoint verifies the JWT the collector signs with this test key file;
+# its token_uri names the emulator, as a real key file names Google's.
+gcp_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+python3 - "$root/tests/fixtures/gcp/sa-key.json" "$work/gcp-key.json" "$gcp_port" <<'PY'
+import json, sys
+k = json.load(open(sys.argv[1]))
+k["token_uri"] = "http://127.0.0.1:%s/token" % sys.argv[3]
+json.dump(k, open(sys.argv[2], "w"))
+PY
+chmod 600 "$work/gcp-key.json"
+"$bin/tests/gcpemu" --key "$work/gcp-key.json" --port "$gcp_port" --port-file "$work/gcpemu.port" \
+  --latency-ms 5 --jitter-ms 3 >"$work/gcpemu.log" 2>&1 &
+emu_pids+=($!)
+for _ in $(seq 200); do [ -s "$work/gcpemu.port" ] && break; sleep 0.05; done
+[ -s "$work/gcpemu.port" ] || { echo "gcpemu did not start:"; cat "$work/gcpemu.log"; exit 1; }
+# Real Google Cloud: drop --endpoint-url and give a real key file (docs/gcp-permissions.md).
+as_cloud --timeout 600 collect gcp --organization 538211890412 --key-file "$work/gcp-key.json" \
+  --endpoint-url "http://127.0.0.1:$gcp_port" --wait | tail -5 || [ $? -eq 3 ]
+gcp_snap=$(as_cloud --json snapshot list | python3 -c '
+import json, sys
+print(next(s["id"] for s in json.load(sys.stdin) if s["provider"] == "gcp"))')
+as_cloud snapshot verify "$gcp_snap"
+# ---- end of the Google Cloud block ----
 
 step "auditor: assessment, matrix, findings"
 ws=みなと市ガバメントクラウド
@@ -144,7 +170,8 @@ cat >"$work/meta.json" <<'JSON'
  "standards": "地方公共団体における情報セキュリティ監査に関するガイドライン（令和7年3月版）"}
 JSON
 a=$(as_auditor assessment create "$ws" --frameworks mic-cloud-addon,mic,ismap-must-meet \
-      --snapshot "$snap" ${azure_snap:+--snapshot "$azure_snap"} --name "2026年度 ガバメントクラウド監査" --meta "@$work/meta.json" --wait)
+      --snapshot "$snap" ${azure_snap:+--snapshot "$azure_snap"} ${gcp_snap:+--snapshot "$gcp_snap"} \
+      --name "2026年度 ガバメントクラウド監査" --meta "@$work/meta.json" --wait)
 as_auditor matrix "$a" --json | python3 -c '
 import json, sys
 m = json.load(sys.stdin)

@@ -40,6 +40,7 @@ stage_deps() {
   "$root/deploy/install-deps.sh" --test || return 1
   "$root/tests/openapi/setup.sh" || return 1
   "$root/tests/emulator/azure/client/setup.sh" || return 1
+  "$root/tests/emulator/gcp/client/setup.sh" || return 1 # Google's Node clients (wire test)
   "$root/tests/e2e/setup.sh"
 }
 

@@ -141,7 +141,8 @@ static bool parse_requires(eval_check *c, const char *file, ism_error *err)
         }
         if (!svc || !matches(svc, "^[a-z0-9-]+$"))
             return bad(err, file, field, "'service' must be a lower-case service name");
-        if (!op || !matches(op, "^[A-Z][A-Za-z0-9]+$"))
+        /* AWS: DescribeVpcs; Google Cloud: its REST methods, projects.getIamPolicy */
+        if (!op || !matches(op, "^[A-Za-z][A-Za-z0-9.]*[A-Za-z0-9]$"))
             return bad(err, file, field, "'operation' must be an API operation name");
         if (json_object_get(x, "region") && (!region || strcmp(region, "global") != 0))
             return bad(err, file, field, "'region' may only be \"global\"");

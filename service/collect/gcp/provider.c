@@ -1,0 +1,191 @@
+/* provider.c — Google Cloud as an ism_provider: the params of a collection (key file, scanning
+ * identity, projects / folder / organization, regions, endpoint), their checks, the adapter
+ * from the generic job to ism_gcp_collect, the permission to grant for a denied read and the
+ * operations list. */
+#include "gcp_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const ism_provider_param gcp_params[] = {
+    {"key_file", ISM_PPARAM_PATH, "key-file", "FILE",
+     "A service-account key file on the daemon's host [$GOOGLE_APPLICATION_CREDENTIALS].", 0, 0, 0,
+     NULL},
+    {"impersonate", ISM_PPARAM_STRING, "impersonate-service-account", "EMAIL",
+     "Read as this service account (iamcredentials generateAccessToken with the key's identity).",
+     6, 254, 0, "@.-_"},
+    {"projects", ISM_PPARAM_LIST, "project", "ID",
+     "Projects to collect (repeatable) [the key file's project when no scope is given].", 6, 30,
+     1000, "-"},
+    {"folder", ISM_PPARAM_STRING, "folder", "ID",
+     "Collect every project under this folder (numeric id), the folders' IAM policies too.", 1, 32,
+     0, ""},
+    {"organization", ISM_PPARAM_STRING, "organization", "ID",
+     "Collect the whole organization (numeric id): folders, projects, IAM policies.", 1, 32, 0, ""},
+    {"regions", ISM_PPARAM_LIST, "regions", "r1,r2",
+     "Regions to collect [every region of each project].", 2, 32, 64, "-"},
+    {"endpoint_url", ISM_PPARAM_URL, "endpoint-url", "URL",
+     "One base URL for every API (an emulator, a private endpoint); the token request still "
+     "goes to the key file's token_uri.",
+     0, 0, 0, NULL},
+    {NULL, 0, NULL, NULL, NULL, 0, 0, 0, NULL},
+};
+
+static bool digits(const char *s)
+{
+    if (!s || !*s) return false;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9') return false;
+    return true;
+}
+
+static bool gcp_check(const json_t *p, ism_error *err)
+{
+    const char *f = ism_json_getstr(p, "folder"), *o = ism_json_getstr(p, "organization");
+    if (f && !digits(f))
+        return ism_error_set(err, ISM_E_INVALID_PARAMS,
+                             "field 'folder' must be a folder's numeric id (folders/ID)");
+    if (o && !digits(o))
+        return ism_error_set(err, ISM_E_INVALID_PARAMS,
+                             "field 'organization' must be an organization's numeric id");
+    if (f && o)
+        return ism_error_set(err, ISM_E_INVALID_PARAMS,
+                             "give folder or organization, not both (the organization holds "
+                             "every folder)");
+    const json_t *imp = json_object_get(p, "impersonate");
+    if (imp && !strchr(json_string_value(imp), '@'))
+        return ism_error_set(err, ISM_E_INVALID_PARAMS,
+                             "field 'impersonate' must be a service account's email");
+    return true;
+}
+
+static bool gcp_credentials(const json_t *params, ism_error *err)
+{
+    const char *path = ism_gcp_key_path(ism_json_getstr(params, "key_file"));
+    if (!path)
+        return ism_error_set(err, ISM_E_CONFIG,
+                             "no Google Cloud credentials: give key_file or set "
+                             "GOOGLE_APPLICATION_CREDENTIALS in the daemon's environment");
+    ism_gcp_key k;
+    if (!ism_gcp_key_load(path, &k, err)) return false;
+    ism_gcp_key_free(&k);
+    return true;
+}
+
+static const char **names(const json_t *a)
+{
+    if (!json_is_array(a)) return NULL;
+    const char **v = calloc(json_array_size(a) + 1, sizeof *v);
+    for (size_t i = 0; v && i < json_array_size(a); i++)
+        v[i] = json_string_value(json_array_get(a, i));
+    return v;
+}
+
+static bool gcp_collect(const ism_collect_run *run, struct ism_snapshot *snap,
+                        ism_collect_stats *out, ism_error *err)
+{
+    const json_t *p = run->params;
+    const char **projects = names(json_object_get(p, "projects"));
+    const char **regions = names(json_object_get(p, "regions"));
+    const char *single[2] = {NULL, NULL};
+    ism_gcp_key k = {0};
+    const char *org = ism_json_getstr(p, "organization"), *folder = ism_json_getstr(p, "folder");
+    if (!projects && !org && !folder) {
+        /* no scope given: the key file's own project */
+        const char *path = ism_gcp_key_path(ism_json_getstr(p, "key_file"));
+        if (path && ism_gcp_key_load(path, &k, err) && k.project_id) single[0] = k.project_id;
+        if (!single[0]) {
+            free(regions);
+            ism_gcp_key_free(&k);
+            return err->code ? false
+                             : ism_error_set(err, ISM_E_INVALID_PARAMS,
+                                             "no scope: give projects, folder or organization "
+                                             "(the key file names no project_id)");
+        }
+    }
+    gcp_opts o = {.key_file = ism_json_getstr(p, "key_file"),
+                  .impersonate = ism_json_getstr(p, "impersonate"),
+                  .projects = projects    ? projects
+                              : single[0] ? single
+                                          : NULL,
+                  .regions = regions,
+                  .folder = folder,
+                  .organization = org,
+                  .endpoint_url = ism_json_getstr(p, "endpoint_url"),
+                  .session_name = run->session_name,
+                  .progress = run->progress,
+                  .should_stop = run->should_stop,
+                  .ctx = run->ctx};
+    const char *scale = getenv("ISM_GCP_RATE_SCALE"); /* tests and benchmarks only */
+    if (scale) o.rate_scale = atof(scale);
+    bool ok = ism_gcp_collect(&o, snap, out, err);
+    free(projects);
+    free(regions);
+    ism_gcp_key_free(&k);
+    return ok;
+}
+
+/* What to grant: the operation's permission; for a project that could not be entered, the
+ * Resource Manager permission to read it. */
+static void gcp_grant(const json_t *params, const char *scope, const char *service,
+                      const char *operation, const char *reason, char *out, size_t n)
+{
+    (void)params;
+    (void)reason;
+    const gcp_op *op = ism_gcp_op_find(operation);
+    if (op && !strncmp(scope, "organizations/", 14))
+        snprintf(out, n, "%s on %s", op->permission, scope);
+    else if (op && !strncmp(scope, "folders/", 8))
+        snprintf(out, n, "%s on %s", op->permission, scope);
+    else if (op)
+        snprintf(out, n, "%s on projects/%s", op->permission, scope);
+    else
+        snprintf(out, n, "%s:%s", service, operation);
+}
+
+static const char *scope_name(gcp_scope s)
+{
+    return s == GCP_GLOBAL                       ? "global"
+           : s == GCP_REGIONAL || s == GCP_ZONAL ? "regional"
+                                                 : "per-resource";
+}
+
+static json_t *gcp_operations(void)
+{
+    json_t *arr = json_array();
+    size_t n;
+    const gcp_op *ops = ism_gcp_ops(&n);
+    for (const gcp_op *o = ism_gcp_tree_ops; o->operation; o++)
+        json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:s, s:b}", "service",
+                                             o->service, "operation", o->operation, "permission",
+                                             o->permission, "scope", "global", "type", o->type,
+                                             "paginated", o->page_param != NULL));
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(
+            arr, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:b}", "service", ops[i].service,
+                           "operation", ops[i].operation, "permission", ops[i].permission, "scope",
+                           scope_name(ops[i].scope), "type", ops[i].type, "parent", ops[i].parent,
+                           "paginated", ops[i].page_param != NULL));
+    return arr;
+}
+
+const ism_provider ism_provider_gcp = {
+    .name = "gcp",
+    .title = "Google Cloud",
+    .scope_noun = "project",
+    .summary = "collect Google Cloud settings (projects, a folder or the organization) into a "
+               "signed snapshot",
+    .examples = "  ismapctl collect gcp --project minato-juki-prod --wait\n"
+                "  ismapctl collect gcp --organization 538211890412 --regions "
+                "asia-northeast1,asia-northeast2 --wait\n"
+                "  ismapctl collect gcp --folder 201 --impersonate-service-account "
+                "ismap-reader@minato-sec-tools.iam.gserviceaccount.com\n",
+    .params = gcp_params,
+    .permission_title = "IAM PERMISSION",
+    .check = gcp_check,
+    .check_credentials = gcp_credentials,
+    .collect = gcp_collect,
+    .entry_operation = "projects.get",
+    .grant = gcp_grant,
+    .operations = gcp_operations,
+};

@@ -1,0 +1,228 @@
+/* test_checks_gcp.c — every Google Cloud check in checks/gcp against the fixtures in
+ * tests/fixtures/snapshots-gcp/: the base tenant (one project of the My Number domain, set up
+ * so that every check passes) must give each check pass rows and nothing else, and each check's
+ * fail.json (the base with one thing broken) must give a fail row naming the resource it broke.
+ * Every check has its fixture, and no fixture folder is left without a check. */
+#include "ismap/catalog.h"
+#include "ismap/eval.h"
+#include "snapfix.h"
+#include "testutil.h"
+
+#include <check.h>
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static ism_catalog_set *cats;
+static ism_eval_checks *checks;
+static json_t *ids;
+static char *tmp;
+
+static char *fixture_path(const char *check, const char *file)
+{
+    if (!check) return ism_strdupf("%s/tests/fixtures/snapshots-gcp/%s", tu_source_dir(), file);
+    return ism_strdupf("%s/tests/fixtures/snapshots-gcp/%s/%s", tu_source_dir(), check, file);
+}
+
+static ism_snapshot *build(const char *check, json_t **expect)
+{
+    ism_error e = {0};
+    char *base = fixture_path(NULL, "base.json");
+    json_t *fx = snapfix_read(base, &e);
+    ck_assert_msg(fx != NULL, "%s", e.message);
+    free(base);
+    if (check) {
+        char *p = fixture_path(check, "fail.json");
+        json_t *patch = snapfix_read(p, &e);
+        ck_assert_msg(patch != NULL, "%s: %s", p, e.message);
+        ck_assert_msg(snapfix_patch(fx, patch, &e), "%s: %s", p, e.message);
+        *expect = json_incref(json_object_get(json_object_get(patch, "expect"), "fail"));
+        json_decref(patch);
+        free(p);
+    }
+    static int n;
+    char *path = ism_strdupf("%s/snap-%d-%s.db", tmp, n++, check ? check : "base");
+    ck_assert_msg(snapfix_build(fx, path, &e), "%s", e.message);
+    json_decref(fx);
+    ism_snapshot *s = ism_snapshot_open(path, false, &e);
+    ck_assert_msg(s != NULL, "%s", e.message);
+    free(path);
+    return s;
+}
+
+static void setup(void)
+{
+    tmp = tu_tempdir("checks-gcp");
+}
+
+static void teardown(void)
+{
+    tu_rmtree(tmp);
+    free(tmp);
+}
+
+static json_t *find_check(json_t *result, const char *id)
+{
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(result, "checks"), i, c)
+    {
+        if (!strcmp(ism_json_getstr(c, "check"), id)) return c;
+    }
+    return NULL;
+}
+
+static long count(const json_t *check, const char *status)
+{
+    return (long)json_integer_value(json_object_get(json_object_get(check, "counts"), status));
+}
+
+static char *non_passes(json_t *result, const char *id)
+{
+    char *out = strdup("");
+    size_t i;
+    json_t *f;
+    json_array_foreach(json_object_get(result, "findings"), i, f)
+    {
+        if (strcmp(ism_json_getstr(f, "check"), id) ||
+            !strcmp(ism_json_getstr(f, "status"), "pass"))
+            continue;
+        char *n = ism_strdupf("%s\n  %s %s %s: %s", out, ism_json_getstr(f, "resource_id"),
+                              ism_json_getstr(f, "status"), ism_json_getstr(f, "region"),
+                              ism_json_getstr(f, "reason"));
+        free(out);
+        out = n;
+    }
+    return out;
+}
+
+START_TEST(base_tenant_passes_every_check)
+{
+    ck_assert_int_ge(json_array_size(ids), 30);
+    ism_snapshot *s = build(NULL, NULL);
+    ism_error e = {0};
+    json_t *r = ism_eval_run(checks, s, NULL, &e);
+    ck_assert_msg(r != NULL, "%s", e.message);
+    ck_assert_int_eq(json_array_size(json_object_get(r, "checks")), json_array_size(ids));
+    size_t i;
+    json_t *id;
+    json_array_foreach(ids, i, id)
+    {
+        json_t *c = find_check(r, json_string_value(id));
+        ck_assert_ptr_nonnull(c);
+        char *bad = non_passes(r, json_string_value(id));
+        ck_assert_msg(count(c, "pass") >= 1, "%s: no pass row on the base tenant",
+                      json_string_value(id));
+        ck_assert_msg(!*bad, "%s: the base tenant should only pass:%s", json_string_value(id), bad);
+        free(bad);
+    }
+    json_decref(r);
+    ism_snapshot_close(s);
+}
+END_TEST
+
+static bool has_fail(json_t *result, const char *check, const char *rid)
+{
+    size_t i;
+    json_t *f;
+    json_array_foreach(json_object_get(result, "findings"), i, f)
+    {
+        const char *have = ism_json_getstr(f, "resource_id");
+        if (!strcmp(ism_json_getstr(f, "check"), check) &&
+            !strcmp(ism_json_getstr(f, "status"), "fail") && have && !strcmp(have, rid))
+            return true;
+    }
+    return false;
+}
+
+START_TEST(each_check_fails_on_its_fixture)
+{
+    const char *id = json_string_value(json_array_get(ids, (size_t)_i));
+    json_t *expect = NULL;
+    ism_snapshot *s = build(id, &expect);
+    ck_assert_msg(json_array_size(expect) > 0, "%s/fail.json: expect.fail is empty", id);
+    ism_error e = {0};
+    ism_eval_options opt = {.checks = &id, .nchecks = 1};
+    json_t *r = ism_eval_run(checks, s, &opt, &e);
+    ck_assert_msg(r != NULL, "%s", e.message);
+    json_t *c = find_check(r, id);
+    ck_assert_msg(count(c, "error") == 0, "%s: %s", id, ism_json_getstr(c, "error"));
+    size_t i;
+    json_t *want;
+    json_array_foreach(expect, i, want)
+    {
+        char *got = non_passes(r, id);
+        ck_assert_msg(has_fail(r, id, json_string_value(want)), "%s: no fail row for %s; got:%s",
+                      id, json_string_value(want), got);
+        free(got);
+    }
+    json_decref(expect);
+    json_decref(r);
+    ism_snapshot_close(s);
+}
+END_TEST
+
+START_TEST(every_check_has_a_fail_fixture_and_no_stray_ones)
+{
+    size_t i;
+    json_t *id;
+    json_array_foreach(ids, i, id)
+    {
+        char *p = fixture_path(json_string_value(id), "fail.json");
+        struct stat sb;
+        ck_assert_msg(stat(p, &sb) == 0, "missing %s", p);
+        free(p);
+    }
+    char *dir = fixture_path(NULL, "");
+    DIR *d = opendir(dir);
+    ck_assert_ptr_nonnull(d);
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.' || strstr(e->d_name, ".json")) continue;
+        bool known = false;
+        json_array_foreach(ids, i, id) known |= !strcmp(json_string_value(id), e->d_name);
+        ck_assert_msg(known, "fixture folder %s has no check of that name", e->d_name);
+    }
+    closedir(d);
+    free(dir);
+}
+END_TEST
+
+int main(void)
+{
+    ism_error e = {0};
+    char *dir = ism_strdupf("%s/catalog", tu_source_dir());
+    cats = ism_catalog_load(dir, &e);
+    free(dir);
+    if (!cats) {
+        fprintf(stderr, "catalogs: %s\n", e.message);
+        return 1;
+    }
+    dir = ism_strdupf("%s/checks", tu_source_dir());
+    checks = ism_eval_load(dir, cats, &e);
+    free(dir);
+    if (!checks) {
+        fprintf(stderr, "checks: %s\n", e.message);
+        return 1;
+    }
+    ids = json_array();
+    json_t *list = ism_eval_list(checks, "gcp");
+    size_t i;
+    json_t *c;
+    json_array_foreach(list, i, c) json_array_append(ids, json_object_get(c, "id"));
+    json_decref(list);
+
+    Suite *s = suite_create("checks_gcp");
+    TCase *t = tcase_create("checks_gcp");
+    tcase_add_checked_fixture(t, setup, teardown);
+    tcase_add_test(t, base_tenant_passes_every_check);
+    tcase_add_loop_test(t, each_check_fails_on_its_fixture, 0, (int)json_array_size(ids));
+    tcase_add_test(t, every_check_has_a_fail_fixture_and_no_stray_ones);
+    suite_add_tcase(s, t);
+    int failed = tu_run_suite(s);
+    json_decref(ids);
+    ism_eval_free(checks);
+    ism_catalog_free(cats);
+    return failed;
+}
