@@ -17,6 +17,8 @@ chmod 700 "$tmp/data"
 echo '{"collect": {"endpoint_allow": ["127.0.0.1"]}}' >"$tmp/ismapd.json"
 AWS_ACCESS_KEY_ID=AKIAEXAMPLECONTRACT01 AWS_SECRET_ACCESS_KEY=contract-test-not-a-secret \
   AWS_SHARED_CREDENTIALS_FILE="$tmp/none" AWS_CONFIG_FILE="$tmp/none" \
+  AZURE_TENANT_ID=00000000-0000-0000-0000-00000000c0de AZURE_CLIENT_ID=00000000-0000-0000-0000-0000000c1d00 \
+  AZURE_CLIENT_SECRET=contract-test-not-a-secret \
   "$ISMAPD" -c "$tmp/ismapd.json" --data-dir "$tmp/data" --log-file "$tmp/log" &
 pid=$!
 fake=""
@@ -120,6 +122,8 @@ isjson "$tmp/cat.json" && ok || no "catalog export file is not JSON"
 J 0 collect operations --
 J 0 collect providers --
 J 0 collect aws -- --endpoint-url http://127.0.0.1:9 --regions ap-northeast-1 --services ec2
+J 0 collect azure -- --endpoint-url http://127.0.0.1:9 --subscription 00000000-0000-0000-0000-000000000001
+J 0 collect gcp -- --endpoint-url http://127.0.0.1:9 --project contract-1 --key-file "$ISM_SOURCE_DIR/tests/fixtures/gcp/sa-key.json"
 J 0 jobs kinds --
 J 0 jobs submit -- diag.wait --params '{"ms":600000}'; job=$(get 'd["id"]')
 J 0 jobs show -- "$job"

@@ -153,7 +153,7 @@ export AZURE_CLIENT_SECRET=$SECRET
 
 # 4. faults: the same resources
 start_emu faults --page-size 2 --throttle-rate 0.2 --error-rate 0.05 --drop-rate 0.05 \
-  --latency-ms 5 --jitter-ms 5 --token-ttl 4
+  --latency-ms 5 --jitter-ms 5 --token-ttl 4 --token-uses 40
 start_daemon
 collect faults
 [ "$collect_rc" = 0 ] && ok || {

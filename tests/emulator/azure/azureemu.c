@@ -25,6 +25,7 @@
 static struct {
     const char *tenant_path, *port_file;
     int port, page_size, latency_ms, jitter_ms, token_ttl_s;
+    int token_uses; /* a token expires after this many requests (0: only by time) */
     double error_rate, drop_rate, throttle_rate, bucket_cap, bucket_rate;
     uint64_t seed;
     const char *deny[32];
@@ -49,6 +50,7 @@ static struct {
 struct tok {
     int aud; /* 0 ARM, 1 Graph */
     int64_t exp;
+    int uses; /* requests it authorized */
 };
 struct bucket {
     double tokens;
@@ -202,6 +204,7 @@ static void token_endpoint(const emu_req *q, emu_resp *r, const char *tenant)
         struct tok *t = emu_xmalloc(sizeof *t);
         t->aud = which;
         t->exp = (int64_t)time(NULL) + cfg.token_ttl_s;
+        t->uses = 0;
         hmap_put(&g_tokens, tok, t);
         g_stats.tokens++;
         json_answer(r, 200,
@@ -347,12 +350,15 @@ static bool authorized(const emu_req *q, emu_resp *r, int aud)
                          : "The access token is invalid.");
         return false;
     }
-    if (t->exp <= (int64_t)time(NULL)) {
+    /* Expired by time, or (--token-uses: tests) after a number of requests, so that renewal is
+     * exercised however fast the machine runs. */
+    if (t->exp <= (int64_t)time(NULL) || (cfg.token_uses > 0 && t->uses >= cfg.token_uses)) {
         error_answer(r, 401, aud ? "InvalidAuthenticationToken" : "ExpiredAuthenticationToken",
                      aud ? "Access token has expired or is not yet valid."
                          : "The access token expiry UTC time is earlier than current UTC time.");
         return false;
     }
+    t->uses++;
     return true;
 }
 
@@ -606,6 +612,7 @@ static const char USAGE[] =
     "  --port-file FILE       write the port there once listening\n"
     "  --page-size N          items per page (default: ARM 1000, Graph 100 or $top)\n"
     "  --token-ttl S          lifetime of the access tokens issued (default 3599)\n"
+    "  --token-uses N         a token also expires after N requests (tests; default never)\n"
     "  --seed N               seed of every random decision (default 1)\n"
     "  --latency-ms MS        latency added to every answer (timers: never blocks)\n"
     "  --jitter-ms MS         +/- uniform jitter on the latency\n"
@@ -620,7 +627,7 @@ int main(int argc, char **argv)
 {
     static const struct option opts[] = {{"tenant", 1, 0, 't'},        {"port", 1, 0, 'p'},
                                          {"port-file", 1, 0, 'f'},     {"page-size", 1, 0, 'g'},
-                                         {"token-ttl", 1, 0, 'k'},     {"seed", 1, 0, 's'},
+                                         {"token-ttl", 1, 0, 'k'}, {"token-uses", 1, 0, 'K'},     {"seed", 1, 0, 's'},
                                          {"latency-ms", 1, 0, 'l'},    {"jitter-ms", 1, 0, 'j'},
                                          {"error-rate", 1, 0, 'e'},    {"drop-rate", 1, 0, 'd'},
                                          {"throttle-rate", 1, 0, 'r'}, {"bucket", 1, 0, 'b'},
@@ -640,6 +647,9 @@ int main(int argc, char **argv)
             break;
         case 'g':
             cfg.page_size = atoi(optarg);
+            break;
+        case 'K':
+            cfg.token_uses = atoi(optarg);
             break;
         case 'k':
             cfg.token_ttl_s = atoi(optarg);
