@@ -60,7 +60,20 @@ typedef struct ism_rpc_app {
     /* Hosts a collection's endpoint_url may name (config collect.endpoint_allow), NULL-terminated;
      * NULL or empty: no endpoint override at all. Only admins may override. */
     const char *const *collect_endpoint_allow;
+    /* Remote collectors (ops collector.*): a claimed job goes back to the queue when its
+     * collector sends no progress for this long; 0: ISM_RPC_DEFAULT_COLLECTOR_LEASE_S. */
+    int collector_lease_s;
+    /* The clock leases are measured with, in milliseconds; NULL: the wall clock. Tests inject
+     * one. */
+    int64_t (*collector_clock_ms)(void *ctx);
+    void *collector_clock_ctx;
 } ism_rpc_app;
+
+#define ISM_RPC_DEFAULT_COLLECTOR_LEASE_S 60
+/* Returns to the queue every zoned job whose collector's lease ended (ops_collector.c). The
+ * collector ops do it on every call; the daemon also calls it about once a second so that a job
+ * of a zone whose only collector went silent is requeued even when nobody calls. */
+void ism_rpc_collectors_sweep(ism_rpc_app *app);
 
 /* Who is calling: the local socket is trusted as admin of every organization; everyone else
  * is who their token says. */

@@ -17,6 +17,9 @@ const ism_op *ism_ops_collect(void);
 extern const ism_op ism_ops_evidence[];
 extern const ism_op ism_ops_matrix[];
 extern const ism_op ism_ops_eval[];
+/* ops_collector.c: collector.register/list/revoke (admin) and, for remote collectors' tokens
+ * only, collector.claim/progress/upload. */
+extern const ism_op ism_ops_collector[];
 
 /* ops_core.c */
 OP(op_ping);
