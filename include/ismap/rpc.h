@@ -169,6 +169,9 @@ typedef struct ism_rpc_listen {
     const char *url;      /* ipc://..., tls+tcp://host:port, tcp://127.0.0.1:port */
     const char *tls_cert; /* PEM certificate chain file, for tls+tcp */
     const char *tls_key;  /* PEM private key file, for tls+tcp */
+    /* PEM CA file: when set, a tls+tcp client must present a certificate signed by it
+     * (mutual TLS; config tls.client_ca). NULL: no client certificate asked for. */
+    const char *tls_client_ca;
 } ism_rpc_listen;
 
 /* Checks a listen URL: ipc://, tls+tcp:// (needs cert and key) or tcp:// bound to loopback. */
@@ -319,6 +322,10 @@ typedef struct ism_rpc_client ism_rpc_client;
  * verifies a tls+tcp or https server. */
 ism_rpc_client *ism_rpc_client_open(const char *url, const char *ca_file, int timeout_ms,
                                     ism_error *err);
+/* The same, presenting a client certificate (PEM files cert_file and key_file; both or
+ * neither) to a tls+tcp:// server that requires one (config tls.client_ca). */
+ism_rpc_client *ism_rpc_client_open_tls(const char *url, const char *ca_file, const char *cert_file,
+                                        const char *key_file, int timeout_ms, ism_error *err);
 void ism_rpc_client_close(ism_rpc_client *c);
 /* Sends one request (params borrowed, may be NULL) and waits for the reply envelope (*reply,
  * new reference). Returns false

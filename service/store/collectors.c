@@ -176,6 +176,11 @@ bool ism_store_collector_release(ism_store *st, const char *job_id, ism_error *e
     return ism_store_write(st, "DELETE FROM collector_leases WHERE job=?1", args, 1, NULL, err);
 }
 
+static json_t *first_col(sqlite3_stmt *s)
+{
+    return ism_store_col_text(s, 0);
+}
+
 bool ism_store_collector_expire(ism_store *st, int64_t now_ms, int *requeued, ism_error *err)
 {
     char now_s[32], iso[32];
@@ -184,6 +189,14 @@ bool ism_store_collector_expire(ism_store *st, int64_t now_ms, int *requeued, is
     const char *args[] = {now_s, iso};
     int n = 0;
     if (requeued) *requeued = 0;
+    /* Called every second by the daemon: a read first, so that an idle store is not written. */
+    json_t *due = ism_store_rows(
+        st, "SELECT job FROM collector_leases WHERE expires_ms < CAST(?1 AS INTEGER) LIMIT 1",
+        args, 1, first_col, err);
+    if (!due) return false;
+    size_t ndue = json_array_size(due);
+    json_decref(due);
+    if (ndue == 0) return true;
     bool ok = ism_store_write(
         st,
         "UPDATE jobs SET state='queued', updated=?2, message='its collector stopped reporting; "
