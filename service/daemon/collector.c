@@ -296,6 +296,10 @@ static void run_job(crun *r, ism_signer *signer, const json_t *claim)
                 keep ? " (the sealed file is kept; the upload is retried when the job comes "
                        "back)"
                      : "");
+        /* A refused upload already failed the job at the central; anything else ends it here
+         * (a job that already ended answers conflict, which is logged and harmless). */
+        if (!keep && err.code != ISM_E_INTEGRITY && err.code != ISM_E_CONFLICT)
+            report_failure(r, ism_code_name(err.code), err.message);
     }
     if (!keep) {
         remove(path);

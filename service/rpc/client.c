@@ -356,7 +356,11 @@ bool ism_rpc_client_call(ism_rpc_client *c, const char *op, json_t *params, cons
             free(text);
             return false;
         }
-        if (!json_is_true(json_object_get(prep, "ok"))) {
+        /* permission_denied: the token is valid (the connection is proven) but its role may
+         * not ping — a remote collector's token, which calls only the collector ops. */
+        const char *pcode = ism_json_getstr(json_object_get(prep, "error"), "code");
+        if (!json_is_true(json_object_get(prep, "ok")) &&
+            !(pcode && !strcmp(pcode, "permission_denied"))) {
             free(text);
             *reply = prep;
             return true;
