@@ -93,6 +93,16 @@ static bool check_scopes(const json_t *scopes, ism_error *err)
     return true;
 }
 
+/* Collectors serve every organization (a zone's jobs, whoever queued them): only an admin of
+ * every organization manages them. */
+static bool all_org_admin(const ism_rpc_call *call, ism_error *err)
+{
+    if (!call->caller->org[0]) return true;
+    return ism_error_set(err, ISM_E_PERMISSION_DENIED,
+                         "remote collectors serve every organization: only an admin of all "
+                         "organizations (no org) manages them");
+}
+
 static json_t *public_row(json_t *row)
 {
     json_object_del(row, "token_id");
@@ -101,8 +111,8 @@ static json_t *public_row(json_t *row)
 
 static OP(op_collector_register)
 {
-    (void)call;
     const char *name, *zone, *pub;
+    if (!all_org_admin(call, err)) return false;
     if (!ism_json_str(params, "name", true, &name, err) ||
         !ism_json_str(params, "zone", true, &zone, err) ||
         !ism_json_str(params, "public_key", true, &pub, err))
@@ -135,6 +145,7 @@ static OP(op_collector_register)
 static OP(op_collector_list)
 {
     (void)params;
+    if (!all_org_admin(call, err)) return false;
     json_t *rows = ism_store_collector_list(call->app->store, err);
     if (!rows) return false;
     size_t i;
@@ -147,7 +158,7 @@ static OP(op_collector_list)
 static OP(op_collector_revoke)
 {
     const char *id;
-    if (!ism_json_str(params, "id", true, &id, err)) return false;
+    if (!all_org_admin(call, err) || !ism_json_str(params, "id", true, &id, err)) return false;
     if (!ism_store_collector_revoke(call->app->store, id, err)) return false;
     ism_logj(ISM_LOG_INFO, "collector.revoked", json_pack("{s:s}", "collector", id),
              "collector %s revoked", id);
@@ -504,10 +515,10 @@ static OP(op_collector_upload)
         return false;
     const char *sha = NULL, *sig = NULL;
     const json_t *res = json_object_get(params, "result");
-    if (final && (!ism_json_str(params, "sha256", true, &sha, err) ||
-                  !ism_json_str(params, "signature", true, &sig, err)))
+    if (!ism_json_str(params, "sha256", final, &sha, err) ||
+        !ism_json_str(params, "signature", final, &sig, err))
         return false;
-    if (final && !json_is_object(res))
+    if ((final || res) && !json_is_object(res))
         return ism_error_set(err, ISM_E_INVALID_PARAMS,
                              "field 'result' (the collection's result) must be an object");
     json_t *me = caller_collector(call, err);

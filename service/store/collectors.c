@@ -191,8 +191,8 @@ bool ism_store_collector_expire(ism_store *st, int64_t now_ms, int *requeued, is
     if (requeued) *requeued = 0;
     /* Called every second by the daemon: a read first, so that an idle store is not written. */
     json_t *due = ism_store_rows(
-        st, "SELECT job FROM collector_leases WHERE expires_ms < CAST(?1 AS INTEGER) LIMIT 1",
-        args, 1, first_col, err);
+        st, "SELECT job FROM collector_leases WHERE expires_ms < CAST(?1 AS INTEGER) LIMIT 1", args,
+        1, first_col, err);
     if (!due) return false;
     size_t ndue = json_array_size(due);
     json_decref(due);
