@@ -279,13 +279,14 @@ static OP(op_collector_claim)
              json_pack("{s:s, s:s, s:s}", "job", jid, "collector", ism_json_getstr(me, "name"),
                        "zone", ism_json_getstr(me, "zone")),
              "job %s claimed by collector %s", jid, ism_json_getstr(me, "name"));
-    *result = json_pack(
-        "{s:{s:s, s:O, s:o, s:O, s:i}, s:s, s:i, s:i}", "job", "id", jid, "kind",
-        json_object_get(job, "kind"), "params", p, "org", json_object_get(job, "org"), "attempts",
-        (int)json_integer_value(json_object_get(job, "attempts")), "snapshot", snap, "lease_s",
-        (int)(lease_ms(app) / 1000), "max_chunk_bytes",
-        (int)((app->max_msg / 4 * 3 - 4096) > (1u << 20) ? (1u << 20)
-                                                         : (app->max_msg / 4 * 3 - 4096)));
+    /* A chunk, base64-encoded in its request, must fit the message limit with room to spare. */
+    int64_t room = (int64_t)app->max_msg / 4 * 3 - 4096;
+    int chunk = room > (1 << 20) ? (1 << 20) : room < 1024 ? 1024 : (int)room;
+    *result =
+        json_pack("{s:{s:s, s:O, s:o, s:O, s:i}, s:s, s:i, s:i}", "job", "id", jid, "kind",
+                  json_object_get(job, "kind"), "params", p, "org", json_object_get(job, "org"),
+                  "attempts", (int)json_integer_value(json_object_get(job, "attempts")), "snapshot",
+                  snap, "lease_s", (int)(lease_ms(app) / 1000), "max_chunk_bytes", chunk);
     json_decref(job);
     json_decref(me);
     return true;
