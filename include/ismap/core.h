@@ -73,9 +73,13 @@ typedef enum ism_role {
     ISM_ROLE_PROCUREMENT = 1 << 1,
     ISM_ROLE_AUDITOR = 1 << 2,
     ISM_ROLE_ADMIN = 1 << 3,
+    /* A remote collector (ismapd --role collector): only the collector.* ops it is listed for;
+     * never part of ISM_ROLES_ALL. Its tokens come from collector.register, not token.create. */
+    ISM_ROLE_COLLECTOR = 1 << 4,
 } ism_role;
 #define ISM_ROLES_ALL (ISM_ROLE_VIEWER | ISM_ROLE_PROCUREMENT | ISM_ROLE_AUDITOR | ISM_ROLE_ADMIN)
-/* "admin", "procurement", "auditor", "viewer"; parse returns false for anything else. */
+/* "admin", "procurement", "auditor", "viewer", "collector"; parse returns false for anything else.
+ */
 const char *ism_role_name(ism_role r);
 bool ism_role_parse(const char *name, ism_role *out);
 

@@ -142,4 +142,28 @@ bool ism_collect_endpoint_check(const char *url, const char *field, ism_error *e
  * error_code, error, grant?}], stats}. */
 bool ism_collect_register_jobs(struct ism_jobs *q, struct ism_rpc_app *app, ism_error *err);
 
+/* ---- network zones and remote collectors ------------------------------------------------- */
+/* A collection may be routed to a network zone: params.zone names it, and then only a remote
+ * collector registered for that zone (ismapd --role collector) runs it, with its own
+ * credentials; the central workers never do. Zone names: 1..64 letters, digits, "-_.". */
+bool ism_collect_zone_check(const char *zone, ism_error *err);
+
+struct ism_signer;
+/* One collection run by a remote collector. */
+typedef struct ism_collect_remote {
+    const char *job_id;        /* the central job's id */
+    const char *snapshot_id;   /* "snap_<job>" */
+    const char *path;          /* the local snapshot file (created, or resumed when it exists) */
+    struct ism_signer *signer; /* the collector's key (borrowed) */
+    void (*progress)(void *ctx, const ism_collect_progress *p);
+    bool (*should_stop)(void *ctx);
+    void *ctx;
+} ism_collect_remote;
+/* Runs p's collection with params (no zone) into rc->path, seals it and signs its seal
+ * statement with rc->signer. Returns the result as the collect job's ({snapshot, provider,
+ * sha256, summary, complete, missing_total, missing, stats}; new reference) and the signature
+ * in *sig_out (malloc'd), or NULL with err (ISM_E_INTERRUPTED when should_stop said so). */
+json_t *ism_collect_run_sealed(const ism_provider *p, const json_t *params,
+                               const ism_collect_remote *rc, char **sig_out, ism_error *err);
+
 #endif

@@ -60,7 +60,20 @@ typedef struct ism_rpc_app {
     /* Hosts a collection's endpoint_url may name (config collect.endpoint_allow), NULL-terminated;
      * NULL or empty: no endpoint override at all. Only admins may override. */
     const char *const *collect_endpoint_allow;
+    /* Remote collectors (ops collector.*): a claimed job goes back to the queue when its
+     * collector sends no progress for this long; 0: ISM_RPC_DEFAULT_COLLECTOR_LEASE_S. */
+    int collector_lease_s;
+    /* The clock leases are measured with, in milliseconds; NULL: the wall clock. Tests inject
+     * one. */
+    int64_t (*collector_clock_ms)(void *ctx);
+    void *collector_clock_ctx;
 } ism_rpc_app;
+
+#define ISM_RPC_DEFAULT_COLLECTOR_LEASE_S 60
+/* Returns to the queue every zoned job whose collector's lease ended (ops_collector.c). The
+ * collector ops do it on every call; the daemon also calls it about once a second so that a job
+ * of a zone whose only collector went silent is requeued even when nobody calls. */
+void ism_rpc_collectors_sweep(ism_rpc_app *app);
 
 /* Who is calling: the local socket is trusted as admin of every organization; everyone else
  * is who their token says. */
@@ -158,6 +171,9 @@ typedef struct ism_rpc_listen {
     const char *url;      /* ipc://..., tls+tcp://host:port, tcp://127.0.0.1:port */
     const char *tls_cert; /* PEM certificate chain file, for tls+tcp */
     const char *tls_key;  /* PEM private key file, for tls+tcp */
+    /* PEM CA file: when set, a tls+tcp client must present a certificate signed by it
+     * (mutual TLS; config tls.client_ca). NULL: no client certificate asked for. */
+    const char *tls_client_ca;
 } ism_rpc_listen;
 
 /* Checks a listen URL: ipc://, tls+tcp:// (needs cert and key) or tcp:// bound to loopback. */
@@ -308,6 +324,10 @@ typedef struct ism_rpc_client ism_rpc_client;
  * verifies a tls+tcp or https server. */
 ism_rpc_client *ism_rpc_client_open(const char *url, const char *ca_file, int timeout_ms,
                                     ism_error *err);
+/* The same, presenting a client certificate (PEM files cert_file and key_file; both or
+ * neither) to a tls+tcp:// server that requires one (config tls.client_ca). */
+ism_rpc_client *ism_rpc_client_open_tls(const char *url, const char *ca_file, const char *cert_file,
+                                        const char *key_file, int timeout_ms, ism_error *err);
 void ism_rpc_client_close(ism_rpc_client *c);
 /* Sends one request (params borrowed, may be NULL) and waits for the reply envelope (*reply,
  * new reference). Returns false

@@ -76,6 +76,12 @@ char *ism_signer_sign(ism_signer *k, const void *msg, size_t len, ism_error *err
 bool ism_signer_verify(ism_signer *k, const void *msg, size_t len, const char *sig);
 /* The public key as base64 of its raw 32 bytes (malloc'd), for auditors to check offline. */
 char *ism_signer_public(ism_signer *k);
+/* True when sig (base64) is a valid Ed25519 signature of msg by the public key public_b64 (base64
+ * of its raw 32 bytes, as ism_signer_public gives): another installation's key, e.g. a remote
+ * collector's. */
+bool ism_signer_verify_public(const char *public_b64, const void *msg, size_t len, const char *sig);
+/* True when public_b64 is the base64 of a raw 32-byte Ed25519 public key. */
+bool ism_signer_public_check(const char *public_b64);
 
 /* ---- the installation's registry of snapshots (in the store) ------------------------------ */
 struct ism_store;
@@ -89,13 +95,20 @@ bool ism_snapshot_register(struct ism_store *st, const char *id, const char *pro
 /* Records the seal: file hash, signature of the seal statement, summary (borrowed). */
 bool ism_snapshot_record_seal(struct ism_store *st, const char *id, const char *sha256,
                               const char *signature, const json_t *summary, ism_error *err);
+/* The same for a snapshot sealed and signed elsewhere, by a remote collector: the signature is
+ * by signer_public (base64 raw Ed25519 key), recorded with the collector's id, and verification
+ * (ism_snapshot_verify) checks it against that key instead of the installation's. */
+bool ism_snapshot_record_seal_by(struct ism_store *st, const char *id, const char *sha256,
+                                 const char *signature, const json_t *summary,
+                                 const char *signer_public, const char *collector, ism_error *err);
 /* Marks a registered snapshot failed (collection could not finish) with a reason. */
 bool ism_snapshot_record_failure(struct ism_store *st, const char *id, const char *reason,
                                  ism_error *err);
 /* [{id, provider, state, path, sha256, created, sealed, org, job, summary}] newest first; org
  * "" for all. New reference. */
 json_t *ism_snapshot_list(struct ism_store *st, const char *org, int limit, ism_error *err);
-/* One row (with scope and signature), or NULL + ISM_E_NOT_FOUND. */
+/* One row (with scope, signature and signed_by: {"installation": true} or {"collector": id,
+ * "public_key": base64}), or NULL + ISM_E_NOT_FOUND. */
 json_t *ism_snapshot_get(struct ism_store *st, const char *id, const char *org, ism_error *err);
 /* The statement that is signed for a sealed snapshot: binds id, provider and file hash. */
 char *ism_snapshot_seal_statement(const char *id, const char *provider, const char *sha256);

@@ -105,8 +105,16 @@ bool ism_store_token_revoke(ism_store *st, const char *id, const char *org, ism_
 bool ism_store_job_insert(ism_store *st, const char *kind, json_t *params, const char *org,
                           char id_out[64], ism_error *err);
 /* Claims the oldest queued job (state → running, attempts+1). Returns the row (new reference)
- * or NULL when none is queued (err untouched) or on error (err set). */
+ * or NULL when none is queued (err untouched) or on error (err set). Jobs routed to a network
+ * zone (params.zone set) are never claimed here: only a remote collector of that zone takes
+ * them (ism_store_job_claim_zoned). */
 json_t *ism_store_job_claim(ism_store *st, ism_error *err);
+/* Claims the oldest queued job whose params.zone is `zone` and that accept (called with each
+ * candidate row, borrowed, under the writer lock: it must not use the store) takes. Same returns
+ * as ism_store_job_claim. */
+json_t *ism_store_job_claim_zoned(ism_store *st, const char *zone,
+                                  bool (*accept)(const json_t *job, void *ctx), void *ctx,
+                                  ism_error *err);
 /* Records progress (0..1), a message, and optionally a checkpoint (NULL keeps the old). */
 bool ism_store_job_progress(ism_store *st, const char *id, double progress, const char *message,
                             json_t *checkpoint, ism_error *err);
@@ -127,5 +135,38 @@ bool ism_store_job_cancel_requested(ism_store *st, const char *id);
  * says so, otherwise failed with error code "interrupted". Counts are returned. */
 bool ism_store_job_recover(ism_store *st, bool (*resumable)(void *ctx, const char *kind), void *ctx,
                            int *requeued, int *failed, ism_error *err);
+
+/* ---- remote collectors (ismapd --role collector) ---------------------------------------- */
+/* The collectors table and the leases of the jobs they run, for ism_store_open_with. */
+const ism_store_schema *ism_store_collectors_schema(void);
+/* Registers a collector: name (unique among active ones), network zone, scopes (borrowed JSON:
+ * "*" or [{provider, scopes: "*" | [ids]}]), its snapshot signing public key (base64 raw
+ * Ed25519). Creates its API token (role collector, no org), returned once in token_out; the
+ * collector row ({id, name, zone, scopes, public_key, token_id, created, revoked}) goes to
+ * *row_out (new reference; may be NULL). */
+bool ism_store_collector_register(ism_store *st, const char *name, const char *zone,
+                                  const json_t *scopes, const char *public_key, char token_out[80],
+                                  json_t **row_out, ism_error *err);
+/* Every collector, newest first (no secrets). New reference, or NULL with err. */
+json_t *ism_store_collector_list(ism_store *st, ism_error *err);
+/* Revokes a collector and its token; its leased jobs go back to the queue. ISM_E_NOT_FOUND
+ * when there is no active collector with that id. */
+bool ism_store_collector_revoke(ism_store *st, const char *id, ism_error *err);
+/* The active collector whose token has this id, or NULL with ISM_E_PERMISSION_DENIED. */
+json_t *ism_store_collector_by_token(ism_store *st, const char *token_id, ism_error *err);
+/* Leases: a collector holds a job until now_ms + lease_ms; each progress report renews it.
+ * Times come from the caller's clock (milliseconds; tests inject one). */
+bool ism_store_collector_lease(ism_store *st, const char *job_id, const char *collector_id,
+                               int64_t now_ms, int64_t lease_ms, ism_error *err);
+/* Renews the lease of a running job held by this collector; ISM_E_CONFLICT when the job is not
+ * (any more) this collector's running job (its lease expired and it was requeued, it was
+ * cancelled or finished). */
+bool ism_store_collector_renew(ism_store *st, const char *job_id, const char *collector_id,
+                               int64_t now_ms, int64_t lease_ms, ism_error *err);
+/* Ends a lease (the job finished or failed). */
+bool ism_store_collector_release(ism_store *st, const char *job_id, ism_error *err);
+/* Requeues every running job whose lease ended before now_ms (its collector stopped reporting);
+ * *requeued (may be NULL) gets how many. */
+bool ism_store_collector_expire(ism_store *st, int64_t now_ms, int *requeued, ism_error *err);
 
 #endif

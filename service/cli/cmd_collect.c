@@ -54,6 +54,8 @@ static json_t *collect_params(cli *c, const ism_provider *p)
         }
         json_object_set_new(out, pp->name, list);
     }
+    /* Routed to the remote collectors of a network zone (ismapd --role collector). */
+    if (cli_opt(c, "zone")) json_object_set_new(out, "zone", json_string(cli_opt(c, "zone")));
     return out;
 }
 
@@ -243,8 +245,8 @@ void cli_collect_init(void)
                 append(usages[i], sizeof usages[i], " ", pp->metavar, NULL);
             append(usages[i], sizeof usages[i], "] ", NULL, NULL);
         }
-        append(specs[i], sizeof specs[i], "wait", NULL, NULL);
-        append(usages[i], sizeof usages[i], "[--wait]", NULL, NULL);
+        append(specs[i], sizeof specs[i], "zone=,wait", NULL, NULL);
+        append(usages[i], sizeof usages[i], "[--zone ZONE] [--wait]", NULL, NULL);
         snprintf(summaries[i], sizeof summaries[i],
                  "%s (a job; --wait follows it and exits 0 when everything in scope was "
                  "collected, 3 when the snapshot was sealed but something is missing, 1 when the "
@@ -291,10 +293,12 @@ const char *cli_collect_help_text(const char *name)
     if (used < sizeof buf)
         used += (size_t)snprintf(
             buf + used, sizeof buf - used,
+            "  %-22s run it by the remote collectors of that network zone, with\n"
+            "  %-22s their own credentials (ismapd --role collector)\n"
             "  %-22s follow the job, printing progress, and print the snapshot's\n"
             "  %-22s summary; exit 0 done, 1 failed, 3 finished with gaps\n"
             "Credentials are ismapd's own (its environment or files), never sent in a request.\n"
             "Examples:\n%s",
-            "--wait", "", p->examples ? p->examples : "");
+            "--zone ZONE", "", "--wait", "", p->examples ? p->examples : "");
     return buf;
 }

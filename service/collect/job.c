@@ -217,13 +217,15 @@ static void call_counts(ism_snapshot *s, json_int_t *api_calls, json_int_t *http
     sqlite3_finalize(st);
 }
 
-/* Seals, signs and records; the result says what was collected, and — unless "complete" is
- * true — what is missing. */
-static bool finish(const kind_ctx *kc, ism_job *job, ism_snapshot *s, bool already_sealed,
-                   const char *id, const char *path, const ism_collect_stats *st,
-                   const json_t *params, json_t **result, ism_error *err)
+/* Seals and signs; the result says what was collected, and — unless "complete" is true — what
+ * is missing. *sig_out (malloc'd) gets the signature of the seal statement, *summary_out (new
+ * reference) the snapshot's counts. s is closed. */
+static json_t *seal_and_report(const ism_provider *p, ism_signer *signer, ism_snapshot *s,
+                               bool already_sealed, const char *id, const char *path,
+                               const ism_collect_stats *st, const json_t *params, char **sig_out,
+                               json_t **summary_out, ism_error *err)
 {
-    const ism_provider *p = kc->p;
+    *sig_out = NULL;
     json_t *summary = ism_snapshot_summary(s);
     size_t n_missing = 0;
     int not_entered = 0;
@@ -240,9 +242,9 @@ static bool finish(const kind_ctx *kc, ism_job *job, ism_snapshot *s, bool alrea
         ok = ism_snapshot_seal(s, sha, err);
     }
     char *stmt = ok ? ism_snapshot_seal_statement(id, p->name, sha) : NULL;
-    char *sig = stmt ? ism_signer_sign(kc->app->signer, stmt, strlen(stmt), err) : NULL;
-    ok = sig && ism_snapshot_record_seal(ism_job_store(job), id, sha, sig, summary, err);
-    if (ok) {
+    char *sig = stmt ? ism_signer_sign(signer, stmt, strlen(stmt), err) : NULL;
+    json_t *result = NULL;
+    if (sig) {
         /* api_calls: API calls logged in the snapshot (one per call of an operation: a page, a
          * per-resource call, a poll); http_requests: their HTTP requests, retries included;
          * attempts/tokens: the collection engine's attempts and the rate-bucket tokens they
@@ -263,7 +265,7 @@ static bool finish(const kind_ctx *kc, ism_job *job, ism_snapshot *s, bool alrea
         json_object_update(stats, units);
         json_decref(units);
         bool complete = n_missing == 0 && not_entered == 0;
-        *result =
+        result =
             json_pack("{s:s, s:s, s:s, s:O, s:b, s:I, s:O, s:o}", "snapshot", id, "provider",
                       p->name, "sha256", sha, "summary", summary, "complete", complete,
                       "missing_total", (json_int_t)n_missing, "missing", missing, "stats", stats);
@@ -277,9 +279,34 @@ static bool finish(const kind_ctx *kc, ism_job *job, ism_snapshot *s, bool alrea
                      p->title, id, n_missing, not_entered, p->scope_noun);
     }
     free(stmt);
+    json_decref(missing);
+    if (!result) {
+        free(sig);
+        json_decref(summary);
+        return NULL;
+    }
+    *sig_out = sig;
+    *summary_out = summary;
+    return result;
+}
+
+/* Seals, signs and records the seal in the store. */
+static bool finish(const kind_ctx *kc, ism_job *job, ism_snapshot *s, bool already_sealed,
+                   const char *id, const char *path, const ism_collect_stats *st,
+                   const json_t *params, json_t **result, ism_error *err)
+{
+    char *sig = NULL;
+    json_t *summary = NULL;
+    json_t *r = seal_and_report(kc->p, kc->app->signer, s, already_sealed, id, path, st, params,
+                                &sig, &summary, err);
+    bool ok = r && ism_snapshot_record_seal(ism_job_store(job), id, ism_json_getstr(r, "sha256"),
+                                            sig, summary, err);
+    if (ok)
+        *result = r;
+    else
+        json_decref(r);
     free(sig);
     json_decref(summary);
-    json_decref(missing);
     return ok;
 }
 
@@ -353,11 +380,87 @@ static bool collect_run(ism_job *job, const json_t *params, const json_t *cp, js
 static bool collect_check(const json_t *params, void *ctx, ism_error *err)
 {
     const kind_ctx *kc = ctx;
+    if (json_object_get(params, "zone")) {
+        /* Routed to a remote collector: the credentials are that collector's, checked where it
+         * runs; here only the params. */
+        const char *zone;
+        if (!ism_json_str(params, "zone", true, &zone, err) || !ism_collect_zone_check(zone, err))
+            return false;
+        json_t *rest = json_deep_copy(params);
+        json_object_del(rest, "zone");
+        bool ok = ism_provider_check_params(kc->p, rest, err);
+        json_decref(rest);
+        return ok;
+    }
     json_t *none = params ? NULL : json_object();
     bool ok = ism_provider_check_params(kc->p, params ? params : none, err) &&
               (!kc->p->check_credentials || kc->p->check_credentials(params ? params : none, err));
     json_decref(none);
     return ok;
+}
+
+bool ism_collect_zone_check(const char *zone, ism_error *err)
+{
+    size_t n = zone ? strlen(zone) : 0;
+    if (n < 1 || n > 64)
+        return ism_error_set(err, ISM_E_INVALID_PARAMS,
+                             "field 'zone' must be a network zone name of 1 to 64 characters");
+    for (size_t i = 0; i < n; i++) {
+        char c = zone[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_' || c == '.'))
+            return ism_error_set(err, ISM_E_INVALID_PARAMS,
+                                 "field 'zone': '%c' at position %zu is not a letter, digit, "
+                                 "'-', '_' or '.'",
+                                 c, i + 1);
+    }
+    return true;
+}
+
+json_t *ism_collect_run_sealed(const ism_provider *p, const json_t *params,
+                               const ism_collect_remote *rc, char **sig_out, ism_error *err)
+{
+    *sig_out = NULL;
+    if (!ism_provider_check_params(p, params, err) ||
+        (p->check_credentials && !p->check_credentials(params, err)))
+        return NULL;
+    bool sealed = false;
+    ism_snapshot *s = NULL;
+    struct stat sb;
+    if (stat(rc->path, &sb) == 0) {
+        /* A run of this job that this collector began before (it restarted): resume it when the
+         * file is still collecting, finish it when sealed. */
+        s = ism_snapshot_open(rc->path, true, err);
+        if (!s && err->code == ISM_E_CONFLICT) {
+            ism_error_clear(err);
+            s = ism_snapshot_open(rc->path, false, err);
+            sealed = s != NULL;
+        }
+    } else {
+        json_t *scope = json_deep_copy(params);
+        json_object_del(scope, "external_id");
+        s = ism_snapshot_create(rc->path, rc->snapshot_id, p->name, scope, err);
+        json_decref(scope);
+    }
+    if (!s) return NULL;
+    char session[64];
+    snprintf(session, sizeof session, "ismap-assess-%.40s", rc->job_id);
+    ism_collect_run run = {.params = params,
+                           .job_id = rc->job_id,
+                           .session_name = session,
+                           .progress = rc->progress,
+                           .should_stop = rc->should_stop,
+                           .ctx = rc->ctx};
+    ism_collect_stats st = {0};
+    if (!sealed && !p->collect(&run, s, &st, err)) {
+        ism_snapshot_close(s);
+        return NULL;
+    }
+    json_t *summary = NULL;
+    json_t *r = seal_and_report(p, rc->signer, s, sealed, rc->snapshot_id, rc->path, &st, params,
+                                sig_out, &summary, err);
+    json_decref(summary);
+    return r;
 }
 
 bool ism_collect_register_jobs(struct ism_jobs *q, struct ism_rpc_app *app, ism_error *err)

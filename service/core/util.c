@@ -234,6 +234,8 @@ static const struct {
     {ISM_ROLE_PROCUREMENT, "procurement"},
     {ISM_ROLE_AUDITOR, "auditor"},
     {ISM_ROLE_VIEWER, "viewer"},
+    /* remote collectors: the collector.* ops only */
+    {ISM_ROLE_COLLECTOR, "collector"},
 };
 
 const char *ism_role_name(ism_role r)

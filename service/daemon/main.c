@@ -10,6 +10,8 @@
 #include "ismap/snapshot.h"
 #include "ismap/store.h"
 
+#include "collector.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -30,6 +32,14 @@ typedef struct config {
     int nlisten;
     char *events;
     char *tls_cert, *tls_key;
+    char *tls_client_ca; /* tls.client_ca: require client certificates signed by it */
+    /* --role collector: a remote collector of the central at `connect` (collector.*). */
+    bool collector;
+    char *connect, *token, *token_file, *ca_file, *client_cert, *client_key;
+    json_t *overrides; /* collector.overrides */
+    int poll_s;
+    bool print_key;
+    int lease_s; /* collectors.lease_s */
     size_t max_msg;
     int workers, contexts;
     int conn_per_address, conn_total, conn_unauth, idle_timeout_s;
@@ -76,6 +86,20 @@ static void usage(FILE *fp)
           "      --checks-dir DIR     check definitions, one folder per provider\n"
           "                           [$ISMAP_CHECKS_DIR, else the installed\n"
           "                           share/ismap-assess/checks, else the source tree's checks/]\n"
+          "      --role ROLE          central (serve the API and run jobs) or collector (a\n"
+          "                           remote collector in another network zone: no API; claims\n"
+          "                           the central's collections for its zone, runs them with\n"
+          "                           this host's credentials, uploads sealed snapshots)\n"
+          "                           [central]\n"
+          "      --connect URL        collector: the central ismapd, tls+tcp://HOST:PORT\n"
+          "      --token TOKEN        collector: its token (from collector.register); or\n"
+          "      --token-file FILE    ... read from FILE, or from $ISMAP_COLLECTOR_TOKEN\n"
+          "      --ca-file FILE       collector: CA that signed the central's certificate\n"
+          "      --cert FILE          collector: client certificate for mutual TLS\n"
+          "      --key FILE           collector: the client certificate's private key\n"
+          "      --poll SECS          collector: wait between claims when idle [5]\n"
+          "      --print-public-key   collector: print its snapshot signing public key (made\n"
+          "                           at first use) for collector.register, and exit\n"
           "  -h, --help               this help\n"
           "  -V, --version            print the version\n\n"
           "Config keys: data_dir, listen (array), events, tls.cert_file, tls.key_file,\n"
@@ -86,7 +110,13 @@ static void usage(FILE *fp)
           "collect.endpoint_allow (hosts an admin may point endpoint_url at, e.g.\n"
           "[\"127.0.0.1\"]), http.listen, http.tls_cert, http.tls_key\n"
           "(default: tls.*), http.max_connections [256], http.per_address [32],\n"
-          "http.timeout_s [30], http.session_idle_s [1800], http.session_absolute_s [43200].\n",
+          "http.timeout_s [30], http.session_idle_s [1800], http.session_absolute_s [43200],\n"
+          "tls.client_ca (require tls+tcp clients to present a certificate it signed),\n"
+          "collectors.lease_s (a remote collector's job returns to the queue after this long\n"
+          "without progress [60]); for --role collector: collector.connect,\n"
+          "collector.token_file, collector.ca_file, collector.cert_file, collector.key_file,\n"
+          "collector.poll_s, collector.overrides ({\"aws\": {\"endpoint_url\": URL}}: params\n"
+          "this host sets itself; the central may not set endpoints or files).\n",
           fp);
 }
 
@@ -112,7 +142,7 @@ static bool load_config(config *c, const char *path, ism_error *err)
     static const char *const known[] = {
         "data_dir",    "listen",   "events", "tls",         "max_message_bytes",
         "workers",     "contexts", "log",    "catalog_dir", "checks_dir",
-        "connections", "collect",  "http"};
+        "connections", "collect",  "http",   "collectors",  "collector"};
     const char *key;
     json_t *v;
     json_object_foreach(j, key, v)
@@ -139,6 +169,20 @@ static bool load_config(config *c, const char *path, ism_error *err)
     json_t *tls = json_object_get(j, "tls");
     STR(tls, "cert_file", &c->tls_cert);
     STR(tls, "key_file", &c->tls_key);
+    STR(tls, "client_ca", &c->tls_client_ca);
+    json_t *col = json_object_get(j, "collector");
+    if (col && !json_is_object(col))
+        ok = ism_error_set(&e, ISM_E_CONFIG, "'collector' must be an object");
+    STR(col, "connect", &c->connect);
+    STR(col, "token_file", &c->token_file);
+    STR(col, "ca_file", &c->ca_file);
+    STR(col, "cert_file", &c->client_cert);
+    STR(col, "key_file", &c->client_key);
+    json_t *ov = json_object_get(col, "overrides");
+    if (ok && ov && !json_is_object(ov))
+        ok = ism_error_set(&e, ISM_E_CONFIG,
+                           "'collector.overrides' must be an object: provider -> params");
+    if (ok && ov) c->overrides = json_incref(ov);
     json_t *http = json_object_get(j, "http");
     if (http && !json_is_object(http))
         ok = ism_error_set(&e, ISM_E_CONFIG, "'http' must be an object");
@@ -149,6 +193,13 @@ static bool load_config(config *c, const char *path, ism_error *err)
     STR(log, "level", &c->log_level);
     STR(log, "file", &c->log_file);
 #undef STR
+    n = 0;
+    if (ok && (ok = ism_json_int(col, "poll_s", false, 1, 3600, &n, &e)) && n) c->poll_s = (int)n;
+    n = 0;
+    if (ok &&
+        (ok = ism_json_int(json_object_get(j, "collectors"), "lease_s", false, 3, 86400, &n, &e)) &&
+        n)
+        c->lease_s = (int)n;
     n = 0;
     if (ok && (ok = ism_json_int(j, "max_message_bytes", false, 1024, 1 << 30, &n, &e)) && n)
         c->max_msg = (size_t)n;
@@ -256,6 +307,14 @@ static void free_config(config *c)
     free(c->http_listen);
     free(c->http_cert);
     free(c->http_key);
+    free(c->tls_client_ca);
+    free(c->connect);
+    free(c->token);
+    free(c->token_file);
+    free(c->ca_file);
+    free(c->client_cert);
+    free(c->client_key);
+    json_decref(c->overrides);
 }
 
 typedef struct daemon_state {
@@ -334,6 +393,44 @@ static int lock_data_dir(const char *dir, ism_error *err)
     return fd;
 }
 
+/* --role collector: no store, no API; the loop of collector.c. */
+static int run_collector(config *c)
+{
+    if (!c->connect) {
+        ism_log(ISM_LOG_ERROR, "daemon.start_failed",
+                "--role collector needs --connect URL (the central ismapd)");
+        return 2;
+    }
+    if (!c->token && c->token_file) {
+        ism_error err = {0};
+        char *t = ism_read_file(c->token_file, 4096, NULL, &err);
+        if (!t) {
+            ism_log(ISM_LOG_ERROR, "daemon.start_failed", "%s", err.message);
+            ism_error_clear(&err);
+            return 2;
+        }
+        t[strcspn(t, "\r\n")] = '\0';
+        c->token = t;
+    }
+    if (!c->token && getenv("ISMAP_COLLECTOR_TOKEN"))
+        c->token = strdup(getenv("ISMAP_COLLECTOR_TOKEN"));
+    if (!c->token || !*c->token) {
+        ism_log(ISM_LOG_ERROR, "daemon.start_failed",
+                "--role collector needs its token: --token, --token-file or "
+                "$ISMAP_COLLECTOR_TOKEN (from collector.register)");
+        return 2;
+    }
+    ism_daemon_collector_config cc = {.data_dir = c->data_dir,
+                                      .connect = c->connect,
+                                      .token = c->token,
+                                      .ca_file = c->ca_file,
+                                      .cert_file = c->client_cert,
+                                      .key_file = c->client_key,
+                                      .overrides = c->overrides,
+                                      .poll_s = c->poll_s};
+    return ism_daemon_collector_run(&cc);
+}
+
 static int run(config *c)
 {
     ism_error err = {0};
@@ -362,6 +459,11 @@ static int run(config *c)
         return 1;
     }
     char path[4096];
+    if (c->collector) {
+        int crc = run_collector(c);
+        close(lockfd);
+        return crc;
+    }
     if (c->nlisten == 0) {
         snprintf(path, sizeof path, "ipc://%s/ismapd.sock", c->data_dir);
         c->listen[c->nlisten++] = strdup(path);
@@ -377,7 +479,7 @@ static int run(config *c)
     }
     ism_rpc_listen ls[MAX_LISTEN];
     for (int i = 0; i < c->nlisten; i++) {
-        ls[i] = (ism_rpc_listen){c->listen[i], c->tls_cert, c->tls_key};
+        ls[i] = (ism_rpc_listen){c->listen[i], c->tls_cert, c->tls_key, c->tls_client_ca};
         if (!ism_rpc_check_url(&ls[i], &err)) {
             ism_log(ISM_LOG_ERROR, "daemon.start_failed", "%s", err.message);
             close(lockfd);
@@ -444,9 +546,9 @@ static int run(config *c)
                        (json_int_t)ism_eval_count(checks), "ms", (json_int_t)(ism_mono_ms() - t0)),
              "%zu checks loaded from %s", ism_eval_count(checks), c->checks_dir);
     /* Each room with tables of its own brings its schema. */
-    const ism_store_schema rooms[] = {*ism_snapshot_schema(), *ism_evidence_schema(),
-                                      *ism_matrix_schema(), *ism_benchmark_schema(),
-                                      *ism_engagement_schema()};
+    const ism_store_schema rooms[] = {*ism_snapshot_schema(),   *ism_evidence_schema(),
+                                      *ism_matrix_schema(),     *ism_benchmark_schema(),
+                                      *ism_engagement_schema(), *ism_store_collectors_schema()};
     snprintf(path, sizeof path, "%s/ismap.db", c->data_dir);
     st = ism_store_open_with(path, rooms, (int)(sizeof rooms / sizeof rooms[0]), &err);
     if (!st) goto out;
@@ -481,7 +583,8 @@ static int run(config *c)
                        .conn_unauthenticated = c->conn_unauth,
                        .idle_timeout_ms = (int64_t)c->idle_timeout_s * 1000,
                        .unauth_max_msg = c->unauth_msg,
-                       .collect_endpoint_allow = (const char *const *)c->endpoint_allow};
+                       .collect_endpoint_allow = (const char *const *)c->endpoint_allow,
+                       .collector_lease_s = c->lease_s};
     ism_now_iso(app.started_iso);
     if (!ism_collect_register_jobs(jobs, &app, &err)) goto out;
     d.srv = ism_rpc_server_start(&app, ls, c->nlisten, c->events, &err);
@@ -500,7 +603,9 @@ static int run(config *c)
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
     int sig = 0;
-    sigwait(&set, &sig);
+    /* Once a second: jobs of remote collectors that went silent return to the queue. */
+    while ((sig = sigtimedwait(&set, NULL, &(struct timespec){1, 0})) < 0)
+        ism_rpc_collectors_sweep(&app);
     ism_log(ISM_LOG_INFO, "daemon.stopping", "received %s; stopping",
             sig == SIGTERM ? "SIGTERM" : "SIGINT");
     rc = 0;
@@ -549,7 +654,16 @@ int main(int argc, char **argv)
         O_CONNTOTAL,
         O_IDLE,
         O_UNAUTH,
-        O_HTTP
+        O_HTTP,
+        O_ROLE,
+        O_CONNECT,
+        O_TOKEN,
+        O_TOKEN_FILE,
+        O_CA_FILE,
+        O_CCERT,
+        O_CKEY,
+        O_POLL,
+        O_PRINT_KEY
     };
     static const struct option opts[] = {{"config", required_argument, 0, 'c'},
                                          {"data-dir", required_argument, 0, 'd'},
@@ -569,6 +683,15 @@ int main(int argc, char **argv)
                                          {"conn-total", required_argument, 0, O_CONNTOTAL},
                                          {"idle-timeout", required_argument, 0, O_IDLE},
                                          {"conn-unauthenticated", required_argument, 0, O_UNAUTH},
+                                         {"role", required_argument, 0, O_ROLE},
+                                         {"connect", required_argument, 0, O_CONNECT},
+                                         {"token", required_argument, 0, O_TOKEN},
+                                         {"token-file", required_argument, 0, O_TOKEN_FILE},
+                                         {"ca-file", required_argument, 0, O_CA_FILE},
+                                         {"cert", required_argument, 0, O_CCERT},
+                                         {"key", required_argument, 0, O_CKEY},
+                                         {"poll", required_argument, 0, O_POLL},
+                                         {"print-public-key", no_argument, 0, O_PRINT_KEY},
                                          {"help", no_argument, 0, 'h'},
                                          {"version", no_argument, 0, 'V'},
                                          {0, 0, 0, 0}};
@@ -580,13 +703,14 @@ int main(int argc, char **argv)
         char *end = NULL;
         long n = 0;
         if (o == O_MAXMSG || o == O_WORKERS || o == O_CONTEXTS || o == O_PERADDR ||
-            o == O_CONNTOTAL || o == O_IDLE || o == O_UNAUTH) {
+            o == O_CONNTOTAL || o == O_IDLE || o == O_UNAUTH || o == O_POLL) {
             n = strtol(optarg, &end, 10);
             long lo = o == O_MAXMSG ? 1024 : 1;
             long hi = o == O_MAXMSG                       ? (1L << 30)
                       : o == O_PERADDR                    ? 100000
                       : o == O_CONNTOTAL || o == O_UNAUTH ? 1000000
                       : o == O_IDLE                       ? 86400
+                      : o == O_POLL                       ? 3600
                                                           : 64;
             if (!*optarg || *end || n < lo || n > hi) {
                 fprintf(stderr, "ismapd: --%s must be a number from %ld to %ld\n",
@@ -596,6 +720,7 @@ int main(int argc, char **argv)
                         : o == O_CONNTOTAL ? "conn-total"
                         : o == O_IDLE      ? "idle-timeout"
                         : o == O_UNAUTH    ? "conn-unauthenticated"
+                        : o == O_POLL      ? "poll"
                                            : "contexts",
                         lo, hi);
                 return 2;
@@ -660,6 +785,37 @@ int main(int argc, char **argv)
         case O_CHECKS:
             set_str(&flags.checks_dir, optarg);
             break;
+        case O_ROLE:
+            if (strcmp(optarg, "central") && strcmp(optarg, "collector")) {
+                fprintf(stderr, "ismapd: --role must be central or collector, not '%s'\n", optarg);
+                return 2;
+            }
+            flags.collector = !strcmp(optarg, "collector");
+            break;
+        case O_CONNECT:
+            set_str(&flags.connect, optarg);
+            break;
+        case O_TOKEN:
+            set_str(&flags.token, optarg);
+            break;
+        case O_TOKEN_FILE:
+            set_str(&flags.token_file, optarg);
+            break;
+        case O_CA_FILE:
+            set_str(&flags.ca_file, optarg);
+            break;
+        case O_CCERT:
+            set_str(&flags.client_cert, optarg);
+            break;
+        case O_CKEY:
+            set_str(&flags.client_key, optarg);
+            break;
+        case O_POLL:
+            flags.poll_s = (int)n;
+            break;
+        case O_PRINT_KEY:
+            flags.print_key = true;
+            break;
         case 'h':
             usage(stdout);
             return 0;
@@ -705,7 +861,24 @@ int main(int argc, char **argv)
     if (flags.log_file) set_str(&c.log_file, flags.log_file);
     if (flags.catalog_dir) set_str(&c.catalog_dir, flags.catalog_dir);
     if (flags.checks_dir) set_str(&c.checks_dir, flags.checks_dir);
+    if (flags.collector) c.collector = true;
+    if (flags.connect) set_str(&c.connect, flags.connect);
+    if (flags.token) set_str(&c.token, flags.token);
+    if (flags.token_file) set_str(&c.token_file, flags.token_file);
+    if (flags.ca_file) set_str(&c.ca_file, flags.ca_file);
+    if (flags.client_cert) set_str(&c.client_cert, flags.client_cert);
+    if (flags.client_key) set_str(&c.client_key, flags.client_key);
+    if (flags.poll_s) c.poll_s = flags.poll_s;
     if (!c.data_dir) c.data_dir = strdup("/var/lib/ismap");
+    if (flags.print_key) {
+        free_config(&flags);
+        ism_error e = {0};
+        int prc = ism_mkdirs(c.data_dir, 0700, &e) ? ism_daemon_collector_print_key(c.data_dir) : 1;
+        if (e.code) fprintf(stderr, "ismapd: %s\n", e.message);
+        ism_error_clear(&e);
+        free_config(&c);
+        return prc;
+    }
     free_config(&flags);
     int rc = run(&c);
     free_config(&c);

@@ -29,7 +29,7 @@ static const char *const components[][2] = {
 {"Today", J({"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
     "description": "The date the rules take as today (YYYY-MM-DD); absent: today in Japan (JST)."})},
 {"Timestamp", J({"type": ["string", "null"], "description": "ISO 8601 time (UTC or with offset); null when not (yet) set."})},
-{"Role", J({"type": "string", "enum": ["admin", "procurement", "auditor", "viewer"]})},
+{"Role", J({"type": "string", "enum": ["admin", "procurement", "auditor", "viewer", "collector"]})},
 {"ErrorCode", J({"type": "string",
     "description": "The closed list of include/ismap/err.h (the enum is filled from it when the document is built), and rate_limited of the HTTP gateway's login limit."})},
 {"Error", J({"type": "object", "required": ["code", "message"],
@@ -77,7 +77,13 @@ static const char *const components[][2] = {
         "path": {"type": ["string", "null"]}, "sha256": {"type": ["string", "null"], "pattern": "^[0-9a-f]{64}$"},
         "created": {"$ref": "#/components/schemas/Timestamp"}, "sealed": {"$ref": "#/components/schemas/Timestamp"},
         "org": {"type": ["string", "null"]}, "job": {"type": ["string", "null"]}, "summary": {},
-        "scope": {}, "signature": {"type": ["string", "null"]}, "reason": {"type": ["string", "null"]}}})},
+        "scope": {}, "signature": {"type": ["string", "null"]}, "reason": {"type": ["string", "null"]},
+        "signed_by": {"type": "object", "description": "Whose key signed the seal: {installation: true} or a remote collector's {collector, public_key}."}}})},
+{"Collector", J({"type": "object", "required": ["id", "name", "zone", "scopes", "public_key"],
+    "description": "A remote collector (ismapd --role collector) registered with the central service.",
+    "properties": {"id": {"type": "string"}, "name": {"type": "string"}, "zone": {"type": "string"},
+        "scopes": {}, "public_key": {"type": "string"},
+        "created": {"$ref": "#/components/schemas/Timestamp"}, "revoked": {"$ref": "#/components/schemas/Timestamp"}}})},
 {"Subject", J({"type": "object", "required": ["id", "kind", "name"],
     "description": "What is assessed: a provider's cloud service or a customer's workload.",
     "properties": {"id": {"type": "string"}, "org": {"type": ["string", "null"]},
@@ -353,6 +359,44 @@ static const op_schema schemas[] = {
      "hash_matches": {"type": "boolean"}, "signature_valid": {"type": "boolean"},
      "ok": {"type": "boolean", "description": "The file is unchanged since sealing and the signature is this installation's."},
      "problem": {"type": ["string", "null"]}}})},
+
+/* collector: remote collectors (ops_collector.c) */
+{"collector.register",
+ J({"type": "object", "required": ["name", "zone", "scopes", "public_key"], "properties": {
+     "name": {"type": "string", "minLength": 1, "maxLength": 100},
+     "zone": {"type": "string", "pattern": "^[A-Za-z0-9_.-]{1,64}$", "description": "The network zone whose zoned collections it runs."},
+     "scopes": {"oneOf": [{"const": "*"}, {"type": "array", "minItems": 1, "maxItems": 64, "items": {"type": "object", "required": ["provider", "scopes"],
+         "properties": {"provider": {"type": "string"}, "scopes": {"oneOf": [{"const": "*"}, {"type": "array", "items": {"type": "string"}}]}}}}]},
+     "public_key": {"type": "string", "description": "The collector's Ed25519 snapshot signing key: base64 of its 32 raw bytes (ismapd --role collector --print-public-key)."}}}),
+ J({"type": "object", "required": ["collector", "token"], "properties": {
+     "collector": {"$ref": "#/components/schemas/Collector"},
+     "token": {"type": "string", "description": "The collector's API token (role collector), shown once."}}})},
+{"collector.list",
+ J({"type": "object"}),
+ J({"type": "array", "items": {"$ref": "#/components/schemas/Collector"}})},
+{"collector.revoke",
+ J({"type": "object", "required": ["id"], "properties": {"id": {"type": "string"}}}),
+ J({"type": "object", "required": ["id", "revoked"], "properties": {"id": {"type": "string"}, "revoked": {"const": true}}})},
+{"collector.claim",
+ J({"type": "object"}),
+ J({"type": "object", "required": ["job"], "properties": {
+     "job": {"oneOf": [{"type": "null"}, {"type": "object", "required": ["id", "kind", "params"], "properties": {
+         "id": {"type": "string"}, "kind": {"type": "string"}, "params": {"type": "object"}, "org": {"type": ["string", "null"]}, "attempts": {"type": "integer"}}}]},
+     "snapshot": {"type": "string"}, "lease_s": {"type": "integer"}, "max_chunk_bytes": {"type": "integer"}}})},
+{"collector.progress",
+ J({"type": "object", "required": ["job"], "properties": {
+     "job": {"type": "string"}, "message": {"type": "string"},
+     "units_done": {"type": "integer", "minimum": 0}, "units_total": {"type": "integer", "minimum": 0},
+     "error": {"type": "object", "required": ["code", "message"], "description": "Ends the job as failed (or cancelled, after a cancel request) with the collector's reason."}}}),
+ J({"type": "object", "required": ["cancel", "ended"], "properties": {"cancel": {"type": "boolean"}, "ended": {"type": "boolean"}}})},
+{"collector.upload",
+ J({"type": "object", "required": ["job"], "properties": {
+     "job": {"type": "string"}, "offset": {"type": "integer", "minimum": 0},
+     "data_base64": {"type": "string", "contentEncoding": "base64"},
+     "final": {"type": "boolean"}, "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+     "signature": {"type": "string"}, "result": {"type": "object"}}}),
+ J({"oneOf": [{"type": "object", "required": ["job", "received"], "properties": {"job": {"type": "string"}, "received": {"type": "integer"}}},
+     {"$ref": "#/components/schemas/Snapshot"}]})},
 
 /* collect: generated from the provider table (provider_schema below) */
 
@@ -718,9 +762,19 @@ static json_t *provider_schema(const char *op, bool params)
     const ism_provider *p = ism_provider_find(name);
     if (!p) return NULL;
     const char *rest = op + 8 + len;
-    if (!*rest)
-        return params ? ism_provider_params_schema(p)
-                      : json_pack("{s:s}", "$ref", "#/components/schemas/JobQueued");
+    if (!*rest) {
+        if (!params) return json_pack("{s:s}", "$ref", "#/components/schemas/JobQueued");
+        /* Besides the provider's params: the network zone whose remote collectors run it. */
+        json_t *sch = ism_provider_params_schema(p);
+        json_object_set_new(json_object_get(sch, "properties"), "zone",
+                            json_pack("{s:s, s:s, s:i, s:i, s:s}", "type", "string", "pattern",
+                                      "^[A-Za-z0-9_.-]+$", "minLength", 1, "maxLength", 64,
+                                      "description",
+                                      "Route the collection to the remote collectors registered "
+                                      "for this network zone (ismapd --role collector); they "
+                                      "collect with their own credentials."));
+        return sch;
+    }
     if (strcmp(rest, ".operations") != 0) return NULL;
     if (params) return json_pack("{s:s}", "type", "object");
     return parse(

@@ -19,6 +19,9 @@ extern const ism_op ism_ops_matrix[];
 extern const ism_op ism_ops_eval[];
 extern const ism_op ism_ops_benchmark[];
 extern const ism_op ism_ops_engagement[];
+/* ops_collector.c: collector.register/list/revoke (admin) and, for remote collectors' tokens
+ * only, collector.claim/progress/upload. */
+extern const ism_op ism_ops_collector[];
 
 /* ops_core.c */
 OP(op_ping);

@@ -53,10 +53,19 @@ static OP(op_collect_start)
 {
     const ism_provider *p = provider_of(call);
     if (!p) return ism_error_set(err, ISM_E_INTERNAL, "no provider for this op");
+    /* A zone routes the collection to the remote collectors of that network zone; the rest
+     * are the provider's params. */
+    const char *zone = NULL;
+    if (!ism_json_str(params, "zone", false, &zone, err) ||
+        (zone && !ism_collect_zone_check(zone, err)))
+        return false;
+    json_t *pp = json_deep_copy(params);
+    json_object_del(pp, "zone");
     /* The params' own rules first (a malformed or plain-http remote URL says so), then who
      * may point the collection where. */
-    if (!ism_provider_check_params(p, params, err) || !overrides_permitted(call, p, params, err))
-        return false;
+    bool valid = ism_provider_check_params(p, pp, err) && overrides_permitted(call, p, pp, err);
+    json_decref(pp);
+    if (!valid) return false;
     char kind[80], id[64];
     snprintf(kind, sizeof kind, "collect.%s", p->name);
     json_t *copy = json_deep_copy(params);
@@ -64,6 +73,7 @@ static OP(op_collect_start)
     json_decref(copy);
     if (!ok) return false;
     *result = json_pack("{s:s, s:s, s:s}", "job", id, "kind", kind, "state", "queued");
+    if (zone) json_object_set_new(*result, "zone", json_string(zone));
     return true;
 }
 
@@ -104,8 +114,9 @@ static void build(void)
     for (size_t i = 0; i < n && i < MAX_PROVIDERS; i++) {
         snprintf(names[i][0], sizeof names[i][0], "collect.%s", ps[i]->name);
         snprintf(summaries[i][0], sizeof summaries[i][0],
-                 "start a %s collection job: %s (URL and path params: admins only)", ps[i]->title,
-                 ps[i]->summary);
+                 "start a %s collection job: %s (URL and path params: admins only; zone: run it "
+                 "by the remote collectors of that network zone)",
+                 ps[i]->title, ps[i]->summary);
         section[k++] = (ism_op){names[i][0], op_collect_start, COLLECTORS, summaries[i][0]};
         snprintf(names[i][1], sizeof names[i][1], "collect.%s.operations", ps[i]->name);
         snprintf(summaries[i][1], sizeof summaries[i][1],

@@ -176,9 +176,10 @@ OP(op_token_create)
         !ism_json_str(params, "role", true, &role_s, err) ||
         !ism_json_str(params, "org", false, &org, err))
         return false;
-    if (!ism_role_parse(role_s, &role))
+    if (!ism_role_parse(role_s, &role) || role == ISM_ROLE_COLLECTOR)
         return ism_error_set(err, ISM_E_INVALID_PARAMS,
-                             "field 'role' must be admin, procurement, auditor or viewer, not '%s'",
+                             "field 'role' must be admin, procurement, auditor or viewer, not '%s' "
+                             "(collector tokens come from collector.register)",
                              role_s);
     if (!name[0] || strlen(name) > 120)
         return ism_error_set(err, ISM_E_INVALID_PARAMS, "field 'name' must be 1-120 bytes");

@@ -7,8 +7,9 @@
 #include <string.h>
 
 static const ism_op *sections[] = {
-    ism_ops_core,     ism_ops_catalog, ism_ops_snapshot,  NULL /* collect: from the providers */,
-    ism_ops_evidence, ism_ops_matrix,  ism_ops_eval,      ism_ops_benchmark, ism_ops_engagement,
+    ism_ops_core,       ism_ops_catalog,   ism_ops_snapshot, NULL /* collect: from the providers */,
+    ism_ops_evidence,   ism_ops_matrix,    ism_ops_eval,     ism_ops_benchmark,
+    ism_ops_engagement, ism_ops_collector,
 };
 #define NSECTIONS (sizeof sections / sizeof sections[0])
 

@@ -131,6 +131,13 @@ static bool setup_tls(nng_listener l, const ism_rpc_listen *spec, ism_error *err
     if (ok && (rv = nng_tls_config_own_cert(cfg, cert, key, NULL)) != 0)
         ok = ism_error_set(err, ISM_E_CONFIG, "TLS certificate %s / key %s unusable: %s",
                            spec->tls_cert, spec->tls_key, nng_strerror(rv));
+    /* Mutual TLS: only clients whose certificate the configured CA signed get a connection
+     * at all (remote collectors; tokens are still required on top). */
+    if (ok && spec->tls_client_ca &&
+        ((rv = nng_tls_config_ca_file(cfg, spec->tls_client_ca)) != 0 ||
+         (rv = nng_tls_config_auth_mode(cfg, NNG_TLS_AUTH_MODE_REQUIRED)) != 0))
+        ok = ism_error_set(err, ISM_E_CONFIG, "TLS client CA %s unusable: %s", spec->tls_client_ca,
+                           nng_strerror(rv));
     if (ok && (rv = nng_listener_set_ptr(l, NNG_OPT_TLS_CONFIG, cfg)) != 0)
         ok = nng_fail(err, rv, "tls config for", spec->url);
     if (key) {

@@ -13,6 +13,9 @@ static const char *const migrations[] = {
     "  sha256 TEXT, signature TEXT, summary TEXT, reason TEXT, created TEXT NOT NULL,"
     "  sealed TEXT, seq INTEGER NOT NULL);"
     "CREATE INDEX snapshots_org ON snapshots(org, seq);",
+    /* 2: snapshots sealed and signed by a remote collector keep the signer's public key. */
+    "ALTER TABLE snapshots ADD COLUMN signer_public TEXT;"
+    "ALTER TABLE snapshots ADD COLUMN collector TEXT;",
 };
 static const ism_store_schema schema = {"snapshots", migrations,
                                         (int)(sizeof migrations / sizeof migrations[0])};
@@ -63,6 +66,26 @@ bool ism_snapshot_record_seal(ism_store *st, const char *id, const char *sha256,
     return ok;
 }
 
+bool ism_snapshot_record_seal_by(ism_store *st, const char *id, const char *sha256,
+                                 const char *signature, const json_t *summary,
+                                 const char *signer_public, const char *collector, ism_error *err)
+{
+    char now[32];
+    ism_now_iso(now);
+    char *sum = summary ? json_dumps(summary, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    const char *args[] = {id, sha256, signature, sum, now, signer_public, collector};
+    int changed = 0;
+    bool ok = ism_store_write(st,
+                              "UPDATE snapshots SET state='sealed', sha256=?2, signature=?3, "
+                              "summary=?4, sealed=?5, signer_public=?6, collector=?7 "
+                              "WHERE id=?1 AND state='collecting'",
+                              args, 7, &changed, err);
+    free(sum);
+    if (ok && changed == 0)
+        return ism_error_set(err, ISM_E_CONFLICT, "snapshot %s is not being collected", id);
+    return ok;
+}
+
 bool ism_snapshot_record_failure(ism_store *st, const char *id, const char *reason, ism_error *err)
 {
     const char *args[] = {id, reason};
@@ -72,7 +95,9 @@ bool ism_snapshot_record_failure(ism_store *st, const char *id, const char *reas
                            args, 2, NULL, err);
 }
 
-#define COLS "id,provider,state,path,sha256,created,sealed,org,job,summary,scope,signature,reason"
+#define COLS                                                                                       \
+    "id,provider,state,path,sha256,created,sealed,org,job,summary,scope,signature,reason,"         \
+    "signer_public,collector"
 
 static json_t *row(sqlite3_stmt *s, bool full)
 {
@@ -86,6 +111,11 @@ static json_t *row(sqlite3_stmt *s, bool full)
         json_object_set_new(o, "scope", ism_store_col_json(s, 10));
         json_object_set_new(o, "signature", ism_store_col_text(s, 11));
         json_object_set_new(o, "reason", ism_store_col_text(s, 12));
+        json_object_set_new(o, "signed_by",
+                            sqlite3_column_type(s, 13) == SQLITE_NULL
+                                ? json_pack("{s:b}", "installation", true)
+                                : json_pack("{s:o, s:o}", "collector", ism_store_col_text(s, 14),
+                                            "public_key", ism_store_col_text(s, 13)));
     }
     return o;
 }
@@ -148,9 +178,12 @@ json_t *ism_snapshot_verify(ism_store *st, ism_signer *signer, const char *id, c
     bool have_file = ism_snapshot_file_sha256(ism_json_getstr(snap, "path"), sha, &ferr);
     bool hash_ok = have_file && recorded && strcmp(sha, recorded) == 0;
     bool sig_ok = false;
-    if (recorded && sig && signer) {
+    /* A collector's snapshot is checked against the key it was registered with. */
+    const char *pub = ism_json_getstr(json_object_get(snap, "signed_by"), "public_key");
+    if (recorded && sig && (signer || pub)) {
         char *stmt = ism_snapshot_seal_statement(id, ism_json_getstr(snap, "provider"), recorded);
-        sig_ok = ism_signer_verify(signer, stmt, strlen(stmt), sig);
+        sig_ok = pub ? ism_signer_verify_public(pub, stmt, strlen(stmt), sig)
+                     : ism_signer_verify(signer, stmt, strlen(stmt), sig);
         free(stmt);
     }
     const char *problem = NULL;
@@ -161,11 +194,13 @@ json_t *ism_snapshot_verify(ism_store *st, ism_signer *signer, const char *id, c
     else if (!hash_ok)
         problem = "the file's SHA-256 differs from the one recorded at sealing: it was changed";
     else if (!sig_ok)
-        problem = "the signature does not verify with this installation's key";
+        problem = pub ? "the signature does not verify with the collector's registered key"
+                      : "the signature does not verify with this installation's key";
     json_object_set_new(out, "file_sha256", have_file ? json_string(sha) : json_null());
     json_object_set_new(out, "hash_matches", json_boolean(hash_ok));
     json_object_set_new(out, "signature_valid", json_boolean(sig_ok));
     json_object_set_new(out, "ok", json_boolean(!problem));
+    json_object_set(out, "signed_by", json_object_get(snap, "signed_by"));
     json_object_set_new(out, "problem", problem ? json_string(problem) : json_null());
     ism_error_clear(&ferr);
     json_decref(snap);

@@ -111,6 +111,32 @@ bool ism_signer_verify(ism_signer *k, const void *msg, size_t len, const char *s
     return ok;
 }
 
+bool ism_signer_verify_public(const char *public_b64, const void *msg, size_t len, const char *sig)
+{
+    unsigned char raw[48];
+    size_t n = public_b64 ? strlen(public_b64) : 0;
+    if (n != 44 || !sig) return false; /* base64 of 32 bytes */
+    int dl = EVP_DecodeBlock(raw, (const unsigned char *)public_b64, (int)n);
+    if (dl < 32) return false;
+    EVP_PKEY *pub = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, raw, 32);
+    if (!pub) return false;
+    ism_signer k = {pub};
+    bool ok = ism_signer_verify(&k, msg, len, sig);
+    EVP_PKEY_free(pub);
+    return ok;
+}
+
+bool ism_signer_public_check(const char *public_b64)
+{
+    unsigned char raw[48];
+    size_t n = public_b64 ? strlen(public_b64) : 0;
+    if (n != 44) return false;
+    if (EVP_DecodeBlock(raw, (const unsigned char *)public_b64, (int)n) < 32) return false;
+    EVP_PKEY *pub = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, raw, 32);
+    EVP_PKEY_free(pub);
+    return pub != NULL;
+}
+
 char *ism_signer_public(ism_signer *k)
 {
     unsigned char pub[32];

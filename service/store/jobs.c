@@ -93,12 +93,14 @@ json_t *ism_store_job_claim(ism_store *st, ism_error *err)
     if (!db) return NULL;
     sqlite3_stmt *s = NULL;
     json_t *job = NULL;
-    bool ok = sqlite3_prepare_v2(db,
-                                 "UPDATE jobs SET state='running', attempts=attempts+1, "
-                                 "started=COALESCE(started,?1), updated=?1 WHERE id=(SELECT id "
-                                 "FROM jobs WHERE state='queued' ORDER BY seq LIMIT 1) "
-                                 "RETURNING " JOB_COLS,
-                                 -1, &s, NULL) == SQLITE_OK;
+    bool ok = sqlite3_prepare_v2(
+                  db,
+                  "UPDATE jobs SET state='running', attempts=attempts+1, "
+                  "started=COALESCE(started,?1), updated=?1 WHERE id=(SELECT id "
+                  "FROM jobs WHERE state='queued' AND json_extract(params,'$.zone') IS NULL "
+                  "ORDER BY seq LIMIT 1) "
+                  "RETURNING " JOB_COLS,
+                  -1, &s, NULL) == SQLITE_OK;
     if (ok) {
         sqlite3_bind_text(s, 1, now, -1, SQLITE_STATIC);
         int rc = sqlite3_step(s);
@@ -110,6 +112,64 @@ json_t *ism_store_job_claim(ism_store *st, ism_error *err)
     }
     if (!ok) ism_store_sql_error(db, err, "claiming a job");
     sqlite3_finalize(s);
+    if (!ok) {
+        json_decref(job);
+        ism_store_write_rollback(st);
+        return NULL;
+    }
+    if (!ism_store_write_commit(st, err)) {
+        json_decref(job);
+        return NULL;
+    }
+    return job;
+}
+
+json_t *ism_store_job_claim_zoned(ism_store *st, const char *zone,
+                                  bool (*accept)(const json_t *job, void *ctx), void *ctx,
+                                  ism_error *err)
+{
+    char now[32];
+    ism_now_iso(now);
+    sqlite3 *db = ism_store_write_begin(st, err);
+    if (!db) return NULL;
+    sqlite3_stmt *s = NULL, *u = NULL;
+    json_t *job = NULL;
+    /* The writer lock is held throughout: the job looked at is the job claimed. */
+    bool ok = sqlite3_prepare_v2(db,
+                                 "SELECT " JOB_COLS " FROM jobs WHERE state='queued' AND "
+                                 "json_extract(params,'$.zone')=?1 ORDER BY seq",
+                                 -1, &s, NULL) == SQLITE_OK &&
+              sqlite3_prepare_v2(db,
+                                 "UPDATE jobs SET state='running', attempts=attempts+1, "
+                                 "started=COALESCE(started,?1), updated=?1 WHERE id=?2 AND "
+                                 "state='queued' RETURNING " JOB_COLS,
+                                 -1, &u, NULL) == SQLITE_OK;
+    if (ok) {
+        sqlite3_bind_text(s, 1, zone, -1, SQLITE_STATIC);
+        int rc;
+        char id[64] = "";
+        while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+            json_t *cand = row_to_job(s);
+            bool take = accept(cand, ctx);
+            if (take) ism_strlcpy(id, ism_json_getstr(cand, "id"), sizeof id);
+            json_decref(cand);
+            if (take) break;
+        }
+        ok = rc == SQLITE_ROW || rc == SQLITE_DONE;
+        if (ok && id[0]) {
+            sqlite3_bind_text(u, 1, now, -1, SQLITE_STATIC);
+            sqlite3_bind_text(u, 2, id, -1, SQLITE_STATIC);
+            rc = sqlite3_step(u);
+            if (rc == SQLITE_ROW) {
+                job = row_to_job(u);
+                rc = sqlite3_step(u);
+            }
+            ok = rc == SQLITE_DONE;
+        }
+    }
+    if (!ok) ism_store_sql_error(db, err, "claiming a zoned job");
+    sqlite3_finalize(s);
+    sqlite3_finalize(u);
     if (!ok) {
         json_decref(job);
         ism_store_write_rollback(st);

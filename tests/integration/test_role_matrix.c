@@ -216,8 +216,9 @@ static tu_daemon d;
 static char tcpurl[64];
 static json_t *table;
 static const char *const orgs[2] = {"org-a", "org-b"};
-static const char *const roles[] = {"admin", "procurement", "auditor", "viewer"};
-#define NROLES 4
+static const char *const roles[] = {"admin", "procurement", "auditor", "viewer", "collector"};
+#define NROLES 5
+#define COLLECTOR_ROLE 4           /* its tokens come from collector.register, not token.create */
 static char tokens[2][NROLES][80]; /* [org][role] */
 static char global_admin[80];
 static json_t *objects[2]; /* per org: name -> id (or content) */
@@ -395,12 +396,20 @@ static void setup(void)
     b_ids = json_array();
     for (int o = 0; o < 2; o++)
         for (int r = 0; r < NROLES; r++) {
-            json_t *t = local(
-                "token.create",
-                json_pack("{s:s, s:s, s:s}", "name", roles[r], "role", roles[r], "org", orgs[o]),
-                NULL);
+            char cname[64];
+            snprintf(cname, sizeof cname, "role-matrix-%s", orgs[o]);
+            json_t *t = r == COLLECTOR_ROLE
+                            ? local("collector.register",
+                                    json_pack("{s:s, s:s, s:s, s:s}", "name", cname, "zone",
+                                              "role-matrix", "scopes", "*", "public_key",
+                                              "Y6xpKc1FmnF6avFSFo9ySFPmm8E+wmPyBccv9PXqntg="),
+                                    NULL)
+                            : local("token.create",
+                                    json_pack("{s:s, s:s, s:s}", "name", roles[r], "role", roles[r],
+                                              "org", orgs[o]),
+                                    NULL);
             ism_strlcpy(tokens[o][r], ism_json_getstr(t, "token"), sizeof tokens[o][r]);
-            if (o == 1) json_array_append(b_ids, json_object_get(t, "id"));
+            if (o == 1 && r != COLLECTOR_ROLE) json_array_append(b_ids, json_object_get(t, "id"));
             json_decref(t);
         }
     json_t *t =
@@ -541,7 +550,9 @@ START_TEST(every_role_every_op_both_organizations)
             bool scoped = json_is_true(json_object_get(row, "scoped"));
             for (int r = 0; r < NROLES; r++) {
                 bool may = allowed(row, roles[r]);
-                const char *own = may ? (code ? code : "ok") : "permission_denied";
+                /* "codes": a role's own outcome where it differs from the row's "code". */
+                const char *rc = ism_json_getstr(json_object_get(row, "codes"), roles[r]);
+                const char *own = may ? (rc ? rc : code ? code : "ok") : "permission_denied";
                 expect(t, row, roles[r], tokens[0][r], 0, own, dump);
                 calls++;
                 if (scoped) {
