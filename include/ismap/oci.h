@@ -9,6 +9,7 @@
 
 #include "ismap/collect.h"
 #include "ismap/core.h"
+#include "ismap/provider.h"
 
 #include <stdint.h>
 
@@ -99,5 +100,21 @@ void ism_oci_profile_free(ism_oci_profile *p);
 /* An ism_http_signer_fn: signs each attempt at a->sign_time_s with the profile (arg, borrowed,
  * must outlive the request). */
 bool ism_oci_http_signer(ism_http_attempt *a, void *arg, ism_error *err);
+
+/* ---- the collection's params and endpoints --------------------------------------------------- */
+/* The params table of `ismapctl collect oci` and the op collect.oci (terminated by {NULL}):
+ * profile, config_file (PATH), compartment, regions, endpoint_url (URL). */
+extern const ism_provider_param ism_oci_params[];
+/* What the table cannot say: compartment is a compartment or tenancy OCID, regions are region
+ * identifiers. False with ISM_E_INVALID_PARAMS naming the field. */
+bool ism_oci_params_check(const json_t *params, ism_error *err);
+/* Is r a region identifier ("ap-tokyo-1")? */
+bool ism_oci_region_name_ok(const char *r);
+/* The base URL of `service` ("identity", "iaas", "objectstorage", "audit", "kms", "cloudguard",
+ * "logging", "events", "notification") in `region`, into out: Oracle's public endpoint
+ * ("https://identity.ap-tokyo-1.oci.oraclecloud.com"), or with base_url "<base_url>/<service>/
+ * <region>". False for an unknown service, a malformed region or a short buffer. */
+bool ism_oci_endpoint(const char *base_url, const char *service, const char *region, char *out,
+                      size_t n);
 
 #endif
