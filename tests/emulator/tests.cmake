@@ -49,3 +49,4 @@ endif()
 add_test(NAME bench_emulator_rps COMMAND bash ${CMAKE_SOURCE_DIR}/tests/bench/emulator_rps.sh)
 set_tests_properties(bench_emulator_rps PROPERTIES LABELS bench SKIP_RETURN_CODE 77
   ENVIRONMENT "${ISM_TEST_ENV};${AWSEMU_TEST_ENV}" TIMEOUT 600)
+include(${CMAKE_CURRENT_LIST_DIR}/oci/tests.cmake)
