@@ -84,8 +84,8 @@ bool ism_oci_endpoint(const char *base_url, const char *service, const char *reg
     }
     for (size_t i = 0; i < sizeof k_hosts / sizeof k_hosts[0]; i++) {
         if (strcmp(k_hosts[i].service, service)) continue;
-        return snprintf(out, n, "https://%s.%s.%s", k_hosts[i].prefix, region,
-                        k_hosts[i].domain) < (int)n;
+        return snprintf(out, n, "https://%s.%s.%s", k_hosts[i].prefix, region, k_hosts[i].domain) <
+               (int)n;
     }
     return false;
 }

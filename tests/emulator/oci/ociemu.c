@@ -89,7 +89,11 @@ static void serve_list(const json_t *body, const emu_req *req, emu_resp *r)
     qparam(req->query, "compartmentIdInSubtree", sub, sizeof sub);
     bool subtree = !strcmp(sub, "true");
     long limit = qparam(req->query, "limit", lim, sizeof lim) ? atol(lim) : 0;
-    if (E.page_size > 0 && (limit <= 0 || limit > E.page_size)) limit = E.page_size;
+    /* ListRegionSubscriptions and ListApiKeys take no page parameters in OCI's API */
+    size_t pl = strlen(req->path);
+    bool unpaged = (pl > 20 && !strcmp(req->path + pl - 20, "/regionSubscriptions")) ||
+                   (pl > 8 && !strcmp(req->path + pl - 8, "/apiKeys"));
+    if (!unpaged && E.page_size > 0 && (limit <= 0 || limit > E.page_size)) limit = E.page_size;
     if (limit <= 0) limit = 1000;
     long start = 0;
     if (qparam(req->query, "page", page, sizeof page)) {
