@@ -682,7 +682,9 @@ static bool phase2(col *c, ism_error *err)
             ism_strlcpy(u->region, ri == R ? "global" : c->regions[ri], sizeof u->region);
             ism_strlcpy(u->call_region, ri == R ? c->home : c->regions[ri], sizeof u->call_region);
             /* a unit that does not apply is finalized already, silently */
-            if (global != (ri == R))
+            bool phase1_op = !strcmp(u->op->operation, "ListRegionSubscriptions") ||
+                             !strcmp(u->op->operation, "ListCompartments");
+            if (global != (ri == R) || phase1_op)
                 u->finalized = u->skip = true;
             else
                 c->units_total++;
