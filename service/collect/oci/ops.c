@@ -42,7 +42,7 @@ static const oci_op k_ops[] = {
      "/20200131/targets?compartmentId={tenancy}&compartmentIdInSubtree=true&accessLevel=ANY",
      OCI_TENANCY, NULL, NULL, "cloudguard.Target", "id", NULL, "read cloud-guard-targets", true},
     /* Object Storage */
-    {"objectstorage", "GetNamespace", "/n/", OCI_REGION_ONCE, NULL, NULL, NULL, NULL, NULL,
+    {"objectstorage", "GetNamespace", "/n", OCI_REGION_ONCE, NULL, NULL, NULL, NULL, NULL,
      "inspect buckets", false},
     {"objectstorage", "ListBuckets", "/n/{namespace}/b?" C, OCI_CHILD_PER_COMP, "GetNamespace",
      NULL, NULL, "name", NULL, "inspect buckets", true},

@@ -231,7 +231,10 @@ static void dispatch(const emu_req *req, emu_resp *r)
         return;
     }
     char key[1024];
-    snprintf(key, sizeof key, "%s %s", service, api);
+    /* "/n/" and "/n" are one path (the SDKs send "/n") */
+    size_t al = strlen(api);
+    if (al > 1 && api[al - 1] == '/') al--;
+    snprintf(key, sizeof key, "%s %.*s", service, (int)al, api);
     for (int i = 0; i < E.ndeny; i++) {
         if (!strncmp(key, E.deny[i], strlen(E.deny[i]))) {
             error_body(r, 404, "NotAuthorizedOrNotFound",
