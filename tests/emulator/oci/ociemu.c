@@ -86,6 +86,8 @@ static void serve_list(const json_t *body, const emu_req *req, emu_resp *r)
     const json_t *arr = json_is_array(body) ? body : json_object_get(body, "items");
     char comp[512] = "", sub[16] = "", lim[16] = "", page[32] = "";
     bool has_comp = qparam(req->query, "compartmentId", comp, sizeof comp);
+    char asset[512] = "";
+    bool has_asset = qparam(req->query, "assetId", asset, sizeof asset); /* backup assignments */
     qparam(req->query, "compartmentIdInSubtree", sub, sizeof sub);
     bool subtree = !strcmp(sub, "true");
     long limit = qparam(req->query, "limit", lim, sizeof lim) ? atol(lim) : 0;
@@ -109,6 +111,9 @@ static void serve_list(const json_t *body, const emu_req *req, emu_resp *r)
     json_array_foreach(arr, i, it)
     {
         if (!subtree && has_comp && !in_compartment(it, comp)) continue;
+        if (has_asset &&
+            strcmp(ism_json_getstr(it, "assetId") ? ism_json_getstr(it, "assetId") : "", asset))
+            continue;
         if (seen++ < start) continue;
         if ((long)json_array_size(out) >= limit) {
             next = seen - 1;
