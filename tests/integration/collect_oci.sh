@@ -8,7 +8,8 @@
 #   denied reads (Cloud Guard targets, the audit configuration) give exactly those missing, with
 #   NotAuthorizedOrNotFound and the policy statement to grant, and complete=false;
 #   ismapd killed with SIGKILL mid-collection, restarted, resumes to the clean run's data;
-#   --regions and --compartment narrow the scope; a bad key is refused naming the reason.
+#   --regions and --compartment narrow the scope (an unsubscribed region is refused); a key whose
+#   fingerprint is not the config's is refused naming the reason.
 set -u
 . "$(dirname "$0")/../lib/shtest.sh"
 : "${ISMAPD:?run through ctest}" "${ISMAPCTL:?run through ctest}"
@@ -172,6 +173,18 @@ start_emu scope
 collect osaka --regions ap-osaka-1
 [ "$collect_rc" = 0 ] && ok || bad "osaka: exit $collect_rc"
 check_py subset "$clean_db" "$db" global,ap-osaka-1
+collect subtree --compartment ocid1.compartment.oc1..aaaaaaaaprod
+[ "$collect_rc" = 0 ] && ok || bad "subtree: exit $collect_rc"
+$PY - "$db" <<'PYC' && ok || bad "subtree: resources outside the prod subtree"
+import json, sqlite3, sys
+c = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True)
+want = {"ocid1.compartment.oc1..aaaaaaaaprod", "ocid1.compartment.oc1..aaaaaaaaprodnet"}
+rows = [(t, json.loads(d).get("compartmentId")) for t, d in c.execute(
+    "SELECT type, data FROM resources WHERE region <> 'global' AND type LIKE 'iaas.%'")]
+assert rows and all(cid in want for t, cid in rows if cid is not None), rows
+names = {i for (i,) in c.execute("SELECT id FROM resources WHERE type = 'objectstorage.Bucket'")}
+assert names == {"juminhyo-backup", "dr-replica"}, names
+PYC
 "$ISMAPCTL" --json collect oci --endpoint-url "http://127.0.0.1:$port" --regions us-ashburn-1 --wait >"$tmp/unsub.out" 2>&1
 grep -q "does not subscribe to region 'us-ashburn-1'" "$tmp/unsub.out" && ok || { bad "unsubscribed region not refused"; cat "$tmp/unsub.out"; }
 stop_emu
