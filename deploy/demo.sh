@@ -43,6 +43,7 @@ cleanup() {
 }
 trap cleanup EXIT
 step() { printf '\n== %s\n' "$*"; }
+demo_snapshots=() # further clouds' snapshots (--snapshot ID) for the one assessment
 
 step "AWS emulator with the みなと市 Government Cloud tenant"
 "$bin/tests/awsemu" --port-file "$work/emu.port" --latency-ms 5 --jitter-ms 3 \
@@ -130,6 +131,7 @@ azure_snap=$(as_cloud --json snapshot list | python3 -c '
 import json, sys
 print(next(s["id"] for s in json.load(sys.stdin) if s["provider"] == "azure"))')
 as_cloud snapshot verify "$azure_snap"
+demo_snapshots+=(--snapshot "$azure_snap")
 # ---- end of Azure (issue 14) ----
 # ---- Google Cloud (issue 15): gcpemu with the みなと市 organization, collected beside AWS ----
 step "cloud administrator: collect the Google Cloud organization (2 projects × 2 regions)"
@@ -155,7 +157,34 @@ gcp_snap=$(as_cloud --json snapshot list | python3 -c '
 import json, sys
 print(next(s["id"] for s in json.load(sys.stdin) if s["provider"] == "gcp"))')
 as_cloud snapshot verify "$gcp_snap"
+demo_snapshots+=(--snapshot "$gcp_snap")
 # ---- end of the Google Cloud block ----
+# ---- OCI (issue 16): the みなと市 OCI tenancy on ociemu, collected into a second snapshot ----
+step "cloud administrator: collect the OCI tenancy (4 compartments × 2 regions)"
+oci="$work/oci"
+mkdir -p "$oci"
+# The collector's API key: generated here and registered with the emulator; ismapd reads the
+# config file named by --config-file (an admin-only path on its own host), never the key itself.
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$oci/key.pem" 2>/dev/null
+openssl rsa -in "$oci/key.pem" -pubout -out "$oci/key.pub" 2>/dev/null
+oci_user=ocid1.user.oc1..aaaaaaaacollector
+printf '[DEFAULT]\nuser = %s\ntenancy = %s\nfingerprint = %s\nkey_file = %s\nregion = ap-tokyo-1\n' \
+  "$oci_user" ocid1.tenancy.oc1..aaaaaaaaminatocity \
+  "$(openssl rsa -in "$oci/key.pem" -pubout -outform DER 2>/dev/null | openssl md5 -c | sed 's/.*= //')" \
+  "$oci/key.pem" >"$oci/config"
+"$bin/tests/ociemu" --register-key "$oci_user=$oci/key.pub" --port-file "$oci/emu.port" \
+  --latency-ms 5 --jitter-ms 3 >"$work/ociemu.log" 2>&1 &
+emu_pids+=($!)
+for _ in $(seq 200); do [ -s "$oci/emu.port" ] && break; sleep 0.05; done
+[ -s "$oci/emu.port" ] || { echo "ociemu did not start:"; cat "$work/ociemu.log"; exit 1; }
+as_cloud --timeout 600 collect oci --config-file "$oci/config" \
+  --endpoint-url "http://127.0.0.1:$(cat "$oci/emu.port")" --wait | tail -5
+oci_snap=$(as_cloud --json snapshot list | python3 -c '
+import json, sys
+print(next(s["id"] for s in json.load(sys.stdin) if s.get("provider") == "oci"))')
+as_cloud snapshot verify "$oci_snap"
+demo_snapshots+=(--snapshot "$oci_snap")
+# ---- end of the OCI block ------------------------------------------------------------------
 
 step "auditor: assessment, matrix, findings"
 ws=みなと市ガバメントクラウド
@@ -170,7 +199,7 @@ cat >"$work/meta.json" <<'JSON'
  "standards": "地方公共団体における情報セキュリティ監査に関するガイドライン（令和7年3月版）"}
 JSON
 a=$(as_auditor assessment create "$ws" --frameworks mic-cloud-addon,mic,ismap-must-meet \
-      --snapshot "$snap" ${azure_snap:+--snapshot "$azure_snap"} ${gcp_snap:+--snapshot "$gcp_snap"} \
+      --snapshot "$snap" "${demo_snapshots[@]}" \
       --name "2026年度 ガバメントクラウド監査" --meta "@$work/meta.json" --wait)
 as_auditor matrix "$a" --json | python3 -c '
 import json, sys

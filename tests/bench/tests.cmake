@@ -44,3 +44,11 @@ add_test(NAME bench_http_matrix COMMAND bash -c
   "[ \"$ISM_BENCH\" = 1 ] || { echo 'set ISM_BENCH=1 to run'; exit 77; }; exec \"$0\"" $<TARGET_FILE:http_bench>)
 set_tests_properties(bench_http_matrix PROPERTIES LABELS bench SKIP_RETURN_CODE 77 TIMEOUT 600
   ENVIRONMENT "${ISM_TEST_ENV}")
+
+# The OCI collector at 500 compartments × 2 regions (tests/bench/collect_oci_bench.sh, issue 16).
+# Figures only; runs with ISM_BENCH=1 (OCI_BENCH_COMPARTMENTS sets the size).
+# (ociemu is defined by tests/emulator/tests.cmake, included after this file: the generator
+# expression resolves at generation time.)
+add_test(NAME bench_collect_oci COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/collect_oci_bench.sh)
+set_tests_properties(bench_collect_oci PROPERTIES LABELS bench SKIP_RETURN_CODE 77 TIMEOUT 7200
+  ENVIRONMENT "${ISM_TEST_ENV};OCIEMU=$<TARGET_FILE:ociemu>")

@@ -53,3 +53,4 @@ set_tests_properties(bench_emulator_rps PROPERTIES LABELS bench SKIP_RETURN_CODE
 # The Azure emulator (azureemu).
 include(${CMAKE_CURRENT_LIST_DIR}/azure/tests.cmake)
 include(${CMAKE_CURRENT_LIST_DIR}/gcp/tests.cmake) # Google Cloud: gcpemu and its tests
+include(${CMAKE_CURRENT_LIST_DIR}/oci/tests.cmake)

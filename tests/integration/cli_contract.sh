@@ -15,10 +15,15 @@ tmp=$(mktemp -d /tmp/ismtest-clicontract-XXXXXX)
 mkdir -p "$tmp/data"
 chmod 700 "$tmp/data"
 echo '{"collect": {"endpoint_allow": ["127.0.0.1"]}}' >"$tmp/ismapd.json"
+# An OCI API key for the daemon's environment (the collection itself is never run here).
+oci_key=$(openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 2>/dev/null)
+oci_fp=$(printf '%s\n' "$oci_key" | openssl rsa -pubout -outform DER 2>/dev/null | openssl md5 -c | sed 's/.*= //')
 AWS_ACCESS_KEY_ID=AKIAEXAMPLECONTRACT01 AWS_SECRET_ACCESS_KEY=contract-test-not-a-secret \
   AWS_SHARED_CREDENTIALS_FILE="$tmp/none" AWS_CONFIG_FILE="$tmp/none" \
   AZURE_TENANT_ID=00000000-0000-0000-0000-00000000c0de AZURE_CLIENT_ID=00000000-0000-0000-0000-0000000c1d00 \
   AZURE_CLIENT_SECRET=contract-test-not-a-secret \
+  OCI_CLI_USER=ocid1.user.oc1..contract \
+  OCI_CLI_TENANCY=ocid1.tenancy.oc1..contract OCI_CLI_KEY_CONTENT="$oci_key" OCI_CLI_FINGERPRINT="$oci_fp" \
   "$ISMAPD" -c "$tmp/ismapd.json" --data-dir "$tmp/data" --log-file "$tmp/log" &
 pid=$!
 fake=""
@@ -124,6 +129,7 @@ J 0 collect providers --
 J 0 collect aws -- --endpoint-url http://127.0.0.1:9 --regions ap-northeast-1 --services ec2
 J 0 collect azure -- --endpoint-url http://127.0.0.1:9 --subscription 00000000-0000-0000-0000-000000000001
 J 0 collect gcp -- --endpoint-url http://127.0.0.1:9 --project contract-1 --key-file "$ISM_SOURCE_DIR/tests/fixtures/gcp/sa-key.json"
+J 0 collect oci -- --endpoint-url http://127.0.0.1:9 --regions ap-tokyo-1
 J 0 jobs kinds --
 J 0 jobs submit -- diag.wait --params '{"ms":600000}'; job=$(get 'd["id"]')
 J 0 jobs show -- "$job"
