@@ -7,7 +7,7 @@
 
 static const ism_op *const sections[] = {
     ism_ops_core,     ism_ops_catalog, ism_ops_snapshot, ism_ops_collect,
-    ism_ops_evidence, ism_ops_matrix,  ism_ops_eval,    ism_ops_engagement,
+    ism_ops_evidence, ism_ops_matrix,  ism_ops_eval,     ism_ops_engagement,
 };
 #define NSECTIONS (sizeof sections / sizeof sections[0])
 
