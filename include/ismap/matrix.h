@@ -217,8 +217,8 @@ const struct ism_store_schema *ism_engagement_schema(void);
  * written yet. */
 json_t *ism_plan_get(struct ism_store *st, const char *assessment, ism_error *err);
 /* Stores plan (whole, as ism_plan_merge made it) as the next version; kept in the history. */
-json_t *ism_plan_put(struct ism_store *st, const char *assessment, const json_t *plan,
-                     long expect, const char *who, ism_error *err);
+json_t *ism_plan_put(struct ism_store *st, const char *assessment, const json_t *plan, long expect,
+                     const char *who, ism_error *err);
 /* draft → approved: frozen from then on. ISM_E_CONFLICT when none is written or already
  * approved. */
 json_t *ism_plan_approve(struct ism_store *st, const char *assessment, const char *who,
@@ -237,8 +237,7 @@ json_t *ism_plan_merge(const json_t *base, const json_t *patch, ism_error *err);
  * [{sha256, name, size, media_type}]}; the row adds {id, assessment, catalog, item, version,
  * by, at}. */
 json_t *ism_workpaper_add(struct ism_store *st, const char *assessment, const char *catalog,
-                          const char *item, const json_t *paper, const char *who,
-                          ism_error *err);
+                          const char *item, const json_t *paper, const char *who, ism_error *err);
 /* The latest version of one item's paper; ISM_E_NOT_FOUND when there is none. */
 json_t *ism_workpaper_latest(struct ism_store *st, const char *assessment, const char *catalog,
                              const char *item, ism_error *err);
@@ -253,12 +252,10 @@ json_t *ism_workpaper_merge(const json_t *base, const json_t *patch, ism_error *
 
 /* The 監査報告書 of an assessment: {assessment, state: "draft"|"issued", version, draft,
  * updated, updated_by, issued, issued_by, sha256, signature}; version 0 when none is written. */
-json_t *ism_engagement_report_get(struct ism_store *st, const char *assessment,
-                                  ism_error *err);
+json_t *ism_engagement_report_get(struct ism_store *st, const char *assessment, ism_error *err);
 /* Stores the draft (whole) as the next version; refused once issued. */
-json_t *ism_engagement_report_put(struct ism_store *st, const char *assessment,
-                                  const json_t *draft, long expect, const char *who,
-                                  ism_error *err);
+json_t *ism_engagement_report_put(struct ism_store *st, const char *assessment, const json_t *draft,
+                                  long expect, const char *who, ism_error *err);
 /* Freezes the report: the issued body (the canonical JSON that was hashed), its SHA-256 and
  * signature, at `issued` (RFC 3339). ISM_E_CONFLICT when already issued. */
 json_t *ism_engagement_report_issue(struct ism_store *st, const char *assessment,

@@ -235,8 +235,8 @@ json_t *ism_report_plan_doc(const json_t *plan_row, const json_t *assessment,
  *  today       the report date when the draft names none
  *  issued      RFC 3339 when issued, NULL for a draft    public_version  公開版 when true */
 typedef struct ism_report_engagement {
-    const json_t *assessment, *plan, *draft, *matrix, *findings, *judgments, *workpapers,
-        *waivers, *followup;
+    const json_t *assessment, *plan, *draft, *matrix, *findings, *judgments, *workpapers, *waivers,
+        *followup;
     struct ism_catalog_set *catalogs;
     const char *today, *issued;
     bool public_version;

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-const cli_cmd *const cli_tables[] = {cli_cmds_core,    cli_cmds_catalog,  cli_cmds_snapshot,
-                                     cli_cmds_collect, cli_cmds_evidence, cli_cmds_eval,
+const cli_cmd *const cli_tables[] = {cli_cmds_core,    cli_cmds_catalog,   cli_cmds_snapshot,
+                                     cli_cmds_collect, cli_cmds_evidence,  cli_cmds_eval,
                                      cli_cmds_matrix,  cli_cmds_benchmark, cli_cmds_engagement};
 const size_t cli_ntables = sizeof cli_tables / sizeof cli_tables[0];
 

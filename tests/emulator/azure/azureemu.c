@@ -625,14 +625,23 @@ static const char USAGE[] =
 
 int main(int argc, char **argv)
 {
-    static const struct option opts[] = {{"tenant", 1, 0, 't'},        {"port", 1, 0, 'p'},
-                                         {"port-file", 1, 0, 'f'},     {"page-size", 1, 0, 'g'},
-                                         {"token-ttl", 1, 0, 'k'}, {"token-uses", 1, 0, 'K'},     {"seed", 1, 0, 's'},
-                                         {"latency-ms", 1, 0, 'l'},    {"jitter-ms", 1, 0, 'j'},
-                                         {"error-rate", 1, 0, 'e'},    {"drop-rate", 1, 0, 'd'},
-                                         {"throttle-rate", 1, 0, 'r'}, {"bucket", 1, 0, 'b'},
-                                         {"deny", 1, 0, 'x'},          {"log-requests", 0, 0, 'L'},
-                                         {"help", 0, 0, 'h'},          {0, 0, 0, 0}};
+    static const struct option opts[] = {{"tenant", 1, 0, 't'},
+                                         {"port", 1, 0, 'p'},
+                                         {"port-file", 1, 0, 'f'},
+                                         {"page-size", 1, 0, 'g'},
+                                         {"token-ttl", 1, 0, 'k'},
+                                         {"token-uses", 1, 0, 'K'},
+                                         {"seed", 1, 0, 's'},
+                                         {"latency-ms", 1, 0, 'l'},
+                                         {"jitter-ms", 1, 0, 'j'},
+                                         {"error-rate", 1, 0, 'e'},
+                                         {"drop-rate", 1, 0, 'd'},
+                                         {"throttle-rate", 1, 0, 'r'},
+                                         {"bucket", 1, 0, 'b'},
+                                         {"deny", 1, 0, 'x'},
+                                         {"log-requests", 0, 0, 'L'},
+                                         {"help", 0, 0, 'h'},
+                                         {0, 0, 0, 0}};
     int o;
     while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (o) {
