@@ -108,7 +108,8 @@ typedef struct ism_provider {
     void (*grant)(const json_t *params, const char *scope, const char *service,
                   const char *operation, const char *reason, char *out, size_t n);
     /* The operations the collector calls: [{service, operation, permission, scope, type?,
-     * parent?, paginated}] (scope "global", "regional" or "per-resource"). New reference. */
+     * parent?, paginated}] (scope "global", "regional", "per-resource" or the provider's own level:
+     * "tenant", "subscription", …). New reference. */
     json_t *(*operations)(void);
 } ism_provider;
 
@@ -121,6 +122,11 @@ const ism_provider *ism_provider_find(const char *name);
  * characters; URLs http(s) and plain http only to loopback) and then its own check. False with
  * ISM_E_INVALID_PARAMS naming the field. */
 bool ism_provider_check_params(const ism_provider *p, const json_t *params, ism_error *err);
+/* For a provider's own stop hook: asks run->should_stop (ctx is the ism_collect_run). */
+bool ism_collect_run_should_stop(void *run);
+/* A list param's names as a NULL-terminated array borrowing the JSON strings (free the array
+ * only); NULL when `list` is no array (the param was not given). */
+const char **ism_provider_names(const json_t *list);
 /* JSON Schema of the params (additionalProperties false). New reference. */
 json_t *ism_provider_params_schema(const ism_provider *p);
 /* The provider's table as JSON for UIs: {name, title, scope_noun, summary, params: [{name, kind,

@@ -5,6 +5,7 @@
 #include "ismap/collect.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -188,6 +189,21 @@ bool ism_provider_check_params(const ism_provider *p, const json_t *params, ism_
         if (!check_one(pp, v, err)) return false;
     }
     return !p->check || p->check(params, err);
+}
+
+bool ism_collect_run_should_stop(void *ctx)
+{
+    const ism_collect_run *run = ctx;
+    return run->should_stop && run->should_stop(run->ctx);
+}
+
+const char **ism_provider_names(const json_t *list)
+{
+    if (!json_is_array(list)) return NULL;
+    const char **v = calloc(json_array_size(list) + 1, sizeof *v);
+    for (size_t i = 0; v && i < json_array_size(list); i++)
+        v[i] = json_string_value(json_array_get(list, i));
+    return v;
 }
 
 static const char *kind_name(ism_pparam_kind k)

@@ -777,15 +777,16 @@ static json_t *provider_schema(const char *op, bool params)
     }
     if (strcmp(rest, ".operations") != 0) return NULL;
     if (params) return json_pack("{s:s}", "type", "object");
-    return parse(
-        "{\"type\": \"array\", \"items\": {\"type\": \"object\", \"required\": "
-        "[\"service\", \"operation\", \"permission\", \"scope\"], \"properties\": {"
-        "\"service\": {\"type\": \"string\"}, \"operation\": {\"type\": \"string\"}, "
-        "\"permission\": {\"type\": \"string\", \"description\": \"What the collector's "
-        "read-only policy must allow for it.\"}, \"scope\": {\"type\": \"string\", \"enum\": "
-        "[\"global\", \"regional\", \"per-resource\"]}, \"type\": {\"type\": [\"string\", "
-        "\"null\"]}, \"parent\": {\"type\": [\"string\", \"null\"]}, \"paginated\": "
-        "{\"type\": \"boolean\"}}}}");
+    return parse("{\"type\": \"array\", \"items\": {\"type\": \"object\", \"required\": "
+                 "[\"service\", \"operation\", \"permission\", \"scope\"], \"properties\": {"
+                 "\"service\": {\"type\": \"string\"}, \"operation\": {\"type\": \"string\"}, "
+                 "\"permission\": {\"type\": \"string\", \"description\": \"What the collector's "
+                 "read-only policy must allow for it.\"}, \"scope\": {\"type\": \"string\", "
+                 "\"description\": \"Where it is called: global, regional or per-resource, or the "
+                 "provider's own level (tenant, subscription, project, compartment).\"}, \"type\": "
+                 "{\"type\": [\"string\", "
+                 "\"null\"]}, \"parent\": {\"type\": [\"string\", \"null\"]}, \"paginated\": "
+                 "{\"type\": \"boolean\"}}}}");
 }
 
 json_t *ism_rpc_op_params_schema(const char *op)

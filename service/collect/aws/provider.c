@@ -77,27 +77,12 @@ static void on_progress(void *ctx, const ism_aws_collect_progress *a)
     if (run->progress) run->progress(run->ctx, &p);
 }
 
-static bool on_should_stop(void *ctx)
-{
-    const ism_collect_run *run = ctx;
-    return run->should_stop && run->should_stop(run->ctx);
-}
-
-static const char **names(const json_t *a)
-{
-    if (!json_is_array(a)) return NULL;
-    const char **v = calloc(json_array_size(a) + 1, sizeof *v);
-    for (size_t i = 0; v && i < json_array_size(a); i++)
-        v[i] = json_string_value(json_array_get(a, i));
-    return v;
-}
-
 static bool aws_collect(const ism_collect_run *run, struct ism_snapshot *snap,
                         ism_collect_stats *out, ism_error *err)
 {
     const json_t *params = run->params;
-    const char **regions = names(json_object_get(params, "regions"));
-    const char **services = names(json_object_get(params, "services"));
+    const char **regions = ism_provider_names(json_object_get(params, "regions"));
+    const char **services = ism_provider_names(json_object_get(params, "services"));
     ism_aws_collect_opts o = {.profile = ism_json_getstr(params, "profile"),
                               .org = json_is_true(json_object_get(params, "org")),
                               .role_name = ism_json_getstr(params, "role_name"),
@@ -107,7 +92,7 @@ static bool aws_collect(const ism_collect_run *run, struct ism_snapshot *snap,
                               .endpoint_url = ism_json_getstr(params, "endpoint_url"),
                               .session_name = run->session_name,
                               .progress = on_progress,
-                              .should_stop = on_should_stop,
+                              .should_stop = ism_collect_run_should_stop,
                               .ctx = (void *)run};
     ism_aws_collect_stats st = {0};
     bool ok = ism_aws_collect(&o, snap, &st, err);

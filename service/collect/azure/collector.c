@@ -83,6 +83,10 @@ struct az {
     char res[2][1024];   /* cache keys: the scopes without "/.default" */
     bool fetching[2];
     call *parked[2];
+    /* The last token each API signed with: a call already queued in the engine when a 401 made
+     * another call drop the cached token is signed with it, gets its own 401 and is renewed
+     * like that one (so it is sent, spends its rate token and is never lost to the race). */
+    char *last_token[2];
     call *qhead, *qtail; /* waiting for the window */
     int inflight;
     unit *tenant_units;
@@ -329,6 +333,14 @@ static bool sign(ism_http_attempt *a, void *arg, ism_error *err)
     az *c = k->c;
     /* now 0: whatever the cache holds; renewal happens before submitting and on a 401. */
     const char *tok = ism_azure_cache_get(&c->tc, tenant_of(c), c->res[k->api], 0);
+    if (tok && (!c->last_token[k->api] || strcmp(c->last_token[k->api], tok) != 0)) {
+        if (c->last_token[k->api]) {
+            memset(c->last_token[k->api], 0, strlen(c->last_token[k->api]));
+            free(c->last_token[k->api]);
+        }
+        c->last_token[k->api] = strdup(tok);
+    }
+    if (!tok) tok = c->last_token[k->api];
     if (!tok) return ism_error_set(err, ISM_E_UNAUTHENTICATED, "no access token");
     char *h = ism_strdupf("Bearer %s", tok);
     bool ok = h && ism_http_headers_set(a->headers, "Authorization", h);
@@ -1099,6 +1111,11 @@ bool ism_azure_collect(const ism_azure_opts *o, ism_snapshot *snap, ism_azure_st
     free(c->subs);
     free(c->tenant_units);
     ism_azure_cache_free(&c->tc);
+    for (int i = 0; i < 2; i++)
+        if (c->last_token[i]) {
+            memset(c->last_token[i], 0, strlen(c->last_token[i]));
+            free(c->last_token[i]);
+        }
     ism_azure_creds_free(&c->cr);
     ism_error_clear(&c->fatal);
     st->ms = ism_mono_ms() - t0;

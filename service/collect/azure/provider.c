@@ -86,27 +86,12 @@ static void on_progress(void *ctx, const ism_azure_progress *a)
     if (run->progress) run->progress(run->ctx, &p);
 }
 
-static bool on_should_stop(void *ctx)
-{
-    const ism_collect_run *run = ctx;
-    return run->should_stop && run->should_stop(run->ctx);
-}
-
-static const char **names(const json_t *a)
-{
-    if (!json_is_array(a)) return NULL;
-    const char **v = calloc(json_array_size(a) + 1, sizeof *v);
-    for (size_t i = 0; v && i < json_array_size(a); i++)
-        v[i] = json_string_value(json_array_get(a, i));
-    return v;
-}
-
 static bool azure_collect(const ism_collect_run *run, struct ism_snapshot *snap,
                           ism_collect_stats *out, ism_error *err)
 {
     const json_t *p = run->params;
-    const char **subs = names(json_object_get(p, "subscriptions"));
-    const char **locs = names(json_object_get(p, "locations"));
+    const char **subs = ism_provider_names(json_object_get(p, "subscriptions"));
+    const char **locs = ism_provider_names(json_object_get(p, "locations"));
     ism_azure_opts o = {.subscriptions = subs,
                         .management_group = ism_json_getstr(p, "management_group"),
                         .locations = locs,
@@ -115,7 +100,7 @@ static bool azure_collect(const ism_collect_run *run, struct ism_snapshot *snap,
                         .arm_url = ism_json_getstr(p, "arm_url"),
                         .graph_url = ism_json_getstr(p, "graph_url"),
                         .progress = on_progress,
-                        .should_stop = on_should_stop,
+                        .should_stop = ism_collect_run_should_stop,
                         .ctx = (void *)run};
     ism_azure_stats st = {0};
     bool ok = ism_azure_collect(&o, snap, &st, err);

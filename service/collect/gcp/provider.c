@@ -72,21 +72,12 @@ static bool gcp_credentials(const json_t *params, ism_error *err)
     return true;
 }
 
-static const char **names(const json_t *a)
-{
-    if (!json_is_array(a)) return NULL;
-    const char **v = calloc(json_array_size(a) + 1, sizeof *v);
-    for (size_t i = 0; v && i < json_array_size(a); i++)
-        v[i] = json_string_value(json_array_get(a, i));
-    return v;
-}
-
 static bool gcp_collect(const ism_collect_run *run, struct ism_snapshot *snap,
                         ism_collect_stats *out, ism_error *err)
 {
     const json_t *p = run->params;
-    const char **projects = names(json_object_get(p, "projects"));
-    const char **regions = names(json_object_get(p, "regions"));
+    const char **projects = ism_provider_names(json_object_get(p, "projects"));
+    const char **regions = ism_provider_names(json_object_get(p, "regions"));
     const char *single[2] = {NULL, NULL};
     ism_gcp_key k = {0};
     const char *org = ism_json_getstr(p, "organization"), *folder = ism_json_getstr(p, "folder");

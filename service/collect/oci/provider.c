@@ -17,20 +17,11 @@ static bool oci_credentials(const json_t *params, ism_error *err)
     return true;
 }
 
-static const char **names(const json_t *a)
-{
-    if (!json_is_array(a)) return NULL;
-    const char **v = calloc(json_array_size(a) + 1, sizeof *v);
-    for (size_t i = 0; v && i < json_array_size(a); i++)
-        v[i] = json_string_value(json_array_get(a, i));
-    return v;
-}
-
 static bool oci_collect(const ism_collect_run *run, struct ism_snapshot *snap,
                         ism_collect_stats *out, ism_error *err)
 {
     const json_t *p = run->params;
-    const char **regions = names(json_object_get(p, "regions"));
+    const char **regions = ism_provider_names(json_object_get(p, "regions"));
     ism_oci_collect_opts o = {.profile = ism_json_getstr(p, "profile"),
                               .config_file = ism_json_getstr(p, "config_file"),
                               .compartment = ism_json_getstr(p, "compartment"),
