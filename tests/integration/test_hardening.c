@@ -168,7 +168,11 @@ static int hangups(int *fds, int n, int want, int ms)
 {
     struct pollfd *p = calloc((size_t)n, sizeof *p);
     int done = 0;
-    for (int waited = 0; done < want && waited < ms; waited += 500) {
+    /* A deadline on the clock, not a count of poll rounds: a round ends as soon as any socket
+     * has news, so hundreds of rounds can pass in a second while a slow daemon (ASan, a busy
+     * machine) is still closing the rest. */
+    int64_t deadline = ism_mono_ms() + ms;
+    while (done < want && ism_mono_ms() < deadline) {
         for (int i = 0; i < n; i++)
             p[i] = (struct pollfd){.fd = fds[i], .events = POLLIN};
         if (poll(p, (nfds_t)n, 500) <= 0) continue;
