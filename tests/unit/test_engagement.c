@@ -469,6 +469,7 @@ START_TEST(contract_check_refuses_broken_documents)
         ck_assert_msg(!ism_report_doc_check(d, &e) && e.code == ISM_E_INVALID_PARAMS &&
                           strstr(e.message, bad[i].says),
                       "%zu: %s", i, e.message);
+        ism_error_clear(&e); /* the error's details (the path) are owned by it */
         json_decref(d);
     }
 }
