@@ -155,7 +155,8 @@ const char *ism_snapshot_manifest(ism_snapshot *s, const char *key)
     s->man_value = NULL;
     sqlite3_reset(s->get_man);
     sqlite3_bind_text(s->get_man, 1, key, -1, SQLITE_STATIC);
-    if (sqlite3_step(s->get_man) == SQLITE_ROW)
+    /* A manifest row may hold NULL in a file written by someone else: read as absent. */
+    if (sqlite3_step(s->get_man) == SQLITE_ROW && sqlite3_column_text(s->get_man, 0))
         s->man_value = strdup((const char *)sqlite3_column_text(s->get_man, 0));
     sqlite3_reset(s->get_man);
     return s->man_value;
@@ -277,7 +278,8 @@ char *ism_snapshot_coverage(ism_snapshot *s, const char *account, const char *re
         sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, region, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 3, operation, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) == SQLITE_ROW) out = strdup((const char *)sqlite3_column_text(st, 0));
+        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+            out = strdup((const char *)sqlite3_column_text(st, 0));
     }
     sqlite3_finalize(st);
     return out;
