@@ -9,6 +9,7 @@
 #define ISMAP_STORE_H
 
 #include "ismap/core.h"
+#include "ismap/db.h"
 
 #include <sqlite3.h>
 
@@ -22,8 +23,11 @@ int ism_store_schema_latest(void);
  * its version in the store's schema_components table, so rooms evolve independently. */
 typedef struct ism_store_schema {
     const char *component;         /* "evidence", "snapshots", "matrix", ... */
-    const char *const *migrations; /* SQL scripts */
+    const char *const *migrations; /* SQL scripts for SQLite */
     int count;
+    /* The same migrations for PostgreSQL: `count` scripts, index for index (same versions).
+     * NULL: the room has no PostgreSQL schema yet, and a PostgreSQL store refuses to open. */
+    const char *const *pg_migrations;
 } ism_store_schema;
 
 /* Opens (creating if needed) and migrates the store at `path`: the core schema, then each
@@ -40,6 +44,21 @@ void ism_store_close(ism_store *st);
 int ism_store_schema_version(ism_store *st);
 const char *ism_store_path(const ism_store *st);
 
+/* ---- the database interface (db.h) ---------------------------------------------------- */
+/* Writer: locks the writer and begins a write transaction. The returned connection is borrowed
+ * until ism_store_write_commit / ism_store_write_rollback, which always release the lock. NULL
+ * with err set when the transaction cannot begin. */
+ism_db *ism_store_writer(ism_store *st, ism_error *err);
+/* Readers: borrow a reader connection (blocks while all are in use) and give it back. */
+ism_db *ism_store_reader(ism_store *st);
+void ism_store_reader_end(ism_store *st, ism_db *db);
+/* Runs one query on a reader with text arguments ?1..?n (NULL binds NULL) and maps each row
+ * with fn into an array (new reference), or NULL with err set. */
+typedef json_t *(*ism_store_stmt_fn)(ism_stmt *s);
+json_t *ism_store_select(ism_store *st, const char *sql, const char *const *args, int n,
+                         ism_store_stmt_fn fn, ism_error *err);
+
+/* ---- the SQLite-only interface: being replaced by the one above; do not use in new code --- */
 /* Writer: locks the writer and begins an IMMEDIATE transaction. The returned connection is
  * borrowed until commit/rollback, which always release the lock. */
 sqlite3 *ism_store_write_begin(ism_store *st, ism_error *err);

@@ -29,7 +29,7 @@ static const char *const migrations[] = {
     "CREATE INDEX ismap_list_names ON ismap_list(import_id, norm_provider, norm_service);",
 };
 static const ism_store_schema schema = {"evidence", migrations,
-                                        (int)(sizeof migrations / sizeof migrations[0])};
+                                        (int)(sizeof migrations / sizeof migrations[0]), NULL};
 
 const ism_store_schema *ism_evidence_schema(void)
 {

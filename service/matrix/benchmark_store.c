@@ -18,7 +18,7 @@ static const char *const migrations[] = {
     "  PRIMARY KEY(kind, target, question));",
 };
 static const ism_store_schema schema = {"benchmark", migrations,
-                                        (int)(sizeof migrations / sizeof migrations[0])};
+                                        (int)(sizeof migrations / sizeof migrations[0]), NULL};
 
 const ism_store_schema *ism_benchmark_schema(void)
 {

@@ -27,7 +27,7 @@ static const char *const migrations[] = {
     "  PRIMARY KEY(assessment, rec));",
 };
 static const ism_store_schema schema = {"engagement", migrations,
-                                        (int)(sizeof migrations / sizeof migrations[0])};
+                                        (int)(sizeof migrations / sizeof migrations[0]), NULL};
 
 const ism_store_schema *ism_engagement_schema(void)
 {

@@ -37,7 +37,7 @@ static const char *const migrations[] = {
     "  matrix TEXT NOT NULL, at TEXT NOT NULL);",
 };
 static const ism_store_schema schema = {"matrix", migrations,
-                                        (int)(sizeof migrations / sizeof migrations[0])};
+                                        (int)(sizeof migrations / sizeof migrations[0]), NULL};
 
 const ism_store_schema *ism_matrix_schema(void)
 {

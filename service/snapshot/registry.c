@@ -18,7 +18,7 @@ static const char *const migrations[] = {
     "ALTER TABLE snapshots ADD COLUMN collector TEXT;",
 };
 static const ism_store_schema schema = {"snapshots", migrations,
-                                        (int)(sizeof migrations / sizeof migrations[0])};
+                                        (int)(sizeof migrations / sizeof migrations[0]), NULL};
 
 const ism_store_schema *ism_snapshot_schema(void)
 {

@@ -17,7 +17,7 @@ static const char *const migrations[] = {
     "  expires_ms INTEGER NOT NULL);",
 };
 static const ism_store_schema schema = {"collectors", migrations,
-                                        (int)(sizeof migrations / sizeof migrations[0])};
+                                        (int)(sizeof migrations / sizeof migrations[0]), NULL};
 
 const ism_store_schema *ism_store_collectors_schema(void)
 {

@@ -62,3 +62,26 @@ json_t *ism_store_rows(ism_store *st, const char *sql, const char *const *args, 
     ism_store_read_end(st, db);
     return arr;
 }
+
+json_t *ism_store_select(ism_store *st, const char *sql, const char *const *args, int n,
+                         ism_store_stmt_fn fn, ism_error *err)
+{
+    ism_db *db = ism_store_reader(st);
+    json_t *arr = NULL;
+    ism_stmt *s = ism_db_prepare(db, sql, err);
+    if (s) {
+        for (int i = 0; i < n; i++)
+            ism_stmt_bind_text(s, i + 1, args[i]);
+        arr = json_array();
+        int rc;
+        while ((rc = ism_stmt_step(s, err)) == ISM_DB_ROW)
+            json_array_append_new(arr, fn(s));
+        if (rc != ISM_DB_DONE) {
+            json_decref(arr);
+            arr = NULL;
+        }
+    }
+    ism_stmt_finalize(s);
+    ism_store_reader_end(st, db);
+    return arr;
+}

@@ -1,6 +1,8 @@
 /* store.c — opening the SQLite store, migrations, the writer lock and the reader pool. */
 #include "ismap/store.h"
 
+#include "db_internal.h"
+
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +35,8 @@ struct ism_store {
     sqlite3 *writer;
     pthread_mutex_t wmu;
     sqlite3 *readers[READERS];
+    ism_db *writer_db; /* db.h wrappers of the connections above */
+    ism_db *reader_db[READERS];
     bool busy[READERS];
     pthread_mutex_t rmu;
     pthread_cond_t rcv;
@@ -213,8 +217,12 @@ ism_store *ism_store_open_with(const char *path, const ism_store_schema *rooms, 
     for (int i = 0; i < READERS; i++) {
         st->readers[i] = open_conn(path, false, err);
         if (!st->readers[i]) goto fail;
+        if (!(st->reader_db[i] = ism_db_sqlite_wrap(st->readers[i]))) goto oom;
     }
+    if (!(st->writer_db = ism_db_sqlite_wrap(st->writer))) goto oom;
     return st;
+oom:
+    ism_error_set(err, ISM_E_INTERNAL, "out of memory");
 fail:
     ism_store_close(st);
     return NULL;
@@ -223,8 +231,11 @@ fail:
 void ism_store_close(ism_store *st)
 {
     if (!st) return;
-    for (int i = 0; i < READERS; i++)
+    for (int i = 0; i < READERS; i++) {
+        ism_db_close(st->reader_db[i]);
         sqlite3_close(st->readers[i]);
+    }
+    ism_db_close(st->writer_db);
     if (st->writer) sqlite3_close(st->writer);
     pthread_mutex_destroy(&st->wmu);
     pthread_mutex_destroy(&st->rmu);
@@ -251,6 +262,24 @@ sqlite3 *ism_store_write_begin(ism_store *st, ism_error *err)
         return NULL;
     }
     return st->writer;
+}
+
+ism_db *ism_store_writer(ism_store *st, ism_error *err)
+{
+    return ism_store_write_begin(st, err) ? st->writer_db : NULL;
+}
+
+ism_db *ism_store_reader(ism_store *st)
+{
+    sqlite3 *conn = ism_store_read_begin(st);
+    for (int i = 0; i < READERS; i++)
+        if (st->readers[i] == conn) return st->reader_db[i];
+    return NULL; /* not reached: read_begin hands out one of the readers */
+}
+
+void ism_store_reader_end(ism_store *st, ism_db *db)
+{
+    ism_store_read_end(st, ism_db_sqlite_handle(db));
 }
 
 bool ism_store_write_commit(ism_store *st, ism_error *err)

@@ -296,7 +296,7 @@ static const char *const room_v2[] = {"CREATE TABLE widgets(id TEXT PRIMARY KEY)
 START_TEST(room_schemas_migrate_independently)
 {
     ism_error e = {0};
-    ism_store_schema one = {"widgets", room_v1, 1}, two = {"widgets", room_v2, 2};
+    ism_store_schema one = {"widgets", room_v1, 1, NULL}, two = {"widgets", room_v2, 2, NULL};
     ism_store *st = ism_store_open_with(dbpath, &one, 1, &e);
     ck_assert_msg(st != NULL, "%s", e.message);
     ism_store_close(st);
