@@ -17,6 +17,12 @@
 #include <time.h>
 #include <unistd.h>
 
+char *tu_store_location(const char *dir)
+{
+    /* The PostgreSQL case comes with the PostgreSQL backend (issue 18). */
+    return ism_strdupf("%s/ismap.db", dir);
+}
+
 char *tu_tempdir(const char *tag)
 {
     const char *base = getenv("TMPDIR");

@@ -14,6 +14,10 @@ int tu_run_suite(struct Suite *s);
 
 /* Makes a fresh temp directory (mkdtemp under $TMPDIR or /tmp); returns a malloc'd path. */
 char *tu_tempdir(const char *tag);
+/* Where a test's store lives: the SQLite path "<dir>/ismap.db", or, when ISMAP_TEST_PG_URL is
+ * set (tests/pg/pg_run.sh), the URL of a fresh empty PostgreSQL database on that server.
+ * malloc'd. */
+char *tu_store_location(const char *dir);
 /* rm -rf path (best effort). */
 void tu_rmtree(const char *path);
 /* The shared/ folder beside the clone, or NULL when absent (tests then skip). */
