@@ -254,11 +254,14 @@ static int cmd_findings(cli *c)
     json_t *acc = json_array(), *last = NULL;
     for (;;) {
         json_t *r;
-        int rc = cli_call(c, "findings.list",
-                          json_pack("{s:s, s:s?, s:s?, s:i, s:s?}", "assessment", c->args[0],
-                                    "status", status, "check", cli_opt(c, "check"), "limit",
-                                    (int)limit, "cursor", cursor),
-                          &r);
+        int rc =
+            cli_call(c, "findings.list",
+                     json_pack("{s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:i, s:s?}", "assessment",
+                               c->args[0], "status", status, "check", cli_opt(c, "check"),
+                               "account", cli_opt(c, "account"), "region", cli_opt(c, "region"),
+                               "severity", cli_opt(c, "severity"), "domain", cli_opt(c, "domain"),
+                               "limit", (int)limit, "cursor", cursor),
+                     &r);
         if (rc) {
             json_decref(acc);
             json_decref(last);
@@ -445,8 +448,10 @@ const cli_cmd cli_cmds_matrix[] = {
     {"assessment", "show", cmd_show, "", 1, 1, "ID", "one assessment"},
     {"matrix", NULL, cmd_matrix, "status=,framework=,today=", 1, 1,
      "ASSESSMENT [--status STATUS] [--framework FW]", "the conformance matrix, with reasons"},
-    {"findings", NULL, cmd_findings, "status=,check=,limit=,cursor=,all", 1, 1,
-     "ASSESSMENT [--status fail] [--check ID] [--limit N] [--cursor C | --all]",
+    {"findings", NULL, cmd_findings,
+     "status=,check=,account=,region=,severity=,domain=,limit=,cursor=,all", 1, 1,
+     "ASSESSMENT [--status fail] [--check ID] [--account A] [--region R] [--severity S] "
+     "[--domain D] [--limit N] [--cursor C | --all]",
      "check findings, worst first, a page at a time (says how many, and the next cursor)"},
     {"judge", NULL, cmd_judge, "catalog=,result=,examined=,findings=,improvement=,reason=", 2, 2,
      "ASSESSMENT ITEM --result satisfied|partial|not_satisfied|not_applicable [--catalog C] "

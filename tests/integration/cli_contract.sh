@@ -173,6 +173,17 @@ n=$(get "sum(1 for r in d['requirements'] if r['status'] == '$code')")
 get 'sorted({r["status"] for r in d["requirements"]})' | grep -qx "\['$code'\]" && ok || no "matrix --status $label mixes statuses"
 same "findings --status 不合格" d findings "$a" --status 不合格 --json ::: findings "$a" --status fail --json
 same "findings --status 合格" d findings "$a" --status 合格 --json ::: findings "$a" --status pass --json
+# The place filters select exactly what filtering the whole list would (the first finding's).
+"$ISMAPCTL" findings "$a" --all --json >"$tmp/all.json"
+read -r facct freg fsev < <("$py" -c 'import json,sys; f=json.load(open(sys.argv[1]))["findings"][0]; print(f["account"], f["region"], f["severity"])' "$tmp/all.json")
+"$ISMAPCTL" findings "$a" --all --json --account "$facct" --region "$freg" --severity "$fsev" >"$tmp/some.json" \
+  && "$py" -c '
+import json, sys
+a, s, acct, reg, sev = json.load(open(sys.argv[1]))["findings"], json.load(open(sys.argv[2]))["findings"], *sys.argv[3:]
+want = [f for f in a if f["account"] == acct and f["region"] == reg and f["severity"] == sev]
+sys.exit(0 if want and s == want else "filtered %d, expected %d" % (len(s), len(want)))' "$tmp/all.json" "$tmp/some.json" "$facct" "$freg" "$fsev" \
+  && ok || no "findings --account/--region/--severity"
+"$ISMAPCTL" findings "$a" --domain nowhere >"$tmp/out" 2>"$tmp/err" && no "findings --domain nowhere accepted" || { grep -q "domain" "$tmp/err" && ok || { no "findings --domain nowhere: no message naming the field"; cat "$tmp/err"; }; }
 same "eval --status 不合格" 'd["findings"]' eval "$tmp/snap.db" --status 不合格 --json ::: eval "$tmp/snap.db" --status fail --json
 for pair in 適合:met 不適合:unmet 代替策要確認:alternative 証跡不足:no_evidence 回答不要:not_required; do
   same "screening --verdict ${pair%%:*}" '[r["no"] for r in d["rows"]]' screening 住民記録クラウド --verdict "${pair%%:*}" --json ::: screening 住民記録クラウド --verdict "${pair##*:}" --json
