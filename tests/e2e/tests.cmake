@@ -14,3 +14,8 @@ if(ISM_NODE)
   set_tests_properties(bench_web_ui PROPERTIES LABELS bench SKIP_RETURN_CODE 77 TIMEOUT 1800
     ENVIRONMENT "${ISM_TEST_ENV};ISMAP_BUILD=${CMAKE_BINARY_DIR}")
 endif()
+# The message tables (no browser needed): duplicate keys, keys the pages use but no table has.
+if(ISM_NODE)
+  add_test(NAME web_i18n COMMAND ${ISM_NODE} --test ${CMAKE_CURRENT_LIST_DIR}/i18n.test.mjs)
+  set_tests_properties(web_i18n PROPERTIES LABELS web TIMEOUT 120)
+endif()

@@ -33,7 +33,7 @@ export async function assessments(ctx) {
     const frameworks = [...form.querySelectorAll('input[name=frameworks]:checked')].map((c) => c.value);
     try {
       const a = await api.op('assessment.create', { subject: subj.value, frameworks, name: name.value.trim() || undefined, as_of: asOf.value || undefined });
-      toast(t('as.created'));
+      toast(t('as.created.toast'));
       location.hash = `#/assessments/${enc(a.id)}`;
     } catch (err) { out.replaceChildren(errorBox(err)); }
   } } },

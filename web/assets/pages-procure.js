@@ -38,7 +38,7 @@ export async function subjects(ctx) {
     if (regions.length) p.regions = regions;
     try {
       const s = await api.op('subject.create', p);
-      toast(t('subject.created'));
+      toast(t('subject.created.toast'));
       location.hash = `#/subjects/${enc(s.id || p.name)}`;
     } catch (err) { out.replaceChildren(errorBox(err)); }
   } } },
