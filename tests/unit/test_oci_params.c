@@ -59,6 +59,13 @@ START_TEST(endpoints)
     ck_assert_str_eq(u, "https://identity.ap-tokyo-1.oci.oraclecloud.com");
     ck_assert(ism_oci_endpoint(NULL, "iaas", "ap-osaka-1", u, sizeof u));
     ck_assert_str_eq(u, "https://iaas.ap-osaka-1.oraclecloud.com");
+    /* the SDKs' templates: events under oci., the notification control plane not */
+    ck_assert(ism_oci_endpoint(NULL, "events", "ap-tokyo-1", u, sizeof u));
+    ck_assert_str_eq(u, "https://events.ap-tokyo-1.oci.oraclecloud.com");
+    ck_assert(ism_oci_endpoint(NULL, "notification", "ap-tokyo-1", u, sizeof u));
+    ck_assert_str_eq(u, "https://notification.ap-tokyo-1.oraclecloud.com");
+    ck_assert(ism_oci_endpoint(NULL, "cloudguard", "ap-tokyo-1", u, sizeof u));
+    ck_assert_str_eq(u, "https://cloudguard-cp-api.ap-tokyo-1.oci.oraclecloud.com");
     ck_assert(ism_oci_endpoint("", "objectstorage", "ap-osaka-1", u, sizeof u));
     ck_assert_str_eq(u, "https://objectstorage.ap-osaka-1.oraclecloud.com");
     ck_assert(ism_oci_endpoint("http://127.0.0.1:9000/", "cloudguard", "ap-tokyo-1", u, sizeof u));

@@ -68,7 +68,7 @@ static const struct {
     {"kms", "kms", "oraclecloud.com"},
     {"cloudguard", "cloudguard-cp-api", "oci.oraclecloud.com"},
     {"logging", "logging", "oci.oraclecloud.com"},
-    {"events", "events", "oraclecloud.com"},
+    {"events", "events", "oci.oraclecloud.com"},
     {"notification", "notification", "oraclecloud.com"},
 };
 
