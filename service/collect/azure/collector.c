@@ -106,6 +106,7 @@ struct az {
     call *qhead, *qtail; /* waiting for the window */
     int queued;          /* in that queue */
     uint64_t last_busy_ms, last_calls;
+    sqlite3_stmt *q_cov; /* coverage_of */
     pace arm_tenant, graph;
     int inflight;
     unit *tenant_units;
@@ -741,22 +742,48 @@ static unit *unit_of(az *c, sub *s, const char *name)
     return NULL;
 }
 
+/* The coverage row of (account, op): -1 none, else its state (C_NONE when not one of ours).
+ * One prepared statement on the coverage table's primary key (provider included: without it
+ * every lookup scans the whole table, and a collection makes one per unit and per account). */
+static int coverage_of(az *c, const char *account, const char *op)
+{
+    if (!c->q_cov &&
+        sqlite3_prepare_v2(ism_snapshot_db(c->snap),
+                           "SELECT state FROM coverage WHERE provider='azure' AND account=?1 AND "
+                           "region='global' AND operation=?2",
+                           -1, &c->q_cov, NULL) != SQLITE_OK) {
+        sqlite3_finalize(c->q_cov);
+        c->q_cov = NULL;
+        char *st = ism_snapshot_coverage(c->snap, account, "global", op);
+        int r = st ? C_NONE : -1;
+        for (int i = 0; st && i <= C_SKIPPED; i++)
+            if (!strcmp(st, cov_names[i])) r = i;
+        free(st);
+        return r;
+    }
+    sqlite3_bind_text(c->q_cov, 1, account, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(c->q_cov, 2, op, -1, SQLITE_TRANSIENT);
+    int r = -1;
+    if (sqlite3_step(c->q_cov) == SQLITE_ROW) {
+        const char *st = (const char *)sqlite3_column_text(c->q_cov, 0);
+        r = C_NONE;
+        for (int i = 0; st && i <= C_SKIPPED; i++)
+            if (!strcmp(st, cov_names[i])) r = i;
+    }
+    sqlite3_reset(c->q_cov);
+    sqlite3_clear_bindings(c->q_cov);
+    return r;
+}
+
 static bool had(az *c, const char *account, const char *op)
 {
-    char *st = ism_snapshot_coverage(c->snap, account, "global", op);
-    bool yes = st != NULL;
-    free(st);
-    return yes;
+    return coverage_of(c, account, op) >= 0;
 }
 
 static int had_state(az *c, const char *account, const char *op)
 {
-    char *st = ism_snapshot_coverage(c->snap, account, "global", op);
-    int r = C_NONE;
-    for (int i = 0; st && i <= C_SKIPPED; i++)
-        if (!strcmp(st, cov_names[i])) r = i;
-    free(st);
-    return r;
+    int r = coverage_of(c, account, op);
+    return r < 0 ? C_NONE : r;
 }
 
 static void unit_start(az *c, unit *u);
@@ -893,9 +920,11 @@ static void unit_start(az *c, unit *u)
     if (u->op->scope == ISM_AZURE_SCOPE_PER_RESOURCE) {
         unit *parent = unit_of(c, u->s, u->op->parent);
         sqlite3_stmt *q = NULL;
+        /* provider, account and type: the primary key's index covers it (by type alone,
+         * every subscription's parents were read, data and all) */
         if (sqlite3_prepare_v2(ism_snapshot_db(c->snap),
-                               "SELECT id, region FROM resources WHERE type=?1 AND account=?2 "
-                               "ORDER BY id",
+                               "SELECT id, region FROM resources WHERE provider='azure' AND "
+                               "type=?1 AND account=?2 ORDER BY id",
                                -1, &q, NULL) == SQLITE_OK) {
             sqlite3_bind_text(q, 1, parent->op->type, -1, SQLITE_STATIC);
             sqlite3_bind_text(q, 2, account_of(u), -1, SQLITE_TRANSIENT);
@@ -1180,6 +1209,7 @@ bool ism_azure_collect(const ism_azure_opts *o, ism_snapshot *snap, ism_azure_st
         c->qhead = k->next;
         call_free(k);
     }
+    sqlite3_finalize(c->q_cov);
     free(c->subs);
     free(c->tenant_units);
     ism_azure_cache_free(&c->tc);
