@@ -25,6 +25,9 @@
 # is its retry; Graph reads page on one path and are left out, which only lowers the bound);
 # azureemu's --log-requests lists the arrivals in order. The CPU time of ismapd and azureemu and the load
 # average are printed because on a shared machine they, not the network, can set the pace.
+# What the collector controls is how full it keeps the window, whatever an answer takes: ismapd
+# logs (azure.collected) the attempts' summed time in flight (busy_ms), so busy_ms / 32 is the
+# window bound at the answer time actually seen, and busy_ms / wall the mean transfers in flight.
 set -euo pipefail
 if [ "${ISM_BENCH:-0}" != 1 ]; then
   echo "collect_azure: benchmark; run with ISM_BENCH=1 (skipped)"
@@ -63,7 +66,7 @@ tck=$(getconf CLK_TCK)
 cpu_d=$(awk -v t="$tck" '{printf "%.2f", ($14 + $15) / t}' /proc/$daemon/stat)
 cpu_e=$(awk -v t="$tck" '{printf "%.2f", ($14 + $15) / t}' /proc/$emu/stat)
 echo "cpu: ismapd $cpu_d s, azureemu $cpu_e s; load $(cut -d' ' -f1-3 /proc/loadavg)"
-$PY - "$work/job.json" "$t0" "$t1" "$rss" "$SUBS" "$work/data/snapshots" "$work/emu.log" <<'PYEOF'
+$PY - "$work/job.json" "$t0" "$t1" "$rss" "$SUBS" "$work/data/snapshots" "$work/emu.log" "$work/ismapd.log" <<'PYEOF'
 import datetime, json, sqlite3, sys, glob
 job = json.load(open(sys.argv[1]))["result"]
 t0, t1, rss, subs = float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
@@ -99,6 +102,13 @@ print(f"wall: collection {coll:.1f} s (ratio {coll / bound:.2f}), job {job_wall:
       f"(ratio {job_wall / bound:.2f}), ismapctl --wait {wall:.1f} s (ratio {wall / bound:.2f})")
 print(f"with the Retry-After floor: collection ratio {coll / bound2:.2f}, job {job_wall / bound2:.2f}, "
       f"ismapctl {wall / bound2:.2f}")
+ev = [json.loads(l) for l in open(sys.argv[8]) if '"azure.collected"' in l]
+if ev:
+    e = ev[-1]
+    seen = e["busy_ms"] / 32000.0
+    print(f"window at the answer time seen ({e['busy_ms'] / max(1, e['attempts']):.0f} ms): "
+          f"{seen:.1f} s; collection ratio to it {coll / seen:.2f}; transfers in flight "
+          f"{e['busy_ms'] / max(1, e['ms']):.1f} on average, at most {e['max_in_flight']}")
 print(f"mean call latency (queued and retried included) {lat * 1000:.0f} ms; "
       f"ismapd peak RSS {rss / 1024:.0f} MB")
 PYEOF

@@ -1193,6 +1193,17 @@ bool ism_azure_collect(const ism_azure_opts *o, ism_snapshot *snap, ism_azure_st
     st->tokens = hs.admitted;
     st->throttle_limit_hits = hs.throttle_limit_hits;
     st->subscriptions = c->nsubs;
+    /* How the window was used: busy_ms is the attempts' summed time in flight, so busy_ms / ms
+     * is the mean number of transfers at once and busy_ms / calls the answer time seen. */
+    int64_t ms = ism_mono_ms() - t0;
+    ism_logj(ISM_LOG_INFO, "azure.collected",
+             json_pack("{s:I, s:I, s:I, s:I, s:i, s:i, s:I}", "attempts", (json_int_t)hs.calls,
+                       "retries", (json_int_t)hs.retries, "throttled", (json_int_t)hs.throttled,
+                       "busy_ms", (json_int_t)hs.busy_ms, "max_in_flight", hs.max_in_flight_seen,
+                       "subscriptions", c->nsubs, "ms", (json_int_t)ms),
+             "azure: %llu attempts in %lld ms, %.1f transfers in flight on average (at most %d)",
+             (unsigned long long)hs.calls, (long long)ms,
+             ms > 0 ? (double)hs.busy_ms / (double)ms : 0.0, hs.max_in_flight_seen);
     for (int i = 0; i < c->nsubs; i++) {
         if (c->subs[i].ready && !c->subs[i].entered) st->not_entered++;
         free(c->subs[i].u);
