@@ -13,10 +13,18 @@
  * parent was not read). Coverage is committed with the resources it describes; a resumed run
  * skips every unit that has a row and reads parents' resources back from the snapshot.
  *
- * Rate budgets: one engine bucket per subscription for ARM reads (Azure Resource Manager's token
- * bucket: 250 burst, 25/s), one for the tenant's ARM reads and one for Graph; every attempt takes
- * a token, retries included. An x-ms-ratelimit-remaining-*-reads header running low holds the
- * subscription back through the admit hook until the bucket has refilled that far. */
+ * Rate budgets: one token bucket per subscription for ARM reads (Azure Resource Manager's
+ * bucket: 250 burst, 25/s), one for the tenant's ARM reads and one for Graph, kept here and taken
+ * through the engine's admit hook: every attempt takes a token, retries included. A 429 does not
+ * slow a bucket down (the engine's adaptive buckets would cut a subscription to a fraction of
+ * its share of the window on one resource provider's 429, and its remaining reads would trail
+ * the collection by seconds); instead the answer's own instructions are kept, seen on every
+ * attempt through the classify hook: an x-ms-ratelimit-remaining-*-reads header running low
+ * holds the subscription until ARM's bucket has refilled that far; a 429 holds, for its
+ * Retry-After, the whole subscription when ARM's bucket is empty (the remaining header says 0),
+ * otherwise only the throttled service in that scope (a resource provider's or Graph's own
+ * limit), while the subscription's other reads go on. The throttled call itself waits in the
+ * engine's queue with a due time: no transfer slot is held while it waits. */
 #include "../internal.h"
 #include "ismap/azure.h"
 #include "ismap/collect.h"
@@ -40,12 +48,21 @@ static const char *const cov_names[] = {"complete", "not_enabled", "denied", "fa
 typedef struct az az;
 typedef struct sub sub;
 
+/* A read budget: ARM's per-subscription (or tenant) bucket, or Graph's. The bucket runs at the
+ * published rate and is not slowed by a 429: ARM and Graph say with Retry-After (and ARM with
+ * x-ms-ratelimit-remaining-*-reads) how long to wait, and that wait is kept in hold_until. */
+typedef struct pace {
+    ism_rate_bucket rb;
+    int64_t hold_until; /* engine ms: nothing of this budget is sent before */
+} pace;
+
 typedef struct unit {
     az *c;
     sub *s; /* NULL: the tenant */
     const ism_azure_op *op;
     int outstanding, cov, resources;
     bool started, done, spawned;
+    int64_t hold_until; /* a resource provider's (or Graph's) 429 holds its service until then */
     char why[600];
 } unit;
 
@@ -54,8 +71,7 @@ struct sub {
     unit *u; /* per op */
     bool entered, failed, ready;
     int left;
-    int64_t hold_until; /* x-ms-ratelimit-remaining ran low */
-    char bucket[96];
+    pace arm;
 };
 
 typedef struct call {
@@ -88,6 +104,10 @@ struct az {
      * like that one (so it is sent, spends its rate token and is never lost to the race). */
     char *last_token[2];
     call *qhead, *qtail; /* waiting for the window */
+    int queued;          /* in that queue */
+    uint64_t last_busy_ms, last_calls;
+    sqlite3_stmt *q_cov; /* coverage_of */
+    pace arm_tenant, graph;
     int inflight;
     unit *tenant_units;
     sub *subs;
@@ -363,22 +383,69 @@ static void call_free(call *k)
 
 static void call_done(ism_http_result *r, void *arg);
 
+static pace *pace_of(az *c, const call *k)
+{
+    if (k->api == 1) return &c->graph;
+    if (k->u && k->u->s) return &k->u->s->arm;
+    return &c->arm_tenant;
+}
+
+/* Every attempt, retries included: after any hold, one token of its budget. */
 static int64_t admit(int attempt, int64_t now_ms, void *arg)
 {
     (void)attempt;
     call *k = arg;
-    sub *s = k->u ? k->u->s : NULL;
-    if (s && s->hold_until > now_ms) return s->hold_until - now_ms;
-    return 0;
+    pace *p = pace_of(k->c, k);
+    int64_t hold = p->hold_until > k->u->hold_until ? p->hold_until : k->u->hold_until;
+    if (hold > now_ms) return hold - now_ms;
+    int64_t wait = 0;
+    return ism_rate_bucket_take(&p->rb, now_ms, &wait) ? 0 : wait;
 }
 
-static const char *bucket_of(az *c, const call *k)
+/* Retry-After in ms: delay-seconds; an HTTP-date or nothing counts as one second here (the
+ * engine itself waits the date out before retrying the call). */
+static int64_t retry_after_ms(const ism_http_result *r)
 {
-    static char graph[] = "azure/graph", tenant[] = "azure/arm-tenant";
-    if (k->api == 1) return graph;
-    if (k->u && k->u->s) return k->u->s->bucket;
-    (void)c;
-    return tenant;
+    const char *v = r->headers ? ism_http_headers_get(r->headers, "Retry-After") : NULL;
+    char *end = NULL;
+    long long s = v ? strtoll(v, &end, 10) : -1;
+    if (!v || end == v || *end || s < 0) return 1000;
+    return s > 60 ? 60000 : s * 1000;
+}
+
+/* Sees every answered attempt (the engine retries by itself; the done callback only gets the
+ * last). What ARM says is left of the budget holds it back when it runs low; a 429 holds what it
+ * is about for its Retry-After: the whole budget when ARM's own bucket is empty (the remaining
+ * header says 0), otherwise (a resource provider's or Graph's throttling, no ARM header or one
+ * with reads left) the throttled service of that scope, while its other reads go on. */
+static ism_http_class observe(const ism_http_result *r, ism_http_class dflt, void *arg)
+{
+    call *k = arg;
+    az *c = k->c;
+    pace *p = pace_of(c, k);
+    int64_t now = ism_http_now(c->eng);
+    const char *rem = NULL;
+    if (r->headers && k->api == 0) {
+        rem = ism_http_headers_get(r->headers, "x-ms-ratelimit-remaining-subscription-reads");
+        if (!rem) rem = ism_http_headers_get(r->headers, "x-ms-ratelimit-remaining-tenant-reads");
+    }
+    long left = rem ? strtol(rem, NULL, 10) : -1;
+    if (rem && left < 10) {
+        int64_t until = now + (10 - left) * (int64_t)(1000 / ARM_RATE);
+        if (until > p->hold_until) p->hold_until = until;
+    }
+    if (dflt != ISM_HTTP_THROTTLED) return dflt;
+    int64_t until = now + retry_after_ms(r);
+    if (rem && left <= 0) {
+        if (until > p->hold_until) p->hold_until = until;
+        if (p->rb.tokens > 0) p->rb.tokens = 0; /* no burst into ARM's empty bucket after it */
+        return dflt;
+    }
+    unit *units = k->u->s ? k->u->s->u : c->tenant_units;
+    for (size_t i = 0; i < c->nops; i++)
+        if (!strcmp(c->ops[i].service, k->u->op->service) && until > units[i].hold_until)
+            units[i].hold_until = until;
+    return dflt;
 }
 
 static void submit(az *c, call *k)
@@ -394,6 +461,7 @@ static void submit(az *c, call *k)
         return;
     }
     if (c->inflight >= WINDOW) {
+        c->queued++;
         k->next = NULL;
         if (c->qtail)
             c->qtail->next = k;
@@ -410,10 +478,11 @@ static void submit(az *c, call *k)
     ism_http_request req = {.method = "GET",
                             .url = k->url,
                             .headers = &h,
-                            .rate_key = bucket_of(c, k),
                             .label = label,
                             .admit = admit,
                             .admit_arg = k,
+                            .classify = observe,
+                            .classify_arg = k,
                             .signer = sign,
                             .signer_arg = k,
                             .done = call_done,
@@ -438,6 +507,7 @@ static void drain_queue(az *c)
         call *k = c->qhead;
         c->qhead = k->next;
         if (!c->qhead) c->qtail = NULL;
+        c->queued--;
         submit(c, k);
     }
 }
@@ -613,17 +683,6 @@ static void call_done(ism_http_result *r, void *arg)
     az *c = k->c;
     unit *u = k->u;
     c->inflight--;
-    /* What ARM says is left of the subscription's budget: hold it back when it runs low. */
-    const char *rem =
-        r->headers ? ism_http_headers_get(r->headers, "x-ms-ratelimit-remaining-subscription-reads")
-                   : NULL;
-    if (!rem && r->headers)
-        rem = ism_http_headers_get(r->headers, "x-ms-ratelimit-remaining-tenant-reads");
-    if (rem && u->s) {
-        long left = strtol(rem, NULL, 10);
-        if (left < 10)
-            u->s->hold_until = ism_http_now(c->eng) + (10 - left) * (int64_t)(1000 / ARM_RATE);
-    }
     if (r->err.code == ISM_E_CANCELLED || c->failed) {
         u->outstanding--;
         call_free(k);
@@ -683,22 +742,48 @@ static unit *unit_of(az *c, sub *s, const char *name)
     return NULL;
 }
 
+/* The coverage row of (account, op): -1 none, else its state (C_NONE when not one of ours).
+ * One prepared statement on the coverage table's primary key (provider included: without it
+ * every lookup scans the whole table, and a collection makes one per unit and per account). */
+static int coverage_of(az *c, const char *account, const char *op)
+{
+    if (!c->q_cov &&
+        sqlite3_prepare_v2(ism_snapshot_db(c->snap),
+                           "SELECT state FROM coverage WHERE provider='azure' AND account=?1 AND "
+                           "region='global' AND operation=?2",
+                           -1, &c->q_cov, NULL) != SQLITE_OK) {
+        sqlite3_finalize(c->q_cov);
+        c->q_cov = NULL;
+        char *st = ism_snapshot_coverage(c->snap, account, "global", op);
+        int r = st ? C_NONE : -1;
+        for (int i = 0; st && i <= C_SKIPPED; i++)
+            if (!strcmp(st, cov_names[i])) r = i;
+        free(st);
+        return r;
+    }
+    sqlite3_bind_text(c->q_cov, 1, account, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(c->q_cov, 2, op, -1, SQLITE_TRANSIENT);
+    int r = -1;
+    if (sqlite3_step(c->q_cov) == SQLITE_ROW) {
+        const char *st = (const char *)sqlite3_column_text(c->q_cov, 0);
+        r = C_NONE;
+        for (int i = 0; st && i <= C_SKIPPED; i++)
+            if (!strcmp(st, cov_names[i])) r = i;
+    }
+    sqlite3_reset(c->q_cov);
+    sqlite3_clear_bindings(c->q_cov);
+    return r;
+}
+
 static bool had(az *c, const char *account, const char *op)
 {
-    char *st = ism_snapshot_coverage(c->snap, account, "global", op);
-    bool yes = st != NULL;
-    free(st);
-    return yes;
+    return coverage_of(c, account, op) >= 0;
 }
 
 static int had_state(az *c, const char *account, const char *op)
 {
-    char *st = ism_snapshot_coverage(c->snap, account, "global", op);
-    int r = C_NONE;
-    for (int i = 0; st && i <= C_SKIPPED; i++)
-        if (!strcmp(st, cov_names[i])) r = i;
-    free(st);
-    return r;
+    int r = coverage_of(c, account, op);
+    return r < 0 ? C_NONE : r;
 }
 
 static void unit_start(az *c, unit *u);
@@ -835,9 +920,11 @@ static void unit_start(az *c, unit *u)
     if (u->op->scope == ISM_AZURE_SCOPE_PER_RESOURCE) {
         unit *parent = unit_of(c, u->s, u->op->parent);
         sqlite3_stmt *q = NULL;
+        /* provider, account and type: the primary key's index covers it (by type alone,
+         * every subscription's parents were read, data and all) */
         if (sqlite3_prepare_v2(ism_snapshot_db(c->snap),
-                               "SELECT id, region FROM resources WHERE type=?1 AND account=?2 "
-                               "ORDER BY id",
+                               "SELECT id, region FROM resources WHERE provider='azure' AND "
+                               "type=?1 AND account=?2 ORDER BY id",
                                -1, &q, NULL) == SQLITE_OK) {
             sqlite3_bind_text(q, 1, parent->op->type, -1, SQLITE_STATIC);
             sqlite3_bind_text(q, 2, account_of(u), -1, SQLITE_TRANSIENT);
@@ -864,8 +951,7 @@ static void sub_start(az *c, sub *s)
             fail_fatal(c, &(ism_error){.code = ISM_E_INTERNAL, .message = "out of memory"});
             return;
         }
-        snprintf(s->bucket, sizeof s->bucket, "azure/arm/%s", s->id);
-        ism_http_bucket_set(c->eng, s->bucket, ARM_BURST, ARM_RATE, NULL);
+        ism_rate_bucket_init(&s->arm.rb, ARM_BURST, ARM_RATE, ism_http_now(c->eng));
         for (size_t i = 0; i < c->nops; i++) {
             s->u[i] = (unit){.c = c, .s = s, .op = &c->ops[i], .cov = C_NONE};
             if (c->ops[i].scope != ISM_AZURE_SCOPE_TENANT) {
@@ -912,6 +998,21 @@ static int64_t tick(void *arg)
         ism_http_cancel(c->eng);
     }
     if (now - c->last_tick >= 1000) {
+        /* How full the engine's window was over the last second (its summed time in flight
+         * over the interval: the mean number of transfers at once) and what waits behind it. */
+        ism_http_stats hs;
+        ism_http_stats_get(c->eng, &hs);
+        ism_logj(ISM_LOG_DEBUG, "azure.window",
+                 json_pack("{s:f, s:I, s:i, s:i, s:i, s:i}", "in_flight",
+                           (double)(hs.busy_ms - c->last_busy_ms) / (double)(now - c->last_tick),
+                           "attempts", (json_int_t)(hs.calls - c->last_calls), "submitted",
+                           c->inflight, "queued", c->queued, "units_done", c->units_done, "units",
+                           c->units_total),
+                 "azure: %.1f transfers in flight on average, %d calls submitted, %d queued",
+                 (double)(hs.busy_ms - c->last_busy_ms) / (double)(now - c->last_tick), c->inflight,
+                 c->queued);
+        c->last_busy_ms = hs.busy_ms;
+        c->last_calls = hs.calls;
         c->last_tick = now;
         ism_error e = {0};
         if (!ism_snapshot_commit(c->snap, &e) || !ism_snapshot_begin(c->snap, &e))
@@ -1034,8 +1135,8 @@ bool ism_azure_collect(const ism_azure_opts *o, ism_snapshot *snap, ism_azure_st
         ism_azure_creds_free(&c->cr);
         return false;
     }
-    ism_http_bucket_set(c->eng, "azure/graph", GRAPH_BURST, GRAPH_RATE, NULL);
-    ism_http_bucket_set(c->eng, "azure/arm-tenant", ARM_BURST, ARM_RATE, NULL);
+    ism_rate_bucket_init(&c->graph.rb, GRAPH_BURST, GRAPH_RATE, ism_http_now(c->eng));
+    ism_rate_bucket_init(&c->arm_tenant.rb, ARM_BURST, ARM_RATE, ism_http_now(c->eng));
     c->ops = ism_azure_ops(&c->nops);
     c->tenant_units = calloc(c->nops, sizeof *c->tenant_units);
     bool ok = c->tenant_units && ism_snapshot_begin(snap, err);
@@ -1092,6 +1193,17 @@ bool ism_azure_collect(const ism_azure_opts *o, ism_snapshot *snap, ism_azure_st
     st->tokens = hs.admitted;
     st->throttle_limit_hits = hs.throttle_limit_hits;
     st->subscriptions = c->nsubs;
+    /* How the window was used: busy_ms is the attempts' summed time in flight, so busy_ms / ms
+     * is the mean number of transfers at once and busy_ms / calls the answer time seen. */
+    int64_t ms = ism_mono_ms() - t0;
+    ism_logj(ISM_LOG_INFO, "azure.collected",
+             json_pack("{s:I, s:I, s:I, s:I, s:i, s:i, s:I}", "attempts", (json_int_t)hs.calls,
+                       "retries", (json_int_t)hs.retries, "throttled", (json_int_t)hs.throttled,
+                       "busy_ms", (json_int_t)hs.busy_ms, "max_in_flight", hs.max_in_flight_seen,
+                       "subscriptions", c->nsubs, "ms", (json_int_t)ms),
+             "azure: %llu attempts in %lld ms, %.1f transfers in flight on average (at most %d)",
+             (unsigned long long)hs.calls, (long long)ms,
+             ms > 0 ? (double)hs.busy_ms / (double)ms : 0.0, hs.max_in_flight_seen);
     for (int i = 0; i < c->nsubs; i++) {
         if (c->subs[i].ready && !c->subs[i].entered) st->not_entered++;
         free(c->subs[i].u);
@@ -1108,6 +1220,7 @@ bool ism_azure_collect(const ism_azure_opts *o, ism_snapshot *snap, ism_azure_st
         c->qhead = k->next;
         call_free(k);
     }
+    sqlite3_finalize(c->q_cov);
     free(c->subs);
     free(c->tenant_units);
     ism_azure_cache_free(&c->tc);
