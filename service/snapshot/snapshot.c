@@ -11,8 +11,15 @@ struct ism_snapshot {
     sqlite3 *db;
     char *path;
     bool writable;
-    sqlite3_stmt *put_res, *put_call, *put_cov, *get_man;
+    sqlite3_stmt *put_res, *put_call, *put_cov, *get_man, *get_cov;
     char *man_value;
+    /* The providers the coverage table holds (a snapshot has one, in practice), so a coverage
+     * lookup can use the primary key (provider first) instead of scanning the table: loaded on
+     * the first lookup, kept up to date by put_coverage. More than COV_PROVIDERS: scan. */
+#define COV_PROVIDERS 8
+    char *cov_prov[COV_PROVIDERS];
+    int ncov_prov; /* -1: too many */
+    bool cov_loaded;
 };
 
 static const char *const schema_sql =
@@ -138,6 +145,9 @@ void ism_snapshot_close(ism_snapshot *s)
     sqlite3_finalize(s->put_call);
     sqlite3_finalize(s->put_cov);
     sqlite3_finalize(s->get_man);
+    sqlite3_finalize(s->get_cov);
+    for (int i = 0; i < s->ncov_prov; i++)
+        free(s->cov_prov[i]);
     sqlite3_close(s->db);
     free(s->man_value);
     free(s->path);
@@ -243,6 +253,41 @@ bool ism_snapshot_put_call(ism_snapshot *s, const ism_call *c, ism_error *err)
     return sqlite3_step(st) == SQLITE_DONE ? true : db_error(s, err, "put call");
 }
 
+static void cov_note_provider(ism_snapshot *s, const char *provider)
+{
+    if (s->ncov_prov < 0) return;
+    for (int i = 0; i < s->ncov_prov; i++)
+        if (!strcmp(s->cov_prov[i], provider)) return;
+    if (s->ncov_prov == COV_PROVIDERS) {
+        for (int i = 0; i < s->ncov_prov; i++)
+            free(s->cov_prov[i]);
+        s->ncov_prov = -1;
+        return;
+    }
+    char *p = strdup(provider);
+    if (p)
+        s->cov_prov[s->ncov_prov++] = p;
+    else
+        s->ncov_prov = -1; /* unknown: scan */
+}
+
+static void cov_load_providers(ism_snapshot *s)
+{
+    sqlite3_stmt *st = NULL;
+    s->cov_loaded = true;
+    if (sqlite3_prepare_v2(s->db, "SELECT DISTINCT provider FROM coverage", -1, &st, NULL) !=
+        SQLITE_OK) {
+        s->ncov_prov = -1;
+        return;
+    }
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        if (sqlite3_column_text(st, 0))
+            cov_note_provider(s, (const char *)sqlite3_column_text(st, 0));
+    if (rc != SQLITE_DONE) s->ncov_prov = -1;
+    sqlite3_finalize(st);
+}
+
 bool ism_snapshot_put_coverage(ism_snapshot *s, const char *provider, const char *account,
                                const char *region, const char *service, const char *operation,
                                const char *state, const char *reason, ism_error *err)
@@ -263,12 +308,42 @@ bool ism_snapshot_put_coverage(ism_snapshot *s, const char *provider, const char
     bind_opt(st, 5, operation);
     bind_opt(st, 6, state);
     bind_opt(st, 7, reason);
-    return sqlite3_step(st) == SQLITE_DONE ? true : db_error(s, err, "put coverage");
+    if (sqlite3_step(st) != SQLITE_DONE) return db_error(s, err, "put coverage");
+    if (s->cov_loaded && provider) cov_note_provider(s, provider);
+    return true;
+}
+
+static char *cov_state(sqlite3_stmt *st)
+{
+    char *out = NULL;
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+        out = strdup((const char *)sqlite3_column_text(st, 0));
+    sqlite3_reset(st);
+    return out;
 }
 
 char *ism_snapshot_coverage(ism_snapshot *s, const char *account, const char *region,
                             const char *operation)
 {
+    if (!s->cov_loaded) cov_load_providers(s);
+    if (s->ncov_prov >= 0) {
+        if (!s->get_cov &&
+            sqlite3_prepare_v2(s->db,
+                               "SELECT state FROM coverage WHERE provider=? AND account=? AND "
+                               "region=? AND operation=?",
+                               -1, &s->get_cov, NULL) != SQLITE_OK)
+            return NULL;
+        for (int i = 0; i < s->ncov_prov; i++) {
+            sqlite3_bind_text(s->get_cov, 1, s->cov_prov[i], -1, SQLITE_STATIC);
+            sqlite3_bind_text(s->get_cov, 2, account, -1, SQLITE_STATIC);
+            sqlite3_bind_text(s->get_cov, 3, region, -1, SQLITE_STATIC);
+            sqlite3_bind_text(s->get_cov, 4, operation, -1, SQLITE_STATIC);
+            char *out = cov_state(s->get_cov);
+            sqlite3_clear_bindings(s->get_cov);
+            if (out) return out;
+        }
+        return NULL;
+    }
     sqlite3_stmt *st = NULL;
     char *out = NULL;
     if (sqlite3_prepare_v2(s->db,

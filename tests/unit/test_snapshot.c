@@ -4,6 +4,7 @@
 #include "testutil.h"
 
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -119,6 +120,42 @@ START_TEST(write_resume_seal_verify)
 }
 END_TEST
 
+/* Coverage lookups on a writable handle see what it wrote before and after the first lookup,
+ * for every provider the table holds, and nothing else. */
+START_TEST(coverage_lookups_follow_writes)
+{
+    char *path = ism_strdupf("%s/c.db", dir);
+    ism_snapshot *s = make(path);
+    ism_error e = {0};
+    ck_assert_ptr_null(ism_snapshot_coverage(s, "111122223333", "global", "ListUsers"));
+    char *cov = ism_snapshot_coverage(s, "111122223333", "ap-northeast-1", "DescribeVpcs");
+    ck_assert_str_eq(cov, "complete");
+    free(cov);
+    ck_assert(ism_snapshot_put_coverage(s, "aws", "111122223333", "global", "iam", "ListUsers",
+                                        "failed", "500", &e));
+    ck_assert(ism_snapshot_put_coverage(s, "other", "sub-1", "japaneast", "arm", "VaultsList",
+                                        "complete", NULL, &e));
+    cov = ism_snapshot_coverage(s, "111122223333", "global", "ListUsers");
+    ck_assert_str_eq(cov, "failed");
+    free(cov);
+    cov = ism_snapshot_coverage(s, "sub-1", "japaneast", "VaultsList");
+    ck_assert_str_eq(cov, "complete");
+    free(cov);
+    ck_assert_ptr_null(ism_snapshot_coverage(s, "sub-1", "japanwest", "VaultsList"));
+    /* past the providers a handle tracks it still answers (by scanning) */
+    for (int i = 0; i < 10; i++) {
+        char p[16];
+        snprintf(p, sizeof p, "p%d", i);
+        ck_assert(ism_snapshot_put_coverage(s, p, "acct", "r", "svc", "Op", "skipped", NULL, &e));
+    }
+    cov = ism_snapshot_coverage(s, "acct", "r", "Op");
+    ck_assert_str_eq(cov, "skipped");
+    free(cov);
+    ism_snapshot_close(s);
+    free(path);
+}
+END_TEST
+
 START_TEST(refuses_non_snapshots)
 {
     ism_error e = {0};
@@ -216,6 +253,7 @@ int main(void)
     TCase *tc = tcase_create("snapshot");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, write_resume_seal_verify);
+    tcase_add_test(tc, coverage_lookups_follow_writes);
     tcase_add_test(tc, refuses_non_snapshots);
     tcase_add_test(tc, registry_records_and_verifies);
     suite_add_tcase(s, tc);
