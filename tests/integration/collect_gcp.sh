@@ -54,7 +54,8 @@ bad() { fails=$((fails+1)); echo "FAIL $*"; }
 
 echo '{"collect": {"endpoint_allow": ["127.0.0.1"]}}' >"$tmp/ismapd.json"
 start_daemon() {
-  "$ISMAPD" --config "$tmp/ismapd.json" --data-dir "$tmp/data" --log-file "$tmp/ismapd.log" --workers 2 &
+  # quotas x4: Cloud Asset Inventory's 100 a minute would make the one-asset pages slow
+  ISM_GCP_RATE_SCALE=4 "$ISMAPD" --config "$tmp/ismapd.json" --data-dir "$tmp/data" --log-file "$tmp/ismapd.log" --workers 2 &
   daemon_pid=$!
   wait_daemon "$daemon_pid" && return 0
   echo "ismapd did not start"; cat "$tmp/ismapd.log"; exit 1
@@ -91,7 +92,30 @@ def fail(msg):
     sys.exit(1)
 
 cmd = sys.argv[1]
-if cmd == "same":  # same resources (ids and data) as the reference
+def resources(p):
+    # IAM policies: what getIamPolicy and Cloud Asset Inventory's iamPolicy share
+    out = []
+    for r in db(p).execute("SELECT account, region, type, id, data FROM resources"):
+        d = r[4]
+        if r[2] in ("resourcemanager.IamPolicy", "storage.BucketIamPolicy"):
+            d = json.loads(d)
+            d = json.dumps({k: d.get(k) for k in ("resourceId", "bindings", "auditConfigs")},
+                           sort_keys=True)
+        out.append("|".join(map(str, r[:4] + (d,))))
+    return sorted(out)
+
+if cmd == "findings":  # the same findings (check, resource, status) from both evaluations
+    def f(p):
+        return sorted("|".join(str(x.get(k)) for k in ("check", "account", "region", "resource_type",
+                                                      "resource_id", "reason", "status"))
+                      for x in json.load(open(p))["findings"])
+    a, b = f(sys.argv[2]), f(sys.argv[3])
+    if a != b or not a:
+        fail("findings differ (%d / %d): %s / %s" % (len(a), len(b), sorted(set(a) - set(b))[:3],
+                                                    sorted(set(b) - set(a))[:3]))
+    if not any(x.endswith("|fail") for x in a) or not any(x.endswith("|pass") for x in a):
+        fail("the tenant gave no pass or no fail findings")
+elif cmd == "same":  # same resources (ids and data) as the reference
     a, b = resources(sys.argv[2]), resources(sys.argv[3])
     if a != b:
         sa, sb = set(a), set(b)
@@ -146,6 +170,23 @@ collect clean "${ORG[@]}"
 ref=$db
 chk clean-full full "$ref"
 chk clean-tokens sql "$ref" "SELECT count(*) FROM calls WHERE status != 'ok'" 0
+
+# 1b. Cloud Asset Inventory disabled (403 SERVICE_DISABLED): every service's API read instead,
+# complete; the same resources (IAM policies: the same bindings and audit configs) and the same
+# findings of every check as the Cloud Asset Inventory run; coverage says which path read what.
+chk cai-used sql "$ref" "SELECT count(*) FROM coverage WHERE service='cloudasset' AND state='complete'" 2
+chk cai-served sql "$ref" "SELECT count(*) FROM coverage WHERE account LIKE 'minato-%' AND reason LIKE 'read through Cloud Asset Inventory on organizations/538211890412'" 42
+chk cai-no-fanout sql "$ref" "SELECT count(*) FROM calls WHERE service IN ('compute','storage','iam','cloudkms','logging','serviceusage') AND operation != 'regions.list'" 0
+stop_emu
+start_emu percai --cai-disabled
+collect percai "${ORG[@]}"
+[ "$collect_rc" = 0 ] && ok || bad "percai: not complete (exit $collect_rc)"
+chk percai-full full "$db"
+chk percai-same same "$db" "$ref"
+chk percai-fallback sql "$db" "SELECT count(*) FROM coverage WHERE service='cloudasset' AND state='skipped' AND reason LIKE '%has not been used%'" 2
+chk percai-direct sql "$db" "SELECT count(*) FROM coverage WHERE reason LIKE 'read through Cloud Asset%'" 0
+"$ISMAPCTL" --json eval "$db" >"$tmp/percai.eval" && "$ISMAPCTL" --json eval "$ref" >"$tmp/ref.eval" && ok || bad "eval failed"
+chk findings-same findings "$tmp/percai.eval" "$tmp/ref.eval"
 stop_emu
 
 # 2. Faults: the same resources, complete.
@@ -158,8 +199,10 @@ $PY -c 'import json,sys; s=json.load(open(sys.argv[1]))["result"]["stats"]; sys.
   "$tmp/faults.job" && ok || bad "faults: no retries or throttling seen"
 stop_emu
 
-# 3. Denied reads and an unknown project: exactly those missing, with what to grant.
-start_emu denied --deny '*:compute.firewalls.list' --deny 'minato-lgwan-web:storage.buckets.list'
+# 3. Denied reads and an unknown project: exactly those missing, with what to grant. Cloud Asset
+# Inventory denied too (PERMISSION_DENIED): the per-service reads are the fallback.
+start_emu denied --deny '*:compute.firewalls.list' --deny 'minato-lgwan-web:storage.buckets.list' \
+  --deny '*:cloudasset.assets.listResource'
 collect denied "${ORG[@]}"
 [ "$collect_rc" = 3 ] && ok || bad "denied: exit $collect_rc, wanted 3"
 chk denied-missing missing "$tmp/denied.job" '["minato-juki-prod global compute:firewalls.list denied",
@@ -167,6 +210,7 @@ chk denied-missing missing "$tmp/denied.job" '["minato-juki-prod global compute:
   "minato-lgwan-web global storage:buckets.list denied",
   "minato-lgwan-web global storage:buckets.getIamPolicy denied"]'
 contains denied-grant "$tmp/denied.job" "compute.firewalls.list on projects/minato-juki-prod"
+chk denied-cai sql "$db" "SELECT count(*) FROM coverage WHERE service='cloudasset' AND state='skipped' AND reason LIKE '%PERMISSION_DENIED%'" 1
 stop_emu
 start_emu unknown
 collect unknown --project minato-juki-prod --project minato-gone-1234
@@ -197,10 +241,10 @@ wait_ops() { # wait_ops JOB N
   done
   return 1
 }
-start_emu killed --latency-ms 400 --jitter-ms 50 --page-size 1
+start_emu killed --latency-ms 400 --jitter-ms 50 --page-size 1 --cai-quota-per-min 0
 "$ISMAPCTL" --json collect gcp --endpoint-url "http://127.0.0.1:$port" "${ORG[@]}" >"$tmp/kill.submit"
 job=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["job"])' "$tmp/kill.submit")
-wait_ops "$job" 10 && ok || bad "kill: the collection did not get going ($msg)"
+wait_ops "$job" 4 && ok || bad "kill: the collection did not get going ($msg)"
 kill -9 "$daemon_pid"; wait "$daemon_pid" 2>/dev/null; daemon_pid=""
 start_daemon
 "$ISMAPCTL" --timeout 600 jobs wait "$job" >"$tmp/kill.wait" 2>&1 && ok || { bad "kill: resumed job did not succeed"; cat "$tmp/kill.wait"; }
