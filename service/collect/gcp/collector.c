@@ -1202,7 +1202,10 @@ static bool submit(col *c, task *t, ism_error *err)
             snprintf(rate_key, sizeof rate_key, "%s/%s", account_of(t), op->service);
         if (!json_object_get(c->buckets, rate_key)) {
             double scale = c->o->rate_scale > 0 ? c->o->rate_scale : 1, rate = op->rate * scale;
-            double burst = t->kind == K_CAI ? 10 * scale : rate;
+            /* a folder's or the organization's node: its lists and policy at once (three
+               calls are nothing to a per-minute quota), so that the walk down the tree does
+               not wait a token per level */
+            double burst = t->kind == K_CAI ? 10 * scale : t->kind == K_TREE && rate < 3 ? 3 : rate;
             /* a burst of at least one token: a bucket smaller than that never admits */
             if (!ism_http_bucket_set(c->eng, rate_key, burst < 1 ? 1 : burst, rate, err)) {
                 free(url);
@@ -1445,7 +1448,7 @@ bool ism_gcp_collect(const gcp_opts *o, ism_snapshot *snap, ism_collect_stats *s
     /* The engine sends, among what is submitted, whatever its bucket has a token for: a
        small window would leave projects' calls queued here behind other projects' calls
        waiting for their tokens. */
-    c.window = 4096;
+    c.window = 1 << 20;
     c.had = json_object();
     c.buckets = json_object();
     c.seen_projects = json_object();
