@@ -569,6 +569,17 @@ static proj *proj_add(col *c, const char *id)
 static void proj_enter(proj *pr)
 {
     pr->entered = true;
+    /* Security Command Center is read on the organization: nothing to judge in a project */
+    if (had_state(pr->c, pr->id, "global", "sources.list") < 0) {
+        ism_error e = {0};
+        if (!ism_snapshot_put_coverage(pr->c->snap, "gcp", pr->id, "global", "securitycenter",
+                                       "sources.list", "skipped",
+                                       "Security Command Center's sources are read on the "
+                                       "organization",
+                                       &e))
+            fail_fatal(pr->c, &e);
+        ism_error_clear(&e);
+    }
     size_t n;
     const gcp_op *ops = ism_gcp_ops(&n);
     for (size_t i = 0; i < n; i++) {
@@ -986,9 +997,13 @@ static void tree_answer(task *t, ism_http_result *r)
         if (state && strcmp(state, "ACTIVE") != 0) continue;
         if (!strcmp(op->operation, "folders.list") && name) {
             put_resource(c, op, t->account, "global", name, it);
-            tree(c, "folders.getIamPolicy", name);
+            /* the lists first: a node's calls share its bucket, and the deeper folders and the
+               projects (whose reads are the bulk) wait for them */
             tree(c, "folders.list", name);
             tree(c, "projects.list", name);
+            tree(c, "folders.getIamPolicy", name);
+        } else if (!strcmp(op->operation, "sources.list")) {
+            put_resource(c, op, t->account, "global", t->account, it);
         } else if (!strcmp(op->operation, "projects.list")) {
             const char *pid = ism_json_getstr(it, "projectId");
             proj *pr = pid ? proj_add(c, pid) : NULL;
@@ -1377,18 +1392,19 @@ static void start_scope(col *c)
         char node[160];
         snprintf(node, sizeof node, "organizations/%s", o->organization);
         c->scope_cai = cai_new(c, node, NULL);
-        tree(c, "organizations.get", node);
-        tree(c, "organizations.getIamPolicy", node);
         tree(c, "folders.list", node);
         tree(c, "projects.list", node);
+        tree(c, "organizations.get", node);
+        tree(c, "organizations.getIamPolicy", node);
+        tree(c, "sources.list", node);
     }
     if (o->folder) {
         char node[160];
         snprintf(node, sizeof node, "folders/%s", o->folder);
         if (!c->scope_cai) c->scope_cai = cai_new(c, node, NULL);
-        tree(c, "folders.getIamPolicy", node);
         tree(c, "folders.list", node);
         tree(c, "projects.list", node);
+        tree(c, "folders.getIamPolicy", node);
     }
     for (size_t i = 0; o->projects && o->projects[i]; i++) {
         proj *pr = proj_add(c, o->projects[i]);

@@ -77,6 +77,10 @@ const gcp_op ism_gcp_tree_ops[] = {
     {"cloudresourcemanager", "projects.get", "resourcemanager.projects.get",
      "resourcemanager.Project", GCP_GLOBAL, "GET", "/v3/projects/{x}", NULL, NULL, 0, NULL, NULL,
      NULL, 5},
+    /* Security Command Center's sources of findings (its built-in services once it is
+       activated), read on the organization */
+    {"securitycenter", "sources.list", "securitycenter.sources.list", "securitycenter.Source",
+     GCP_GLOBAL, "GET", "/v1/{x}/sources", "sources", "pageSize", 1000, NULL, NULL, NULL, 5},
     {NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, 0},
 };
 

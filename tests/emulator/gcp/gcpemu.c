@@ -2,8 +2,8 @@
  * assertion's RS256 signature against the service-account key file's key, iamcredentials
  * generateAccessToken, and the REST APIs the collector reads (Resource Manager v3, Compute v1,
  * Cloud Storage JSON v1, Logging v2, Cloud KMS v1, Org Policy v2, IAM v1, Service Usage v1,
- * Backup and DR v1, Cloud Asset Inventory v1 assets.list over the same tenant data) in their
- * documented JSON shapes with pageToken/nextPageToken paging and
+ * Backup and DR v1, Security Command Center v1 sources, Cloud Asset Inventory v1 assets.list over
+ * the same tenant data) in their documented JSON shapes with pageToken/nextPageToken paging and
  * Google's error body. Faults, deterministic by seed: per-minute quotas per (project, API)
  * answered 429 RESOURCE_EXHAUSTED or 403 rateLimitExceeded, random throttling, 503, dropped
  * connections, latency with jitter, short-lived tokens, denied permissions. Test code only. */
@@ -230,6 +230,8 @@ static const route ROUTES[] = {
      NULL, 1000},
     {"GET", "/v3/projects", "cloudresourcemanager", "resourcemanager.projects.list", NULL,
      "projects", NULL, 1000},
+    {"GET", "/v1/organizations/{o}/sources", "securitycenter", "securitycenter.sources.list", NULL,
+     "sources", NULL, 1000},
     {"GET", "/v1/organizations/{o}/assets", "cloudasset", "cloudasset.assets.listResource", NULL,
      "assets", NULL, 1000},
     {"GET", "/v1/folders/{f}/assets", "cloudasset", "cloudasset.assets.listResource", NULL,
@@ -735,6 +737,12 @@ static void api(const emu_req *q, emu_resp *r)
         send_error(r, 403, "PERMISSION_DENIED", "forbidden", msg);
     } else if (cai) {
         cai_list(q, r, rt, &c);
+    } else if (!strcmp(rt->api, "securitycenter")) {
+        /* the organization's sources: none until Security Command Center is activated */
+        json_t *src = json_object_get(tenant, "sccSources");
+        json_t *items = src ? json_incref(src) : json_array();
+        send_list(q, r, rt, items, NULL, NULL);
+        json_decref(items);
     } else if (strstr(rt->pattern, ":getIamPolicy")) {
         char k[300];
         snprintf(k, sizeof k, "%s/%s",
