@@ -10,6 +10,8 @@
 #   denied: permissions missing in one project and everywhere — exactly those reads (and what
 #     depends on them) missing, with the permission to grant; a project that cannot be entered;
 #   impersonation: the same data read as the scanning identity;
+#   workload identity federation (external_account: file- and URL-sourced subject tokens, the
+#     STS exchange, impersonation): the same data; a subject the pool refuses fails;
 #   kill -9 of ismapd mid-collection, then a restart: the resumed job gives the clean run's data.
 set -u
 . "$(dirname "$0")/../lib/shtest.sh"
@@ -229,6 +231,40 @@ $PY -c 'import json,sys; r=json.load(open(sys.argv[1]))["result"]; sys.exit(0 if
 "$ISMAPCTL" --timeout 600 --json collect gcp --endpoint-url "http://127.0.0.1:$port" --wait "${ORG[@]}" \
   --impersonate-service-account other@minato-sec-tools.iam.gserviceaccount.com >"$tmp/imp2.job" 2>&1
 contains imp-refused "$tmp/imp2.job" "generateAccessToken"
+stop_emu
+
+# 4b. Workload identity federation: an external_account file whose subject token comes from a
+# file (then the STS exchange and the file's service_account_impersonation_url), or from a URL
+# (json format, a header; the STS token used as is) reads the same; a subject the pool does not
+# accept fails the collection at the token exchange.
+AUD=//iam.googleapis.com/projects/415104041262/locations/global/workloadIdentityPools/minato/providers/oidc
+start_emu wif --sts-audience "$AUD" --sts-subject eyJ.subject.token
+printf 'eyJ.subject.token\n' >"$tmp/subject.txt"
+$PY - "$tmp" "$port" "$AUD" <<'PY'
+import json, sys
+tmp, port, aud = sys.argv[1:4]
+base = "http://127.0.0.1:%s" % port
+common = {"type": "external_account", "audience": aud,
+          "subject_token_type": "urn:ietf:params:oauth:token-type:jwt", "token_url": base + "/v1/token"}
+json.dump(dict(common, credential_source={"file": tmp + "/subject.txt"},
+               service_account_impersonation_url=base + "/v1/projects/-/serviceAccounts/"
+               "ismap-reader@minato-sec-tools.iam.gserviceaccount.com:generateAccessToken"),
+          open(tmp + "/wif-file.json", "w"))
+json.dump(dict(common, credential_source={"url": base + "/emu/subject-token", "headers": {"Metadata": "true"},
+                                          "format": {"type": "json", "subject_token_field_name": "id_token"}}),
+          open(tmp + "/wif-url.json", "w"))
+json.dump(dict(common, credential_source={"file": tmp + "/wrong.txt"}), open(tmp + "/wif-bad.json", "w"))
+open(tmp + "/wrong.txt", "w").write("eyJ.another.token")
+PY
+collect wif-file "${ORG[@]}" --key-file "$tmp/wif-file.json"
+chk wif-file-same same "$db" "$ref"
+$PY -c 'import json,sys; r=json.load(open(sys.argv[1]))["result"]; sys.exit(0 if r["stats"]["principal"].startswith("ismap-reader@") else 1)' \
+  "$tmp/wif-file.job" && ok || bad "wif-file: principal is not the impersonated account"
+collect wif-url "${ORG[@]}" --key-file "$tmp/wif-url.json"
+chk wif-url-same same "$db" "$ref"
+"$ISMAPCTL" --timeout 600 --json collect gcp --endpoint-url "http://127.0.0.1:$port" --wait "${ORG[@]}" \
+  --key-file "$tmp/wif-bad.json" >"$tmp/wif-bad.job" 2>&1
+contains wif-refused "$tmp/wif-bad.job" "token exchange (STS)"
 stop_emu
 
 # 5. kill -9 of ismapd mid-collection; the restarted daemon resumes the job.

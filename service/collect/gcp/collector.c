@@ -55,7 +55,15 @@ struct proj {
     cai *cai; /* the Cloud Asset Inventory serving it, or NULL */
 };
 
-typedef enum { K_TOKEN, K_IMPERSONATE, K_TREE, K_PROJECT_GET, K_UNIT, K_CAI } task_kind;
+typedef enum {
+    K_TOKEN,       /* the JWT bearer grant, or an external account's STS exchange */
+    K_SUBJECT,     /* an external account's URL-sourced subject token */
+    K_IMPERSONATE, /* generateAccessToken */
+    K_TREE,
+    K_PROJECT_GET,
+    K_UNIT,
+    K_CAI
+} task_kind;
 
 typedef struct task {
     struct task *next;
@@ -81,7 +89,8 @@ struct col {
     ism_gcp_token token; /* what API calls carry */
     ism_gcp_token base;  /* with impersonation: the key's own token, for generateAccessToken */
     bool refreshing, auth_failed;
-    bool stale; /* a 401 came back: hold new calls until the refreshed token is there */
+    char *subject; /* an external account's subject token, between its source and the STS */
+    bool stale;    /* a 401 came back: hold new calls until the refreshed token is there */
     ism_error fatal;
     bool failed, stopping;
     task *q_head, *q_tail;
@@ -1069,7 +1078,8 @@ static void token_answer(task *t, ism_http_result *r)
     ism_error e = {0};
     c->refreshing = false;
     bool ok;
-    ism_gcp_token *into = t->kind == K_TOKEN && c->o->impersonate ? &c->base : &c->token;
+    bool imp = c->o->impersonate || c->key.impersonation_url;
+    ism_gcp_token *into = t->kind == K_TOKEN && imp ? &c->base : &c->token;
     if (t->kind == K_TOKEN)
         ok = ism_gcp_token_parse(r->body, wall(), into, &e) ||
              (r->cls != ISM_HTTP_OK && !e.code &&
@@ -1078,7 +1088,7 @@ static void token_answer(task *t, ism_http_result *r)
         ok = r->cls == ISM_HTTP_OK && ism_gcp_impersonated_parse(r->body, wall(), &c->token, &e);
     if (!ok && !e.code)
         ism_error_set(&e, ISM_E_UPSTREAM, "%s", r->err.message[0] ? r->err.message : "failed");
-    if (ok && t->kind == K_TOKEN && c->o->impersonate) {
+    if (ok && t->kind == K_TOKEN && imp) {
         /* the key's token is the means: impersonate with it at once */
         task *n = task_new(c, K_IMPERSONATE, NULL, NULL, NULL);
         if (n) {
@@ -1093,8 +1103,10 @@ static void token_answer(task *t, ism_http_result *r)
         c->auth_failed = true;
         ism_error f = {0};
         ism_error_set(&f, ISM_E_UNAUTHENTICATED, "%s failed: %s",
-                      t->kind == K_TOKEN ? "the service account's token request"
-                                         : "generateAccessToken for the scanning identity",
+                      t->kind == K_TOKEN && c->key.external
+                          ? "the external account's token exchange (STS)"
+                      : t->kind == K_TOKEN ? "the service account's token request"
+                                           : "generateAccessToken for the scanning identity",
                       e.message);
         fail_fatal(c, &f);
         ism_error_clear(&f);
@@ -1103,10 +1115,38 @@ static void token_answer(task *t, ism_http_result *r)
     task_free(t);
 }
 
+/* An external account's URL-sourced subject token: then the STS exchange. */
+static void subject_answer(task *t, ism_http_result *r)
+{
+    col *c = t->c;
+    ism_error e = {0};
+    free(c->subject);
+    c->subject = NULL;
+    if (r->cls == ISM_HTTP_OK)
+        c->subject = ism_gcp_subject_token(&c->key, r->body, r->body_len, &e);
+    else
+        ism_error_set(&e, ISM_E_UNAUTHENTICATED, "its source URL answered HTTP %ld", r->status);
+    task_free(t);
+    task *n = c->subject ? task_new(c, K_TOKEN, NULL, NULL, NULL) : NULL;
+    if (n && submit(c, n, &e)) {
+        ism_error_clear(&e);
+        return;
+    }
+    task_free(n);
+    c->refreshing = false;
+    c->auth_failed = true;
+    ism_error f = {0};
+    ism_error_set(&f, ISM_E_UNAUTHENTICATED, "the external account's subject token: %s", e.message);
+    fail_fatal(c, &f);
+    ism_error_clear(&f);
+    ism_error_clear(&e);
+}
+
 static void refresh_token(col *c)
 {
     if (c->refreshing || c->auth_failed) return;
-    task *t = task_new(c, K_TOKEN, NULL, NULL, NULL);
+    task *t =
+        task_new(c, c->key.external && c->key.source_url ? K_SUBJECT : K_TOKEN, NULL, NULL, NULL);
     if (!t) return;
     c->refreshing = true;
     ism_error e = {0};
@@ -1119,7 +1159,7 @@ static bool sign_cb(ism_http_attempt *a, void *arg, ism_error *err)
 {
     task *t = arg;
     col *c = t->c;
-    if (t->kind == K_TOKEN) return true;
+    if (t->kind == K_TOKEN || t->kind == K_SUBJECT) return true;
     const ism_gcp_token *tok = t->kind == K_IMPERSONATE ? &c->base : &c->token;
     char h[4200];
     snprintf(h, sizeof h, "Bearer %s", tok->access_token);
@@ -1132,7 +1172,8 @@ static void done_cb(ism_http_result *r, void *arg)
 {
     task *t = arg;
     col *c = t->c;
-    if (t->kind != K_TOKEN && t->kind != K_IMPERSONATE) c->outstanding--;
+    bool auth = t->kind == K_TOKEN || t->kind == K_SUBJECT || t->kind == K_IMPERSONATE;
+    if (!auth) c->outstanding--;
     if (r->err.code == ISM_E_CANCELLED) {
         if (t->u) t->u->pending--;
         task_free(t);
@@ -1142,6 +1183,9 @@ static void done_cb(ism_http_result *r, void *arg)
     case K_TOKEN:
     case K_IMPERSONATE:
         token_answer(t, r);
+        break;
+    case K_SUBJECT:
+        subject_answer(t, r);
         break;
     case K_TREE:
         tree_answer(t, r);
@@ -1172,7 +1216,35 @@ static bool submit(col *c, task *t, ism_error *err)
     const char *method = "GET";
     ism_now_iso(t->started);
     rate_key[0] = '\0';
-    if (t->kind == K_TOKEN) {
+    if (t->kind == K_SUBJECT) {
+        url = strdup(c->key.source_url);
+        const char *k;
+        json_t *v;
+        json_object_foreach(c->key.source_headers, k, v)
+            ism_http_headers_set(&hd, k, json_string_value(v));
+    } else if (t->kind == K_TOKEN && c->key.external) {
+        if (c->key.source_file) { /* read again at every exchange: the file is rotated */
+            size_t len;
+            char *text = ism_read_file(c->key.source_file, 64 * 1024, &len, err);
+            if (!text) return false;
+            free(c->subject);
+            c->subject = ism_gcp_subject_token(&c->key, text, len, err);
+            OPENSSL_cleanse(text, len);
+            free(text);
+            if (!c->subject) {
+                char why[sizeof err->message];
+                ism_strlcpy(why, err->message, sizeof why);
+                return ism_error_set(err, ISM_E_UNAUTHENTICATED, "%s: %s", c->key.source_file, why);
+            }
+        }
+        body = ism_gcp_sts_body(&c->key, c->subject ? c->subject : "", ISM_GCP_SCOPE);
+        if (c->subject) OPENSSL_cleanse(c->subject, strlen(c->subject));
+        free(c->subject);
+        c->subject = NULL;
+        url = strdup(c->key.token_uri);
+        method = "POST";
+        ism_http_headers_set(&hd, "Content-Type", "application/x-www-form-urlencoded");
+    } else if (t->kind == K_TOKEN) {
         char *jwt = ism_gcp_jwt_assertion(&c->key, ISM_GCP_SCOPE, wall(), err);
         if (!jwt) return false;
         body = ism_gcp_grant_body(jwt);
@@ -1181,10 +1253,14 @@ static bool submit(col *c, task *t, ism_error *err)
         method = "POST";
         ism_http_headers_set(&hd, "Content-Type", "application/x-www-form-urlencoded");
     } else if (t->kind == K_IMPERSONATE) {
-        char *b =
-            c->o->endpoint_url ? base_url(c, "iamcredentials") : strdup(ISM_GCP_IAMCREDENTIALS_URL);
-        url = ism_gcp_impersonate_url(b, c->o->impersonate);
-        free(b);
+        if (!c->o->impersonate) { /* the external account's own, as written */
+            url = strdup(c->key.impersonation_url);
+        } else {
+            char *b = c->o->endpoint_url ? base_url(c, "iamcredentials")
+                                         : strdup(ISM_GCP_IAMCREDENTIALS_URL);
+            url = ism_gcp_impersonate_url(b, c->o->impersonate);
+            free(b);
+        }
         body = ism_gcp_impersonate_body(ISM_GCP_SCOPE, 3600);
         method = "POST";
         ism_http_headers_set(&hd, "Content-Type", "application/json");
@@ -1234,9 +1310,10 @@ static bool submit(col *c, task *t, ism_error *err)
     }
     char label[128];
     snprintf(label, sizeof label, "%s:%s", t->op ? t->op->service : "oauth2",
-             t->op                ? t->op->operation
-             : t->kind == K_TOKEN ? "token"
-                                  : "generateAccessToken");
+             t->op                  ? t->op->operation
+             : t->kind == K_SUBJECT ? "subjectToken"
+             : t->kind == K_TOKEN   ? "token"
+                                    : "generateAccessToken");
     ism_http_request rq = {.method = method,
                            .url = url,
                            .headers = &hd,
@@ -1250,7 +1327,8 @@ static bool submit(col *c, task *t, ism_error *err)
                            .done = done_cb,
                            .done_arg = t};
     bool ok = ism_http_submit(c->eng, &rq, err);
-    if (!ok && t->kind != K_TOKEN && t->kind != K_IMPERSONATE) c->outstanding--;
+    if (!ok && t->kind != K_TOKEN && t->kind != K_SUBJECT && t->kind != K_IMPERSONATE)
+        c->outstanding--;
     if (body) OPENSSL_cleanse(body, strlen(body)); /* it carried a signed assertion */
     free(body);
     free(url);
@@ -1450,16 +1528,19 @@ bool ism_gcp_collect(const gcp_opts *o, ism_snapshot *snap, ism_collect_stats *s
     if (!ism_gcp_key_load(path, &c.key, err)) return false;
     ism_strlcpy(st->principal, o->impersonate ? o->impersonate : c.key.client_email,
                 sizeof st->principal);
-    c.hc = (ism_http_config){.max_in_flight = o->max_in_flight > 0 ? o->max_in_flight : 32,
-                             .max_attempts = 5,
-                             .backoff_base_ms = 200,
-                             .backoff_max_ms = 10000,
-                             /* an emulator: an endpoint_url the config allowed, or a key file
-                                whose token_uri is plain http (loopback only, the engine says) */
-                             .allow_http_loopback =
-                                 o->endpoint_url != NULL || !strncmp(c.key.token_uri, "http://", 7),
-                             .tick = engine_tick,
-                             .tick_arg = &c};
+    c.hc = (ism_http_config){
+        .max_in_flight = o->max_in_flight > 0 ? o->max_in_flight : 32,
+        .max_attempts = 5,
+        .backoff_base_ms = 200,
+        .backoff_max_ms = 10000,
+        /* an emulator: an endpoint_url the config allowed, or a key file
+           whose token_uri is plain http (loopback only, the engine says) */
+        .allow_http_loopback =
+            o->endpoint_url != NULL || !strncmp(c.key.token_uri, "http://", 7) ||
+            (c.key.source_url && !strncmp(c.key.source_url, "http://", 7)) ||
+            (c.key.impersonation_url && !strncmp(c.key.impersonation_url, "http://", 7)),
+        .tick = engine_tick,
+        .tick_arg = &c};
     c.hc.max_per_host = c.hc.max_in_flight;
     /* The engine sends, among what is submitted, whatever its bucket has a token for: a
        small window would leave projects' calls queued here behind other projects' calls
@@ -1526,6 +1607,8 @@ bool ism_gcp_collect(const gcp_opts *o, ism_snapshot *snap, ism_collect_stats *s
     }
     free(c.cais);
     ism_gcp_key_free(&c.key);
+    if (c.subject) OPENSSL_cleanse(c.subject, strlen(c.subject));
+    free(c.subject);
     ism_error_clear(&c.fatal);
     OPENSSL_cleanse(&c.token, sizeof c.token);
     OPENSSL_cleanse(&c.base, sizeof c.base);

@@ -1,12 +1,14 @@
 /* gcpemu.c — the Google Cloud emulator: an OAuth 2.0 token endpoint that verifies the JWT bearer
  * assertion's RS256 signature against the service-account key file's key, iamcredentials
- * generateAccessToken, and the REST APIs the collector reads (Resource Manager v3, Compute v1,
- * Cloud Storage JSON v1, Logging v2, Cloud KMS v1, Org Policy v2, IAM v1, Service Usage v1,
- * Backup and DR v1, Security Command Center v1 sources, Cloud Asset Inventory v1 assets.list over
- * the same tenant data) in their documented JSON shapes with pageToken/nextPageToken paging and
- * Google's error body. Faults, deterministic by seed: per-minute quotas per (project, API)
- * answered 429 RESOURCE_EXHAUSTED or 403 rateLimitExceeded, random throttling, 503, dropped
- * connections, latency with jitter, short-lived tokens, denied permissions. Test code only. */
+ * generateAccessToken, the Security Token Service's token exchange for workload identity
+ * federation (and a URL source of subject tokens), and the REST APIs the collector reads (Resource
+ * Manager v3, Compute v1, Cloud Storage JSON v1, Logging v2, Cloud KMS v1, Org Policy v2, IAM v1,
+ * Service Usage v1, Backup and DR v1, Security Command Center v1 sources, Cloud Asset Inventory v1
+ * assets.list over the same tenant data) in their documented JSON shapes with
+ * pageToken/nextPageToken paging and Google's error body. Faults, deterministic by seed: per-minute
+ * quotas per (project, API) answered 429 RESOURCE_EXHAUSTED or 403 rateLimitExceeded, random
+ * throttling, 503, dropped connections, latency with jitter, short-lived tokens, denied
+ * permissions. Test code only. */
 #include "emu_core.h"
 #include "ismap/gcp.h"
 
@@ -18,6 +20,7 @@
 
 static struct {
     const char *tenant_path, *key_path, *port_file;
+    const char *sts_audience, *sts_subject; /* workload identity federation */
     int port, page_size, token_ttl, latency_ms, jitter_ms, quota_per_min, cai_quota_per_min;
     bool cai_disabled;
     double throttle_rate, error_rate, drop_rate;
@@ -123,6 +126,53 @@ static void token_endpoint(const emu_req *q, emu_resp *r)
     json_decref(claims);
     free(grant);
     free(assertion);
+}
+
+/* Security Token Service (sts.googleapis.com/v1/token): an external account's subject token
+ * exchanged for an access token (RFC 8693, form-encoded). The pool provider accepts one
+ * audience and one subject token (--sts-audience, --sts-subject). */
+static void sts_endpoint(const emu_req *q, emu_resp *r)
+{
+    char *grant = query_get(q->body, "grant_type"), *aud = query_get(q->body, "audience");
+    char *subject = query_get(q->body, "subject_token");
+    char *stt = query_get(q->body, "subject_token_type");
+    char *rtt = query_get(q->body, "requested_token_type"), *scope = query_get(q->body, "scope");
+    if (!grant || strcmp(grant, "urn:ietf:params:oauth:grant-type:token-exchange") != 0)
+        oauth_error(r, 400, "unsupported_grant_type", "Invalid grant_type.");
+    else if (!rtt || strcmp(rtt, "urn:ietf:params:oauth:token-type:access_token") != 0)
+        oauth_error(r, 400, "invalid_request", "Invalid requested_token_type.");
+    else if (!stt || !scope)
+        oauth_error(r, 400, "invalid_request", "subject_token_type and scope are required.");
+    else if (!cfg.sts_audience || !aud || strcmp(aud, cfg.sts_audience) != 0)
+        oauth_error(r, 400, "invalid_target",
+                    "The target service indicated by the \"audience\" parameters is invalid.");
+    else if (!cfg.sts_subject || !subject || strcmp(subject, cfg.sts_subject) != 0)
+        oauth_error(r, 400, "invalid_grant", "The subject token could not be verified.");
+    else {
+        char *t = new_token(time(NULL));
+        send_json(r, 200,
+                  json_pack("{s:s, s:s, s:s, s:i}", "access_token", t, "issued_token_type",
+                            "urn:ietf:params:oauth:token-type:access_token", "token_type", "Bearer",
+                            "expires_in", cfg.token_ttl));
+        free(t);
+    }
+    free(grant);
+    free(aud);
+    free(subject);
+    free(stt);
+    free(rtt);
+    free(scope);
+}
+
+/* A URL-sourced subject token, as a workload's metadata endpoint gives it: {"id_token"} to a
+ * caller that sends "Metadata: true". */
+static void subject_source(const emu_req *q, emu_resp *r)
+{
+    const char *m = ism_http_headers_get(&q->headers, "Metadata");
+    if (!m || strcmp(m, "true") != 0)
+        send_json(r, 400, json_pack("{s:s}", "error", "the Metadata: true header is required"));
+    else
+        send_json(r, 200, json_pack("{s:s}", "id_token", cfg.sts_subject ? cfg.sts_subject : ""));
 }
 
 /* 0 when the bearer token is good; otherwise answered. */
@@ -823,6 +873,10 @@ static void dispatch(const emu_req *q, emu_resp *r)
     char email[320];
     if (!strcmp(q->method, "POST") && tp && !strcmp(q->path, tp)) {
         token_endpoint(q, r);
+    } else if (!strcmp(q->method, "POST") && !strcmp(q->path, "/v1/token")) {
+        sts_endpoint(q, r);
+    } else if (!strcmp(q->method, "GET") && !strcmp(q->path, "/emu/subject-token")) {
+        subject_source(q, r);
     } else if (!strcmp(q->path, "/emu/stats")) {
         send_json(r, 200,
                   json_pack("{s:I, s:I, s:I, s:I, s:I}", "served", (json_int_t)served, "throttled",
@@ -861,6 +915,10 @@ static const char USAGE[] =
     "  --latency-ms MS       latency added to every answer (+/- --jitter-ms MS)\n"
     "  --deny PROJECT:PERM   answer 403 PERMISSION_DENIED for that permission (repeatable;\n"
     "                        PROJECT '*' = every project; an organization or folder id too)\n"
+    "  --sts-audience AUD    workload identity federation: the pool provider's audience the\n"
+    "                        STS endpoint (POST /v1/token) accepts\n"
+    "  --sts-subject TOKEN   the subject token it accepts (GET /emu/subject-token gives it as\n"
+    "                        {\"id_token\"} with the header Metadata: true)\n"
     "  --seed N              seed of every random decision (default 1)\n"
     "  --log-requests        one line per call on stderr\n";
 
@@ -886,6 +944,8 @@ int main(int argc, char **argv)
                                          {"jitter-ms", 1, 0, 'j'},
                                          {"deny", 1, 0, 'D'},
                                          {"seed", 1, 0, 's'},
+                                         {"sts-audience", 1, 0, 'A'},
+                                         {"sts-subject", 1, 0, 'S'},
                                          {"log-requests", 0, 0, 'L'},
                                          {"help", 0, 0, 'H'},
                                          {0, 0, 0, 0}};
@@ -939,6 +999,12 @@ int main(int argc, char **argv)
             break;
         case 's':
             cfg.seed = strtoull(optarg, NULL, 10);
+            break;
+        case 'A':
+            cfg.sts_audience = optarg;
+            break;
+        case 'S':
+            cfg.sts_subject = optarg;
             break;
         case 'L':
             cfg.log = true;
