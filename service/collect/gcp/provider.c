@@ -9,8 +9,9 @@
 
 static const ism_provider_param gcp_params[] = {
     {"key_file", ISM_PPARAM_PATH, "key-file", "FILE",
-     "A service-account key file on the daemon's host [$GOOGLE_APPLICATION_CREDENTIALS].", 0, 0, 0,
-     NULL},
+     "A service-account key file, or a workload identity federation (external_account) file, "
+     "on the daemon's host [$GOOGLE_APPLICATION_CREDENTIALS].",
+     0, 0, 0, NULL},
     {"impersonate", ISM_PPARAM_STRING, "impersonate-service-account", "EMAIL",
      "Read as this service account (iamcredentials generateAccessToken with the key's identity).",
      6, 254, 0, "@.-_"},
