@@ -1,11 +1,15 @@
 /* collector.c — the Google Cloud collector: gets an access token (the key file's JWT bearer
- * grant at its token_uri, then optionally generateAccessToken for a scanning identity), walks
- * the scope (projects given, or a folder's or the organization's tree through Resource Manager
- * v3, with the IAM policies at each level), then reads every project's operations (ops.c) per
- * region and zone through the HTTP engine: nextPageToken paging, one rate bucket per (project,
- * API) that every attempt (retries included) spends, 429 RESOURCE_EXHAUSTED and 403
- * rateLimitExceeded as throttling, a token refreshed before it expires (and once more on 401).
- * Every (scope, region, operation) ends with a coverage row; a resumed run skips those. */
+ * grant at its token_uri, or an external account's subject token exchanged at the STS; then
+ * optionally generateAccessToken for a scanning identity), walks the scope (projects given, or a
+ * folder's or the organization's tree through Resource Manager v3, its lists first, with the IAM
+ * policies at each level and Security Command Center's sources on the organization), lists the
+ * scope's assets through Cloud Asset Inventory, then reads every project's operations (ops.c) per
+ * region and zone through the HTTP engine — those Cloud Asset Inventory served taken from it,
+ * the rest (or all, where it is disabled or denied) from each service's API: nextPageToken
+ * paging, one rate bucket per (project, API) that every attempt (retries included) spends (Cloud
+ * Asset Inventory's: the consumer project's), 429 RESOURCE_EXHAUSTED and 403 rateLimitExceeded
+ * as throttling, a token refreshed before it expires (and once more on 401). Every (scope,
+ * region, operation) ends with a coverage row; a resumed run skips those. */
 #include "gcp_int.h"
 #include "ismap/snapshot.h"
 
