@@ -29,16 +29,32 @@ unsigned char *ism_gcp_b64url_decode(const char *text, size_t text_len, size_t *
 
 /* ---- service-account key files ------------------------------------------------------------ */
 typedef struct ism_gcp_key {
-    char *client_email;   /* "scanner@project.iam.gserviceaccount.com" */
-    char *private_key_id; /* the JWT's kid */
-    char *private_key;    /* PEM (PKCS#8); secret: never log it */
-    char *token_uri;      /* where the grant goes (ISM_GCP_DEFAULT_TOKEN_URI when absent) */
+    char *client_email;   /* "scanner@project.iam.gserviceaccount.com"; an external account:
+                             the impersonated service account, else its audience */
+    char *private_key_id; /* the JWT's kid (service_account only) */
+    char *private_key;    /* PEM (PKCS#8); secret: never log it (service_account only) */
+    char *token_uri;      /* where the grant goes (ISM_GCP_DEFAULT_TOKEN_URI when absent); an
+                             external account: its token_url (ISM_GCP_DEFAULT_STS_URL) */
     char *project_id;     /* may be NULL */
+    /* "type": "external_account" (workload identity federation): a subject token from a file
+       or a URL, exchanged at the STS for an access token, then optionally impersonation. */
+    bool external;
+    char *audience;           /* //iam.googleapis.com/projects/N/locations/global/workload... */
+    char *subject_token_type; /* urn:ietf:params:oauth:token-type:jwt, ... */
+    char *impersonation_url;  /* service_account_impersonation_url, or NULL */
+    char *source_file;        /* credential_source.file, or NULL */
+    char *source_url;         /* credential_source.url, or NULL */
+    json_t *source_headers;   /* credential_source.headers (an object of strings), or NULL */
+    char *source_field;       /* format "json": subject_token_field_name; NULL: format "text" */
 } ism_gcp_key;
 
-/* Parses a key file's JSON ("type": "service_account"). `where` names it in errors (a path).
- * False with ISM_E_INVALID_DATA saying which field is missing or wrong (never its value). On
- * success free with ism_gcp_key_free. */
+/* Where an external account without token_url exchanges its subject token. */
+#define ISM_GCP_DEFAULT_STS_URL "https://sts.googleapis.com/v1/token"
+
+/* Parses a credentials file's JSON: "type": "service_account" (a key) or "external_account"
+ * (workload identity federation, file- or URL-sourced subject token, text or json format).
+ * `where` names it in errors (a path). False with ISM_E_INVALID_DATA saying which field is
+ * missing or wrong (never its value). On success free with ism_gcp_key_free. */
 bool ism_gcp_key_parse(const char *json, size_t len, const char *where, ism_gcp_key *out,
                        ism_error *err);
 /* Reads and parses the file at path (at most 64 KiB). */
@@ -64,6 +80,16 @@ json_t *ism_gcp_jwt_verify(const char *jwt, const char *pem, ism_error *err);
 /* The form body of the grant: "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer
  * &assertion=<jwt>". malloc'd. */
 char *ism_gcp_grant_body(const char *assertion);
+
+/* ---- workload identity federation (external_account) ----------------------------------- */
+/* The subject token out of what its source gave (the file's or the URL's body): the trimmed
+ * text, or for format "json" the string field source_field. malloc'd (secret); NULL with
+ * ISM_E_UNAUTHENTICATED saying what is missing (never the text). */
+char *ism_gcp_subject_token(const ism_gcp_key *k, const char *body, size_t len, ism_error *err);
+/* The STS token exchange's form body (RFC 8693, as Google's sts.googleapis.com/v1/token takes
+ * it): grant_type token-exchange, audience, scope, requested_token_type access_token,
+ * subject_token, subject_token_type. malloc'd (it carries the subject token: cleanse it). */
+char *ism_gcp_sts_body(const ism_gcp_key *k, const char *subject_token, const char *scope);
 
 /* ---- tokens and their cache --------------------------------------------------------------- */
 typedef struct ism_gcp_token {

@@ -10,6 +10,8 @@
 #   denied: permissions missing in one project and everywhere — exactly those reads (and what
 #     depends on them) missing, with the permission to grant; a project that cannot be entered;
 #   impersonation: the same data read as the scanning identity;
+#   workload identity federation (external_account: file- and URL-sourced subject tokens, the
+#     STS exchange, impersonation): the same data; a subject the pool refuses fails;
 #   kill -9 of ismapd mid-collection, then a restart: the resumed job gives the clean run's data.
 set -u
 . "$(dirname "$0")/../lib/shtest.sh"
@@ -54,7 +56,8 @@ bad() { fails=$((fails+1)); echo "FAIL $*"; }
 
 echo '{"collect": {"endpoint_allow": ["127.0.0.1"]}}' >"$tmp/ismapd.json"
 start_daemon() {
-  "$ISMAPD" --config "$tmp/ismapd.json" --data-dir "$tmp/data" --log-file "$tmp/ismapd.log" --workers 2 &
+  # quotas x4: Cloud Asset Inventory's 100 a minute would make the one-asset pages slow
+  ISM_GCP_RATE_SCALE=4 "$ISMAPD" --config "$tmp/ismapd.json" --data-dir "$tmp/data" --log-file "$tmp/ismapd.log" --workers 2 &
   daemon_pid=$!
   wait_daemon "$daemon_pid" && return 0
   echo "ismapd did not start"; cat "$tmp/ismapd.log"; exit 1
@@ -91,7 +94,30 @@ def fail(msg):
     sys.exit(1)
 
 cmd = sys.argv[1]
-if cmd == "same":  # same resources (ids and data) as the reference
+def resources(p):
+    # IAM policies: what getIamPolicy and Cloud Asset Inventory's iamPolicy share
+    out = []
+    for r in db(p).execute("SELECT account, region, type, id, data FROM resources"):
+        d = r[4]
+        if r[2] in ("resourcemanager.IamPolicy", "storage.BucketIamPolicy"):
+            d = json.loads(d)
+            d = json.dumps({k: d.get(k) for k in ("resourceId", "bindings", "auditConfigs")},
+                           sort_keys=True)
+        out.append("|".join(map(str, r[:4] + (d,))))
+    return sorted(out)
+
+if cmd == "findings":  # the same findings (check, resource, status) from both evaluations
+    def f(p):
+        return sorted("|".join(str(x.get(k)) for k in ("check", "account", "region", "resource_type",
+                                                      "resource_id", "reason", "status"))
+                      for x in json.load(open(p))["findings"])
+    a, b = f(sys.argv[2]), f(sys.argv[3])
+    if a != b or not a:
+        fail("findings differ (%d / %d): %s / %s" % (len(a), len(b), sorted(set(a) - set(b))[:3],
+                                                    sorted(set(b) - set(a))[:3]))
+    if not any(x.endswith("|fail") for x in a) or not any(x.endswith("|pass") for x in a):
+        fail("the tenant gave no pass or no fail findings")
+elif cmd == "same":  # same resources (ids and data) as the reference
     a, b = resources(sys.argv[2]), resources(sys.argv[3])
     if a != b:
         sa, sb = set(a), set(b)
@@ -110,13 +136,14 @@ elif cmd == "full":  # the demo tenant: every type there, every unit complete or
             "compute.Instance", "compute.Disk", "storage.Bucket", "storage.BucketIamPolicy",
             "logging.Sink", "logging.LogBucket", "cloudkms.KeyRing", "cloudkms.CryptoKey",
             "iam.ServiceAccount", "iam.ServiceAccountKey", "orgpolicy.Policy",
-            "backupdr.BackupPlan"}
+            "backupdr.BackupPlan", "securitycenter.Source"}
     if want - types:
         fail("types missing: %s" % sorted(want - types))
     n = c.execute("SELECT count(*) FROM coverage WHERE account LIKE 'minato-%'").fetchone()[0]
-    # 13 global operations and 6 regional ones in 2 regions, in each of the 2 projects
-    if n != 2 * (13 + 6 * 2):
-        fail("%d project coverage rows, wanted 50" % n)
+    # 13 global operations and 6 regional ones in 2 regions, in each of the 2 projects, and
+    # Security Command Center's sources skipped there (read on the organization)
+    if n != 2 * (13 + 6 * 2 + 1):
+        fail("%d project coverage rows, wanted 52" % n)
 elif cmd == "missing":  # the job's missing list is exactly the expected one
     job = json.load(open(sys.argv[2]))["result"]
     got = sorted("%s %s %s %s" % (m["account"], m["region"], m["operation"], m["state"])
@@ -146,6 +173,23 @@ collect clean "${ORG[@]}"
 ref=$db
 chk clean-full full "$ref"
 chk clean-tokens sql "$ref" "SELECT count(*) FROM calls WHERE status != 'ok'" 0
+
+# 1b. Cloud Asset Inventory disabled (403 SERVICE_DISABLED): every service's API read instead,
+# complete; the same resources (IAM policies: the same bindings and audit configs) and the same
+# findings of every check as the Cloud Asset Inventory run; coverage says which path read what.
+chk cai-used sql "$ref" "SELECT count(*) FROM coverage WHERE service='cloudasset' AND state='complete'" 2
+chk cai-served sql "$ref" "SELECT count(*) FROM coverage WHERE account LIKE 'minato-%' AND reason LIKE 'read through Cloud Asset Inventory on organizations/538211890412'" 42
+chk cai-no-fanout sql "$ref" "SELECT count(*) FROM calls WHERE service IN ('compute','storage','iam','cloudkms','logging','serviceusage') AND operation != 'regions.list'" 0
+stop_emu
+start_emu percai --cai-disabled
+collect percai "${ORG[@]}"
+[ "$collect_rc" = 0 ] && ok || bad "percai: not complete (exit $collect_rc)"
+chk percai-full full "$db"
+chk percai-same same "$db" "$ref"
+chk percai-fallback sql "$db" "SELECT count(*) FROM coverage WHERE service='cloudasset' AND state='skipped' AND reason LIKE '%has not been used%'" 2
+chk percai-direct sql "$db" "SELECT count(*) FROM coverage WHERE reason LIKE 'read through Cloud Asset%'" 0
+"$ISMAPCTL" --json eval "$db" >"$tmp/percai.eval" && "$ISMAPCTL" --json eval "$ref" >"$tmp/ref.eval" && ok || bad "eval failed"
+chk findings-same findings "$tmp/percai.eval" "$tmp/ref.eval"
 stop_emu
 
 # 2. Faults: the same resources, complete.
@@ -158,8 +202,10 @@ $PY -c 'import json,sys; s=json.load(open(sys.argv[1]))["result"]["stats"]; sys.
   "$tmp/faults.job" && ok || bad "faults: no retries or throttling seen"
 stop_emu
 
-# 3. Denied reads and an unknown project: exactly those missing, with what to grant.
-start_emu denied --deny '*:compute.firewalls.list' --deny 'minato-lgwan-web:storage.buckets.list'
+# 3. Denied reads and an unknown project: exactly those missing, with what to grant. Cloud Asset
+# Inventory denied too (PERMISSION_DENIED): the per-service reads are the fallback.
+start_emu denied --deny '*:compute.firewalls.list' --deny 'minato-lgwan-web:storage.buckets.list' \
+  --deny '*:cloudasset.assets.listResource'
 collect denied "${ORG[@]}"
 [ "$collect_rc" = 3 ] && ok || bad "denied: exit $collect_rc, wanted 3"
 chk denied-missing missing "$tmp/denied.job" '["minato-juki-prod global compute:firewalls.list denied",
@@ -167,6 +213,7 @@ chk denied-missing missing "$tmp/denied.job" '["minato-juki-prod global compute:
   "minato-lgwan-web global storage:buckets.list denied",
   "minato-lgwan-web global storage:buckets.getIamPolicy denied"]'
 contains denied-grant "$tmp/denied.job" "compute.firewalls.list on projects/minato-juki-prod"
+chk denied-cai sql "$db" "SELECT count(*) FROM coverage WHERE service='cloudasset' AND state='skipped' AND reason LIKE '%PERMISSION_DENIED%'" 1
 stop_emu
 start_emu unknown
 collect unknown --project minato-juki-prod --project minato-gone-1234
@@ -186,6 +233,40 @@ $PY -c 'import json,sys; r=json.load(open(sys.argv[1]))["result"]; sys.exit(0 if
 contains imp-refused "$tmp/imp2.job" "generateAccessToken"
 stop_emu
 
+# 4b. Workload identity federation: an external_account file whose subject token comes from a
+# file (then the STS exchange and the file's service_account_impersonation_url), or from a URL
+# (json format, a header; the STS token used as is) reads the same; a subject the pool does not
+# accept fails the collection at the token exchange.
+AUD=//iam.googleapis.com/projects/415104041262/locations/global/workloadIdentityPools/minato/providers/oidc
+start_emu wif --sts-audience "$AUD" --sts-subject eyJ.subject.token
+printf 'eyJ.subject.token\n' >"$tmp/subject.txt"
+$PY - "$tmp" "$port" "$AUD" <<'PY'
+import json, sys
+tmp, port, aud = sys.argv[1:4]
+base = "http://127.0.0.1:%s" % port
+common = {"type": "external_account", "audience": aud,
+          "subject_token_type": "urn:ietf:params:oauth:token-type:jwt", "token_url": base + "/v1/token"}
+json.dump(dict(common, credential_source={"file": tmp + "/subject.txt"},
+               service_account_impersonation_url=base + "/v1/projects/-/serviceAccounts/"
+               "ismap-reader@minato-sec-tools.iam.gserviceaccount.com:generateAccessToken"),
+          open(tmp + "/wif-file.json", "w"))
+json.dump(dict(common, credential_source={"url": base + "/emu/subject-token", "headers": {"Metadata": "true"},
+                                          "format": {"type": "json", "subject_token_field_name": "id_token"}}),
+          open(tmp + "/wif-url.json", "w"))
+json.dump(dict(common, credential_source={"file": tmp + "/wrong.txt"}), open(tmp + "/wif-bad.json", "w"))
+open(tmp + "/wrong.txt", "w").write("eyJ.another.token")
+PY
+collect wif-file "${ORG[@]}" --key-file "$tmp/wif-file.json"
+chk wif-file-same same "$db" "$ref"
+$PY -c 'import json,sys; r=json.load(open(sys.argv[1]))["result"]; sys.exit(0 if r["stats"]["principal"].startswith("ismap-reader@") else 1)' \
+  "$tmp/wif-file.job" && ok || bad "wif-file: principal is not the impersonated account"
+collect wif-url "${ORG[@]}" --key-file "$tmp/wif-url.json"
+chk wif-url-same same "$db" "$ref"
+"$ISMAPCTL" --timeout 600 --json collect gcp --endpoint-url "http://127.0.0.1:$port" --wait "${ORG[@]}" \
+  --key-file "$tmp/wif-bad.json" >"$tmp/wif-bad.job" 2>&1
+contains wif-refused "$tmp/wif-bad.job" "token exchange (STS)"
+stop_emu
+
 # 5. kill -9 of ismapd mid-collection; the restarted daemon resumes the job.
 wait_ops() { # wait_ops JOB N
   done_units=0
@@ -197,10 +278,10 @@ wait_ops() { # wait_ops JOB N
   done
   return 1
 }
-start_emu killed --latency-ms 400 --jitter-ms 50 --page-size 1
+start_emu killed --latency-ms 400 --jitter-ms 50 --page-size 1 --cai-quota-per-min 0
 "$ISMAPCTL" --json collect gcp --endpoint-url "http://127.0.0.1:$port" "${ORG[@]}" >"$tmp/kill.submit"
 job=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["job"])' "$tmp/kill.submit")
-wait_ops "$job" 10 && ok || bad "kill: the collection did not get going ($msg)"
+wait_ops "$job" 4 && ok || bad "kill: the collection did not get going ($msg)"
 kill -9 "$daemon_pid"; wait "$daemon_pid" 2>/dev/null; daemon_pid=""
 start_daemon
 "$ISMAPCTL" --timeout 600 jobs wait "$job" >"$tmp/kill.wait" 2>&1 && ok || { bad "kill: resumed job did not succeed"; cat "$tmp/kill.wait"; }

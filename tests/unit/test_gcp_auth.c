@@ -2,7 +2,8 @@
  * RS256 signature against a known answer made with the openssl command line (an independent
  * signer: PKCS#1 v1.5 is deterministic), the JWT assertion's header and claims and its
  * verification (every way it can be wrong), the token endpoint's and generateAccessToken's
- * answers, the cache's refresh margin, and which errors are throttling. */
+ * answers, the cache's refresh margin, which errors are throttling, and workload identity
+ * federation's external_account files and STS exchange. */
 #include "ismap/gcp.h"
 #include "testutil.h"
 
@@ -235,6 +236,89 @@ START_TEST(token_answers)
 }
 END_TEST
 
+/* Workload identity federation: the external_account file (Google's documented fields), its
+ * errors, the subject token out of a text or json source, and the STS exchange's form body. */
+START_TEST(external_account)
+{
+    static const char file_src[] =
+        "{\"type\":\"external_account\",\"audience\":\"//iam.googleapis.com/projects/1/locations/"
+        "global/workloadIdentityPools/p/providers/o\",\"subject_token_type\":\"urn:ietf:params:"
+        "oauth:token-type:jwt\",\"token_url\":\"https://sts.googleapis.com/v1/token\","
+        "\"service_account_impersonation_url\":\"https://iamcredentials.googleapis.com/v1/"
+        "projects/-/serviceAccounts/scan@p.iam.gserviceaccount.com:generateAccessToken\","
+        "\"credential_source\":{\"file\":\"/var/run/token\"}}";
+    ism_gcp_key k;
+    ism_error e = {0};
+    ck_assert_msg(ism_gcp_key_parse(file_src, strlen(file_src), "wif.json", &k, &e), "%s",
+                  e.message);
+    ck_assert(k.external);
+    ck_assert_str_eq(k.client_email, "scan@p.iam.gserviceaccount.com");
+    ck_assert_str_eq(k.token_uri, "https://sts.googleapis.com/v1/token");
+    ck_assert_str_eq(k.source_file, "/var/run/token");
+    ck_assert_ptr_null(k.source_url);
+    char *sub = ism_gcp_subject_token(&k, "  eyJ.a.b\n", 10, &e);
+    ck_assert_str_eq(sub, "eyJ.a.b");
+    char *b = ism_gcp_sts_body(&k, sub, ISM_GCP_SCOPE);
+    ck_assert_str_eq(b, "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Atoken-exchange"
+                        "&audience=%2F%2Fiam.googleapis.com%2Fprojects%2F1%2Flocations%2Fglobal"
+                        "%2FworkloadIdentityPools%2Fp%2Fproviders%2Fo"
+                        "&scope=https%3A%2F%2Fwww.googleapis.com%2Fauth%2Fcloud-platform"
+                        "&requested_token_type=urn%3Aietf%3Aparams%3Aoauth%3Atoken-type%3A"
+                        "access_token&subject_token=eyJ.a.b"
+                        "&subject_token_type=urn%3Aietf%3Aparams%3Aoauth%3Atoken-type%3Ajwt");
+    free(b);
+    free(sub);
+    ck_assert_ptr_null(ism_gcp_subject_token(&k, " \n", 2, &e));
+    ck_assert(strstr(e.message, "empty"));
+    ism_error_clear(&e);
+    ism_gcp_key_free(&k);
+
+    static const char url_src[] =
+        "{\"type\":\"external_account\",\"audience\":\"aud\",\"subject_token_type\":\"urn:ietf:"
+        "params:oauth:token-type:jwt\",\"credential_source\":{\"url\":\"http://169.254.169.254/"
+        "token\",\"headers\":{\"Metadata\":\"true\"},\"format\":{\"type\":\"json\","
+        "\"subject_token_field_name\":\"access_token\"}}}";
+    ck_assert_msg(ism_gcp_key_parse(url_src, strlen(url_src), "wif.json", &k, &e), "%s", e.message);
+    ck_assert_str_eq(k.token_uri, ISM_GCP_DEFAULT_STS_URL);
+    ck_assert_ptr_null(k.impersonation_url);
+    ck_assert_str_eq(k.client_email, "aud");
+    ck_assert_str_eq(json_string_value(json_object_get(k.source_headers, "Metadata")), "true");
+    sub = ism_gcp_subject_token(&k, "{\"access_token\":\"tok\"}", 22, &e);
+    ck_assert_str_eq(sub, "tok");
+    free(sub);
+    ck_assert_ptr_null(ism_gcp_subject_token(&k, "{\"id_token\":\"tok\"}", 18, &e));
+    ck_assert(strstr(e.message, "'access_token'"));
+    ism_error_clear(&e);
+    ism_gcp_key_free(&k);
+
+    /* what is wrong, and where */
+    static const char *const bad[][2] = {
+        {"{\"type\":\"external_account\",\"subject_token_type\":\"t\",\"credential_source\":"
+         "{\"file\":\"f\"}}",
+         "'audience'"},
+        {"{\"type\":\"external_account\",\"audience\":\"a\",\"subject_token_type\":\"t\"}",
+         "'credential_source'"},
+        {"{\"type\":\"external_account\",\"audience\":\"a\",\"subject_token_type\":\"t\","
+         "\"credential_source\":{\"executable\":{\"command\":\"x\"}}}",
+         "a 'file' or a 'url'"},
+        {"{\"type\":\"external_account\",\"audience\":\"a\",\"subject_token_type\":\"t\","
+         "\"credential_source\":{\"file\":\"f\",\"format\":{\"type\":\"xml\"}}}",
+         "'text' or 'json'"},
+        {"{\"type\":\"external_account\",\"audience\":\"a\",\"subject_token_type\":\"t\","
+         "\"credential_source\":{\"file\":\"f\"},\"service_account_impersonation_url\":"
+         "\"https://x/v1/nothing\"}",
+         "generateAccessToken URL"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ck_assert_msg(!ism_gcp_key_parse(bad[i][0], strlen(bad[i][0]), "wif.json", &k, &e),
+                      "case %zu parsed", i);
+        ck_assert_msg(strstr(e.message, bad[i][1]) && strstr(e.message, "wif.json"), "case %zu: %s",
+                      i, e.message);
+        ism_error_clear(&e);
+    }
+}
+END_TEST
+
 START_TEST(cache_margin)
 {
     ism_gcp_token t = {.access_token = "x", .issued_s = 1000, .expires_s = 1000 + 3600};
@@ -295,6 +379,7 @@ int main(void)
     tcase_add_test(t, grant_and_impersonation_shapes);
     tcase_add_test(t, token_answers);
     tcase_add_test(t, cache_margin);
+    tcase_add_test(t, external_account);
     tcase_add_test(t, throttling);
     suite_add_tcase(s, t);
     return tu_run_suite(s);

@@ -72,6 +72,75 @@ static bool take(const json_t *o, const char *field, bool required, char **out, 
     return *out || ism_error_set(err, ISM_E_INTERNAL, "out of memory");
 }
 
+static bool http_url(const char *u)
+{
+    return u && (!strncmp(u, "https://", 8) || !strncmp(u, "http://", 7));
+}
+
+/* An external_account file (workload identity federation). */
+static bool external_parse(const json_t *o, const char *where, ism_gcp_key *out, ism_error *err)
+{
+    out->external = true;
+    const json_t *src = json_object_get(o, "credential_source");
+    bool ok =
+        take(o, "audience", true, &out->audience, where, err) &&
+        take(o, "subject_token_type", true, &out->subject_token_type, where, err) &&
+        take(o, "token_url", false, &out->token_uri, where, err) &&
+        take(o, "service_account_impersonation_url", false, &out->impersonation_url, where, err);
+    if (ok && !json_is_object(src))
+        ok = ism_error_set(err, ISM_E_INVALID_DATA,
+                           "%s: the external account has no 'credential_source' object", where);
+    ok = ok && take(src, "file", false, &out->source_file, where, err) &&
+         take(src, "url", false, &out->source_url, where, err);
+    if (ok && !!out->source_file == !!out->source_url)
+        ok = ism_error_set(err, ISM_E_INVALID_DATA,
+                           "%s: 'credential_source' must name a 'file' or a 'url' (one of them; "
+                           "executable and AWS sources are not supported)",
+                           where);
+    const json_t *hd = json_object_get(src, "headers");
+    if (ok && hd) {
+        const char *k;
+        const json_t *v;
+        if (!json_is_object(hd)) ok = false;
+        json_object_foreach((json_t *)hd, k, v) if (!json_is_string(v)) ok = false;
+        if (!ok)
+            ism_error_set(err, ISM_E_INVALID_DATA,
+                          "%s: 'credential_source.headers' must be an object of strings", where);
+        else
+            out->source_headers = json_deep_copy(hd);
+    }
+    const json_t *fmt = json_object_get(src, "format");
+    const char *ft = ism_json_getstr(fmt, "type");
+    if (ok && ft && !strcmp(ft, "json"))
+        ok = take(fmt, "subject_token_field_name", true, &out->source_field, where, err);
+    else if (ok && ft && strcmp(ft, "text") != 0)
+        ok = ism_error_set(err, ISM_E_INVALID_DATA,
+                           "%s: 'credential_source.format.type' must be 'text' or 'json'", where);
+    if (ok && !out->token_uri && !(out->token_uri = strdup(ISM_GCP_DEFAULT_STS_URL)))
+        ok = ism_error_set(err, ISM_E_INTERNAL, "out of memory");
+    if (ok && (!http_url(out->token_uri) ||
+               (out->impersonation_url && !http_url(out->impersonation_url)) ||
+               (out->source_url && !http_url(out->source_url))))
+        ok = ism_error_set(err, ISM_E_INVALID_DATA,
+                           "%s: 'token_url', 'service_account_impersonation_url' and "
+                           "'credential_source.url' must be http(s) URLs",
+                           where);
+    /* the identity it acts as: the impersonated service account, else the pool's principal */
+    const char *sa =
+        out->impersonation_url ? strstr(out->impersonation_url, "serviceAccounts/") : NULL;
+    const char *end = sa ? strstr(sa, ":generateAccessToken") : NULL;
+    if (ok && out->impersonation_url && (!sa || !end || end <= sa + 16))
+        ok = ism_error_set(err, ISM_E_INVALID_DATA,
+                           "%s: 'service_account_impersonation_url' is not a "
+                           ".../serviceAccounts/EMAIL:generateAccessToken URL",
+                           where);
+    if (ok)
+        out->client_email =
+            sa ? ism_strdupf("%.*s", (int)(end - sa - 16), sa + 16) : strdup(out->audience);
+    if (ok && !out->client_email) ok = ism_error_set(err, ISM_E_INTERNAL, "out of memory");
+    return ok;
+}
+
 bool ism_gcp_key_parse(const char *text, size_t len, const char *where, ism_gcp_key *out,
                        ism_error *err)
 {
@@ -86,10 +155,17 @@ bool ism_gcp_key_parse(const char *text, size_t len, const char *where, ism_gcp_
     }
     const char *type = ism_json_getstr(o, "type");
     bool ok = true;
+    if (type && !strcmp(type, "external_account")) {
+        ok = external_parse(o, where, out, err);
+        json_decref(o);
+        if (!ok) ism_gcp_key_free(out);
+        return ok;
+    }
     if (!type || strcmp(type, "service_account") != 0)
         ok = ism_error_set(err, ISM_E_INVALID_DATA,
-                           "%s: 'type' is '%s', not 'service_account' (a key file of a service "
-                           "account is needed)",
+                           "%s: 'type' is '%s', not 'service_account' or 'external_account' (a "
+                           "key file of a service account or a workload identity federation "
+                           "configuration is needed)",
                            where, type ? type : "(none)");
     ok = ok && take(o, "client_email", true, &out->client_email, where, err) &&
          take(o, "private_key", true, &out->private_key, where, err) &&
@@ -129,6 +205,13 @@ void ism_gcp_key_free(ism_gcp_key *k)
     free(k->private_key);
     free(k->token_uri);
     free(k->project_id);
+    free(k->audience);
+    free(k->subject_token_type);
+    free(k->impersonation_url);
+    free(k->source_file);
+    free(k->source_url);
+    free(k->source_field);
+    json_decref(k->source_headers);
     memset(k, 0, sizeof *k);
 }
 
@@ -409,4 +492,65 @@ ism_http_class ism_gcp_http_classify(const ism_http_result *res, ism_http_class 
         return ISM_HTTP_THROTTLED;
     if (!strcmp(info.status, "UNAVAILABLE") && res->status >= 500) return ISM_HTTP_SERVER_ERROR;
     return dflt;
+}
+
+/* ---- workload identity federation --------------------------------------------------------- */
+char *ism_gcp_subject_token(const ism_gcp_key *k, const char *body, size_t len, ism_error *err)
+{
+    if (!body) body = "", len = 0;
+    if (!k->source_field) { /* text: the whole of it, without surrounding white space */
+        while (len && strchr(" \t\r\n", body[0]))
+            body++, len--;
+        while (len && strchr(" \t\r\n", body[len - 1]))
+            len--;
+        if (!len) {
+            ism_error_set(err, ISM_E_UNAUTHENTICATED, "the subject token source is empty");
+            return NULL;
+        }
+        return ism_strdupf("%.*s", (int)len, body);
+    }
+    json_t *o = json_loadb(body, len, 0, NULL);
+    const char *v = ism_json_getstr(o, k->source_field);
+    char *out = v && *v ? strdup(v) : NULL;
+    json_decref(o);
+    if (!out)
+        ism_error_set(err, ISM_E_UNAUTHENTICATED,
+                      "the subject token source is not a JSON object with a '%s' string",
+                      k->source_field);
+    return out;
+}
+
+static void form_add(char **body, const char *name, const char *value)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t n = strlen(value);
+    char *v = malloc(n * 3 + 1), *p = v;
+    if (!v) return;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)value[i];
+        if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+            strchr("-_.~", ch))
+            *p++ = (char)ch;
+        else
+            *p++ = '%', *p++ = hex[ch >> 4], *p++ = hex[ch & 15];
+    }
+    *p = '\0';
+    char *b = ism_strdupf("%s%s%s=%s", *body ? *body : "", *body ? "&" : "", name, v);
+    OPENSSL_cleanse(v, strlen(v));
+    free(v);
+    if (*body) OPENSSL_cleanse(*body, strlen(*body));
+    free(*body);
+    *body = b;
+}
+
+char *ism_gcp_sts_body(const ism_gcp_key *k, const char *subject_token, const char *scope)
+{
+    char *b = NULL;
+    form_add(&b, "grant_type", "urn:ietf:params:oauth:grant-type:token-exchange");
+    form_add(&b, "audience", k->audience ? k->audience : "");
+    form_add(&b, "scope", scope);
+    form_add(&b, "requested_token_type", "urn:ietf:params:oauth:token-type:access_token");
+    form_add(&b, "subject_token", subject_token);
+    form_add(&b, "subject_token_type", k->subject_token_type ? k->subject_token_type : "");
+    return b;
 }

@@ -1,11 +1,15 @@
 /* collector.c — the Google Cloud collector: gets an access token (the key file's JWT bearer
- * grant at its token_uri, then optionally generateAccessToken for a scanning identity), walks
- * the scope (projects given, or a folder's or the organization's tree through Resource Manager
- * v3, with the IAM policies at each level), then reads every project's operations (ops.c) per
- * region and zone through the HTTP engine: nextPageToken paging, one rate bucket per (project,
- * API) that every attempt (retries included) spends, 429 RESOURCE_EXHAUSTED and 403
- * rateLimitExceeded as throttling, a token refreshed before it expires (and once more on 401).
- * Every (scope, region, operation) ends with a coverage row; a resumed run skips those. */
+ * grant at its token_uri, or an external account's subject token exchanged at the STS; then
+ * optionally generateAccessToken for a scanning identity), walks the scope (projects given, or a
+ * folder's or the organization's tree through Resource Manager v3, its lists first, with the IAM
+ * policies at each level and Security Command Center's sources on the organization), lists the
+ * scope's assets through Cloud Asset Inventory, then reads every project's operations (ops.c) per
+ * region and zone through the HTTP engine — those Cloud Asset Inventory served taken from it,
+ * the rest (or all, where it is disabled or denied) from each service's API: nextPageToken
+ * paging, one rate bucket per (project, API) that every attempt (retries included) spends (Cloud
+ * Asset Inventory's: the consumer project's), 429 RESOURCE_EXHAUSTED and 403 rateLimitExceeded
+ * as throttling, a token refreshed before it expires (and once more on 401). Every (scope,
+ * region, operation) ends with a coverage row; a resumed run skips those. */
 #include "gcp_int.h"
 #include "ismap/snapshot.h"
 
@@ -20,6 +24,21 @@ static const char *const cov_names[] = {"complete", "not_enabled", "failed", "de
 
 typedef struct col col;
 typedef struct proj proj;
+
+/* Cloud Asset Inventory on one node of the scope: the organization or folder asked for (its
+ * assets name their project by number in ancestors), or a project given by id. Two chains
+ * (RESOURCE, IAM_POLICY); until both end, the operations it serves wait; if either fails
+ * (disabled, denied, failed), those operations are read from each service's API instead. */
+typedef struct cai {
+    col *c;
+    char node[160];
+    const char *project; /* a projects/ node: the project every asset belongs to */
+    int chains;          /* in flight */
+    int state;           /* worst outcome of the chains */
+    char reason[512];
+    bool done, usable;
+    json_t *unplaced; /* project number -> [asset]: assets of projects not known yet */
+} cai;
 
 typedef struct unit {
     proj *pr;
@@ -37,15 +56,25 @@ struct proj {
     unit **units; /* each allocated alone: tasks point at them while the array grows */
     int nunits, cap;
     bool entered;
+    cai *cai; /* the Cloud Asset Inventory serving it, or NULL */
 };
 
-typedef enum { K_TOKEN, K_IMPERSONATE, K_TREE, K_PROJECT_GET, K_UNIT } task_kind;
+typedef enum {
+    K_TOKEN,       /* the JWT bearer grant, or an external account's STS exchange */
+    K_SUBJECT,     /* an external account's URL-sourced subject token */
+    K_IMPERSONATE, /* generateAccessToken */
+    K_TREE,
+    K_PROJECT_GET,
+    K_UNIT,
+    K_CAI
+} task_kind;
 
 typedef struct task {
     struct task *next;
     task_kind kind;
     col *c;
     unit *u;           /* K_UNIT */
+    cai *cai;          /* K_CAI */
     const gcp_op *op;  /* K_TREE, K_PROJECT_GET, K_UNIT */
     char *target;      /* {x} */
     char *page_token;  /* the next page's */
@@ -64,7 +93,8 @@ struct col {
     ism_gcp_token token; /* what API calls carry */
     ism_gcp_token base;  /* with impersonation: the key's own token, for generateAccessToken */
     bool refreshing, auth_failed;
-    bool stale; /* a 401 came back: hold new calls until the refreshed token is there */
+    char *subject; /* an external account's subject token, between its source and the STS */
+    bool stale;    /* a 401 came back: hold new calls until the refreshed token is there */
     ism_error fatal;
     bool failed, stopping;
     task *q_head, *q_tail;
@@ -72,8 +102,12 @@ struct col {
     proj **projs;
     int nprojs, capprojs;
     json_t *seen_projects; /* projectId -> true */
-    json_t *had;           /* "account|region|op" -> state index */
-    json_t *buckets;       /* rate keys set */
+    json_t *proj_nums;     /* project number -> projectId (Resource Manager's answers) */
+    cai **cais;
+    int ncais, capcais;
+    cai *scope_cai;  /* the organization's or folder's */
+    json_t *had;     /* "account|region|op" -> state index */
+    json_t *buckets; /* rate keys set */
     int64_t t0, last_tick;
     int units_total, units_done;
 };
@@ -468,7 +502,15 @@ static void chain(unit *u, const char *target)
 static void unit_start(unit *u)
 {
     if (u->started) return;
+    cai *a = u->pr->cai;
+    bool by_cai = a && ism_gcp_cai_type_of(u->op->operation, NULL, false);
+    if (by_cai && !a->done) return; /* started when Cloud Asset Inventory has answered */
     u->started = true;
+    if (by_cai && a->usable) {
+        snprintf(u->reason, sizeof u->reason, "read through Cloud Asset Inventory on %s", a->node);
+        unit_finish(u);
+        return;
+    }
     col *c = u->pr->c;
     const gcp_op *op = u->op;
     unit *par = parent_of(u);
@@ -540,6 +582,17 @@ static proj *proj_add(col *c, const char *id)
 static void proj_enter(proj *pr)
 {
     pr->entered = true;
+    /* Security Command Center is read on the organization: nothing to judge in a project */
+    if (had_state(pr->c, pr->id, "global", "sources.list") < 0) {
+        ism_error e = {0};
+        if (!ism_snapshot_put_coverage(pr->c->snap, "gcp", pr->id, "global", "securitycenter",
+                                       "sources.list", "skipped",
+                                       "Security Command Center's sources are read on the "
+                                       "organization",
+                                       &e))
+            fail_fatal(pr->c, &e);
+        ism_error_clear(&e);
+    }
     size_t n;
     const gcp_op *ops = ism_gcp_ops(&n);
     for (size_t i = 0; i < n; i++) {
@@ -678,6 +731,211 @@ static void unit_answer(task *t, ism_http_result *r)
     if (u->pending == 0) unit_finish(u);
 }
 
+/* ---- Cloud Asset Inventory ----------------------------------------------------------------- */
+static cai *cai_new(col *c, const char *node, const char *project)
+{
+    if (c->o->no_asset_inventory) return NULL;
+    cai *a = calloc(1, sizeof *a);
+    if (!a || (c->ncais == c->capcais &&
+               !(c->cais = realloc(c->cais,
+                                   sizeof *c->cais * (size_t)(c->capcais = c->capcais * 2 + 8))))) {
+        free(a);
+        return NULL;
+    }
+    c->cais[c->ncais++] = a;
+    a->c = c;
+    ism_strlcpy(a->node, node, sizeof a->node);
+    a->project = project;
+    a->unplaced = json_object();
+    for (int k = 0; k < 2; k++) {
+        task *t = task_new(c, K_CAI, &ism_gcp_cai_ops[k], NULL, node);
+        if (!t) continue;
+        t->cai = a;
+        ism_strlcpy(t->account, node, sizeof t->account);
+        a->chains++;
+        push(c, t);
+    }
+    if (!a->chains) a->done = true;
+    return a;
+}
+
+/* The region an asset's resource is written under: the one its per-service read has. */
+static void cai_region(const gcp_op *op, const json_t *data, char *out, size_t n)
+{
+    ism_strlcpy(out, "global", n);
+    const char *v = NULL, *slash;
+    if (op->scope == GCP_ZONAL && (v = ism_json_getstr(data, "zone"))) {
+        slash = strrchr(v, '/');
+        ism_strlcpy(out, slash ? slash + 1 : v, n);
+        char *dash = strrchr(out, '-');
+        if (dash) *dash = '\0';
+    } else if (op->scope == GCP_REGIONAL && (v = ism_json_getstr(data, "region"))) {
+        slash = strrchr(v, '/');
+        ism_strlcpy(out, slash ? slash + 1 : v, n);
+    } else if (op->scope == GCP_REGIONAL && (v = ism_json_getstr(data, "name")) &&
+               (v = strstr(v, "/locations/"))) {
+        v += 11;
+        slash = strchr(v, '/');
+        snprintf(out, n, "%.*s", (int)(slash ? (size_t)(slash - v) : strlen(v)), v);
+    }
+}
+
+static bool region_wanted(col *c, const char *region)
+{
+    if (!c->o->regions || !strcmp(region, "global")) return true;
+    for (size_t i = 0; c->o->regions[i]; i++)
+        if (!strcmp(c->o->regions[i], region)) return true;
+    return false;
+}
+
+/* One asset into the snapshot as the per-service read writes it: resource.data (or, for an
+ * IAM_POLICY asset, its iamPolicy with the resourceId getIamPolicy's answer carries), under the
+ * same type, id and region, with the per-service reads' filters (enabled services, user-managed
+ * keys, the regions asked for). */
+static void cai_place(cai *a, const char *project, const json_t *asset)
+{
+    col *c = a->c;
+    const json_t *pol = json_object_get(asset, "iamPolicy");
+    const gcp_cai_type *ct =
+        ism_gcp_cai_type_of(NULL, ism_json_getstr(asset, "assetType"), pol != NULL);
+    const gcp_op *op = ct ? ism_gcp_op_find(ct->operation) : NULL;
+    if (!op) return;
+    char fallback[600], region[64];
+    json_t *data;
+    if (pol) {
+        if (!json_is_object(pol)) return;
+        data = json_deep_copy(pol);
+        const char *name = ism_json_getstr(asset, "name");
+        const char *b = name ? strstr(name, "//storage.googleapis.com/") : NULL;
+        if (!strcmp(ct->operation, "buckets.getIamPolicy")) {
+            if (!b) {
+                json_decref(data);
+                return;
+            }
+            b += 25;
+            json_object_set_new(data, "resourceId", json_sprintf("projects/_/buckets/%s", b));
+            snprintf(fallback, sizeof fallback, "projects/_/buckets/%s/iamPolicy", b);
+        } else {
+            json_object_set_new(data, "resourceId", json_sprintf("projects/%s", project));
+            snprintf(fallback, sizeof fallback, "projects/%s/iamPolicy", project);
+        }
+    } else {
+        json_t *d = json_object_get(json_object_get(asset, "resource"), "data");
+        if (!json_is_object(d)) return;
+        const char *st = ism_json_getstr(d, "state"), *kt = ism_json_getstr(d, "keyType");
+        if (!strcmp(ct->operation, "services.list") && (!st || strcmp(st, "ENABLED") != 0)) return;
+        if (!strcmp(ct->operation, "serviceAccountKeys.list") &&
+            (!kt || strcmp(kt, "USER_MANAGED") != 0))
+            return;
+        data = json_incref(d);
+        snprintf(fallback, sizeof fallback, "projects/%s", project);
+    }
+    cai_region(op, pol ? NULL : data, region, sizeof region);
+    if (region_wanted(c, region)) put_resource(c, op, project, region, fallback, data);
+    json_decref(data);
+}
+
+/* A project just known (its number from Resource Manager): the assets that waited for it. */
+static void cai_flush(cai *a, const char *num, const char *project)
+{
+    if (!a || !num) return;
+    json_t *held = json_object_get(a->unplaced, num);
+    size_t i;
+    json_t *it;
+    json_array_foreach(held, i, it) cai_place(a, project, it);
+    json_object_del(a->unplaced, num);
+}
+
+static void start_ready(proj *pr);
+
+static void cai_chain_end(cai *a, const gcp_op *op, int state, const char *reason)
+{
+    col *c = a->c;
+    if (state == C_COMPLETE) {
+        put_coverage(c, a->node, "global", op, C_COMPLETE,
+                     "the per-service operations it serves were read from it");
+    } else {
+        char why[700];
+        snprintf(why, sizeof why, "%.500s; every service's API was read instead", reason);
+        ism_error e = {0};
+        if (!ism_snapshot_put_coverage(c->snap, "gcp", a->node, "global", op->service,
+                                       op->operation, "skipped", why, &e))
+            fail_fatal(c, &e);
+        ism_error_clear(&e);
+        c->st->units_skipped++;
+        if (state > a->state || !a->reason[0]) ism_strlcpy(a->reason, reason, sizeof a->reason);
+        if (state > a->state) a->state = state;
+    }
+    if (--a->chains > 0) return;
+    a->done = true;
+    a->usable = a->state == C_COMPLETE;
+    if (!a->usable) json_object_clear(a->unplaced);
+    for (int i = 0; i < c->nprojs; i++)
+        if (c->projs[i]->cai == a && c->projs[i]->entered) start_ready(c->projs[i]);
+}
+
+static void error_of(const ism_http_result *r, int *state, char *code, size_t cn, char *msg,
+                     size_t mn);
+static bool retry_auth(col *c, task *t, const ism_http_result *r);
+
+static void cai_answer(task *t, ism_http_result *r)
+{
+    col *c = t->c;
+    cai *a = t->cai;
+    if (r->cls != ISM_HTTP_OK && retry_auth(c, t, r)) return;
+    json_t *body =
+        r->cls == ISM_HTTP_OK ? json_loadb(r->body ? r->body : "", r->body_len, 0, NULL) : NULL;
+    if (r->cls != ISM_HTTP_OK || !json_is_object(body)) {
+        int state = C_FAILED;
+        char code[96] = "INVALID_JSON", msg[400] = "the answer is not a JSON object", reason[600];
+        if (r->cls != ISM_HTTP_OK) error_of(r, &state, code, sizeof code, msg, sizeof msg);
+        put_call(c, t, a->node, "global", r,
+                 state == C_DENIED              ? "denied"
+                 : r->cls == ISM_HTTP_THROTTLED ? "throttled"
+                                                : "failed",
+                 code, msg);
+        snprintf(reason, sizeof reason, "Cloud Asset Inventory %s on %s was %s (%s: %.300s)",
+                 t->op->operation, a->node, cov_names[state], code, msg);
+        json_decref(body);
+        cai_chain_end(a, t->op, state, reason);
+        task_free(t);
+        return;
+    }
+    put_call(c, t, a->node, "global", r, "ok", NULL, NULL);
+    size_t i;
+    json_t *it;
+    json_array_foreach(json_object_get(body, "assets"), i, it)
+    {
+        if (a->project) {
+            cai_place(a, a->project, it);
+            continue;
+        }
+        /* ancestors: the asset's project first ("projects/NUMBER"), then folders, organization */
+        const char *anc = json_string_value(json_array_get(json_object_get(it, "ancestors"), 0));
+        if (!anc || strncmp(anc, "projects/", 9) != 0) continue;
+        const char *pid = json_string_value(json_object_get(c->proj_nums, anc + 9));
+        if (pid) {
+            cai_place(a, pid, it);
+        } else {
+            json_t *held = json_object_get(a->unplaced, anc + 9);
+            if (!held) json_object_set_new(a->unplaced, anc + 9, held = json_array());
+            json_array_append(held, it);
+        }
+    }
+    const char *next = ism_json_getstr(body, "nextPageToken");
+    if (next && *next) {
+        free(t->page_token);
+        t->page_token = strdup(next);
+        t->auth_retries = 0;
+        json_decref(body);
+        push(c, t);
+        return;
+    }
+    json_decref(body);
+    cai_chain_end(a, t->op, C_COMPLETE, NULL);
+    task_free(t);
+}
+
 /* ---- the organization's tree ------------------------------------------------------------ */
 static void tree(col *c, const char *operation, const char *node)
 {
@@ -752,14 +1010,23 @@ static void tree_answer(task *t, ism_http_result *r)
         if (state && strcmp(state, "ACTIVE") != 0) continue;
         if (!strcmp(op->operation, "folders.list") && name) {
             put_resource(c, op, t->account, "global", name, it);
-            tree(c, "folders.getIamPolicy", name);
+            /* the lists first: a node's calls share its bucket, and the deeper folders and the
+               projects (whose reads are the bulk) wait for them */
             tree(c, "folders.list", name);
             tree(c, "projects.list", name);
+            tree(c, "folders.getIamPolicy", name);
+        } else if (!strcmp(op->operation, "sources.list")) {
+            put_resource(c, op, t->account, "global", t->account, it);
         } else if (!strcmp(op->operation, "projects.list")) {
             const char *pid = ism_json_getstr(it, "projectId");
             proj *pr = pid ? proj_add(c, pid) : NULL;
             if (pr) {
                 put_resource(c, op, pid, "global", name ? name : pid, it);
+                if (name && !strncmp(name, "projects/", 9)) {
+                    json_object_set_new(c->proj_nums, name + 9, json_string(pid));
+                    pr->cai = c->scope_cai;
+                    cai_flush(c->scope_cai, name + 9, pid);
+                }
                 proj_enter(pr);
             }
         }
@@ -815,7 +1082,8 @@ static void token_answer(task *t, ism_http_result *r)
     ism_error e = {0};
     c->refreshing = false;
     bool ok;
-    ism_gcp_token *into = t->kind == K_TOKEN && c->o->impersonate ? &c->base : &c->token;
+    bool imp = c->o->impersonate || c->key.impersonation_url;
+    ism_gcp_token *into = t->kind == K_TOKEN && imp ? &c->base : &c->token;
     if (t->kind == K_TOKEN)
         ok = ism_gcp_token_parse(r->body, wall(), into, &e) ||
              (r->cls != ISM_HTTP_OK && !e.code &&
@@ -824,7 +1092,7 @@ static void token_answer(task *t, ism_http_result *r)
         ok = r->cls == ISM_HTTP_OK && ism_gcp_impersonated_parse(r->body, wall(), &c->token, &e);
     if (!ok && !e.code)
         ism_error_set(&e, ISM_E_UPSTREAM, "%s", r->err.message[0] ? r->err.message : "failed");
-    if (ok && t->kind == K_TOKEN && c->o->impersonate) {
+    if (ok && t->kind == K_TOKEN && imp) {
         /* the key's token is the means: impersonate with it at once */
         task *n = task_new(c, K_IMPERSONATE, NULL, NULL, NULL);
         if (n) {
@@ -839,8 +1107,10 @@ static void token_answer(task *t, ism_http_result *r)
         c->auth_failed = true;
         ism_error f = {0};
         ism_error_set(&f, ISM_E_UNAUTHENTICATED, "%s failed: %s",
-                      t->kind == K_TOKEN ? "the service account's token request"
-                                         : "generateAccessToken for the scanning identity",
+                      t->kind == K_TOKEN && c->key.external
+                          ? "the external account's token exchange (STS)"
+                      : t->kind == K_TOKEN ? "the service account's token request"
+                                           : "generateAccessToken for the scanning identity",
                       e.message);
         fail_fatal(c, &f);
         ism_error_clear(&f);
@@ -849,10 +1119,38 @@ static void token_answer(task *t, ism_http_result *r)
     task_free(t);
 }
 
+/* An external account's URL-sourced subject token: then the STS exchange. */
+static void subject_answer(task *t, ism_http_result *r)
+{
+    col *c = t->c;
+    ism_error e = {0};
+    free(c->subject);
+    c->subject = NULL;
+    if (r->cls == ISM_HTTP_OK)
+        c->subject = ism_gcp_subject_token(&c->key, r->body, r->body_len, &e);
+    else
+        ism_error_set(&e, ISM_E_UNAUTHENTICATED, "its source URL answered HTTP %ld", r->status);
+    task_free(t);
+    task *n = c->subject ? task_new(c, K_TOKEN, NULL, NULL, NULL) : NULL;
+    if (n && submit(c, n, &e)) {
+        ism_error_clear(&e);
+        return;
+    }
+    task_free(n);
+    c->refreshing = false;
+    c->auth_failed = true;
+    ism_error f = {0};
+    ism_error_set(&f, ISM_E_UNAUTHENTICATED, "the external account's subject token: %s", e.message);
+    fail_fatal(c, &f);
+    ism_error_clear(&f);
+    ism_error_clear(&e);
+}
+
 static void refresh_token(col *c)
 {
     if (c->refreshing || c->auth_failed) return;
-    task *t = task_new(c, K_TOKEN, NULL, NULL, NULL);
+    task *t =
+        task_new(c, c->key.external && c->key.source_url ? K_SUBJECT : K_TOKEN, NULL, NULL, NULL);
     if (!t) return;
     c->refreshing = true;
     ism_error e = {0};
@@ -865,7 +1163,7 @@ static bool sign_cb(ism_http_attempt *a, void *arg, ism_error *err)
 {
     task *t = arg;
     col *c = t->c;
-    if (t->kind == K_TOKEN) return true;
+    if (t->kind == K_TOKEN || t->kind == K_SUBJECT) return true;
     const ism_gcp_token *tok = t->kind == K_IMPERSONATE ? &c->base : &c->token;
     char h[4200];
     snprintf(h, sizeof h, "Bearer %s", tok->access_token);
@@ -878,7 +1176,8 @@ static void done_cb(ism_http_result *r, void *arg)
 {
     task *t = arg;
     col *c = t->c;
-    if (t->kind != K_TOKEN && t->kind != K_IMPERSONATE) c->outstanding--;
+    bool auth = t->kind == K_TOKEN || t->kind == K_SUBJECT || t->kind == K_IMPERSONATE;
+    if (!auth) c->outstanding--;
     if (r->err.code == ISM_E_CANCELLED) {
         if (t->u) t->u->pending--;
         task_free(t);
@@ -889,6 +1188,9 @@ static void done_cb(ism_http_result *r, void *arg)
     case K_IMPERSONATE:
         token_answer(t, r);
         break;
+    case K_SUBJECT:
+        subject_answer(t, r);
+        break;
     case K_TREE:
         tree_answer(t, r);
         break;
@@ -898,12 +1200,17 @@ static void done_cb(ism_http_result *r, void *arg)
     case K_UNIT:
         unit_answer(t, r);
         break;
+    case K_CAI:
+        cai_answer(t, r);
+        break;
     }
 }
 
 static const char *account_of(const task *t)
 {
-    return t->kind == K_UNIT ? t->u->pr->id : t->kind == K_TREE ? t->account : t->target;
+    return t->kind == K_UNIT                       ? t->u->pr->id
+           : t->kind == K_TREE || t->kind == K_CAI ? t->account
+                                                   : t->target;
 }
 
 static bool submit(col *c, task *t, ism_error *err)
@@ -913,7 +1220,35 @@ static bool submit(col *c, task *t, ism_error *err)
     const char *method = "GET";
     ism_now_iso(t->started);
     rate_key[0] = '\0';
-    if (t->kind == K_TOKEN) {
+    if (t->kind == K_SUBJECT) {
+        url = strdup(c->key.source_url);
+        const char *k;
+        json_t *v;
+        json_object_foreach(c->key.source_headers, k, v)
+            ism_http_headers_set(&hd, k, json_string_value(v));
+    } else if (t->kind == K_TOKEN && c->key.external) {
+        if (c->key.source_file) { /* read again at every exchange: the file is rotated */
+            size_t len;
+            char *text = ism_read_file(c->key.source_file, 64 * 1024, &len, err);
+            if (!text) return false;
+            free(c->subject);
+            c->subject = ism_gcp_subject_token(&c->key, text, len, err);
+            OPENSSL_cleanse(text, len);
+            free(text);
+            if (!c->subject) {
+                char why[sizeof err->message];
+                ism_strlcpy(why, err->message, sizeof why);
+                return ism_error_set(err, ISM_E_UNAUTHENTICATED, "%s: %s", c->key.source_file, why);
+            }
+        }
+        body = ism_gcp_sts_body(&c->key, c->subject ? c->subject : "", ISM_GCP_SCOPE);
+        if (c->subject) OPENSSL_cleanse(c->subject, strlen(c->subject));
+        free(c->subject);
+        c->subject = NULL;
+        url = strdup(c->key.token_uri);
+        method = "POST";
+        ism_http_headers_set(&hd, "Content-Type", "application/x-www-form-urlencoded");
+    } else if (t->kind == K_TOKEN) {
         char *jwt = ism_gcp_jwt_assertion(&c->key, ISM_GCP_SCOPE, wall(), err);
         if (!jwt) return false;
         body = ism_gcp_grant_body(jwt);
@@ -922,10 +1257,14 @@ static bool submit(col *c, task *t, ism_error *err)
         method = "POST";
         ism_http_headers_set(&hd, "Content-Type", "application/x-www-form-urlencoded");
     } else if (t->kind == K_IMPERSONATE) {
-        char *b =
-            c->o->endpoint_url ? base_url(c, "iamcredentials") : strdup(ISM_GCP_IAMCREDENTIALS_URL);
-        url = ism_gcp_impersonate_url(b, c->o->impersonate);
-        free(b);
+        if (!c->o->impersonate) { /* the external account's own, as written */
+            url = strdup(c->key.impersonation_url);
+        } else {
+            char *b = c->o->endpoint_url ? base_url(c, "iamcredentials")
+                                         : strdup(ISM_GCP_IAMCREDENTIALS_URL);
+            url = ism_gcp_impersonate_url(b, c->o->impersonate);
+            free(b);
+        }
         body = ism_gcp_impersonate_body(ISM_GCP_SCOPE, 3600);
         method = "POST";
         ism_http_headers_set(&hd, "Content-Type", "application/json");
@@ -934,15 +1273,36 @@ static bool submit(col *c, task *t, ism_error *err)
         url = make_url(c, op, t->kind == K_UNIT ? t->u->pr->id : NULL,
                        t->kind == K_UNIT ? t->u->region : NULL, t->target, t->page_token);
         method = op->method;
+        if (t->kind == K_CAI) { /* the asset types it serves, repeated */
+            char *u2 = NULL;
+            for (const gcp_cai_type *ct = ism_gcp_cai_types; ct->operation; ct++) {
+                if (ct->iam_policy != (op == &ism_gcp_cai_ops[1])) continue;
+                char v[200];
+                enc(ct->asset_type, v, sizeof v, false);
+                u2 = ism_strdupf("%s&assetTypes=%s", url, v);
+                free(url);
+                url = u2;
+            }
+        }
         if (!strcmp(method, "POST")) {
             body = strdup("{\"options\":{\"requestedPolicyVersion\":3}}");
             ism_http_headers_set(&hd, "Content-Type", "application/json");
         }
-        snprintf(rate_key, sizeof rate_key, "%s/%s", account_of(t), op->service);
+        /* Cloud Asset Inventory's quota is the consumer project's (the caller's), whatever
+           the node: one bucket for every call; a burst of 10 keeps a minute's calls within
+           100 at 1.5/s */
+        if (t->kind == K_CAI)
+            snprintf(rate_key, sizeof rate_key, "consumer/%s", op->service);
+        else
+            snprintf(rate_key, sizeof rate_key, "%s/%s", account_of(t), op->service);
         if (!json_object_get(c->buckets, rate_key)) {
-            double rate = op->rate * (c->o->rate_scale > 0 ? c->o->rate_scale : 1);
+            double scale = c->o->rate_scale > 0 ? c->o->rate_scale : 1, rate = op->rate * scale;
+            /* a folder's or the organization's node: its lists and policy at once (three
+               calls are nothing to a per-minute quota), so that the walk down the tree does
+               not wait a token per level */
+            double burst = t->kind == K_CAI ? 10 * scale : t->kind == K_TREE && rate < 3 ? 3 : rate;
             /* a burst of at least one token: a bucket smaller than that never admits */
-            if (!ism_http_bucket_set(c->eng, rate_key, rate < 1 ? 1 : rate, rate, err)) {
+            if (!ism_http_bucket_set(c->eng, rate_key, burst < 1 ? 1 : burst, rate, err)) {
                 free(url);
                 free(body);
                 ism_http_headers_clear(&hd);
@@ -954,9 +1314,10 @@ static bool submit(col *c, task *t, ism_error *err)
     }
     char label[128];
     snprintf(label, sizeof label, "%s:%s", t->op ? t->op->service : "oauth2",
-             t->op                ? t->op->operation
-             : t->kind == K_TOKEN ? "token"
-                                  : "generateAccessToken");
+             t->op                  ? t->op->operation
+             : t->kind == K_SUBJECT ? "subjectToken"
+             : t->kind == K_TOKEN   ? "token"
+                                    : "generateAccessToken");
     ism_http_request rq = {.method = method,
                            .url = url,
                            .headers = &hd,
@@ -970,7 +1331,8 @@ static bool submit(col *c, task *t, ism_error *err)
                            .done = done_cb,
                            .done_arg = t};
     bool ok = ism_http_submit(c->eng, &rq, err);
-    if (!ok && t->kind != K_TOKEN && t->kind != K_IMPERSONATE) c->outstanding--;
+    if (!ok && t->kind != K_TOKEN && t->kind != K_SUBJECT && t->kind != K_IMPERSONATE)
+        c->outstanding--;
     if (body) OPENSSL_cleanse(body, strlen(body)); /* it carried a signed assertion */
     free(body);
     free(url);
@@ -1111,21 +1473,27 @@ static void start_scope(col *c)
     if (o->organization) {
         char node[160];
         snprintf(node, sizeof node, "organizations/%s", o->organization);
-        tree(c, "organizations.get", node);
-        tree(c, "organizations.getIamPolicy", node);
+        c->scope_cai = cai_new(c, node, NULL);
         tree(c, "folders.list", node);
         tree(c, "projects.list", node);
+        tree(c, "organizations.get", node);
+        tree(c, "organizations.getIamPolicy", node);
+        tree(c, "sources.list", node);
     }
     if (o->folder) {
         char node[160];
         snprintf(node, sizeof node, "folders/%s", o->folder);
-        tree(c, "folders.getIamPolicy", node);
+        if (!c->scope_cai) c->scope_cai = cai_new(c, node, NULL);
         tree(c, "folders.list", node);
         tree(c, "projects.list", node);
+        tree(c, "folders.getIamPolicy", node);
     }
     for (size_t i = 0; o->projects && o->projects[i]; i++) {
         proj *pr = proj_add(c, o->projects[i]);
         if (!pr) continue;
+        char node[160];
+        snprintf(node, sizeof node, "projects/%s", pr->id);
+        pr->cai = cai_new(c, node, pr->id);
         int had = had_state(c, pr->id, "global", "projects.get");
         if (had == C_COMPLETE) {
             proj_enter(pr);
@@ -1164,21 +1532,28 @@ bool ism_gcp_collect(const gcp_opts *o, ism_snapshot *snap, ism_collect_stats *s
     if (!ism_gcp_key_load(path, &c.key, err)) return false;
     ism_strlcpy(st->principal, o->impersonate ? o->impersonate : c.key.client_email,
                 sizeof st->principal);
-    c.hc = (ism_http_config){.max_in_flight = o->max_in_flight > 0 ? o->max_in_flight : 32,
-                             .max_attempts = 5,
-                             .backoff_base_ms = 200,
-                             .backoff_max_ms = 10000,
-                             /* an emulator: an endpoint_url the config allowed, or a key file
-                                whose token_uri is plain http (loopback only, the engine says) */
-                             .allow_http_loopback =
-                                 o->endpoint_url != NULL || !strncmp(c.key.token_uri, "http://", 7),
-                             .tick = engine_tick,
-                             .tick_arg = &c};
+    c.hc = (ism_http_config){
+        .max_in_flight = o->max_in_flight > 0 ? o->max_in_flight : 32,
+        .max_attempts = 5,
+        .backoff_base_ms = 200,
+        .backoff_max_ms = 10000,
+        /* an emulator: an endpoint_url the config allowed, or a key file
+           whose token_uri is plain http (loopback only, the engine says) */
+        .allow_http_loopback =
+            o->endpoint_url != NULL || !strncmp(c.key.token_uri, "http://", 7) ||
+            (c.key.source_url && !strncmp(c.key.source_url, "http://", 7)) ||
+            (c.key.impersonation_url && !strncmp(c.key.impersonation_url, "http://", 7)),
+        .tick = engine_tick,
+        .tick_arg = &c};
     c.hc.max_per_host = c.hc.max_in_flight;
-    c.window = c.hc.max_in_flight * 2;
+    /* The engine sends, among what is submitted, whatever its bucket has a token for: a
+       small window would leave projects' calls queued here behind other projects' calls
+       waiting for their tokens. */
+    c.window = 1 << 20;
     c.had = json_object();
     c.buckets = json_object();
     c.seen_projects = json_object();
+    c.proj_nums = json_object();
     bool ok = (c.eng = ism_http_engine_new(&c.hc, err)) != NULL;
     if (ok) {
         load_had(&c);
@@ -1229,7 +1604,15 @@ bool ism_gcp_collect(const gcp_opts *o, ism_snapshot *snap, ism_collect_stats *s
     json_decref(c.had);
     json_decref(c.buckets);
     json_decref(c.seen_projects);
+    json_decref(c.proj_nums);
+    for (int i = 0; i < c.ncais; i++) {
+        json_decref(c.cais[i]->unplaced);
+        free(c.cais[i]);
+    }
+    free(c.cais);
     ism_gcp_key_free(&c.key);
+    if (c.subject) OPENSSL_cleanse(c.subject, strlen(c.subject));
+    free(c.subject);
     ism_error_clear(&c.fatal);
     OPENSSL_cleanse(&c.token, sizeof c.token);
     OPENSSL_cleanse(&c.base, sizeof c.base);

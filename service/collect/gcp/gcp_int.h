@@ -40,6 +40,18 @@ const gcp_op *ism_gcp_ops(size_t *n);
 const gcp_op *ism_gcp_op_find(const char *operation);
 /* The organization-tree operations (account = the organization or folder). */
 extern const gcp_op ism_gcp_tree_ops[];
+/* Cloud Asset Inventory's assets.list, [0] contentType RESOURCE, [1] IAM_POLICY (NULL-ended). */
+extern const gcp_op ism_gcp_cai_ops[];
+/* Which per-service operation an asset type serves. */
+typedef struct gcp_cai_type {
+    const char *service;    /* the operation's API ("compute") */
+    const char *operation;  /* "networks.list" */
+    const char *asset_type; /* "compute.googleapis.com/Network" */
+    bool iam_policy;        /* read as contentType IAM_POLICY (the asset's iamPolicy) */
+} gcp_cai_type;
+extern const gcp_cai_type ism_gcp_cai_types[]; /* NULL-ended */
+/* The row for an operation, or for an asset type of that content type; NULL: none. */
+const gcp_cai_type *ism_gcp_cai_type_of(const char *operation, const char *asset_type, bool iam);
 /* The org policy constraints read for every project. */
 extern const char *const ism_gcp_constraints[];
 
@@ -48,6 +60,7 @@ typedef struct gcp_opts {
     const char *impersonate; /* a service account's email, or NULL */
     const char *const *projects, *const *regions;
     const char *folder, *organization;
+    bool no_asset_inventory;  /* read every service's API, never Cloud Asset Inventory */
     const char *endpoint_url; /* every API to this base URL (the token still goes to token_uri) */
     const char *session_name;
     int max_in_flight;

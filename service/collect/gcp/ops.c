@@ -77,8 +77,57 @@ const gcp_op ism_gcp_tree_ops[] = {
     {"cloudresourcemanager", "projects.get", "resourcemanager.projects.get",
      "resourcemanager.Project", GCP_GLOBAL, "GET", "/v3/projects/{x}", NULL, NULL, 0, NULL, NULL,
      NULL, 5},
+    /* Security Command Center's sources of findings (its built-in services once it is
+       activated), read on the organization */
+    {"securitycenter", "sources.list", "securitycenter.sources.list", "securitycenter.Source",
+     GCP_GLOBAL, "GET", "/v1/{x}/sources", "sources", "pageSize", 1000, NULL, NULL, NULL, 5},
     {NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, 0},
 };
+
+/* Cloud Asset Inventory's assets.list (cloudasset v1) on the scope's node ({x}: organizations/N,
+ * folders/N or projects/ID), once per content type; the asset types asked for are appended
+ * (ism_gcp_cai_types). ListAssets' quota is 100 per minute per consumer project (and 800 per
+ * minute per organization): the collector keeps to 1.5/s with a burst of 10. */
+const gcp_op ism_gcp_cai_ops[] = {
+    {"cloudasset", "assets.listResource", "cloudasset.assets.listResource", NULL, GCP_GLOBAL, "GET",
+     "/v1/{x}/assets?contentType=RESOURCE", "assets", "pageSize", 1000, NULL, NULL, NULL, 1.5},
+    {"cloudasset", "assets.listIamPolicy", "cloudasset.assets.listIamPolicy", NULL, GCP_GLOBAL,
+     "GET", "/v1/{x}/assets?contentType=IAM_POLICY", "assets", "pageSize", 1000, NULL, NULL, NULL,
+     1.5},
+    {NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, 0},
+};
+
+/* The per-service operations whose resources Cloud Asset Inventory gives (resource.data is the
+ * service's REST resource; an IAM_POLICY asset's iamPolicy the getIamPolicy answer). */
+const gcp_cai_type ism_gcp_cai_types[] = {
+    {"serviceusage", "services.list", "serviceusage.googleapis.com/Service", false},
+    {"compute", "networks.list", "compute.googleapis.com/Network", false},
+    {"compute", "subnetworks.list", "compute.googleapis.com/Subnetwork", false},
+    {"compute", "firewalls.list", "compute.googleapis.com/Firewall", false},
+    {"compute", "routes.list", "compute.googleapis.com/Route", false},
+    {"compute", "instances.list", "compute.googleapis.com/Instance", false},
+    {"compute", "disks.list", "compute.googleapis.com/Disk", false},
+    {"storage", "buckets.list", "storage.googleapis.com/Bucket", false},
+    {"logging", "sinks.list", "logging.googleapis.com/LogSink", false},
+    {"logging", "locations.buckets.list", "logging.googleapis.com/LogBucket", false},
+    {"cloudkms", "keyRings.list", "cloudkms.googleapis.com/KeyRing", false},
+    {"cloudkms", "cryptoKeys.list", "cloudkms.googleapis.com/CryptoKey", false},
+    {"iam", "serviceAccounts.list", "iam.googleapis.com/ServiceAccount", false},
+    {"iam", "serviceAccountKeys.list", "iam.googleapis.com/ServiceAccountKey", false},
+    {"cloudresourcemanager", "projects.getIamPolicy", "cloudresourcemanager.googleapis.com/Project",
+     true},
+    {"storage", "buckets.getIamPolicy", "storage.googleapis.com/Bucket", true},
+    {NULL, NULL, NULL, false},
+};
+
+const gcp_cai_type *ism_gcp_cai_type_of(const char *operation, const char *asset_type, bool iam)
+{
+    for (const gcp_cai_type *t = ism_gcp_cai_types; t->operation; t++) {
+        if (operation && !strcmp(t->operation, operation)) return t;
+        if (asset_type && t->iam_policy == iam && !strcmp(t->asset_type, asset_type)) return t;
+    }
+    return NULL;
+}
 
 const char *const ism_gcp_constraints[] = {
     "gcp.resourceLocations",
@@ -99,6 +148,8 @@ const gcp_op *ism_gcp_op_find(const char *operation)
     for (size_t i = 0; i < sizeof OPS / sizeof OPS[0]; i++)
         if (!strcmp(OPS[i].operation, operation)) return &OPS[i];
     for (const gcp_op *o = ism_gcp_tree_ops; o->operation; o++)
+        if (!strcmp(o->operation, operation)) return o;
+    for (const gcp_op *o = ism_gcp_cai_ops; o->operation; o++)
         if (!strcmp(o->operation, operation)) return o;
     return NULL;
 }

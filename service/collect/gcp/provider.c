@@ -9,8 +9,9 @@
 
 static const ism_provider_param gcp_params[] = {
     {"key_file", ISM_PPARAM_PATH, "key-file", "FILE",
-     "A service-account key file on the daemon's host [$GOOGLE_APPLICATION_CREDENTIALS].", 0, 0, 0,
-     NULL},
+     "A service-account key file, or a workload identity federation (external_account) file, "
+     "on the daemon's host [$GOOGLE_APPLICATION_CREDENTIALS].",
+     0, 0, 0, NULL},
     {"impersonate", ISM_PPARAM_STRING, "impersonate-service-account", "EMAIL",
      "Read as this service account (iamcredentials generateAccessToken with the key's identity).",
      6, 254, 0, "@.-_"},
@@ -24,6 +25,10 @@ static const ism_provider_param gcp_params[] = {
      "Collect the whole organization (numeric id): folders, projects, IAM policies.", 1, 32, 0, ""},
     {"regions", ISM_PPARAM_LIST, "regions", "r1,r2",
      "Regions to collect [every region of each project].", 2, 32, 64, "-"},
+    {"no_asset_inventory", ISM_PPARAM_BOOL, "no-asset-inventory", NULL,
+     "Read every service's API; never Cloud Asset Inventory (by default it is tried on the "
+     "scope and every service's API is the fallback where it is disabled or denied).",
+     0, 0, 0, NULL},
     {"endpoint_url", ISM_PPARAM_URL, "endpoint-url", "URL",
      "One base URL for every API (an emulator, a private endpoint); the token request still "
      "goes to the key file's token_uri.",
@@ -103,6 +108,7 @@ static bool gcp_collect(const ism_collect_run *run, struct ism_snapshot *snap,
                   .folder = folder,
                   .organization = org,
                   .endpoint_url = ism_json_getstr(p, "endpoint_url"),
+                  .no_asset_inventory = json_is_true(json_object_get(p, "no_asset_inventory")),
                   .session_name = run->session_name,
                   .progress = run->progress,
                   .should_stop = run->should_stop,
@@ -151,6 +157,11 @@ static json_t *gcp_operations(void)
                                              o->service, "operation", o->operation, "permission",
                                              o->permission, "scope", "global", "type", o->type,
                                              "paginated", o->page_param != NULL));
+    for (const gcp_op *o = ism_gcp_cai_ops; o->operation; o++)
+        json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:s, s:b}", "service",
+                                             o->service, "operation", o->operation, "permission",
+                                             o->permission, "scope", "global", "type",
+                                             "cloudasset.Asset", "paginated", true));
     for (size_t i = 0; i < n; i++)
         json_array_append_new(
             arr, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:b}", "service", ops[i].service,

@@ -1,11 +1,14 @@
 /* gcpemu.c — the Google Cloud emulator: an OAuth 2.0 token endpoint that verifies the JWT bearer
  * assertion's RS256 signature against the service-account key file's key, iamcredentials
- * generateAccessToken, and the REST APIs the collector reads (Resource Manager v3, Compute v1,
- * Cloud Storage JSON v1, Logging v2, Cloud KMS v1, Org Policy v2, IAM v1, Service Usage v1,
- * Backup and DR v1) in their documented JSON shapes with pageToken/nextPageToken paging and
- * Google's error body. Faults, deterministic by seed: per-minute quotas per (project, API)
- * answered 429 RESOURCE_EXHAUSTED or 403 rateLimitExceeded, random throttling, 503, dropped
- * connections, latency with jitter, short-lived tokens, denied permissions. Test code only. */
+ * generateAccessToken, the Security Token Service's token exchange for workload identity
+ * federation (and a URL source of subject tokens), and the REST APIs the collector reads (Resource
+ * Manager v3, Compute v1, Cloud Storage JSON v1, Logging v2, Cloud KMS v1, Org Policy v2, IAM v1,
+ * Service Usage v1, Backup and DR v1, Security Command Center v1 sources, Cloud Asset Inventory v1
+ * assets.list over the same tenant data) in their documented JSON shapes with
+ * pageToken/nextPageToken paging and Google's error body. Faults, deterministic by seed: per-minute
+ * quotas per (project, API) answered 429 RESOURCE_EXHAUSTED or 403 rateLimitExceeded, random
+ * throttling, 503, dropped connections, latency with jitter, short-lived tokens, denied
+ * permissions. Test code only. */
 #include "emu_core.h"
 #include "ismap/gcp.h"
 
@@ -17,11 +20,13 @@
 
 static struct {
     const char *tenant_path, *key_path, *port_file;
-    int port, page_size, token_ttl, latency_ms, jitter_ms, quota_per_min;
+    const char *sts_audience, *sts_subject; /* workload identity federation */
+    int port, page_size, token_ttl, latency_ms, jitter_ms, quota_per_min, cai_quota_per_min;
+    bool cai_disabled;
     double throttle_rate, error_rate, drop_rate;
     uint64_t seed;
     bool log;
-} cfg = {.token_ttl = 3600, .seed = 1};
+} cfg = {.token_ttl = 3600, .seed = 1, .cai_quota_per_min = 100};
 
 static json_t *tenant;   /* the tenant file */
 static ism_gcp_key key;  /* the scanner's key: its public half verifies assertions */
@@ -121,6 +126,53 @@ static void token_endpoint(const emu_req *q, emu_resp *r)
     json_decref(claims);
     free(grant);
     free(assertion);
+}
+
+/* Security Token Service (sts.googleapis.com/v1/token): an external account's subject token
+ * exchanged for an access token (RFC 8693, form-encoded). The pool provider accepts one
+ * audience and one subject token (--sts-audience, --sts-subject). */
+static void sts_endpoint(const emu_req *q, emu_resp *r)
+{
+    char *grant = query_get(q->body, "grant_type"), *aud = query_get(q->body, "audience");
+    char *subject = query_get(q->body, "subject_token");
+    char *stt = query_get(q->body, "subject_token_type");
+    char *rtt = query_get(q->body, "requested_token_type"), *scope = query_get(q->body, "scope");
+    if (!grant || strcmp(grant, "urn:ietf:params:oauth:grant-type:token-exchange") != 0)
+        oauth_error(r, 400, "unsupported_grant_type", "Invalid grant_type.");
+    else if (!rtt || strcmp(rtt, "urn:ietf:params:oauth:token-type:access_token") != 0)
+        oauth_error(r, 400, "invalid_request", "Invalid requested_token_type.");
+    else if (!stt || !scope)
+        oauth_error(r, 400, "invalid_request", "subject_token_type and scope are required.");
+    else if (!cfg.sts_audience || !aud || strcmp(aud, cfg.sts_audience) != 0)
+        oauth_error(r, 400, "invalid_target",
+                    "The target service indicated by the \"audience\" parameters is invalid.");
+    else if (!cfg.sts_subject || !subject || strcmp(subject, cfg.sts_subject) != 0)
+        oauth_error(r, 400, "invalid_grant", "The subject token could not be verified.");
+    else {
+        char *t = new_token(time(NULL));
+        send_json(r, 200,
+                  json_pack("{s:s, s:s, s:s, s:i}", "access_token", t, "issued_token_type",
+                            "urn:ietf:params:oauth:token-type:access_token", "token_type", "Bearer",
+                            "expires_in", cfg.token_ttl));
+        free(t);
+    }
+    free(grant);
+    free(aud);
+    free(subject);
+    free(stt);
+    free(rtt);
+    free(scope);
+}
+
+/* A URL-sourced subject token, as a workload's metadata endpoint gives it: {"id_token"} to a
+ * caller that sends "Metadata: true". */
+static void subject_source(const emu_req *q, emu_resp *r)
+{
+    const char *m = ism_http_headers_get(&q->headers, "Metadata");
+    if (!m || strcmp(m, "true") != 0)
+        send_json(r, 400, json_pack("{s:s}", "error", "the Metadata: true header is required"));
+    else
+        send_json(r, 200, json_pack("{s:s}", "id_token", cfg.sts_subject ? cfg.sts_subject : ""));
 }
 
 /* 0 when the bearer token is good; otherwise answered. */
@@ -228,6 +280,14 @@ static const route ROUTES[] = {
      NULL, 1000},
     {"GET", "/v3/projects", "cloudresourcemanager", "resourcemanager.projects.list", NULL,
      "projects", NULL, 1000},
+    {"GET", "/v1/organizations/{o}/sources", "securitycenter", "securitycenter.sources.list", NULL,
+     "sources", NULL, 1000},
+    {"GET", "/v1/organizations/{o}/assets", "cloudasset", "cloudasset.assets.listResource", NULL,
+     "assets", NULL, 1000},
+    {"GET", "/v1/folders/{f}/assets", "cloudasset", "cloudasset.assets.listResource", NULL,
+     "assets", NULL, 1000},
+    {"GET", "/v1/projects/{p}/assets", "cloudasset", "cloudasset.assets.listResource", NULL,
+     "assets", NULL, 1000},
     {NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0},
 };
 
@@ -313,7 +373,7 @@ static json_t *lookup(json_t *root, const char *data, const caps *c)
 
 /* A list answer with paging: pageToken is the offset. */
 static void send_list(const emu_req *q, emu_resp *r, const route *rt, json_t *items,
-                      const char *self)
+                      const char *self, json_t *extra)
 {
     size_t total = json_array_size(items), off = 0, size = total;
     char *tok = query_get(q->query, "pageToken");
@@ -325,19 +385,21 @@ static void send_list(const emu_req *q, emu_resp *r, const route *rt, json_t *it
         if (*end || v > total) {
             free(tok);
             free(ps);
+            json_decref(extra);
             send_error(r, 400, "INVALID_ARGUMENT", "invalid", "Invalid page token.");
             return;
         }
         off = (size_t)v;
     }
     size_t want = rt->max_page ? (size_t)rt->max_page : total;
+    if (!ps && !strcmp(rt->api, "cloudasset")) want = 100; /* ListAssets' default page */
     if (ps && atoi(ps) > 0 && (size_t)atoi(ps) < want) want = (size_t)atoi(ps);
     if (cfg.page_size > 0 && (size_t)cfg.page_size < want) want = (size_t)cfg.page_size;
     if (rt->max_page && want < size) size = want;
     json_t *page = json_array();
     for (size_t i = off; i < total && i < off + size; i++)
         json_array_append(page, json_array_get(items, i));
-    json_t *out = json_object();
+    json_t *out = extra ? extra : json_object();
     if (rt->kind) {
         json_object_set_new(out, "kind", json_string(rt->kind));
         if (self) json_object_set_new(out, "id", json_string(self));
@@ -373,7 +435,7 @@ static void send_rm_list(const emu_req *q, emu_resp *r, const route *rt, const c
         const char *pa = ism_json_getstr(v, "parent");
         if (pa && !strcmp(pa, parent)) json_array_append(items, v);
     }
-    send_list(q, r, rt, items, NULL);
+    send_list(q, r, rt, items, NULL, NULL);
     json_decref(items);
     free(parent);
 }
@@ -408,6 +470,18 @@ static bool over_quota(const char *project, const char *api)
     return n > cfg.quota_per_min;
 }
 
+/* ListAssets: 100 per minute per consumer project (the key's project). */
+static bool over_cai_quota(void)
+{
+    if (cfg.cai_quota_per_min <= 0) return false;
+    char k[300];
+    snprintf(k, sizeof k, "consumer:%s/cloudasset/%lld", key.project_id ? key.project_id : "-",
+             (long long)(time(NULL) / 60));
+    intptr_t n = (intptr_t)hmap_get(&quota, k) + 1;
+    hmap_put(&quota, k, (void *)n);
+    return n > cfg.cai_quota_per_min;
+}
+
 static void throttle(emu_resp *r, const char *api)
 {
     throttled_n++;
@@ -424,6 +498,251 @@ static void throttle(emu_resp *r, const char *api)
     }
 }
 
+/* ---- Cloud Asset Inventory -------------------------------------------------------------- */
+/* The asset types gcpemu knows: where their resources live in projects_data (a list, or an
+ * object of lists by region / zone / parent) and the API that names them. */
+static const struct {
+    const char *type, *data, *api;
+} ASSET_TYPES[] = {
+    {"compute.googleapis.com/Network", "networks", "compute"},
+    {"compute.googleapis.com/Subnetwork", "subnetworks", "compute"},
+    {"compute.googleapis.com/Firewall", "firewalls", "compute"},
+    {"compute.googleapis.com/Route", "routes", "compute"},
+    {"compute.googleapis.com/Instance", "instances", "compute"},
+    {"compute.googleapis.com/Disk", "disks", "compute"},
+    {"storage.googleapis.com/Bucket", "buckets", "storage"},
+    {"logging.googleapis.com/LogSink", "sinks", "logging"},
+    {"logging.googleapis.com/LogBucket", "logBuckets", "logging"},
+    {"cloudkms.googleapis.com/KeyRing", "keyRings", "cloudkms"},
+    {"cloudkms.googleapis.com/CryptoKey", "cryptoKeys", "cloudkms"},
+    {"iam.googleapis.com/ServiceAccount", "serviceAccounts", "iam"},
+    {"iam.googleapis.com/ServiceAccountKey", "serviceAccountKeys", "iam"},
+    {"serviceusage.googleapis.com/Service", "services", "serviceusage"},
+    {NULL, NULL, NULL},
+};
+
+/* The values of every repeated assetTypes= of the query. */
+static json_t *query_all(const char *query, const char *name)
+{
+    json_t *out = json_array();
+    size_t nl = strlen(name);
+    for (const char *p = query; p && *p;) {
+        const char *amp = strchr(p, '&');
+        size_t len = amp ? (size_t)(amp - p) : strlen(p);
+        if (len > nl && !strncmp(p, name, nl) && p[nl] == '=') {
+            char *v = emu_xmalloc(len - nl);
+            memcpy(v, p + nl + 1, len - nl - 1);
+            v[len - nl - 1] = '\0';
+            emu_pct_decode(v, true);
+            json_array_append_new(out, json_string(v));
+            free(v);
+        }
+        p = amp ? amp + 1 : NULL;
+    }
+    return out;
+}
+
+static bool type_wanted(const json_t *types, const char *type)
+{
+    if (!json_array_size(types)) return true;
+    size_t i;
+    const json_t *v;
+    json_array_foreach(types, i, v) if (!strcmp(json_string_value(v), type)) return true;
+    return false;
+}
+
+/* ["projects/NUM", "folders/..", ..., "organizations/ORG"]: the project's ancestry. */
+static json_t *ancestors_of(const json_t *project)
+{
+    json_t *a = json_array();
+    json_array_append_new(a, json_string(ism_json_getstr(project, "name")));
+    const char *parent = ism_json_getstr(project, "parent");
+    for (int depth = 0; parent && depth < 16; depth++) {
+        json_array_append_new(a, json_string(parent));
+        const char *next = NULL;
+        size_t i;
+        json_t *f;
+        json_array_foreach(json_object_get(tenant, "folders"), i, f)
+        {
+            const char *n = ism_json_getstr(f, "name");
+            if (n && !strcmp(n, parent)) next = ism_json_getstr(f, "parent");
+        }
+        parent = next;
+    }
+    return a;
+}
+
+/* Where a resource is: its region, zone, location segment, lower-cased bucket location. */
+static char *location_of(const json_t *d)
+{
+    const char *v, *slash;
+    if ((v = ism_json_getstr(d, "zone")) || (v = ism_json_getstr(d, "region"))) {
+        slash = strrchr(v, '/');
+        return emu_xstrdup(slash ? slash + 1 : v);
+    }
+    if ((v = ism_json_getstr(d, "name")) && (v = strstr(v, "/locations/"))) {
+        v += 11;
+        slash = strchr(v, '/');
+        return ism_strdupf("%.*s", (int)(slash ? (size_t)(slash - v) : strlen(v)), v);
+    }
+    if ((v = ism_json_getstr(d, "location"))) {
+        char *l = emu_xstrdup(v);
+        for (char *p = l; *p; p++)
+            if (*p >= 'A' && *p <= 'Z') *p = (char)(*p - 'A' + 'a');
+        return l;
+    }
+    return emu_xstrdup("global");
+}
+
+/* An Asset (cloudasset v1) of contentType RESOURCE: resource.data is the API's resource. */
+static json_t *resource_asset(const char *type, const char *api, const char *pid, const json_t *pr,
+                              json_t *item)
+{
+    const char *self = ism_json_getstr(item, "selfLink"), *name = ism_json_getstr(item, "name");
+    const char *cp = self ? strstr(self, "/compute/v1/") : NULL;
+    char *full;
+    if (cp)
+        full = ism_strdupf("//compute.googleapis.com/%s", cp + 12);
+    else if (!strcmp(api, "storage") || (name && strchr(name, '/')))
+        full = ism_strdupf("//%s.googleapis.com/%s", api, name ? name : "");
+    else
+        full = ism_strdupf("//%s.googleapis.com/projects/%s/sinks/%s", api, pid, name ? name : "");
+    const char *kind = strrchr(type, '/') + 1;
+    char *loc = location_of(item);
+    json_t *res =
+        json_pack("{s:s, s:s+++, s:s, s:s+, s:O, s:s}", "version", "v1", "discoveryDocumentUri",
+                  "https://www.googleapis.com/discovery/v1/apis/", api, "/", "v1/rest",
+                  "discoveryName", kind, "parent", "//cloudresourcemanager.googleapis.com/",
+                  ism_json_getstr(pr, "name"), "data", item, "location", loc);
+    json_t *a =
+        json_pack("{s:s, s:s, s:o, s:o, s:s}", "name", full, "assetType", type, "resource", res,
+                  "ancestors", ancestors_of(pr), "updateTime", "2025-04-01T00:00:00.000000Z");
+    free(loc);
+    free(full);
+    return a;
+}
+
+/* An Asset of contentType IAM_POLICY: the policy a getIamPolicy gives (google.iam.v1.Policy). */
+static json_t *policy_asset(const char *name, const char *type, const json_t *pr, json_t *pol)
+{
+    json_t *p = json_deep_copy(pol);
+    json_object_del(p, "kind"); /* Cloud Storage's own envelope */
+    json_object_del(p, "resourceId");
+    return json_pack("{s:s, s:s, s:o, s:o, s:s}", "name", name, "assetType", type, "iamPolicy", p,
+                     "ancestors", ancestors_of(pr), "updateTime", "2025-04-01T00:00:00.000000Z");
+}
+
+/* The assets of every project under `node` ("organizations/N", "folders/N", "projects/ID"). */
+static json_t *cai_assets(const char *node, bool iam, const json_t *types)
+{
+    json_t *out = json_array();
+    size_t i;
+    json_t *pr;
+    json_array_foreach(json_object_get(tenant, "projects"), i, pr)
+    {
+        const char *pid = ism_json_getstr(pr, "projectId");
+        json_t *anc = ancestors_of(pr);
+        bool in = !strncmp(node, "projects/", 9) && pid &&
+                  (!strcmp(node + 9, pid) || !strcmp(node, ism_json_getstr(pr, "name")));
+        size_t k;
+        json_t *v;
+        json_array_foreach(anc, k, v) in = in || !strcmp(json_string_value(v), node);
+        json_decref(anc);
+        json_t *pd = project_data(pid);
+        if (!in || !pd) continue;
+        if (iam) {
+            char name[300], key_[300];
+            snprintf(name, sizeof name, "//cloudresourcemanager.googleapis.com/%s",
+                     ism_json_getstr(pr, "name"));
+            snprintf(key_, sizeof key_, "projects/%s", pid);
+            json_t *pol = json_object_get(json_object_get(tenant, "iamPolicies"), key_);
+            if (pol && type_wanted(types, "cloudresourcemanager.googleapis.com/Project"))
+                json_array_append_new(
+                    out,
+                    policy_asset(name, "cloudresourcemanager.googleapis.com/Project", pr, pol));
+            if (!type_wanted(types, "storage.googleapis.com/Bucket")) continue;
+            json_array_foreach(json_object_get(pd, "buckets"), k, v)
+            {
+                const char *b = ism_json_getstr(v, "name");
+                pol = b ? json_object_get(json_object_get(tenant, "bucketIam"), b) : NULL;
+                snprintf(name, sizeof name, "//storage.googleapis.com/%s", b ? b : "");
+                if (pol)
+                    json_array_append_new(
+                        out, policy_asset(name, "storage.googleapis.com/Bucket", pr, pol));
+            }
+            continue;
+        }
+        for (int t = 0; ASSET_TYPES[t].type; t++) {
+            if (!type_wanted(types, ASSET_TYPES[t].type)) continue;
+            json_t *d = json_object_get(pd, ASSET_TYPES[t].data);
+            json_t *lists = json_is_array(d) ? json_pack("[O]", d) : json_array();
+            const char *kk;
+            json_t *l;
+            if (json_is_object(d)) json_object_foreach(d, kk, l) json_array_append(lists, l);
+            json_array_foreach(lists, k, l)
+            {
+                size_t m;
+                json_t *item;
+                json_array_foreach(l, m, item) json_array_append_new(
+                    out, resource_asset(ASSET_TYPES[t].type, ASSET_TYPES[t].api, pid, pr, item));
+            }
+            json_decref(lists);
+        }
+    }
+    return out;
+}
+
+static void cai_list(const emu_req *q, emu_resp *r, const route *rt, const caps *c)
+{
+    char node[300];
+    snprintf(node, sizeof node, "%s/%s",
+             cap(c, 'o')   ? "organizations"
+             : cap(c, 'f') ? "folders"
+                           : "projects",
+             cap(c, 'o')   ? cap(c, 'o')
+             : cap(c, 'f') ? cap(c, 'f')
+                           : cap(c, 'p'));
+    char *ct = query_get(q->query, "contentType");
+    json_t *types = query_all(q->query, "assetTypes");
+    if (!ct || (strcmp(ct, "RESOURCE") != 0 && strcmp(ct, "IAM_POLICY") != 0)) {
+        send_error(r, 400, "INVALID_ARGUMENT", "badRequest",
+                   "gcpemu answers contentType RESOURCE and IAM_POLICY only.");
+    } else if (cap(c, 'o') && strcmp(node, ism_json_getstr(json_object_get(tenant, "organization"),
+                                                           "name")) != 0) {
+        send_error(r, 403, "PERMISSION_DENIED", "forbidden", "The caller does not have permission");
+    } else {
+        json_t *items = cai_assets(node, !strcmp(ct, "IAM_POLICY"), types);
+        time_t now = time(NULL);
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        char iso[40];
+        strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%S.000000Z", &tm);
+        send_list(q, r, rt, items, NULL, json_pack("{s:s}", "readTime", iso));
+        json_decref(items);
+    }
+    json_decref(types);
+    free(ct);
+}
+
+/* Cloud Asset API disabled in the consumer project: Google's SERVICE_DISABLED answer. */
+static void service_disabled(emu_resp *r)
+{
+    char msg[600];
+    const char *num = key.project_id ? key.project_id : "0";
+    snprintf(msg, sizeof msg,
+             "Cloud Asset API has not been used in project %s before or it is disabled. Enable "
+             "it by visiting "
+             "https://console.developers.google.com/apis/api/cloudasset.googleapis.com/"
+             "overview?project=%s then retry.",
+             num, num);
+    json_t *e = json_pack("{s:i, s:s, s:s, s:[{s:s, s:s, s:s, s:{s:s, s:s+}}]}", "code", 403,
+                          "message", msg, "status", "PERMISSION_DENIED", "details", "@type",
+                          "type.googleapis.com/google.rpc.ErrorInfo", "reason", "SERVICE_DISABLED",
+                          "domain", "googleapis.com", "metadata", "service",
+                          "cloudasset.googleapis.com", "consumer", "projects/", num);
+    send_json(r, 403, emu_obj1("error", e));
+}
+
 static void api(const emu_req *q, emu_resp *r)
 {
     caps c = {0};
@@ -438,6 +757,11 @@ static void api(const emu_req *q, emu_resp *r)
     counter++;
     char *proj_q = query_get(q->query, "project"); /* storage names it in the query */
     const char *p = cap(&c, 'p') ? cap(&c, 'p') : proj_q;
+    bool cai = !strcmp(rt->api, "cloudasset");
+    const char *perm = rt->permission;
+    char *content = cai ? query_get(q->query, "contentType") : NULL;
+    if (content && !strcmp(content, "IAM_POLICY")) perm = "cloudasset.assets.listIamPolicy";
+    free(content);
     if (cfg.latency_ms || cfg.jitter_ms)
         r->delay_ms = cfg.latency_ms + (int)((rnd(1) * 2 - 1) * cfg.jitter_ms);
     if (r->delay_ms < 0) r->delay_ms = 0;
@@ -445,20 +769,30 @@ static void api(const emu_req *q, emu_resp *r)
         dropped_n++;
         r->status = 200;
         r->drop = true;
-    } else if (over_quota(p, rt->api) || rnd(3) < cfg.throttle_rate) {
+    } else if (cai && cfg.cai_disabled) {
+        service_disabled(r);
+    } else if ((cai ? over_cai_quota() : over_quota(p, rt->api)) || rnd(3) < cfg.throttle_rate) {
         throttle(r, rt->api);
     } else if (rnd(4) < cfg.error_rate) {
         errors_n++;
         send_error(r, 503, "UNAVAILABLE", "backendError", "The service is currently unavailable.");
-    } else if (is_denied(p ? p : cap(&c, 'o') ? cap(&c, 'o') : cap(&c, 'f'), rt->permission)) {
+    } else if (is_denied(p ? p : cap(&c, 'o') ? cap(&c, 'o') : cap(&c, 'f'), perm)) {
         char msg[512];
         snprintf(msg, sizeof msg, "Permission '%s' denied on resource (or it may not exist).",
-                 rt->permission);
+                 perm);
         send_error(r, 403, "PERMISSION_DENIED", "forbidden", msg);
     } else if (p && !project_by_id(p)) {
         char msg[300];
         snprintf(msg, sizeof msg, "Project '%s' not found or permission denied.", p);
         send_error(r, 403, "PERMISSION_DENIED", "forbidden", msg);
+    } else if (cai) {
+        cai_list(q, r, rt, &c);
+    } else if (!strcmp(rt->api, "securitycenter")) {
+        /* the organization's sources: none until Security Command Center is activated */
+        json_t *src = json_object_get(tenant, "sccSources");
+        json_t *items = src ? json_incref(src) : json_array();
+        send_list(q, r, rt, items, NULL, NULL);
+        json_decref(items);
     } else if (strstr(rt->pattern, ":getIamPolicy")) {
         char k[300];
         snprintf(k, sizeof k, "%s/%s",
@@ -524,7 +858,7 @@ static void api(const emu_req *q, emu_resp *r)
             json_decref(keep);
             send_json(r, 200, out);
         } else {
-            send_list(q, r, rt, items, self);
+            send_list(q, r, rt, items, self, NULL);
         }
     }
     free(proj_q);
@@ -539,6 +873,10 @@ static void dispatch(const emu_req *q, emu_resp *r)
     char email[320];
     if (!strcmp(q->method, "POST") && tp && !strcmp(q->path, tp)) {
         token_endpoint(q, r);
+    } else if (!strcmp(q->method, "POST") && !strcmp(q->path, "/v1/token")) {
+        sts_endpoint(q, r);
+    } else if (!strcmp(q->method, "GET") && !strcmp(q->path, "/emu/subject-token")) {
+        subject_source(q, r);
     } else if (!strcmp(q->path, "/emu/stats")) {
         send_json(r, 200,
                   json_pack("{s:I, s:I, s:I, s:I, s:I}", "served", (json_int_t)served, "throttled",
@@ -568,12 +906,19 @@ static const char USAGE[] =
     "  --token-ttl S         access tokens' lifetime (default 3600)\n"
     "  --quota-per-min N     calls per minute per (project, API); more answer 429\n"
     "                        RESOURCE_EXHAUSTED or 403 rateLimitExceeded\n"
+    "  --cai-quota-per-min N Cloud Asset Inventory's ListAssets per minute per consumer project\n"
+    "                        (default 100, Google's; 0 = none)\n"
+    "  --cai-disabled        the Cloud Asset API is disabled: 403 SERVICE_DISABLED\n"
     "  --throttle-rate R     fraction of calls answered as over quota\n"
     "  --error-rate R        fraction of calls answered 503 UNAVAILABLE\n"
     "  --drop-rate R         fraction of calls whose connection is closed unanswered\n"
     "  --latency-ms MS       latency added to every answer (+/- --jitter-ms MS)\n"
     "  --deny PROJECT:PERM   answer 403 PERMISSION_DENIED for that permission (repeatable;\n"
     "                        PROJECT '*' = every project; an organization or folder id too)\n"
+    "  --sts-audience AUD    workload identity federation: the pool provider's audience the\n"
+    "                        STS endpoint (POST /v1/token) accepts\n"
+    "  --sts-subject TOKEN   the subject token it accepts (GET /emu/subject-token gives it as\n"
+    "                        {\"id_token\"} with the header Metadata: true)\n"
     "  --seed N              seed of every random decision (default 1)\n"
     "  --log-requests        one line per call on stderr\n";
 
@@ -591,12 +936,16 @@ int main(int argc, char **argv)
                                          {"token-ttl", 1, 0, 'T'},
                                          {"quota-per-min", 1, 0, 'q'},
                                          {"throttle-rate", 1, 0, 'h'},
+                                         {"cai-quota-per-min", 1, 0, 'Q'},
+                                         {"cai-disabled", 0, 0, 'C'},
                                          {"error-rate", 1, 0, 'e'},
                                          {"drop-rate", 1, 0, 'd'},
                                          {"latency-ms", 1, 0, 'l'},
                                          {"jitter-ms", 1, 0, 'j'},
                                          {"deny", 1, 0, 'D'},
                                          {"seed", 1, 0, 's'},
+                                         {"sts-audience", 1, 0, 'A'},
+                                         {"sts-subject", 1, 0, 'S'},
                                          {"log-requests", 0, 0, 'L'},
                                          {"help", 0, 0, 'H'},
                                          {0, 0, 0, 0}};
@@ -627,6 +976,12 @@ int main(int argc, char **argv)
         case 'h':
             cfg.throttle_rate = atof(optarg);
             break;
+        case 'Q':
+            cfg.cai_quota_per_min = atoi(optarg);
+            break;
+        case 'C':
+            cfg.cai_disabled = true;
+            break;
         case 'e':
             cfg.error_rate = atof(optarg);
             break;
@@ -644,6 +999,12 @@ int main(int argc, char **argv)
             break;
         case 's':
             cfg.seed = strtoull(optarg, NULL, 10);
+            break;
+        case 'A':
+            cfg.sts_audience = optarg;
+            break;
+        case 'S':
+            cfg.sts_subject = optarg;
             break;
         case 'L':
             cfg.log = true;

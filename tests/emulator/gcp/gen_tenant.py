@@ -294,6 +294,17 @@ def tenant(n_projects):
                                                     "rules": [{"denyAll": True}]}},
         },
         "impersonable": ["ismap-reader@minato-sec-tools.iam.gserviceaccount.com"],
+        # Security Command Center activated on the organization: its built-in services' sources
+        "sccSources": [
+            {"name": f"organizations/{ORG}/sources/{n}", "canonicalName": f"organizations/{ORG}/sources/{n}",
+             "displayName": d, "description": desc}
+            for n, d, desc in [
+                ("1986930501971458034", "Security Health Analytics",
+                 "Managed vulnerability scanning for Google Cloud misconfigurations."),
+                ("3626416298519577384", "Event Threat Detection",
+                 "Detects threats in Cloud Logging in near real time."),
+                ("8130553305493186553", "Web Security Scanner",
+                 "Scans App Engine, GKE and Compute Engine web applications.")]],
     }
     specs = [("minato-juki-prod", "folders/201", True, "mynumber"),
              ("minato-lgwan-web", "folders/203", False, "lgwan")]

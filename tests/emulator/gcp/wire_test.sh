@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # wire_test.sh — gcpemu proven by Google's official Node clients (client/wire.mjs): the JWT
 # grant signed by google-auth-library and verified by the emulator, list shapes and paging,
-# IAM policies, the Resource Manager tree and the error body of a denied call. Skips (77) when
+# IAM policies, the Resource Manager tree, Cloud Asset Inventory assets.list and the error body
+# of a denied call. Skips (77) when
 # Node.js 20+ or the npm packages (client/setup.sh, `npm ci`) are not available.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# setup.sh — installs the wire test's npm packages (google-auth-library and three @googleapis
-# clients) from the committed lockfile with `npm ci`. Safe to run again. Without npm or with a
+# setup.sh — installs the wire test's npm packages (google-auth-library, three @googleapis
+# clients and googleapis for Cloud Asset Inventory) from the committed lockfile with `npm ci`.
+# Safe to run again. Without npm or with a
 # Node.js older than 20 it says so and exits 0: the wire test then skips itself.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)

@@ -1,6 +1,7 @@
 // wire.mjs — Google's own Node clients (google-auth-library, @googleapis/*) against gcpemu: the
 // JWT bearer grant (signed by the library, verified by the emulator), list answers and their
-// paging, an IAM policy, the Resource Manager tree, and the error body of a denied call. Proves
+// paging, an IAM policy, the Resource Manager tree, Cloud Asset Inventory's assets.list (googleapis'
+// cloudasset v1) and the error body of a denied call. Proves
 // that gcpemu speaks Google's wire format rather than our collector's assumptions.
 // usage: node wire.mjs BASE_URL KEY_FILE TENANT_FILE
 import { createRequire } from 'node:module';
@@ -10,6 +11,7 @@ const { JWT } = require('google-auth-library');
 const { compute } = require('@googleapis/compute');
 const { storage } = require('@googleapis/storage');
 const { cloudresourcemanager } = require('@googleapis/cloudresourcemanager');
+const { google } = require('googleapis');
 
 const [base, keyFile, tenantFile] = process.argv.slice(2);
 const key = JSON.parse(readFileSync(keyFile, 'utf8'));
@@ -69,6 +71,34 @@ const folders = await crm.folders.list({ parent: 'organizations/538211890412' })
 check('folders.list under the organization', folders.data.folders?.length === 2, JSON.stringify(folders.data).slice(0, 200));
 const projects = await crm.projects.list({ parent: 'folders/203' });
 check('projects.list under a folder', projects.data.projects?.[0]?.projectId === P);
+
+// Cloud Asset Inventory v1 assets.list over the organization: repeated assetTypes, contentType,
+// pageToken paging; resource.data is the service's own resource, ancestors name the project.
+const cai = google.cloudasset({ version: 'v1', auth, rootUrl: root });
+const want = Object.values(tenant.projects_data).reduce((n, d) => n + d.firewalls.length + d.buckets.length, 0);
+let assets = [];
+pageToken = undefined; pages = 0;
+do {
+  const r = await cai.assets.list({ parent: 'organizations/538211890412', contentType: 'RESOURCE',
+    assetTypes: ['compute.googleapis.com/Firewall', 'storage.googleapis.com/Bucket'], pageSize: 2, pageToken });
+  assets.push(...(r.data.assets || []));
+  pageToken = r.data.nextPageToken; pages++;
+  if (pages === 1) check('assets.list: readTime', typeof r.data.readTime === 'string' && r.data.readTime.endsWith('Z'), r.data.readTime);
+} while (pageToken && pages < 50);
+check('assets.list pages through every firewall and bucket of the organization', assets.length === want && pages === Math.ceil(want / 2),
+  `${assets.length} of ${want} in ${pages} pages`);
+const fwa = assets.find((a) => a.assetType === 'compute.googleapis.com/Firewall' && a.resource.data.name === data.firewalls[0].name &&
+  a.name.includes(`/projects/${P}/`));
+check('a firewall asset: resource.data is compute\'s firewall, the name its full resource name',
+  fwa && JSON.stringify(fwa.resource.data) === JSON.stringify(data.firewalls[0]) &&
+  fwa.name === `//compute.googleapis.com/projects/${P}/global/firewalls/${data.firewalls[0].name}`, fwa?.name);
+const proj = tenant.projects.find((p) => p.projectId === P);
+check('a firewall asset: ancestors from its project to the organization',
+  fwa?.ancestors?.[0] === proj.name && fwa.ancestors.at(-1) === 'organizations/538211890412', JSON.stringify(fwa?.ancestors));
+const iam = await cai.assets.list({ parent: 'projects/minato-juki-prod', contentType: 'IAM_POLICY',
+  assetTypes: ['cloudresourcemanager.googleapis.com/Project'] });
+check('assets.list IAM_POLICY: the project\'s policy with its audit configs',
+  iam.data.assets?.length === 1 && iam.data.assets[0].iamPolicy?.auditConfigs?.[0]?.service === 'allServices');
 
 try {
   await gce.routes.list({ project: P });
