@@ -64,6 +64,7 @@ if [ -z "$started" ]; then
   exit 1
 fi
 
+export ISM_PG_BINDIR="$bindir"
 export ISMAP_TEST_PG_URL="postgresql://postgres@127.0.0.1:$port/"
 echo "pg_run: PostgreSQL $("$bindir/postgres" --version | awk '{print $3}') on 127.0.0.1:$port" >&2
 "$@"
