@@ -179,6 +179,16 @@ static bool load_config(config *c, const char *path, ism_error *err)
     if (store && !json_is_object(store))
         ok = ism_error_set(&e, ISM_E_CONFIG,
                            "'store' must be an object: {\"url\": \"postgresql://...\"}");
+    const char *skey;
+    json_t *sval;
+    if (ok && store) json_object_foreach(store, skey, sval)
+        {
+            if (strcmp(skey, "url") && strcmp(skey, "password_file")) {
+                ok = ism_error_set(&e, ISM_E_CONFIG,
+                                   "unknown key 'store.%s' (store keys: url, password_file)", skey);
+                break;
+            }
+        }
     STR(store, "url", &c->store_url);
     STR(store, "password_file", &c->store_password_file);
     if (ok && c->store_url && !ism_store_is_url(c->store_url))

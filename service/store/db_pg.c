@@ -100,8 +100,9 @@ static bool revive(pg_db *d)
 
 /* ---- placeholders ------------------------------------------------------------------------ */
 
-/* Translates db.h's `?` / `?N` into `$N`, skipping '...' and E'...' literals, "..." identifiers,
- * -- and C-style comments. *nparams gets the highest parameter number. NULL when out of memory. */
+/* Translates db.h's `?` / `?N` into `$N`, skipping '...' literals, "..." identifiers, -- and
+ * C-style comments (portable SQL has no E'...' strings, whose \' this would misread). *nparams gets
+ * the highest parameter number. NULL when out of memory. */
 static char *translate(const char *sql, int *nparams)
 {
     size_t n = strlen(sql);

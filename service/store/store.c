@@ -471,6 +471,9 @@ static ism_db *writer_begin(ism_store *st, const char *begin, ism_error *err)
     if (!ism_db_pg_alive(st->writer_db) || !ism_db_exec(st->writer_db, begin, err)) {
         if (st->kind == ISM_DB_POSTGRES && err && err->code == ISM_OK)
             ism_error_set(err, ISM_E_IO, "store: %s", ism_db_errmsg(st->writer_db));
+        /* PostgreSQL: BEGIN may have worked and the lock not (connection lost between): leave
+         * no transaction open for the next writer. */
+        if (st->kind == ISM_DB_POSTGRES) rollback(st->writer_db);
         pthread_mutex_unlock(&st->wmu);
         return NULL;
     }
