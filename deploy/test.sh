@@ -5,7 +5,8 @@
 # `external` and `asan-skip`, whose rule is in tests/CMakeLists.txt; the browser journeys, label
 # e2e, run once, in the normal build), a short run of every libFuzzer target
 # (tests/fuzz/run.sh, ISM_FUZZ_SECONDS each, default 5; skipped with a message without clang),
-# then the format check. Prints each stage's time and a summary; exit status 0 only if all passed.
+# then the format check. Stage pg runs the tests labelled `store` again with the store on
+# PostgreSQL (tests/pg/pg_run.sh). Prints each stage's time and a summary; exit status 0 only if all passed.
 #   deploy/test.sh                 # every stage
 #   deploy/test.sh tests asan      # only these stages (the builds they need must exist)
 # ISM_TEST_JOBS sets ctest's parallelism (default: twice the cores — many tests wait on a
@@ -16,7 +17,7 @@ set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-STAGES=(deps build tests asan fuzz format)
+STAGES=(deps build tests pg asan fuzz format)
 jobs=${ISM_TEST_JOBS:-$(($(nproc) * 2))}
 # ctest runs the tests that took longest last time first (its cost data), the rest by COST.
 # After the run it prints what each test cost — the slowest first, and the sum — so the price
@@ -75,6 +76,19 @@ build_fuzz() { ISM_FUZZ_BUILD_ONLY=1 "$root/tests/fuzz/run.sh"; }
 stage_tests() {
   wanted asan && prebuild asan build_asan
   ctest_run "$root/build"
+}
+
+# The tests that open the store (label `store`) again, on PostgreSQL: a throw-away server from
+# Debian's postgresql package in a temp dir (tests/pg/pg_run.sh), the normal build. Skipped, and
+# said so, only when PostgreSQL's binaries are not there (install-deps.sh --test installs them).
+stage_pg() {
+  wanted asan && [ ! -e "$prebuild_dir/asan.started" ] && prebuild asan build_asan
+  "$root/tests/pg/pg_run.sh" bash -c "jobs=$jobs; $(declare -f ctest_run); ctest_run '$root/build' -L store"
+  case $? in
+    0) ;;
+    77) echo "pg: SKIPPED (PostgreSQL's server binaries are missing; see tests/pg/pg_run.sh)" ;;
+    *) return 1 ;;
+  esac
 }
 
 stage_asan() {

@@ -23,11 +23,14 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <ctype.h>
 
 #define MAX_LISTEN 8
 
 typedef struct config {
     char *data_dir;
+    char *store_url;           /* store.url: a PostgreSQL database; NULL: DATA_DIR/ismap.db */
+    char *store_password_file; /* store.password_file: the database password, never logged */
     char *listen[MAX_LISTEN];
     int nlisten;
     char *events;
@@ -54,70 +57,76 @@ typedef struct config {
 
 static void usage(FILE *fp)
 {
-    fputs("Usage: ismapd [OPTIONS]\n"
-          "The ismap-assess daemon: serves the ismapctl API over nng and runs jobs.\n\n"
-          "  -c, --config FILE        JSON config (keys below); flags override it\n"
-          "  -d, --data-dir DIR       data directory (store, sockets, keys) [/var/lib/ismap]\n"
-          "  -l, --listen URL         listen URL, repeatable: ipc://PATH (trusted local admin,\n"
-          "                           mode 0600), tls+tcp://HOST:PORT (token required), or\n"
-          "                           tcp://127.0.0.1:PORT (loopback only, token required)\n"
-          "                           [ipc://DATA_DIR/ismapd.sock]\n"
-          "      --events URL         PUB socket for events, ipc:// only (events carry no\n"
-          "                           token) [ipc://DATA_DIR/events.sock]\n"
-          "      --http URL           HTTP gateway (API, web UI): https://HOST:PORT, or\n"
-          "                           http://127.0.0.1:PORT (loopback only) [none]\n"
-          "      --tls-cert FILE      PEM certificate chain for tls+tcp:// and https://\n"
-          "      --tls-key FILE       PEM private key for tls+tcp:// and https://\n"
-          "      --max-message BYTES  largest request accepted [16777216]\n"
-          "      --workers N          job worker threads [2]\n"
-          "      --contexts N         requests served at once [8]\n"
-          "      --conn-per-address N remote connections one address may hold [16]\n"
-          "      --conn-total N       remote connections in all [256; lowered to keep file\n"
-          "                           descriptors free for the local socket]\n"
-          "      --conn-unauthenticated N  remote connections that have not yet sent a\n"
-          "                           valid token, in all [32]\n"
-          "      --idle-timeout SECS  close a remote connection that completes no request\n"
-          "                           for this long (stalled or slow senders) [60]\n"
-          "      --log-level LEVEL    debug, info, warn, error [info]\n"
-          "      --log-file FILE      JSON-lines log file [stderr]\n"
-          "      --catalog-dir DIR    catalog and crosswalk JSON files [$ISMAP_CATALOG_DIR, else\n"
-          "                           the installed share/ismap-assess/catalog, else the source\n"
-          "                           tree's catalog/]\n"
-          "      --checks-dir DIR     check definitions, one folder per provider\n"
-          "                           [$ISMAP_CHECKS_DIR, else the installed\n"
-          "                           share/ismap-assess/checks, else the source tree's checks/]\n"
-          "      --role ROLE          central (serve the API and run jobs) or collector (a\n"
-          "                           remote collector in another network zone: no API; claims\n"
-          "                           the central's collections for its zone, runs them with\n"
-          "                           this host's credentials, uploads sealed snapshots)\n"
-          "                           [central]\n"
-          "      --connect URL        collector: the central ismapd, tls+tcp://HOST:PORT\n"
-          "      --token TOKEN        collector: its token (from collector.register); or\n"
-          "      --token-file FILE    ... read from FILE, or from $ISMAP_COLLECTOR_TOKEN\n"
-          "      --ca-file FILE       collector: CA that signed the central's certificate\n"
-          "      --cert FILE          collector: client certificate for mutual TLS\n"
-          "      --key FILE           collector: the client certificate's private key\n"
-          "      --poll SECS          collector: wait between claims when idle [5]\n"
-          "      --print-public-key   collector: print its snapshot signing public key (made\n"
-          "                           at first use) for collector.register, and exit\n"
-          "  -h, --help               this help\n"
-          "  -V, --version            print the version\n\n"
-          "Config keys: data_dir, listen (array), events, tls.cert_file, tls.key_file,\n"
-          "max_message_bytes, workers, contexts, log.level, log.file, catalog_dir, checks_dir,\n"
-          "connections.per_address, connections.total, connections.unauthenticated,\n"
-          "connections.idle_timeout_s, connections.unauthenticated_message_bytes (the largest\n"
-          "request a remote connection may send before it has sent a valid token [65536]),\n"
-          "collect.endpoint_allow (hosts an admin may point endpoint_url at, e.g.\n"
-          "[\"127.0.0.1\"]), http.listen, http.tls_cert, http.tls_key\n"
-          "(default: tls.*), http.max_connections [256], http.per_address [32],\n"
-          "http.timeout_s [30], http.session_idle_s [1800], http.session_absolute_s [43200],\n"
-          "tls.client_ca (require tls+tcp clients to present a certificate it signed),\n"
-          "collectors.lease_s (a remote collector's job returns to the queue after this long\n"
-          "without progress [60]); for --role collector: collector.connect,\n"
-          "collector.token_file, collector.ca_file, collector.cert_file, collector.key_file,\n"
-          "collector.poll_s, collector.overrides ({\"aws\": {\"endpoint_url\": URL}}: params\n"
-          "this host sets itself; the central may not set endpoints or files).\n",
-          fp);
+    fputs(
+        "Usage: ismapd [OPTIONS]\n"
+        "The ismap-assess daemon: serves the ismapctl API over nng and runs jobs.\n\n"
+        "  -c, --config FILE        JSON config (keys below); flags override it\n"
+        "  -d, --data-dir DIR       data directory (store, sockets, keys) [/var/lib/ismap]\n"
+        "      --store URL          keep the store in PostgreSQL: postgresql://USER@HOST:PORT/DB\n"
+        "                           (a database with the C collation; shared by several\n"
+        "                           ismapd) [the SQLite file DATA_DIR/ismap.db]\n"
+        "  -l, --listen URL         listen URL, repeatable: ipc://PATH (trusted local admin,\n"
+        "                           mode 0600), tls+tcp://HOST:PORT (token required), or\n"
+        "                           tcp://127.0.0.1:PORT (loopback only, token required)\n"
+        "                           [ipc://DATA_DIR/ismapd.sock]\n"
+        "      --events URL         PUB socket for events, ipc:// only (events carry no\n"
+        "                           token) [ipc://DATA_DIR/events.sock]\n"
+        "      --http URL           HTTP gateway (API, web UI): https://HOST:PORT, or\n"
+        "                           http://127.0.0.1:PORT (loopback only) [none]\n"
+        "      --tls-cert FILE      PEM certificate chain for tls+tcp:// and https://\n"
+        "      --tls-key FILE       PEM private key for tls+tcp:// and https://\n"
+        "      --max-message BYTES  largest request accepted [16777216]\n"
+        "      --workers N          job worker threads [2]\n"
+        "      --contexts N         requests served at once [8]\n"
+        "      --conn-per-address N remote connections one address may hold [16]\n"
+        "      --conn-total N       remote connections in all [256; lowered to keep file\n"
+        "                           descriptors free for the local socket]\n"
+        "      --conn-unauthenticated N  remote connections that have not yet sent a\n"
+        "                           valid token, in all [32]\n"
+        "      --idle-timeout SECS  close a remote connection that completes no request\n"
+        "                           for this long (stalled or slow senders) [60]\n"
+        "      --log-level LEVEL    debug, info, warn, error [info]\n"
+        "      --log-file FILE      JSON-lines log file [stderr]\n"
+        "      --catalog-dir DIR    catalog and crosswalk JSON files [$ISMAP_CATALOG_DIR, else\n"
+        "                           the installed share/ismap-assess/catalog, else the source\n"
+        "                           tree's catalog/]\n"
+        "      --checks-dir DIR     check definitions, one folder per provider\n"
+        "                           [$ISMAP_CHECKS_DIR, else the installed\n"
+        "                           share/ismap-assess/checks, else the source tree's checks/]\n"
+        "      --role ROLE          central (serve the API and run jobs) or collector (a\n"
+        "                           remote collector in another network zone: no API; claims\n"
+        "                           the central's collections for its zone, runs them with\n"
+        "                           this host's credentials, uploads sealed snapshots)\n"
+        "                           [central]\n"
+        "      --connect URL        collector: the central ismapd, tls+tcp://HOST:PORT\n"
+        "      --token TOKEN        collector: its token (from collector.register); or\n"
+        "      --token-file FILE    ... read from FILE, or from $ISMAP_COLLECTOR_TOKEN\n"
+        "      --ca-file FILE       collector: CA that signed the central's certificate\n"
+        "      --cert FILE          collector: client certificate for mutual TLS\n"
+        "      --key FILE           collector: the client certificate's private key\n"
+        "      --poll SECS          collector: wait between claims when idle [5]\n"
+        "      --print-public-key   collector: print its snapshot signing public key (made\n"
+        "                           at first use) for collector.register, and exit\n"
+        "  -h, --help               this help\n"
+        "  -V, --version            print the version\n\n"
+        "Config keys: data_dir, store.url (as --store), store.password_file (a file holding\n"
+        "the database password; or put it in the URL, PGPASSWORD or ~/.pgpass; it is never\n"
+        "logged), listen (array), events, tls.cert_file, tls.key_file,\n"
+        "max_message_bytes, workers, contexts, log.level, log.file, catalog_dir, checks_dir,\n"
+        "connections.per_address, connections.total, connections.unauthenticated,\n"
+        "connections.idle_timeout_s, connections.unauthenticated_message_bytes (the largest\n"
+        "request a remote connection may send before it has sent a valid token [65536]),\n"
+        "collect.endpoint_allow (hosts an admin may point endpoint_url at, e.g.\n"
+        "[\"127.0.0.1\"]), http.listen, http.tls_cert, http.tls_key\n"
+        "(default: tls.*), http.max_connections [256], http.per_address [32],\n"
+        "http.timeout_s [30], http.session_idle_s [1800], http.session_absolute_s [43200],\n"
+        "tls.client_ca (require tls+tcp clients to present a certificate it signed),\n"
+        "collectors.lease_s (a remote collector's job returns to the queue after this long\n"
+        "without progress [60]); for --role collector: collector.connect,\n"
+        "collector.token_file, collector.ca_file, collector.cert_file, collector.key_file,\n"
+        "collector.poll_s, collector.overrides ({\"aws\": {\"endpoint_url\": URL}}: params\n"
+        "this host sets itself; the central may not set endpoints or files).\n",
+        fp);
 }
 
 static void set_str(char **dst, const char *v)
@@ -140,9 +149,9 @@ static bool load_config(config *c, const char *path, ism_error *err)
         return false;
     }
     static const char *const known[] = {
-        "data_dir",    "listen",   "events", "tls",         "max_message_bytes",
-        "workers",     "contexts", "log",    "catalog_dir", "checks_dir",
-        "connections", "collect",  "http",   "collectors",  "collector"};
+        "data_dir", "listen",     "events",      "tls",        "max_message_bytes", "workers",
+        "contexts", "log",        "catalog_dir", "checks_dir", "connections",       "collect",
+        "http",     "collectors", "collector",   "store"};
     const char *key;
     json_t *v;
     json_object_foreach(j, key, v)
@@ -166,6 +175,26 @@ static bool load_config(config *c, const char *path, ism_error *err)
     STR(j, "events", &c->events);
     STR(j, "catalog_dir", &c->catalog_dir);
     STR(j, "checks_dir", &c->checks_dir);
+    json_t *store = json_object_get(j, "store");
+    if (store && !json_is_object(store))
+        ok = ism_error_set(&e, ISM_E_CONFIG,
+                           "'store' must be an object: {\"url\": \"postgresql://...\"}");
+    const char *skey;
+    json_t *sval;
+    if (ok && store) json_object_foreach(store, skey, sval)
+        {
+            if (strcmp(skey, "url") && strcmp(skey, "password_file")) {
+                ok = ism_error_set(&e, ISM_E_CONFIG,
+                                   "unknown key 'store.%s' (store keys: url, password_file)", skey);
+                break;
+            }
+        }
+    STR(store, "url", &c->store_url);
+    STR(store, "password_file", &c->store_password_file);
+    if (ok && c->store_url && !ism_store_is_url(c->store_url))
+        ok = ism_error_set(&e, ISM_E_CONFIG,
+                           "'store.url' must be a postgresql:// or postgres:// URL (the SQLite "
+                           "store needs no setting: it is DATA_DIR/ismap.db)");
     json_t *tls = json_object_get(j, "tls");
     STR(tls, "cert_file", &c->tls_cert);
     STR(tls, "key_file", &c->tls_key);
@@ -291,6 +320,8 @@ static bool load_config(config *c, const char *path, ism_error *err)
 
 static void free_config(config *c)
 {
+    free(c->store_url);
+    free(c->store_password_file);
     for (size_t i = 0; c->endpoint_allow && c->endpoint_allow[i]; i++)
         free(c->endpoint_allow[i]);
     free(c->endpoint_allow);
@@ -391,6 +422,42 @@ static int lock_data_dir(const char *dir, ism_error *err)
         return -1;
     }
     return fd;
+}
+
+/* The store's URL with the password of store.password_file added (percent-encoded, as a
+ * password= parameter, which libpq prefers to one in the URL). malloc'd, or NULL with err. */
+static char *store_location(const config *c, ism_error *err)
+{
+    if (!c->store_password_file) return strdup(c->store_url);
+    char *pw = ism_read_file(c->store_password_file, 4096, NULL, err);
+    if (!pw) {
+        char why[ISM_ERRMSG_MAX];
+        snprintf(why, sizeof why, "%s", err ? err->message : "");
+        ism_error_set(err, ISM_E_CONFIG, "store.password_file: %s", why);
+        return NULL;
+    }
+    pw[strcspn(pw, "\r\n")] = '\0';
+    size_t n = strlen(pw), o = 0;
+    char *enc = malloc(n * 3 + 1);
+    for (size_t i = 0; enc && i < n; i++) {
+        unsigned char ch = (unsigned char)pw[i];
+        if (isalnum(ch) || strchr("-._~", ch))
+            enc[o++] = (char)ch;
+        else
+            o += (size_t)sprintf(enc + o, "%%%02X", ch);
+    }
+    char *url = NULL;
+    if (enc) {
+        enc[o] = '\0';
+        url = ism_strdupf("%s%spassword=%s", c->store_url, strchr(c->store_url, '?') ? "&" : "?",
+                          enc);
+        memset(enc, 0, o);
+    }
+    memset(pw, 0, n);
+    free(pw);
+    free(enc);
+    if (!url) ism_error_set(err, ISM_E_INTERNAL, "out of memory");
+    return url;
 }
 
 /* --role collector: no store, no API; the loop of collector.c. */
@@ -550,8 +617,16 @@ static int run(config *c)
                                       *ism_matrix_schema(),     *ism_benchmark_schema(),
                                       *ism_engagement_schema(), *ism_store_collectors_schema()};
     snprintf(path, sizeof path, "%s/ismap.db", c->data_dir);
-    st = ism_store_open_with(path, rooms, (int)(sizeof rooms / sizeof rooms[0]), &err);
+    char *location = c->store_url ? store_location(c, &err) : strdup(path);
+    if (!location) goto out;
+    st = ism_store_open_with(location, rooms, (int)(sizeof rooms / sizeof rooms[0]), &err);
+    memset(location, 0, strlen(location)); /* it may hold the password */
+    free(location);
     if (!st) goto out;
+    ism_logj(ISM_LOG_INFO, "store.opened",
+             json_pack("{s:s, s:s}", "store", ism_store_path(st), "backend",
+                       ism_store_backend(st) == ISM_DB_POSTGRES ? "postgresql" : "sqlite"),
+             "store %s opened", ism_store_path(st));
     jobs = ism_jobs_new(st, c->workers, on_event, &d);
     if (!ism_jobs_register_builtin(jobs, &err)) goto out;
 
@@ -663,7 +738,8 @@ int main(int argc, char **argv)
         O_CCERT,
         O_CKEY,
         O_POLL,
-        O_PRINT_KEY
+        O_PRINT_KEY,
+        O_STORE
     };
     static const struct option opts[] = {{"config", required_argument, 0, 'c'},
                                          {"data-dir", required_argument, 0, 'd'},
@@ -692,6 +768,7 @@ int main(int argc, char **argv)
                                          {"key", required_argument, 0, O_CKEY},
                                          {"poll", required_argument, 0, O_POLL},
                                          {"print-public-key", no_argument, 0, O_PRINT_KEY},
+                                         {"store", required_argument, 0, O_STORE},
                                          {"help", no_argument, 0, 'h'},
                                          {"version", no_argument, 0, 'V'},
                                          {0, 0, 0, 0}};
@@ -816,6 +893,13 @@ int main(int argc, char **argv)
         case O_PRINT_KEY:
             flags.print_key = true;
             break;
+        case O_STORE:
+            if (!ism_store_is_url(optarg)) {
+                fprintf(stderr, "ismapd: --store must be a postgresql:// or postgres:// URL\n");
+                return 2;
+            }
+            set_str(&flags.store_url, optarg);
+            break;
         case 'h':
             usage(stdout);
             return 0;
@@ -839,6 +923,7 @@ int main(int argc, char **argv)
     }
     /* Flags override the config file. */
     if (flags.data_dir) set_str(&c.data_dir, flags.data_dir);
+    if (flags.store_url) set_str(&c.store_url, flags.store_url);
     if (flags.nlisten) {
         for (int i = 0; i < c.nlisten; i++)
             free(c.listen[i]);

@@ -16,8 +16,19 @@ static const char *const migrations[] = {
     "CREATE TABLE collector_leases(job TEXT PRIMARY KEY, collector TEXT NOT NULL,"
     "  expires_ms INTEGER NOT NULL);",
 };
-static const ism_store_schema schema = {"collectors", migrations,
-                                        (int)(sizeof migrations / sizeof migrations[0]), NULL};
+/* The same for PostgreSQL, index for index. */
+static const char *const pg_migrations[] = {
+    "CREATE TABLE collectors(id TEXT PRIMARY KEY, name TEXT NOT NULL, zone TEXT NOT NULL,"
+    "  scopes TEXT NOT NULL, public_key TEXT NOT NULL, token_id TEXT NOT NULL,"
+    "  created TEXT NOT NULL, revoked TEXT, seq BIGINT NOT NULL);"
+    "CREATE UNIQUE INDEX collectors_active_name ON collectors(name) WHERE revoked IS NULL;"
+    "CREATE INDEX collectors_token ON collectors(token_id);"
+    "CREATE TABLE collector_leases(job TEXT PRIMARY KEY, collector TEXT NOT NULL,"
+    "  expires_ms BIGINT NOT NULL);",
+};
+_Static_assert(sizeof pg_migrations == sizeof migrations, "one PostgreSQL script per migration");
+static const ism_store_schema schema = {
+    "collectors", migrations, (int)(sizeof migrations / sizeof migrations[0]), pg_migrations};
 
 const ism_store_schema *ism_store_collectors_schema(void)
 {
@@ -26,19 +37,19 @@ const ism_store_schema *ism_store_collectors_schema(void)
 
 #define COLS "id,name,zone,scopes,public_key,token_id,created,revoked"
 
-static json_t *row(sqlite3_stmt *s)
+static json_t *row(ism_stmt *s)
 {
-    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id", ism_store_col_text(s, 0),
-                     "name", ism_store_col_text(s, 1), "zone", ism_store_col_text(s, 2), "scopes",
-                     ism_store_col_json(s, 3), "public_key", ism_store_col_text(s, 4), "token_id",
-                     ism_store_col_text(s, 5), "created", ism_store_col_text(s, 6), "revoked",
-                     ism_store_col_text(s, 7));
+    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id", ism_stmt_json_text(s, 0),
+                     "name", ism_stmt_json_text(s, 1), "zone", ism_stmt_json_text(s, 2), "scopes",
+                     ism_stmt_json(s, 3), "public_key", ism_stmt_json_text(s, 4), "token_id",
+                     ism_stmt_json_text(s, 5), "created", ism_stmt_json_text(s, 6), "revoked",
+                     ism_stmt_json_text(s, 7));
 }
 
 static json_t *one(ism_store *st, const char *sql, const char *arg, ism_error *err)
 {
     const char *args[] = {arg};
-    json_t *rows = ism_store_rows(st, sql, args, 1, row, err);
+    json_t *rows = ism_store_select(st, sql, args, 1, row, err);
     if (!rows) return NULL;
     json_t *r = json_incref(json_array_get(rows, 0));
     json_decref(rows);
@@ -90,8 +101,8 @@ bool ism_store_collector_register(ism_store *st, const char *name, const char *z
 
 json_t *ism_store_collector_list(ism_store *st, ism_error *err)
 {
-    return ism_store_rows(st, "SELECT " COLS " FROM collectors ORDER BY seq DESC", NULL, 0, row,
-                          err);
+    return ism_store_select(st, "SELECT " COLS " FROM collectors ORDER BY seq DESC", NULL, 0, row,
+                            err);
 }
 
 bool ism_store_collector_revoke(ism_store *st, const char *id, ism_error *err)
@@ -144,8 +155,9 @@ bool ism_store_collector_lease(ism_store *st, const char *job_id, const char *co
     snprintf(until, sizeof until, "%lld", (long long)(now_ms + lease_ms));
     const char *args[] = {job_id, collector_id, until};
     return ism_store_write(st,
-                           "INSERT OR REPLACE INTO collector_leases(job,collector,expires_ms) "
-                           "VALUES(?1,?2,CAST(?3 AS INTEGER))",
+                           "INSERT INTO collector_leases(job,collector,expires_ms) "
+                           "VALUES(?1,?2,CAST(?3 AS BIGINT)) ON CONFLICT(job) DO UPDATE SET "
+                           "collector=excluded.collector, expires_ms=excluded.expires_ms",
                            args, 3, NULL, err);
 }
 
@@ -157,7 +169,7 @@ bool ism_store_collector_renew(ism_store *st, const char *job_id, const char *co
     const char *args[] = {job_id, collector_id, until};
     int changed = 0;
     if (!ism_store_write(st,
-                         "UPDATE collector_leases SET expires_ms=CAST(?3 AS INTEGER) WHERE job=?1 "
+                         "UPDATE collector_leases SET expires_ms=CAST(?3 AS BIGINT) WHERE job=?1 "
                          "AND collector=?2 AND EXISTS (SELECT 1 FROM jobs WHERE id=?1 AND "
                          "state='running')",
                          args, 3, &changed, err))
@@ -176,9 +188,9 @@ bool ism_store_collector_release(ism_store *st, const char *job_id, ism_error *e
     return ism_store_write(st, "DELETE FROM collector_leases WHERE job=?1", args, 1, NULL, err);
 }
 
-static json_t *first_col(sqlite3_stmt *s)
+static json_t *first_col(ism_stmt *s)
 {
-    return ism_store_col_text(s, 0);
+    return ism_stmt_json_text(s, 0);
 }
 
 bool ism_store_collector_expire(ism_store *st, int64_t now_ms, int *requeued, ism_error *err)
@@ -190,8 +202,8 @@ bool ism_store_collector_expire(ism_store *st, int64_t now_ms, int *requeued, is
     int n = 0;
     if (requeued) *requeued = 0;
     /* Called every second by the daemon: a read first, so that an idle store is not written. */
-    json_t *due = ism_store_rows(
-        st, "SELECT job FROM collector_leases WHERE expires_ms < CAST(?1 AS INTEGER) LIMIT 1", args,
+    json_t *due = ism_store_select(
+        st, "SELECT job FROM collector_leases WHERE expires_ms < CAST(?1 AS BIGINT) LIMIT 1", args,
         1, first_col, err);
     if (!due) return false;
     size_t ndue = json_array_size(due);
@@ -201,10 +213,10 @@ bool ism_store_collector_expire(ism_store *st, int64_t now_ms, int *requeued, is
         st,
         "UPDATE jobs SET state='queued', updated=?2, message='its collector stopped reporting; "
         "back in the queue' WHERE state='running' AND id IN (SELECT job FROM collector_leases "
-        "WHERE expires_ms < CAST(?1 AS INTEGER))",
+        "WHERE expires_ms < CAST(?1 AS BIGINT))",
         args, 2, &n, err);
     ok = ok &&
-         ism_store_write(st, "DELETE FROM collector_leases WHERE expires_ms < CAST(?1 AS INTEGER)",
+         ism_store_write(st, "DELETE FROM collector_leases WHERE expires_ms < CAST(?1 AS BIGINT)",
                          args, 1, NULL, err);
     if (ok && requeued) *requeued = n;
     if (ok && n > 0)

@@ -22,27 +22,25 @@ bool ism_store_token_create(ism_store *st, const char *name, ism_role role, cons
     info->role = role;
     ism_now_iso(now);
 
-    sqlite3 *db = ism_store_write_begin(st, err);
+    ism_db *db = ism_store_writer(st, err);
     if (!db) return false;
-    sqlite3_stmt *s = NULL;
-    bool ok = sqlite3_prepare_v2(db,
-                                 "INSERT INTO tokens(id,name,role,org,hash,created) "
-                                 "VALUES(?,?,?,?,?,?)",
-                                 -1, &s, NULL) == SQLITE_OK;
+    ism_stmt *s = ism_db_prepare(
+        db, "INSERT INTO tokens(id,name,role,org,hash,created) VALUES(?,?,?,?,?,?)", err);
+    bool ok = s != NULL;
     if (ok) {
-        sqlite3_bind_text(s, 1, info->id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 2, info->name, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 3, ism_role_name(role), -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 4, info->org, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 5, hash, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 6, now, -1, SQLITE_STATIC);
-        ok = sqlite3_step(s) == SQLITE_DONE;
+        ism_stmt_bind_text(s, 1, info->id);
+        ism_stmt_bind_text(s, 2, info->name);
+        ism_stmt_bind_text(s, 3, ism_role_name(role));
+        ism_stmt_bind_text(s, 4, info->org);
+        ism_stmt_bind_text(s, 5, hash);
+        ism_stmt_bind_text(s, 6, now);
+        ok = ism_stmt_step(s, err) == ISM_DB_DONE;
     }
-    if (!ok) ism_store_sql_error(db, err, "creating a token");
-    sqlite3_finalize(s);
+    ism_stmt_finalize(s);
     if (!ok) {
         ism_store_write_rollback(st);
-        return false;
+        return ism_error_set(err, err ? err->code : ISM_E_IO, "creating a token: %s",
+                             err ? err->message : "");
     }
     return ism_store_write_commit(st, err);
 }
@@ -68,28 +66,36 @@ bool ism_store_token_verify(ism_store *st, const char *token, ism_token_info *ou
 {
     char hash[65];
     ism_sha256_hex(token, strlen(token), hash);
-    sqlite3 *db = ism_store_read_begin(st);
-    sqlite3_stmt *s = NULL;
+    ism_db *db = ism_store_reader(st);
+    ism_error qe = {0};
+    ism_stmt *s = ism_db_prepare(
+        db, "SELECT id,name,role,org,revoked,last_used FROM tokens WHERE hash=?", &qe);
     bool found = false, revoked = false;
     char last_used[32] = "";
-    if (sqlite3_prepare_v2(db, "SELECT id,name,role,org,revoked,last_used FROM tokens WHERE hash=?",
-                           -1, &s, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(s, 1, hash, -1, SQLITE_STATIC);
-        if (sqlite3_step(s) == SQLITE_ROW) {
+    int rc = ISM_DB_ERROR;
+    if (s) {
+        ism_stmt_bind_text(s, 1, hash);
+        rc = ism_stmt_step(s, &qe);
+        if (rc == ISM_DB_ROW) {
             found = true;
             memset(out, 0, sizeof *out);
-            ism_strlcpy(out->id, (const char *)sqlite3_column_text(s, 0), sizeof out->id);
-            ism_strlcpy(out->name, (const char *)sqlite3_column_text(s, 1), sizeof out->name);
-            if (!ism_role_parse((const char *)sqlite3_column_text(s, 2), &out->role))
-                out->role = ISM_ROLE_VIEWER;
-            ism_strlcpy(out->org, (const char *)sqlite3_column_text(s, 3), sizeof out->org);
-            revoked = sqlite3_column_type(s, 4) != SQLITE_NULL;
-            if (sqlite3_column_type(s, 5) == SQLITE_TEXT)
-                ism_strlcpy(last_used, (const char *)sqlite3_column_text(s, 5), sizeof last_used);
+            ism_strlcpy(out->id, ism_stmt_text(s, 0), sizeof out->id);
+            ism_strlcpy(out->name, ism_stmt_text(s, 1), sizeof out->name);
+            if (!ism_role_parse(ism_stmt_text(s, 2), &out->role)) out->role = ISM_ROLE_VIEWER;
+            ism_strlcpy(out->org, ism_stmt_text(s, 3), sizeof out->org);
+            revoked = !ism_stmt_is_null(s, 4);
+            if (!ism_stmt_is_null(s, 5))
+                ism_strlcpy(last_used, ism_stmt_text(s, 5), sizeof last_used);
         }
     }
-    sqlite3_finalize(s);
-    ism_store_read_end(st, db);
+    ism_stmt_finalize(s);
+    ism_store_reader_end(st, db);
+    if (rc == ISM_DB_ERROR) {
+        /* The database failed (not the token): say so rather than "unknown token". */
+        bool r = ism_error_set(err, ISM_E_UNAVAILABLE, "cannot check the token: %s", qe.message);
+        ism_error_clear(&qe);
+        return r;
+    }
     if (!found) return ism_error_set(err, ISM_E_UNAUTHENTICATED, "unknown token");
     if (revoked)
         return ism_error_set(err, ISM_E_UNAUTHENTICATED, "token %s has been revoked", out->id);
@@ -101,72 +107,53 @@ bool ism_store_token_verify(ism_store *st, const char *token, ism_token_info *ou
     ism_now_iso(now);
     if (last_used[0] && !grain_passed(last_used, now)) return true;
     ism_error e2 = {0};
-    db = ism_store_write_begin(st, &e2);
+    db = ism_store_writer(st, &e2);
     if (db) {
-        if (sqlite3_prepare_v2(db, "UPDATE tokens SET last_used=? WHERE id=?", -1, &s, NULL) ==
-            SQLITE_OK) {
-            sqlite3_bind_text(s, 1, now, -1, SQLITE_STATIC);
-            sqlite3_bind_text(s, 2, out->id, -1, SQLITE_STATIC);
-            sqlite3_step(s);
+        s = ism_db_prepare(db, "UPDATE tokens SET last_used=? WHERE id=?", &e2);
+        bool ok = s != NULL;
+        if (ok) {
+            ism_stmt_bind_text(s, 1, now);
+            ism_stmt_bind_text(s, 2, out->id);
+            ok = ism_stmt_step(s, &e2) == ISM_DB_DONE;
         }
-        sqlite3_finalize(s);
-        ism_store_write_commit(st, &e2);
+        ism_stmt_finalize(s);
+        if (ok)
+            ism_store_write_commit(st, &e2);
+        else
+            ism_store_write_rollback(st);
     }
     ism_error_clear(&e2);
     return true;
 }
 
+static json_t *token_row(ism_stmt *s)
+{
+    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id", ism_stmt_json_text(s, 0), "name",
+                     ism_stmt_json_text(s, 1), "role", ism_stmt_json_text(s, 2), "org",
+                     ism_stmt_json_text(s, 3), "created", ism_stmt_json_text(s, 4), "last_used",
+                     ism_stmt_json_text(s, 5), "revoked", ism_stmt_json_text(s, 6));
+}
+
 json_t *ism_store_token_list(ism_store *st, const char *org, ism_error *err)
 {
-    sqlite3 *db = ism_store_read_begin(st);
-    sqlite3_stmt *s = NULL;
-    json_t *arr = NULL;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT id,name,role,org,created,last_used,revoked FROM tokens "
-                           "WHERE ?1 IS NULL OR org=?1 ORDER BY created, id",
-                           -1, &s, NULL) != SQLITE_OK) {
-        ism_store_sql_error(db, err, "listing tokens");
-    } else {
-        if (org && *org) sqlite3_bind_text(s, 1, org, -1, SQLITE_STATIC);
-        arr = json_array();
-        while (sqlite3_step(s) == SQLITE_ROW) {
-            json_array_append_new(
-                arr, json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id",
-                               ism_store_col_text(s, 0), "name", ism_store_col_text(s, 1), "role",
-                               ism_store_col_text(s, 2), "org", ism_store_col_text(s, 3), "created",
-                               ism_store_col_text(s, 4), "last_used", ism_store_col_text(s, 5),
-                               "revoked", ism_store_col_text(s, 6)));
-        }
-    }
-    sqlite3_finalize(s);
-    ism_store_read_end(st, db);
-    return arr;
+    const char *args[] = {org && *org ? org : NULL};
+    return ism_store_select(st,
+                            "SELECT id,name,role,org,created,last_used,revoked FROM tokens "
+                            "WHERE CAST(?1 AS TEXT) IS NULL OR org=?1 ORDER BY created, id",
+                            args, 1, token_row, err);
 }
 
 bool ism_store_token_revoke(ism_store *st, const char *id, const char *org, ism_error *err)
 {
     char now[32];
     ism_now_iso(now);
-    sqlite3 *db = ism_store_write_begin(st, err);
-    if (!db) return false;
-    sqlite3_stmt *s = NULL;
-    int changed = -1;
-    if (sqlite3_prepare_v2(db,
-                           "UPDATE tokens SET revoked=?1 WHERE id=?2 AND revoked IS NULL "
-                           "AND (?3 IS NULL OR org=?3)",
-                           -1, &s, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(s, 1, now, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 2, id, -1, SQLITE_STATIC);
-        if (org && *org) sqlite3_bind_text(s, 3, org, -1, SQLITE_STATIC);
-        if (sqlite3_step(s) == SQLITE_DONE) changed = sqlite3_changes(db);
-    }
-    sqlite3_finalize(s);
-    if (changed < 0) {
-        ism_store_sql_error(db, err, "revoking a token");
-        ism_store_write_rollback(st);
+    const char *args[] = {now, id, org && *org ? org : NULL};
+    int changed = 0;
+    if (!ism_store_write(st,
+                         "UPDATE tokens SET revoked=?1 WHERE id=?2 AND revoked IS NULL "
+                         "AND (CAST(?3 AS TEXT) IS NULL OR org=?3)",
+                         args, 3, &changed, err))
         return false;
-    }
-    if (!ism_store_write_commit(st, err)) return false;
     if (changed == 0)
         return ism_error_set(err, ISM_E_NOT_FOUND, "no active token with id %s%s%s", id,
                              org && *org ? " in organization " : "", org && *org ? org : "");

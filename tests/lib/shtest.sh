@@ -72,3 +72,22 @@ contains() {
     head -40 "$2"
   fi
 }
+
+# PostgreSQL (tests/pg/pg_run.sh sets ISMAP_TEST_PG_URL): $ISMAPD and $ISMAPD_COLLECTOR_TEST
+# become wrappers (tests/pg/ismapd-pg.sh) that give each daemon a database of its own on that
+# server — `--store URL`, the same database whenever the same data dir is started again.
+if [ -n "${ISMAP_TEST_PG_URL:-}" ] && [ -z "${ISM_PG_WRAPPED:-}" ]; then
+  export ISM_PG_WRAPPED=1
+  _pgw="${ISM_BUILD_DIR:-${TMPDIR:-/tmp}}/pg-wrap"
+  mkdir -p "$_pgw"
+  for _v in ISMAPD ISMAPD_COLLECTOR_TEST; do
+    _real=${!_v:-}
+    [ -n "$_real" ] || continue
+    _f="$_pgw/$(basename "$_real")"
+    # Written once per test run, atomically (parallel tests write the same content).
+    printf '#!/bin/sh\nexec "%s" "%s" "$@"\n' "${ISM_SOURCE_DIR:-.}/tests/pg/ismapd-pg.sh" \
+      "$_real" >"$_f.$$" && chmod +x "$_f.$$" && mv -f "$_f.$$" "$_f"
+    export "$_v=$_f"
+  done
+  unset _pgw _v _real _f
+fi

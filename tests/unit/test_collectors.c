@@ -15,10 +15,21 @@ static ism_store *st;
 static void setup(void)
 {
     dir = tu_tempdir("collectors");
-    char *p = ism_strdupf("%s/ismap.db", dir);
+    char *p = tu_store_location(dir);
     ism_error e = {0};
     const ism_store_schema rooms[] = {*ism_snapshot_schema(), *ism_store_collectors_schema()};
     st = ism_store_open_with(p, rooms, 2, &e);
+    ck_assert_msg(st != NULL, "%s", e.message);
+    free(p);
+}
+
+/* The collectors room alone (no other room's tables): its registry and leases. */
+static void setup_own(void)
+{
+    dir = tu_tempdir("collectors");
+    char *p = tu_store_location(dir);
+    ism_error e = {0};
+    st = ism_store_open_with(p, ism_store_collectors_schema(), 1, &e);
     ck_assert_msg(st != NULL, "%s", e.message);
     free(p);
 }
@@ -190,6 +201,87 @@ START_TEST(snapshot_signed_by_a_collector)
 }
 END_TEST
 
+/* A running job row written directly (the job queue's own calls are not under test here). */
+static void running_job(const char *id)
+{
+    ism_error e = {0};
+    const char *a[] = {id, "2026-01-01T00:00:00Z"};
+    ck_assert_msg(ism_store_write(st,
+                                  "INSERT INTO jobs(id,kind,state,seq,created,updated) "
+                                  "VALUES(?1,'collect.aws','running',1,?2,?2)",
+                                  a, 2, NULL, &e),
+                  "%s", e.message);
+}
+
+static const char *job_state(const char *id)
+{
+    static char s[16];
+    ism_error e = {0};
+    ism_db *db = ism_store_reader(st);
+    ism_stmt *q = ism_db_prepare(db, "SELECT state FROM jobs WHERE id=?1", &e);
+    ck_assert_msg(q != NULL, "%s", e.message);
+    ism_stmt_bind_text(q, 1, id);
+    ck_assert_int_eq(ism_stmt_step(q, &e), ISM_DB_ROW);
+    ism_strlcpy(s, ism_stmt_text(q, 0), sizeof s);
+    ism_stmt_finalize(q);
+    ism_store_reader_end(st, db);
+    return s;
+}
+
+/* Registration, the name taken once among active collectors, list, leases on an injected
+ * clock (renewed, re-leased — the upsert — expired back to the queue), and revocation. */
+START_TEST(registry_and_leases)
+{
+    ism_error e = {0};
+    char token[80];
+    json_t *row = NULL, *scopes = json_pack("[{s:s, s:s}]", "provider", "aws", "scopes", "*");
+    static const char key[] = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+    ck_assert_msg(ism_store_collector_register(st, "z-1", "lgwan", scopes, key, token, &row, &e),
+                  "%s", e.message);
+    ck_assert(!ism_store_collector_register(st, "z-1", "lgwan", scopes, key, token, NULL, &e));
+    ck_assert_int_eq(e.code, ISM_E_CONFLICT);
+    ism_error_clear(&e);
+    char token2[80];
+    ck_assert(ism_store_collector_register(st, "z-2", "mynumber", scopes, key, token2, NULL, &e));
+    json_t *list = ism_store_collector_list(st, &e);
+    ck_assert_int_eq(json_array_size(list), 2);
+    ck_assert_str_eq(ism_json_getstr(json_array_get(list, 0), "name"), "z-2"); /* newest first */
+    ck_assert(json_is_array(json_object_get(json_array_get(list, 1), "scopes")));
+    json_decref(list);
+    const char *cid = ism_json_getstr(row, "id");
+
+    running_job("job_a");
+    int64_t t = INT64_C(1700000000000); /* milliseconds: past 32-bit integers */
+    ck_assert_msg(ism_store_collector_lease(st, "job_a", "col_other", t, 10000, &e), "%s",
+                  e.message);
+    ck_assert(ism_store_collector_lease(st, "job_a", cid, t, 10000, &e)); /* taken over */
+    ck_assert(!ism_store_collector_renew(st, "job_a", "col_other", t + 1, 10000, &e));
+    ck_assert_int_eq(e.code, ISM_E_CONFLICT);
+    ism_error_clear(&e);
+    ck_assert(ism_store_collector_renew(st, "job_a", cid, t + 9000, 10000, &e));
+    int n = -1;
+    ck_assert(ism_store_collector_expire(st, t + 19000, &n, &e));
+    ck_assert_int_eq(n, 0);
+    ck_assert_str_eq(job_state("job_a"), "running");
+    ck_assert(ism_store_collector_expire(st, t + 19001, &n, &e));
+    ck_assert_int_eq(n, 1);
+    ck_assert_str_eq(job_state("job_a"), "queued");
+
+    running_job("job_b");
+    ck_assert(ism_store_collector_lease(st, "job_b", cid, t, 10000, &e));
+    ck_assert_msg(ism_store_collector_revoke(st, cid, &e), "%s", e.message);
+    ck_assert_str_eq(job_state("job_b"), "queued");
+    ism_token_info info;
+    ck_assert(!ism_store_token_verify(st, token, &info, &e)); /* z-1's token died with it */
+    ck_assert_int_eq(e.code, ISM_E_UNAUTHENTICATED);
+    ism_error_clear(&e);
+    ck_assert_msg(ism_store_token_verify(st, token2, &info, &e), "%s", e.message); /* z-2's */
+    ck_assert(ism_store_collector_register(st, "z-1", "lgwan", scopes, key, token, NULL, &e));
+    json_decref(scopes);
+    json_decref(row);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("collectors");
@@ -198,5 +290,9 @@ int main(void)
     tcase_add_test(tc, zoned_jobs_leases_and_revocation);
     tcase_add_test(tc, snapshot_signed_by_a_collector);
     suite_add_tcase(s, tc);
+    TCase *own = tcase_create("own");
+    tcase_add_checked_fixture(own, setup_own, teardown);
+    tcase_add_test(own, registry_and_leases);
+    suite_add_tcase(s, own);
     return tu_run_suite(s);
 }
