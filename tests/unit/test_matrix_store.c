@@ -460,22 +460,35 @@ START_TEST(findings_order_is_total_across_the_key_migration)
         snprintf(want, sizeof want, "%s-%02d", i < 12 ? "snap_b" : "snap_a", 11 - i % 12);
         ck_assert_str_eq(ism_json_getstr(json_array_get(all, (size_t)i), "reason"), want);
     }
-    /* Rows written after the migration come after the older ties. */
+    /* Rows written after the migration come after the older ties, in the order written also
+     * across the writer's batches (250 rows: full batches, then the rest one by one); the
+     * arn of every other row is NULL, which stays NULL. */
     ism_findings_writer *w = ism_findings_begin(old, aid, "snap_c", &e);
     ck_assert_msg(w != NULL, "%s", e.message);
-    ck_assert(ism_findings_add(w, "aws-ec2-ebs-encrypted", "high", "111", "ap-northeast-1",
-                               "ec2.Volume", "vol-1", NULL, "fail", "snap_c-00"));
+    for (int i = 0; i < 250; i++) {
+        char reason[32];
+        snprintf(reason, sizeof reason, "snap_c-%03d", 249 - i);
+        ck_assert(ism_findings_add(w, "aws-ec2-ebs-encrypted", "high", "111", "ap-northeast-1",
+                                   "ec2.Volume", "vol-1", i % 2 ? "arn:x" : NULL, "fail", reason));
+    }
     ck_assert(ism_findings_end(w, true, &e));
     json_decref(all);
     all = ism_findings_list(old, aid, NULL, NULL, 0, &e);
-    ck_assert_int_eq(json_array_size(all), 25);
-    ck_assert_str_eq(ism_json_getstr(json_array_get(all, 24), "reason"), "snap_c-00");
+    ck_assert_int_eq(json_array_size(all), 274);
+    for (int i = 0; i < 250; i++) {
+        char want[32];
+        snprintf(want, sizeof want, "snap_c-%03d", 249 - i);
+        json_t *r = json_array_get(all, (size_t)(24 + i));
+        ck_assert_str_eq(ism_json_getstr(r, "reason"), want);
+        ck_assert(i % 2 ? json_is_string(json_object_get(r, "arn"))
+                        : json_is_null(json_object_get(r, "arn")));
+    }
     /* Pages of 5 add up to the list, in its order. */
     for (long off = 0; off < 25; off += 5) {
         long total = 0;
         json_t *page = ism_findings_page(old, aid, NULL, off, 5, &total, &e);
         ck_assert_msg(page != NULL, "%s", e.message);
-        ck_assert_int_eq(total, 25);
+        ck_assert_int_eq(total, 274);
         ck_assert_int_eq(json_array_size(page), 5);
         for (size_t i = 0; i < 5; i++)
             ck_assert_str_eq(ism_json_getstr(json_array_get(page, i), "reason"),
@@ -492,7 +505,7 @@ START_TEST(findings_order_is_total_across_the_key_migration)
                          ism_json_getstr(json_array_get(all, i), "reason"));
     ck_assert_int_eq(
         json_integer_value(json_object_get(json_object_get(agg, "aws-ec2-ebs-encrypted"), "fail")),
-        25);
+        274);
     json_decref(agg);
     json_decref(all);
     /* The materialized matrix is replaced, not added beside the old one. */
