@@ -462,14 +462,19 @@ START_TEST(findings_order_is_total_across_the_key_migration)
     }
     /* Rows written after the migration come after the older ties, in the order written also
      * across the writer's batches (250 rows: full batches, then the rest one by one); the
-     * arn of every other row is NULL, which stays NULL. */
+     * arn of every other row is NULL, which stays NULL; long values (a batch's values outgrow
+     * the writer's first buffer) come back whole. */
+    char longtype[1200];
+    memset(longtype, 'x', sizeof longtype - 1);
+    longtype[sizeof longtype - 1] = '\0';
     ism_findings_writer *w = ism_findings_begin(old, aid, "snap_c", &e);
     ck_assert_msg(w != NULL, "%s", e.message);
     for (int i = 0; i < 250; i++) {
         char reason[32];
         snprintf(reason, sizeof reason, "snap_c-%03d", 249 - i);
         ck_assert(ism_findings_add(w, "aws-ec2-ebs-encrypted", "high", "111", "ap-northeast-1",
-                                   "ec2.Volume", "vol-1", i % 2 ? "arn:x" : NULL, "fail", reason));
+                                   i % 3 ? "ec2.Volume" : longtype, "vol-1", i % 2 ? "arn:x" : NULL,
+                                   "fail", reason));
     }
     ck_assert(ism_findings_end(w, true, &e));
     json_decref(all);
@@ -482,6 +487,7 @@ START_TEST(findings_order_is_total_across_the_key_migration)
         ck_assert_str_eq(ism_json_getstr(r, "reason"), want);
         ck_assert(i % 2 ? json_is_string(json_object_get(r, "arn"))
                         : json_is_null(json_object_get(r, "arn")));
+        ck_assert_str_eq(ism_json_getstr(r, "resource_type"), i % 3 ? "ec2.Volume" : longtype);
     }
     /* Pages of 5 add up to the list, in its order. */
     for (long off = 0; off < 25; off += 5) {
