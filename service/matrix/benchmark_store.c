@@ -7,7 +7,6 @@
 #include "ismap/matrix.h"
 #include "ismap/store.h"
 
-#include <sqlite3.h>
 #include <string.h>
 
 static const char *const migrations[] = {
@@ -17,8 +16,18 @@ static const char *const migrations[] = {
     "  answered_by TEXT NOT NULL, answered_at TEXT NOT NULL,"
     "  PRIMARY KEY(kind, target, question));",
 };
-static const ism_store_schema schema = {"benchmark", migrations,
-                                        (int)(sizeof migrations / sizeof migrations[0]), NULL};
+/* The same for PostgreSQL, index for index. */
+static const char *const pg_migrations[] = {
+    "CREATE TABLE benchmark_answers(kind TEXT NOT NULL CHECK(kind IN ('assessment','subject')),"
+    "  target TEXT NOT NULL, question TEXT NOT NULL,"
+    "  value BIGINT NOT NULL CHECK(value BETWEEN 1 AND 5), note TEXT,"
+    "  answered_by TEXT NOT NULL, answered_at TEXT NOT NULL,"
+    "  PRIMARY KEY(kind, target, question));",
+};
+_Static_assert(sizeof migrations == sizeof pg_migrations,
+               "one PostgreSQL migration per SQLite one");
+static const ism_store_schema schema = {
+    "benchmark", migrations, (int)(sizeof migrations / sizeof migrations[0]), pg_migrations};
 
 const ism_store_schema *ism_benchmark_schema(void)
 {
@@ -28,72 +37,72 @@ const ism_store_schema *ism_benchmark_schema(void)
 bool ism_benchmark_save(ism_store *st, const char *kind, const char *target, const json_t *answers,
                         const char *who, const char *at, ism_error *err)
 {
-    sqlite3 *db = ism_store_write_begin(st, err);
+    ism_db *db = ism_store_writer(st, err);
     if (!db) return false;
-    sqlite3_stmt *s = NULL;
-    bool ok = sqlite3_prepare_v2(db,
-                                 "INSERT INTO benchmark_answers VALUES(?,?,?,?,?,?,?) "
+    ism_error e = {0};
+    ism_stmt *s = ism_db_prepare(db,
+                                 "INSERT INTO benchmark_answers(kind,target,question,value,note,"
+                                 "answered_by,answered_at) VALUES(?,?,?,?,?,?,?) "
                                  "ON CONFLICT(kind, target, question) DO UPDATE SET "
                                  "value=excluded.value, note=excluded.note, "
                                  "answered_by=excluded.answered_by, "
                                  "answered_at=excluded.answered_at",
-                                 -1, &s, NULL) == SQLITE_OK;
+                                 &e);
+    bool ok = s != NULL;
+    if (ok) {
+        ism_stmt_bind_text(s, 1, kind);
+        ism_stmt_bind_text(s, 2, target);
+        ism_stmt_bind_text(s, 6, who);
+        ism_stmt_bind_text(s, 7, at);
+    }
     size_t i;
     json_t *a;
     json_array_foreach(answers, i, a)
     {
         if (!ok) break;
-        sqlite3_reset(s);
-        sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 2, target, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 3, ism_json_getstr(a, "question"), -1, SQLITE_STATIC);
-        sqlite3_bind_int64(s, 4, json_integer_value(json_object_get(a, "value")));
-        const char *note = ism_json_getstr(a, "note");
-        if (note)
-            sqlite3_bind_text(s, 5, note, -1, SQLITE_STATIC);
-        else
-            sqlite3_bind_null(s, 5);
-        sqlite3_bind_text(s, 6, who, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 7, at, -1, SQLITE_STATIC);
-        ok = sqlite3_step(s) == SQLITE_DONE;
+        ism_stmt_reset(s); /* bindings are kept: only the answer's own are bound again */
+        ism_stmt_bind_text(s, 3, ism_json_getstr(a, "question"));
+        ism_stmt_bind_int64(s, 4, json_integer_value(json_object_get(a, "value")));
+        ism_stmt_bind_text(s, 5, ism_json_getstr(a, "note")); /* NULL binds NULL */
+        ok = ism_stmt_step(s, &e) == ISM_DB_DONE;
     }
+    ism_stmt_finalize(s);
     if (!ok) {
-        ism_store_sql_error(db, err, "saving benchmark answers");
-        sqlite3_finalize(s);
+        ism_error_set(err, e.code, "saving benchmark answers: %s", e.message);
+        ism_error_clear(&e);
         ism_store_write_rollback(st);
         return false;
     }
-    sqlite3_finalize(s);
     return ism_store_write_commit(st, err);
+}
+
+static json_t *answer_row(ism_stmt *s)
+{
+    return json_pack("[o, {s:I, s:o, s:o, s:o}]", ism_stmt_json_text(s, 0), "value",
+                     (json_int_t)ism_stmt_int64(s, 1), "note", ism_stmt_json_text(s, 2),
+                     "answered_by", ism_stmt_json_text(s, 3), "answered_at",
+                     ism_stmt_json_text(s, 4));
 }
 
 json_t *ism_benchmark_answers(ism_store *st, const char *kind, const char *target, ism_error *err)
 {
-    sqlite3 *db = ism_store_read_begin(st);
-    sqlite3_stmt *s = NULL;
+    const char *args[] = {kind, target};
+    ism_error e = {0};
+    json_t *rows = ism_store_select(st,
+                                    "SELECT question, value, note, answered_by, answered_at FROM "
+                                    "benchmark_answers WHERE kind=?1 AND target=?2 ORDER BY "
+                                    "question",
+                                    args, 2, answer_row, &e);
+    if (!rows) {
+        ism_error_set(err, e.code, "reading benchmark answers: %s", e.message);
+        ism_error_clear(&e);
+        return NULL;
+    }
     json_t *out = json_object();
-    bool ok = sqlite3_prepare_v2(db,
-                                 "SELECT question, value, note, answered_by, answered_at FROM "
-                                 "benchmark_answers WHERE kind=? AND target=? ORDER BY question",
-                                 -1, &s, NULL) == SQLITE_OK;
-    if (ok) {
-        sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 2, target, -1, SQLITE_STATIC);
-        int rc;
-        while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-            json_object_set_new(
-                out, (const char *)sqlite3_column_text(s, 0),
-                json_pack("{s:I, s:o, s:o, s:o}", "value", (json_int_t)sqlite3_column_int64(s, 1),
-                          "note", ism_store_col_text(s, 2), "answered_by", ism_store_col_text(s, 3),
-                          "answered_at", ism_store_col_text(s, 4)));
-        ok = rc == SQLITE_DONE;
-    }
-    if (!ok) {
-        ism_store_sql_error(db, err, "reading benchmark answers");
-        json_decref(out);
-        out = NULL;
-    }
-    sqlite3_finalize(s);
-    ism_store_read_end(st, db);
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r)
+        json_object_set(out, json_string_value(json_array_get(r, 0)), json_array_get(r, 1));
+    json_decref(rows);
     return out;
 }

@@ -26,8 +26,29 @@ static const char *const migrations[] = {
     "  due TEXT, status TEXT NOT NULL, note TEXT, updated TEXT NOT NULL, updated_by TEXT,"
     "  PRIMARY KEY(assessment, rec));",
 };
-static const ism_store_schema schema = {"engagement", migrations,
-                                        (int)(sizeof migrations / sizeof migrations[0]), NULL};
+/* The same for PostgreSQL, index for index. */
+static const char *const pg_migrations[] = {
+    "CREATE TABLE plans(assessment TEXT PRIMARY KEY, state TEXT NOT NULL DEFAULT 'draft',"
+    "  version BIGINT NOT NULL, plan TEXT NOT NULL, updated TEXT NOT NULL, updated_by TEXT,"
+    "  approved TEXT, approved_by TEXT);"
+    "CREATE TABLE plan_history(assessment TEXT NOT NULL, version BIGINT NOT NULL,"
+    "  action TEXT NOT NULL, plan TEXT NOT NULL, at TEXT NOT NULL, by TEXT,"
+    "  PRIMARY KEY(assessment, version, action));"
+    "CREATE TABLE workpapers(id TEXT PRIMARY KEY, assessment TEXT NOT NULL,"
+    "  catalog TEXT NOT NULL, item TEXT NOT NULL, version BIGINT NOT NULL, paper TEXT NOT NULL,"
+    "  by TEXT, at TEXT NOT NULL, seq BIGINT NOT NULL,"
+    "  UNIQUE(assessment, catalog, item, version));"
+    "CREATE TABLE audit_reports(assessment TEXT PRIMARY KEY, state TEXT NOT NULL DEFAULT 'draft',"
+    "  version BIGINT NOT NULL, draft TEXT NOT NULL, updated TEXT NOT NULL, updated_by TEXT,"
+    "  issued TEXT, issued_by TEXT, body TEXT, sha256 TEXT, signature TEXT);"
+    "CREATE TABLE remediation(assessment TEXT NOT NULL, rec TEXT NOT NULL, owner TEXT,"
+    "  due TEXT, status TEXT NOT NULL, note TEXT, updated TEXT NOT NULL, updated_by TEXT,"
+    "  PRIMARY KEY(assessment, rec));",
+};
+_Static_assert(sizeof migrations == sizeof pg_migrations,
+               "one PostgreSQL migration per SQLite one");
+static const ism_store_schema schema = {
+    "engagement", migrations, (int)(sizeof migrations / sizeof migrations[0]), pg_migrations};
 
 const ism_store_schema *ism_engagement_schema(void)
 {
@@ -49,22 +70,24 @@ typedef struct tx_stmt {
 
 static bool tx_run(ism_store *st, const tx_stmt *s, int n, int *changed, ism_error *err)
 {
-    sqlite3 *db = ism_store_write_begin(st, err);
+    ism_db *db = ism_store_writer(st, err);
     if (!db) return false;
     bool ok = true;
     *changed = 0;
+    ism_error e = {0};
     for (int k = 0; ok && k < n; k++) {
-        sqlite3_stmt *q = NULL;
-        ok = sqlite3_prepare_v2(db, s[k].sql, -1, &q, NULL) == SQLITE_OK;
+        ism_stmt *q = ism_db_prepare(db, s[k].sql, &e);
+        ok = q != NULL;
         for (int i = 0; ok && i < s[k].n; i++)
-            sqlite3_bind_text(q, i + 1, s[k].args[i], -1, SQLITE_STATIC);
-        if (ok) ok = sqlite3_step(q) == SQLITE_DONE;
-        if (!ok) ism_store_sql_error(db, err, "engagement write");
-        sqlite3_finalize(q);
-        if (ok && k == 0) {
-            *changed = sqlite3_changes(db);
-            if (!*changed) break;
-        }
+            ism_stmt_bind_text(q, i + 1, s[k].args[i]);
+        if (ok) ok = ism_stmt_step(q, &e) == ISM_DB_DONE;
+        if (ok && k == 0) *changed = (int)ism_stmt_changes(q);
+        ism_stmt_finalize(q);
+        if (ok && k == 0 && !*changed) break;
+    }
+    if (!ok) {
+        ism_error_set(err, e.code, "engagement write: %s", e.message);
+        ism_error_clear(&e);
     }
     if (!ok || !*changed) {
         ism_store_write_rollback(st);
@@ -82,13 +105,13 @@ static json_t *first(json_t *arr)
 
 /* ---- the plan -------------------------------------------------------------------------------- */
 
-static json_t *plan_row(sqlite3_stmt *s)
+static json_t *plan_row(ism_stmt *s)
 {
     return json_pack("{s:o, s:o, s:I, s:o, s:o, s:o, s:o, s:o}", "assessment",
-                     ism_store_col_text(s, 0), "state", ism_store_col_text(s, 1), "version",
-                     (json_int_t)sqlite3_column_int64(s, 2), "plan", ism_store_col_json(s, 3),
-                     "updated", ism_store_col_text(s, 4), "updated_by", ism_store_col_text(s, 5),
-                     "approved", ism_store_col_text(s, 6), "approved_by", ism_store_col_text(s, 7));
+                     ism_stmt_json_text(s, 0), "state", ism_stmt_json_text(s, 1), "version",
+                     (json_int_t)ism_stmt_int64(s, 2), "plan", ism_stmt_json(s, 3), "updated",
+                     ism_stmt_json_text(s, 4), "updated_by", ism_stmt_json_text(s, 5), "approved",
+                     ism_stmt_json_text(s, 6), "approved_by", ism_stmt_json_text(s, 7));
 }
 
 #define P_COLS "assessment,state,version,plan,updated,updated_by,approved,approved_by"
@@ -96,8 +119,8 @@ static json_t *plan_row(sqlite3_stmt *s)
 json_t *ism_plan_get(ism_store *st, const char *assessment, ism_error *err)
 {
     const char *args[] = {assessment};
-    json_t *arr = ism_store_rows(st, "SELECT " P_COLS " FROM plans WHERE assessment=?1", args, 1,
-                                 plan_row, err);
+    json_t *arr = ism_store_select(st, "SELECT " P_COLS " FROM plans WHERE assessment=?1", args, 1,
+                                   plan_row, err);
     if (!arr) return NULL;
     json_t *o = first(arr);
     if (!o)
@@ -107,10 +130,10 @@ json_t *ism_plan_get(ism_store *st, const char *assessment, ism_error *err)
     return o;
 }
 
-static json_t *state_row(sqlite3_stmt *s)
+static json_t *state_row(ism_stmt *s)
 {
-    return json_pack("{s:o, s:I}", "state", ism_store_col_text(s, 0), "version",
-                     (json_int_t)sqlite3_column_int64(s, 1));
+    return json_pack("{s:o, s:I}", "state", ism_stmt_json_text(s, 0), "version",
+                     (json_int_t)ism_stmt_int64(s, 1));
 }
 
 /* Why a guarded write changed nothing: approved/issued, or another version. */
@@ -119,7 +142,7 @@ static bool refused(ism_store *st, const char *table, const char *assessment, lo
 {
     char *sql = ism_strdupf("SELECT state, version FROM %s WHERE assessment=?1", table);
     const char *args[] = {assessment};
-    json_t *row = first(ism_store_rows(st, sql, args, 1, state_row, err));
+    json_t *row = first(ism_store_select(st, sql, args, 1, state_row, err));
     free(sql);
     const char *state = ism_json_getstr(row, "state");
     json_int_t ver = json_integer_value(json_object_get(row, "version"));
@@ -154,7 +177,8 @@ json_t *ism_plan_put(ism_store *st, const char *assessment, const json_t *plan, 
          "updated=excluded.updated, updated_by=excluded.updated_by "
          "WHERE plans.state='draft' AND CAST(?5 AS INTEGER) IN (-1, plans.version)",
          a1, 5},
-        {"INSERT INTO plan_history SELECT assessment, version, 'update', plan, ?2, ?3 FROM plans "
+        {"INSERT INTO plan_history(assessment,version,action,plan,at,by) SELECT assessment, "
+         "version, 'update', plan, ?2, ?3 FROM plans "
          "WHERE assessment=?1",
          a2, 3},
     };
@@ -180,7 +204,8 @@ json_t *ism_plan_approve(ism_store *st, const char *assessment, const char *who,
         {"UPDATE plans SET state='approved', approved=?2, approved_by=?3 WHERE assessment=?1 "
          "AND state='draft'",
          a1, 3},
-        {"INSERT INTO plan_history SELECT assessment, version, 'approve', plan, ?2, ?3 FROM plans "
+        {"INSERT INTO plan_history(assessment,version,action,plan,at,by) SELECT assessment, "
+         "version, 'approve', plan, ?2, ?3 FROM plans "
          "WHERE assessment=?1",
          a1, 3},
     };
@@ -202,40 +227,41 @@ json_t *ism_plan_approve(ism_store *st, const char *assessment, const char *who,
     return ism_plan_get(st, assessment, err);
 }
 
-static json_t *hist_row(sqlite3_stmt *s)
+static json_t *hist_row(ism_stmt *s)
 {
-    return json_pack("{s:I, s:o, s:o, s:o, s:o}", "version", (json_int_t)sqlite3_column_int64(s, 0),
-                     "action", ism_store_col_text(s, 1), "plan", ism_store_col_json(s, 2), "at",
-                     ism_store_col_text(s, 3), "by", ism_store_col_text(s, 4));
+    return json_pack("{s:I, s:o, s:o, s:o, s:o}", "version", (json_int_t)ism_stmt_int64(s, 0),
+                     "action", ism_stmt_json_text(s, 1), "plan", ism_stmt_json(s, 2), "at",
+                     ism_stmt_json_text(s, 3), "by", ism_stmt_json_text(s, 4));
 }
 
 json_t *ism_plan_history(ism_store *st, const char *assessment, ism_error *err)
 {
     const char *args[] = {assessment};
-    return ism_store_rows(st,
-                          "SELECT version, action, plan, at, by FROM plan_history WHERE "
-                          "assessment=?1 ORDER BY version DESC, action='approve' DESC",
-                          args, 1, hist_row, err);
+    return ism_store_select(
+        st,
+        "SELECT version, action, plan, at, by FROM plan_history WHERE "
+        "assessment=?1 ORDER BY version DESC, CASE action WHEN 'approve' THEN 1 ELSE 0 END "
+        "DESC",
+        args, 1, hist_row, err);
 }
 
 /* ---- working papers -------------------------------------------------------------------------- */
 
 #define W_COLS "id,assessment,catalog,item,version,paper,by,at"
 
-static json_t *paper_row(sqlite3_stmt *s)
+static json_t *paper_row(ism_stmt *s)
 {
-    json_t *p = ism_store_col_json(s, 5);
+    json_t *p = ism_stmt_json(s, 5);
     if (!json_is_object(p)) {
         json_decref(p);
         p = json_object();
     }
-    json_t *o =
-        json_pack("{s:o, s:o, s:o, s:o, s:I}", "id", ism_store_col_text(s, 0), "assessment",
-                  ism_store_col_text(s, 1), "catalog", ism_store_col_text(s, 2), "item",
-                  ism_store_col_text(s, 3), "version", (json_int_t)sqlite3_column_int64(s, 4));
+    json_t *o = json_pack("{s:o, s:o, s:o, s:o, s:I}", "id", ism_stmt_json_text(s, 0), "assessment",
+                          ism_stmt_json_text(s, 1), "catalog", ism_stmt_json_text(s, 2), "item",
+                          ism_stmt_json_text(s, 3), "version", (json_int_t)ism_stmt_int64(s, 4));
     json_object_update(o, p);
-    json_object_set_new(o, "by", ism_store_col_text(s, 6));
-    json_object_set_new(o, "at", ism_store_col_text(s, 7));
+    json_object_set_new(o, "by", ism_stmt_json_text(s, 6));
+    json_object_set_new(o, "at", ism_stmt_json_text(s, 7));
     json_decref(p);
     return o;
 }
@@ -258,18 +284,18 @@ json_t *ism_workpaper_add(ism_store *st, const char *assessment, const char *cat
     free(text);
     if (!ok) return NULL;
     const char *a2[] = {id};
-    return first(
-        ism_store_rows(st, "SELECT " W_COLS " FROM workpapers WHERE id=?1", a2, 1, paper_row, err));
+    return first(ism_store_select(st, "SELECT " W_COLS " FROM workpapers WHERE id=?1", a2, 1,
+                                  paper_row, err));
 }
 
 json_t *ism_workpaper_latest(ism_store *st, const char *assessment, const char *catalog,
                              const char *item, ism_error *err)
 {
     const char *args[] = {assessment, catalog, item};
-    json_t *arr = ism_store_rows(st,
-                                 "SELECT " W_COLS " FROM workpapers WHERE assessment=?1 AND "
-                                 "catalog=?2 AND item=?3 ORDER BY version DESC LIMIT 1",
-                                 args, 3, paper_row, err);
+    json_t *arr = ism_store_select(st,
+                                   "SELECT " W_COLS " FROM workpapers WHERE assessment=?1 AND "
+                                   "catalog=?2 AND item=?3 ORDER BY version DESC LIMIT 1",
+                                   args, 3, paper_row, err);
     if (!arr) return NULL;
     json_t *o = first(arr);
     if (!o)
@@ -281,21 +307,22 @@ json_t *ism_workpaper_latest(ism_store *st, const char *assessment, const char *
 json_t *ism_workpaper_list(ism_store *st, const char *assessment, ism_error *err)
 {
     const char *args[] = {assessment};
-    return ism_store_rows(st,
-                          "SELECT " W_COLS " FROM workpapers w WHERE assessment=?1 AND version="
-                          "(SELECT MAX(version) FROM workpapers x WHERE x.assessment=w.assessment "
-                          "AND x.catalog=w.catalog AND x.item=w.item) ORDER BY seq",
-                          args, 1, paper_row, err);
+    return ism_store_select(
+        st,
+        "SELECT " W_COLS " FROM workpapers w WHERE assessment=?1 AND version="
+        "(SELECT MAX(version) FROM workpapers x WHERE x.assessment=w.assessment "
+        "AND x.catalog=w.catalog AND x.item=w.item) ORDER BY seq",
+        args, 1, paper_row, err);
 }
 
 json_t *ism_workpaper_history(ism_store *st, const char *assessment, const char *catalog,
                               const char *item, ism_error *err)
 {
     const char *args[] = {assessment, catalog, item};
-    return ism_store_rows(st,
-                          "SELECT " W_COLS " FROM workpapers WHERE assessment=?1 AND catalog=?2 "
-                          "AND item=?3 ORDER BY version DESC",
-                          args, 3, paper_row, err);
+    return ism_store_select(st,
+                            "SELECT " W_COLS " FROM workpapers WHERE assessment=?1 AND catalog=?2 "
+                            "AND item=?3 ORDER BY version DESC",
+                            args, 3, paper_row, err);
 }
 
 /* ---- the report: draft, then issued ------------------------------------------------------------
@@ -303,21 +330,21 @@ json_t *ism_workpaper_history(ism_store *st, const char *assessment, const char 
 
 #define R_COLS "assessment,state,version,draft,updated,updated_by,issued,issued_by,sha256,signature"
 
-static json_t *report_row(sqlite3_stmt *s)
+static json_t *report_row(ism_stmt *s)
 {
     return json_pack("{s:o, s:o, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "assessment",
-                     ism_store_col_text(s, 0), "state", ism_store_col_text(s, 1), "version",
-                     (json_int_t)sqlite3_column_int64(s, 2), "draft", ism_store_col_json(s, 3),
-                     "updated", ism_store_col_text(s, 4), "updated_by", ism_store_col_text(s, 5),
-                     "issued", ism_store_col_text(s, 6), "issued_by", ism_store_col_text(s, 7),
-                     "sha256", ism_store_col_text(s, 8), "signature", ism_store_col_text(s, 9));
+                     ism_stmt_json_text(s, 0), "state", ism_stmt_json_text(s, 1), "version",
+                     (json_int_t)ism_stmt_int64(s, 2), "draft", ism_stmt_json(s, 3), "updated",
+                     ism_stmt_json_text(s, 4), "updated_by", ism_stmt_json_text(s, 5), "issued",
+                     ism_stmt_json_text(s, 6), "issued_by", ism_stmt_json_text(s, 7), "sha256",
+                     ism_stmt_json_text(s, 8), "signature", ism_stmt_json_text(s, 9));
 }
 
 json_t *ism_engagement_report_get(ism_store *st, const char *assessment, ism_error *err)
 {
     const char *args[] = {assessment};
-    json_t *arr = ism_store_rows(st, "SELECT " R_COLS " FROM audit_reports WHERE assessment=?1",
-                                 args, 1, report_row, err);
+    json_t *arr = ism_store_select(st, "SELECT " R_COLS " FROM audit_reports WHERE assessment=?1",
+                                   args, 1, report_row, err);
     if (!arr) return NULL;
     json_t *o = first(arr);
     if (!o)
@@ -383,17 +410,17 @@ json_t *ism_engagement_report_issue(ism_store *st, const char *assessment, const
     return ism_engagement_report_get(st, assessment, err);
 }
 
-static json_t *text_row(sqlite3_stmt *s)
+static json_t *text_row(ism_stmt *s)
 {
-    return ism_store_col_text(s, 0);
+    return ism_stmt_json_text(s, 0);
 }
 
 char *ism_engagement_report_body(ism_store *st, const char *assessment, ism_error *err)
 {
     const char *args[] = {assessment};
-    json_t *v = first(
-        ism_store_rows(st, "SELECT body FROM audit_reports WHERE assessment=?1 AND state='issued'",
-                       args, 1, text_row, err));
+    json_t *v = first(ism_store_select(
+        st, "SELECT body FROM audit_reports WHERE assessment=?1 AND state='issued'", args, 1,
+        text_row, err));
     char *out = json_is_string(v) ? strdup(json_string_value(v)) : NULL;
     if (!out && !err->code)
         ism_error_set(err, ISM_E_NOT_FOUND, "the report of assessment %s is not issued",
@@ -405,10 +432,9 @@ char *ism_engagement_report_body(ism_store *st, const char *assessment, ism_erro
 /* ---- follow-up: the assessment before, and the 改善計画 of its 改善勧告 ------------------------
  */
 
-static json_t *id_row(sqlite3_stmt *s)
+static json_t *id_row(ism_stmt *s)
 {
-    return json_pack("{s:o, s:i}", "id", ism_store_col_text(s, 0), "issued",
-                     sqlite3_column_int(s, 1));
+    return json_pack("{s:o, s:i}", "id", ism_stmt_json_text(s, 0), "issued", ism_stmt_int(s, 1));
 }
 
 char *ism_assessment_previous(ism_store *st, const char *assessment, ism_error *err)
@@ -416,10 +442,11 @@ char *ism_assessment_previous(ism_store *st, const char *assessment, ism_error *
     const char *args[] = {assessment};
     /* The newest earlier assessment of the same subject and organization; one whose report
      * was issued is preferred over a newer one without. */
-    json_t *arr = ism_store_rows(
+    json_t *arr = ism_store_select(
         st,
-        "SELECT p.id, EXISTS(SELECT 1 FROM audit_reports r WHERE r.assessment=p.id AND "
-        "r.state='issued') AS iss FROM assessments p, assessments a WHERE a.id=?1 AND "
+        "SELECT p.id, CASE WHEN EXISTS(SELECT 1 FROM audit_reports r WHERE r.assessment=p.id "
+        "AND r.state='issued') THEN 1 ELSE 0 END AS iss FROM assessments p, assessments a "
+        "WHERE a.id=?1 AND "
         "p.subject=a.subject AND p.org=a.org AND p.seq<a.seq ORDER BY iss DESC, p.seq DESC "
         "LIMIT 1",
         args, 1, id_row, err);
@@ -430,21 +457,21 @@ char *ism_assessment_previous(ism_store *st, const char *assessment, ism_error *
     return out;
 }
 
-static json_t *rem_row(sqlite3_stmt *s)
+static json_t *rem_row(ism_stmt *s)
 {
-    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "rec", ism_store_col_text(s, 0),
-                     "owner", ism_store_col_text(s, 1), "due", ism_store_col_text(s, 2), "status",
-                     ism_store_col_text(s, 3), "note", ism_store_col_text(s, 4), "updated",
-                     ism_store_col_text(s, 5), "updated_by", ism_store_col_text(s, 6));
+    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "rec", ism_stmt_json_text(s, 0),
+                     "owner", ism_stmt_json_text(s, 1), "due", ism_stmt_json_text(s, 2), "status",
+                     ism_stmt_json_text(s, 3), "note", ism_stmt_json_text(s, 4), "updated",
+                     ism_stmt_json_text(s, 5), "updated_by", ism_stmt_json_text(s, 6));
 }
 
 json_t *ism_remediation_list(ism_store *st, const char *assessment, ism_error *err)
 {
     const char *args[] = {assessment};
-    json_t *arr = ism_store_rows(st,
-                                 "SELECT rec,owner,due,status,note,updated,updated_by FROM "
-                                 "remediation WHERE assessment=?1 ORDER BY rec",
-                                 args, 1, rem_row, err);
+    json_t *arr = ism_store_select(st,
+                                   "SELECT rec,owner,due,status,note,updated,updated_by FROM "
+                                   "remediation WHERE assessment=?1 ORDER BY rec",
+                                   args, 1, rem_row, err);
     if (!arr) return NULL;
     json_t *out = json_object();
     size_t i;
@@ -489,11 +516,14 @@ json_t *ism_remediation_set(ism_store *st, const char *assessment, const char *r
     char now[32];
     ism_now_iso(now);
     const char *a1[] = {assessment, rec, owner, due, status, note, now, who};
-    tx_stmt s[] = {{"INSERT INTO remediation VALUES(?1,?2,?3,?4,COALESCE(?5,'open'),?6,?7,?8) "
-                    "ON CONFLICT(assessment, rec) DO UPDATE SET owner=COALESCE(?3,owner), "
-                    "due=COALESCE(?4,due), status=COALESCE(?5,status), note=COALESCE(?6,note), "
-                    "updated=?7, updated_by=?8",
-                    a1, 8}};
+    tx_stmt s[] = {
+        {"INSERT INTO remediation(assessment,rec,owner,due,status,note,updated,updated_by) "
+         "VALUES(?1,?2,?3,?4,COALESCE(?5,'open'),?6,?7,?8) "
+         "ON CONFLICT(assessment, rec) DO UPDATE SET "
+         "owner=COALESCE(?3,remediation.owner), due=COALESCE(?4,remediation.due), "
+         "status=COALESCE(?5,remediation.status), note=COALESCE(?6,remediation.note), "
+         "updated=?7, updated_by=?8",
+         a1, 8}};
     int changed = 0;
     if (!tx_run(st, s, 1, &changed, err)) return NULL;
     json_t *all = ism_remediation_list(st, assessment, err);

@@ -52,3 +52,12 @@ set_tests_properties(bench_http_matrix PROPERTIES LABELS bench SKIP_RETURN_CODE 
 add_test(NAME bench_collect_oci COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/collect_oci_bench.sh)
 set_tests_properties(bench_collect_oci PROPERTIES LABELS bench SKIP_RETURN_CODE 77 TIMEOUT 7200
   ENVIRONMENT "${ISM_TEST_ENV};OCIEMU=$<TARGET_FILE:ociemu>")
+
+# The matrix room's store under bulk load (tests/bench/findings_bench.c, issue 18): 1,000 accounts'
+# findings written through one writer, then the page, facet and aggregate reads. Figures only;
+# runs with ISM_BENCH=1 (on PostgreSQL too: tests/pg/pg_run.sh ctest -R bench_findings).
+add_executable(findings_bench ${CMAKE_CURRENT_LIST_DIR}/findings_bench.c)
+target_link_libraries(findings_bench PRIVATE ismtest)
+add_test(NAME bench_findings COMMAND findings_bench)
+set_tests_properties(bench_findings PROPERTIES LABELS "bench;store" SKIP_RETURN_CODE 77
+  TIMEOUT 3600 ENVIRONMENT "${ISM_TEST_ENV}")

@@ -132,10 +132,10 @@ END_TEST
 
 START_TEST(store_round_trip)
 {
-    char path[4200];
-    snprintf(path, sizeof path, "%s/b.db", dir);
+    char *path = tu_store_location(dir);
     ism_error e = {0};
     ism_store *st = ism_store_open_with(path, ism_benchmark_schema(), 1, &e);
+    free(path);
     ck_assert_msg(st != NULL, "%s", e.message);
     json_t *a = js("[{\"question\":\"1-1\",\"value\":3,\"note\":\"規程あり\"},"
                    "{\"question\":\"2-1\",\"value\":4}]");

@@ -20,7 +20,7 @@ static ism_catalog_set *cs;
 static void setup(void)
 {
     dir = tu_tempdir("engage");
-    char *p = ism_strdupf("%s/s.db", dir);
+    char *p = tu_store_location(dir);
     ism_error e = {0};
     const ism_store_schema rooms[] = {*ism_matrix_schema(), *ism_engagement_schema()};
     st = ism_store_open_with(p, rooms, 2, &e);

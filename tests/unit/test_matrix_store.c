@@ -9,6 +9,7 @@
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static char *dir;
 static ism_store *st;
@@ -17,7 +18,7 @@ static ism_catalog_set *cs;
 static void setup(void)
 {
     dir = tu_tempdir("matrix");
-    char *p = ism_strdupf("%s/s.db", dir);
+    char *p = tu_store_location(dir);
     ism_error e = {0};
     st = ism_store_open_with(p, ism_matrix_schema(), 1, &e);
     ck_assert_msg(st != NULL, "%s", e.message);
@@ -409,6 +410,129 @@ START_TEST(materialized_matrix_is_invalidated_by_each_input)
 }
 END_TEST
 
+/* Findings that tie on every sort column come in the order they were written, on every page,
+ * and a store whose findings table predates its explicit key (matrix schema 2: SQLite's rowid
+ * made the order total) keeps that order through the migration that adds the key. */
+START_TEST(findings_order_is_total_across_the_key_migration)
+{
+    ism_error e = {0};
+    char *sub = ism_strdupf("%s/old", dir);
+    ck_assert_int_eq(mkdir(sub, 0700), 0);
+    char *loc = tu_store_location(sub);
+    ism_store_schema v2 = *ism_matrix_schema();
+    ck_assert_int_ge(v2.count, 3);
+    v2.count = 2;
+    ism_store *old = ism_store_open_with(loc, &v2, 1, &e);
+    ck_assert_msg(old != NULL, "%s", e.message);
+    json_t *fw = json_pack("[s]", "mic-cloud-addon"), *sn = json_pack("[s, s]", "snap_a", "snap_b");
+    json_t *a = ism_assessment_create(old, "city", "subj_1", "order", fw, sn, "2026-11-22", NULL,
+                                      "local", &e);
+    ck_assert_msg(a != NULL, "%s", e.message);
+    const char *aid = ism_json_getstr(a, "id");
+    /* 12 ties (same status, severity, check, account, region, resource), their reasons numbered
+     * in the order written, written backwards relative to their names; then snap_a again (the
+     * replaced rows' keys are not reused ahead of the kept ones). */
+    static const char *const snaps[] = {"snap_a", "snap_b", "snap_a"};
+    for (int k = 0; k < 3; k++) {
+        ism_findings_writer *w = ism_findings_begin(old, aid, snaps[k], &e);
+        ck_assert_msg(w != NULL, "%s", e.message);
+        for (int i = 0; i < 12; i++) {
+            char reason[32];
+            snprintf(reason, sizeof reason, "%s-%02d", snaps[k], 11 - i);
+            ck_assert(ism_findings_add(w, "aws-ec2-ebs-encrypted", "high", "111", "ap-northeast-1",
+                                       "ec2.Volume", "vol-1", NULL, "fail", reason));
+        }
+        ck_assert(ism_findings_end(w, true, &e));
+    }
+    ism_store_close(old);
+    /* The current schema: the key migration runs. */
+    old = ism_store_open_with(loc, ism_matrix_schema(), 1, &e);
+    ck_assert_msg(old != NULL, "%s", e.message);
+    json_t *vers = ism_store_schema_versions(old);
+    ck_assert_int_eq(json_integer_value(json_object_get(vers, "matrix")),
+                     ism_matrix_schema()->count);
+    json_decref(vers);
+    json_t *all = ism_findings_list(old, aid, NULL, NULL, 0, &e);
+    ck_assert_msg(all != NULL, "%s", e.message);
+    ck_assert_int_eq(json_array_size(all), 24);
+    for (int i = 0; i < 24; i++) {
+        char want[32];
+        snprintf(want, sizeof want, "%s-%02d", i < 12 ? "snap_b" : "snap_a", 11 - i % 12);
+        ck_assert_str_eq(ism_json_getstr(json_array_get(all, (size_t)i), "reason"), want);
+    }
+    /* Rows written after the migration come after the older ties, in the order written also
+     * across the writer's batches (250 rows: full batches, then the rest one by one); the
+     * arn of every other row is NULL, which stays NULL; long values (a batch's values outgrow
+     * the writer's first buffer) come back whole. */
+    char longtype[1200];
+    memset(longtype, 'x', sizeof longtype - 1);
+    longtype[sizeof longtype - 1] = '\0';
+    ism_findings_writer *w = ism_findings_begin(old, aid, "snap_c", &e);
+    ck_assert_msg(w != NULL, "%s", e.message);
+    for (int i = 0; i < 250; i++) {
+        char reason[32];
+        snprintf(reason, sizeof reason, "snap_c-%03d", 249 - i);
+        ck_assert(ism_findings_add(w, "aws-ec2-ebs-encrypted", "high", "111", "ap-northeast-1",
+                                   i % 3 ? "ec2.Volume" : longtype, "vol-1", i % 2 ? "arn:x" : NULL,
+                                   "fail", reason));
+    }
+    ck_assert(ism_findings_end(w, true, &e));
+    json_decref(all);
+    all = ism_findings_list(old, aid, NULL, NULL, 0, &e);
+    ck_assert_int_eq(json_array_size(all), 274);
+    for (int i = 0; i < 250; i++) {
+        char want[32];
+        snprintf(want, sizeof want, "snap_c-%03d", 249 - i);
+        json_t *r = json_array_get(all, (size_t)(24 + i));
+        ck_assert_str_eq(ism_json_getstr(r, "reason"), want);
+        ck_assert(i % 2 ? json_is_string(json_object_get(r, "arn"))
+                        : json_is_null(json_object_get(r, "arn")));
+        ck_assert_str_eq(ism_json_getstr(r, "resource_type"), i % 3 ? "ec2.Volume" : longtype);
+    }
+    /* Pages of 5 add up to the list, in its order. */
+    for (long off = 0; off < 25; off += 5) {
+        long total = 0;
+        json_t *page = ism_findings_page(old, aid, NULL, off, 5, &total, &e);
+        ck_assert_msg(page != NULL, "%s", e.message);
+        ck_assert_int_eq(total, 274);
+        ck_assert_int_eq(json_array_size(page), 5);
+        for (size_t i = 0; i < 5; i++)
+            ck_assert_str_eq(ism_json_getstr(json_array_get(page, i), "reason"),
+                             ism_json_getstr(json_array_get(all, (size_t)off + i), "reason"));
+        json_decref(page);
+    }
+    /* The aggregate's failing examples are the first five of that order. */
+    json_t *agg = ism_findings_aggregate(old, aid, "2026-11-22", &e);
+    ck_assert_msg(agg != NULL, "%s", e.message);
+    json_t *ex = json_object_get(json_object_get(agg, "aws-ec2-ebs-encrypted"), "failing");
+    ck_assert_int_eq(json_array_size(ex), 5);
+    for (size_t i = 0; i < 5; i++)
+        ck_assert_str_eq(ism_json_getstr(json_array_get(ex, i), "reason"),
+                         ism_json_getstr(json_array_get(all, i), "reason"));
+    ck_assert_int_eq(
+        json_integer_value(json_object_get(json_object_get(agg, "aws-ec2-ebs-encrypted"), "fail")),
+        274);
+    json_decref(agg);
+    json_decref(all);
+    /* The materialized matrix is replaced, not added beside the old one. */
+    json_t *m1 = json_pack("{s:i}", "v", 1), *m2 = json_pack("{s:i}", "v", 2);
+    ck_assert(ism_matrix_cache_put(old, aid, "k1", m1, &e));
+    ck_assert(ism_matrix_cache_put(old, aid, "k2", m2, &e));
+    ck_assert_ptr_null(ism_matrix_cache_get(old, aid, "k1"));
+    json_t *got = ism_matrix_cache_get(old, aid, "k2");
+    ck_assert(json_equal(got, m2));
+    json_decref(got);
+    json_decref(m1);
+    json_decref(m2);
+    ism_store_close(old);
+    json_decref(a);
+    json_decref(fw);
+    json_decref(sn);
+    free(loc);
+    free(sub);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("matrix_store");
@@ -419,6 +543,7 @@ int main(void)
     tcase_add_test(tc, findings_waivers_and_judgments);
     tcase_add_test(tc, materialized_matrix_is_invalidated_by_each_input);
     tcase_add_test(tc, findings_pages_filtered);
+    tcase_add_test(tc, findings_order_is_total_across_the_key_migration);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }
