@@ -365,24 +365,26 @@ static void check_duplicates(ldoc *d, ism_imp_log *lg, const char *sheet)
 /* ---- storing -----------------------------------------------------------------------------------
  */
 
-static bool insert_entries(sqlite3 *db, const char *evidence_id, void *arg, ism_error *err)
+/* The list's entries, in the import's transaction: one statement prepared once and run again
+ * for each entry (reset, rebound). */
+static bool insert_entries(ism_db *db, const char *evidence_id, void *arg, ism_error *err)
 {
     ldoc *d = arg;
-    sqlite3_stmt *s = NULL;
-    if (sqlite3_prepare_v2(db,
-                           "INSERT INTO ismap_list(import_id,row,reg_no,list,service,provider,"
-                           "reg_date,audit_end,expiry,regions,norm_service,norm_provider) "
-                           "VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
-                           -1, &s, NULL) != SQLITE_OK)
-        return ism_store_sql_error(db, err, "storing the ISMAP list");
+    ism_stmt *s =
+        ism_db_prepare(db,
+                       "INSERT INTO ismap_list(import_id,row,reg_no,list,service,provider,"
+                       "reg_date,audit_end,expiry,regions,norm_service,norm_provider) "
+                       "VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
+                       err);
+    if (!s) return ism_db_error(db, err, "storing the ISMAP list");
     bool ok = true;
     for (size_t i = 0; ok && i < d->n; i++) {
         entry *x = &d->e[i];
         char *ns = ism_ismap_name_key(x->f[LF_SERVICE]),
              *np = ism_ismap_name_key(x->f[LF_PROVIDER]);
-        sqlite3_reset(s);
-        sqlite3_bind_text(s, 1, evidence_id, -1, SQLITE_STATIC);
-        sqlite3_bind_int(s, 2, (int)x->row);
+        ism_stmt_reset(s);
+        ism_stmt_bind_text(s, 1, evidence_id);
+        ism_stmt_bind_int64(s, 2, (int64_t)x->row);
         const char *vals[] = {*x->f[LF_REGNO] ? x->f[LF_REGNO] : NULL,
                               x->list,
                               x->f[LF_SERVICE],
@@ -394,13 +396,13 @@ static bool insert_entries(sqlite3 *db, const char *evidence_id, void *arg, ism_
                               ns,
                               np};
         for (int k = 0; k < 10; k++)
-            sqlite3_bind_text(s, k + 3, vals[k], -1, SQLITE_TRANSIENT);
-        ok = sqlite3_step(s) == SQLITE_DONE;
+            ism_stmt_bind_text(s, k + 3, vals[k]);
+        ok = ism_stmt_step(s, err) == ISM_DB_DONE;
         free(ns);
         free(np);
     }
-    if (!ok) ism_store_sql_error(db, err, "storing the ISMAP list");
-    sqlite3_finalize(s);
+    if (!ok) ism_db_error(db, err, "storing the ISMAP list");
+    ism_stmt_finalize(s);
     return ok;
 }
 
@@ -494,10 +496,10 @@ done:
 /* ---- lookup ------------------------------------------------------------------------------------
  */
 
-static json_t *entry_json(sqlite3_stmt *s, const char *today)
+static json_t *entry_json(ism_stmt *s, const char *today)
 {
-    const char *audit_end = (const char *)sqlite3_column_text(s, 5);
-    const char *expiry = (const char *)sqlite3_column_text(s, 6);
+    const char *audit_end = ism_stmt_text(s, 5);
+    const char *expiry = ism_stmt_text(s, 6);
     char until[11] = "", after[11] = "";
     const char *basis;
     if (expiry) {
@@ -510,21 +512,17 @@ static json_t *entry_json(sqlite3_stmt *s, const char *today)
     }
     bool valid = *until && strcmp(until, today) >= 0;
     if (*until) ism_imp_add_days(until, 1, after);
-    json_t *o = json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s, s:b}",
-                          "reg_no", (const char *)sqlite3_column_text(s, 0), "list",
-                          (const char *)sqlite3_column_text(s, 1), "service",
-                          (const char *)sqlite3_column_text(s, 2), "provider",
-                          (const char *)sqlite3_column_text(s, 3), "reg_date",
-                          (const char *)sqlite3_column_text(s, 4), "audit_end", audit_end, "expiry",
-                          expiry, "regions", (const char *)sqlite3_column_text(s, 7), "valid_until",
-                          *until ? until : NULL, "basis", basis, "valid", valid);
+    json_t *o =
+        json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s, s:b}", "reg_no",
+                  ism_stmt_text(s, 0), "list", ism_stmt_text(s, 1), "service", ism_stmt_text(s, 2),
+                  "provider", ism_stmt_text(s, 3), "reg_date", ism_stmt_text(s, 4), "audit_end",
+                  audit_end, "expiry", expiry, "regions", ism_stmt_text(s, 7), "valid_until",
+                  *until ? until : NULL, "basis", basis, "valid", valid);
     json_object_set_new(o, "expired_on", !valid && *after ? json_string(after) : json_null());
     json_object_set_new(o, "list_import",
-                        json_pack("{s:s?, s:s?, s:s?, s:s?}", "evidence",
-                                  (const char *)sqlite3_column_text(s, 8), "source",
-                                  (const char *)sqlite3_column_text(s, 9), "imported_at",
-                                  (const char *)sqlite3_column_text(s, 10), "as_of",
-                                  (const char *)sqlite3_column_text(s, 11)));
+                        json_pack("{s:s?, s:s?, s:s?, s:s?}", "evidence", ism_stmt_text(s, 8),
+                                  "source", ism_stmt_text(s, 9), "imported_at",
+                                  ism_stmt_text(s, 10), "as_of", ism_stmt_text(s, 11)));
     return o;
 }
 
@@ -550,33 +548,32 @@ static const json_t *pick(const json_t *matches)
 }
 
 /* The current list imports: what a lookup was checked against, and how old each is. */
-static json_t *current_lists(sqlite3 *db, const char *today)
+static json_t *current_lists(ism_db *db, const char *today)
 {
     json_t *arr = json_array();
-    sqlite3_stmt *s = NULL;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT id, key, source_name, imported_at, valid_from, version FROM "
-                           "evidence WHERE kind='ismap-list' AND state='current' ORDER BY key",
-                           -1, &s, NULL) == SQLITE_OK)
-        while (sqlite3_step(s) == SQLITE_ROW) {
-            const char *at = (const char *)sqlite3_column_text(s, 3);
-            const char *asof = (const char *)sqlite3_column_text(s, 4);
-            json_t *o = json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?, s:i}", "evidence",
-                                  (const char *)sqlite3_column_text(s, 0), "key",
-                                  (const char *)sqlite3_column_text(s, 1), "source",
-                                  (const char *)sqlite3_column_text(s, 2), "imported_at", at,
-                                  "as_of", asof, "version", sqlite3_column_int(s, 5));
-            char day[11] = "";
-            ism_strlcpy(day, asof ? asof : at ? at : "", sizeof day);
-            long a, b;
-            if (ism_imp_days(day, &a) && ism_imp_days(today, &b) && b - a > 31)
-                json_object_set_new(o, "warning",
-                                    json_sprintf("this list is from %s, %ld days before %s; "
-                                                 "import the current list before relying on it",
-                                                 day, b - a, today));
-            json_array_append_new(arr, o);
-        }
-    sqlite3_finalize(s);
+    ism_stmt *s = ism_db_prepare(db,
+                                 "SELECT id, key, source_name, imported_at, valid_from, version "
+                                 "FROM evidence WHERE kind='ismap-list' AND state='current' "
+                                 "ORDER BY key",
+                                 NULL);
+    while (s && ism_stmt_step(s, NULL) == ISM_DB_ROW) {
+        const char *at = ism_stmt_text(s, 3);
+        const char *asof = ism_stmt_text(s, 4);
+        json_t *o =
+            json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?, s:i}", "evidence", ism_stmt_text(s, 0), "key",
+                      ism_stmt_text(s, 1), "source", ism_stmt_text(s, 2), "imported_at", at,
+                      "as_of", asof, "version", ism_stmt_int(s, 5));
+        char day[11] = "";
+        ism_strlcpy(day, asof ? asof : at ? at : "", sizeof day);
+        long a, b;
+        if (ism_imp_days(day, &a) && ism_imp_days(today, &b) && b - a > 31)
+            json_object_set_new(o, "warning",
+                                json_sprintf("this list is from %s, %ld days before %s; "
+                                             "import the current list before relying on it",
+                                             day, b - a, today));
+        json_array_append_new(arr, o);
+    }
+    ism_stmt_finalize(s);
     return arr;
 }
 
@@ -606,37 +603,49 @@ static void set_message(json_t *r, const json_t *best, const char *provider, con
     json_object_set_new(r, "message", json_string(msg));
 }
 
-json_t *ism_imp_ismap_lookup_db(sqlite3 *db, const char *provider, const char *service,
+json_t *ism_imp_ismap_lookup_db(ism_db *db, const char *provider, const char *service,
                                 const char *today)
 {
     char *ns = ism_ismap_name_key(service), *np = ism_ismap_name_key(provider);
     json_t *r = json_pack("{s:s, s:s, s:s, s:s, s:s}", "provider", provider, "service", service,
                           "provider_key", np, "service_key", ns, "today", today);
     json_t *matches = json_array(), *similar = json_array();
-    sqlite3_stmt *s = NULL;
-    if (*ns &&
-        sqlite3_prepare_v2(db,
-                           "SELECT l.reg_no, l.list, l.service, l.provider, l.reg_date, "
-                           "l.audit_end, l.expiry, l.regions, e.id, e.source_name, "
-                           "e.imported_at, e.valid_from, l.norm_service, l.norm_provider "
-                           "FROM ismap_list l JOIN evidence e ON e.id=l.import_id WHERE "
-                           "e.kind='ismap-list' AND e.state='current' AND (l.norm_service=?1 "
-                           "OR instr(l.norm_service, ?1) > 0 OR instr(?1, l.norm_service) > 0 "
-                           "OR l.norm_provider=?2 OR l.norm_provider=?3 OR "
-                           "substr(l.norm_provider, 1, length(?3) + 1)=?3||' ') "
-                           "ORDER BY l.row LIMIT 200",
-                           -1, &s, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(s, 1, ns, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 2, np, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 3, np, (int)key_base_len(np), SQLITE_STATIC);
-        while (sqlite3_step(s) == SQLITE_ROW) {
-            bool same_service = !strcmp((const char *)sqlite3_column_text(s, 12), ns);
-            bool same_provider = ism_ismap_name_match((const char *)sqlite3_column_text(s, 13), np);
+    /* Candidates: the same service name, one name inside the other, or the same provider
+     * (with or without its corporate form). "b occurs in a" is written replace(a, b, '') <> a
+     * (an empty b occurs everywhere), which both backends have. */
+    ism_stmt *s =
+        *ns ? ism_db_prepare(
+                  db,
+                  "SELECT l.reg_no, l.list, l.service, l.provider, l.reg_date, "
+                  "l.audit_end, l.expiry, l.regions, e.id, e.source_name, "
+                  "e.imported_at, e.valid_from, l.norm_service, l.norm_provider "
+                  "FROM ismap_list l JOIN evidence e ON e.id=l.import_id WHERE "
+                  "e.kind='ismap-list' AND e.state='current' AND "
+                  "(l.norm_service=CAST(?1 AS TEXT) "
+                  "OR replace(l.norm_service, CAST(?1 AS TEXT), '') <> l.norm_service "
+                  "OR l.norm_service='' "
+                  "OR replace(CAST(?1 AS TEXT), l.norm_service, '') <> CAST(?1 AS TEXT) "
+                  "OR l.norm_provider=CAST(?2 AS TEXT) OR l.norm_provider=CAST(?3 AS TEXT) "
+                  "OR substr(l.norm_provider, 1, length(CAST(?3 AS TEXT)) + 1)="
+                  "CAST(?3 AS TEXT)||' ') "
+                  "ORDER BY l.row, l.import_id LIMIT 200",
+                  NULL)
+            : NULL;
+    if (s) {
+        char *base = ism_strdupf("%.*s", (int)key_base_len(np), np);
+        ism_stmt_bind_text(s, 1, ns);
+        ism_stmt_bind_text(s, 2, np);
+        ism_stmt_bind_text(s, 3, base);
+        while (ism_stmt_step(s, NULL) == ISM_DB_ROW) {
+            const char *rs = ism_stmt_text(s, 12), *rp = ism_stmt_text(s, 13);
+            bool same_service = rs && !strcmp(rs, ns);
+            bool same_provider = ism_ismap_name_match(rp, np);
             json_array_append_new(same_service && same_provider ? matches : similar,
                                   entry_json(s, today));
         }
+        free(base);
     }
-    sqlite3_finalize(s);
+    ism_stmt_finalize(s);
     const json_t *best = pick(matches);
     json_t *lists = current_lists(db, today);
     const char *status = best
@@ -669,8 +678,8 @@ json_t *ism_ismap_list_lookup(ism_store *st, const char *provider, const char *s
         ism_strlcpy(t, today, sizeof t);
     else
         ism_imp_today(t);
-    sqlite3 *db = ism_store_read_begin(st);
+    ism_db *db = ism_store_reader(st);
     json_t *r = ism_imp_ismap_lookup_db(db, provider ? provider : "", service ? service : "", t);
-    ism_store_read_end(st, db);
+    ism_store_reader_end(st, db);
     return r;
 }

@@ -50,21 +50,8 @@ static json_t *import_mem(const char *kind, const char *name, const char *data, 
 
 static char *table_dump(void)
 {
-    sqlite3 *db = ism_store_read_begin(st);
-    sqlite3_stmt *s = NULL;
-    char *out = strdup("");
-    sqlite3_prepare_v2(db,
-                       "SELECT id||state FROM evidence UNION ALL SELECT import_id||row FROM "
-                       "ismap_list ORDER BY 1",
-                       -1, &s, NULL);
-    while (sqlite3_step(s) == SQLITE_ROW) {
-        char *n = ism_strdupf("%s%s;", out, (const char *)sqlite3_column_text(s, 0));
-        free(out);
-        out = n;
-    }
-    sqlite3_finalize(s);
-    ism_store_read_end(st, db);
-    return out;
+    return tu_evidence_dump(
+        st, "SELECT id||state FROM evidence UNION ALL SELECT import_id||row FROM ismap_list");
 }
 
 typedef struct buf {
