@@ -7,9 +7,8 @@
 #define ISMAP_EVIDENCE_H
 
 #include "ismap/core.h"
+#include "ismap/db.h"
 #include "ismap/readers.h"
-
-#include <sqlite3.h>
 
 /* ==== Subjects and evidence items (service/evidence/items.c) ============================== *
  * A subject is what is assessed: a cloud service offered by a provider, or a customer workload.
@@ -49,9 +48,10 @@ typedef struct ism_evidence_new {
     const json_t *data;      /* the normalized content (borrowed) */
     const json_t *summary;   /* counts and flags for listings (borrowed, may be NULL) */
     const json_t *warnings;  /* array of {message, where...} (borrowed, may be NULL) */
-    /* Optional: writes further rows in the same transaction (e.g. the ISMAP list's entries);
-     * returning false rolls the whole import back. */
-    bool (*extra)(sqlite3 *db, const char *evidence_id, void *arg, ism_error *err);
+    /* Optional: writes further rows in the same transaction (e.g. the ISMAP list's entries)
+     * through db (the store's writer connection, borrowed for the call; portable SQL as db.h
+     * says); returning false rolls the whole import back. */
+    bool (*extra)(ism_db *db, const char *evidence_id, void *arg, ism_error *err);
     void *extra_arg;
 } ism_evidence_new;
 

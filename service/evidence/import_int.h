@@ -192,8 +192,8 @@ void ism_imp_strings_free(ism_imp_strings *a);
 bool ism_imp_blank(const char *s);
 
 /* ---- ISMAP list (import_ismap_list.c), used by screening ------------------------------------- */
-/* {status, ...} as ism_ismap_list_lookup, computed inside a read transaction of db. */
-json_t *ism_imp_ismap_lookup_db(sqlite3 *db, const char *provider, const char *service,
+/* {status, ...} as ism_ismap_list_lookup, read through db (a reader connection, borrowed). */
+json_t *ism_imp_ismap_lookup_db(ism_db *db, const char *provider, const char *service,
                                 const char *today);
 
 #endif

@@ -28,8 +28,30 @@ static const char *const migrations[] = {
     "  expiry TEXT, regions TEXT, norm_service TEXT, norm_provider TEXT);"
     "CREATE INDEX ismap_list_names ON ismap_list(import_id, norm_provider, norm_service);",
 };
-static const ism_store_schema schema = {"evidence", migrations,
-                                        (int)(sizeof migrations / sizeof migrations[0]), NULL};
+/* The same tables on PostgreSQL, index for index with the list above. */
+static const char *const pg_migrations[] = {
+    "CREATE TABLE subjects(id TEXT PRIMARY KEY, org TEXT NOT NULL DEFAULT '',"
+    "  kind TEXT NOT NULL CHECK (kind IN ('service','workload')), name TEXT NOT NULL,"
+    "  provider TEXT, service_name TEXT, deployment_model TEXT, regions TEXT, environment TEXT,"
+    "  accounts TEXT, notes TEXT, created TEXT NOT NULL, created_by TEXT, UNIQUE(org, name));"
+    "CREATE TABLE evidence(id TEXT PRIMARY KEY, subject TEXT REFERENCES subjects(id),"
+    "  org TEXT NOT NULL DEFAULT '', kind TEXT NOT NULL, key TEXT NOT NULL DEFAULT '',"
+    "  version BIGINT NOT NULL, state TEXT NOT NULL CHECK (state IN ('current','superseded')),"
+    "  title TEXT, source_name TEXT, source_sha256 TEXT, source_size BIGINT,"
+    "  imported_by TEXT, imported_at TEXT NOT NULL, valid_from TEXT, valid_until TEXT,"
+    "  data TEXT NOT NULL, summary TEXT, warnings TEXT, seq BIGINT NOT NULL);"
+    "CREATE UNIQUE INDEX evidence_version ON evidence(COALESCE(subject,''), kind, key, version);"
+    "CREATE INDEX evidence_subject ON evidence(subject, kind, state);"
+    "CREATE TABLE ismap_list(import_id TEXT NOT NULL REFERENCES evidence(id), row BIGINT,"
+    "  reg_no TEXT, list TEXT, service TEXT, provider TEXT, reg_date TEXT, audit_end TEXT,"
+    "  expiry TEXT, regions TEXT, norm_service TEXT, norm_provider TEXT);"
+    "CREATE INDEX ismap_list_names ON ismap_list(import_id, norm_provider, norm_service);",
+};
+_Static_assert(sizeof migrations / sizeof migrations[0] ==
+                   sizeof pg_migrations / sizeof pg_migrations[0],
+               "the evidence room's SQLite and PostgreSQL migrations go index for index");
+static const ism_store_schema schema = {
+    "evidence", migrations, (int)(sizeof migrations / sizeof migrations[0]), pg_migrations};
 
 const ism_store_schema *ism_evidence_schema(void)
 {
@@ -41,22 +63,41 @@ static char *dumps(const json_t *v)
     return v ? json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY) : NULL;
 }
 
+/* Binds texts to ?1..?n; NULL binds NULL. */
+static void bind_texts(ism_stmt *s, const char *const *vals, int n)
+{
+    for (int i = 0; i < n; i++)
+        ism_stmt_bind_text(s, i + 1, vals[i]);
+}
+
+/* Whether the one-row query `sql` with text arguments finds a row, on db (inside the caller's
+ * transaction). -1 on a store error (err set). */
+static int exists(ism_db *db, const char *sql, const char *const *args, int n, ism_error *err)
+{
+    ism_stmt *s = ism_db_prepare(db, sql, err);
+    if (!s) return -1;
+    bind_texts(s, args, n);
+    int rc = ism_stmt_step(s, err);
+    ism_stmt_finalize(s);
+    return rc == ISM_DB_ROW ? 1 : rc == ISM_DB_DONE ? 0 : -1;
+}
+
 /* ---- subjects -------------------------------------------------------------------------------- */
 
 #define SUBJ_COLS                                                                                  \
     "id,org,kind,name,provider,service_name,deployment_model,regions,environment,accounts,"        \
     "notes,created,created_by"
 
-static json_t *subject_row(sqlite3_stmt *s)
+static json_t *subject_row(ism_stmt *s)
 {
     return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id",
-                     ism_store_col_text(s, 0), "org", ism_store_col_text(s, 1), "kind",
-                     ism_store_col_text(s, 2), "name", ism_store_col_text(s, 3), "provider",
-                     ism_store_col_text(s, 4), "service_name", ism_store_col_text(s, 5),
-                     "deployment_model", ism_store_col_text(s, 6), "regions",
-                     ism_store_col_json(s, 7), "environment", ism_store_col_text(s, 8), "accounts",
-                     ism_store_col_json(s, 9), "notes", ism_store_col_text(s, 10), "created",
-                     ism_store_col_text(s, 11), "created_by", ism_store_col_text(s, 12));
+                     ism_stmt_json_text(s, 0), "org", ism_stmt_json_text(s, 1), "kind",
+                     ism_stmt_json_text(s, 2), "name", ism_stmt_json_text(s, 3), "provider",
+                     ism_stmt_json_text(s, 4), "service_name", ism_stmt_json_text(s, 5),
+                     "deployment_model", ism_stmt_json_text(s, 6), "regions", ism_stmt_json(s, 7),
+                     "environment", ism_stmt_json_text(s, 8), "accounts", ism_stmt_json(s, 9),
+                     "notes", ism_stmt_json_text(s, 10), "created", ism_stmt_json_text(s, 11),
+                     "created_by", ism_stmt_json_text(s, 12));
 }
 
 static bool string_array(const json_t *spec, const char *key, ism_error *err)
@@ -111,34 +152,37 @@ json_t *ism_subject_create(ism_store *st, const char *org, const json_t *spec, c
     char id[64], now[32];
     ism_new_id("subj", id);
     ism_now_iso(now);
-    char *regions = dumps(json_object_get(spec, "regions"));
-    char *accounts = dumps(json_object_get(spec, "accounts"));
-    sqlite3 *db = ism_store_write_begin(st, err);
-    if (!db) {
-        free(regions);
-        free(accounts);
+    if (!org) org = "";
+    ism_db *db = ism_store_writer(st, err);
+    if (!db) return NULL;
+    /* The name is checked before the insert (the writer is serialized, so nothing comes in
+     * between): a failed statement would abort the whole transaction on PostgreSQL, and the
+     * backends word a constraint violation differently. */
+    const char *key[] = {org, name};
+    int dup = exists(db, "SELECT 1 FROM subjects WHERE org=?1 AND name=?2", key, 2, err);
+    if (dup != 0) {
+        if (dup > 0)
+            ism_error_set(err, ISM_E_CONFLICT, "a subject named '%s' already exists", name);
+        ism_store_write_rollback(st);
         return NULL;
     }
-    sqlite3_stmt *s = NULL;
-    int rc = SQLITE_ERROR;
-    if (sqlite3_prepare_v2(db,
-                           "INSERT INTO subjects(" SUBJ_COLS ") VALUES(?,?,?,?,?,?,?,?,?,?,?,"
-                           "?,?)",
-                           -1, &s, NULL) == SQLITE_OK) {
-        const char *vals[] = {id,  org ? org : "", kind,  name, provider, service, model, regions,
-                              env, accounts,       notes, now,  who};
-        for (int i = 0; i < 13; i++)
-            sqlite3_bind_text(s, i + 1, vals[i], -1, SQLITE_STATIC);
-        rc = sqlite3_step(s);
+    char *regions = dumps(json_object_get(spec, "regions"));
+    char *accounts = dumps(json_object_get(spec, "accounts"));
+    ism_stmt *s = ism_db_prepare(db,
+                                 "INSERT INTO subjects(" SUBJ_COLS ") VALUES(?,?,?,?,?,?,?,?,?,?,?,"
+                                 "?,?)",
+                                 err);
+    bool ok = s != NULL;
+    if (ok) {
+        const char *vals[] = {id,      org, kind,     name,  provider, service, model,
+                              regions, env, accounts, notes, now,      who};
+        bind_texts(s, vals, 13);
+        ok = ism_stmt_step(s, err) == ISM_DB_DONE;
     }
-    sqlite3_finalize(s);
+    ism_stmt_finalize(s);
     free(regions);
     free(accounts);
-    if (rc != SQLITE_DONE) {
-        if ((rc & 0xff) == SQLITE_CONSTRAINT)
-            ism_error_set(err, ISM_E_CONFLICT, "a subject named '%s' already exists", name);
-        else
-            ism_store_sql_error(db, err, "creating a subject");
+    if (!ok) {
         ism_store_write_rollback(st);
         return NULL;
     }
@@ -148,48 +192,26 @@ json_t *ism_subject_create(ism_store *st, const char *org, const json_t *spec, c
 
 json_t *ism_subject_list(ism_store *st, const char *org, ism_error *err)
 {
-    sqlite3 *db = ism_store_read_begin(st);
-    sqlite3_stmt *s = NULL;
-    json_t *arr = NULL;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT " SUBJ_COLS " FROM subjects WHERE ?1='' OR org=?1 ORDER BY "
-                           "name",
-                           -1, &s, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(s, 1, org ? org : "", -1, SQLITE_STATIC);
-        arr = json_array();
-        while (sqlite3_step(s) == SQLITE_ROW)
-            json_array_append_new(arr, subject_row(s));
-    } else {
-        ism_store_sql_error(db, err, "listing subjects");
-    }
-    sqlite3_finalize(s);
-    ism_store_read_end(st, db);
-    return arr;
+    const char *args[] = {org ? org : ""};
+    return ism_store_select(st,
+                            "SELECT " SUBJ_COLS " FROM subjects WHERE CAST(?1 AS TEXT)='' OR "
+                            "org=?1 ORDER BY name",
+                            args, 1, subject_row, err);
 }
 
 json_t *ism_subject_get(ism_store *st, const char *id_or_name, const char *org, ism_error *err)
 {
-    sqlite3 *db = ism_store_read_begin(st);
-    sqlite3_stmt *s = NULL;
-    json_t *o = NULL;
-    int matches = 0;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT " SUBJ_COLS " FROM subjects WHERE (id=?1 OR name=?1) AND "
-                           "(?2='' OR org=?2)",
-                           -1, &s, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(s, 1, id_or_name, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 2, org ? org : "", -1, SQLITE_STATIC);
-        while (sqlite3_step(s) == SQLITE_ROW) {
-            matches++;
-            json_decref(o);
-            o = subject_row(s);
-        }
-    }
-    sqlite3_finalize(s);
-    ism_store_read_end(st, db);
+    const char *args[] = {id_or_name, org ? org : ""};
+    json_t *rows = ism_store_select(st,
+                                    "SELECT " SUBJ_COLS " FROM subjects WHERE (id=?1 OR name=?1) "
+                                    "AND (CAST(?2 AS TEXT)='' OR org=?2)",
+                                    args, 2, subject_row, err);
+    if (!rows) return NULL;
+    size_t matches = json_array_size(rows);
+    json_t *o = matches == 1 ? json_incref(json_array_get(rows, 0)) : NULL;
+    json_decref(rows);
     if (matches > 1) {
         /* The same name in two organizations, asked by an all-org caller. */
-        json_decref(o);
         ism_error_set(err, ISM_E_CONFLICT,
                       "'%s' names subjects in several organizations; use "
                       "the subject id",
@@ -206,21 +228,31 @@ json_t *ism_subject_get(ism_store *st, const char *id_or_name, const char *org, 
     "id,subject,org,kind,key,version,state,title,source_name,source_sha256,source_size,"           \
     "imported_by,imported_at,valid_from,valid_until,summary,warnings,data"
 
-static json_t *evidence_row(sqlite3_stmt *s, bool with_data)
+static json_t *evidence_row(ism_stmt *s, bool with_data)
 {
     json_t *o = json_pack(
         "{s:o, s:o, s:o, s:o, s:o, s:I, s:o, s:o, s:{s:o, s:o, s:I}, s:o, s:o, "
         "s:o, s:o, s:o, s:o}",
-        "id", ism_store_col_text(s, 0), "subject", ism_store_col_text(s, 1), "org",
-        ism_store_col_text(s, 2), "kind", ism_store_col_text(s, 3), "key", ism_store_col_text(s, 4),
-        "version", (json_int_t)sqlite3_column_int64(s, 5), "state", ism_store_col_text(s, 6),
-        "title", ism_store_col_text(s, 7), "source", "name", ism_store_col_text(s, 8), "sha256",
-        ism_store_col_text(s, 9), "size", (json_int_t)sqlite3_column_int64(s, 10), "imported_by",
-        ism_store_col_text(s, 11), "imported_at", ism_store_col_text(s, 12), "valid_from",
-        ism_store_col_text(s, 13), "valid_until", ism_store_col_text(s, 14), "summary",
-        ism_store_col_json(s, 15), "warnings", ism_store_col_json(s, 16));
-    if (with_data) json_object_set_new(o, "data", ism_store_col_json(s, 17));
+        "id", ism_stmt_json_text(s, 0), "subject", ism_stmt_json_text(s, 1), "org",
+        ism_stmt_json_text(s, 2), "kind", ism_stmt_json_text(s, 3), "key", ism_stmt_json_text(s, 4),
+        "version", (json_int_t)ism_stmt_int64(s, 5), "state", ism_stmt_json_text(s, 6), "title",
+        ism_stmt_json_text(s, 7), "source", "name", ism_stmt_json_text(s, 8), "sha256",
+        ism_stmt_json_text(s, 9), "size", (json_int_t)ism_stmt_int64(s, 10), "imported_by",
+        ism_stmt_json_text(s, 11), "imported_at", ism_stmt_json_text(s, 12), "valid_from",
+        ism_stmt_json_text(s, 13), "valid_until", ism_stmt_json_text(s, 14), "summary",
+        ism_stmt_json(s, 15), "warnings", ism_stmt_json(s, 16));
+    if (with_data) json_object_set_new(o, "data", ism_stmt_json(s, 17));
     return o;
+}
+
+static json_t *evidence_row_data(ism_stmt *s)
+{
+    return evidence_row(s, true);
+}
+
+static json_t *evidence_row_brief(ism_stmt *s)
+{
+    return evidence_row(s, false);
 }
 
 /* Every text that goes into the row must be whole UTF-8: a name or title cut in the middle of a
@@ -256,17 +288,27 @@ static bool texts_valid(const ism_evidence_new *ev, ism_error *err)
 
 /* The stored row read back inside the writing transaction, so a row that cannot be read is
  * rolled back instead of committed. */
-static json_t *read_back(sqlite3 *db, const char *id)
+static json_t *read_back(ism_db *db, const char *id)
 {
-    sqlite3_stmt *s = NULL;
+    ism_stmt *s = ism_db_prepare(db, "SELECT " EV_COLS " FROM evidence WHERE id=?1", NULL);
     json_t *o = NULL;
-    if (sqlite3_prepare_v2(db, "SELECT " EV_COLS " FROM evidence WHERE id=?1", -1, &s, NULL) ==
-        SQLITE_OK) {
-        sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-        if (sqlite3_step(s) == SQLITE_ROW) o = evidence_row(s, true);
+    if (s) {
+        ism_stmt_bind_text(s, 1, id);
+        if (ism_stmt_step(s, NULL) == ISM_DB_ROW) o = evidence_row(s, true);
     }
-    sqlite3_finalize(s);
+    ism_stmt_finalize(s);
     return o;
+}
+
+/* Runs one write statement with text arguments on db (inside the caller's transaction). */
+static bool run(ism_db *db, const char *sql, const char *const *args, int n, ism_error *err)
+{
+    ism_stmt *s = ism_db_prepare(db, sql, err);
+    if (!s) return false;
+    bind_texts(s, args, n);
+    bool ok = ism_stmt_step(s, err) == ISM_DB_DONE;
+    ism_stmt_finalize(s);
+    return ok;
 }
 
 json_t *ism_evidence_add(ism_store *st, const ism_evidence_new *ev, ism_error *err)
@@ -278,57 +320,57 @@ json_t *ism_evidence_add(ism_store *st, const ism_evidence_new *ev, ism_error *e
     ism_new_id("ev", id);
     ism_now_iso(now);
     const char *key = ev->key ? ev->key : "";
-    sqlite3 *db = ism_store_write_begin(st, err);
+    ism_db *db = ism_store_writer(st, err);
     if (!db) return NULL;
-    sqlite3_stmt *s = NULL;
-    bool ok = sqlite3_prepare_v2(db,
-                                 "UPDATE evidence SET state='superseded' WHERE "
-                                 "COALESCE(subject,'')=COALESCE(?1,'') AND kind=?2 AND key=?3 AND "
-                                 "state='current'",
-                                 -1, &s, NULL) == SQLITE_OK;
-    if (ok) {
-        sqlite3_bind_text(s, 1, ev->subject, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 2, ev->kind, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 3, key, -1, SQLITE_STATIC);
-        ok = sqlite3_step(s) == SQLITE_DONE;
+    /* The subject is looked up first rather than left to the foreign key: the backends word a
+     * violation differently, and a failed statement aborts a PostgreSQL transaction. */
+    if (ev->subject) {
+        const char *sa[] = {ev->subject};
+        int found = exists(db, "SELECT 1 FROM subjects WHERE id=?1", sa, 1, err);
+        if (found != 1) {
+            if (found == 0) ism_error_set(err, ISM_E_NOT_FOUND, "no subject %s", ev->subject);
+            ism_store_write_rollback(st);
+            return NULL;
+        }
     }
-    sqlite3_finalize(s);
-    s = NULL;
+    const char *sup[] = {ev->subject, ev->kind, key};
+    bool ok = run(db,
+                  "UPDATE evidence SET state='superseded' WHERE "
+                  "COALESCE(subject,'')=COALESCE(CAST(?1 AS TEXT),'') AND kind=?2 AND key=?3 AND "
+                  "state='current'",
+                  sup, 3, err);
     char *data = dumps(ev->data), *summary = dumps(ev->summary), *warnings = dumps(ev->warnings);
+    ism_stmt *s = NULL;
     if (ok)
-        ok = sqlite3_prepare_v2(
-                 db,
-                 "INSERT INTO evidence(id,subject,org,kind,key,version,state,title,source_name,"
-                 "source_sha256,source_size,imported_by,imported_at,valid_from,valid_until,data,"
-                 "summary,warnings,seq) VALUES(?1,?2,?3,?4,?5,(SELECT COALESCE(MAX(version),0)+1 "
-                 "FROM evidence WHERE COALESCE(subject,'')=COALESCE(?2,'') AND kind=?4 AND "
-                 "key=?5),'current',?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,(SELECT "
-                 "COALESCE(MAX(seq),0)+1 FROM evidence))",
-                 -1, &s, NULL) == SQLITE_OK;
+        ok = (s = ism_db_prepare(
+                  db,
+                  "INSERT INTO evidence(id,subject,org,kind,key,version,state,title,source_name,"
+                  "source_sha256,source_size,imported_by,imported_at,valid_from,valid_until,data,"
+                  "summary,warnings,seq) VALUES(?1,?2,?3,?4,?5,(SELECT COALESCE(MAX(version),0)+1 "
+                  "FROM evidence WHERE COALESCE(subject,'')=COALESCE(CAST(?2 AS TEXT),'') AND "
+                  "kind=?4 AND key=?5),'current',?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,(SELECT "
+                  "COALESCE(MAX(seq),0)+1 FROM evidence))",
+                  err)) != NULL;
     if (ok) {
         const char *vals[] = {id,  ev->subject, ev->org ? ev->org : "", ev->kind,
                               key, ev->title,   ev->source_name,        ev->source_sha256};
-        for (int i = 0; i < 8; i++)
-            sqlite3_bind_text(s, i + 1, vals[i], -1, SQLITE_STATIC);
-        sqlite3_bind_int64(s, 9, ev->source_size);
-        sqlite3_bind_text(s, 10, ev->imported_by, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 11, now, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 12, ev->valid_from, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 13, ev->valid_until, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 14, data, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 15, summary, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 16, warnings, -1, SQLITE_STATIC);
-        ok = sqlite3_step(s) == SQLITE_DONE;
+        bind_texts(s, vals, 8);
+        ism_stmt_bind_int64(s, 9, ev->source_size);
+        ism_stmt_bind_text(s, 10, ev->imported_by);
+        ism_stmt_bind_text(s, 11, now);
+        ism_stmt_bind_text(s, 12, ev->valid_from);
+        ism_stmt_bind_text(s, 13, ev->valid_until);
+        ism_stmt_bind_text(s, 14, data);
+        ism_stmt_bind_text(s, 15, summary);
+        ism_stmt_bind_text(s, 16, warnings);
+        ok = ism_stmt_step(s, err) == ISM_DB_DONE;
     }
-    sqlite3_finalize(s);
+    ism_stmt_finalize(s);
     free(data);
     free(summary);
     free(warnings);
     if (!ok) {
-        if ((sqlite3_errcode(db) & 0xff) == SQLITE_CONSTRAINT && ev->subject)
-            ism_error_set(err, ISM_E_NOT_FOUND, "no subject %s", ev->subject);
-        else
-            ism_store_sql_error(db, err, "storing evidence");
+        ism_db_error(db, err, "storing evidence");
         ism_store_write_rollback(st);
         return NULL;
     }
@@ -348,54 +390,36 @@ json_t *ism_evidence_add(ism_store *st, const ism_evidence_new *ev, ism_error *e
     return row;
 }
 
-static json_t *query_items(ism_store *st, const char *sql, const char *a1, const char *a2,
-                           const char *a3, int flag, bool with_data, ism_error *err)
-{
-    sqlite3 *db = ism_store_read_begin(st);
-    sqlite3_stmt *s = NULL;
-    json_t *arr = NULL;
-    if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(s, 1, a1, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 2, a2, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 3, a3 ? a3 : "", -1, SQLITE_STATIC);
-        sqlite3_bind_int(s, 4, flag);
-        arr = json_array();
-        while (sqlite3_step(s) == SQLITE_ROW)
-            json_array_append_new(arr, evidence_row(s, with_data));
-    } else {
-        ism_store_sql_error(db, err, "reading evidence");
-    }
-    sqlite3_finalize(s);
-    ism_store_read_end(st, db);
-    return arr;
-}
-
 json_t *ism_evidence_list(ism_store *st, const char *subject, const char *kind,
                           bool with_superseded, const char *org, ism_error *err)
 {
-    return query_items(st,
-                       "SELECT " EV_COLS " FROM evidence WHERE COALESCE(subject,'')=COALESCE(?1,'')"
-                       " AND (?2 IS NULL OR kind=?2) AND (?3='' OR org=?3) AND (?4 OR "
-                       "state='current') ORDER BY kind, key, version DESC",
-                       subject, kind, org, with_superseded, false, err);
+    const char *args[] = {subject, kind, org ? org : "", with_superseded ? "1" : "0"};
+    return ism_store_select(
+        st,
+        "SELECT " EV_COLS " FROM evidence WHERE COALESCE(subject,'')=COALESCE(CAST(?1 AS TEXT),"
+        "'') AND (CAST(?2 AS TEXT) IS NULL OR kind=?2) AND (CAST(?3 AS TEXT)='' OR org=?3) AND "
+        "(CAST(?4 AS TEXT)='1' OR state='current') ORDER BY kind, key, version DESC",
+        args, 4, evidence_row_brief, err);
 }
 
 json_t *ism_evidence_current(ism_store *st, const char *subject, const char *kind, const char *org,
                              ism_error *err)
 {
-    return query_items(st,
-                       "SELECT " EV_COLS " FROM evidence WHERE COALESCE(subject,'')=COALESCE(?1,'')"
-                       " AND kind=?2 AND (?3='' OR org=?3) AND state='current' AND ?4=?4 "
-                       "ORDER BY key",
-                       subject, kind, org, 0, true, err);
+    const char *args[] = {subject, kind, org ? org : ""};
+    return ism_store_select(
+        st,
+        "SELECT " EV_COLS " FROM evidence WHERE COALESCE(subject,'')=COALESCE(CAST(?1 AS TEXT),"
+        "'') AND kind=?2 AND (CAST(?3 AS TEXT)='' OR org=?3) AND state='current' ORDER BY key",
+        args, 3, evidence_row_data, err);
 }
 
 json_t *ism_evidence_get(ism_store *st, const char *id, const char *org, ism_error *err)
 {
-    json_t *arr = query_items(st,
-                              "SELECT " EV_COLS " FROM evidence WHERE id=?1 AND ?2 IS NULL AND "
-                              "(?3='' OR org=?3) AND ?4=?4",
-                              id, NULL, org, 0, true, err);
+    const char *args[] = {id, org ? org : ""};
+    json_t *arr = ism_store_select(st,
+                                   "SELECT " EV_COLS " FROM evidence WHERE id=?1 AND "
+                                   "(CAST(?2 AS TEXT)='' OR org=?2)",
+                                   args, 2, evidence_row_data, err);
     if (!arr) return NULL;
     json_t *o = json_incref(json_array_get(arr, 0));
     json_decref(arr);

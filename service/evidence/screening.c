@@ -40,9 +40,9 @@ static int rank(const char *status)
 static json_t *lookup(ism_store *st, const char *source, const char *provider, const char *service,
                       const char *today)
 {
-    sqlite3 *db = ism_store_read_begin(st);
+    ism_db *db = ism_store_reader(st);
     json_t *r = ism_imp_ismap_lookup_db(db, provider, service, today);
-    ism_store_read_end(st, db);
+    ism_store_reader_end(st, db);
     json_object_set_new(r, "checked_by", json_string(source));
     return r;
 }

@@ -17,8 +17,22 @@ static const char *const migrations[] = {
     "ALTER TABLE snapshots ADD COLUMN signer_public TEXT;"
     "ALTER TABLE snapshots ADD COLUMN collector TEXT;",
 };
-static const ism_store_schema schema = {"snapshots", migrations,
-                                        (int)(sizeof migrations / sizeof migrations[0]), NULL};
+/* The same on PostgreSQL, index for index with the list above. */
+static const char *const pg_migrations[] = {
+    "CREATE TABLE snapshots(id TEXT PRIMARY KEY, provider TEXT NOT NULL, path TEXT NOT NULL,"
+    "  state TEXT NOT NULL CHECK (state IN ('collecting','sealed','failed')),"
+    "  scope TEXT NOT NULL DEFAULT '{}', org TEXT NOT NULL DEFAULT '', job TEXT,"
+    "  sha256 TEXT, signature TEXT, summary TEXT, reason TEXT, created TEXT NOT NULL,"
+    "  sealed TEXT, seq BIGINT NOT NULL);"
+    "CREATE INDEX snapshots_org ON snapshots(org, seq);",
+    "ALTER TABLE snapshots ADD COLUMN signer_public TEXT;"
+    "ALTER TABLE snapshots ADD COLUMN collector TEXT;",
+};
+_Static_assert(sizeof migrations / sizeof migrations[0] ==
+                   sizeof pg_migrations / sizeof pg_migrations[0],
+               "the snapshot registry's SQLite and PostgreSQL migrations go index for index");
+static const ism_store_schema schema = {
+    "snapshots", migrations, (int)(sizeof migrations / sizeof migrations[0]), pg_migrations};
 
 const ism_store_schema *ism_snapshot_schema(void)
 {
@@ -99,67 +113,78 @@ bool ism_snapshot_record_failure(ism_store *st, const char *id, const char *reas
     "id,provider,state,path,sha256,created,sealed,org,job,summary,scope,signature,reason,"         \
     "signer_public,collector"
 
-static json_t *row(sqlite3_stmt *s, bool full)
+static json_t *row(ism_stmt *s, bool full)
 {
     json_t *o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id",
-                          ism_store_col_text(s, 0), "provider", ism_store_col_text(s, 1), "state",
-                          ism_store_col_text(s, 2), "path", ism_store_col_text(s, 3), "sha256",
-                          ism_store_col_text(s, 4), "created", ism_store_col_text(s, 5), "sealed",
-                          ism_store_col_text(s, 6), "org", ism_store_col_text(s, 7), "job",
-                          ism_store_col_text(s, 8), "summary", ism_store_col_json(s, 9));
+                          ism_stmt_json_text(s, 0), "provider", ism_stmt_json_text(s, 1), "state",
+                          ism_stmt_json_text(s, 2), "path", ism_stmt_json_text(s, 3), "sha256",
+                          ism_stmt_json_text(s, 4), "created", ism_stmt_json_text(s, 5), "sealed",
+                          ism_stmt_json_text(s, 6), "org", ism_stmt_json_text(s, 7), "job",
+                          ism_stmt_json_text(s, 8), "summary", ism_stmt_json(s, 9));
     if (full) {
-        json_object_set_new(o, "scope", ism_store_col_json(s, 10));
-        json_object_set_new(o, "signature", ism_store_col_text(s, 11));
-        json_object_set_new(o, "reason", ism_store_col_text(s, 12));
+        json_object_set_new(o, "scope", ism_stmt_json(s, 10));
+        json_object_set_new(o, "signature", ism_stmt_json_text(s, 11));
+        json_object_set_new(o, "reason", ism_stmt_json_text(s, 12));
         json_object_set_new(o, "signed_by",
-                            sqlite3_column_type(s, 13) == SQLITE_NULL
+                            ism_stmt_is_null(s, 13)
                                 ? json_pack("{s:b}", "installation", true)
-                                : json_pack("{s:o, s:o}", "collector", ism_store_col_text(s, 14),
-                                            "public_key", ism_store_col_text(s, 13)));
+                                : json_pack("{s:o, s:o}", "collector", ism_stmt_json_text(s, 14),
+                                            "public_key", ism_stmt_json_text(s, 13)));
     }
     return o;
 }
 
 json_t *ism_snapshot_list(ism_store *st, const char *org, int limit, ism_error *err)
 {
-    sqlite3 *db = ism_store_read_begin(st);
-    sqlite3_stmt *s = NULL;
+    ism_db *db = ism_store_reader(st);
     json_t *arr = NULL;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT " COLS " FROM snapshots WHERE (?1='' OR org=?1) "
-                           "ORDER BY seq DESC LIMIT ?2",
-                           -1, &s, NULL) != SQLITE_OK) {
-        ism_store_sql_error(db, err, "listing snapshots");
+    ism_stmt *s = ism_db_prepare(db,
+                                 "SELECT " COLS " FROM snapshots WHERE (CAST(?1 AS TEXT)='' OR "
+                                 "org=?1) ORDER BY seq DESC LIMIT CAST(?2 AS BIGINT)",
+                                 err);
+    if (!s) {
+        ism_db_error(db, err, "listing snapshots");
     } else {
-        sqlite3_bind_text(s, 1, org ? org : "", -1, SQLITE_STATIC);
-        sqlite3_bind_int(s, 2, limit);
+        ism_stmt_bind_text(s, 1, org ? org : "");
+        ism_stmt_bind_int64(s, 2, limit);
         arr = json_array();
-        while (sqlite3_step(s) == SQLITE_ROW)
+        int rc;
+        while ((rc = ism_stmt_step(s, err)) == ISM_DB_ROW)
             json_array_append_new(arr, row(s, false));
+        if (rc != ISM_DB_DONE) {
+            ism_db_error(db, err, "listing snapshots");
+            json_decref(arr);
+            arr = NULL;
+        }
     }
-    sqlite3_finalize(s);
-    ism_store_read_end(st, db);
+    ism_stmt_finalize(s);
+    ism_store_reader_end(st, db);
     return arr;
 }
 
 json_t *ism_snapshot_get(ism_store *st, const char *id, const char *org, ism_error *err)
 {
-    sqlite3 *db = ism_store_read_begin(st);
-    sqlite3_stmt *s = NULL;
+    ism_db *db = ism_store_reader(st);
     json_t *o = NULL;
-    if (sqlite3_prepare_v2(db, "SELECT " COLS " FROM snapshots WHERE id=?1 AND (?2='' OR org=?2)",
-                           -1, &s, NULL) != SQLITE_OK) {
-        ism_store_sql_error(db, err, "reading a snapshot");
+    ism_stmt *s = ism_db_prepare(db,
+                                 "SELECT " COLS " FROM snapshots WHERE id=?1 AND "
+                                 "(CAST(?2 AS TEXT)='' OR org=?2)",
+                                 err);
+    if (!s) {
+        ism_db_error(db, err, "reading a snapshot");
     } else {
-        sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 2, org ? org : "", -1, SQLITE_STATIC);
-        if (sqlite3_step(s) == SQLITE_ROW)
+        ism_stmt_bind_text(s, 1, id);
+        ism_stmt_bind_text(s, 2, org ? org : "");
+        int rc = ism_stmt_step(s, err);
+        if (rc == ISM_DB_ROW)
             o = row(s, true);
-        else
+        else if (rc == ISM_DB_DONE)
             ism_error_set(err, ISM_E_NOT_FOUND, "no snapshot with id %s", id);
+        else
+            ism_db_error(db, err, "reading a snapshot");
     }
-    sqlite3_finalize(s);
-    ism_store_read_end(st, db);
+    ism_stmt_finalize(s);
+    ism_store_reader_end(st, db);
     return o;
 }
 

@@ -15,7 +15,7 @@ static ism_store *st;
 static void setup(void)
 {
     dir = tu_tempdir("evidence");
-    char *p = ism_strdupf("%s/s.db", dir);
+    char *p = tu_store_location(dir);
     ism_error e = {0};
     st = ism_store_open_with(p, ism_evidence_schema(), 1, &e);
     ck_assert_msg(st != NULL, "%s", e.message);
@@ -69,7 +69,7 @@ START_TEST(subjects)
 }
 END_TEST
 
-static bool extra_fail(sqlite3 *db, const char *id, void *arg, ism_error *err)
+static bool extra_fail(ism_db *db, const char *id, void *arg, ism_error *err)
 {
     (void)db, (void)id, (void)arg;
     return ism_error_set(err, ISM_E_INVALID_DATA, "row 7 bad");
@@ -123,7 +123,14 @@ START_TEST(versions_supersede_and_keep_history)
     ev.extra = NULL;
     ev.subject = "subj_nope";
     ck_assert_ptr_null(ism_evidence_add(st, &ev, &e));
+    ck_assert_int_eq(e.code, ISM_E_NOT_FOUND);
+    ck_assert_ptr_nonnull(strstr(e.message, "subj_nope"));
     ism_error_clear(&e);
+    /* Without superseded versions: only the current one. */
+    all = ism_evidence_list(st, sid, "soc2", false, "", &e);
+    ck_assert_int_eq(json_array_size(all), 1);
+    ck_assert_str_eq(ism_json_getstr(json_array_get(all, 0), "id"), ism_json_getstr(b, "id"));
+    json_decref(all);
     json_decref(a);
     json_decref(b);
     json_decref(d1);

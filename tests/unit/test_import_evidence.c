@@ -93,21 +93,8 @@ static void must_import(const char *kind, const char *file, const char *opts, co
 
 static char *table_dump(void)
 {
-    sqlite3 *db = ism_store_read_begin(st);
-    sqlite3_stmt *s = NULL;
-    char *out = strdup("");
-    sqlite3_prepare_v2(db,
-                       "SELECT id||state FROM evidence UNION ALL SELECT import_id||row FROM "
-                       "ismap_list ORDER BY 1",
-                       -1, &s, NULL);
-    while (sqlite3_step(s) == SQLITE_ROW) {
-        char *n = ism_strdupf("%s%s;", out, (const char *)sqlite3_column_text(s, 0));
-        free(out);
-        out = n;
-    }
-    sqlite3_finalize(s);
-    ism_store_read_end(st, db);
-    return out;
+    return tu_evidence_dump(
+        st, "SELECT id||state FROM evidence UNION ALL SELECT import_id||row FROM ismap_list");
 }
 
 static bool has_warning(const json_t *r, const char *code)
@@ -258,6 +245,21 @@ static void assert_lookup(const char *p, const char *s, const char *today, const
     json_decref(r);
 }
 
+/* The services of a lookup's similar entries, in order, each followed by ';' (static). */
+static const char *similar_services(const json_t *r)
+{
+    static char out[512];
+    *out = '\0';
+    size_t i;
+    json_t *m;
+    json_array_foreach(json_object_get(r, "similar"), i, m)
+    {
+        size_t n = strlen(out);
+        snprintf(out + n, sizeof out - n, "%s;", ism_json_getstr(m, "service"));
+    }
+    return out;
+}
+
 START_TEST(ismap_list_lookups)
 {
     assert_lookup("エグザンプル・クラウド株式会社", "Example IaaS", "2025-09-01", "no_list", NULL);
@@ -286,6 +288,17 @@ START_TEST(ismap_list_lookups)
     json_decref(r);
     /* The same service name under another provider is not a match. */
     assert_lookup("別会社株式会社", "Example IaaS", "2025-09-01", "not_listed", NULL);
+    /* A service name inside the one asked for, or containing it, is shown as similar. */
+    r = lookup("別会社株式会社", "Example IaaS Plus", "2025-09-01");
+    ck_assert_str_eq(ism_json_getstr(r, "status"), "not_listed");
+    ck_assert_str_eq(similar_services(r), "Example IaaS;");
+    json_decref(r);
+    r = lookup("別会社株式会社", "iaas", "2025-09-01");
+    ck_assert_str_eq(similar_services(r), "Example IaaS;北斗IaaS;");
+    json_decref(r);
+    r = lookup("別会社株式会社", "ストレージ", "2025-09-01");
+    ck_assert_str_eq(similar_services(r), "オールド・ストレージ;");
+    json_decref(r);
     /* An old list says so. */
     r = lookup("エグザンプル・クラウド株式会社", "Example IaaS", "2025-12-15");
     ck_assert_ptr_nonnull(

@@ -50,21 +50,8 @@ static json_t *import_mem(const char *kind, const char *name, const char *data, 
 
 static char *table_dump(void)
 {
-    sqlite3 *db = ism_store_read_begin(st);
-    sqlite3_stmt *s = NULL;
-    char *out = strdup("");
-    sqlite3_prepare_v2(db,
-                       "SELECT id||state FROM evidence UNION ALL SELECT import_id||row FROM "
-                       "ismap_list ORDER BY 1",
-                       -1, &s, NULL);
-    while (sqlite3_step(s) == SQLITE_ROW) {
-        char *n = ism_strdupf("%s%s;", out, (const char *)sqlite3_column_text(s, 0));
-        free(out);
-        out = n;
-    }
-    sqlite3_finalize(s);
-    ism_store_read_end(st, db);
-    return out;
+    return tu_evidence_dump(
+        st, "SELECT id||state FROM evidence UNION ALL SELECT import_id||row FROM ismap_list");
 }
 
 typedef struct buf {
@@ -243,6 +230,52 @@ START_TEST(ismap_list_duplicates_large)
 }
 END_TEST
 
+/* Lists stored in batches of rows (100 a statement): a whole number of batches, and batches
+ * with a remainder; every entry is stored, in order, and found. */
+START_TEST(ismap_list_batches)
+{
+    const long sizes[] = {100, 250};
+    for (size_t t = 0; t < 2; t++) {
+        buf b = {0};
+        put(&b,
+            "登録番号,クラウドサービスの名称,クラウドサービス事業者名,リスト,外部監査の対象期間\n");
+        for (long i = 1; i <= sizes[t]; i++)
+            put(&b, "C%05ld,サービス%ld,事業者%ld株式会社,ISMAP,2024/4/1～2025/3/31\n", i, i, i);
+        ism_error e = {0};
+        json_t *r = import_mem("ismap-list", "list.csv", b.p, b.n, &e);
+        ck_assert_msg(r != NULL, "%s", e.message);
+        const char *ev = ism_json_getstr(json_object_get(r, "evidence"), "id");
+        char *sql = ism_strdupf("SELECT count(*), min(row), max(row) FROM ismap_list WHERE "
+                                "import_id='%s'",
+                                ev);
+        char *got = tu_evidence_dump(st, sql);
+        char *want = ism_strdupf("[\"%ld\",\"2\",\"%ld\"];", sizes[t], sizes[t] + 1);
+        ck_assert_str_eq(got, want);
+        free(sql), free(got), free(want);
+        sql = ism_strdupf("SELECT reg_no FROM ismap_list WHERE import_id='%s' AND row=%ld", ev,
+                          sizes[t] + 1);
+        got = tu_evidence_dump(st, sql);
+        want = ism_strdupf("[\"C%05ld\"];", sizes[t]);
+        ck_assert_str_eq(got, want);
+        free(sql), free(got), free(want);
+        const long probe[] = {1, 100, sizes[t]};
+        for (size_t k = 0; k < 3; k++) {
+            char p[64], s[64], reg[16];
+            snprintf(p, sizeof p, "事業者%ld株式会社", probe[k]);
+            snprintf(s, sizeof s, "サービス%ld", probe[k]);
+            snprintf(reg, sizeof reg, "C%05ld", probe[k]);
+            json_t *l = ism_ismap_list_lookup(st, p, s, "2025-09-01", &e);
+            ck_assert_msg(l != NULL, "%s", e.message);
+            ck_assert_str_eq(ism_json_getstr(l, "status"), "listed");
+            ck_assert_str_eq(ism_json_getstr(l, "reg_no"), reg);
+            json_decref(l);
+        }
+        json_decref(r);
+        free(b.p);
+    }
+}
+END_TEST
+
 int main(void)
 {
     cats = tu_catalogs();
@@ -256,6 +289,7 @@ int main(void)
     tcase_add_test(tc, cell_text_budget);
     tcase_add_test(tc, import_slots);
     tcase_add_test(tc, ismap_list_duplicates_large);
+    tcase_add_test(tc, ismap_list_batches);
     suite_add_tcase(s, tc);
     int failed = tu_run_suite(s);
     ism_catalog_free(cats);

@@ -75,18 +75,7 @@ static json_t *import(const char *file, const char *opts, ism_error *e)
 /* Every row of the evidence table, as text: what "nothing was imported" is checked against. */
 static char *table_dump(void)
 {
-    sqlite3 *db = ism_store_read_begin(st);
-    sqlite3_stmt *s = NULL;
-    char *out = strdup("");
-    sqlite3_prepare_v2(db, "SELECT id||state||version FROM evidence ORDER BY id", -1, &s, NULL);
-    while (sqlite3_step(s) == SQLITE_ROW) {
-        char *n = ism_strdupf("%s%s;", out, (const char *)sqlite3_column_text(s, 0));
-        free(out);
-        out = n;
-    }
-    sqlite3_finalize(s);
-    ism_store_read_end(st, db);
-    return out;
+    return tu_evidence_dump(st, "SELECT id||state||version FROM evidence");
 }
 
 static const json_t *row(const json_t *r, const char *no)

@@ -63,7 +63,7 @@ static char *hamanasu;
 static void setup(void)
 {
     dir = tu_tempdir("scr");
-    char *p = ism_strdupf("%s/s.db", dir);
+    char *p = tu_store_location(dir);
     ism_error e = {0};
     st = ism_store_open_with(p, ism_evidence_schema(), 1, &e);
     ck_assert_msg(st != NULL, "%s", e.message);

@@ -187,7 +187,7 @@ END_TEST
 START_TEST(registry_records_and_verifies)
 {
     ism_error e = {0};
-    char *dbp = ism_strdupf("%s/store.db", dir);
+    char *dbp = tu_store_location(dir);
     ism_store *st = ism_store_open_with(dbp, ism_snapshot_schema(), 1, &e);
     ck_assert_msg(st != NULL, "%s", e.message);
     char *path = ism_strdupf("%s/s.db", dir);
