@@ -37,15 +37,15 @@ njobs=${ISM_FUZZ_JOBS:-$(nproc)}
 seed=${ISM_FUZZ_SEED:-1}
 
 # --ci: runs per target (the corpus replayed, then mutations from the fixed seed), chosen so
-# that each takes 2-4 s on the 2-core machine; a target's cost per input differs by 100x (one
-# RPC envelope vs an XLSX workbook through an importer), hence one count each. A new target
-# without an entry makes DEFAULT_RUNS.
-DEFAULT_RUNS=2000
+# that each costs 2-3 s of CPU on the 2-core machine: one input's cost differs by 50x between
+# targets (an AWS JSON answer vs a questionnaire workbook through its importer), hence a count
+# each. A new target without an entry makes DEFAULT_RUNS.
+DEFAULT_RUNS=1000
 declare -A CI_RUNS=(
-  [fuzz_rpc]=4000 [fuzz_xlsx]=3000 [fuzz_csv]=20000 [fuzz_aws_xml]=20000 [fuzz_aws_json]=20000
-  [fuzz_snapshot]=1500 [fuzz_import_questionnaire]=1500 [fuzz_import_ismap_list]=1500
-  [fuzz_import_soc2]=1500 [fuzz_import_iso_cert]=1500 [fuzz_import_soa]=1500
-  [fuzz_import_caiq]=1500
+  [fuzz_rpc]=3000 [fuzz_xlsx]=4000 [fuzz_csv]=5000 [fuzz_aws_xml]=15000 [fuzz_aws_json]=50000
+  [fuzz_snapshot]=1500 [fuzz_import_questionnaire]=300 [fuzz_import_ismap_list]=800
+  [fuzz_import_soc2]=400 [fuzz_import_iso_cert]=800 [fuzz_import_soa]=600
+  [fuzz_import_caiq]=800
 )
 
 if ! command -v clang >/dev/null; then
