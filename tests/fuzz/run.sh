@@ -69,6 +69,8 @@ if [ ${#targets[@]} -eq 0 ]; then
   for d in "$corpus"/*/; do targets+=("$(basename "$d")"); done
 fi
 
+# The catalog index, built once per fuzz build and read by every target after that.
+export ISMAP_CATALOG_CACHE=${ISMAP_CATALOG_CACHE:-"$build/catalog-cache"}
 art="$build/fuzz-artifacts"
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
@@ -80,17 +82,18 @@ fuzz_one() {
   local t=$1 exe="$build/tests/fuzz/$1" how
   if [ ! -x "$exe" ]; then echo "fuzz: $t: no such target in $build" >"$scratch/$t.out"; return 1; fi
   mkdir -p "$scratch/$t"
-  local args=(-timeout=25 -rss_limit_mb=2048 -max_len=65536 -artifact_prefix="$art/$t-"
-    -print_final_stats=1)
+  # -rss_limit_mb and -timeout turn a memory blow-up or a hang into a reported failure.
+  local args=(-rss_limit_mb=2048 -max_len=65536 -artifact_prefix="$art/$t-" -print_final_stats=1)
   if [ $ci = 1 ]; then
     local runs=${CI_RUNS[$t]:-$DEFAULT_RUNS}
-    args+=(-seed="$seed" -runs="$runs")
+    # -timeout only turns a hang into a failure: in the deterministic run it must never judge
+    # speed (the first input carries the target's set-up, on whatever machine, however busy).
+    args+=(-seed="$seed" -runs="$runs" -timeout="${ISM_FUZZ_TIMEOUT:-600}")
     how="seed $seed"
   else
-    args+=(-max_total_time="$secs")
+    args+=(-max_total_time="$secs" -timeout="${ISM_FUZZ_TIMEOUT:-25}")
     how="${secs}s"
   fi
-  # -rss_limit_mb and -timeout turn a memory blow-up or a hang into a reported failure.
   local t0=$SECONDS rc=0
   "$exe" "${args[@]}" "$scratch/$t" "$corpus/$t" >"$scratch/$t.log" 2>&1 || rc=1
   if [ $rc = 0 ]; then
