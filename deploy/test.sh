@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
 # test.sh — installs dependencies, builds, and runs every test, as a list of stages: the normal
-# build, its tests (unit, integration, catalog), the build with AddressSanitizer +
-# UndefinedBehaviorSanitizer and the unit and integration tests again there (except labels
-# `external` and `asan-skip`, whose rule is in tests/CMakeLists.txt; the browser journeys, label
-# e2e, run once, in the normal build), a short run of every libFuzzer target
-# (tests/fuzz/run.sh, ISM_FUZZ_SECONDS each, default 5; skipped with a message without clang),
-# then the format check. Stage pg runs the tests labelled `store` again with the store on
-# PostgreSQL (tests/pg/pg_run.sh). Prints each stage's time and a summary; exit status 0 only if all passed.
+# build, its tests (unit, integration, catalog, e2e), the tests labelled `store` again with the
+# store on PostgreSQL (stage pg, tests/pg/pg_run.sh), the build with AddressSanitizer +
+# UndefinedBehaviorSanitizer and the unit tests and the integration tests labelled `asan` again
+# there (the rule, and why the rest run once, is in tests/CMakeLists.txt), a short
+# deterministic run of every libFuzzer target (tests/fuzz/run.sh --ci: a fixed seed and a fixed
+# number of runs per target over the committed corpus, so a commit gets the same verdict on
+# every machine; skipped with a message without clang), then the format check. Prints each
+# stage's time and a summary; exit status 0 only if all passed.
 #   deploy/test.sh                 # every stage
 #   deploy/test.sh tests asan      # only these stages (the builds they need must exist)
 # ISM_TEST_JOBS sets ctest's parallelism (default: twice the cores — many tests wait on a
 # daemon, an emulator or a timer rather than compute).
-# The ASan build runs beside the normal tests, the fuzz build beside the ASan tests (see
-# prebuild). To add a stage: write stage_NAME (exit status 0 = passed) and add NAME to STAGES.
+# The ASan build runs beside the normal tests, the fuzz build and its run beside the ASan tests
+# (see prebuild). To add a stage: write stage_NAME (exit status 0 = passed) and add NAME to STAGES.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -72,6 +73,12 @@ build_asan() {
     -DCMAKE_BUILD_TYPE=Debug
 }
 build_fuzz() { ISM_FUZZ_BUILD_ONLY=1 "$root/tests/fuzz/run.sh"; }
+# The fuzz stage's work: build the targets, then the deterministic short run (exit 77: no clang).
+# Started beside the ASan tests, it runs one target at a time: they mostly wait on daemons.
+fuzz_ci() {
+  build_fuzz || return $?
+  ISM_FUZZ_NO_BUILD=1 ISM_FUZZ_JOBS=${1:-$(nproc)} "$root/tests/fuzz/run.sh" --ci
+}
 
 stage_tests() {
   wanted asan && prebuild asan build_asan
@@ -94,21 +101,14 @@ stage_pg() {
 stage_asan() {
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
   build_or_await asan build_asan || return 1
-  wanted fuzz && prebuild fuzz build_fuzz
-  # Labels `external` (a test double against an outside client: no product code) and
-  # `asan-skip` (text printed from the program's own tables) run once, in the normal build;
-  # the rule is in tests/CMakeLists.txt.
-  ctest_run "$root/build-asan" -L 'unit|integration' -LE 'external|asan-skip'
+  wanted fuzz && prebuild fuzz fuzz_ci 1
+  # Every unit test and the integration tests labelled `asan`: hostile input and one journey
+  # per way through the daemon; the rule and its reason are in tests/CMakeLists.txt.
+  ctest_run "$root/build-asan" -L '^(unit|asan)$'
 }
 
 stage_fuzz() {
-  build_or_await fuzz build_fuzz
-  case $? in
-    0) ;;
-    77) echo "fuzz: SKIPPED (no clang / libFuzzer)"; return 0 ;;
-    *) return 1 ;;
-  esac
-  ISM_FUZZ_NO_BUILD=1 "$root/tests/fuzz/run.sh" "${ISM_FUZZ_SECONDS:-5}"
+  build_or_await fuzz fuzz_ci
   case $? in
     0) ;;
     77) echo "fuzz: SKIPPED (no clang / libFuzzer)" ;;

@@ -140,6 +140,22 @@ char *ism_rpc_handle(ism_rpc_app *app, const char *msg, size_t len, bool local);
 char *ism_rpc_handle_auth(ism_rpc_app *app, const char *msg, size_t len, bool local,
                           bool *authenticated);
 
+/* A reply in three parts whose concatenation head + body + tail is the reply text: for a result
+ * the op kept serialized (a cached matrix, 1 MB and more), body is that text, borrowed from its
+ * cache, so a transport copies the bytes once into its message instead of joining them first;
+ * for every other reply head holds the whole text and body is empty. */
+typedef struct ism_rpc_reply {
+    char *head; /* malloc'd (NULL only when out of memory) */
+    char *body; /* kept result text, or NULL; released by ism_rpc_reply_release */
+    void (*body_release)(char *text);
+    const char *tail; /* static text ("" or "}") */
+} ism_rpc_reply;
+/* ism_rpc_handle_auth, answering in parts (above): fills *out, which the caller lets go of
+ * with ism_rpc_reply_release. */
+void ism_rpc_handle_parts(ism_rpc_app *app, const char *msg, size_t len, bool local,
+                          bool *authenticated, ism_rpc_reply *out);
+void ism_rpc_reply_release(ism_rpc_reply *r);
+
 /* Who a token belongs to (token NULL: only the trusted local socket, as admin of every org;
  * otherwise ISM_E_UNAUTHENTICATED). Fills *who. */
 bool ism_rpc_authenticate(ism_rpc_app *app, bool local, const char *token, ism_rpc_caller *who,

@@ -18,24 +18,15 @@ static char *reply_text(json_t *id, bool ok, json_t *payload)
     return text;
 }
 
-/* The same envelope around a result already serialized (ism_rpc_call.result_text), without
- * parsing it again: the bytes of a cached reply go out as they are. */
-static char *reply_raw(json_t *id, const char *result)
+/* The envelope's head before a result already serialized (ism_rpc_call.result_text):
+ * {"id":<id>,"ok":true,"result": — the result's bytes and "}" follow it as they are, never
+ * parsed again. */
+static char *reply_head(json_t *id)
 {
     char *idt = json_dumps(id ? id : json_null(), JSON_COMPACT | JSON_ENCODE_ANY);
-    static const char a[] = "{\"id\":", b[] = ",\"ok\":true,\"result\":";
-    size_t ni = idt ? strlen(idt) : 0, nr = strlen(result);
-    char *text = idt ? malloc(sizeof a - 1 + ni + sizeof b - 1 + nr + 2) : NULL;
-    if (text) {
-        char *p = text;
-        memcpy(p, a, sizeof a - 1), p += sizeof a - 1;
-        memcpy(p, idt, ni), p += ni;
-        memcpy(p, b, sizeof b - 1), p += sizeof b - 1;
-        memcpy(p, result, nr), p += nr;
-        memcpy(p, "}", 2);
-    }
+    char *head = idt ? ism_strdupf("{\"id\":%s,\"ok\":true,\"result\":", idt) : NULL;
     free(idt);
-    return text;
+    return head;
 }
 
 static char *error_reply(json_t *id, ism_error *err)
@@ -165,6 +156,38 @@ char *ism_rpc_handle(ism_rpc_app *app, const char *msg, size_t len, bool local)
 char *ism_rpc_handle_auth(ism_rpc_app *app, const char *msg, size_t len, bool local,
                           bool *authenticated)
 {
+    ism_rpc_reply r;
+    ism_rpc_handle_parts(app, msg, len, local, authenticated, &r);
+    char *out = r.head;
+    if (r.head && r.body) {
+        /* head is the envelope's head here; join the three. */
+        size_t nh = strlen(r.head), nb = strlen(r.body), nt = strlen(r.tail);
+        out = malloc(nh + nb + nt + 1);
+        if (out) {
+            memcpy(out, r.head, nh);
+            memcpy(out + nh, r.body, nb);
+            memcpy(out + nh + nb, r.tail, nt + 1);
+        }
+        free(r.head);
+    }
+    r.head = NULL;
+    ism_rpc_reply_release(&r);
+    return out;
+}
+
+void ism_rpc_reply_release(ism_rpc_reply *r)
+{
+    if (!r) return;
+    free(r->head);
+    ism_rpc_text body = {r->body, r->body_release};
+    ism_rpc_text_release(&body);
+    *r = (ism_rpc_reply){NULL, NULL, NULL, ""};
+}
+
+void ism_rpc_handle_parts(ism_rpc_app *app, const char *msg, size_t len, bool local,
+                          bool *authenticated, ism_rpc_reply *reply)
+{
+    *reply = (ism_rpc_reply){NULL, NULL, NULL, ""};
     ism_error err = {0};
     if (authenticated) *authenticated = false;
     int64_t t0 = ism_mono_ms();
@@ -173,7 +196,8 @@ char *ism_rpc_handle_auth(ism_rpc_app *app, const char *msg, size_t len, bool lo
                       app->max_msg);
         ism_error_detail(&err, json_pack("{s:I, s:I}", "size", (json_int_t)len, "limit",
                                          (json_int_t)app->max_msg));
-        return error_reply(NULL, &err);
+        reply->head = error_reply(NULL, &err);
+        return;
     }
     json_error_t jerr;
     json_t *req = json_loadb(msg, len, JSON_REJECT_DUPLICATES, &jerr);
@@ -181,7 +205,8 @@ char *ism_rpc_handle_auth(ism_rpc_app *app, const char *msg, size_t len, bool lo
         ism_error_set(&err, ISM_E_BAD_REQUEST, "request is not valid JSON: %s", jerr.text);
         ism_error_detail(&err, json_pack("{s:i, s:i, s:i}", "line", jerr.line, "column",
                                          jerr.column, "position", jerr.position));
-        return error_reply(NULL, &err);
+        reply->head = error_reply(NULL, &err);
+        return;
     }
     json_t *id = json_object_get(req, "id");
     if (id && !json_is_string(id) && !json_is_integer(id)) id = NULL;
@@ -226,8 +251,19 @@ char *ism_rpc_handle_auth(ism_rpc_app *app, const char *msg, size_t len, bool lo
     if (authenticated) *authenticated = true;
     json_t *result = NULL;
     ism_rpc_text text = {0};
-    if (ism_rpc_call_op(app, &who, opname, params, &result, &text, &err))
-        out = text.text ? reply_raw(id, text.text) : reply_text(id, true, result);
+    if (ism_rpc_call_op(app, &who, opname, params, &result, &text, &err)) {
+        if (!text.text) {
+            out = reply_text(id, true, result);
+        } else if (!(out = reply_head(id))) {
+            ism_error_set(&err, ISM_E_INTERNAL, "cannot serialize the reply");
+        } else {
+            /* The kept result goes out as it is, after the head (see ism_rpc_reply). */
+            reply->body = text.text;
+            reply->body_release = text.release;
+            reply->tail = "}";
+            text = (ism_rpc_text){0};
+        }
+    }
     ism_rpc_text_release(&text);
 done:
     if (!out) {
@@ -239,5 +275,5 @@ done:
     }
     json_decref(params);
     json_decref(req);
-    return out;
+    reply->head = out;
 }

@@ -358,16 +358,23 @@ static void *serve(void *arg)
         touch_conn(srv, p, +1, false);
         bool local = srv->local_listener > 0 && nng_listener_id(l) == srv->local_listener;
         bool authed = false;
-        char *reply =
-            ism_rpc_handle_auth(srv->app, nng_msg_body(msg), nng_msg_len(msg), local, &authed);
+        ism_rpc_reply reply;
+        ism_rpc_handle_parts(srv->app, nng_msg_body(msg), nng_msg_len(msg), local, &authed, &reply);
         touch_conn(srv, p, -1, authed);
-        nng_msg_clear(msg);
-        if (!reply || nng_msg_append(msg, reply, strlen(reply)) != 0) {
+        /* One copy of the reply's bytes into the message: a kept result (a cached matrix)
+         * straight from its cache, never joined into a text of its own first. */
+        size_t nh = reply.head ? strlen(reply.head) : 0, nb = reply.body ? strlen(reply.body) : 0,
+               nt = strlen(reply.tail);
+        if (!reply.head || nng_msg_realloc(msg, nh + nb + nt) != 0) {
             nng_msg_free(msg);
-            free(reply);
+            ism_rpc_reply_release(&reply);
             continue;
         }
-        free(reply);
+        char *out = nng_msg_body(msg);
+        memcpy(out, reply.head, nh);
+        if (nb) memcpy(out + nh, reply.body, nb);
+        memcpy(out + nh + nb, reply.tail, nt);
+        ism_rpc_reply_release(&reply);
         nng_aio_set_msg(aio, msg);
         nng_ctx_send(ctx, aio);
         nng_aio_wait(aio);

@@ -108,6 +108,30 @@ START_TEST(reply_echoes_id)
 }
 END_TEST
 
+/* ism_rpc_handle_parts (what the nng server sends) joins to exactly ism_rpc_handle's text, for
+ * a result, an error and a malformed request; only a kept result has a body. */
+START_TEST(reply_parts_join_to_the_reply)
+{
+    const char *reqs[] = {"{\"op\": \"ping\", \"id\": \"p\", \"params\": {\"echo\": \"x\"}}",
+                          "{\"op\": \"no.such\", \"id\": 7}", "{not json", "[]"};
+    for (size_t i = 0; i < sizeof reqs / sizeof *reqs; i++) {
+        char *whole = ism_rpc_handle(&app, reqs[i], strlen(reqs[i]), true);
+        ism_rpc_reply r;
+        bool authed = true;
+        ism_rpc_handle_parts(&app, reqs[i], strlen(reqs[i]), true, &authed, &r);
+        ck_assert_ptr_nonnull(r.head);
+        ck_assert_ptr_null(r.body);
+        char *joined = ism_strdupf("%s%s", r.head, r.tail);
+        ck_assert_str_eq(joined, whole);
+        ck_assert(authed == (i == 0));
+        ism_rpc_reply_release(&r);
+        ck_assert_ptr_null(r.head);
+        free(joined);
+        free(whole);
+    }
+}
+END_TEST
+
 START_TEST(oversized_message_rejected)
 {
     size_t n = app.max_msg + 10;
@@ -311,6 +335,7 @@ int main(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, malformed_requests_get_typed_errors);
     tcase_add_test(tc, reply_echoes_id);
+    tcase_add_test(tc, reply_parts_join_to_the_reply);
     tcase_add_test(tc, oversized_message_rejected);
     tcase_add_test(tc, tokens_and_roles);
     tcase_add_test(tc, jobs_run_cancel_and_scope);
