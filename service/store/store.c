@@ -27,6 +27,12 @@ static const char *const migrations[] = {
     "CREATE INDEX jobs_org ON jobs(org, seq);",
     /* 2: versions of the rooms' own schemas */
     "CREATE TABLE schema_components(component TEXT PRIMARY KEY, version INTEGER NOT NULL);",
+    /* 3: jobs held by a worker (one ismapd process) under a lease, for several processes on
+     * one store. Jobs left running by a build without leases expire at the first sweep. */
+    "ALTER TABLE jobs ADD COLUMN worker TEXT;"
+    "ALTER TABLE jobs ADD COLUMN lease_until INTEGER;"
+    "UPDATE jobs SET lease_until=0, worker='' WHERE state='running';"
+    "CREATE INDEX jobs_lease ON jobs(state, lease_until);",
 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -267,6 +273,11 @@ sqlite3 *ism_store_write_begin(ism_store *st, ism_error *err)
 ism_db *ism_store_writer(ism_store *st, ism_error *err)
 {
     return ism_store_write_begin(st, err) ? st->writer_db : NULL;
+}
+
+ism_db *ism_store_writer_concurrent(ism_store *st, ism_error *err)
+{
+    return ism_store_writer(st, err);
 }
 
 ism_db *ism_store_reader(ism_store *st)
