@@ -191,6 +191,10 @@ bool ism_store_job_recover(ism_store *st, const char *worker,
 bool ism_store_job_expire(ism_store *st, int64_t now_ms,
                           bool (*resumable)(void *ctx, const char *kind), void *ctx, int *requeued,
                           int *failed, ism_error *err);
+/* The jobs changed at or after `since` (ISO time, as in `updated`), oldest change first:
+ * [{id, kind, org, state, progress, message, worker, updated, error}]. New reference, or NULL
+ * with err. For processes that echo each other's job events (ism_jobs_peer_events). */
+json_t *ism_store_job_changes(ism_store *st, const char *since, ism_error *err);
 
 /* ---- remote collectors (ismapd --role collector) ---------------------------------------- */
 /* The collectors table and the leases of the jobs they run, for ism_store_open_with. */

@@ -43,6 +43,7 @@ typedef struct config {
     /* jobs.*: several ismapd on one store (README "Several processes on one store"). */
     char *worker_id;
     int job_lease_ms;
+    int peer_events_ms; /* -1: not set */
     bool shared_data_dir;
     size_t max_msg;
     int workers, contexts;
@@ -121,7 +122,9 @@ static void usage(FILE *fp)
           "[HOST:DATA_DIR]; keep it stable so a restart takes its own jobs back at once),\n"
           "jobs.lease_ms (a running job returns to the queue after this long without a\n"
           "heartbeat of its process [30000]), jobs.shared_data_dir (true: other ismapd on the\n"
-          "same store use this data directory too; each needs its own listen/events URLs);\n"
+          "same store use this data directory too; each needs its own listen/events URLs),\n"
+          "jobs.peer_events_ms (publish other daemons' job events, polled this often; 0: off\n"
+          "[500 with a shared data directory or a PostgreSQL store, else 0]);\n"
           "for --role collector: collector.connect,\n"
           "collector.token_file, collector.ca_file, collector.cert_file, collector.key_file,\n"
           "collector.poll_s, collector.overrides ({\"aws\": {\"endpoint_url\": URL}}: params\n"
@@ -209,6 +212,9 @@ static bool load_config(config *c, const char *path, ism_error *err)
     n = 0;
     if (ok && (ok = ism_json_int(jobs, "lease_ms", false, 300, 3600000, &n, &e)) && n)
         c->job_lease_ms = (int)n;
+    n = -1;
+    if (ok && (ok = ism_json_int(jobs, "peer_events_ms", false, 0, 60000, &n, &e)) && n >= 0)
+        c->peer_events_ms = (int)n;
     json_t *log = json_object_get(j, "log");
     STR(log, "level", &c->log_level);
     STR(log, "file", &c->log_file);
@@ -424,7 +430,7 @@ static int lock_data_dir(const char *dir, bool shared, ism_error *err)
 /* The job queue's worker id: jobs.worker_id, else HOST:DATA_DIR — stable across restarts, so
  * a restarted daemon takes its own interrupted jobs back at once. Processes sharing a data
  * directory without worker ids get HOST:DATA_DIR:PID (their jobs wait for lease expiry). */
-static bool configure_jobs(ism_jobs *q, const config *c, ism_error *err)
+static bool configure_jobs(ism_jobs *q, ism_store *st, const config *c, ism_error *err)
 {
     char id[160], host[64] = "localhost", real[4096];
     gethostname(host, sizeof host - 1);
@@ -436,6 +442,15 @@ static bool configure_jobs(ism_jobs *q, const config *c, ism_error *err)
     else
         snprintf(id, sizeof id, "%s:%.90s", host, dir);
     if (!ism_jobs_configure(q, id, c->job_lease_ms, NULL, NULL, err)) return false;
+    /* Other daemons' job events are echoed when others can exist: a shared data directory or
+     * a PostgreSQL store. */
+    int peer_ms = c->peer_events_ms;
+    if (peer_ms < 0) {
+        ism_db *db = ism_store_reader(st);
+        peer_ms = c->shared_data_dir || ism_db_kind(db) == ISM_DB_POSTGRES ? 500 : 0;
+        ism_store_reader_end(st, db);
+    }
+    if (!ism_jobs_peer_events(q, peer_ms, err)) return false;
     ism_logj(ISM_LOG_INFO, "jobs.worker",
              json_pack("{s:s, s:i}", "worker", id, "lease_ms",
                        c->job_lease_ms ? c->job_lease_ms : ISM_JOBS_DEFAULT_LEASE_MS),
@@ -603,7 +618,7 @@ static int run(config *c)
     st = ism_store_open_with(path, rooms, (int)(sizeof rooms / sizeof rooms[0]), &err);
     if (!st) goto out;
     jobs = ism_jobs_new(st, c->workers, on_event, &d);
-    if (!configure_jobs(jobs, c, &err) || !ism_jobs_register_builtin(jobs, &err)) goto out;
+    if (!configure_jobs(jobs, st, c, &err) || !ism_jobs_register_builtin(jobs, &err)) goto out;
 
     char keys[4200], snaps[4200], files[4200];
     snprintf(keys, sizeof keys, "%s/keys", c->data_dir);
@@ -745,7 +760,8 @@ int main(int argc, char **argv)
                                          {"help", no_argument, 0, 'h'},
                                          {"version", no_argument, 0, 'V'},
                                          {0, 0, 0, 0}};
-    config c = {.max_msg = ISM_RPC_DEFAULT_MAX_MSG, .workers = 2, .contexts = 8};
+    config c = {
+        .max_msg = ISM_RPC_DEFAULT_MAX_MSG, .workers = 2, .contexts = 8, .peer_events_ms = -1};
     config flags = {0};
     const char *config_path = NULL;
     int o;

@@ -34,6 +34,10 @@ struct ism_jobs {
     pthread_t heart;
     bool heart_started;
     pthread_cond_t hcv;
+    /* Echo of the job events of other processes on the store (ism_jobs_peer_events). */
+    int peer_poll_ms;
+    pthread_t peer;
+    bool peer_started;
 };
 
 struct ism_job {
@@ -348,6 +352,105 @@ bool ism_jobs_sweep(ism_jobs *q, ism_error *err)
     return true;
 }
 
+/* ---- other processes' job events ------------------------------------------------------- */
+/* How far back each look reaches: covers clocks a little apart (processes on other hosts) and
+ * a change whose time was taken a moment before its transaction committed. */
+#define PEER_WINDOW_MS 5000
+
+static void iso_ago(char out[32], int64_t ms)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t t = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 - ms;
+    time_t sec = (time_t)(t / 1000);
+    struct tm tm;
+    gmtime_r(&sec, &tm);
+    size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out + n, 32 - n, ".%03dZ", (int)(t % 1000));
+}
+
+/* Publishes, as this process's own events, the changes of jobs that other processes run: each
+ * change once (a job's `updated` and state identify it), progress of running jobs and the end
+ * of finished ones. The first look only learns what is there. */
+static void peer_look(ism_jobs *q, json_t **seen, bool publish_changes)
+{
+    char since[32];
+    iso_ago(since, PEER_WINDOW_MS);
+    ism_error err = {0};
+    json_t *rows = ism_store_job_changes(q->st, since, &err);
+    if (!rows) {
+        ism_log(ISM_LOG_ERROR, "job.peer_events_failed", "%s", err.message);
+        ism_error_clear(&err);
+        return;
+    }
+    json_t *now = json_object();
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r)
+    {
+        const char *id = ism_json_getstr(r, "id"), *state = ism_json_getstr(r, "state");
+        const char *worker = ism_json_getstr(r, "worker");
+        char key[96];
+        snprintf(key, sizeof key, "%s|%s", ism_json_getstr(r, "updated"), state);
+        const char *was = ism_json_getstr(*seen, id);
+        json_object_set_new(now, id, json_string(key));
+        /* Our own jobs' events went out when they happened; a remote collector's go out from
+         * the process that served its call. */
+        if (!publish_changes || (was && !strcmp(was, key)) || !worker || !*worker ||
+            !strcmp(worker, q->worker_id) || !strcmp(worker, "collector"))
+            continue;
+        if (!strcmp(state, "running"))
+            publish(q, "job.progress",
+                    json_pack("{s:s, s:O, s:O, s:O, s:O, s:s}", "job", id, "kind",
+                              json_object_get(r, "kind"), "org", json_object_get(r, "org"),
+                              "progress", json_object_get(r, "progress"), "message",
+                              json_object_get(r, "message"), "worker", worker));
+        else if (!strcmp(state, "succeeded") || !strcmp(state, "failed") ||
+                 !strcmp(state, "cancelled"))
+            publish(q, "job.finished",
+                    json_pack("{s:s, s:O, s:O, s:s, s:O, s:s}", "job", id, "kind",
+                              json_object_get(r, "kind"), "org", json_object_get(r, "org"), "state",
+                              state, "error", json_object_get(r, "error"), "worker", worker));
+    }
+    json_decref(rows);
+    json_decref(*seen);
+    *seen = now;
+}
+
+static void *peer_events(void *arg)
+{
+    ism_jobs *q = arg;
+    json_t *seen = json_object();
+    bool first = true;
+    pthread_mutex_lock(&q->mu);
+    while (!q->stopping) {
+        pthread_mutex_unlock(&q->mu);
+        peer_look(q, &seen, !first);
+        first = false;
+        pthread_mutex_lock(&q->mu);
+        if (q->stopping) break;
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        int64_t ns = ts.tv_nsec + (int64_t)q->peer_poll_ms * 1000000;
+        ts.tv_sec += ns / 1000000000;
+        ts.tv_nsec = ns % 1000000000;
+        pthread_cond_timedwait(&q->hcv, &q->mu, &ts);
+    }
+    pthread_mutex_unlock(&q->mu);
+    json_decref(seen);
+    return NULL;
+}
+
+bool ism_jobs_peer_events(ism_jobs *q, int poll_ms, ism_error *err)
+{
+    if (q->started || q->heart_started)
+        return ism_error_set(err, ISM_E_INTERNAL, "the job queue is configured before it starts");
+    if (poll_ms && (poll_ms < 20 || poll_ms > 60000))
+        return ism_error_set(err, ISM_E_CONFIG, "the peer event poll is 20 to 60000 ms");
+    q->peer_poll_ms = poll_ms;
+    return true;
+}
+
 /* Renews this worker's leases and sweeps expired ones, three times per lease. */
 static void *heartbeat(void *arg)
 {
@@ -391,6 +494,13 @@ bool ism_jobs_start(ism_jobs *q, ism_error *err)
     if (pthread_create(&q->heart, NULL, heartbeat, q) != 0)
         return ism_error_set(err, ISM_E_INTERNAL, "cannot start the job heartbeat thread");
     q->heart_started = true;
+    if (q->peer_poll_ms) {
+        if (pthread_create(&q->peer, NULL, peer_events, q) != 0) {
+            ism_jobs_stop(q);
+            return ism_error_set(err, ISM_E_INTERNAL, "cannot start the job events thread");
+        }
+        q->peer_started = true;
+    }
     for (int i = 0; i < q->nworkers; i++) {
         if (pthread_create(&q->threads[i], NULL, worker, q) != 0) {
             ism_jobs_stop(q);
@@ -447,6 +557,8 @@ void ism_jobs_stop(ism_jobs *q)
     q->started = 0;
     if (q->heart_started) pthread_join(q->heart, NULL);
     q->heart_started = false;
+    if (q->peer_started) pthread_join(q->peer, NULL);
+    q->peer_started = false;
 }
 
 void ism_jobs_free(ism_jobs *q)

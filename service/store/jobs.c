@@ -618,3 +618,22 @@ bool ism_store_job_expire(ism_store *st, int64_t now_ms,
     json_decref(rows);
     return ok;
 }
+
+static json_t *change_row(ism_stmt *s)
+{
+    return json_pack("{s:o, s:o, s:o, s:o, s:f, s:o, s:o, s:o, s:o}", "id",
+                     ism_stmt_json_text(s, 0), "kind", ism_stmt_json_text(s, 1), "org",
+                     ism_stmt_json_text(s, 2), "state", ism_stmt_json_text(s, 3), "progress",
+                     ism_stmt_double(s, 4), "message", ism_stmt_json_text(s, 5), "worker",
+                     ism_stmt_json_text(s, 6), "updated", ism_stmt_json_text(s, 7), "error",
+                     ism_stmt_json(s, 8));
+}
+
+json_t *ism_store_job_changes(ism_store *st, const char *since, ism_error *err)
+{
+    const char *args[] = {since};
+    return ism_store_select(st,
+                            "SELECT id, kind, org, state, progress, message, worker, updated, "
+                            "error FROM jobs WHERE updated >= ?1 ORDER BY updated",
+                            args, 1, change_row, err);
+}

@@ -32,7 +32,8 @@ static const char *const migrations[] = {
     "ALTER TABLE jobs ADD COLUMN worker TEXT;"
     "ALTER TABLE jobs ADD COLUMN lease_until INTEGER;"
     "UPDATE jobs SET lease_until=0, worker='' WHERE state='running';"
-    "CREATE INDEX jobs_lease ON jobs(state, lease_until);",
+    "CREATE INDEX jobs_lease ON jobs(state, lease_until);"
+    "CREATE INDEX jobs_updated ON jobs(updated);",
 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 

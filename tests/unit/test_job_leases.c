@@ -9,6 +9,7 @@
 #include "waitfor.h"
 
 #include <check.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -311,6 +312,83 @@ START_TEST(queue_worker_that_lost_its_lease_does_not_overwrite_the_result)
 }
 END_TEST
 
+/* ---- other processes' job events, echoed ------------------------------------------------- */
+struct echo {
+    pthread_mutex_t mu;
+    json_t *got; /* [{topic, event}] */
+};
+static void on_echo(void *ctx, const char *topic, const json_t *ev)
+{
+    struct echo *e = ctx;
+    pthread_mutex_lock(&e->mu);
+    json_array_append_new(e->got, json_pack("{s:s, s:O}", "topic", topic, "event", ev));
+    pthread_mutex_unlock(&e->mu);
+}
+
+struct echo_want {
+    struct echo *e;
+    const char *topic, *job, *what; /* what: a state (finished) or a message (progress) */
+};
+static bool echoed(void *arg)
+{
+    struct echo_want *w = arg;
+    bool yes = false;
+    pthread_mutex_lock(&w->e->mu);
+    size_t i;
+    json_t *g;
+    json_array_foreach(w->e->got, i, g)
+    {
+        json_t *ev = json_object_get(g, "event");
+        const char *v = ism_json_getstr(ev, strcmp(w->topic, "job.finished") ? "message" : "state");
+        yes |= !strcmp(ism_json_getstr(g, "topic"), w->topic) &&
+               !strcmp(ism_json_getstr(ev, "job"), w->job) && v && !strcmp(v, w->what) &&
+               !strcmp(ism_json_getstr(ev, "worker"), "other");
+    }
+    pthread_mutex_unlock(&w->e->mu);
+    return yes;
+}
+
+/* A lease that the queue's wall clock never reaches. */
+#define FAR ((int64_t)1 << 60)
+
+START_TEST(events_of_jobs_run_by_another_process_are_published_once)
+{
+    ism_error e = {0};
+    struct echo ec = {PTHREAD_MUTEX_INITIALIZER, json_array()};
+    char *id = queue("resumable");
+    /* The other process claims it before this queue starts, so this one never runs it. */
+    json_t *j = ism_store_job_claim(st, "other", 0, FAR, &e);
+    ck_assert(j != NULL);
+    json_decref(j);
+    ism_jobs *q = ism_jobs_new(st, 1, on_echo, &ec);
+    ck_assert(ism_jobs_configure(q, "me", 0, NULL, NULL, &e));
+    ck_assert(ism_jobs_peer_events(q, 20, &e));
+    ck_assert_msg(ism_jobs_start(q, &e), "%s", e.message);
+    ck_assert(ism_store_job_progress(st, id, "other", 0.5, "half way there", NULL, FAR, &e));
+    struct echo_want w = {&ec, "job.progress", id, "half way there"};
+    ck_assert(tu_wait_for(echoed, &w, "the other process's progress event"));
+    ck_assert(ism_store_job_finish(st, id, "other", "succeeded", NULL, NULL, &e));
+    struct echo_want f = {&ec, "job.finished", id, "succeeded"};
+    ck_assert(tu_wait_for(echoed, &f, "the other process's finished event"));
+    /* A few more looks publish nothing again. */
+    size_t n = json_array_size(ec.got);
+    char *again = queue("resumable");
+    j = ism_store_job_claim(st, "other", 0, FAR, &e);
+    json_decref(j);
+    ck_assert(ism_store_job_progress(st, again, "other", 0.1, "second job", NULL, FAR, &e));
+    struct echo_want w2 = {&ec, "job.progress", again, "second job"};
+    ck_assert(tu_wait_for(echoed, &w2, "the second job's progress event"));
+    ism_jobs_stop(q);
+    pthread_mutex_lock(&ec.mu);
+    ck_assert_int_eq(json_array_size(ec.got), n + 1);
+    pthread_mutex_unlock(&ec.mu);
+    ism_jobs_free(q);
+    json_decref(ec.got);
+    free(id);
+    free(again);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("job_leases");
@@ -321,6 +399,7 @@ int main(void)
     tcase_add_test(tc, restart_under_same_worker_id_reclaims_only_its_own_jobs);
     tcase_add_test(tc, two_processes_never_claim_the_same_job);
     tcase_add_test(tc, queue_worker_that_lost_its_lease_does_not_overwrite_the_result);
+    tcase_add_test(tc, events_of_jobs_run_by_another_process_are_published_once);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }
