@@ -6,7 +6,7 @@ set -euo pipefail
 PKGS=(
   build-essential cmake pkg-config
   libcurl4-openssl-dev libjansson-dev libssl-dev libnng-dev libmbedtls-dev patch xz-utils check
-  libsqlite3-dev sqlite3 libxml2-dev libzip-dev libxlsxwriter-dev libmicrohttpd-dev zlib1g-dev
+  libsqlite3-dev sqlite3 libpq-dev libxml2-dev libzip-dev libxlsxwriter-dev libmicrohttpd-dev zlib1g-dev
   libcairo2-dev libpango1.0-dev fonts-noto-cjk
   python3
 )
@@ -14,10 +14,13 @@ PKGS=(
 # is the runtime font they use (Noto Serif CJK JP for text, Noto Sans CJK JP for headings).
 # Test-only helpers: schema validation, a real AWS client for the emulator tests, and clang
 # with its runtime (libFuzzer, ASan, UBSan) for the fuzz targets in tests/fuzz.
-TEST_PKGS=(python3-jsonschema python3-botocore awscli openssl clang-format clang libclang-rt-14-dev
+TEST_PKGS=(postgresql python3-jsonschema python3-botocore awscli openssl clang-format clang libclang-rt-14-dev
   chromium fonts-noto-cjk nodejs poppler-utils)
 # The web UI's browser tests (tests/e2e) drive Debian's chromium with playwright-core from npm
 # (tests/e2e/setup.sh, `npm ci` from the lockfile); fonts-noto-cjk renders the Japanese pages.
+# postgresql: the server the store's tests run on PostgreSQL against (tests/pg/pg_run.sh starts
+# a throw-away cluster in a temp dir; the package's own system cluster is not used). libpq-dev
+# (above) is the client library of the store's PostgreSQL backend.
 # poppler-utils (pdftoppm, pdftotext) reads the PDF reports back in tests/unit/test_pdf.c.
 
 # The demo's AWS emulator builds its answers from botocore's API models.

@@ -1,10 +1,13 @@
-/* store.h — the store room: the durable SQLite database of an installation.
+/* store.h — the store room: the durable database of an installation.
  *
- * One file in WAL mode with synchronous=FULL and foreign keys on. Schema changes are numbered
- * migrations applied at open; a store written by a newer build is refused (ISM_E_VERSION).
- * Writes are serialized through one writer connection; reads use a small pool of reader
- * connections, so readers never block the writer (WAL) and the writer never blocks readers.
- * All functions are thread-safe. */
+ * Two backends (db.h). SQLite, the zero-config default: one file in WAL mode with
+ * synchronous=FULL and foreign keys on. PostgreSQL, for shared deployments: a database named by
+ * a postgresql:// (or postgres://) URL, which must use the C collation. Schema changes are
+ * numbered migrations applied at open (each backend has its scripts); a store written by a
+ * newer build is refused (ISM_E_VERSION). Writes are serialized through one writer connection
+ * per process and, across processes, by SQLite's file lock or a PostgreSQL advisory lock;
+ * reads use a small pool of reader connections, so readers never block the writer and the
+ * writer never blocks readers. All functions are thread-safe. */
 #ifndef ISMAP_STORE_H
 #define ISMAP_STORE_H
 
@@ -30,11 +33,19 @@ typedef struct ism_store_schema {
     const char *const *pg_migrations;
 } ism_store_schema;
 
-/* Opens (creating if needed) and migrates the store at `path`: the core schema, then each
- * room schema given. A store whose core or any room schema is newer than this build is refused
- * with ISM_E_VERSION. Caller closes. */
-ism_store *ism_store_open_with(const char *path, const ism_store_schema *rooms, int nrooms,
+/* Opens (creating if needed) and migrates the store at `location`: a SQLite file path, or a
+ * postgresql:// / postgres:// URL of an existing database (libpq's URL syntax; the password
+ * may be in the URL, in PGPASSWORD or in ~/.pgpass). The core schema, then each room schema
+ * given. A store whose core or any room schema is newer than this build is refused with
+ * ISM_E_VERSION; on PostgreSQL, so is a database whose collation is not C, and a room without
+ * pg_migrations. Messages never show the URL's password. Caller closes. */
+ism_store *ism_store_open_with(const char *location, const ism_store_schema *rooms, int nrooms,
                                ism_error *err);
+/* True when `location` names a PostgreSQL database (postgresql:// or postgres://). */
+bool ism_store_is_url(const char *location);
+/* `location` fit to print: a URL without its password (user:password@ and password=...
+ * parameters removed); a path as it is. malloc'd (caller frees), NULL when out of memory. */
+char *ism_store_redact(const char *location);
 /* ism_store_open_with and no room schemas. */
 ism_store *ism_store_open(const char *path, ism_error *err);
 /* {"core": n, "<component>": n, ...}: the versions in the open store. New reference. */
@@ -42,17 +53,25 @@ json_t *ism_store_schema_versions(ism_store *st);
 void ism_store_close(ism_store *st);
 /* The schema version of the open store. */
 int ism_store_schema_version(ism_store *st);
+/* The SQLite path, or the PostgreSQL URL without its password. Borrowed. */
 const char *ism_store_path(const ism_store *st);
+/* Which backend the store runs on. */
+ism_db_backend ism_store_backend(const ism_store *st);
 
 /* ---- the database interface (db.h) ---------------------------------------------------- */
 /* Writer: locks the writer and begins a write transaction. The returned connection is borrowed
  * until ism_store_write_commit / ism_store_write_rollback, which always release the lock. NULL
- * with err set when the transaction cannot begin. */
+ * with err set when the transaction cannot begin. The lock is held across processes too
+ * (SQLite: BEGIN IMMEDIATE; PostgreSQL: a transaction-level advisory lock), so a
+ * read-modify-write transaction sees no other writer. On PostgreSQL, a failed statement ends
+ * the transaction: commit then fails (nothing is written) and rollback is all that is left. */
 ism_db *ism_store_writer(ism_store *st, ism_error *err);
-/* A write transaction without the store-wide writer lock on PostgreSQL, for statements made
- * safe by row locks (job claims with FOR UPDATE SKIP LOCKED); ism_store_writer on SQLite. */
+/* As ism_store_writer, but on PostgreSQL without the cross-process lock: for statements that
+ * are safe with other writers running at the same time by their own row locks (job claiming
+ * with FOR UPDATE SKIP LOCKED). On SQLite, the same as ism_store_writer. */
 ism_db *ism_store_writer_concurrent(ism_store *st, ism_error *err);
-/* Readers: borrow a reader connection (blocks while all are in use) and give it back. */
+/* Readers: borrow a reader connection (blocks while all are in use) and give it back. A
+ * PostgreSQL connection that was dropped (server restart) is re-established on borrow. */
 ism_db *ism_store_reader(ism_store *st);
 void ism_store_reader_end(ism_store *st, ism_db *db);
 /* Runs one query on a reader with text arguments ?1..?n (NULL binds NULL) and maps each row
@@ -91,7 +110,8 @@ typedef json_t *(*ism_store_row_fn)(sqlite3_stmt *s);
 json_t *ism_store_rows(ism_store *st, const char *sql, const char *const *args, int n,
                        ism_store_row_fn fn, ism_error *err);
 
-/* Writes a consistent copy of the store to `dest` (VACUUM INTO); dest must not exist. */
+/* Writes a consistent copy of the store to `dest` (VACUUM INTO); dest must not exist. On
+ * PostgreSQL: ISM_E_INVALID_PARAMS, whose message points to pg_dump (docs/operations.md). */
 bool ism_store_backup(ism_store *st, const char *dest, ism_error *err);
 
 /* ---- tokens --------------------------------------------------------------------------- */

@@ -38,4 +38,12 @@ struct ism_stmt {
     ism_db *db;
 };
 
+/* PostgreSQL (db_pg.c). Connects with a libpq URL or conninfo; `shown` names the database in
+ * messages (the URL without its password). NULL with err set when it cannot connect. */
+ism_db *ism_db_pg_connect(const char *url, const char *shown, ism_error *err);
+/* Re-establishes a broken PostgreSQL connection; true when usable (always for SQLite). */
+bool ism_db_pg_alive(ism_db *db);
+/* True when a PostgreSQL transaction has had a failed statement (only ROLLBACK can follow). */
+bool ism_db_pg_failed_tx(ism_db *db);
+
 #endif

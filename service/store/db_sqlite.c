@@ -97,6 +97,10 @@ static int sq_step(ism_stmt *s, ism_error *err)
         return ISM_DB_DONE;
     }
     ism_db_error(s->db, err, "step");
+    /* A UNIQUE / PRIMARY KEY violation is a conflict, on both backends (PostgreSQL: 23505). */
+    int ext = sqlite3_extended_errcode(SQDB(s->db)->conn);
+    if (err && (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY))
+        err->code = ISM_E_CONFLICT;
     return ISM_DB_ERROR;
 }
 

@@ -20,16 +20,15 @@ json_t *ism_store_col_json(sqlite3_stmt *s, int i)
 bool ism_store_write(ism_store *st, const char *sql, const char *const *args, int n, int *changed,
                      ism_error *err)
 {
-    sqlite3 *db = ism_store_write_begin(st, err);
+    ism_db *db = ism_store_writer(st, err);
     if (!db) return false;
-    sqlite3_stmt *s = NULL;
-    bool ok = sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK;
+    ism_stmt *s = ism_db_prepare(db, sql, err);
+    bool ok = s != NULL;
     for (int i = 0; ok && i < n; i++)
-        sqlite3_bind_text(s, i + 1, args[i], -1, SQLITE_STATIC);
-    if (ok) ok = sqlite3_step(s) == SQLITE_DONE;
-    if (ok && changed) *changed = sqlite3_changes(db);
-    if (!ok) ism_store_sql_error(db, err, "write");
-    sqlite3_finalize(s);
+        ism_stmt_bind_text(s, i + 1, args[i]);
+    if (ok) ok = ism_stmt_step(s, err) == ISM_DB_DONE;
+    if (ok && changed) *changed = (int)ism_stmt_changes(s);
+    ism_stmt_finalize(s);
     if (!ok) {
         ism_store_write_rollback(st);
         return false;

@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
+#include <libpq-fe.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,10 +18,58 @@
 #include <time.h>
 #include <unistd.h>
 
+char *tu_pg_database(const char *name)
+{
+    const char *server = getenv("ISMAP_TEST_PG_URL");
+    if (!server || !*server) return NULL;
+    char *admin = ism_strdupf("%spostgres", server);
+    PGconn *c = PQconnectdb(admin);
+    free(admin);
+    char *url = NULL;
+    if (PQstatus(c) != CONNECTION_OK) {
+        fprintf(stderr, "tu_pg_database: cannot connect to %s: %s", server, PQerrorMessage(c));
+    } else {
+        /* template0 + LOCALE 'C': the collation the store requires (bytewise text order). */
+        char *sql = ism_strdupf("CREATE DATABASE \"%s\" TEMPLATE template0 LOCALE 'C' "
+                                "ENCODING 'UTF8'",
+                                name);
+        PGresult *r = PQexec(c, sql);
+        const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+        /* 42P04: it exists already (the same daemon data dir, started again). */
+        if (PQresultStatus(r) == PGRES_COMMAND_OK || (state && !strcmp(state, "42P04")))
+            url = ism_strdupf("%s%s", server, name);
+        else
+            fprintf(stderr, "tu_pg_database: %s: %s", sql, PQerrorMessage(c));
+        PQclear(r);
+        free(sql);
+    }
+    PQfinish(c);
+    return url;
+}
+
 char *tu_store_location(const char *dir)
 {
-    /* The PostgreSQL case comes with the PostgreSQL backend (issue 18). */
-    return ism_strdupf("%s/ismap.db", dir);
+    if (!getenv("ISMAP_TEST_PG_URL") || !*getenv("ISMAP_TEST_PG_URL"))
+        return ism_strdupf("%s/ismap.db", dir);
+    static int n;
+    char name[64];
+    snprintf(name, sizeof name, "t_%ld_%d", (long)getpid(),
+             __atomic_add_fetch(&n, 1, __ATOMIC_SEQ_CST));
+    char *url = tu_pg_database(name);
+    if (!url) {
+        fprintf(stderr, "tu_store_location: no PostgreSQL database; the test cannot run\n");
+        abort();
+    }
+    return url;
+}
+
+char *tu_daemon_store(const char *data_dir)
+{
+    if (!getenv("ISMAP_TEST_PG_URL") || !*getenv("ISMAP_TEST_PG_URL")) return NULL;
+    char hash[65], name[40];
+    ism_sha256_hex(data_dir, strlen(data_dir), hash);
+    snprintf(name, sizeof name, "d_%.24s", hash);
+    return tu_pg_database(name);
 }
 
 char *tu_tempdir(const char *tag)
@@ -111,6 +160,13 @@ bool tu_daemon_start(tu_daemon *d, const char *data_dir, const char *const *extr
     argv[n++] = d->log;
     argv[n++] = "--log-level";
     argv[n++] = "debug";
+    /* On PostgreSQL (tests/pg/pg_run.sh) the daemon's store is a database of its own, the same
+     * one each time this data dir is started again. */
+    char *store = tu_daemon_store(data_dir);
+    if (store) {
+        argv[n++] = "--store";
+        argv[n++] = store;
+    }
     for (int i = 0; extra && extra[i] && n < 62; i++)
         argv[n++] = extra[i];
     argv[n] = NULL;
@@ -119,6 +175,7 @@ bool tu_daemon_start(tu_daemon *d, const char *data_dir, const char *const *extr
         execv(bin, (char *const *)argv);
         _exit(127);
     }
+    free(store);
     /* Until it answers or exits; a busy machine may take long to load the catalogs. */
     int64_t deadline = ism_mono_ms() + tu_wait_limit_ms();
     while (ism_mono_ms() < deadline) {

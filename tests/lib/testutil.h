@@ -18,6 +18,12 @@ char *tu_tempdir(const char *tag);
  * set (tests/pg/pg_run.sh), the URL of a fresh empty PostgreSQL database on that server.
  * malloc'd. */
 char *tu_store_location(const char *dir);
+/* When ISMAP_TEST_PG_URL is set: creates the PostgreSQL database `name` (C collation; an
+ * existing one is reused) and returns its URL (malloc'd); NULL otherwise or on failure. */
+char *tu_pg_database(const char *name);
+/* The --store location tu_daemon_start gives an ismapd for this data dir: NULL on SQLite (the
+ * data dir's own file), or the URL of a PostgreSQL database named after the data dir. */
+char *tu_daemon_store(const char *data_dir);
 /* rm -rf path (best effort). */
 void tu_rmtree(const char *path);
 /* The shared/ folder beside the clone, or NULL when absent (tests then skip). */

@@ -22,7 +22,7 @@ static const ism_store_schema room = {"dbtest", room_sql, 1, room_pg};
 static void setup(void)
 {
     dir = tu_tempdir("db");
-    char *path = ism_strdupf("%s/ismap.db", dir);
+    char *path = tu_store_location(dir);
     ism_error e = {0};
     st = ism_store_open_with(path, &room, 1, &e);
     ck_assert_msg(st != NULL, "open failed: %s", e.message);
@@ -171,6 +171,70 @@ START_TEST(json_field_and_select)
 }
 END_TEST
 
+/* `?` inside literals, quoted names and comments is text, not a parameter; `?N` may repeat. */
+START_TEST(placeholders_outside_quotes_only)
+{
+    ism_error e = {0};
+    ism_db *db = ism_store_writer(st, &e);
+    ck_assert_msg(db != NULL, "%s", e.message);
+    ism_stmt *s = ism_db_prepare(db,
+                                 "INSERT INTO t(k, j) /* a ? here */ VALUES(?1 || '?''?', "
+                                 "?1 || ?2) -- and ? there\n"
+                                 "RETURNING k, \"j\"",
+                                 &e);
+    ck_assert_msg(s != NULL, "%s", e.message);
+    ism_stmt_bind_text(s, 1, "a");
+    ism_stmt_bind_text(s, 2, "b");
+    ck_assert_int_eq(ism_stmt_step(s, &e), ISM_DB_ROW);
+    ck_assert_str_eq(ism_stmt_text(s, 0), "a?'?");
+    ck_assert_str_eq(ism_stmt_text(s, 1), "ab");
+    ism_stmt_finalize(s);
+    ck_assert(ism_store_write_commit(st, &e));
+}
+END_TEST
+
+static json_t *first(ism_stmt *s)
+{
+    return ism_stmt_json_text(s, 0);
+}
+
+/* A duplicate key is ISM_E_CONFLICT on every backend; what a failed statement does to its
+ * transaction is the backend's (db.h, store.h). */
+START_TEST(unique_violation_is_a_conflict)
+{
+    ism_error e = {0};
+    const char *a[] = {"dup"};
+    ck_assert(ism_store_write(st, "INSERT INTO t(k) VALUES(?1)", a, 1, NULL, &e));
+    ck_assert(!ism_store_write(st, "INSERT INTO t(k) VALUES(?1)", a, 1, NULL, &e));
+    ck_assert_int_eq(e.code, ISM_E_CONFLICT);
+    ism_error_clear(&e);
+
+    ism_db *db = ism_store_writer(st, &e);
+    ck_assert_msg(db != NULL, "%s", e.message);
+    ism_stmt *s = ism_db_prepare(db, "INSERT INTO t(k, n) VALUES(?1, ?2)", &e);
+    ism_stmt_bind_text(s, 1, "new");
+    ism_stmt_bind_int64(s, 2, 1);
+    ck_assert_int_eq(ism_stmt_step(s, &e), ISM_DB_DONE);
+    ism_stmt_reset(s);
+    ism_stmt_bind_text(s, 1, "dup");
+    ck_assert_int_eq(ism_stmt_step(s, &e), ISM_DB_ERROR);
+    ck_assert_int_eq(e.code, ISM_E_CONFLICT);
+    ck_assert_ptr_nonnull(strstr(e.message, "store: step"));
+    ism_stmt_finalize(s);
+    ism_error_clear(&e);
+    bool pg = ism_db_kind(db) == ISM_DB_POSTGRES;
+    /* PostgreSQL ended the transaction at the failure: commit says so and writes nothing.
+     * SQLite keeps the statements before the failure, which the caller may commit. */
+    ck_assert(ism_store_write_commit(st, &e) == !pg);
+    if (pg) ck_assert_ptr_nonnull(strstr(e.message, "nothing was written"));
+    ism_error_clear(&e);
+    json_t *rows = ism_store_select(st, "SELECT k FROM t WHERE k = 'new'", NULL, 0, first, &e);
+    ck_assert_msg(rows != NULL, "%s", e.message);
+    ck_assert_int_eq(json_array_size(rows), pg ? 0 : 1);
+    json_decref(rows);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("db");
@@ -180,6 +244,8 @@ int main(void)
     tcase_add_test(tc, types_round_trip);
     tcase_add_test(tc, upsert_changes_returning_and_reuse);
     tcase_add_test(tc, json_field_and_select);
+    tcase_add_test(tc, placeholders_outside_quotes_only);
+    tcase_add_test(tc, unique_violation_is_a_conflict);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }
