@@ -38,6 +38,7 @@ struct ism_jobs {
     int peer_poll_ms;
     pthread_t peer;
     bool peer_started;
+    json_t *peer_seen; /* the changes the last look saw: job id -> "updated|state" */
 };
 
 struct ism_job {
@@ -420,24 +421,20 @@ static void peer_look(ism_jobs *q, json_t **seen, bool publish_changes)
 static void *peer_events(void *arg)
 {
     ism_jobs *q = arg;
-    json_t *seen = json_object();
-    bool first = true;
     pthread_mutex_lock(&q->mu);
     while (!q->stopping) {
-        pthread_mutex_unlock(&q->mu);
-        peer_look(q, &seen, !first);
-        first = false;
-        pthread_mutex_lock(&q->mu);
-        if (q->stopping) break;
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         int64_t ns = ts.tv_nsec + (int64_t)q->peer_poll_ms * 1000000;
         ts.tv_sec += ns / 1000000000;
         ts.tv_nsec = ns % 1000000000;
         pthread_cond_timedwait(&q->hcv, &q->mu, &ts);
+        if (q->stopping) break;
+        pthread_mutex_unlock(&q->mu);
+        peer_look(q, &q->peer_seen, true);
+        pthread_mutex_lock(&q->mu);
     }
     pthread_mutex_unlock(&q->mu);
-    json_decref(seen);
     return NULL;
 }
 
@@ -495,6 +492,10 @@ bool ism_jobs_start(ism_jobs *q, ism_error *err)
         return ism_error_set(err, ISM_E_INTERNAL, "cannot start the job heartbeat thread");
     q->heart_started = true;
     if (q->peer_poll_ms) {
+        /* The first look, before start returns, only learns what is there: what changes from
+         * then on is published. */
+        q->peer_seen = json_object();
+        peer_look(q, &q->peer_seen, false);
         if (pthread_create(&q->peer, NULL, peer_events, q) != 0) {
             ism_jobs_stop(q);
             return ism_error_set(err, ISM_E_INTERNAL, "cannot start the job events thread");
@@ -568,5 +569,6 @@ void ism_jobs_free(ism_jobs *q)
     pthread_mutex_destroy(&q->mu);
     pthread_cond_destroy(&q->cv);
     pthread_cond_destroy(&q->hcv);
+    json_decref(q->peer_seen);
     free(q);
 }
