@@ -45,11 +45,13 @@ static void bind_json(ism_stmt *s, int i, const json_t *v)
 }
 
 /* Runs one prepared write statement inside its own transaction; returns the rows changed or -1
- * with err set. */
-static int64_t write_one(ism_store *st, const char *sql, void (*bind)(ism_stmt *, void *),
-                         void *ctx, ism_error *err)
+ * with err set. concurrent: a one-row update whose row lock is all it needs (PostgreSQL then
+ * skips the store-wide writer lock: progress reports of many jobs do not queue behind one
+ * another). */
+static int64_t write_one(ism_store *st, bool concurrent, const char *sql,
+                         void (*bind)(ism_stmt *, void *), void *ctx, ism_error *err)
 {
-    ism_db *db = ism_store_writer(st, err);
+    ism_db *db = concurrent ? ism_store_writer_concurrent(st, err) : ism_store_writer(st, err);
     if (!db) return -1;
     int64_t changed = -1;
     ism_stmt *s = ism_db_prepare(db, sql, err);
@@ -107,7 +109,7 @@ bool ism_store_job_insert(ism_store *st, const char *kind, json_t *params, const
     struct insert_ctx c = {id_out, kind, org, now, params ? params : empty};
     /* seq orders the queue; the writer is serialized (on PostgreSQL by the store's advisory
      * lock), so MAX(seq)+1 is unique. */
-    int64_t n = write_one(st,
+    int64_t n = write_one(st, false,
                           "INSERT INTO jobs(id,kind,state,org,params,seq,created,updated) "
                           "VALUES(?1,?2,'queued',?3,?4,(SELECT COALESCE(MAX(seq),0)+1 FROM jobs),"
                           "?5,?5)",
@@ -254,7 +256,7 @@ bool ism_store_job_progress(ism_store *st, const char *id, const char *worker, d
     char now[32];
     ism_now_iso(now);
     struct progress_ctx c = {id, message, now, worker, progress, checkpoint, lease_until};
-    int64_t n = write_one(st,
+    int64_t n = write_one(st, true,
                           worker ? "UPDATE jobs SET progress=?1, message=COALESCE(?2,message), "
                                    "checkpoint=COALESCE(?3,checkpoint), updated=?4, "
                                    "lease_until=?7 WHERE id=?5 AND state='running' AND worker=?6"
@@ -301,7 +303,7 @@ bool ism_store_job_finish(ism_store *st, const char *id, const char *worker, con
              "lease_until=NULL, "
              "progress=CASE WHEN ?1='succeeded' THEN 1 ELSE progress END WHERE id=?5",
              worker ? " AND state='running' AND worker=?6" : "");
-    int64_t n = write_one(st, sql, bind_finish, &c, err);
+    int64_t n = write_one(st, true, sql, bind_finish, &c, err);
     if (n < 0) return false;
     if (worker && n == 0)
         return ism_error_set(err, ISM_E_CONFLICT,
