@@ -3,7 +3,12 @@
  * Jobs live in the store, so a job survives a restart: one that was running when the daemon
  * died is requeued (and resumed from its last checkpoint) when its kind is resumable, and
  * otherwise failed with the code "interrupted". Job kinds are registered by the rooms that own
- * the work (a collection, an import, a report), each as one ism_job_kind entry. */
+ * the work (a collection, an import, a report), each as one ism_job_kind entry.
+ *
+ * Several processes may share one store's queue: each queue is a worker id holding its running
+ * jobs under leases that a heartbeat thread renews; a process that dies loses its leases, and
+ * any live process's sweep requeues those jobs (resumable kinds) for another to resume. A
+ * process restarting under the same worker id takes its own jobs back at once. */
 #ifndef ISMAP_JOBS_H
 #define ISMAP_JOBS_H
 
@@ -40,6 +45,24 @@ typedef void (*ism_event_fn)(void *ctx, const char *topic, const json_t *event);
 
 /* Creates the queue; nothing runs until ism_jobs_start. Caller frees with ism_jobs_free. */
 ism_jobs *ism_jobs_new(ism_store *st, int workers, ism_event_fn on_event, void *event_ctx);
+/* How long a claimed job stays held without a renewal, unless configured. */
+#define ISM_JOBS_DEFAULT_LEASE_MS 30000
+/* Before start: this process's worker id (NULL keeps the default "<host>:<pid>"; a stable id
+ * lets a restarted process take its own running jobs back at once), the lease in ms (0 keeps
+ * the default; at least 300), and the clock leases are measured on (NULL: wall-clock ms; tests
+ * inject one). The heartbeat renews leases three times per lease. */
+bool ism_jobs_configure(ism_jobs *q, const char *worker_id, int64_t lease_ms,
+                        int64_t (*clock_ms)(void *ctx), void *clock_ctx, ism_error *err);
+/* The worker id (borrowed, lives as long as the queue). */
+const char *ism_jobs_worker_id(const ism_jobs *q);
+/* Requeues (resumable kinds) or fails the jobs whose leases ran out. The heartbeat thread runs
+ * it three times per lease; callable at any time. */
+bool ism_jobs_sweep(ism_jobs *q, ism_error *err);
+/* Before start: every poll_ms (20..60000; 0, the default: never), publish through on_event the
+ * job events of jobs that other processes on the store run ("job.progress", "job.finished",
+ * each with the running process's "worker"), so a client of any process sees them all. Reads
+ * the jobs changed in the last few seconds (one indexed query per poll), on either backend. */
+bool ism_jobs_peer_events(ism_jobs *q, int poll_ms, ism_error *err);
 /* Registers a kind (copied; strings and ctx must outlive the queue). Before start only. */
 bool ism_jobs_register(ism_jobs *q, const ism_job_kind *kind, ism_error *err);
 /* The registered kind, or NULL. */

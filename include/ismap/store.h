@@ -142,27 +142,45 @@ bool ism_store_token_revoke(ism_store *st, const char *id, const char *org, ism_
 
 /* ---- jobs ------------------------------------------------------------------------------ */
 /* A job row as JSON: {id, kind, state, org, progress, message, params, result, error,
- * checkpoint, attempts, cancel_requested, created, started, finished, updated}.
- * States: queued, running, succeeded, failed, cancelled. */
+ * checkpoint, attempts, cancel_requested, created, started, finished, updated, worker,
+ * lease_until}. States: queued, running, succeeded, failed, cancelled.
+ *
+ * Several ismapd processes may share one store's queue. Each process has a worker id; a running
+ * job is held by the worker that claimed it under a lease (lease_until, milliseconds of the
+ * caller's clock — the daemon's, injectable in tests). The holder renews the lease (progress
+ * reports and a heartbeat); a job whose lease ran out is requeued (resumable kinds, checkpoint
+ * kept) or failed by any process's sweep (ism_store_job_expire). Writes of a worker that lost
+ * its job change nothing (ISM_E_CONFLICT). Jobs of remote collectors have worker "collector"
+ * and no lease_until: their leases are the collectors' (below). */
 bool ism_store_job_insert(ism_store *st, const char *kind, json_t *params, const char *org,
                           char id_out[64], ism_error *err);
-/* Claims the oldest queued job (state → running, attempts+1). Returns the row (new reference)
- * or NULL when none is queued (err untouched) or on error (err set). Jobs routed to a network
- * zone (params.zone set) are never claimed here: only a remote collector of that zone takes
- * them (ism_store_job_claim_zoned). */
-json_t *ism_store_job_claim(ism_store *st, ism_error *err);
+/* Claims the oldest queued job for `worker` (state → running, attempts+1, lease_until =
+ * now_ms + lease_ms). Returns the row (new reference) or NULL when none is queued (err
+ * untouched) or on error (err set). Concurrent claimers never get the same job (PostgreSQL:
+ * FOR UPDATE SKIP LOCKED; SQLite: one writer). Jobs routed to a network zone (params.zone set)
+ * are never claimed here: only a remote collector of that zone takes them
+ * (ism_store_job_claim_zoned). */
+json_t *ism_store_job_claim(ism_store *st, const char *worker, int64_t now_ms, int64_t lease_ms,
+                            ism_error *err);
 /* Claims the oldest queued job whose params.zone is `zone` and that accept (called with each
  * candidate row, borrowed, under the writer lock: it must not use the store) takes. Same returns
  * as ism_store_job_claim. */
 json_t *ism_store_job_claim_zoned(ism_store *st, const char *zone,
                                   bool (*accept)(const json_t *job, void *ctx), void *ctx,
                                   ism_error *err);
-/* Records progress (0..1), a message, and optionally a checkpoint (NULL keeps the old). */
-bool ism_store_job_progress(ism_store *st, const char *id, double progress, const char *message,
-                            json_t *checkpoint, ism_error *err);
-/* Ends a job: state is succeeded, failed or cancelled; result/error may be NULL. */
-bool ism_store_job_finish(ism_store *st, const char *id, const char *state, json_t *result,
-                          json_t *error, ism_error *err);
+/* Records progress (0..1), a message, and optionally a checkpoint (NULL keeps the old).
+ * worker non-NULL: only while that worker holds the running job, and renews its lease to
+ * lease_until; otherwise ISM_E_CONFLICT and nothing is written. worker NULL (remote
+ * collectors' jobs): unconditional, lease_until unused. */
+bool ism_store_job_progress(ism_store *st, const char *id, const char *worker, double progress,
+                            const char *message, json_t *checkpoint, int64_t lease_until,
+                            ism_error *err);
+/* Ends a job: state is succeeded, failed, cancelled, or queued (back in the queue, checkpoint
+ * kept); result/error may be NULL. worker non-NULL: only while that worker holds the running
+ * job, else ISM_E_CONFLICT and nothing is written (a worker that lost its lease must not
+ * overwrite the new holder's result). */
+bool ism_store_job_finish(ism_store *st, const char *id, const char *worker, const char *state,
+                          json_t *result, json_t *error, ism_error *err);
 /* The job row, or NULL with ISM_E_NOT_FOUND. A non-empty org restricts to that org's jobs. */
 json_t *ism_store_job_get(ism_store *st, const char *id, const char *org, ism_error *err);
 /* Newest first; state and org may be NULL/empty for all. */
@@ -173,10 +191,30 @@ json_t *ism_store_job_list(ism_store *st, const char *state, const char *org, in
 bool ism_store_job_cancel(ism_store *st, const char *id, const char *org, char now_state[16],
                           ism_error *err);
 bool ism_store_job_cancel_requested(ism_store *st, const char *id);
-/* At start: every job left `running` by a previous process is requeued when resumable(kind)
- * says so, otherwise failed with error code "interrupted". Counts are returned. */
-bool ism_store_job_recover(ism_store *st, bool (*resumable)(void *ctx, const char *kind), void *ctx,
-                           int *requeued, int *failed, ism_error *err);
+/* True while the job is running under `worker` (also on a read error: a store hiccup is not
+ * a reason to drop work). */
+bool ism_store_job_held(ism_store *st, const char *id, const char *worker);
+/* Renews the lease of every job running under `worker` to lease_until; *renewed (may be
+ * NULL) gets how many. */
+bool ism_store_job_heartbeat(ism_store *st, const char *worker, int64_t lease_until, int *renewed,
+                             ism_error *err);
+/* At start: the jobs this worker id left running (its previous process died or stopped) end
+ * at once, without waiting for their leases — requeued when resumable(kind) says so,
+ * otherwise failed with error code "interrupted" (cancelled when a cancel was requested).
+ * Other workers' jobs are left to their leases. Counts are returned. */
+bool ism_store_job_recover(ism_store *st, const char *worker,
+                           bool (*resumable)(void *ctx, const char *kind), void *ctx, int *requeued,
+                           int *failed, ism_error *err);
+/* The sweep: every running job whose lease ended before now_ms is requeued or failed as in
+ * ism_store_job_recover. A job renewed or taken over meanwhile is left alone. Reads only when
+ * nothing has expired. */
+bool ism_store_job_expire(ism_store *st, int64_t now_ms,
+                          bool (*resumable)(void *ctx, const char *kind), void *ctx, int *requeued,
+                          int *failed, ism_error *err);
+/* The jobs changed at or after `since` (ISO time, as in `updated`), oldest change first:
+ * [{id, kind, org, state, progress, message, worker, updated, error}]. New reference, or NULL
+ * with err. For processes that echo each other's job events (ism_jobs_peer_events). */
+json_t *ism_store_job_changes(ism_store *st, const char *since, ism_error *err);
 
 /* ---- remote collectors (ismapd --role collector) ---------------------------------------- */
 /* The collectors table and the leases of the jobs they run, for ism_store_open_with. */

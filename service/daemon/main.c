@@ -43,6 +43,11 @@ typedef struct config {
     int poll_s;
     bool print_key;
     int lease_s; /* collectors.lease_s */
+    /* jobs.*: several ismapd on one store (README "Several processes on one store"). */
+    char *worker_id;
+    int job_lease_ms;
+    int peer_events_ms; /* -1: not set */
+    bool shared_data_dir;
     size_t max_msg;
     int workers, contexts;
     int conn_per_address, conn_total, conn_unauth, idle_timeout_s;
@@ -122,7 +127,14 @@ static void usage(FILE *fp)
         "http.timeout_s [30], http.session_idle_s [1800], http.session_absolute_s [43200],\n"
         "tls.client_ca (require tls+tcp clients to present a certificate it signed),\n"
         "collectors.lease_s (a remote collector's job returns to the queue after this long\n"
-        "without progress [60]); for --role collector: collector.connect,\n"
+        "without progress [60]), jobs.worker_id (this process's id in the shared job queue\n"
+        "[HOST:DATA_DIR]; keep it stable so a restart takes its own jobs back at once),\n"
+        "jobs.lease_ms (a running job returns to the queue after this long without a\n"
+        "heartbeat of its process [30000]), jobs.shared_data_dir (true: other ismapd on the\n"
+        "same store use this data directory too; each needs its own listen/events URLs),\n"
+        "jobs.peer_events_ms (publish other daemons' job events, polled this often; 0: off\n"
+        "[500 with a shared data directory or a PostgreSQL store, else 0]);\n"
+        "for --role collector: collector.connect,\n"
         "collector.token_file, collector.ca_file, collector.cert_file, collector.key_file,\n"
         "collector.poll_s, collector.overrides ({\"aws\": {\"endpoint_url\": URL}}: params\n"
         "this host sets itself; the central may not set endpoints or files).\n",
@@ -149,9 +161,10 @@ static bool load_config(config *c, const char *path, ism_error *err)
         return false;
     }
     static const char *const known[] = {
-        "data_dir", "listen",     "events",      "tls",        "max_message_bytes", "workers",
-        "contexts", "log",        "catalog_dir", "checks_dir", "connections",       "collect",
-        "http",     "collectors", "collector",   "store"};
+        "data_dir",    "listen",   "events", "tls",         "max_message_bytes",
+        "workers",     "contexts", "log",    "catalog_dir", "checks_dir",
+        "connections", "collect",  "http",   "collectors",  "collector",
+        "store",       "jobs"};
     const char *key;
     json_t *v;
     json_object_foreach(j, key, v)
@@ -218,6 +231,20 @@ static bool load_config(config *c, const char *path, ism_error *err)
     STR(http, "listen", &c->http_listen);
     STR(http, "tls_cert", &c->http_cert);
     STR(http, "tls_key", &c->http_key);
+    json_t *jobs = json_object_get(j, "jobs");
+    if (ok && jobs && !json_is_object(jobs))
+        ok = ism_error_set(&e, ISM_E_CONFIG, "'jobs' must be an object");
+    STR(jobs, "worker_id", &c->worker_id);
+    json_t *shared = json_object_get(jobs, "shared_data_dir");
+    if (ok && shared && !json_is_boolean(shared))
+        ok = ism_error_set(&e, ISM_E_CONFIG, "'jobs.shared_data_dir' must be true or false");
+    c->shared_data_dir = json_is_true(shared);
+    n = 0;
+    if (ok && (ok = ism_json_int(jobs, "lease_ms", false, 300, 3600000, &n, &e)) && n)
+        c->job_lease_ms = (int)n;
+    n = -1;
+    if (ok && (ok = ism_json_int(jobs, "peer_events_ms", false, 0, 60000, &n, &e)) && n >= 0)
+        c->peer_events_ms = (int)n;
     json_t *log = json_object_get(j, "log");
     STR(log, "level", &c->log_level);
     STR(log, "file", &c->log_file);
@@ -326,6 +353,7 @@ static void free_config(config *c)
         free(c->endpoint_allow[i]);
     free(c->endpoint_allow);
     free(c->data_dir);
+    free(c->worker_id);
     for (int i = 0; i < c->nlisten; i++)
         free(c->listen[i]);
     free(c->events);
@@ -399,8 +427,10 @@ static bool private_data_dir(const char *dir, ism_error *err)
     return true;
 }
 
-/* One daemon per data directory: an exclusive lock held for the life of the process. */
-static int lock_data_dir(const char *dir, ism_error *err)
+/* One daemon per data directory: an exclusive lock held for the life of the process. With
+ * jobs.shared_data_dir, a shared lock: several ismapd on one store may use one directory (its
+ * snapshots and signing key), but never alongside a daemon that expects it alone. */
+static int lock_data_dir(const char *dir, bool shared, ism_error *err)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/ismapd.lock", dir);
@@ -409,11 +439,16 @@ static int lock_data_dir(const char *dir, ism_error *err)
         ism_error_set(err, ISM_E_IO, "cannot open %s: %s", path, strerror(errno));
         return -1;
     }
-    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-        ism_error_set(err, ISM_E_CONFIG, "another ismapd is using %s", dir);
+    if (flock(fd, (shared ? LOCK_SH : LOCK_EX) | LOCK_NB) != 0) {
+        ism_error_set(err, ISM_E_CONFIG,
+                      shared ? "an ismapd that does not share its data directory is using %s"
+                             : "another ismapd is using %s (several ismapd on one store may share "
+                               "it with jobs.shared_data_dir)",
+                      dir);
         close(fd);
         return -1;
     }
+    if (shared) return fd; /* the pid of one of several would mislead */
     char pid[32];
     int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
     if (ftruncate(fd, 0) != 0 || write(fd, pid, (size_t)n) != n) {
@@ -458,6 +493,37 @@ static char *store_location(const config *c, ism_error *err)
     free(enc);
     if (!url) ism_error_set(err, ISM_E_INTERNAL, "out of memory");
     return url;
+}
+
+/* The job queue's worker id: jobs.worker_id, else HOST:DATA_DIR — stable across restarts, so
+ * a restarted daemon takes its own interrupted jobs back at once. Processes sharing a data
+ * directory without worker ids get HOST:DATA_DIR:PID (their jobs wait for lease expiry). */
+static bool configure_jobs(ism_jobs *q, ism_store *st, const config *c, ism_error *err)
+{
+    char id[160], host[64] = "localhost", real[4096];
+    gethostname(host, sizeof host - 1);
+    const char *dir = realpath(c->data_dir, real) ? real : c->data_dir;
+    if (c->worker_id)
+        ism_strlcpy(id, c->worker_id, sizeof id);
+    else if (c->shared_data_dir)
+        snprintf(id, sizeof id, "%s:%.80s:%ld", host, dir, (long)getpid());
+    else
+        snprintf(id, sizeof id, "%s:%.90s", host, dir);
+    if (!ism_jobs_configure(q, id, c->job_lease_ms, NULL, NULL, err)) return false;
+    /* Other daemons' job events are echoed when others can exist: a shared data directory or
+     * a PostgreSQL store. */
+    int peer_ms = c->peer_events_ms;
+    if (peer_ms < 0) {
+        ism_db *db = ism_store_reader(st);
+        peer_ms = c->shared_data_dir || ism_db_kind(db) == ISM_DB_POSTGRES ? 500 : 0;
+        ism_store_reader_end(st, db);
+    }
+    if (!ism_jobs_peer_events(q, peer_ms, err)) return false;
+    ism_logj(ISM_LOG_INFO, "jobs.worker",
+             json_pack("{s:s, s:i}", "worker", id, "lease_ms",
+                       c->job_lease_ms ? c->job_lease_ms : ISM_JOBS_DEFAULT_LEASE_MS),
+             "job worker id %s", id);
+    return true;
 }
 
 /* --role collector: no store, no API; the loop of collector.c. */
@@ -520,7 +586,7 @@ static int run(config *c)
         ism_log(ISM_LOG_ERROR, "daemon.start_failed", "%s", err.message);
         return 1;
     }
-    int lockfd = lock_data_dir(c->data_dir, &err);
+    int lockfd = lock_data_dir(c->data_dir, c->shared_data_dir && !c->collector, &err);
     if (lockfd < 0) {
         ism_log(ISM_LOG_ERROR, "daemon.start_failed", "%s", err.message);
         return 1;
@@ -628,7 +694,7 @@ static int run(config *c)
                        ism_store_backend(st) == ISM_DB_POSTGRES ? "postgresql" : "sqlite"),
              "store %s opened", ism_store_path(st));
     jobs = ism_jobs_new(st, c->workers, on_event, &d);
-    if (!ism_jobs_register_builtin(jobs, &err)) goto out;
+    if (!configure_jobs(jobs, st, c, &err) || !ism_jobs_register_builtin(jobs, &err)) goto out;
 
     char keys[4200], snaps[4200], files[4200];
     snprintf(keys, sizeof keys, "%s/keys", c->data_dir);
@@ -772,7 +838,8 @@ int main(int argc, char **argv)
                                          {"help", no_argument, 0, 'h'},
                                          {"version", no_argument, 0, 'V'},
                                          {0, 0, 0, 0}};
-    config c = {.max_msg = ISM_RPC_DEFAULT_MAX_MSG, .workers = 2, .contexts = 8};
+    config c = {
+        .max_msg = ISM_RPC_DEFAULT_MAX_MSG, .workers = 2, .contexts = 8, .peer_events_ms = -1};
     config flags = {0};
     const char *config_path = NULL;
     int o;

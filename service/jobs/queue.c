@@ -1,9 +1,13 @@
-/* queue.c — worker threads that claim queued jobs from the store and run them. */
+/* queue.c — worker threads that claim queued jobs from the store and run them, and the
+ * heartbeat thread that keeps this process's leases on its running jobs and sweeps the jobs
+ * whose holders stopped renewing theirs (several ismapd may share one store's queue). */
 #include "ismap/jobs.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #define MAX_KINDS 64
 #define MAX_WORKERS 64
@@ -22,6 +26,19 @@ struct ism_jobs {
     bool stopping;
     int running;
     unsigned wake_seq;
+    /* Leases (ism_jobs_configure). */
+    char worker_id[160];
+    int64_t lease_ms;
+    int64_t (*clock_ms)(void *ctx);
+    void *clock_ctx;
+    pthread_t heart;
+    bool heart_started;
+    pthread_cond_t hcv;
+    /* Echo of the job events of other processes on the store (ism_jobs_peer_events). */
+    int peer_poll_ms;
+    pthread_t peer;
+    bool peer_started;
+    json_t *peer_seen; /* the changes the last look saw: job id -> "updated|state" */
 };
 
 struct ism_job {
@@ -31,7 +48,21 @@ struct ism_job {
     char org[128];
     int64_t last_poll;
     bool stop_seen;
+    bool lost; /* its lease ran out and another worker may hold it now */
 };
+
+static int64_t wall_ms(void *ctx)
+{
+    (void)ctx;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t lease_until(ism_jobs *q)
+{
+    return q->clock_ms(q->clock_ctx) + q->lease_ms;
+}
 
 ism_jobs *ism_jobs_new(ism_store *st, int workers, ism_event_fn on_event, void *event_ctx)
 {
@@ -41,9 +72,43 @@ ism_jobs *ism_jobs_new(ism_store *st, int workers, ism_event_fn on_event, void *
     q->nworkers = workers < 1 ? 1 : workers > MAX_WORKERS ? MAX_WORKERS : workers;
     q->on_event = on_event;
     q->event_ctx = event_ctx;
+    char host[64] = "localhost";
+    gethostname(host, sizeof host - 1);
+    snprintf(q->worker_id, sizeof q->worker_id, "%s:%ld", host, (long)getpid());
+    q->lease_ms = ISM_JOBS_DEFAULT_LEASE_MS;
+    q->clock_ms = wall_ms;
     pthread_mutex_init(&q->mu, NULL);
     pthread_cond_init(&q->cv, NULL);
+    pthread_cond_init(&q->hcv, NULL);
     return q;
+}
+
+bool ism_jobs_configure(ism_jobs *q, const char *worker_id, int64_t lease_ms,
+                        int64_t (*clock_ms)(void *ctx), void *clock_ctx, ism_error *err)
+{
+    if (q->started || q->heart_started)
+        return ism_error_set(err, ISM_E_INTERNAL, "the job queue is configured before it starts");
+    if (worker_id) {
+        if (!*worker_id || strlen(worker_id) >= sizeof q->worker_id)
+            return ism_error_set(err, ISM_E_CONFIG, "a worker id is 1 to %zu characters",
+                                 sizeof q->worker_id - 1);
+        ism_strlcpy(q->worker_id, worker_id, sizeof q->worker_id);
+    }
+    if (lease_ms) {
+        if (lease_ms < 300)
+            return ism_error_set(err, ISM_E_CONFIG, "a job lease must be at least 300 ms");
+        q->lease_ms = lease_ms;
+    }
+    if (clock_ms) {
+        q->clock_ms = clock_ms;
+        q->clock_ctx = clock_ctx;
+    }
+    return true;
+}
+
+const char *ism_jobs_worker_id(const ism_jobs *q)
+{
+    return q->worker_id;
 }
 
 bool ism_jobs_register(ism_jobs *q, const ism_job_kind *kind, ism_error *err)
@@ -104,8 +169,16 @@ bool ism_job_progress(ism_job *job, double fraction, const char *message, const 
     ism_error err = {0};
     if (fraction < 0) fraction = 0;
     if (fraction > 1) fraction = 1;
-    bool ok =
-        ism_store_job_progress(job->q->st, job->id, fraction, message, (json_t *)checkpoint, &err);
+    if (job->lost) return false;
+    bool ok = ism_store_job_progress(job->q->st, job->id, job->q->worker_id, fraction, message,
+                                     (json_t *)checkpoint, lease_until(job->q), &err);
+    if (!ok && err.code == ISM_E_CONFLICT) {
+        /* Another process took the job over (our lease ran out): stop, say nothing more. */
+        ism_log(ISM_LOG_WARN, "job.lost", "job %s: %s", job->id, err.message);
+        job->lost = job->stop_seen = true;
+        ism_error_clear(&err);
+        return false;
+    }
     if (!ok) {
         ism_log(ISM_LOG_ERROR, "job.progress_failed", "job %s: %s", job->id, err.message);
         ism_error_clear(&err);
@@ -126,6 +199,12 @@ bool ism_job_should_stop(ism_job *job)
     if (!stopping && now - job->last_poll >= 200) {
         job->last_poll = now;
         stopping = ism_store_job_cancel_requested(job->q->st, job->id);
+        if (!stopping && !ism_store_job_held(job->q->st, job->id, job->q->worker_id)) {
+            ism_log(ISM_LOG_WARN, "job.lost",
+                    "job %s: no longer held by worker %s (its lease ran out); stopping", job->id,
+                    job->q->worker_id);
+            job->lost = stopping = true;
+        }
     }
     job->stop_seen = stopping;
     return stopping;
@@ -174,14 +253,30 @@ static void run_one(ism_jobs *q, json_t *row)
             }
         }
     }
-    if (strcmp(state, "queued") == 0) {
-        if (!ism_store_job_finish(q->st, job.id, "queued", NULL, NULL, &serr))
+    if (job.lost) {
+        ism_logj(ISM_LOG_WARN, "job.abandoned",
+                 json_pack("{s:s, s:s, s:s}", "job", job.id, "kind", kind, "worker", q->worker_id),
+                 "job %s: this worker lost its lease; its run's outcome is dropped", job.id);
+    } else if (strcmp(state, "queued") == 0) {
+        if (!ism_store_job_finish(q->st, job.id, q->worker_id, "queued", NULL, NULL, &serr))
             ism_log(ISM_LOG_ERROR, "job.requeue_failed", "job %s: %s", job.id, serr.message);
-        ism_log(ISM_LOG_INFO, "job.requeued", "job %s will resume at next start", job.id);
+        else
+            ism_log(ISM_LOG_INFO, "job.requeued", "job %s will resume at next start", job.id);
     } else {
         json_t *ejson = strcmp(state, "succeeded") == 0 ? NULL : ism_error_to_json(&err);
-        if (!ism_store_job_finish(q->st, job.id, state, result, ejson, &serr))
-            ism_log(ISM_LOG_ERROR, "job.finish_failed", "job %s: %s", job.id, serr.message);
+        bool recorded =
+            ism_store_job_finish(q->st, job.id, q->worker_id, state, result, ejson, &serr);
+        if (!recorded) {
+            /* ISM_E_CONFLICT: another worker holds the job now; its result stands. */
+            ism_log(serr.code == ISM_E_CONFLICT ? ISM_LOG_WARN : ISM_LOG_ERROR,
+                    serr.code == ISM_E_CONFLICT ? "job.abandoned" : "job.finish_failed",
+                    "job %s: %s", job.id, serr.message);
+            json_decref(ejson);
+            json_decref(result);
+            ism_error_clear(&err);
+            ism_error_clear(&serr);
+            return;
+        }
         ism_logj(ejson ? ISM_LOG_WARN : ISM_LOG_INFO, "job.finished",
                  json_pack("{s:s, s:s, s:s}", "job", job.id, "kind", kind, "state", state),
                  "job %s %s%s%s", job.id, state, ejson ? ": " : "", ejson ? err.message : "");
@@ -205,7 +300,8 @@ static void *worker(void *arg)
         pthread_mutex_unlock(&q->mu);
         if (stop) break;
         ism_error err = {0};
-        json_t *row = ism_store_job_claim(q->st, &err);
+        json_t *row =
+            ism_store_job_claim(q->st, q->worker_id, q->clock_ms(q->clock_ctx), q->lease_ms, &err);
         if (row) {
             pthread_mutex_lock(&q->mu);
             q->running++;
@@ -240,15 +336,172 @@ static bool kind_resumable(void *ctx, const char *kind)
     return k && k->resumable;
 }
 
+bool ism_jobs_sweep(ism_jobs *q, ism_error *err)
+{
+    int requeued = 0, failed = 0;
+    if (!ism_store_job_expire(q->st, q->clock_ms(q->clock_ctx), kind_resumable, q, &requeued,
+                              &failed, err))
+        return false;
+    if (requeued || failed) {
+        ism_logj(ISM_LOG_WARN, "job.lease_expired",
+                 json_pack("{s:i, s:i}", "requeued", requeued, "failed", failed),
+                 "jobs whose worker stopped renewing its lease: %d requeued, %d failed as "
+                 "interrupted",
+                 requeued, failed);
+        if (requeued) ism_jobs_poke(q);
+    }
+    return true;
+}
+
+/* ---- other processes' job events ------------------------------------------------------- */
+/* How far back each look reaches: covers clocks a little apart (processes on other hosts) and
+ * a change whose time was taken a moment before its transaction committed. */
+#define PEER_WINDOW_MS 5000
+
+static void iso_ago(char out[32], int64_t ms)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t t = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 - ms;
+    time_t sec = (time_t)(t / 1000);
+    struct tm tm;
+    gmtime_r(&sec, &tm);
+    size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out + n, 32 - n, ".%03dZ", (int)(t % 1000));
+}
+
+/* Publishes, as this process's own events, the changes of jobs that other processes run: each
+ * change once (a job's `updated` and state identify it), progress of running jobs and the end
+ * of finished ones. The first look only learns what is there. */
+static void peer_look(ism_jobs *q, json_t **seen, bool publish_changes)
+{
+    char since[32];
+    iso_ago(since, PEER_WINDOW_MS);
+    ism_error err = {0};
+    json_t *rows = ism_store_job_changes(q->st, since, &err);
+    if (!rows) {
+        ism_log(ISM_LOG_ERROR, "job.peer_events_failed", "%s", err.message);
+        ism_error_clear(&err);
+        return;
+    }
+    json_t *now = json_object();
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r)
+    {
+        const char *id = ism_json_getstr(r, "id"), *state = ism_json_getstr(r, "state");
+        const char *worker = ism_json_getstr(r, "worker");
+        char key[96];
+        snprintf(key, sizeof key, "%s|%s", ism_json_getstr(r, "updated"), state);
+        const char *was = ism_json_getstr(*seen, id);
+        json_object_set_new(now, id, json_string(key));
+        /* Our own jobs' events went out when they happened; a remote collector's go out from
+         * the process that served its call. */
+        if (!publish_changes || (was && !strcmp(was, key)) || !worker || !*worker ||
+            !strcmp(worker, q->worker_id) || !strcmp(worker, "collector"))
+            continue;
+        if (!strcmp(state, "running"))
+            publish(q, "job.progress",
+                    json_pack("{s:s, s:O, s:O, s:O, s:O, s:s}", "job", id, "kind",
+                              json_object_get(r, "kind"), "org", json_object_get(r, "org"),
+                              "progress", json_object_get(r, "progress"), "message",
+                              json_object_get(r, "message"), "worker", worker));
+        else if (!strcmp(state, "succeeded") || !strcmp(state, "failed") ||
+                 !strcmp(state, "cancelled"))
+            publish(q, "job.finished",
+                    json_pack("{s:s, s:O, s:O, s:s, s:O, s:s}", "job", id, "kind",
+                              json_object_get(r, "kind"), "org", json_object_get(r, "org"), "state",
+                              state, "error", json_object_get(r, "error"), "worker", worker));
+    }
+    json_decref(rows);
+    json_decref(*seen);
+    *seen = now;
+}
+
+static void *peer_events(void *arg)
+{
+    ism_jobs *q = arg;
+    pthread_mutex_lock(&q->mu);
+    while (!q->stopping) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        int64_t ns = ts.tv_nsec + (int64_t)q->peer_poll_ms * 1000000;
+        ts.tv_sec += ns / 1000000000;
+        ts.tv_nsec = ns % 1000000000;
+        pthread_cond_timedwait(&q->hcv, &q->mu, &ts);
+        if (q->stopping) break;
+        pthread_mutex_unlock(&q->mu);
+        peer_look(q, &q->peer_seen, true);
+        pthread_mutex_lock(&q->mu);
+    }
+    pthread_mutex_unlock(&q->mu);
+    return NULL;
+}
+
+bool ism_jobs_peer_events(ism_jobs *q, int poll_ms, ism_error *err)
+{
+    if (q->started || q->heart_started)
+        return ism_error_set(err, ISM_E_INTERNAL, "the job queue is configured before it starts");
+    if (poll_ms && (poll_ms < 20 || poll_ms > 60000))
+        return ism_error_set(err, ISM_E_CONFIG, "the peer event poll is 20 to 60000 ms");
+    q->peer_poll_ms = poll_ms;
+    return true;
+}
+
+/* Renews this worker's leases and sweeps expired ones, three times per lease. */
+static void *heartbeat(void *arg)
+{
+    ism_jobs *q = arg;
+    pthread_mutex_lock(&q->mu);
+    while (!q->stopping) {
+        bool busy = q->running > 0;
+        pthread_mutex_unlock(&q->mu);
+        ism_error err = {0};
+        if (busy && !ism_store_job_heartbeat(q->st, q->worker_id, lease_until(q), NULL, &err))
+            ism_log(ISM_LOG_ERROR, "job.heartbeat_failed", "%s", err.message);
+        ism_error_clear(&err);
+        if (!ism_jobs_sweep(q, &err)) ism_log(ISM_LOG_ERROR, "job.sweep_failed", "%s", err.message);
+        ism_error_clear(&err);
+        pthread_mutex_lock(&q->mu);
+        if (q->stopping) break;
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        int64_t ns = ts.tv_nsec + (q->lease_ms / 3) * 1000000;
+        ts.tv_sec += ns / 1000000000;
+        ts.tv_nsec = ns % 1000000000;
+        pthread_cond_timedwait(&q->hcv, &q->mu, &ts);
+    }
+    pthread_mutex_unlock(&q->mu);
+    return NULL;
+}
+
 bool ism_jobs_start(ism_jobs *q, ism_error *err)
 {
     int requeued = 0, failed = 0;
-    if (!ism_store_job_recover(q->st, kind_resumable, q, &requeued, &failed, err)) return false;
+    /* Only this worker id's own jobs end at once (a restart of the same process); other
+     * processes' running jobs are theirs until their leases run out. */
+    if (!ism_store_job_recover(q->st, q->worker_id, kind_resumable, q, &requeued, &failed, err))
+        return false;
     if (requeued || failed)
         ism_logj(ISM_LOG_WARN, "job.recovered",
                  json_pack("{s:i, s:i}", "requeued", requeued, "failed", failed),
                  "jobs interrupted by the previous stop: %d requeued, %d failed as interrupted",
                  requeued, failed);
+    if (!ism_jobs_sweep(q, err)) return false;
+    if (pthread_create(&q->heart, NULL, heartbeat, q) != 0)
+        return ism_error_set(err, ISM_E_INTERNAL, "cannot start the job heartbeat thread");
+    q->heart_started = true;
+    if (q->peer_poll_ms) {
+        /* The first look, before start returns, only learns what is there: what changes from
+         * then on is published. */
+        q->peer_seen = json_object();
+        peer_look(q, &q->peer_seen, false);
+        if (pthread_create(&q->peer, NULL, peer_events, q) != 0) {
+            ism_jobs_stop(q);
+            return ism_error_set(err, ISM_E_INTERNAL, "cannot start the job events thread");
+        }
+        q->peer_started = true;
+    }
     for (int i = 0; i < q->nworkers; i++) {
         if (pthread_create(&q->threads[i], NULL, worker, q) != 0) {
             ism_jobs_stop(q);
@@ -298,10 +551,15 @@ void ism_jobs_stop(ism_jobs *q)
     pthread_mutex_lock(&q->mu);
     q->stopping = true;
     pthread_cond_broadcast(&q->cv);
+    pthread_cond_broadcast(&q->hcv);
     pthread_mutex_unlock(&q->mu);
     for (int i = 0; i < q->started; i++)
         pthread_join(q->threads[i], NULL);
     q->started = 0;
+    if (q->heart_started) pthread_join(q->heart, NULL);
+    q->heart_started = false;
+    if (q->peer_started) pthread_join(q->peer, NULL);
+    q->peer_started = false;
 }
 
 void ism_jobs_free(ism_jobs *q)
@@ -310,5 +568,7 @@ void ism_jobs_free(ism_jobs *q)
     ism_jobs_stop(q);
     pthread_mutex_destroy(&q->mu);
     pthread_cond_destroy(&q->cv);
+    pthread_cond_destroy(&q->hcv);
+    json_decref(q->peer_seen);
     free(q);
 }

@@ -48,6 +48,7 @@ static const char *const components[][2] = {
         "message": {"type": ["string", "null"]}, "params": {}, "result": {},
         "error": {"oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/Error"}]},
         "checkpoint": {}, "attempts": {"type": "integer"}, "cancel_requested": {"type": "boolean"},
+        "worker": {"type": ["string", "null"]}, "lease_until": {"type": ["integer", "null"]},
         "created": {"$ref": "#/components/schemas/Timestamp"}, "started": {"$ref": "#/components/schemas/Timestamp"},
         "finished": {"$ref": "#/components/schemas/Timestamp"}, "updated": {"$ref": "#/components/schemas/Timestamp"}}})},
 {"JobQueued", J({"type": "object", "required": ["kind", "state"],

@@ -262,7 +262,7 @@ static OP(op_collector_claim)
                                    lease_ms(app), err)) {
         /* Not leased, so not ours: back to the queue for the next claim. */
         ism_error e = {0};
-        ism_store_job_finish(app->store, jid, "queued", NULL, NULL, &e);
+        ism_store_job_finish(app->store, jid, NULL, "queued", NULL, NULL, &e);
         ism_error_clear(&e);
         json_decref(job);
         json_decref(me);
@@ -273,7 +273,7 @@ static OP(op_collector_claim)
     char snap[80];
     snprintf(snap, sizeof snap, "snap_%s", !strncmp(jid, "job_", 4) ? jid + 4 : jid);
     ism_error e = {0};
-    ism_store_job_progress(app->store, jid, 0, "claimed by a remote collector", NULL, &e);
+    ism_store_job_progress(app->store, jid, NULL, 0, "claimed by a remote collector", NULL, 0, &e);
     ism_error_clear(&e);
     ism_logj(ISM_LOG_INFO, "collector.claimed",
              json_pack("{s:s, s:s, s:s}", "job", jid, "collector", ism_json_getstr(me, "name"),
@@ -308,7 +308,7 @@ static void end_job(ism_rpc_app *app, const json_t *job, const char *state, json
 {
     const char *jid = ism_json_getstr(job, "id");
     ism_error e = {0};
-    if (!ism_store_job_finish(app->store, jid, state, res, error, &e))
+    if (!ism_store_job_finish(app->store, jid, NULL, state, res, error, &e))
         ism_log(ISM_LOG_ERROR, "collector.finish_failed", "job %s: %s", jid, e.message);
     ism_error_clear(&e);
     ism_store_collector_release(app->store, jid, &e);
@@ -364,7 +364,7 @@ static OP(op_collector_progress)
         snprintf(m, sizeof m, "collector %s: %s", ism_json_getstr(me, "name"),
                  msg ? msg : "collecting");
         ism_error e = {0};
-        ism_store_job_progress(app->store, jid, f, m, NULL, &e);
+        ism_store_job_progress(app->store, jid, NULL, f, m, NULL, 0, &e);
         ism_error_clear(&e);
         publish(app, "job.progress",
                 json_pack("{s:s, s:O, s:O, s:f, s:s}", "job", jid, "kind",

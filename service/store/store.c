@@ -30,6 +30,13 @@ static const char *const migrations[] = {
     "CREATE INDEX jobs_org ON jobs(org, seq);",
     /* 2: versions of the rooms' own schemas */
     "CREATE TABLE schema_components(component TEXT PRIMARY KEY, version INTEGER NOT NULL);",
+    /* 3: jobs held by a worker (one ismapd process) under a lease, for several processes on
+     * one store. Jobs left running by a build without leases expire at the first sweep. */
+    "ALTER TABLE jobs ADD COLUMN worker TEXT;"
+    "ALTER TABLE jobs ADD COLUMN lease_until INTEGER;"
+    "UPDATE jobs SET lease_until=0, worker='' WHERE state='running';"
+    "CREATE INDEX jobs_lease ON jobs(state, lease_until);"
+    "CREATE INDEX jobs_updated ON jobs(updated);",
 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -51,6 +58,12 @@ static const char *const pg_migrations[] = {
     "CREATE INDEX jobs_org ON jobs(org, seq);",
     /* 2 */
     "CREATE TABLE schema_components(component TEXT PRIMARY KEY, version BIGINT NOT NULL);",
+    /* 3 */
+    "ALTER TABLE jobs ADD COLUMN worker TEXT;"
+    "ALTER TABLE jobs ADD COLUMN lease_until BIGINT;"
+    "UPDATE jobs SET lease_until=0, worker='' WHERE state='running';"
+    "CREATE INDEX jobs_lease ON jobs(state, lease_until);"
+    "CREATE INDEX jobs_updated ON jobs(updated);",
 };
 _Static_assert(sizeof pg_migrations / sizeof pg_migrations[0] == N_MIGRATIONS,
                "every core migration has its PostgreSQL twin");

@@ -61,3 +61,12 @@ target_link_libraries(findings_bench PRIVATE ismtest)
 add_test(NAME bench_findings COMMAND findings_bench)
 set_tests_properties(bench_findings PROPERTIES LABELS "bench;store" SKIP_RETURN_CODE 77
   TIMEOUT 3600 ENVIRONMENT "${ISM_TEST_ENV}")
+# The shared job queue under contention (tests/bench/claim_bench.c, issue 18): claims/s and
+# claim p99 with 1, 2 and 4 processes on one store; under tests/pg/pg_run.sh on PostgreSQL.
+# Figures only; runs with ISM_BENCH=1.
+add_executable(claim_bench ${CMAKE_CURRENT_LIST_DIR}/claim_bench.c)
+target_link_libraries(claim_bench PRIVATE ismtest)
+add_test(NAME bench_claim COMMAND bash -c
+  "[ \"$ISM_BENCH\" = 1 ] || { echo 'set ISM_BENCH=1 to run'; exit 77; }; exec \"$0\"" $<TARGET_FILE:claim_bench>)
+set_tests_properties(bench_claim PROPERTIES LABELS bench SKIP_RETURN_CODE 77 TIMEOUT 1800
+  ENVIRONMENT "${ISM_TEST_ENV}")

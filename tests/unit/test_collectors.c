@@ -103,11 +103,11 @@ START_TEST(zoned_jobs_leases_and_revocation)
 
     char *plain = queue(NULL), *zoned = queue("lgwan"), *other = queue("mynumber");
     /* The central claims only the plain job, ever. */
-    json_t *j = ism_store_job_claim(st, &e);
+    json_t *j = ism_store_job_claim(st, "w1", 1000, 60000, &e);
     ck_assert(j != NULL);
     ck_assert_str_eq(ism_json_getstr(j, "id"), plain);
     json_decref(j);
-    ck_assert(ism_store_job_claim(st, &e) == NULL);
+    ck_assert(ism_store_job_claim(st, "w1", 1000, 60000, &e) == NULL);
     ck_assert_int_eq(e.code, ISM_OK);
     /* A collector of the zone takes its zone's job only, and only if accept says so. */
     ck_assert(ism_store_job_claim_zoned(st, "lgwan", take_none, NULL, &e) == NULL);

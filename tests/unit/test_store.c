@@ -177,14 +177,14 @@ START_TEST(job_rows_lifecycle_and_recovery)
     json_decref(params);
     ck_assert(ism_store_job_insert(st, "oneshot", NULL, "", c, &e));
     /* FIFO claims. */
-    json_t *j = ism_store_job_claim(st, &e);
+    json_t *j = ism_store_job_claim(st, "w1", 1000, 60000, &e);
     ck_assert_str_eq(ism_json_getstr(j, "id"), a);
     ck_assert_str_eq(ism_json_getstr(j, "state"), "running");
     json_decref(j);
     json_t *cp = json_pack("{s:i}", "step", 3);
-    ck_assert(ism_store_job_progress(st, a, 0.5, "half", cp, &e));
+    ck_assert(ism_store_job_progress(st, a, "w1", 0.5, "half", cp, 61000, &e));
     json_decref(cp);
-    j = ism_store_job_claim(st, &e);
+    j = ism_store_job_claim(st, "w1", 1000, 60000, &e);
     ck_assert_str_eq(ism_json_getstr(j, "id"), b);
     json_decref(j);
     /* Org scoping. */
@@ -203,10 +203,13 @@ START_TEST(job_rows_lifecycle_and_recovery)
     ism_error_clear(&e);
     ism_store_close(st);
 
-    /* A crash leaves a and b running: a is requeued with its checkpoint, b fails. */
+    /* A crash leaves a and b running: the same worker restarting requeues a with its
+     * checkpoint and fails b; another worker's recovery leaves them alone. */
     st = open_ok();
     int rq = 0, fl = 0;
-    ck_assert(ism_store_job_recover(st, resumable_kind, NULL, &rq, &fl, &e));
+    ck_assert(ism_store_job_recover(st, "w2", resumable_kind, NULL, &rq, &fl, &e));
+    ck_assert_int_eq(rq + fl, 0);
+    ck_assert(ism_store_job_recover(st, "w1", resumable_kind, NULL, &rq, &fl, &e));
     ck_assert_int_eq(rq, 1);
     ck_assert_int_eq(fl, 1);
     j = ism_store_job_get(st, a, "", &e);
