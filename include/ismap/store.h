@@ -14,8 +14,6 @@
 #include "ismap/core.h"
 #include "ismap/db.h"
 
-#include <sqlite3.h>
-
 typedef struct ism_store ism_store;
 
 /* The core schema version (tokens, jobs) this build writes. */
@@ -80,35 +78,17 @@ typedef json_t *(*ism_store_stmt_fn)(ism_stmt *s);
 json_t *ism_store_select(ism_store *st, const char *sql, const char *const *args, int n,
                          ism_store_stmt_fn fn, ism_error *err);
 
-/* ---- the SQLite-only interface: being replaced by the one above; do not use in new code --- */
-/* Writer: locks the writer and begins an IMMEDIATE transaction. The returned connection is
- * borrowed until commit/rollback, which always release the lock. */
-sqlite3 *ism_store_write_begin(ism_store *st, ism_error *err);
+/* Ends the write transaction begun by ism_store_writer / ism_store_writer_concurrent and
+ * releases the writer: commit (false with err when the transaction cannot commit, e.g. one of
+ * its statements failed on PostgreSQL) or rollback. */
 bool ism_store_write_commit(ism_store *st, ism_error *err);
 void ism_store_write_rollback(ism_store *st);
 
-/* Readers: borrow a reader connection (blocks while all are in use) and give it back. */
-sqlite3 *ism_store_read_begin(ism_store *st);
-void ism_store_read_end(ism_store *st, sqlite3 *db);
-
-/* Sets err from the connection's last error (ISM_E_IO) with a context phrase. */
-bool ism_store_sql_error(sqlite3 *db, ism_error *err, const char *what);
-
 /* ---- helpers for rooms that keep tables in the store -------------------------------------- */
-/* A column as a JSON string, or JSON null for SQL NULL. New reference. */
-json_t *ism_store_col_text(sqlite3_stmt *s, int i);
-/* A column holding JSON text, parsed; SQL NULL → null; text that does not parse comes back as
- * a string rather than being lost. New reference. */
-json_t *ism_store_col_json(sqlite3_stmt *s, int i);
 /* Runs one write statement in its own transaction with text arguments ?1..?n (NULL binds
  * NULL); *changed (may be NULL) receives the number of rows changed. */
 bool ism_store_write(ism_store *st, const char *sql, const char *const *args, int n, int *changed,
                      ism_error *err);
-/* Runs one query on a reader with text arguments and maps each row with fn into an array
- * (new reference), or NULL with err set. */
-typedef json_t *(*ism_store_row_fn)(sqlite3_stmt *s);
-json_t *ism_store_rows(ism_store *st, const char *sql, const char *const *args, int n,
-                       ism_store_row_fn fn, ism_error *err);
 
 /* Writes a consistent copy of the store to `dest` (VACUUM INTO); dest must not exist. On
  * PostgreSQL: ISM_E_INVALID_PARAMS, whose message points to pg_dump (docs/operations.md). */

@@ -5,6 +5,7 @@
 #include "db_internal.h"
 
 #include <ctype.h>
+#include <sqlite3.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,7 +93,7 @@ int ism_store_schema_latest(void)
     return N_MIGRATIONS;
 }
 
-bool ism_store_sql_error(sqlite3 *db, ism_error *err, const char *what)
+static bool sqlite_error(sqlite3 *db, ism_error *err, const char *what)
 {
     return ism_error_set(err, ISM_E_IO, "store: %s: %s", what, db ? sqlite3_errmsg(db) : "?");
 }
@@ -385,7 +386,7 @@ static bool open_sqlite(ism_store *st, ism_error *err)
     bool wal = ism_stmt_step(s, err) == ISM_DB_ROW && ism_stmt_text(s, 0) &&
                strcmp(ism_stmt_text(s, 0), "wal") == 0;
     ism_stmt_finalize(s);
-    if (!wal) return ism_store_sql_error(st->writer, err, "cannot switch to WAL mode");
+    if (!wal) return sqlite_error(st->writer, err, "cannot switch to WAL mode");
     return exec(st->writer, "PRAGMA quick_check", err);
 }
 
@@ -493,16 +494,6 @@ static ism_db *writer_begin(ism_store *st, const char *begin, ism_error *err)
     return st->writer_db;
 }
 
-sqlite3 *ism_store_write_begin(ism_store *st, ism_error *err)
-{
-    if (st->kind != ISM_DB_SQLITE) {
-        ism_error_set(err, ISM_E_INTERNAL,
-                      "store: a SQLite-only code path was used on a PostgreSQL store");
-        return NULL;
-    }
-    return writer_begin(st, "BEGIN IMMEDIATE", err) ? st->writer : NULL;
-}
-
 ism_db *ism_store_writer(ism_store *st, ism_error *err)
 {
     return writer_begin(
@@ -573,22 +564,6 @@ void ism_store_write_rollback(ism_store *st)
 {
     rollback(st->writer_db);
     pthread_mutex_unlock(&st->wmu);
-}
-
-sqlite3 *ism_store_read_begin(ism_store *st)
-{
-    if (st->kind != ISM_DB_SQLITE) {
-        ism_log(ISM_LOG_ERROR, "store.sqlite_only",
-                "a SQLite-only code path was used on a PostgreSQL store");
-        return NULL;
-    }
-    return st->readers[reader_borrow(st)];
-}
-
-void ism_store_read_end(ism_store *st, sqlite3 *db)
-{
-    for (int i = 0; i < READERS; i++)
-        if (db && st->readers[i] == db) reader_return(st, i);
 }
 
 bool ism_store_backup(ism_store *st, const char *dest, ism_error *err)

@@ -6,6 +6,7 @@
 #include "waitfor.h"
 
 #include <check.h>
+#include <sqlite3.h>
 #include <nng/nng.h>
 #include <nng/protocol/pubsub0/sub.h>
 #include <pthread.h>

@@ -5,6 +5,7 @@
 #include "testutil.h"
 
 #include <check.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -6,6 +6,7 @@
 #include "testutil.h"
 
 #include <check.h>
+#include <sqlite3.h>
 #include <libpq-fe.h>
 #include <signal.h>
 #include <stdlib.h>
