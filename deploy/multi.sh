@@ -39,10 +39,17 @@ fi
 
 work=$(mktemp -d /tmp/ismap-multi-XXXXXX)
 pids=()
+# PostgreSQL refuses to run as root: run as root, its cluster belongs to the postgres user.
+as_pg=()
+if [ -n "$pgbin" ] && [ "$(id -u)" = 0 ]; then
+  id postgres >/dev/null 2>&1 || { echo "multi.sh: running as root, and there is no postgres user" >&2; exit 2; }
+  as_pg=(runuser -u postgres --)
+fi
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  [ -n "$pgbin" ] && [ -d "$work/pg" ] && "$pgbin/pg_ctl" -D "$work/pg" -m fast -w stop >/dev/null 2>&1 || true
+  [ -n "$pgbin" ] && [ -d "$work/pgroot/data" ] &&
+    "${as_pg[@]}" "$pgbin/pg_ctl" -D "$work/pgroot/data" -m fast -w stop >/dev/null 2>&1 || true
   if [ "$keep" = yes ]; then echo "kept $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
@@ -61,10 +68,14 @@ export NO_PROXY=127.0.0.1,127.0.0.2,localhost no_proxy=127.0.0.1,127.0.0.2,local
 # ---- the store -------------------------------------------------------------------------------
 store_entry=""
 if [ "$backend" = postgresql ]; then
-  step "PostgreSQL: a throw-away cluster in $work/pg"
-  "$pgbin/initdb" -D "$work/pg" -U ismap -A trust --locale=C -E UTF8 >"$work/initdb.log" 2>&1
+  step "PostgreSQL: a throw-away cluster in $work/pgroot"
+  mkdir "$work/pgroot"
+  if [ ${#as_pg[@]} -gt 0 ]; then chmod 711 "$work"; chown postgres "$work/pgroot"; fi
+  "${as_pg[@]}" "$pgbin/initdb" -D "$work/pgroot/data" -U ismap -A trust --locale=C -E UTF8 \
+    >"$work/initdb.log" 2>&1 || { echo "multi.sh: initdb failed:" >&2; cat "$work/initdb.log" >&2; exit 1; }
   pgport=$(free_port)
-  "$pgbin/pg_ctl" -D "$work/pg" -l "$work/pg.log" -w -o "-c listen_addresses=127.0.0.1 -p $pgport -k $work" start >/dev/null
+  "${as_pg[@]}" "$pgbin/pg_ctl" -D "$work/pgroot/data" -l "$work/pgroot/pg.log" -w \
+    -o "-c listen_addresses=127.0.0.1 -p $pgport -k $work/pgroot" start >/dev/null
   "$pgbin/createdb" -h 127.0.0.1 -p "$pgport" -U ismap -T template0 -l C -E UTF8 ismap
   store_entry="\"store\": {\"url\": \"postgresql://ismap@127.0.0.1:$pgport/ismap\"},"
   echo "store: postgresql://ismap@127.0.0.1:$pgport/ismap"
