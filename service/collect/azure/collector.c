@@ -1107,8 +1107,12 @@ bool ism_azure_collect(const ism_azure_opts *o, ism_snapshot *snap, ism_azure_st
      * only redirects the transport (an emulator, a private endpoint) and keeps the public ones. */
     set_base(c->res[0], sizeof c->res[0], ep ? NULL : o->arm_url, NULL, ISM_AZURE_ARM_DEFAULT);
     set_base(c->res[1], sizeof c->res[1], ep ? NULL : o->graph_url, NULL, ISM_AZURE_GRAPH_DEFAULT);
-    for (int i = 0; i < 2; i++)
-        snprintf(c->scope[i], sizeof c->scope[i], "%.1000s/.default", c->res[i]);
+    for (int i = 0; i < 2; i++) {
+        /* Through a local buffer: gcc -O1 cannot tell scope[i] from res[i] (-Wrestrict). */
+        char scope[sizeof c->scope[i]];
+        snprintf(scope, sizeof scope, "%.1000s/.default", c->res[i]);
+        memcpy(c->scope[i], scope, sizeof scope);
+    }
     snprintf(st->principal, sizeof st->principal, "app %.127s in tenant %.127s", c->cr.client_id,
              c->cr.tenant);
 
