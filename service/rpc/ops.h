@@ -62,6 +62,9 @@ void ops_reply_cache_abandon(const char *name, const char *key);
 void ops_reply_cache_release(char *text);
 /* {hits, builds, waits, entries, bytes}: new reference. */
 json_t *ops_reply_cache_stats(void);
+/* Adds the in-memory matrix memo's counts to into (ops_matrix.c): matrix_builds (matrices
+ * computed), matrix_memo_hits, matrix_memo_waits (callers that waited for another's build). */
+void ops_matrix_memo_stats(json_t *into);
 
 /* ops_matrix.c: the matrix of an assessment (materialized, with its provenance); *assess, when
  * given, receives the assessment row. New references, or NULL with err. */

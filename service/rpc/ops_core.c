@@ -69,7 +69,9 @@ OP(op_status)
         (json_int_t)app->max_msg, "jobs", by_state, "caller", "role",
         ism_role_name(call->caller->role), "org", call->caller->org, "local", call->caller->local);
     json_object_set_new(*result, "catalogs", cats);
-    json_object_set_new(*result, "matrix_cache", ops_reply_cache_stats());
+    json_t *mc = ops_reply_cache_stats();
+    if (mc) ops_matrix_memo_stats(mc);
+    json_object_set_new(*result, "matrix_cache", mc);
     ism_rpc_conn_stats cs;
     if (ism_rpc_server_conn_stats(app->server, &cs))
         json_object_set_new(

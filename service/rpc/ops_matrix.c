@@ -383,10 +383,14 @@ static char *matrix_key(ism_rpc_call *call, const json_t *a, const char *today, 
     return key;
 }
 
+static pthread_mutex_t memo_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t memo_cv = PTHREAD_COND_INITIALIZER;
+static uint64_t memo_builds; /* matrices computed (not loaded from the store): status shows it */
+
 /* The matrix of assessment a whose inputs have digest key: the materialized one when it was
  * made from them (one query), else computed now and stored. New reference, or NULL with err. */
-static json_t *matrix_for_key(ism_rpc_call *call, const json_t *a, const char *key,
-                              const char *today, ism_error *err)
+static json_t *matrix_load_or_build(ism_rpc_call *call, const json_t *a, const char *key,
+                                    const char *today, ism_error *err)
 {
     const char *aid = ism_json_getstr(a, "id"), *as_of = ism_json_getstr(a, "as_of");
     json_t *m = ism_matrix_cache_get(call->app->store, aid, key);
@@ -403,7 +407,109 @@ static json_t *matrix_for_key(ism_rpc_call *call, const json_t *a, const char *k
     /* A failed store write costs only the next request a recomputation. */
     if (m) ism_matrix_cache_put(call->app->store, aid, key, m, NULL);
     json_decref(support);
+    if (m) {
+        pthread_mutex_lock(&memo_mu);
+        memo_builds++;
+        pthread_mutex_unlock(&memo_mu);
+    }
     return m;
+}
+
+/* The matrices made last, in memory, by store, assessment, caller's scope and inputs' digest.
+ * A change of inputs (a judgment, a waiver, a finding, an evidence row) makes every kind of read
+ * that follows — the summary, each page and filter, an export — need the new matrix at once:
+ * the first caller loads or builds it, the others wait for it instead of each building their
+ * own (that storm held 100 readers 20–40 s behind 10% writes), and later callers copy it from
+ * memory instead of parsing the materialized row again. Entries are never modified: callers get
+ * a deep copy of their own. */
+#define MEMO_SLOTS 4
+static struct memo {
+    char *name;    /* NULL: free */
+    json_t *m;     /* the matrix, once made */
+    bool building; /* a caller is making it; others wait on memo_cv */
+    uint64_t used;
+} memo[MEMO_SLOTS];
+static uint64_t memo_clock, memo_hits, memo_waits;
+
+static struct memo *memo_find(const char *name)
+{
+    for (int i = 0; i < MEMO_SLOTS; i++)
+        if (memo[i].name && !strcmp(memo[i].name, name)) return &memo[i];
+    return NULL;
+}
+
+/* A slot for name, marked building: a free one, else the least recently used that is not being
+ * built; NULL when every slot is being built (the caller builds without the memo). */
+static struct memo *memo_claim(char *name)
+{
+    struct memo *pick = NULL;
+    for (int i = 0; i < MEMO_SLOTS; i++) {
+        if (memo[i].building) continue;
+        if (!memo[i].name) {
+            pick = &memo[i];
+            break;
+        }
+        if (!pick || memo[i].used < pick->used) pick = &memo[i];
+    }
+    if (!pick) return NULL;
+    free(pick->name);
+    json_decref(pick->m);
+    *pick = (struct memo){.name = name, .building = true, .used = ++memo_clock};
+    return pick;
+}
+
+static json_t *matrix_for_key(ism_rpc_call *call, const json_t *a, const char *key,
+                              const char *today, ism_error *err)
+{
+    const char *path = ism_store_path(call->app->store);
+    char *name = ism_strdupf("%s|%s|%s|%s", path ? path : "", ism_json_getstr(a, "id"),
+                             ops_org_scope(call), key);
+    pthread_mutex_lock(&memo_mu);
+    struct memo *slot;
+    while ((slot = memo_find(name)) && slot->building) {
+        memo_waits++;
+        pthread_cond_wait(&memo_cv, &memo_mu);
+    }
+    if (slot) {
+        memo_hits++;
+        slot->used = ++memo_clock;
+        json_t *kept = json_incref(slot->m);
+        pthread_mutex_unlock(&memo_mu);
+        free(name);
+        json_t *m = json_deep_copy(kept);
+        json_decref(kept);
+        if (!m) ism_error_set(err, ISM_E_INTERNAL, "out of memory copying the matrix");
+        return m;
+    }
+    slot = memo_claim(name);
+    if (!slot) free(name);
+    pthread_mutex_unlock(&memo_mu);
+    json_t *m = matrix_load_or_build(call, a, key, today, err);
+    json_t *keep = m ? json_deep_copy(m) : NULL;
+    pthread_mutex_lock(&memo_mu);
+    if (slot) {
+        slot->building = false;
+        if (keep) {
+            slot->m = keep;
+            keep = NULL;
+        } else { /* failed: the next caller tries again */
+            free(slot->name);
+            slot->name = NULL;
+        }
+        pthread_cond_broadcast(&memo_cv);
+    }
+    pthread_mutex_unlock(&memo_mu);
+    json_decref(keep);
+    return m;
+}
+
+void ops_matrix_memo_stats(json_t *into)
+{
+    pthread_mutex_lock(&memo_mu);
+    json_object_set_new(into, "matrix_builds", json_integer((json_int_t)memo_builds));
+    json_object_set_new(into, "matrix_memo_hits", json_integer((json_int_t)memo_hits));
+    json_object_set_new(into, "matrix_memo_waits", json_integer((json_int_t)memo_waits));
+    pthread_mutex_unlock(&memo_mu);
 }
 
 /* The matrix of an assessment (see matrix_for_key); *assess, when given, receives the

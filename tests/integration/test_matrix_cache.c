@@ -4,12 +4,14 @@
  * next read rebuild it. Conditional reads: every reply carries an etag of its own (inputs and
  * params); if_none_match naming the current one answers {etag, assessment, unchanged} without
  * the body, and a new judgment makes it stale; summary answers the counts without the
- * requirements. Counts come from status.matrix_cache; nothing here is timed. */
+ * requirements. After a change, concurrent reads of every kind build the matrix once (the
+ * in-memory memo). Counts come from status.matrix_cache; nothing here is timed. */
 #include "ismap/rpc.h"
 #include "snapfix.h"
 #include "testutil.h"
 
 #include <check.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -388,6 +390,89 @@ START_TEST(conditional_reads_and_summary)
 }
 END_TEST
 
+/* One reader thread: matrix.get with its own params (consumed), the reply checked. */
+struct reader {
+    json_t *params;
+    pthread_barrier_t *go;
+    bool ok;
+};
+
+static void *read_one(void *arg)
+{
+    struct reader *r = arg;
+    ism_error e = {0};
+    ism_rpc_client *c = ism_rpc_client_open(d.url, NULL, 120000, &e);
+    pthread_barrier_wait(r->go);
+    json_t *reply = NULL;
+    r->ok = c && ism_rpc_client_call(c, "matrix.get", r->params, NULL, &reply, &e) &&
+            !strcmp(tu_code(reply), "ok");
+    json_decref(reply);
+    ism_rpc_client_close(c);
+    return NULL;
+}
+
+/* After a new judgment, the summary, pages and filters asked at the same moment (different
+ * replies, so the reply cache cannot share them) make the matrix once: the first caller builds
+ * it, the others wait for it — not one build each (a storm that held 100 readers 20–40 s behind
+ * 10% writes). Later reads of another kind copy it from memory: no build at all. */
+START_TEST(concurrent_reads_of_a_changed_matrix_build_it_once)
+{
+    json_t *s = must("snapshot.import", json_pack("{s:s}", "path", snap));
+    json_decref(must("subject.create",
+                     json_pack("{s:s, s:s, s:s, s:[s]}", "kind", "workload", "name", "city",
+                               "environment", "production", "accounts", "111122223333")));
+    json_t *a =
+        must("assessment.create", json_pack("{s:s, s:s, s:[O]}", "subject", "city", "frameworks",
+                                            "ismap,mic", "snapshots", json_object_get(s, "id")));
+    char *aid = strdup(ism_json_getstr(a, "id"));
+    json_decref(a);
+    json_decref(s);
+    ck_assert(ready(aid));
+    char *m0 = matrix(aid);
+    json_t *doc = json_loads(m0, 0, NULL);
+    json_t *first =
+        json_array_get(json_object_get(json_object_get(doc, "result"), "requirements"), 0);
+    ck_assert_ptr_nonnull(first);
+    json_decref(must("judgment.add", json_pack("{s:s, s:s, s:s, s:s, s:s}", "assessment", aid,
+                                               "catalog", ism_json_getstr(first, "catalog"), "item",
+                                               ism_json_getstr(first, "item"), "result",
+                                               "not_applicable", "reason", "out of scope")));
+    json_decref(doc);
+    free(m0);
+
+    enum { N = 8 };
+    json_int_t b0 = cache_count("matrix_builds");
+    pthread_barrier_t go;
+    pthread_barrier_init(&go, NULL, N);
+    struct reader r[N];
+    pthread_t th[N];
+    for (int i = 0; i < N; i++) {
+        json_t *p = json_pack("{s:s}", "assessment", aid);
+        if (i == 0) json_object_set_new(p, "summary", json_true());
+        if (i == 1) json_object_set_new(p, "status", json_string("satisfied"));
+        if (i == 2) json_object_set_new(p, "framework", json_string("ismap"));
+        if (i >= 3) {
+            json_object_set_new(p, "limit", json_integer(10));
+            if (i > 3) json_object_set_new(p, "cursor", json_sprintf("o%d", 10 * (i - 3)));
+        }
+        r[i] = (struct reader){.params = p, .go = &go};
+        ck_assert_int_eq(pthread_create(&th[i], NULL, read_one, &r[i]), 0);
+    }
+    for (int i = 0; i < N; i++) {
+        pthread_join(th[i], NULL);
+        ck_assert_msg(r[i].ok, "reader %d failed", i);
+    }
+    pthread_barrier_destroy(&go);
+    ck_assert_int_eq(cache_count("matrix_builds"), b0 + 1);
+    /* Another kind of read of the same inputs: from memory. */
+    json_int_t h0 = cache_count("matrix_memo_hits");
+    json_decref(must("matrix.get", json_pack("{s:s, s:i}", "assessment", aid, "limit", 3)));
+    ck_assert_int_eq(cache_count("matrix_builds"), b0 + 1);
+    ck_assert_int_eq(cache_count("matrix_memo_hits"), h0 + 1);
+    free(aid);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("matrix_cache");
@@ -396,6 +481,7 @@ int main(void)
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, kept_reply_equals_a_fresh_one_and_follows_its_inputs);
     tcase_add_test(tc, conditional_reads_and_summary);
+    tcase_add_test(tc, concurrent_reads_of_a_changed_matrix_build_it_once);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }
