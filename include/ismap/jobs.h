@@ -67,10 +67,6 @@ bool ism_jobs_sweep(ism_jobs *q, ism_error *err);
  * poll_ms is then only the safety net for notifications lost with a dropped connection (which
  * is opened again, listens again and polls once). */
 bool ism_jobs_peer_events(ism_jobs *q, int poll_ms, ism_error *err);
-/* PostgreSQL with peer events: how many times the queue has opened its listening connection and
- * listened (1 after start, one more after each reconnect), or 0 while it is not listening. For
- * tests and diagnostics. */
-unsigned ism_jobs_listens(ism_jobs *q);
 /* Registers a kind (copied; strings and ctx must outlive the queue). Before start only. */
 bool ism_jobs_register(ism_jobs *q, const ism_job_kind *kind, ism_error *err);
 /* The registered kind, or NULL. */

@@ -49,7 +49,6 @@ struct ism_jobs {
     ism_db *listener;
     bool listening;
     int wake[2];
-    unsigned listens; /* connections made and listening so far (for tests) */
 };
 
 struct ism_job {
@@ -481,7 +480,6 @@ static bool listen_open(ism_jobs *q, ism_error *err)
     pthread_mutex_lock(&q->mu);
     q->listener = db;
     q->listening = true;
-    q->listens++;
     pthread_mutex_unlock(&q->mu);
     return true;
 }
@@ -580,14 +578,6 @@ static void *peer_listen(void *arg)
     }
     listen_close(q);
     return NULL;
-}
-
-unsigned ism_jobs_listens(ism_jobs *q)
-{
-    pthread_mutex_lock(&q->mu);
-    unsigned n = q->listening ? q->listens : 0;
-    pthread_mutex_unlock(&q->mu);
-    return n;
 }
 
 bool ism_jobs_peer_events(ism_jobs *q, int poll_ms, ism_error *err)
