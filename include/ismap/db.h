@@ -76,6 +76,15 @@ void ism_stmt_reset(ism_stmt *s);
 void ism_stmt_clear_bindings(ism_stmt *s);
 void ism_stmt_finalize(ism_stmt *s);
 
+/* Steps `s` through its rows, calling fn(s, ctx) on each until fn returns false (a stop, not an
+ * error). True when the rows were read (to the end or the stop); false with err set when a step
+ * failed. The statement is left as the last step left it (reset it to run it again). */
+typedef bool (*ism_stmt_row_fn)(ism_stmt *s, void *ctx);
+bool ism_stmt_rows(ism_stmt *s, ism_stmt_row_fn fn, void *ctx, ism_error *err);
+/* Steps `s` through every row into a JSON array of fn(s) (each a new reference, taken). The
+ * array (new reference), or NULL with err set when a step failed. */
+json_t *ism_stmt_json_rows(ism_stmt *s, json_t *(*fn)(ism_stmt *s), ism_error *err);
+
 /* Columns of the current row (0-based). */
 int ism_stmt_columns(ism_stmt *s);
 bool ism_stmt_is_null(ism_stmt *s, int col);

@@ -160,6 +160,36 @@ void ism_stmt_finalize(ism_stmt *s)
     if (s) s->ops->finalize(s);
 }
 
+bool ism_stmt_rows(ism_stmt *s, ism_stmt_row_fn fn, void *ctx, ism_error *err)
+{
+    int rc;
+    while ((rc = ism_stmt_step(s, err)) == ISM_DB_ROW)
+        if (!fn(s, ctx)) return true;
+    return rc == ISM_DB_DONE;
+}
+
+struct json_rows {
+    json_t *arr;
+    json_t *(*fn)(ism_stmt *s);
+};
+
+static bool append_row(ism_stmt *s, void *ctx)
+{
+    struct json_rows *r = ctx;
+    json_array_append_new(r->arr, r->fn(s));
+    return true;
+}
+
+json_t *ism_stmt_json_rows(ism_stmt *s, json_t *(*fn)(ism_stmt *s), ism_error *err)
+{
+    struct json_rows r = {json_array(), fn};
+    if (!ism_stmt_rows(s, append_row, &r, err)) {
+        json_decref(r.arr);
+        return NULL;
+    }
+    return r.arr;
+}
+
 int ism_stmt_columns(ism_stmt *s)
 {
     return s->ops->columns(s);

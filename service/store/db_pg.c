@@ -512,8 +512,17 @@ bool ism_db_pg_notify(ism_db *db, const char *channel, const char *payload, ism_
     return ok;
 }
 
+/* A listening connection's server messages (the FATAL of a terminated session) are not
+ * printed on stderr: its loss reaches the caller as an error of ism_db_pg_wait_notify. */
+static void quiet_notice(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
 bool ism_db_pg_listen(ism_db *db, const char *channel, ism_error *err)
 {
+    PQsetNoticeProcessor(PGDB(db)->conn, quiet_notice, NULL);
     char sql[96]; /* the channel is a plain name of at most 63 characters (db.c checks) */
     snprintf(sql, sizeof sql, "LISTEN %s", channel);
     return pg_exec(db, sql, err);

@@ -184,6 +184,24 @@ json_t *ism_store_job_claim(ism_store *st, const char *worker, int64_t now_ms, i
     return job;
 }
 
+/* ism_store_job_claim_zoned's walk through the queued jobs of a zone: the first that `accept`
+ * takes. */
+struct zoned_pick {
+    bool (*accept)(const json_t *job, void *ctx);
+    void *ctx;
+    char id[64];
+};
+
+static bool zoned_take(ism_stmt *s, void *arg)
+{
+    struct zoned_pick *p = arg;
+    json_t *cand = row_to_job(s);
+    bool take = p->accept(cand, p->ctx);
+    if (take) ism_strlcpy(p->id, ism_json_getstr(cand, "id"), sizeof p->id);
+    json_decref(cand);
+    return !take;
+}
+
 json_t *ism_store_job_claim_zoned(ism_store *st, const char *zone,
                                   bool (*accept)(const json_t *job, void *ctx), void *ctx,
                                   ism_error *err)
@@ -215,16 +233,9 @@ json_t *ism_store_job_claim_zoned(ism_store *st, const char *zone,
                                        err));
     if (ok) {
         ism_stmt_bind_text(s, 1, zone);
-        int rc;
-        char id[64] = "";
-        while ((rc = ism_stmt_step(s, err)) == ISM_DB_ROW) {
-            json_t *cand = row_to_job(s);
-            bool take = accept(cand, ctx);
-            if (take) ism_strlcpy(id, ism_json_getstr(cand, "id"), sizeof id);
-            json_decref(cand);
-            if (take) break;
-        }
-        ok = rc == ISM_DB_ROW || rc == ISM_DB_DONE;
+        struct zoned_pick pick = {accept, ctx, ""};
+        ok = ism_stmt_rows(s, zoned_take, &pick, err);
+        const char *id = pick.id;
         ism_stmt_reset(s);
         if (ok && id[0]) {
             ism_stmt_bind_text(u, 1, now);
@@ -373,14 +384,7 @@ json_t *ism_store_job_list(ism_store *st, const char *state, const char *org, in
         ism_stmt_bind_text(s, 1, state ? state : "");
         ism_stmt_bind_text(s, 2, org ? org : "");
         ism_stmt_bind_int64(s, 3, limit);
-        arr = json_array();
-        int rc;
-        while ((rc = ism_stmt_step(s, err)) == ISM_DB_ROW)
-            json_array_append_new(arr, row_to_job(s));
-        if (rc != ISM_DB_DONE) {
-            json_decref(arr);
-            arr = NULL;
-        }
+        arr = ism_stmt_json_rows(s, row_to_job, err);
     }
     ism_stmt_finalize(s);
     ism_store_reader_end(st, db);
@@ -612,14 +616,7 @@ static json_t *expired_rows(ism_store *st, int64_t now_ms, ism_error *err)
                                  err);
     if (s) {
         ism_stmt_bind_int64(s, 1, now_ms);
-        arr = json_array();
-        int rc;
-        while ((rc = ism_stmt_step(s, err)) == ISM_DB_ROW)
-            json_array_append_new(arr, orphan_row(s));
-        if (rc != ISM_DB_DONE) {
-            json_decref(arr);
-            arr = NULL;
-        }
+        arr = ism_stmt_json_rows(s, orphan_row, err);
     }
     ism_stmt_finalize(s);
     ism_store_reader_end(st, db);

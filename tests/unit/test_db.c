@@ -238,6 +238,68 @@ START_TEST(unique_violation_is_a_conflict)
 }
 END_TEST
 
+static json_t *first_int(ism_stmt *s)
+{
+    return json_integer((json_int_t)ism_stmt_int64(s, 0));
+}
+
+static bool stop_at_two(ism_stmt *s, void *ctx)
+{
+    int *seen = ctx;
+    (*seen)++;
+    return ism_stmt_int64(s, 0) != 2;
+}
+
+static bool count_all(ism_stmt *s, void *ctx)
+{
+    (void)s;
+    (*(int *)ctx)++;
+    return true;
+}
+
+START_TEST(rows_helpers)
+{
+    ism_error e = {0};
+    ism_db *db = ism_store_writer(st, &e);
+    put(db, "a", 1);
+    put(db, "b", 2);
+    put(db, "c", 3);
+    ck_assert(ism_store_write_commit(st, &e));
+    db = ism_store_reader(st);
+    ism_stmt *s = ism_db_prepare(db, "SELECT abs(n) FROM t ORDER BY k", &e);
+    json_t *arr = ism_stmt_json_rows(s, first_int, &e);
+    ck_assert_msg(arr != NULL, "%s", e.message);
+    char *text = json_dumps(arr, JSON_COMPACT);
+    ck_assert_str_eq(text, "[1,2,3]");
+    free(text);
+    json_decref(arr);
+    /* A stop is not an error; the rest is not read. */
+    ism_stmt_reset(s);
+    int seen = 0;
+    ck_assert(ism_stmt_rows(s, stop_at_two, &seen, &e));
+    ck_assert_int_eq(seen, 2);
+    ism_stmt_finalize(s);
+    ism_store_reader_end(st, db);
+    /* A step that fails after some rows: no array, the error set (abs of the least 64-bit
+     * integer overflows on both backends). */
+    db = ism_store_writer(st, &e);
+    put(db, "d", INT64_MIN);
+    ck_assert(ism_store_write_commit(st, &e));
+    db = ism_store_reader(st);
+    s = ism_db_prepare(db, "SELECT abs(n) FROM t ORDER BY k", &e);
+    ck_assert_ptr_null(ism_stmt_json_rows(s, first_int, &e));
+    ck_assert_int_eq(e.code, ISM_E_IO);
+    ism_error_clear(&e);
+    ism_stmt_reset(s);
+    seen = 0;
+    ck_assert(!ism_stmt_rows(s, count_all, &seen, &e));
+    ck_assert_int_le(seen, 3); /* SQLite steps row by row, PostgreSQL fails on the first */
+    ck_assert_int_eq(e.code, ISM_E_IO);
+    ism_stmt_finalize(s);
+    ism_store_reader_end(st, db);
+}
+END_TEST
+
 /* Queues `payload` on channel ismap_test in a write transaction, then commits or rolls back. */
 static void notify_in_tx(const char *payload, bool commit)
 {
@@ -352,6 +414,7 @@ int main(void)
     tcase_add_test(tc, placeholders_outside_quotes_only);
     tcase_add_test(tc, unique_violation_is_a_conflict);
     tcase_add_test(tc, notifications);
+    tcase_add_test(tc, rows_helpers);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }
