@@ -225,6 +225,9 @@ START_TEST(events_and_claims_cross_by_notification)
     for (int i = 0; i < w.nprobes; i++)
         free(w.probes[i]);
     nng_close(w.sub);
+    /* Both stop cleanly: the listening thread is woken out of its wait, not left to its poll. */
+    ck_assert_int_eq(tu_daemon_stop(&a), 0);
+    ck_assert_int_eq(tu_daemon_stop(&b), 0);
 }
 END_TEST
 
