@@ -76,6 +76,15 @@ void ism_stmt_reset(ism_stmt *s);
 void ism_stmt_clear_bindings(ism_stmt *s);
 void ism_stmt_finalize(ism_stmt *s);
 
+/* Steps `s` through its rows, calling fn(s, ctx) on each until fn returns false (a stop, not an
+ * error). True when the rows were read (to the end or the stop); false with err set when a step
+ * failed. The statement is left as the last step left it (reset it to run it again). */
+typedef bool (*ism_stmt_row_fn)(ism_stmt *s, void *ctx);
+bool ism_stmt_rows(ism_stmt *s, ism_stmt_row_fn fn, void *ctx, ism_error *err);
+/* Steps `s` through every row into a JSON array of fn(s) (each a new reference, taken). The
+ * array (new reference), or NULL with err set when a step failed. */
+json_t *ism_stmt_json_rows(ism_stmt *s, json_t *(*fn)(ism_stmt *s), ism_error *err);
+
 /* Columns of the current row (0-based). */
 int ism_stmt_columns(ism_stmt *s);
 bool ism_stmt_is_null(ism_stmt *s, int col);
@@ -93,13 +102,40 @@ json_t *ism_stmt_json_text(ism_stmt *s, int col);
  * string rather than being lost. New reference. */
 json_t *ism_stmt_json(ism_stmt *s, int col);
 
+/* ---- notifications (PostgreSQL LISTEN/NOTIFY) -------------------------------------------
+ * Processes on one PostgreSQL store tell each other of changes at once: a writer queues a
+ * notification inside its transaction (delivered only when that transaction commits, never on
+ * rollback, in commit order), and a dedicated listening connection (ism_store_listener in
+ * store.h) waits for them. SQLite has no such thing: there these calls fail with
+ * ISM_E_UNAVAILABLE ("not supported on SQLite") and processes sharing a SQLite file poll. */
+
+/* Queues `payload` (at most ISM_DB_NOTIFY_MAX - 1 bytes; small and never secret: it is visible
+ * to every session of the database) on `channel` (letters, digits, '_'; at most 63). Inside a
+ * transaction it is sent at COMMIT; a failure fails the transaction like any statement. */
+bool ism_db_notify(ism_db *db, const char *channel, const char *payload, ism_error *err);
+/* Starts listening on `channel` on this connection (LISTEN). */
+bool ism_db_listen(ism_db *db, const char *channel, ism_error *err);
+#define ISM_DB_NOTIFY_MAX 256
+/* One received notification. */
+typedef struct ism_db_notice {
+    char channel[64];
+    char payload[ISM_DB_NOTIFY_MAX]; /* truncated when longer */
+} ism_db_notice;
+/* Waits on a listening connection for the next notification, at most timeout_ms (0: only
+ * what has already arrived; < 0: no limit), and returns early when `wake_fd` (>= 0; -1: none)
+ * becomes readable (not read: the caller drains it). 1: a notification was stored in *out;
+ * 0: the time ran out or wake_fd woke it; ISM_DB_ERROR: the connection is lost or unusable
+ * (err set; notifications may have been missed: open a new listener and re-read the state). */
+int ism_db_wait_notify(ism_db *db, int timeout_ms, int wake_fd, ism_db_notice *out, ism_error *err);
+
 /* ---- backends (used by the store room only) ------------------------------------------- */
 struct sqlite3;
 /* Wraps an open SQLite connection without taking ownership (ism_db_close leaves it open). */
 ism_db *ism_db_sqlite_wrap(struct sqlite3 *conn);
 /* The wrapped SQLite connection, or NULL for another backend. */
 struct sqlite3 *ism_db_sqlite_handle(ism_db *db);
-/* Frees the wrapper (and closes the connection when the backend owns it). */
+/* Frees the wrapper (and closes the connection when the backend owns it); also how the owner
+ * of a listening connection (ism_store_listener) closes it. */
 void ism_db_close(ism_db *db);
 
 #endif

@@ -58,10 +58,14 @@ const char *ism_jobs_worker_id(const ism_jobs *q);
 /* Requeues (resumable kinds) or fails the jobs whose leases ran out. The heartbeat thread runs
  * it three times per lease; callable at any time. */
 bool ism_jobs_sweep(ism_jobs *q, ism_error *err);
-/* Before start: every poll_ms (20..60000; 0, the default: never), publish through on_event the
- * job events of jobs that other processes on the store run ("job.progress", "job.finished",
- * each with the running process's "worker"), so a client of any process sees them all. Reads
- * the jobs changed in the last few seconds (one indexed query per poll), on either backend. */
+/* Before start: publish through on_event the job events of jobs that other processes on the
+ * store run ("job.progress", "job.finished", each with the running process's "worker"), so a
+ * client of any process sees them all. poll_ms: 20..60000 (0, the default: never). On SQLite the
+ * jobs changed lately are read every poll_ms (one indexed query per poll). On PostgreSQL a
+ * dedicated connection LISTENs for the store's job notifications (ISM_STORE_JOBS_CHANNEL): each
+ * one is relayed at once, and one of a job queued by another process wakes the idle workers;
+ * poll_ms is then only the safety net for notifications lost with a dropped connection (which
+ * is opened again, listens again and polls once). */
 bool ism_jobs_peer_events(ism_jobs *q, int poll_ms, ism_error *err);
 /* Registers a kind (copied; strings and ctx must outlive the queue). Before start only. */
 bool ism_jobs_register(ism_jobs *q, const ism_job_kind *kind, ism_error *err);

@@ -78,6 +78,13 @@ typedef json_t *(*ism_store_stmt_fn)(ism_stmt *s);
 json_t *ism_store_select(ism_store *st, const char *sql, const char *const *args, int n,
                          ism_store_stmt_fn fn, ism_error *err);
 
+/* A dedicated connection for waiting on notifications (db.h: ism_db_listen,
+ * ism_db_wait_notify), apart from the writer and the readers, named "ismap listener" in
+ * pg_stat_activity. PostgreSQL only: on SQLite, NULL with ISM_E_UNAVAILABLE. The caller owns it
+ * and closes it with ism_db_close; after a lost connection, it closes it and asks for a new one. */
+ism_db *ism_store_listener(ism_store *st, ism_error *err);
+#define ISM_STORE_LISTENER_NAME "ismap listener"
+
 /* Ends the write transaction begun by ism_store_writer / ism_store_writer_concurrent and
  * releases the writer: commit (false with err when the transaction cannot commit, e.g. one of
  * its statements failed on PostgreSQL) or rollback. */
@@ -191,6 +198,12 @@ bool ism_store_job_recover(ism_store *st, const char *worker,
 bool ism_store_job_expire(ism_store *st, int64_t now_ms,
                           bool (*resumable)(void *ctx, const char *kind), void *ctx, int *requeued,
                           int *failed, ism_error *err);
+/* On PostgreSQL every job write above that other processes must hear of (insert, claim,
+ * progress, finish or requeue, cancel, the sweep's ends) also queues a notification on this
+ * channel in its transaction, so it is delivered when (and only when) the write commits. The
+ * payload is "<change> <job id>", change one of: queued (inserted or back in the queue),
+ * claimed, progress, finished, cancel. No secrets: no params, results or errors. */
+#define ISM_STORE_JOBS_CHANNEL "ismap_jobs"
 /* The jobs changed at or after `since` (ISO time, as in `updated`), oldest change first:
  * [{id, kind, org, state, progress, message, worker, updated, error}]. New reference, or NULL
  * with err. For processes that echo each other's job events (ism_jobs_peer_events). */

@@ -132,8 +132,9 @@ static void usage(FILE *fp)
         "jobs.lease_ms (a running job returns to the queue after this long without a\n"
         "heartbeat of its process [30000]), jobs.shared_data_dir (true: other ismapd on the\n"
         "same store use this data directory too; each needs its own listen/events URLs),\n"
-        "jobs.peer_events_ms (publish other daemons' job events, polled this often; 0: off\n"
-        "[500 with a shared data directory or a PostgreSQL store, else 0]);\n"
+        "jobs.peer_events_ms (publish other daemons' job events, polled this often; 0: off;\n"
+        "on PostgreSQL they come at once by LISTEN/NOTIFY and the poll is a safety net\n"
+        "[5000 on PostgreSQL, 500 with a shared SQLite data directory, else 0]);\n"
         "for --role collector: collector.connect,\n"
         "collector.token_file, collector.ca_file, collector.cert_file, collector.key_file,\n"
         "collector.poll_s, collector.overrides ({\"aws\": {\"endpoint_url\": URL}}: params\n"
@@ -511,13 +512,11 @@ static bool configure_jobs(ism_jobs *q, ism_store *st, const config *c, ism_erro
         snprintf(id, sizeof id, "%s:%.90s", host, dir);
     if (!ism_jobs_configure(q, id, c->job_lease_ms, NULL, NULL, err)) return false;
     /* Other daemons' job events are echoed when others can exist: a shared data directory or
-     * a PostgreSQL store. */
+     * a PostgreSQL store. On PostgreSQL notifications carry them at once and the poll is only
+     * the safety net, so it can be slow. */
     int peer_ms = c->peer_events_ms;
-    if (peer_ms < 0) {
-        ism_db *db = ism_store_reader(st);
-        peer_ms = c->shared_data_dir || ism_db_kind(db) == ISM_DB_POSTGRES ? 500 : 0;
-        ism_store_reader_end(st, db);
-    }
+    if (peer_ms < 0)
+        peer_ms = ism_store_backend(st) == ISM_DB_POSTGRES ? 5000 : c->shared_data_dir ? 500 : 0;
     if (!ism_jobs_peer_events(q, peer_ms, err)) return false;
     ism_logj(ISM_LOG_INFO, "jobs.worker",
              json_pack("{s:s, s:i}", "worker", id, "lease_ms",

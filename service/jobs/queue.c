@@ -1,8 +1,12 @@
 /* queue.c — worker threads that claim queued jobs from the store and run them, and the
  * heartbeat thread that keeps this process's leases on its running jobs and sweeps the jobs
- * whose holders stopped renewing theirs (several ismapd may share one store's queue). */
+ * whose holders stopped renewing theirs (several ismapd may share one store's queue), and the
+ * thread that relays other processes' job events: on PostgreSQL woken by LISTEN/NOTIFY, with a
+ * slow poll as a safety net; on SQLite by the poll alone. */
 #include "ismap/jobs.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +42,13 @@ struct ism_jobs {
     int peer_poll_ms;
     pthread_t peer;
     bool peer_started;
-    json_t *peer_seen; /* the changes the last look saw: job id -> "updated|state" */
+    json_t *peer_seen; /* the changes looks saw: job id -> "updated|state" */
+    /* PostgreSQL: the listening connection (owned by the peer thread once it runs), whether it
+     * is up (workers then wait for notifications rather than poll every second), and the pipe
+     * that wakes the peer thread for shutdown. */
+    ism_db *listener;
+    bool listening;
+    int wake[2];
 };
 
 struct ism_job {
@@ -80,6 +90,7 @@ ism_jobs *ism_jobs_new(ism_store *st, int workers, ism_event_fn on_event, void *
     pthread_mutex_init(&q->mu, NULL);
     pthread_cond_init(&q->cv, NULL);
     pthread_cond_init(&q->hcv, NULL);
+    q->wake[0] = q->wake[1] = -1;
     return q;
 }
 
@@ -317,12 +328,17 @@ static void *worker(void *arg)
             ism_log(ISM_LOG_ERROR, "job.claim_failed", "%s", err.message);
             ism_error_clear(&err);
         }
-        /* Nothing queued: sleep until a submit wakes us (or 1 s, as a safety net). */
+        /* Nothing queued: sleep until a submit wakes us, or a notification of a job queued by
+         * another process (PostgreSQL), or else 1 s as a safety net; while notifications arrive
+         * the safety net is the slower peer poll. */
         pthread_mutex_lock(&q->mu);
         if (!q->stopping && q->wake_seq == seen) {
+            int64_t ms = q->listening && q->peer_poll_ms > 1000 ? q->peer_poll_ms : 1000;
             struct timespec ts;
             clock_gettime(CLOCK_REALTIME, &ts);
-            ts.tv_sec += 1;
+            int64_t ns = ts.tv_nsec + ms % 1000 * 1000000;
+            ts.tv_sec += ms / 1000 + ns / 1000000000;
+            ts.tv_nsec = ns % 1000000000;
             pthread_cond_timedwait(&q->cv, &q->mu, &ts);
         }
         pthread_mutex_unlock(&q->mu);
@@ -370,13 +386,20 @@ static void iso_ago(char out[32], int64_t ms)
     snprintf(out + n, 32 - n, ".%03dZ", (int)(t % 1000));
 }
 
-/* Publishes, as this process's own events, the changes of jobs that other processes run: each
- * change once (a job's `updated` and state identify it), progress of running jobs and the end
- * of finished ones. The first look only learns what is there. */
-static void peer_look(ism_jobs *q, json_t **seen, bool publish_changes)
+/* How far back the timed poll reaches: the poll interval and the window, so that a change
+ * whose notification was lost is still found by the next poll. */
+static int64_t poll_window_ms(const ism_jobs *q)
+{
+    return (int64_t)q->peer_poll_ms + PEER_WINDOW_MS;
+}
+
+/* Publishes, as this process's own events, the changes of jobs that other processes run, of the
+ * last window_ms: each change once (a job's `updated` and state identify it), progress of
+ * running jobs and the end of finished ones. The first look only learns what is there. */
+static void peer_look(ism_jobs *q, json_t **seen, int64_t window_ms, bool publish_changes)
 {
     char since[32];
-    iso_ago(since, PEER_WINDOW_MS);
+    iso_ago(since, window_ms);
     ism_error err = {0};
     json_t *rows = ism_store_job_changes(q->st, since, &err);
     if (!rows) {
@@ -384,7 +407,6 @@ static void peer_look(ism_jobs *q, json_t **seen, bool publish_changes)
         ism_error_clear(&err);
         return;
     }
-    json_t *now = json_object();
     size_t i;
     json_t *r;
     json_array_foreach(rows, i, r)
@@ -393,12 +415,12 @@ static void peer_look(ism_jobs *q, json_t **seen, bool publish_changes)
         const char *worker = ism_json_getstr(r, "worker");
         char key[96];
         snprintf(key, sizeof key, "%s|%s", ism_json_getstr(r, "updated"), state);
-        const char *was = ism_json_getstr(*seen, id);
-        json_object_set_new(now, id, json_string(key));
+        bool same = ism_json_getstr(*seen, id) && !strcmp(ism_json_getstr(*seen, id), key);
+        json_object_set_new(*seen, id, json_string(key));
         /* Our own jobs' events went out when they happened; a remote collector's go out from
          * the process that served its call. */
-        if (!publish_changes || (was && !strcmp(was, key)) || !worker || !*worker ||
-            !strcmp(worker, q->worker_id) || !strcmp(worker, "collector"))
+        if (!publish_changes || same || !worker || !*worker || !strcmp(worker, q->worker_id) ||
+            !strcmp(worker, "collector"))
             continue;
         if (!strcmp(state, "running"))
             publish(q, "job.progress",
@@ -414,8 +436,16 @@ static void peer_look(ism_jobs *q, json_t **seen, bool publish_changes)
                               state, "error", json_object_get(r, "error"), "worker", worker));
     }
     json_decref(rows);
-    json_decref(*seen);
-    *seen = now;
+    /* Forget the changes no look can return again (keys begin with their `updated`). */
+    char keep[32];
+    iso_ago(keep, poll_window_ms(q));
+    const char *k;
+    json_t *v;
+    void *tmp;
+    json_object_foreach_safe(*seen, tmp, k, v)
+    {
+        if (strcmp(json_string_value(v), keep) < 0) json_object_del(*seen, k);
+    }
 }
 
 static void *peer_events(void *arg)
@@ -431,10 +461,122 @@ static void *peer_events(void *arg)
         pthread_cond_timedwait(&q->hcv, &q->mu, &ts);
         if (q->stopping) break;
         pthread_mutex_unlock(&q->mu);
-        peer_look(q, &q->peer_seen, true);
+        peer_look(q, &q->peer_seen, poll_window_ms(q), true);
         pthread_mutex_lock(&q->mu);
     }
     pthread_mutex_unlock(&q->mu);
+    return NULL;
+}
+
+/* PostgreSQL: opens the listening connection and LISTENs on the jobs channel. */
+static bool listen_open(ism_jobs *q, ism_error *err)
+{
+    ism_db *db = ism_store_listener(q->st, err);
+    if (!db) return false;
+    if (!ism_db_listen(db, ISM_STORE_JOBS_CHANNEL, err)) {
+        ism_db_close(db);
+        return false;
+    }
+    pthread_mutex_lock(&q->mu);
+    q->listener = db;
+    q->listening = true;
+    pthread_mutex_unlock(&q->mu);
+    return true;
+}
+
+static void listen_close(ism_jobs *q)
+{
+    pthread_mutex_lock(&q->mu);
+    ism_db *db = q->listener;
+    q->listener = NULL;
+    q->listening = false;
+    pthread_mutex_unlock(&q->mu);
+    ism_db_close(db);
+}
+
+static bool is_stopping(ism_jobs *q)
+{
+    pthread_mutex_lock(&q->mu);
+    bool s = q->stopping;
+    pthread_mutex_unlock(&q->mu);
+    return s;
+}
+
+/* Waits on the condition variable for ms, or until stop. */
+static void peer_pause(ism_jobs *q, int64_t ms)
+{
+    pthread_mutex_lock(&q->mu);
+    if (!q->stopping) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        int64_t ns = ts.tv_nsec + ms % 1000 * 1000000;
+        ts.tv_sec += ms / 1000 + ns / 1000000000;
+        ts.tv_nsec = ns % 1000000000;
+        pthread_cond_timedwait(&q->hcv, &q->mu, &ts);
+    }
+    pthread_mutex_unlock(&q->mu);
+}
+
+/* The events thread on PostgreSQL: each notification on the jobs channel (and those that came
+ * with it) runs a look at once, and one of a job put in the queue wakes the idle workers; the
+ * timed poll stays as the safety net. A lost listening connection is opened again (retried
+ * every second while the server cannot be reached), listens again, and is followed by a poll
+ * and a wake of the workers for what was missed meanwhile. */
+static void *peer_listen(void *arg)
+{
+    ism_jobs *q = arg;
+    int64_t next_poll = ism_mono_ms() + q->peer_poll_ms;
+    bool warned = false; /* about the listener that cannot be had: once until it can */
+    while (!is_stopping(q)) {
+        ism_error err = {0};
+        if (!q->listener) {
+            if (!listen_open(q, &err)) {
+                if (!warned)
+                    ism_log(ISM_LOG_WARN, "job.listen_failed",
+                            "cannot listen for other processes' job events (polling every %d ms "
+                            "meanwhile): %s",
+                            q->peer_poll_ms, err.message);
+                warned = true;
+                ism_error_clear(&err);
+                peer_pause(q, q->peer_poll_ms < 1000 ? q->peer_poll_ms : 1000);
+                if (ism_mono_ms() >= next_poll) {
+                    peer_look(q, &q->peer_seen, poll_window_ms(q), true);
+                    next_poll = ism_mono_ms() + q->peer_poll_ms;
+                }
+                continue;
+            }
+            warned = false;
+            ism_log(ISM_LOG_INFO, "job.listening", "listening for other processes' job events");
+            peer_look(q, &q->peer_seen, poll_window_ms(q), true);
+            next_poll = ism_mono_ms() + q->peer_poll_ms;
+            ism_jobs_poke(q);
+            continue;
+        }
+        int64_t left = next_poll - ism_mono_ms();
+        if (left <= 0) {
+            peer_look(q, &q->peer_seen, poll_window_ms(q), true);
+            next_poll = ism_mono_ms() + q->peer_poll_ms;
+            continue;
+        }
+        ism_db_notice n;
+        int rc = ism_db_wait_notify(q->listener, (int)left, q->wake[0], &n, &err);
+        if (rc == ISM_DB_ERROR) {
+            ism_log(ISM_LOG_WARN, "job.listen_lost", "%s; listening again", err.message);
+            ism_error_clear(&err);
+            listen_close(q);
+            continue;
+        }
+        if (rc == 0) continue;
+        /* Take every notification already here, then look once. */
+        bool queued = false;
+        do {
+            queued = queued || strncmp(n.payload, "queued ", 7) == 0;
+        } while (ism_db_wait_notify(q->listener, 0, -1, &n, &err) == 1);
+        ism_error_clear(&err); /* a loss here shows again on the next wait */
+        peer_look(q, &q->peer_seen, PEER_WINDOW_MS, true);
+        if (queued) ism_jobs_poke(q);
+    }
+    listen_close(q);
     return NULL;
 }
 
@@ -492,11 +634,29 @@ bool ism_jobs_start(ism_jobs *q, ism_error *err)
         return ism_error_set(err, ISM_E_INTERNAL, "cannot start the job heartbeat thread");
     q->heart_started = true;
     if (q->peer_poll_ms) {
+        /* On PostgreSQL, listen before the first look, so that no change falls between the two;
+         * a listener that cannot be had now is retried by the thread (polling meanwhile). */
+        bool pg = ism_store_backend(q->st) == ISM_DB_POSTGRES;
+        if (pg) {
+            if (pipe(q->wake) != 0) {
+                ism_jobs_stop(q);
+                return ism_error_set(err, ISM_E_INTERNAL, "cannot make a pipe: %s",
+                                     strerror(errno));
+            }
+            fcntl(q->wake[1], F_SETFL, O_NONBLOCK);
+            ism_error lerr = {0};
+            if (listen_open(q, &lerr))
+                ism_log(ISM_LOG_INFO, "job.listening", "listening for other processes' job events");
+            else
+                ism_log(ISM_LOG_WARN, "job.listen_failed",
+                        "cannot listen for other processes' job events yet: %s", lerr.message);
+            ism_error_clear(&lerr);
+        }
         /* The first look, before start returns, only learns what is there: what changes from
          * then on is published. */
         q->peer_seen = json_object();
-        peer_look(q, &q->peer_seen, false);
-        if (pthread_create(&q->peer, NULL, peer_events, q) != 0) {
+        peer_look(q, &q->peer_seen, poll_window_ms(q), false);
+        if (pthread_create(&q->peer, NULL, pg ? peer_listen : peer_events, q) != 0) {
             ism_jobs_stop(q);
             return ism_error_set(err, ISM_E_INTERNAL, "cannot start the job events thread");
         }
@@ -553,6 +713,11 @@ void ism_jobs_stop(ism_jobs *q)
     pthread_cond_broadcast(&q->cv);
     pthread_cond_broadcast(&q->hcv);
     pthread_mutex_unlock(&q->mu);
+    if (q->wake[1] >= 0) {
+        char b = 1;
+        ssize_t w = write(q->wake[1], &b, 1); /* full pipe: it is awake already */
+        (void)w;
+    }
     for (int i = 0; i < q->started; i++)
         pthread_join(q->threads[i], NULL);
     q->started = 0;
@@ -560,6 +725,7 @@ void ism_jobs_stop(ism_jobs *q)
     q->heart_started = false;
     if (q->peer_started) pthread_join(q->peer, NULL);
     q->peer_started = false;
+    listen_close(q); /* when the thread never ran */
 }
 
 void ism_jobs_free(ism_jobs *q)
@@ -570,5 +736,7 @@ void ism_jobs_free(ism_jobs *q)
     pthread_cond_destroy(&q->cv);
     pthread_cond_destroy(&q->hcv);
     json_decref(q->peer_seen);
+    for (int i = 0; i < 2; i++)
+        if (q->wake[i] >= 0) close(q->wake[i]);
     free(q);
 }

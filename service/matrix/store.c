@@ -528,6 +528,39 @@ static json_int_t count_of(const json_t *o, const char *k)
     return json_integer_value(json_object_get(o, k));
 }
 
+/* One finding row of ism_findings_aggregate, counted into `out` (check -> counts). */
+static bool aggregate_row(ism_stmt *s, void *arg)
+{
+    json_t *out = arg;
+    const char *check = ism_stmt_text(s, 0);
+    const char *status = ism_stmt_text(s, 1);
+    bool waived = ism_stmt_int(s, 6) != 0;
+    json_t *agg = json_object_get(out, check);
+    if (!agg) {
+        agg = json_pack("{s:i, s:i, s:i, s:i, s:i, s:[]}", "pass", 0, "fail", 0, "not_assessed", 0,
+                        "error", 0, "waived", 0, "failing");
+        json_object_set_new(out, check, agg);
+    }
+    const char *key = !strcmp(status, "fail") && waived ? "waived" : status;
+    json_t *n = json_object_get(agg, key);
+    if (n) json_integer_set(n, json_integer_value(n) + 1);
+    const char *dom = ism_stmt_text(s, 7);
+    if (!strcmp(key, "fail") && dom) {
+        json_t *by = json_object_get(agg, "fail_by_domain");
+        if (!by) json_object_set_new(agg, "fail_by_domain", by = json_object());
+        json_object_set_new(by, dom, json_integer(count_of(by, dom) + 1));
+    }
+    if (!strcmp(key, "fail") && json_array_size(json_object_get(agg, "failing")) < 5)
+        json_array_append_new(json_object_get(agg, "failing"),
+                              json_pack("{s:o, s:o, s:o, s:o}", "account", ism_stmt_json_text(s, 2),
+                                        "region", ism_stmt_json_text(s, 3), "resource_id",
+                                        ism_stmt_json_text(s, 4), "reason",
+                                        ism_stmt_json_text(s, 5)));
+    if (!strcmp(status, "not_assessed") && !json_object_get(agg, "not_assessed_reason"))
+        json_object_set_new(agg, "not_assessed_reason", ism_stmt_json_text(s, 5));
+    return true;
+}
+
 json_t *ism_findings_aggregate(ism_store *st, const char *assessment, const char *today,
                                ism_error *err)
 {
@@ -550,36 +583,7 @@ json_t *ism_findings_aggregate(ism_store *st, const char *assessment, const char
         ism_stmt_bind_text(s, 1, assessment);
         ism_stmt_bind_text(s, 2, today);
         out = json_object();
-        int rc;
-        while ((rc = ism_stmt_step(s, err)) == ISM_DB_ROW) {
-            const char *check = ism_stmt_text(s, 0);
-            const char *status = ism_stmt_text(s, 1);
-            bool waived = ism_stmt_int(s, 6) != 0;
-            json_t *agg = json_object_get(out, check);
-            if (!agg) {
-                agg = json_pack("{s:i, s:i, s:i, s:i, s:i, s:[]}", "pass", 0, "fail", 0,
-                                "not_assessed", 0, "error", 0, "waived", 0, "failing");
-                json_object_set_new(out, check, agg);
-            }
-            const char *key = !strcmp(status, "fail") && waived ? "waived" : status;
-            json_t *n = json_object_get(agg, key);
-            if (n) json_integer_set(n, json_integer_value(n) + 1);
-            const char *dom = ism_stmt_text(s, 7);
-            if (!strcmp(key, "fail") && dom) {
-                json_t *by = json_object_get(agg, "fail_by_domain");
-                if (!by) json_object_set_new(agg, "fail_by_domain", by = json_object());
-                json_object_set_new(by, dom, json_integer(count_of(by, dom) + 1));
-            }
-            if (!strcmp(key, "fail") && json_array_size(json_object_get(agg, "failing")) < 5)
-                json_array_append_new(
-                    json_object_get(agg, "failing"),
-                    json_pack("{s:o, s:o, s:o, s:o}", "account", ism_stmt_json_text(s, 2), "region",
-                              ism_stmt_json_text(s, 3), "resource_id", ism_stmt_json_text(s, 4),
-                              "reason", ism_stmt_json_text(s, 5)));
-            if (!strcmp(status, "not_assessed") && !json_object_get(agg, "not_assessed_reason"))
-                json_object_set_new(agg, "not_assessed_reason", ism_stmt_json_text(s, 5));
-        }
-        if (rc != ISM_DB_DONE) {
+        if (!ism_stmt_rows(s, aggregate_row, out, err)) {
             json_decref(out);
             out = NULL;
         }
@@ -587,6 +591,16 @@ json_t *ism_findings_aggregate(ism_store *st, const char *assessment, const char
     ism_stmt_finalize(s);
     ism_store_reader_end(st, db);
     return out;
+}
+
+/* One (check, account, region) of ism_findings_coverage, set in `out`. */
+static bool coverage_row(ism_stmt *s, void *arg)
+{
+    char *k =
+        ism_strdupf("%s|%s|%s", ism_stmt_text(s, 0), ism_stmt_text(s, 1), ism_stmt_text(s, 2));
+    json_object_set_new(arg, k, json_true());
+    free(k);
+    return true;
 }
 
 json_t *ism_findings_coverage(ism_store *st, const char *assessment, ism_error *err)
@@ -601,14 +615,7 @@ json_t *ism_findings_coverage(ism_store *st, const char *assessment, ism_error *
     if (s) {
         ism_stmt_bind_text(s, 1, assessment);
         out = json_object();
-        int rc;
-        while ((rc = ism_stmt_step(s, err)) == ISM_DB_ROW) {
-            char *k = ism_strdupf("%s|%s|%s", ism_stmt_text(s, 0), ism_stmt_text(s, 1),
-                                  ism_stmt_text(s, 2));
-            json_object_set_new(out, k, json_true());
-            free(k);
-        }
-        if (rc != ISM_DB_DONE) {
+        if (!ism_stmt_rows(s, coverage_row, out, err)) {
             json_decref(out);
             out = NULL;
         }

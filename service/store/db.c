@@ -56,6 +56,54 @@ char *ism_db_json_field(const ism_db *db, const char *column, const char *key)
     return n < 0 ? NULL : out;
 }
 
+/* ---- notifications -------------------------------------------------------------------------- */
+
+static bool channel_ok(const char *channel, ism_error *err)
+{
+    size_t n = channel ? strlen(channel) : 0;
+    bool ok = n > 0 && n < sizeof(((ism_db_notice *)0)->channel);
+    for (size_t i = 0; ok && i < n; i++)
+        ok = isalnum((unsigned char)channel[i]) || channel[i] == '_';
+    return ok || ism_error_set(err, ISM_E_INTERNAL,
+                               "store: notification channel '%s' is not a plain name of 1 to 63 "
+                               "letters, digits or '_'",
+                               channel ? channel : "(null)");
+}
+
+static bool not_supported(ism_db *db, ism_error *err, const char *what)
+{
+    (void)db;
+    return ism_error_set(err, ISM_E_UNAVAILABLE,
+                         "store: %s is not supported on SQLite (processes sharing a SQLite store "
+                         "poll instead)",
+                         what);
+}
+
+bool ism_db_notify(ism_db *db, const char *channel, const char *payload, ism_error *err)
+{
+    if (db->ops->kind != ISM_DB_POSTGRES) return not_supported(db, err, "NOTIFY");
+    if (!channel_ok(channel, err)) return false;
+    if (!payload || strlen(payload) >= ISM_DB_NOTIFY_MAX)
+        return ism_error_set(err, ISM_E_INTERNAL, "store: a notification payload is 0 to %d bytes",
+                             ISM_DB_NOTIFY_MAX - 1);
+    return ism_db_pg_notify(db, channel, payload, err);
+}
+
+bool ism_db_listen(ism_db *db, const char *channel, ism_error *err)
+{
+    if (db->ops->kind != ISM_DB_POSTGRES) return not_supported(db, err, "LISTEN");
+    return channel_ok(channel, err) && ism_db_pg_listen(db, channel, err);
+}
+
+int ism_db_wait_notify(ism_db *db, int timeout_ms, int wake_fd, ism_db_notice *out, ism_error *err)
+{
+    if (db->ops->kind != ISM_DB_POSTGRES) {
+        not_supported(db, err, "waiting for notifications");
+        return ISM_DB_ERROR;
+    }
+    return ism_db_pg_wait_notify(db, timeout_ms, wake_fd, out, err);
+}
+
 void ism_stmt_bind_text(ism_stmt *s, int i, const char *v)
 {
     if (v)
@@ -110,6 +158,36 @@ void ism_stmt_clear_bindings(ism_stmt *s)
 void ism_stmt_finalize(ism_stmt *s)
 {
     if (s) s->ops->finalize(s);
+}
+
+bool ism_stmt_rows(ism_stmt *s, ism_stmt_row_fn fn, void *ctx, ism_error *err)
+{
+    int rc;
+    while ((rc = ism_stmt_step(s, err)) == ISM_DB_ROW)
+        if (!fn(s, ctx)) return true;
+    return rc == ISM_DB_DONE;
+}
+
+struct json_rows {
+    json_t *arr;
+    json_t *(*fn)(ism_stmt *s);
+};
+
+static bool append_row(ism_stmt *s, void *ctx)
+{
+    struct json_rows *r = ctx;
+    json_array_append_new(r->arr, r->fn(s));
+    return true;
+}
+
+json_t *ism_stmt_json_rows(ism_stmt *s, json_t *(*fn)(ism_stmt *s), ism_error *err)
+{
+    struct json_rows r = {json_array(), fn};
+    if (!ism_stmt_rows(s, append_row, &r, err)) {
+        json_decref(r.arr);
+        return NULL;
+    }
+    return r.arr;
 }
 
 int ism_stmt_columns(ism_stmt *s)

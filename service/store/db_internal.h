@@ -46,4 +46,14 @@ bool ism_db_pg_alive(ism_db *db);
 /* True when a PostgreSQL transaction has had a failed statement (only ROLLBACK can follow). */
 bool ism_db_pg_failed_tx(ism_db *db);
 
+/* LISTEN/NOTIFY on PostgreSQL (db_pg.c), for db.h's ism_db_notify / _listen / _wait_notify,
+ * which check the backend and the channel name before calling these. */
+bool ism_db_pg_notify(ism_db *db, const char *channel, const char *payload, ism_error *err);
+bool ism_db_pg_listen(ism_db *db, const char *channel, ism_error *err);
+int ism_db_pg_wait_notify(ism_db *db, int timeout_ms, int wake_fd, ism_db_notice *out,
+                          ism_error *err);
+/* Names the connection in pg_stat_activity (SET application_name), so an operator (or a test)
+ * can tell the listening connection from the others. */
+bool ism_db_pg_set_name(ism_db *db, const char *name, ism_error *err);
+
 #endif

@@ -12,7 +12,9 @@
  * lost inside a transaction fails the transaction (its work is gone on the server anyway). */
 #include "db_internal.h"
 
+#include <errno.h>
 #include <libpq-fe.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -494,4 +496,90 @@ bool ism_db_pg_failed_tx(ism_db *db)
 {
     return db && db->ops->kind == ISM_DB_POSTGRES &&
            PQtransactionStatus(PGDB(db)->conn) == PQTRANS_INERROR;
+}
+
+/* ---- LISTEN/NOTIFY (db.h's notifications; kept apart from the statement code above) ------- */
+
+bool ism_db_pg_notify(ism_db *db, const char *channel, const char *payload, ism_error *err)
+{
+    /* pg_notify rather than NOTIFY: the payload goes as a parameter, never into the SQL. */
+    ism_stmt *s = pg_prepare(db, "SELECT pg_notify(CAST(?1 AS TEXT), CAST(?2 AS TEXT))", err);
+    if (!s) return false;
+    pg_bind_text(s, 1, channel);
+    pg_bind_text(s, 2, payload);
+    bool ok = pg_step(s, err) == ISM_DB_ROW;
+    pg_finalize(s);
+    return ok;
+}
+
+/* A listening connection's server messages (the FATAL of a terminated session) are not
+ * printed on stderr: its loss reaches the caller as an error of ism_db_pg_wait_notify. */
+static void quiet_notice(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
+bool ism_db_pg_listen(ism_db *db, const char *channel, ism_error *err)
+{
+    PQsetNoticeProcessor(PGDB(db)->conn, quiet_notice, NULL);
+    char sql[96]; /* the channel is a plain name of at most 63 characters (db.c checks) */
+    snprintf(sql, sizeof sql, "LISTEN %s", channel);
+    return pg_exec(db, sql, err);
+}
+
+bool ism_db_pg_set_name(ism_db *db, const char *name, ism_error *err)
+{
+    pg_db *d = PGDB(db);
+    char *lit = PQescapeLiteral(d->conn, name, strlen(name));
+    if (!lit) {
+        set_conn_error(d, "cannot quote the connection's name");
+        return ism_error_set(err, ISM_E_IO, "store: %s", d->err);
+    }
+    char sql[256];
+    snprintf(sql, sizeof sql, "SET application_name = %s", lit);
+    PQfreemem(lit);
+    return pg_exec(db, sql, err);
+}
+
+static int lost(pg_db *d, ism_error *err)
+{
+    set_conn_error(d, "the connection is lost");
+    ism_error_set(err, ISM_E_IO, "store: listening connection: %s", d->err);
+    return ISM_DB_ERROR;
+}
+
+int ism_db_pg_wait_notify(ism_db *db, int timeout_ms, int wake_fd, ism_db_notice *out,
+                          ism_error *err)
+{
+    pg_db *d = PGDB(db);
+    int64_t deadline = timeout_ms < 0 ? -1 : ism_mono_ms() + timeout_ms;
+    for (;;) {
+        PGnotify *n = PQnotifies(d->conn);
+        if (n) {
+            snprintf(out->channel, sizeof out->channel, "%s", n->relname ? n->relname : "");
+            snprintf(out->payload, sizeof out->payload, "%s", n->extra ? n->extra : "");
+            PQfreemem(n);
+            return 1;
+        }
+        if (PQstatus(d->conn) != CONNECTION_OK || PQsocket(d->conn) < 0) return lost(d, err);
+        int wait = -1;
+        if (deadline >= 0) {
+            int64_t left = deadline - ism_mono_ms();
+            wait = left < 0 ? 0 : left > 3600000 ? 3600000 : (int)left;
+        }
+        struct pollfd p[2] = {{.fd = PQsocket(d->conn), .events = POLLIN},
+                              {.fd = wake_fd, .events = POLLIN}};
+        int rc = poll(p, wake_fd >= 0 ? 2 : 1, wait);
+        if (rc < 0) {
+            if (errno == EINTR) continue;
+            snprintf(d->err, sizeof d->err, "poll: %s", strerror(errno));
+            ism_error_set(err, ISM_E_IO, "store: listening connection: %s", d->err);
+            return ISM_DB_ERROR;
+        }
+        if (wake_fd >= 0 && p[1].revents) return 0;
+        if (rc == 0) return 0;
+        /* Readable (or hung up): take in what came; a closed connection fails here. */
+        if (!PQconsumeInput(d->conn)) return lost(d, err);
+    }
 }

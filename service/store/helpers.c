@@ -30,14 +30,7 @@ json_t *ism_store_select(ism_store *st, const char *sql, const char *const *args
     if (s) {
         for (int i = 0; i < n; i++)
             ism_stmt_bind_text(s, i + 1, args[i]);
-        arr = json_array();
-        int rc;
-        while ((rc = ism_stmt_step(s, err)) == ISM_DB_ROW)
-            json_array_append_new(arr, fn(s));
-        if (rc != ISM_DB_DONE) {
-            json_decref(arr);
-            arr = NULL;
-        }
+        arr = ism_stmt_json_rows(s, fn, err);
     }
     ism_stmt_finalize(s);
     ism_store_reader_end(st, db);

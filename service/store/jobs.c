@@ -10,6 +10,7 @@
  * SQL only (db.h). */
 #include "ismap/store.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,12 +45,26 @@ static void bind_json(ism_stmt *s, int i, const json_t *v)
     free(t);
 }
 
+/* Queues, on PostgreSQL, the notification of a job's change for the other processes on the
+ * store (ISM_STORE_JOBS_CHANNEL, "<change> <id>"): sent when the transaction commits. Nothing to
+ * do on SQLite, where they poll. False with err set when it cannot be queued (the transaction
+ * then fails: on PostgreSQL it could not commit anyway). */
+static bool notify_job(ism_db *db, const char *change, const char *id, ism_error *err)
+{
+    if (ism_db_kind(db) != ISM_DB_POSTGRES) return true;
+    char payload[128];
+    snprintf(payload, sizeof payload, "%s %.100s", change, id);
+    return ism_db_notify(db, ISM_STORE_JOBS_CHANNEL, payload, err);
+}
+
 /* Runs one prepared write statement inside its own transaction; returns the rows changed or -1
- * with err set. concurrent: a one-row update whose row lock is all it needs (PostgreSQL then
+ * with err set. When it changed a row, `change` of job `id` is notified (notify_job).
+ * concurrent: a one-row update whose row lock is all it needs (PostgreSQL then
  * skips the store-wide writer lock: progress reports of many jobs do not queue behind one
  * another). */
 static int64_t write_one(ism_store *st, bool concurrent, const char *sql,
-                         void (*bind)(ism_stmt *, void *), void *ctx, ism_error *err)
+                         void (*bind)(ism_stmt *, void *), void *ctx, const char *change,
+                         const char *id, ism_error *err)
 {
     ism_db *db = concurrent ? ism_store_writer_concurrent(st, err) : ism_store_writer(st, err);
     if (!db) return -1;
@@ -60,6 +75,7 @@ static int64_t write_one(ism_store *st, bool concurrent, const char *sql,
         if (ism_stmt_step(s, err) == ISM_DB_DONE) changed = ism_stmt_changes(s);
     }
     ism_stmt_finalize(s);
+    if (changed > 0 && !notify_job(db, change, id, err)) changed = -1;
     if (changed < 0) {
         ism_store_write_rollback(st);
         return -1;
@@ -113,7 +129,7 @@ bool ism_store_job_insert(ism_store *st, const char *kind, json_t *params, const
                           "INSERT INTO jobs(id,kind,state,org,params,seq,created,updated) "
                           "VALUES(?1,?2,'queued',?3,?4,(SELECT COALESCE(MAX(seq),0)+1 FROM jobs),"
                           "?5,?5)",
-                          bind_insert, &c, err);
+                          bind_insert, &c, "queued", id_out, err);
     json_decref(empty);
     return n == 1;
 }
@@ -156,6 +172,7 @@ json_t *ism_store_job_claim(ism_store *st, const char *worker, int64_t now_ms, i
         ok = step_one_job(s, &job, err);
     }
     ism_stmt_finalize(s);
+    if (ok && job) ok = notify_job(db, "claimed", ism_json_getstr(job, "id"), err);
     if (!ok) {
         ism_store_write_rollback(st);
         return NULL;
@@ -165,6 +182,24 @@ json_t *ism_store_job_claim(ism_store *st, const char *worker, int64_t now_ms, i
         return NULL;
     }
     return job;
+}
+
+/* ism_store_job_claim_zoned's walk through the queued jobs of a zone: the first that `accept`
+ * takes. */
+struct zoned_pick {
+    bool (*accept)(const json_t *job, void *ctx);
+    void *ctx;
+    char id[64];
+};
+
+static bool zoned_take(ism_stmt *s, void *arg)
+{
+    struct zoned_pick *p = arg;
+    json_t *cand = row_to_job(s);
+    bool take = p->accept(cand, p->ctx);
+    if (take) ism_strlcpy(p->id, ism_json_getstr(cand, "id"), sizeof p->id);
+    json_decref(cand);
+    return !take;
 }
 
 json_t *ism_store_job_claim_zoned(ism_store *st, const char *zone,
@@ -198,21 +233,15 @@ json_t *ism_store_job_claim_zoned(ism_store *st, const char *zone,
                                        err));
     if (ok) {
         ism_stmt_bind_text(s, 1, zone);
-        int rc;
-        char id[64] = "";
-        while ((rc = ism_stmt_step(s, err)) == ISM_DB_ROW) {
-            json_t *cand = row_to_job(s);
-            bool take = accept(cand, ctx);
-            if (take) ism_strlcpy(id, ism_json_getstr(cand, "id"), sizeof id);
-            json_decref(cand);
-            if (take) break;
-        }
-        ok = rc == ISM_DB_ROW || rc == ISM_DB_DONE;
+        struct zoned_pick pick = {accept, ctx, ""};
+        ok = ism_stmt_rows(s, zoned_take, &pick, err);
+        const char *id = pick.id;
         ism_stmt_reset(s);
         if (ok && id[0]) {
             ism_stmt_bind_text(u, 1, now);
             ism_stmt_bind_text(u, 2, id);
             ok = step_one_job(u, &job, err);
+            if (ok && job) ok = notify_job(db, "claimed", id, err);
         }
     }
     ism_stmt_finalize(s);
@@ -262,7 +291,7 @@ bool ism_store_job_progress(ism_store *st, const char *id, const char *worker, d
                                    "lease_until=?7 WHERE id=?5 AND state='running' AND worker=?6"
                                  : "UPDATE jobs SET progress=?1, message=COALESCE(?2,message), "
                                    "checkpoint=COALESCE(?3,checkpoint), updated=?4 WHERE id=?5",
-                          bind_progress, &c, err);
+                          bind_progress, &c, "progress", id, err);
     if (n < 0) return false;
     if (worker && n == 0)
         return ism_error_set(err, ISM_E_CONFLICT,
@@ -303,7 +332,8 @@ bool ism_store_job_finish(ism_store *st, const char *id, const char *worker, con
              "lease_until=NULL, "
              "progress=CASE WHEN ?1='succeeded' THEN 1 ELSE progress END WHERE id=?5",
              worker ? " AND state='running' AND worker=?6" : "");
-    int64_t n = write_one(st, true, sql, bind_finish, &c, err);
+    int64_t n = write_one(st, true, sql, bind_finish, &c,
+                          strcmp(state, "queued") == 0 ? "queued" : "finished", id, err);
     if (n < 0) return false;
     if (worker && n == 0)
         return ism_error_set(err, ISM_E_CONFLICT,
@@ -354,14 +384,7 @@ json_t *ism_store_job_list(ism_store *st, const char *state, const char *org, in
         ism_stmt_bind_text(s, 1, state ? state : "");
         ism_stmt_bind_text(s, 2, org ? org : "");
         ism_stmt_bind_int64(s, 3, limit);
-        arr = json_array();
-        int rc;
-        while ((rc = ism_stmt_step(s, err)) == ISM_DB_ROW)
-            json_array_append_new(arr, row_to_job(s));
-        if (rc != ISM_DB_DONE) {
-            json_decref(arr);
-            arr = NULL;
-        }
+        arr = ism_stmt_json_rows(s, row_to_job, err);
     }
     ism_stmt_finalize(s);
     ism_store_reader_end(st, db);
@@ -421,7 +444,7 @@ bool ism_store_job_cancel(ism_store *st, const char *id, const char *org, char n
         ism_store_write_rollback(st);
         return ism_error_set(err, ISM_E_CONFLICT, "job %s has already %s", id, state);
     }
-    if (!update_id_now(db, sql, id, now, err)) {
+    if (!update_id_now(db, sql, id, now, err) || !notify_job(db, "cancel", id, err)) {
         ism_store_write_rollback(st);
         return false;
     }
@@ -550,6 +573,7 @@ static bool end_orphans(ism_store *st, json_t *rows, const char *still, int64_t 
         ism_stmt_bind_text(upd, 7, msg);
         ok = ism_stmt_step(upd, err) == ISM_DB_DONE;
         if (ok && ism_stmt_changes(upd) == 1) {
+            ok = notify_job(db, again ? "queued" : "finished", id, err);
             if (again)
                 (*requeued)++;
             else
@@ -592,14 +616,7 @@ static json_t *expired_rows(ism_store *st, int64_t now_ms, ism_error *err)
                                  err);
     if (s) {
         ism_stmt_bind_int64(s, 1, now_ms);
-        arr = json_array();
-        int rc;
-        while ((rc = ism_stmt_step(s, err)) == ISM_DB_ROW)
-            json_array_append_new(arr, orphan_row(s));
-        if (rc != ISM_DB_DONE) {
-            json_decref(arr);
-            arr = NULL;
-        }
+        arr = ism_stmt_json_rows(s, orphan_row, err);
     }
     ism_stmt_finalize(s);
     ism_store_reader_end(st, db);

@@ -505,6 +505,22 @@ ism_db *ism_store_writer_concurrent(ism_store *st, ism_error *err)
     return writer_begin(st, st->kind == ISM_DB_POSTGRES ? "BEGIN" : "BEGIN IMMEDIATE", err);
 }
 
+ism_db *ism_store_listener(ism_store *st, ism_error *err)
+{
+    if (st->kind != ISM_DB_POSTGRES) {
+        ism_error_set(err, ISM_E_UNAVAILABLE,
+                      "store: notifications are not supported on SQLite (processes sharing a "
+                      "SQLite store poll instead)");
+        return NULL;
+    }
+    ism_db *db = ism_db_pg_connect(st->url, st->path, err);
+    if (db && !ism_db_pg_set_name(db, ISM_STORE_LISTENER_NAME, err)) {
+        ism_db_close(db);
+        return NULL;
+    }
+    return db;
+}
+
 static int reader_borrow(ism_store *st)
 {
     pthread_mutex_lock(&st->rmu);

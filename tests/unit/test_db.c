@@ -1,12 +1,15 @@
 /* test_db.c — the database interface (db.h) as rooms use it through the store: portable SQL
  * with ?N parameters, upserts, RETURNING, NULLs, 64-bit integers, reals, blobs, changes counts,
- * JSON columns and the JSON field expression. The same cases must pass on every backend. */
+ * JSON columns and the JSON field expression. The same cases must pass on every backend. And
+ * notifications (LISTEN/NOTIFY): their contract on PostgreSQL, "not supported" on SQLite. */
 #include "ismap/store.h"
 #include "testutil.h"
+#include "waitfor.h"
 
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static char *dir;
 static ism_store *st;
@@ -235,6 +238,170 @@ START_TEST(unique_violation_is_a_conflict)
 }
 END_TEST
 
+static json_t *first_int(ism_stmt *s)
+{
+    return json_integer((json_int_t)ism_stmt_int64(s, 0));
+}
+
+static bool stop_at_two(ism_stmt *s, void *ctx)
+{
+    int *seen = ctx;
+    (*seen)++;
+    return ism_stmt_int64(s, 0) != 2;
+}
+
+static bool count_all(ism_stmt *s, void *ctx)
+{
+    (void)s;
+    (*(int *)ctx)++;
+    return true;
+}
+
+START_TEST(rows_helpers)
+{
+    ism_error e = {0};
+    ism_db *db = ism_store_writer(st, &e);
+    put(db, "a", 1);
+    put(db, "b", 2);
+    put(db, "c", 3);
+    ck_assert(ism_store_write_commit(st, &e));
+    db = ism_store_reader(st);
+    ism_stmt *s = ism_db_prepare(db, "SELECT abs(n) FROM t ORDER BY k", &e);
+    json_t *arr = ism_stmt_json_rows(s, first_int, &e);
+    ck_assert_msg(arr != NULL, "%s", e.message);
+    char *text = json_dumps(arr, JSON_COMPACT);
+    ck_assert_str_eq(text, "[1,2,3]");
+    free(text);
+    json_decref(arr);
+    /* A stop is not an error; the rest is not read. */
+    ism_stmt_reset(s);
+    int seen = 0;
+    ck_assert(ism_stmt_rows(s, stop_at_two, &seen, &e));
+    ck_assert_int_eq(seen, 2);
+    ism_stmt_finalize(s);
+    ism_store_reader_end(st, db);
+    /* A step that fails after some rows: no array, the error set (abs of the least 64-bit
+     * integer overflows on both backends). */
+    db = ism_store_writer(st, &e);
+    put(db, "d", INT64_MIN);
+    ck_assert(ism_store_write_commit(st, &e));
+    db = ism_store_reader(st);
+    s = ism_db_prepare(db, "SELECT abs(n) FROM t ORDER BY k", &e);
+    ck_assert_ptr_null(ism_stmt_json_rows(s, first_int, &e));
+    ck_assert_int_eq(e.code, ISM_E_IO);
+    ism_error_clear(&e);
+    ism_stmt_reset(s);
+    seen = 0;
+    ck_assert(!ism_stmt_rows(s, count_all, &seen, &e));
+    ck_assert_int_le(seen, 3); /* SQLite steps row by row, PostgreSQL fails on the first */
+    ck_assert_int_eq(e.code, ISM_E_IO);
+    ism_stmt_finalize(s);
+    ism_store_reader_end(st, db);
+}
+END_TEST
+
+/* Queues `payload` on channel ismap_test in a write transaction, then commits or rolls back. */
+static void notify_in_tx(const char *payload, bool commit)
+{
+    ism_error e = {0};
+    ism_db *db = ism_store_writer(st, &e);
+    ck_assert_msg(db != NULL, "%s", e.message);
+    ck_assert_msg(ism_db_notify(db, "ismap_test", payload, &e), "%s", e.message);
+    put(db, payload, 1);
+    if (commit)
+        ck_assert_msg(ism_store_write_commit(st, &e), "%s", e.message);
+    else
+        ism_store_write_rollback(st);
+}
+
+START_TEST(notifications)
+{
+    ism_error e = {0};
+    if (ism_store_backend(st) == ISM_DB_SQLITE) {
+        ck_assert_ptr_null(ism_store_listener(st, &e));
+        ck_assert_int_eq(e.code, ISM_E_UNAVAILABLE);
+        ck_assert_ptr_nonnull(strstr(e.message, "not supported on SQLite"));
+        ism_error_clear(&e);
+        ism_db *db = ism_store_writer(st, &e);
+        ck_assert(!ism_db_notify(db, "ismap_test", "x", &e));
+        ck_assert_int_eq(e.code, ISM_E_UNAVAILABLE);
+        ism_error_clear(&e);
+        ck_assert(!ism_db_listen(db, "ismap_test", &e));
+        ck_assert_ptr_nonnull(strstr(e.message, "not supported on SQLite"));
+        ism_error_clear(&e);
+        ism_db_notice n;
+        ck_assert_int_eq(ism_db_wait_notify(db, 0, -1, &n, &e), ISM_DB_ERROR);
+        ck_assert_int_eq(e.code, ISM_E_UNAVAILABLE);
+        ism_store_write_rollback(st);
+        return;
+    }
+    ism_db *l = ism_store_listener(st, &e);
+    ck_assert_msg(l != NULL, "%s", e.message);
+    ck_assert(!ism_db_listen(l, "bad channel; DROP TABLE t", &e));
+    ism_error_clear(&e);
+    ck_assert_msg(ism_db_listen(l, "ismap_test", &e), "%s", e.message);
+
+    /* Bad channels and oversized payloads are refused before they reach the server. */
+    ism_db *w = ism_store_writer(st, &e);
+    ck_assert(!ism_db_notify(w, "a-b", "x", &e));
+    ism_error_clear(&e);
+    char big[ISM_DB_NOTIFY_MAX + 1];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    ck_assert(!ism_db_notify(w, "ismap_test", big, &e));
+    ism_error_clear(&e);
+    /* Queued but not committed: nothing has arrived. */
+    ck_assert(ism_db_notify(w, "ismap_test", "pending", &e));
+    ism_db_notice n;
+    ck_assert_int_eq(ism_db_wait_notify(l, 0, -1, &n, &e), 0);
+    ism_store_write_rollback(st);
+
+    /* Rolled back: never delivered. Committed: delivered, in commit order, so the first to
+     * arrive is the committed one; payloads round-trip byte for byte. */
+    notify_in_tx("rolled back", false);
+    const char *payload = "queued job_1 \"quoted\" 'q' 日本語";
+    notify_in_tx(payload, true);
+    int rc = ism_db_wait_notify(l, (int)tu_wait_limit_ms(), -1, &n, &e);
+    ck_assert_msg(rc == 1, "no notification: %d %s", rc, e.message);
+    ck_assert_str_eq(n.channel, "ismap_test");
+    ck_assert_str_eq(n.payload, payload);
+    ck_assert_int_eq(ism_db_wait_notify(l, 0, -1, &n, &e), 0);
+
+    /* Outside a transaction a notification goes at once. */
+    ism_db *r = ism_store_reader(st);
+    ck_assert_msg(ism_db_notify(r, "ismap_test", "autocommit", &e), "%s", e.message);
+    ism_store_reader_end(st, r);
+    rc = ism_db_wait_notify(l, (int)tu_wait_limit_ms(), -1, &n, &e);
+    ck_assert_int_eq(rc, 1);
+    ck_assert_str_eq(n.payload, "autocommit");
+
+    /* The wake fd ends a wait without a time limit. */
+    int p[2];
+    ck_assert_int_eq(pipe(p), 0);
+    ck_assert_int_eq(write(p[1], "x", 1), 1);
+    ck_assert_int_eq(ism_db_wait_notify(l, -1, p[0], &n, &e), 0);
+    close(p[0]);
+    close(p[1]);
+
+    /* The listening connection terminated by the server: the wait says it is lost. */
+    r = ism_store_reader(st);
+    ism_stmt *s = ism_db_prepare(r,
+                                 "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                 "WHERE application_name = ?1 AND datname = current_database()",
+                                 &e);
+    ck_assert_msg(s != NULL, "%s", e.message);
+    ism_stmt_bind_text(s, 1, ISM_STORE_LISTENER_NAME);
+    ck_assert_int_eq(ism_stmt_step(s, &e), ISM_DB_ROW);
+    ck_assert_int_eq(ism_stmt_int(s, 0), 1);
+    ism_stmt_finalize(s);
+    ism_store_reader_end(st, r);
+    rc = ism_db_wait_notify(l, -1, -1, &n, &e);
+    ck_assert_int_eq(rc, ISM_DB_ERROR);
+    ck_assert_ptr_nonnull(strstr(e.message, "listening connection"));
+    ism_db_close(l);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("db");
@@ -246,6 +413,8 @@ int main(void)
     tcase_add_test(tc, json_field_and_select);
     tcase_add_test(tc, placeholders_outside_quotes_only);
     tcase_add_test(tc, unique_violation_is_a_conflict);
+    tcase_add_test(tc, notifications);
+    tcase_add_test(tc, rows_helpers);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }
