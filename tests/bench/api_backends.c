@@ -12,7 +12,9 @@
  * the first few printed), then one table of the three side by side with ratios. After (b), a
  * correctness line: every write made through daemon A is read back through daemon B.
  * PostgreSQL comes from tests/pg/pg_run.sh (ISMAP_TEST_PG_URL); without it only (a) runs.
- * API_BENCH_CLIENTS (100) and API_BENCH_SECONDS (30) set the load. Figures only. */
+ * API_BENCH_CLIENTS (100) and API_BENCH_SECONDS (30) set the load; API_BENCH_WRITES=0 makes
+ * the two write slots findings pages (a read-only mix: every matrix read then comes from the
+ * materialized matrix, none recomputes it). Figures only. */
 #include "ismap/rpc.h"
 #include "snapfix.h"
 #include "testutil.h"
@@ -33,10 +35,10 @@ enum { OP_STATUS, OP_SUMMARY, OP_MATRIX_PAGE, OP_FINDINGS, OP_JUDGMENT, OP_WAIVE
 static const char *const op_names[OP_COUNT] = {"status",        "matrix summary", "matrix page",
                                                "findings page", "judgment.add",   "waiver.add"};
 /* The mix: 20 slots, 10% writes (one judgment and one waiver in every 20 requests). */
-static const int mix[20] = {OP_STATUS,   OP_SUMMARY,     OP_MATRIX_PAGE, OP_FINDINGS, OP_SUMMARY,
-                            OP_FINDINGS, OP_JUDGMENT,    OP_MATRIX_PAGE, OP_STATUS,   OP_FINDINGS,
-                            OP_SUMMARY,  OP_MATRIX_PAGE, OP_FINDINGS,    OP_WAIVER,   OP_SUMMARY,
-                            OP_STATUS,   OP_MATRIX_PAGE, OP_FINDINGS,    OP_SUMMARY,  OP_FINDINGS};
+static int mix[20] = {OP_STATUS,   OP_SUMMARY,     OP_MATRIX_PAGE, OP_FINDINGS, OP_SUMMARY,
+                      OP_FINDINGS, OP_JUDGMENT,    OP_MATRIX_PAGE, OP_STATUS,   OP_FINDINGS,
+                      OP_SUMMARY,  OP_MATRIX_PAGE, OP_FINDINGS,    OP_WAIVER,   OP_SUMMARY,
+                      OP_STATUS,   OP_MATRIX_PAGE, OP_FINDINGS,    OP_SUMMARY,  OP_FINDINGS};
 
 enum { MAX_ITEMS = 8, MAX_ERRS = 5 };
 
@@ -507,6 +509,9 @@ int main(void)
         fprintf(stderr, "api_backends: API_BENCH_CLIENTS must be >= 2, API_BENCH_SECONDS >= 1\n");
         return 2;
     }
+    bool writes = !getenv("API_BENCH_WRITES") || strcmp(getenv("API_BENCH_WRITES"), "0");
+    for (int i = 0; i < 20 && !writes; i++)
+        if (mix[i] == OP_JUDGMENT || mix[i] == OP_WAIVER) mix[i] = OP_FINDINGS;
     setvbuf(stdout, NULL, _IOLBF, 0);
     signal(SIGPIPE, SIG_IGN);
     atexit(kill_running);
@@ -538,9 +543,10 @@ int main(void)
     }
     unsetenv("ISMAP_TEST_PG_URL");
     printf("api_backends: %d clients, %d s per configuration; mix of 20: status 3, matrix "
-           "summary 5, matrix page 4, findings page (account=) 6, judgment.add 1, "
-           "waiver.add 1\n",
-           clients, secs);
+           "summary 5, matrix page 4, %s\n",
+           clients, secs,
+           writes ? "findings page (account=) 6, judgment.add 1, waiver.add 1"
+                  : "findings page (account=) 8, no writes (API_BENCH_WRITES=0)");
     totals tt[3] = {
         {.name = "(a) SQLite x1"}, {.name = "(c) PostgreSQL x1"}, {.name = "(b) PostgreSQL x2"}};
     bool ok = run_config(&tt[0], tmp, snap, "sq", NULL, 1, clients, secs);
