@@ -360,11 +360,13 @@ static void pg_bind_null(ism_stmt *s, int i)
 /* ---- running ----------------------------------------------------------------------------- */
 
 /* The cached statement for s's SQL and parameter types: found, or prepared now (evicting the
- * least recently used when full). NULL when it cannot be cached: out of memory, inside a
- * failed transaction, or PostgreSQL refused to prepare it (the error is then left for the
- * unnamed run to report). */
-static const pg_prepared *prep_get(pg_db *d, const pg_stmt *s)
+ * least recently used when full). NULL when it cannot be cached (out of memory, inside a failed
+ * transaction), or when PostgreSQL refused to prepare it: *failed then gets its result, whose
+ * error is the statement's (inside a transaction, the transaction is then aborted: running it
+ * unnamed would only report that). */
+static const pg_prepared *prep_get(pg_db *d, const pg_stmt *s, PGresult **failed)
 {
+    *failed = NULL;
     size_t sl = strlen(s->sql), kl = sl + 1 + (size_t)s->nparams * 11 + 1;
     char *key = malloc(kl);
     if (!key) return NULL;
@@ -409,12 +411,12 @@ static const pg_prepared *prep_get(pg_db *d, const pg_stmt *s)
     char name[24];
     snprintf(name, sizeof name, "ism_%llu", (unsigned long long)++d->next_name);
     PGresult *r = PQprepare(d->conn, name, s->sql, s->nparams, s->types);
-    bool ok = r && PQresultStatus(r) == PGRES_COMMAND_OK;
-    PQclear(r);
-    if (!ok) {
+    if (!r || PQresultStatus(r) != PGRES_COMMAND_OK) {
+        *failed = r;
         free(key);
         return NULL;
     }
+    PQclear(r);
     p->key = key;
     p->hash = h;
     p->used = ++d->tick;
@@ -425,7 +427,9 @@ static const pg_prepared *prep_get(pg_db *d, const pg_stmt *s)
 /* Runs s once: its cached prepared statement, else unnamed (PQexecParams). */
 static PGresult *run(pg_db *d, pg_stmt *s)
 {
-    const pg_prepared *p = prep_get(d, s);
+    PGresult *failed;
+    const pg_prepared *p = prep_get(d, s, &failed);
+    if (failed) return failed;
     if (!p)
         return PQexecParams(d->conn, s->sql, s->nparams, s->types, (const char *const *)s->values,
                             s->lengths, s->formats, 0);

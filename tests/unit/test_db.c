@@ -308,6 +308,14 @@ START_TEST(statements_prepared_once_per_connection)
     ck_assert_msg(ism_stmt_step(s, &e) == ISM_DB_ROW, "%s", e.message);
     ck_assert_int_eq(ism_stmt_columns(s), 6);
     ism_stmt_finalize(s);
+    /* A statement PostgreSQL refuses to prepare reports its own error, not the aborted
+     * transaction's. */
+    s = ism_db_prepare(db, "SELECT nope FROM t WHERE k = ?1", &e);
+    ism_stmt_bind_text(s, 1, "a");
+    ck_assert_int_eq(ism_stmt_step(s, &e), ISM_DB_ERROR);
+    ck_assert_msg(strstr(e.message, "nope") != NULL, "%s", e.message);
+    ism_stmt_finalize(s);
+    ism_error_clear(&e);
     ism_store_write_rollback(st);
 }
 END_TEST
