@@ -2,10 +2,19 @@
  *
  * Statements keep their portable SQL (db.h) and are translated once at prepare: `?` and `?N`
  * become `$N` (string literals, quoted identifiers and comments are left alone). Each run is
- * one PQexecParams round trip with text results: 64-bit integers and doubles go as typed
+ * one round trip with text results: 64-bit integers and doubles go as typed
  * parameters (INT8, FLOAT8), text as type 0 so that PostgreSQL infers it from the context,
  * blobs as binary BYTEA. A failed statement's error carries PostgreSQL's message and SQLSTATE;
  * a unique violation is ISM_E_CONFLICT, as a UNIQUE/PRIMARY KEY failure is on SQLite.
+ *
+ * Server-side prepared statements: each connection keeps up to PREP_MAX named statements, one
+ * per distinct (translated SQL, parameter types), made with PQprepare on first run and run with
+ * PQexecPrepared after, so PostgreSQL parses and plans a statement once per connection rather
+ * than on every run (a 1,200-parameter batch insert costs most of its time there). The least
+ * recently used is deallocated when the cache is full; the cache is emptied when the session is
+ * re-established (the server forgot them) and after any other statement pg_exec runs than
+ * transaction control and SET (DDL may change what a cached plan returns). A statement that
+ * cannot be cached then (inside a failed transaction) runs unnamed with PQexecParams.
  *
  * A connection lost while idle (PostgreSQL restarted, a proxy dropped it) is re-established
  * once and the statement retried, so a restarted server needs no ismapd restart; a connection
@@ -18,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* Type OIDs from PostgreSQL's catalog (pg_type.dat): stable across versions. */
 #define PG_BOOLOID 16
@@ -25,10 +35,22 @@
 #define PG_INT8OID 20
 #define PG_FLOAT8OID 701
 
+/* One server-side prepared statement of a connection. */
+typedef struct {
+    char *key; /* translated SQL, '\n', then the parameter types; NULL: free slot */
+    uint64_t hash;
+    uint64_t used; /* the connection's tick at its last run: the least recent goes first */
+    char name[24]; /* "ism_<n>" */
+} pg_prepared;
+
+#define PREP_MAX 128
+
 typedef struct {
     ism_db base;
     PGconn *conn;
     char err[1024];
+    pg_prepared prep[PREP_MAX];
+    uint64_t tick, next_name;
 } pg_db;
 
 typedef struct {
@@ -83,11 +105,64 @@ static const char conn_settings[] =
     "SET client_encoding = 'UTF8'; SET bytea_output = 'hex'; SET client_min_messages = warning;"
     " SET TimeZone = 'UTC'";
 
+/* ---- prepared statements ----------------------------------------------------------------- */
+
+/* Forgets every cached statement (the server's session no longer has them, or they were
+ * deallocated). */
+static void prep_forget(pg_db *d)
+{
+    for (int i = 0; i < PREP_MAX; i++) {
+        free(d->prep[i].key);
+        d->prep[i].key = NULL;
+    }
+}
+
+/* Deallocates every prepared statement of the session and forgets them (best effort: in a
+ * failed transaction the server refuses, and the names stay unused until the session ends). */
+static void prep_drop_all(pg_db *d)
+{
+    bool any = false;
+    for (int i = 0; i < PREP_MAX && !any; i++)
+        any = d->prep[i].key != NULL;
+    if (!any) return;
+    prep_forget(d);
+    PQclear(PQexec(d->conn, "DEALLOCATE ALL"));
+}
+
+static uint64_t fnv1a(const char *p, size_t n)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)p[i];
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+/* True when pg_exec's sql leaves cached plans valid: transaction control, SET, the writer's
+ * advisory lock. Anything else (DDL in migrations) empties the cache. */
+static bool keeps_plans(const char *sql)
+{
+    static const char *const safe[] = {"BEGIN",     "COMMIT",  "ROLLBACK", "SET ",
+                                       "SAVEPOINT", "RELEASE", "END",      "SELECT pg_advisory"};
+    while (*sql == ' ' || *sql == '\n' || *sql == '\t')
+        sql++;
+    for (size_t i = 0; i < sizeof safe / sizeof *safe; i++) {
+        if (strncasecmp(sql, safe[i], strlen(safe[i])) == 0) {
+            /* "BEGIN; SELECT pg_advisory_xact_lock(...)": every part must be safe. */
+            const char *semi = strchr(sql, ';');
+            return !semi || !semi[1] || keeps_plans(semi + 1);
+        }
+    }
+    return false;
+}
+
 /* A connection that broke (PostgreSQL restarted, the connection was terminated) is
  * re-established with PQreset and given its settings again. True when it is usable. */
 static bool revive(pg_db *d)
 {
     if (PQstatus(d->conn) == CONNECTION_OK) return true;
+    prep_forget(d); /* a new session has none of them */
     PQreset(d->conn);
     if (PQstatus(d->conn) != CONNECTION_OK) {
         set_conn_error(d, "cannot reconnect");
@@ -201,6 +276,7 @@ static bool pg_exec(ism_db *db, const char *sql, ism_error *err)
         ExecStatusType t = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
         if (t == PGRES_COMMAND_OK || t == PGRES_TUPLES_OK) {
             PQclear(r);
+            if (!keeps_plans(sql)) prep_drop_all(d);
             return true;
         }
         ism_code code = set_result_error(d, r);
@@ -218,6 +294,7 @@ static const char *pg_errmsg(ism_db *db)
 
 static void pg_close(ism_db *db)
 {
+    prep_forget(PGDB(db));
     PQfinish(PGDB(db)->conn);
     free(db);
 }
@@ -284,6 +361,84 @@ static void pg_bind_null(ism_stmt *s, int i)
 
 /* ---- running ----------------------------------------------------------------------------- */
 
+/* The cached statement for s's SQL and parameter types: found, or prepared now (evicting the
+ * least recently used when full). NULL when it cannot be cached (out of memory, inside a failed
+ * transaction), or when PostgreSQL refused to prepare it: *failed then gets its result, whose
+ * error is the statement's (inside a transaction, the transaction is then aborted: running it
+ * unnamed would only report that). */
+static const pg_prepared *prep_get(pg_db *d, const pg_stmt *s, PGresult **failed)
+{
+    *failed = NULL;
+    size_t sl = strlen(s->sql), kl = sl + 1 + (size_t)s->nparams * 11 + 1;
+    char *key = malloc(kl);
+    if (!key) return NULL;
+    memcpy(key, s->sql, sl);
+    size_t n = sl;
+    key[n++] = '\n';
+    for (int i = 0; i < s->nparams; i++)
+        n += (size_t)snprintf(key + n, kl - n, "%u,", (unsigned)s->types[i]);
+    uint64_t h = fnv1a(key, n);
+    int free_slot = -1, lru = 0;
+    for (int i = 0; i < PREP_MAX; i++) {
+        pg_prepared *p = &d->prep[i];
+        if (!p->key) {
+            if (free_slot < 0) free_slot = i;
+        } else if (p->hash == h && strcmp(p->key, key) == 0) {
+            free(key);
+            p->used = ++d->tick;
+            return p;
+        } else if (p->used < d->prep[lru].used) {
+            lru = i;
+        }
+    }
+    int slot = free_slot >= 0 ? free_slot : lru;
+    if (PQtransactionStatus(d->conn) == PQTRANS_INERROR) {
+        free(key);
+        return NULL;
+    }
+    pg_prepared *p = &d->prep[slot];
+    if (p->key) { /* full: the least recently used goes */
+        char sql[48];
+        snprintf(sql, sizeof sql, "DEALLOCATE %s", p->name);
+        PGresult *r = PQexec(d->conn, sql);
+        bool ok = r && PQresultStatus(r) == PGRES_COMMAND_OK;
+        PQclear(r);
+        if (!ok) {
+            free(key);
+            return NULL;
+        }
+        free(p->key);
+        p->key = NULL;
+    }
+    char name[24];
+    snprintf(name, sizeof name, "ism_%llu", (unsigned long long)++d->next_name);
+    PGresult *r = PQprepare(d->conn, name, s->sql, s->nparams, s->types);
+    if (!r || PQresultStatus(r) != PGRES_COMMAND_OK) {
+        *failed = r;
+        free(key);
+        return NULL;
+    }
+    PQclear(r);
+    p->key = key;
+    p->hash = h;
+    p->used = ++d->tick;
+    memcpy(p->name, name, sizeof name);
+    return p;
+}
+
+/* Runs s once: its cached prepared statement, else unnamed (PQexecParams). */
+static PGresult *run(pg_db *d, pg_stmt *s)
+{
+    PGresult *failed;
+    const pg_prepared *p = prep_get(d, s, &failed);
+    if (failed) return failed;
+    if (!p)
+        return PQexecParams(d->conn, s->sql, s->nparams, s->types, (const char *const *)s->values,
+                            s->lengths, s->formats, 0);
+    return PQexecPrepared(d->conn, p->name, s->nparams, (const char *const *)s->values, s->lengths,
+                          s->formats, 0);
+}
+
 static int pg_step(ism_stmt *st, ism_error *err)
 {
     pg_stmt *s = PG(st);
@@ -304,8 +459,7 @@ static int pg_step(ism_stmt *st, ism_error *err)
             ism_error_set(err, ISM_E_IO, "store: step: %s", d->err);
             return ISM_DB_ERROR;
         }
-        PGresult *r = PQexecParams(d->conn, s->sql, s->nparams, s->types,
-                                   (const char *const *)s->values, s->lengths, s->formats, 0);
+        PGresult *r = run(d, s);
         ExecStatusType t = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
         if (t == PGRES_COMMAND_OK || t == PGRES_TUPLES_OK) {
             s->res = r;
@@ -317,10 +471,16 @@ static int pg_step(ism_stmt *st, ism_error *err)
             return ISM_DB_DONE;
         }
         ism_code code = set_result_error(d, r);
+        const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+        /* A cached statement the server no longer has, or whose plan another session's DDL
+         * made stale ("cached plan must not change result type"): forget them all. */
+        bool stale = state && (!strcmp(state, "26000") || !strcmp(state, "0A000"));
         PQclear(r);
+        if (stale) prep_drop_all(d);
         /* Retried only when nothing could have been half-done: the connection was idle (no
-         * transaction of ours was open) and it is the connection that failed. */
-        if (idle && attempt == 0 && PQstatus(d->conn) == CONNECTION_BAD) continue;
+         * transaction of ours was open) and it is the connection (or a stale plan) that
+         * failed. */
+        if (idle && attempt == 0 && (stale || PQstatus(d->conn) == CONNECTION_BAD)) continue;
         ism_error_set(err, code, "store: step: %s", d->err);
         return ISM_DB_ERROR;
     }

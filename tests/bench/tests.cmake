@@ -70,3 +70,12 @@ add_test(NAME bench_claim COMMAND bash -c
   "[ \"$ISM_BENCH\" = 1 ] || { echo 'set ISM_BENCH=1 to run'; exit 77; }; exec \"$0\"" $<TARGET_FILE:claim_bench>)
 set_tests_properties(bench_claim PROPERTIES LABELS bench SKIP_RETURN_CODE 77 TIMEOUT 1800
   ENVIRONMENT "${ISM_TEST_ENV}")
+# Issue 18's API pair (tests/bench/api_backends.*): 100 HTTP clients (reads and reviewer
+# writes) on one ismapd over SQLite, one over PostgreSQL, and two over one PostgreSQL, with
+# PostgreSQL from tests/pg/pg_run.sh. API_BENCH_CLIENTS / API_BENCH_SECONDS set the load.
+# Figures only; runs with ISM_BENCH=1.
+add_executable(api_backends ${CMAKE_CURRENT_LIST_DIR}/api_backends.c)
+target_link_libraries(api_backends PRIVATE ismtest Threads::Threads)
+add_test(NAME bench_api_backends COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/api_backends.sh)
+set_tests_properties(bench_api_backends PROPERTIES LABELS bench SKIP_RETURN_CODE 77
+  TIMEOUT 1800 ENVIRONMENT "${ISM_TEST_ENV};API_BENCH=$<TARGET_FILE:api_backends>")

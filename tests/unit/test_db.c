@@ -402,6 +402,91 @@ START_TEST(notifications)
 }
 END_TEST
 
+/* The first integer of the first row of sql on db. */
+static int64_t one_int(ism_db *db, const char *sql)
+{
+    ism_error e = {0};
+    ism_stmt *s = ism_db_prepare(db, sql, &e);
+    ck_assert_msg(s != NULL, "%s", e.message);
+    ck_assert_int_eq(ism_stmt_step(s, &e), ISM_DB_ROW);
+    int64_t v = ism_stmt_int64(s, 0);
+    ism_stmt_finalize(s);
+    return v;
+}
+
+/* The n of key k through a statement with a marker comment, prepared anew as rooms do. */
+static int64_t n_of(ism_db *db, const char *k)
+{
+    ism_error e = {0};
+    ism_stmt *s = ism_db_prepare(db, "SELECT n FROM t WHERE k = ?1 /* prep-marker */", &e);
+    ck_assert_msg(s != NULL, "%s", e.message);
+    ism_stmt_bind_text(s, 1, k);
+    ck_assert_int_eq(ism_stmt_step(s, &e), ISM_DB_ROW);
+    int64_t v = ism_stmt_int64(s, 0);
+    ism_stmt_finalize(s);
+    return v;
+}
+
+static const char count_marked[] = "SELECT count(*) FROM pg_prepared_statements WHERE statement "
+                                   "LIKE '%prep-' || 'marker%'";
+
+/* PostgreSQL: a statement run again on a connection is planned once there (a server-side
+ * prepared statement per distinct SQL text and parameter types), the cache is bounded, and DDL
+ * run through the connection does not leave a stale plan behind. SQLite has nothing to show. */
+START_TEST(statements_prepared_once_per_connection)
+{
+    ism_error e = {0};
+    ism_db *db = ism_store_writer(st, &e);
+    ck_assert_msg(db != NULL, "%s", e.message);
+    if (ism_db_kind(db) != ISM_DB_POSTGRES) {
+        ism_store_write_rollback(st);
+        return;
+    }
+    put(db, "a", 1);
+    put(db, "b", 2);
+    for (int i = 0; i < 5; i++) {
+        ck_assert_int_eq(n_of(db, "a"), 1);
+        ck_assert_int_eq(n_of(db, "b"), 2);
+    }
+    ck_assert_int_eq(one_int(db, count_marked), 1);
+    /* Hundreds of distinct texts: the cache keeps a bounded number on the server. */
+    for (int i = 0; i < 300; i++) {
+        char *sql = ism_strdupf("SELECT n + %d FROM t WHERE k = ?1", i);
+        ism_stmt *s = ism_db_prepare(db, sql, &e);
+        ck_assert_msg(s != NULL, "%s", e.message);
+        ism_stmt_bind_text(s, 1, "a");
+        ck_assert_int_eq(ism_stmt_step(s, &e), ISM_DB_ROW);
+        ck_assert_int_eq(ism_stmt_int64(s, 0), 1 + i);
+        ism_stmt_finalize(s);
+        free(sql);
+    }
+    int64_t held = one_int(db, "SELECT count(*) FROM pg_prepared_statements");
+    ck_assert_int_le(held, 200);
+    ck_assert_int_ge(held, 1);
+    /* A table changed under a cached `SELECT *`: the next run sees the new column. */
+    ism_stmt *s = ism_db_prepare(db, "SELECT * FROM t WHERE k = ?1", &e);
+    ism_stmt_bind_text(s, 1, "a");
+    ck_assert_int_eq(ism_stmt_step(s, &e), ISM_DB_ROW);
+    ck_assert_int_eq(ism_stmt_columns(s), 5);
+    ism_stmt_finalize(s);
+    ck_assert_msg(ism_db_exec(db, "ALTER TABLE t ADD COLUMN z TEXT", &e), "%s", e.message);
+    s = ism_db_prepare(db, "SELECT * FROM t WHERE k = ?1", &e);
+    ism_stmt_bind_text(s, 1, "a");
+    ck_assert_msg(ism_stmt_step(s, &e) == ISM_DB_ROW, "%s", e.message);
+    ck_assert_int_eq(ism_stmt_columns(s), 6);
+    ism_stmt_finalize(s);
+    /* A statement PostgreSQL refuses to prepare reports its own error, not the aborted
+     * transaction's. */
+    s = ism_db_prepare(db, "SELECT nope FROM t WHERE k = ?1", &e);
+    ism_stmt_bind_text(s, 1, "a");
+    ck_assert_int_eq(ism_stmt_step(s, &e), ISM_DB_ERROR);
+    ck_assert_msg(strstr(e.message, "nope") != NULL, "%s", e.message);
+    ism_stmt_finalize(s);
+    ism_error_clear(&e);
+    ism_store_write_rollback(st);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("db");
@@ -415,6 +500,7 @@ int main(void)
     tcase_add_test(tc, unique_violation_is_a_conflict);
     tcase_add_test(tc, notifications);
     tcase_add_test(tc, rows_helpers);
+    tcase_add_test(tc, statements_prepared_once_per_connection);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }

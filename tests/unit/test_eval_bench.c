@@ -6,7 +6,11 @@
  * figures (time per check, whole evaluation, matrix build, peak RSS); it asserts correctness
  * only (nothing errs, findings grow with the data), never time: the timed run is the
  * benchmark `bench_eval_matrix` (1,000 accounts, over a million resources; ISM_BENCH=1 ctest
- * -L bench), whose target is evaluation + matrix under 60 s and 1 GB. */
+ * -L bench), whose target is evaluation + matrix under 60 s and 1 GB. The store is
+ * tu_store_location's: a SQLite file, or a fresh PostgreSQL database under tests/pg/pg_run.sh
+ * (the snapshot stays a SQLite file on both: it is evidence, not the store);
+ * tests/bench/eval_backends.sh runs it on both and prints them side by side from the
+ * "bench-result" line this prints. */
 #include "ismap/catalog.h"
 #include "ismap/eval.h"
 #include "ismap/matrix.h"
@@ -15,9 +19,19 @@
 #include "testutil.h"
 
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+
+static int64_t bench_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
 
 #define BASE_A "111122223333"
 #define BASE_B "444455556666"
@@ -198,6 +212,55 @@ static bool to_store(void *ctx, const ism_eval_finding *f)
                             f->resource_id, f->arn, ism_eval_status_name(f->status), f->reason);
 }
 
+/* Peak resident set (VmHWM) in kB of process pid, or -1 when /proc does not say. */
+static long vm_hwm_kb(long pid)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%ld/status", pid);
+    FILE *fp = fopen(path, "r");
+    long kb = -1;
+    while (fp && fgets(line, sizeof line, fp)) {
+        if (!strncmp(line, "VmHWM:", 6)) kb = atol(line + 6);
+    }
+    if (fp) fclose(fp);
+    return kb;
+}
+
+static json_t *col0_int(ism_stmt *st)
+{
+    return json_integer(ism_stmt_int64(st, 0));
+}
+
+/* PostgreSQL's side of the run: the database's size and the peak RSS of the server backends
+ * serving this database (VmHWM from /proc, which counts the shared buffers a backend touched;
+ * the largest of them and how many were read). Printed into *line. */
+static void pg_server_side(ism_store *st, char *line, size_t size)
+{
+    ism_error e = {0};
+    json_t *sz =
+        ism_store_select(st, "SELECT pg_database_size(current_database())", NULL, 0, col0_int, &e);
+    json_t *pids =
+        ism_store_select(st, "SELECT pid FROM pg_stat_activity WHERE datname = current_database()",
+                         NULL, 0, col0_int, &e);
+    long max_kb = -1, read = 0;
+    size_t i;
+    json_t *p;
+    json_array_foreach(pids, i, p)
+    {
+        long kb = vm_hwm_kb((long)json_integer_value(p));
+        if (kb >= 0) read++;
+        if (kb > max_kb) max_kb = kb;
+    }
+    snprintf(line, size, "db_size_mb=%.1f pg_backend_peak_rss_mb=%ld pg_backends_read=%ld/%zu",
+             sz && json_array_size(sz)
+                 ? (double)json_integer_value(json_array_get(sz, 0)) / (1024.0 * 1024.0)
+                 : -1.0,
+             max_kb >= 0 ? max_kb / 1024 : -1L, read, json_array_size(pids));
+    json_decref(sz);
+    json_decref(pids);
+    ism_error_clear(&e);
+}
+
 START_TEST(evaluate_an_organization)
 {
     const char *env = getenv("ISM_EVAL_BENCH_ACCOUNTS");
@@ -235,10 +298,10 @@ START_TEST(evaluate_an_organization)
     json_decref(sum);
 
     /* Findings go to an assessment in a store, as the evaluation job stores them. */
-    char *dbp = ism_strdupf("%s/store.db", dir);
+    char *dbp = tu_store_location(dir);
     ism_store *st = ism_store_open_with(dbp, ism_matrix_schema(), 1, &e);
-    free(dbp);
     ck_assert_msg(st != NULL, "%s", e.message);
+    bool pg = ism_store_backend(st) == ISM_DB_POSTGRES;
     json_t *fws = json_pack("[s, s, s]", "ismap", "mic", "mic-cloud-addon");
     json_t *sn = json_pack("[s]", "snap_bench");
     json_t *a = ism_assessment_create(st, "", "subj_bench", "bench", fws, sn, "2026-11-20", NULL,
@@ -250,13 +313,34 @@ START_TEST(evaluate_an_organization)
     t0 = ism_mono_ms();
     json_t *r = ism_eval_run(checks, s, &opt, &e);
     ck_assert_msg(r != NULL, "%s", e.message);
+    int64_t t_end = ism_mono_ms();
     ck_assert(ism_findings_end(ss.w, true, &e));
-    int64_t ms = ism_mono_ms() - t0;
+    int64_t ms = ism_mono_ms() - t0, commit_ms = ism_mono_ms() - t_end;
+    long findings = 0;
+    for (int k = 0; k < ISM_EVAL_STATUS_COUNT; k++)
+        findings += t.n[k];
     t0 = ism_mono_ms();
     json_t *refs = ism_eval_check_refs(checks);
     json_t *m = ism_matrix_build(st, cats, refs, NULL, aid, "", "2026-11-22", &e);
     int64_t mms = ism_mono_ms() - t0;
     ck_assert_msg(m != NULL, "%s", e.message);
+    /* The read the API serves: the inputs' digest, then the materialized matrix (as
+     * matrix.get does while nothing changed), averaged over a few reads. */
+    char *key = ism_matrix_inputs_key(st, aid, "", "bench", &e);
+    ck_assert_msg(key != NULL, "%s", e.message);
+    ck_assert_msg(ism_matrix_cache_put(st, aid, key, m, &e), "%s", e.message);
+    free(key);
+    enum { READS = 20 };
+    int64_t rt0 = bench_now_us();
+    for (int k = 0; k < READS; k++) {
+        char *kk = ism_matrix_inputs_key(st, aid, "", "bench", &e);
+        ck_assert_msg(kk != NULL, "%s", e.message);
+        json_t *cm = ism_matrix_cache_get(st, aid, kk);
+        ck_assert_msg(cm != NULL, "the materialized matrix was not found");
+        json_decref(cm);
+        free(kk);
+    }
+    double read_ms = (double)(bench_now_us() - rt0) / 1000.0 / READS;
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     fprintf(stderr,
@@ -269,6 +353,27 @@ START_TEST(evaluate_an_organization)
             t.n[ISM_EVAL_ERROR], t.n[ISM_EVAL_NOT_ASSESSED],
             json_array_size(json_object_get(m, "requirements")), (long long)mms,
             (long long)(ms + mms), ru.ru_maxrss / 1024);
+    char server[160] = "";
+    if (pg) {
+        pg_server_side(st, server, sizeof server);
+    } else {
+        struct stat sb;
+        double mb = 0;
+        char *wal = ism_strdupf("%s-wal", dbp);
+        if (!stat(dbp, &sb)) mb += (double)sb.st_size;
+        if (!stat(wal, &sb)) mb += (double)sb.st_size;
+        free(wal);
+        snprintf(server, sizeof server, "db_size_mb=%.1f", mb / (1024.0 * 1024.0));
+    }
+    free(dbp);
+    /* One line for tests/bench/eval_backends.sh (key=value, whitespace-separated). */
+    fprintf(stderr,
+            "bench-result backend=%s accounts=%d resources=%ld eval_ms=%lld findings=%ld "
+            "findings_per_s=%.0f findings_commit_ms=%lld matrix_build_ms=%lld "
+            "matrix_read_ms=%.2f peak_rss_mb=%ld %s\n",
+            pg ? "postgresql" : "sqlite", accounts, resources, (long long)ms, findings,
+            ms ? findings * 1000.0 / (double)ms : 0.0, (long long)commit_ms, (long long)mms,
+            read_ms, ru.ru_maxrss / 1024, server);
     size_t i;
     json_t *c;
     json_array_foreach(json_object_get(r, "checks"), i, c)
