@@ -41,7 +41,11 @@ isjson() { "$py" -c 'import json,sys; json.load(open(sys.argv[1], encoding="utf-
 get() { "$py" -c "import json,sys; d=json.load(open(sys.argv[1], encoding='utf-8')); print($1)" "$tmp/out"; }
 : >"$tmp/done"
 # J WANT_STATUS COMMAND WORDS... -- ARGS: runs ismapctl COMMAND ARGS --json, wants the status
-# and a JSON stdout; records the command as exercised.
+# and a JSON stdout; records the command as exercised. The stdout is kept, and every kept one
+# is parsed at the end by one interpreter (json_checked): an interpreter's start per command was
+# a third of this test's time.
+mkdir -p "$tmp/json"
+jn=0
 J() {
   local want=$1; shift
   local words=()
@@ -50,7 +54,38 @@ J() {
   echo "${words[*]}" >>"$tmp/done"
   "$ISMAPCTL" "${words[@]}" "$@" --json >"$tmp/out" 2>"$tmp/err"; local st=$?
   [ "$st" = "$want" ] && ok || { no "${words[*]} $*: exit $st, wanted $want"; head -5 "$tmp/err"; }
-  isjson "$tmp/out" && ok || { no "${words[*]} --json: stdout is not JSON:"; head -c 300 "$tmp/out"; echo; }
+  jn=$((jn + 1))
+  cp "$tmp/out" "$tmp/json/$jn"
+  echo "${words[*]}" >"$tmp/json/$jn.what"
+}
+# json_checked: each stdout J kept must parse as JSON; one pass or fail per command.
+json_checked() {
+  local res last good bad
+  res=$("$py" - "$tmp/json" <<'EOF'
+import json, os, sys
+d = sys.argv[1]
+good = bad = 0
+for n in sorted((f for f in os.listdir(d) if f.isdigit()), key=int):
+    path = os.path.join(d, n)
+    try:
+        json.load(open(path, encoding="utf-8"))
+        good += 1
+    except (ValueError, UnicodeDecodeError):
+        bad += 1
+        what = open(path + ".what", encoding="utf-8").read().strip()
+        print("FAIL %s --json: stdout is not JSON:" % what)
+        print(open(path, "rb").read(300).decode("utf-8", "replace"))
+print("JSON %d %d" % (good, bad))
+EOF
+)
+  last=$(printf '%s\n' "$res" | tail -1)
+  printf '%s\n' "$res" | sed '$d'
+  read -r _ good bad <<<"$last"
+  if [ -z "${good:-}" ] || [ $((good + bad)) != "$jn" ]; then
+    no "checking the --json outputs: $last"
+    return
+  fi
+  passes=$((passes + good)) fails=$((fails + bad))
 }
 
 # ---- fixtures: a snapshot, a subject with evidence, an assessment --------------------------
@@ -247,5 +282,6 @@ grep -q "timeout: no reply from ismapd at tcp://127.0.0.1:" "$tmp/err" && ok || 
 grep -q "connection to http://127.0.0.1:9 failed" "$tmp/err" && ! grep -q "HTTP 0" "$tmp/err" && ok ||
   { no "collection at a closed port:"; cat "$tmp/err"; }
 
+json_checked
 echo "cli_contract: $passes passed, $fails failed"
 [ "$fails" -eq 0 ]

@@ -22,11 +22,12 @@ static struct {
     const char *tenant_path, *key_path, *port_file;
     const char *sts_audience, *sts_subject; /* workload identity federation */
     int port, page_size, token_ttl, latency_ms, jitter_ms, quota_per_min, cai_quota_per_min;
+    int retry_after_s; /* the Retry-After of a 429 (seconds; 0 = retry at once) */
     bool cai_disabled;
     double throttle_rate, error_rate, drop_rate;
     uint64_t seed;
     bool log;
-} cfg = {.token_ttl = 3600, .seed = 1, .cai_quota_per_min = 100};
+} cfg = {.token_ttl = 3600, .seed = 1, .cai_quota_per_min = 100, .retry_after_s = 1};
 
 static json_t *tenant;   /* the tenant file */
 static ism_gcp_key key;  /* the scanner's key: its public half verifies assertions */
@@ -492,7 +493,9 @@ static void throttle(emu_resp *r, const char *api)
                  "minute' of service '%s.googleapis.com'.",
                  api);
         send_error(r, 429, "RESOURCE_EXHAUSTED", "rateLimitExceeded", msg);
-        emu_resp_header(r, "Retry-After", "1");
+        char ra[16];
+        snprintf(ra, sizeof ra, "%d", cfg.retry_after_s);
+        emu_resp_header(r, "Retry-After", ra);
     } else {
         send_error(r, 403, "PERMISSION_DENIED", "rateLimitExceeded", "Rate Limit Exceeded");
     }
@@ -910,6 +913,8 @@ static const char USAGE[] =
     "                        (default 100, Google's; 0 = none)\n"
     "  --cai-disabled        the Cloud Asset API is disabled: 403 SERVICE_DISABLED\n"
     "  --throttle-rate R     fraction of calls answered as over quota\n"
+    "  --retry-after S       the Retry-After (seconds) of those answered 429 (default 1; 0:\n"
+    "                        retry at once — the header is still sent and read)\n"
     "  --error-rate R        fraction of calls answered 503 UNAVAILABLE\n"
     "  --drop-rate R         fraction of calls whose connection is closed unanswered\n"
     "  --latency-ms MS       latency added to every answer (+/- --jitter-ms MS)\n"
@@ -928,27 +933,18 @@ int main(int argc, char **argv)
     cfg.tenant_path = GCPEMU_DEFAULT_TENANT;
 #endif
     denied = json_array();
-    static const struct option opts[] = {{"key", 1, 0, 'k'},
-                                         {"tenant", 1, 0, 't'},
-                                         {"port", 1, 0, 'p'},
-                                         {"port-file", 1, 0, 'f'},
-                                         {"page-size", 1, 0, 'P'},
-                                         {"token-ttl", 1, 0, 'T'},
-                                         {"quota-per-min", 1, 0, 'q'},
-                                         {"throttle-rate", 1, 0, 'h'},
-                                         {"cai-quota-per-min", 1, 0, 'Q'},
-                                         {"cai-disabled", 0, 0, 'C'},
-                                         {"error-rate", 1, 0, 'e'},
-                                         {"drop-rate", 1, 0, 'd'},
-                                         {"latency-ms", 1, 0, 'l'},
-                                         {"jitter-ms", 1, 0, 'j'},
-                                         {"deny", 1, 0, 'D'},
-                                         {"seed", 1, 0, 's'},
-                                         {"sts-audience", 1, 0, 'A'},
-                                         {"sts-subject", 1, 0, 'S'},
-                                         {"log-requests", 0, 0, 'L'},
-                                         {"help", 0, 0, 'H'},
-                                         {0, 0, 0, 0}};
+    static const struct option opts[] = {
+        {"key", 1, 0, 'k'},           {"tenant", 1, 0, 't'},
+        {"port", 1, 0, 'p'},          {"port-file", 1, 0, 'f'},
+        {"page-size", 1, 0, 'P'},     {"token-ttl", 1, 0, 'T'},
+        {"quota-per-min", 1, 0, 'q'}, {"throttle-rate", 1, 0, 'h'},
+        {"retry-after", 1, 0, 'R'},   {"cai-quota-per-min", 1, 0, 'Q'},
+        {"cai-disabled", 0, 0, 'C'},  {"error-rate", 1, 0, 'e'},
+        {"drop-rate", 1, 0, 'd'},     {"latency-ms", 1, 0, 'l'},
+        {"jitter-ms", 1, 0, 'j'},     {"deny", 1, 0, 'D'},
+        {"seed", 1, 0, 's'},          {"sts-audience", 1, 0, 'A'},
+        {"sts-subject", 1, 0, 'S'},   {"log-requests", 0, 0, 'L'},
+        {"help", 0, 0, 'H'},          {0, 0, 0, 0}};
     int o;
     while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (o) {
@@ -975,6 +971,9 @@ int main(int argc, char **argv)
             break;
         case 'h':
             cfg.throttle_rate = atof(optarg);
+            break;
+        case 'R':
+            cfg.retry_after_s = atoi(optarg);
             break;
         case 'Q':
             cfg.cai_quota_per_min = atoi(optarg);
