@@ -11,6 +11,10 @@ struct ism_catalog_set {
     char *dir;
     sqlite3 *db;        /* in-memory; read-only after load */
     pthread_mutex_t mu; /* one connection, so one query at a time */
+    /* Answers already assembled (query.c: items and item lists by their arguments), under mu:
+     * the set is read-only while it lives, so they stay true; never handed out, only copies.
+     * NULL until the first. */
+    json_t *memo;
 };
 
 /* Column text or NULL. */

@@ -617,6 +617,7 @@ void ism_catalog_free(ism_catalog_set *cs)
 {
     if (!cs) return;
     sqlite3_close(cs->db);
+    json_decref(cs->memo);
     pthread_mutex_destroy(&cs->mu);
     free(cs->dir);
     free(cs);

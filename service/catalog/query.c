@@ -167,13 +167,50 @@ static json_t *edges_locked(ism_catalog_set *cs, const char *cat, const char *id
     return arr;
 }
 
+/* The memo (internal.h): a copy of the answer kept under key, or NULL. Called with mu held;
+ * the copy is made after mu is released by the caller (memo_copy). */
+static json_t *memo_get_locked(ism_catalog_set *cs, const char *key)
+{
+    return cs->memo ? json_incref(json_object_get(cs->memo, key)) : NULL;
+}
+
+/* Keeps o (borrowed) under key, with mu held. A key that is not valid UTF-8 is not kept. */
+static void memo_put_locked(ism_catalog_set *cs, const char *key, json_t *o)
+{
+    if (!cs->memo) cs->memo = json_object();
+    json_object_set(cs->memo, key, o);
+}
+
+/* The caller's own copy of a kept answer (consumed). */
+static json_t *memo_copy(json_t *kept, ism_error *err)
+{
+    json_t *o = json_deep_copy(kept);
+    json_decref(kept);
+    if (!o) ism_error_set(err, ISM_E_INTERNAL, "out of memory copying a catalog answer");
+    return o;
+}
+
+static json_t *item_locked(ism_catalog_set *cs, const char *cat, const char *id, ism_error *err);
+
+/* An item is assembled from several queries and JSON columns; the matrix, the evidence support
+ * and every report ask for hundreds of them per build, so each is assembled once per set. */
 json_t *ism_catalog_item(ism_catalog_set *cs, const char *cat, const char *id, ism_error *err)
 {
+    char *key = ism_strdupf("item\n%s\n%s", cat ? cat : "", id ? id : "");
     pthread_mutex_lock(&cs->mu);
+    json_t *kept = memo_get_locked(cs, key);
+    if (!kept && (kept = item_locked(cs, cat, id, err))) memo_put_locked(cs, key, kept);
+    pthread_mutex_unlock(&cs->mu);
+    free(key);
+    return kept ? memo_copy(kept, err) : NULL;
+}
+
+/* ism_catalog_item's answer assembled now, with mu held. New reference, or NULL with err. */
+static json_t *item_locked(ism_catalog_set *cs, const char *cat, const char *id, ism_error *err)
+{
     json_t *o = get_item_locked(cs, cat, id);
     if (!o) {
         not_found(cs, cat, id, err);
-        pthread_mutex_unlock(&cs->mu);
         return NULL;
     }
     json_object_set_new(o, "catalog", json_string(cat));
@@ -217,7 +254,6 @@ json_t *ism_catalog_item(ism_catalog_set *cs, const char *cat, const char *id, i
     json_object_set_new(o, "children", kids);
     json_object_set_new(o, "profiles", profs);
     json_object_set_new(o, "mappings", edges_locked(cs, cat, id));
-    pthread_mutex_unlock(&cs->mu);
     return o;
 }
 
@@ -247,10 +283,16 @@ json_t *cat_items_locked(ism_catalog_set *cs, const char *cat, const char *cls, 
 json_t *ism_catalog_items(ism_catalog_set *cs, const char *cat, const char *cls,
                           const char *profile, ism_error *err)
 {
+    /* "\x01" stands for an absent filter (an empty one is a filter that matches nothing). */
+    char *key = ism_strdupf("items\n%s\n%s\n%s", cat ? cat : "\x01", cls ? cls : "\x01",
+                            profile ? profile : "\x01");
     pthread_mutex_lock(&cs->mu);
-    json_t *arr = cat_items_locked(cs, cat, cls, profile, err);
+    json_t *kept = memo_get_locked(cs, key);
+    if (!kept && (kept = cat_items_locked(cs, cat, cls, profile, err)))
+        memo_put_locked(cs, key, kept);
     pthread_mutex_unlock(&cs->mu);
-    return arr;
+    free(key);
+    return kept ? memo_copy(kept, err) : NULL;
 }
 
 /* ---- search ------------------------------------------------------------------------------- */

@@ -419,9 +419,10 @@ static json_t *matrix_load_or_build(ism_rpc_call *call, const json_t *a, const c
  * A change of inputs (a judgment, a waiver, a finding, an evidence row) makes every kind of read
  * that follows — the summary, each page and filter, an export — need the new matrix at once:
  * the first caller loads or builds it, the others wait for it instead of each building their
- * own (that storm held 100 readers 20–40 s behind 10% writes), and later callers copy it from
- * memory instead of parsing the materialized row again. Entries are never modified: callers get
- * a deep copy of their own. */
+ * own (that storm held 100 readers 20–40 s behind 10% writes), and later callers take it from
+ * memory instead of parsing the materialized row again. Entries are never modified: readers
+ * share them (matrix_shared: a page or the summary is a shallow copy with its own requirements
+ * array), callers that change a matrix get a deep copy (matrix_for_key). */
 #define MEMO_SLOTS 4
 static struct memo {
     char *name;    /* NULL: free */
@@ -458,8 +459,11 @@ static struct memo *memo_claim(char *name)
     return pick;
 }
 
-static json_t *matrix_for_key(ism_rpc_call *call, const json_t *a, const char *key,
-                              const char *today, ism_error *err)
+/* The matrix of assessment a for inputs key, shared: a reference the caller must not modify
+ * (others read it at the same time) — take json_copy (shallow) to change members, or use
+ * matrix_for_key. New reference, or NULL with err. */
+static json_t *matrix_shared(ism_rpc_call *call, const json_t *a, const char *key,
+                             const char *today, ism_error *err)
 {
     const char *path = ism_store_path(call->app->store);
     char *name = ism_strdupf("%s|%s|%s|%s", path ? path : "", ism_json_getstr(a, "id"),
@@ -476,22 +480,17 @@ static json_t *matrix_for_key(ism_rpc_call *call, const json_t *a, const char *k
         json_t *kept = json_incref(slot->m);
         pthread_mutex_unlock(&memo_mu);
         free(name);
-        json_t *m = json_deep_copy(kept);
-        json_decref(kept);
-        if (!m) ism_error_set(err, ISM_E_INTERNAL, "out of memory copying the matrix");
-        return m;
+        return kept;
     }
     slot = memo_claim(name);
     if (!slot) free(name);
     pthread_mutex_unlock(&memo_mu);
     json_t *m = matrix_load_or_build(call, a, key, today, err);
-    json_t *keep = m ? json_deep_copy(m) : NULL;
     pthread_mutex_lock(&memo_mu);
     if (slot) {
         slot->building = false;
-        if (keep) {
-            slot->m = keep;
-            keep = NULL;
+        if (m) {
+            slot->m = json_incref(m);
         } else { /* failed: the next caller tries again */
             free(slot->name);
             slot->name = NULL;
@@ -499,7 +498,18 @@ static json_t *matrix_for_key(ism_rpc_call *call, const json_t *a, const char *k
         pthread_cond_broadcast(&memo_cv);
     }
     pthread_mutex_unlock(&memo_mu);
-    json_decref(keep);
+    return m;
+}
+
+/* The matrix of assessment a for inputs key, the caller's own to modify. New reference, or NULL
+ * with err. */
+static json_t *matrix_for_key(ism_rpc_call *call, const json_t *a, const char *key,
+                              const char *today, ism_error *err)
+{
+    json_t *shared = matrix_shared(call, a, key, today, err);
+    json_t *m = shared ? json_deep_copy(shared) : NULL;
+    if (shared && !m) ism_error_set(err, ISM_E_INTERNAL, "out of memory copying the matrix");
+    json_decref(shared);
     return m;
 }
 
@@ -542,7 +552,11 @@ static json_t *matrix_reply(ism_rpc_call *call, const json_t *a, const char *key
                             const char *status, const char *fw, long offset, long limit,
                             ism_error *err)
 {
-    json_t *m = matrix_for_key(call, a, key, today, err);
+    /* A shallow copy of the shared matrix: only its requirements member is replaced here, and
+     * the requirement objects are read, never changed. */
+    json_t *shared = matrix_shared(call, a, key, today, err);
+    json_t *m = shared ? json_copy(shared) : NULL;
+    json_decref(shared);
     if (!m) return NULL;
     if (status || fw) {
         json_t *keep = json_array();
@@ -682,7 +696,9 @@ OP(op_matrix_get)
     } else {
         json_t *res = NULL;
         if (summary) {
-            res = matrix_for_key(call, a, key, today, err);
+            json_t *shared = matrix_shared(call, a, key, today, err);
+            res = shared ? json_copy(shared) : NULL;
+            json_decref(shared);
             if (res) json_object_del(res, "requirements");
         } else {
             res = matrix_reply(call, a, key, today, status, fw, offset, (long)limit, err);
