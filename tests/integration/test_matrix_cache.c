@@ -390,7 +390,7 @@ START_TEST(conditional_reads_and_summary)
 }
 END_TEST
 
-/* One reader thread: matrix.get with its own params (consumed), the reply checked. */
+/* One reader thread: matrix.get with its own params (released here), the reply checked. */
 struct reader {
     json_t *params;
     pthread_barrier_t *go;
@@ -407,6 +407,7 @@ static void *read_one(void *arg)
     r->ok = c && ism_rpc_client_call(c, "matrix.get", r->params, NULL, &reply, &e) &&
             !strcmp(tu_code(reply), "ok");
     json_decref(reply);
+    json_decref(r->params);
     ism_rpc_client_close(c);
     return NULL;
 }
