@@ -49,7 +49,14 @@ stage_deps() {
   "$root/tests/e2e/setup.sh"
 }
 
-stage_build() { "$root/deploy/build.sh" "$root/build" -DISM_WERROR=ON; }
+# The test builds carry line tables only (-g1: file and line in every stack trace, ASan's
+# included) rather than full debug info: 15% less compiler CPU (measured on six of its files),
+# and smaller objects to link into ~100 test programs;
+# the optimization and NDEBUG are RelWithDebInfo's, as deploy/build.sh builds for use.
+stage_build() {
+  "$root/deploy/build.sh" "$root/build" -DISM_WERROR=ON \
+    -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG"
+}
 
 # A build a later stage needs starts in the background while the stage before it runs its
 # tests, which mostly wait on daemons, emulators and the browser: the compiler gets the idle
@@ -75,7 +82,7 @@ build_or_await() { # build_or_await NAME COMMAND...: the started build's status,
 # was the longest of the run); UBSan's checks are the same at -O1.
 build_asan() {
   "$root/deploy/build.sh" "$root/build-asan" -DISM_WERROR=ON -DISM_SANITIZE=ON \
-    -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_FLAGS_DEBUG="-g -O1"
+    -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_FLAGS_DEBUG="-g1 -O1"
 }
 build_fuzz() { ISM_FUZZ_BUILD_ONLY=1 "$root/tests/fuzz/run.sh"; }
 # The fuzz stage's work: build the targets, then the deterministic short run (exit 77: no clang).
