@@ -14,7 +14,7 @@
 # most of those tests wait on a daemon, an emulator or a browser rather than compute; measured:
 # the tests stage kept 2 cores ~75% busy at twice the cores); ISM_PG_JOBS on PostgreSQL and
 # ISM_ASAN_JOBS in the ASan build (default: twice the cores — there the server or ASan computes:
-# the pg stage took 203 s at three times the cores against 151 s at twice).
+# the pg stage took 203 s at three times the cores, 151 s at twice the run before).
 # The ASan build runs beside the normal tests, the fuzz build and its run beside the ASan tests
 # (see prebuild). To add a stage: write stage_NAME (exit status 0 = passed) and add NAME to STAGES.
 set -uo pipefail
