@@ -301,6 +301,17 @@ static void run_one(ism_jobs *q, json_t *row)
     ism_error_clear(&serr);
 }
 
+/* The CLOCK_REALTIME time ms from now, for pthread_cond_timedwait. */
+static struct timespec deadline_in(int64_t ms)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t ns = ts.tv_nsec + ms % 1000 * 1000000;
+    ts.tv_sec += (time_t)(ms / 1000 + ns / 1000000000);
+    ts.tv_nsec = (long)(ns % 1000000000);
+    return ts;
+}
+
 static void *worker(void *arg)
 {
     ism_jobs *q = arg;
@@ -334,11 +345,7 @@ static void *worker(void *arg)
         pthread_mutex_lock(&q->mu);
         if (!q->stopping && q->wake_seq == seen) {
             int64_t ms = q->listening && q->peer_poll_ms > 1000 ? q->peer_poll_ms : 1000;
-            struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            int64_t ns = ts.tv_nsec + ms % 1000 * 1000000;
-            ts.tv_sec += ms / 1000 + ns / 1000000000;
-            ts.tv_nsec = ns % 1000000000;
+            struct timespec ts = deadline_in(ms);
             pthread_cond_timedwait(&q->cv, &q->mu, &ts);
         }
         pthread_mutex_unlock(&q->mu);
@@ -507,11 +514,7 @@ static void peer_pause(ism_jobs *q, int64_t ms)
 {
     pthread_mutex_lock(&q->mu);
     if (!q->stopping) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        int64_t ns = ts.tv_nsec + ms % 1000 * 1000000;
-        ts.tv_sec += ms / 1000 + ns / 1000000000;
-        ts.tv_nsec = ns % 1000000000;
+        struct timespec ts = deadline_in(ms);
         pthread_cond_timedwait(&q->hcv, &q->mu, &ts);
     }
     pthread_mutex_unlock(&q->mu);

@@ -273,3 +273,13 @@ bool snapfix_build(const json_t *fx, const char *path, ism_error *err)
     char sha[65];
     return ism_snapshot_seal(s, sha, err);
 }
+
+json_t *snapfix_read_cached(json_t *cache, const char *path, ism_error *err)
+{
+    json_t *fx = json_object_get(cache, path);
+    if (!fx) {
+        if (!(fx = snapfix_read(path, err))) return NULL;
+        json_object_set_new(cache, path, fx);
+    }
+    return json_deep_copy(fx);
+}

@@ -26,6 +26,9 @@
 
 /* Reads a fixture or patch file; new reference, or NULL with err set. */
 json_t *snapfix_read(const char *path, ism_error *err);
+/* A deep copy (new reference) of the fixture at path, read once into cache (a JSON object:
+ * path -> fixture, owned by the caller) on first use; NULL with err when it cannot be read. */
+json_t *snapfix_read_cached(json_t *cache, const char *path, ism_error *err);
 /* Applies patch (borrowed) to fixture in place. */
 bool snapfix_patch(json_t *fixture, const json_t *patch, ism_error *err);
 /* Writes fixture (borrowed) as a sealed snapshot at path, which must not exist. */

@@ -25,14 +25,10 @@ static json_t *bases;
 /* A copy of the fixture at path (new reference), read on first use. */
 static json_t *base_copy(const char *path)
 {
-    json_t *fx = json_object_get(bases, path);
-    if (!fx) {
-        ism_error e = {0};
-        fx = snapfix_read(path, &e);
-        ck_assert_msg(fx != NULL, "%s", e.message);
-        json_object_set_new(bases, path, fx);
-    }
-    return json_deep_copy(fx);
+    ism_error e = {0};
+    json_t *fx = snapfix_read_cached(bases, path, &e);
+    ck_assert_msg(fx != NULL, "%s", e.message);
+    return fx;
 }
 
 /* Reads the fixture at path into bases, from main (no Check assert there): false after saying
@@ -40,10 +36,10 @@ static json_t *base_copy(const char *path)
 static bool preload(const char *path)
 {
     ism_error e = {0};
-    json_t *fx = json_object_get(bases, path) ? NULL : snapfix_read(path, &e);
-    if (fx) json_object_set_new(bases, path, fx);
-    if (!fx && e.message[0]) fprintf(stderr, "%s\n", e.message);
-    return fx || json_object_get(bases, path);
+    json_t *fx = snapfix_read_cached(bases, path, &e);
+    if (!fx) fprintf(stderr, "%s\n", e.message);
+    json_decref(fx);
+    return fx != NULL;
 }
 
 static char *fixture_path(const char *check, const char *file)
