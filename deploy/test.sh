@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test.sh — installs dependencies, builds, and runs every test, as a list of stages: the normal
 # build, its tests (unit, integration, catalog, e2e), the tests labelled `store` again with the
-# store on PostgreSQL (stage pg, tests/pg/pg_run.sh), the build with AddressSanitizer +
+# store on PostgreSQL but those labelled `store-once` (stage pg, tests/pg/pg_run.sh; the rule is
+# in tests/CMakeLists.txt), the build with AddressSanitizer +
 # UndefinedBehaviorSanitizer and the unit tests and the integration tests labelled `asan` again
 # there (the rule, and why the rest run once, is in tests/CMakeLists.txt), a short
 # deterministic run of every libFuzzer target (tests/fuzz/run.sh --ci: a fixed seed and a fixed
@@ -99,12 +100,13 @@ stage_tests() {
   ctest_run "$root/build"
 }
 
-# The tests that open the store (label `store`) again, on PostgreSQL: a throw-away server from
+# The tests that open the store (label `store`) again, on PostgreSQL, but those whose subject is
+# not the store (label `store-once`, tests/CMakeLists.txt): a throw-away server from
 # Debian's postgresql package in a temp dir (tests/pg/pg_run.sh), the normal build. Skipped, and
 # said so, only when PostgreSQL's binaries are not there (install-deps.sh --test installs them).
 stage_pg() {
   wanted asan && [ ! -e "$prebuild_dir/asan.started" ] && prebuild asan build_asan
-  "$root/tests/pg/pg_run.sh" bash -c "jobs=$pg_jobs; $(declare -f ctest_run); ctest_run '$root/build' -L store"
+  "$root/tests/pg/pg_run.sh" bash -c "jobs=$pg_jobs; $(declare -f ctest_run); ctest_run '$root/build' -L store -LE store-once"
   case $? in
     0) ;;
     77) echo "pg: SKIPPED (PostgreSQL's server binaries are missing; see tests/pg/pg_run.sh)" ;;
