@@ -1,8 +1,9 @@
 /* provider.h — the collect room's provider interface: what one cloud's collector (AWS, Azure,
  * Google Cloud, OCI) gives the rest of the product, so that adding a provider is adding its folder
- * service/collect/<name>/ with a provider.c that defines `const ism_provider ism_provider_<name>`.
- * The build finds those files and generates the table (ism_providers); nothing else names a
- * provider. From the table come:
+ * service/collect/<name>/ with an info.c that defines `const ism_provider ism_provider_<name>`
+ * (what it is: names, params, help) and a provider.c that defines `const ism_provider_ops
+ * ism_provider_ops_<name>` (what it does). The build finds those folders and generates the two
+ * tables (ism_providers, ism_provider_ops_of); nothing else names a provider. From the table come:
  *  - the job kind "collect.<name>" (service/collect/job.c): one collection into one snapshot file
  *    of the daemon's snapshots directory, resumable, registered, sealed and signed, whose result
  *    lists exactly what was not collected and why (and what to grant for a denied read);
@@ -88,6 +89,17 @@ typedef struct ism_provider {
     const char *examples;   /* ismapctl examples for --help, "  ismapctl collect aws --wait\n" */
     const ism_provider_param *params; /* terminated by {NULL} */
     const char *permission_title;     /* the operations list's permission column: "IAM ACTION" */
+    /* The operation whose failure (logged in `calls` for the scope) means the scope could not be
+     * entered at all — AWS's "AssumeRole" — or NULL. */
+    const char *entry_operation;
+} ism_provider;
+
+/* What a provider does, apart from what it is: its functions, in service/collect/<name>/
+ * provider.c as `const ism_provider_ops ism_provider_ops_<name>`, while the ism_provider above
+ * (service/collect/<name>/info.c) is data only. A client that names the providers — ismapctl's
+ * commands and help — links their descriptions without the collectors and the HTTP, XML and
+ * store libraries they need (28 ms to 5 ms per ismapctl start). */
+typedef struct ism_provider_ops {
     /* Checks beyond what the params table says (combinations, known names); may be NULL. */
     bool (*check)(const json_t *params, ism_error *err);
     /* At submit time, in the daemon: are there credentials at all? Fails early naming what is
@@ -100,9 +112,6 @@ typedef struct ism_provider {
      * coverage (state denied/failed with the reason) and the calls table (error_code). */
     bool (*collect)(const ism_collect_run *run, struct ism_snapshot *snap, ism_collect_stats *st,
                     ism_error *err);
-    /* The operation whose failure (logged in `calls` for the scope) means the scope could not be
-     * entered at all — AWS's "AssumeRole" — or NULL. */
-    const char *entry_operation;
     /* What to grant for a denied read, into out: "ec2:DescribeVpcs",
      * "Microsoft.Storage/storageAccounts/read". NULL: "<service>:<operation>". */
     void (*grant)(const json_t *params, const char *scope, const char *service,
@@ -111,12 +120,14 @@ typedef struct ism_provider {
      * parent?, paginated}] (scope "global", "regional", "per-resource" or the provider's own level:
      * "tenant", "subscription", …). New reference. */
     json_t *(*operations)(void);
-} ism_provider;
+} ism_provider_ops;
 
 /* The providers the build found (service/collect/<name>/provider.c), by name. */
 const ism_provider *const *ism_providers(size_t *n);
 /* By name ("aws"); NULL when there is none. */
 const ism_provider *ism_provider_find(const char *name);
+/* The functions of a provider of ism_providers() (never NULL for one of them). */
+const ism_provider_ops *ism_provider_ops_of(const ism_provider *p);
 
 /* Checks params against the provider's table (unknown fields refused, types, lengths,
  * characters; URLs http(s) and plain http only to loopback) and then its own check. False with

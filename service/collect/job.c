@@ -167,8 +167,9 @@ static json_t *missing_list(const ism_provider *p, ism_snapshot *s, const json_t
             const char *reason = (const char *)sqlite3_column_text(st, 5);
             char code[128], grant[600], name[160];
             error_code_of(db, p, account, region, op, code, sizeof code);
-            if (p->grant)
-                p->grant(params, account, service, op, reason, grant, sizeof grant);
+            if (ism_provider_ops_of(p)->grant)
+                ism_provider_ops_of(p)->grant(params, account, service, op, reason, grant,
+                                              sizeof grant);
             else
                 snprintf(grant, sizeof grant, "%s:%s", service, op);
             snprintf(name, sizeof name, "%s:%s", service, op);
@@ -350,7 +351,7 @@ static bool collect_run(ism_job *job, const json_t *params, const json_t *cp, js
                            .should_stop = on_should_stop,
                            .ctx = &r};
     ism_collect_stats st = {0};
-    bool ok = sealed || p->collect(&run, s, &st, err);
+    bool ok = sealed || ism_provider_ops_of(p)->collect(&run, s, &st, err);
     json_decref(r.checkpoint);
     if (ok) {
         char ev[96];
@@ -394,7 +395,8 @@ static bool collect_check(const json_t *params, void *ctx, ism_error *err)
     }
     json_t *none = params ? NULL : json_object();
     bool ok = ism_provider_check_params(kc->p, params ? params : none, err) &&
-              (!kc->p->check_credentials || kc->p->check_credentials(params ? params : none, err));
+              (!ism_provider_ops_of(kc->p)->check_credentials ||
+               ism_provider_ops_of(kc->p)->check_credentials(params ? params : none, err));
     json_decref(none);
     return ok;
 }
@@ -422,7 +424,8 @@ json_t *ism_collect_run_sealed(const ism_provider *p, const json_t *params,
 {
     *sig_out = NULL;
     if (!ism_provider_check_params(p, params, err) ||
-        (p->check_credentials && !p->check_credentials(params, err)))
+        (ism_provider_ops_of(p)->check_credentials &&
+         !ism_provider_ops_of(p)->check_credentials(params, err)))
         return NULL;
     bool sealed = false;
     ism_snapshot *s = NULL;
@@ -452,7 +455,7 @@ json_t *ism_collect_run_sealed(const ism_provider *p, const json_t *params,
                            .should_stop = rc->should_stop,
                            .ctx = rc->ctx};
     ism_collect_stats st = {0};
-    if (!sealed && !p->collect(&run, s, &st, err)) {
+    if (!sealed && !ism_provider_ops_of(p)->collect(&run, s, &st, err)) {
         ism_snapshot_close(s);
         return NULL;
     }

@@ -7,24 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const status_names[ISM_EVAL_STATUS_COUNT] = {"pass", "fail", "error",
-                                                                "not_assessed"};
-
-const char *ism_eval_status_name(ism_eval_status s)
-{
-    return s < ISM_EVAL_STATUS_COUNT ? status_names[s] : "?";
-}
-
-bool ism_eval_status_parse(const char *name, ism_eval_status *out)
-{
-    for (int i = 0; name && i < ISM_EVAL_STATUS_COUNT; i++)
-        if (!strcmp(name, status_names[i])) {
-            *out = (ism_eval_status)i;
-            return true;
-        }
-    return false;
-}
-
 typedef struct run {
     const ism_eval_options *opt;
     sqlite3 *db;
@@ -127,7 +109,7 @@ static const char *check_status(const long *counts, int *index)
     for (size_t i = 0; i < 4; i++)
         if (counts[order[i]]) {
             *index = order[i];
-            return status_names[order[i]];
+            return ism_eval_status_name((ism_eval_status)order[i]);
         }
     *index = ISM_EVAL_STATUS_COUNT;
     return "not_applicable";
@@ -165,7 +147,8 @@ static json_t *run_check(run *r, const eval_check *c, const eval_coverage *cov)
     r->check_status[idx]++;
     json_t *counts = json_object();
     for (int i = 0; i < ISM_EVAL_STATUS_COUNT; i++) {
-        json_object_set_new(counts, status_names[i], json_integer(r->counts[i]));
+        json_object_set_new(counts, ism_eval_status_name((ism_eval_status)i),
+                            json_integer(r->counts[i]));
         r->totals[i] += r->counts[i];
     }
     json_t *o = json_pack("{s:s, s:O, s:s, s:s, s:o, s:I}", "check", c->id, "title", c->title,
@@ -242,8 +225,10 @@ static json_t *summary(const run *r, size_t nchecks, int64_t ms)
 {
     json_t *cst = json_object(), *fst = json_object();
     for (int i = 0; i < ISM_EVAL_STATUS_COUNT; i++) {
-        json_object_set_new(cst, status_names[i], json_integer(r->check_status[i]));
-        json_object_set_new(fst, status_names[i], json_integer(r->totals[i]));
+        json_object_set_new(cst, ism_eval_status_name((ism_eval_status)i),
+                            json_integer(r->check_status[i]));
+        json_object_set_new(fst, ism_eval_status_name((ism_eval_status)i),
+                            json_integer(r->totals[i]));
     }
     json_object_set_new(cst, "not_applicable",
                         json_integer(r->check_status[ISM_EVAL_STATUS_COUNT]));

@@ -1,15 +1,19 @@
 /* client.c — a synchronous client for ismapctl and the tests: an nng REQ socket (ipc://,
  * tls+tcp://, tcp://), or the HTTP gateway (https://, http:// on loopback) with libcurl, which
  * posts each op to /api/v1/ops/{op} with the token as a bearer header. Both give the caller the
- * same reply envelope. */
+ * same reply envelope. libcurl is loaded (dlopen) when the first HTTP client opens, not linked:
+ * its dependencies (Kerberos, LDAP, GnuTLS, ICU, ...) are most of what a program start costs the
+ * dynamic loader, and ismapctl pays that start on every command while few use https://. */
 #include "ismap/rpc.h"
 
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/req.h>
 #include <nng/supplemental/tls/tls.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,18 +35,67 @@ static bool is_http_url(const char *url)
     return strncmp(url, "https://", 8) == 0 || strncmp(url, "http://", 7) == 0;
 }
 
-static void curl_init_once(void)
+/* The libcurl functions the client calls, from the library loaded at run time. */
+typedef struct curl_fns {
+    CURLcode (*global_init)(long flags);
+    CURL *(*easy_init)(void);
+    void (*easy_reset)(CURL *h);
+    CURLcode (*easy_setopt)(CURL *h, CURLoption opt, ...);
+    CURLcode (*easy_perform)(CURL *h);
+    CURLcode (*easy_getinfo)(CURL *h, CURLINFO info, ...);
+    const char *(*easy_strerror)(CURLcode rc);
+    void (*easy_cleanup)(CURL *h);
+    struct curl_slist *(*slist_append)(struct curl_slist *l, const char *s);
+    void (*slist_free_all)(struct curl_slist *l);
+} curl_fns;
+static curl_fns lc;
+static char lc_error[512]; /* why libcurl could not be loaded; "" when it was */
+
+static void curl_load_once(void)
 {
-    curl_global_init(CURL_GLOBAL_DEFAULT);
+    void *h = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+        snprintf(lc_error, sizeof lc_error, "%s", dlerror());
+        return;
+    }
+    static const struct {
+        const char *name;
+        size_t offset;
+    } syms[] = {
+        {"curl_global_init", offsetof(curl_fns, global_init)},
+        {"curl_easy_init", offsetof(curl_fns, easy_init)},
+        {"curl_easy_reset", offsetof(curl_fns, easy_reset)},
+        {"curl_easy_setopt", offsetof(curl_fns, easy_setopt)},
+        {"curl_easy_perform", offsetof(curl_fns, easy_perform)},
+        {"curl_easy_getinfo", offsetof(curl_fns, easy_getinfo)},
+        {"curl_easy_strerror", offsetof(curl_fns, easy_strerror)},
+        {"curl_easy_cleanup", offsetof(curl_fns, easy_cleanup)},
+        {"curl_slist_append", offsetof(curl_fns, slist_append)},
+        {"curl_slist_free_all", offsetof(curl_fns, slist_free_all)},
+    };
+    for (size_t i = 0; i < sizeof syms / sizeof syms[0]; i++) {
+        void *f = dlsym(h, syms[i].name);
+        if (!f) {
+            snprintf(lc_error, sizeof lc_error, "libcurl.so.4 has no %s", syms[i].name);
+            return;
+        }
+        memcpy((char *)&lc + syms[i].offset, &f, sizeof f);
+    }
+    lc.global_init(CURL_GLOBAL_DEFAULT);
 }
 
 static ism_rpc_client *http_open(const char *url, const char *ca_file, int timeout_ms,
                                  ism_error *err)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
-    pthread_once(&once, curl_init_once);
+    pthread_once(&once, curl_load_once);
+    if (lc_error[0]) {
+        ism_error_set(err, ISM_E_CONFIG,
+                      "an https:// or http:// URL needs libcurl (Debian: libcurl4): %s", lc_error);
+        return NULL;
+    }
     ism_rpc_client *c = calloc(1, sizeof *c);
-    if (!c || !(c->curl = curl_easy_init())) {
+    if (!c || !(c->curl = lc.easy_init())) {
         free(c);
         ism_error_set(err, ISM_E_INTERNAL, "out of memory");
         return NULL;
@@ -81,31 +134,31 @@ static bool http_call(ism_rpc_client *c, const char *op, json_t *params, const c
                       json_t **reply, ism_error *err)
 {
     CURL *h = c->curl;
-    curl_easy_reset(h);
+    lc.easy_reset(h);
     char *url = NULL;
     char *body = params ? json_dumps(params, JSON_COMPACT) : strdup("{}");
     if (asprintf(&url, "%s/api/v1/ops/%s", c->url, op) < 0) url = NULL;
-    struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/json");
+    struct curl_slist *hdr = lc.slist_append(NULL, "Content-Type: application/json");
     char *auth = NULL;
     if (token && asprintf(&auth, "Authorization: Bearer %s", token) >= 0)
-        hdr = curl_slist_append(hdr, auth);
+        hdr = lc.slist_append(hdr, auth);
     http_buf b = {NULL, 0, (size_t)1 << 30};
     char curlerr[CURL_ERROR_SIZE] = "";
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, http_collect);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, curlerr);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)c->timeout_ms);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    if (c->ca_file) curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
-    CURLcode rc = url && body ? curl_easy_perform(h) : CURLE_OUT_OF_MEMORY;
+    lc.easy_setopt(h, CURLOPT_URL, url);
+    lc.easy_setopt(h, CURLOPT_POSTFIELDS, body);
+    lc.easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
+    lc.easy_setopt(h, CURLOPT_WRITEFUNCTION, http_collect);
+    lc.easy_setopt(h, CURLOPT_WRITEDATA, &b);
+    lc.easy_setopt(h, CURLOPT_ERRORBUFFER, curlerr);
+    lc.easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)c->timeout_ms);
+    lc.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    lc.easy_setopt(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+    lc.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    if (c->ca_file) lc.easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
+    CURLcode rc = url && body ? lc.easy_perform(h) : CURLE_OUT_OF_MEMORY;
     long status = 0;
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-    curl_slist_free_all(hdr);
+    lc.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    lc.slist_free_all(hdr);
     free(auth);
     free(body);
     free(url);
@@ -121,7 +174,7 @@ static bool http_call(ism_rpc_client *c, const char *op, json_t *params, const c
             c->timeout_ms / 1000.0);
     } else if (rc != CURLE_OK) {
         ism_error_set(err, ISM_E_UNAVAILABLE, "cannot reach ismapd at %s: %s", c->url,
-                      curlerr[0] ? curlerr : curl_easy_strerror(rc));
+                      curlerr[0] ? curlerr : lc.easy_strerror(rc));
     } else {
         json_error_t jerr;
         *reply = b.data ? json_loadb(b.data, b.len, 0, &jerr) : NULL;
@@ -280,7 +333,7 @@ void ism_rpc_client_close(ism_rpc_client *c)
 {
     if (!c) return;
     if (c->curl)
-        curl_easy_cleanup(c->curl);
+        lc.easy_cleanup(c->curl);
     else
         nng_close(c->sock);
     free(c->url);

@@ -82,7 +82,7 @@ static OP(op_collect_operations)
     (void)params;
     const ism_provider *p = provider_of(call);
     if (!p) return ism_error_set(err, ISM_E_INTERNAL, "no provider for this op");
-    *result = p->operations();
+    *result = ism_provider_ops_of(p)->operations();
     return *result != NULL || ism_error_set(err, ISM_E_INTERNAL, "out of memory");
 }
 

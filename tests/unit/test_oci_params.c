@@ -7,21 +7,15 @@
 #include <check.h>
 #include <string.h>
 
-static const ism_provider k_oci = {
-    .name = "oci",
-    .title = "OCI",
-    .scope_noun = "compartment",
-    .params = ism_oci_params,
-    .check = ism_oci_params_check,
-};
-
 static bool check(const char *json, char *msg, size_t n)
 {
     json_error_t je;
     json_t *p = json_loads(json, 0, &je);
     ck_assert_msg(p, "%s", je.text);
     ism_error e = {0};
-    bool ok = ism_provider_check_params(&k_oci, p, &e);
+    const ism_provider *oci = ism_provider_find("oci");
+    ck_assert_ptr_nonnull(oci);
+    bool ok = ism_provider_check_params(oci, p, &e);
     if (msg) ism_strlcpy(msg, e.message, n);
     ism_error_clear(&e);
     json_decref(p);

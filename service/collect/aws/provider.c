@@ -1,32 +1,12 @@
-/* provider.c — AWS as an ism_provider: the params of an AWS collection (profile, organization,
- * member role, regions, services, endpoint), their checks, the adapter from the generic job to
- * ism_aws_collect, the IAM action to grant for a denied read and the operations list. */
+/* provider.c — what AWS does as a provider (ism_provider_ops_aws; its params table is info.c):
+ * the checks of the params (profile, organization, member role, regions, services, endpoint),
+ * the adapter from the generic job to ism_aws_collect, the IAM action to grant for a denied read
+ * and the operations list. */
 #include "ismap/aws.h"
 #include "ismap/provider.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-static const ism_provider_param aws_params[] = {
-    {"profile", ISM_PPARAM_STRING, "profile", "P",
-     "An AWS profile of the daemon's credentials (~/.aws/config and credentials).", 1, 64, 0,
-     "_-.@+"},
-    {"org", ISM_PPARAM_BOOL, "org", NULL,
-     "Collect every member account of the organization (from its management account).", 0, 0, 0,
-     NULL},
-    {"role_name", ISM_PPARAM_STRING, "role-name", "R",
-     "With org: the role to assume in each member account (a name, path/name or role ARN).", 1,
-     2048, 0, "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"},
-    {"external_id", ISM_PPARAM_STRING, "external-id", "X",
-     "With org: the member role's ExternalId.", 2, 1224, 0, "_+=,.@:/-"},
-    {"regions", ISM_PPARAM_LIST, "regions", "r1,r2",
-     "Regions to collect [every region enabled in the account].", 2, 32, 64, "-"},
-    {"services", ISM_PPARAM_LIST, "services", "s1,s2",
-     "Services to collect [every service the collector knows].", 2, 32, 64, "-"},
-    {"endpoint_url", ISM_PPARAM_URL, "endpoint-url", "URL",
-     "One URL for every service (an emulator, a private endpoint); S3 path-style.", 0, 0, 0, NULL},
-    {NULL, 0, NULL, NULL, NULL, 0, 0, 0, NULL},
-};
 
 static bool aws_check(const json_t *p, ism_error *err)
 {
@@ -158,22 +138,10 @@ static json_t *aws_operations(void)
     return arr;
 }
 
-const ism_provider ism_provider_aws = {
-    .name = "aws",
-    .title = "AWS",
-    .scope_noun = "account",
-    .summary = "collect AWS settings (an account or an organization) into a signed snapshot",
-    .examples =
-        "  ismapctl collect aws --wait\n"
-        "  ismapctl collect aws --org --role-name ISMAPAssessReadOnly --external-id X "
-        "--wait\n"
-        "  ismapctl collect aws --regions ap-northeast-1,ap-northeast-3 --services ec2,s3\n",
-    .params = aws_params,
-    .permission_title = "IAM ACTION",
+const ism_provider_ops ism_provider_ops_aws = {
     .check = aws_check,
     .check_credentials = aws_credentials,
     .collect = aws_collect,
-    .entry_operation = "AssumeRole",
     .grant = aws_grant,
     .operations = aws_operations,
 };

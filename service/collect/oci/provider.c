@@ -1,4 +1,5 @@
-/* provider.c — OCI as an ism_provider: the params table (params.c), the credentials check, the
+/* provider.c — what OCI does as a provider (ism_provider_ops_oci; its description is info.c, the
+ * params table params.c): the credentials check, the
  * adapter from the generic job to ism_oci_collect, the policy statement to grant for a denied
  * read and the operations list. */
 #include "ismap/provider.h"
@@ -85,20 +86,10 @@ static json_t *oci_operations(void)
     return arr;
 }
 
-const ism_provider ism_provider_oci = {
-    .name = "oci",
-    .title = "OCI",
-    .scope_noun = "compartment",
-    .summary = "collect OCI settings (a tenancy or a compartment subtree) into a signed snapshot",
-    .examples = "  ismapctl collect oci --wait\n"
-                "  ismapctl collect oci --profile AUDIT --regions ap-tokyo-1,ap-osaka-1 --wait\n"
-                "  ismapctl collect oci --compartment ocid1.compartment.oc1..xxxx --wait\n",
-    .params = ism_oci_params,
-    .permission_title = "POLICY (VERB RESOURCE-TYPE)",
+const ism_provider_ops ism_provider_ops_oci = {
     .check = ism_oci_params_check,
     .check_credentials = oci_credentials,
     .collect = oci_collect,
-    .entry_operation = "ListRegionSubscriptions",
     .grant = oci_grant,
     .operations = oci_operations,
 };
