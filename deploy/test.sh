@@ -43,12 +43,16 @@ ctest_run() { # ctest_run BUILD_DIR ARGS...
 }
 
 # Debian packages, then the npm test clients from their lockfiles (npm ci): the OpenAPI
-# validator, and playwright-core + axe-core for the browser journeys.
+# validator, the Azure, Google Cloud and OCI SDKs that prove the emulators, and playwright-core +
+# axe-core for the browser journeys.
 stage_deps() {
   "$root/deploy/install-deps.sh" --test || return 1
   "$root/tests/openapi/setup.sh" || return 1
   "$root/tests/emulator/azure/client/setup.sh" || return 1
   "$root/tests/emulator/gcp/client/setup.sh" || return 1 # Google's Node clients (wire test)
+  # Oracle's OCI SDK (the wire test); 77: no Node.js 20 or npm, and the test skips, saying so.
+  "$root/tests/emulator/oci/client/setup.sh"
+  case $? in 0 | 77) ;; *) return 1 ;; esac
   "$root/tests/e2e/setup.sh"
 }
 
