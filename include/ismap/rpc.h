@@ -54,7 +54,7 @@ typedef struct ism_rpc_app {
     int conn_unauthenticated;         /* 0: ISM_RPC_DEFAULT_UNAUTHENTICATED */
     int64_t idle_timeout_ms;          /* 0: ISM_RPC_DEFAULT_IDLE_MS */
     size_t unauth_max_msg;            /* 0: ISM_RPC_DEFAULT_UNAUTH_MAX_MSG */
-    struct ism_rpc_server *server;    /* set once the server runs (for status), else NULL */
+    struct ism_rpc_server *server;    /* set by ism_rpc_server_start before it serves, else NULL */
     struct ism_rpc_http_server *http; /* the HTTP gateway once it runs (for events), else NULL;
                                          set and read atomically */
     /* Hosts a collection's endpoint_url may name (config collect.endpoint_allow), NULL-terminated;
@@ -200,7 +200,8 @@ bool ism_rpc_check_url(const ism_rpc_listen *l, ism_error *err);
 bool ism_rpc_check_events_url(const char *url, ism_error *err);
 
 /* Starts listening on every URL (the first ipc:// one is the trusted local socket, made 0600)
- * and publishing events on events_url. Serves app->contexts requests at once. */
+ * and publishing events on events_url. Serves app->contexts requests at once. Sets
+ * app->server before the first request is served (NULL again if the start fails). */
 ism_rpc_server *ism_rpc_server_start(ism_rpc_app *app, const ism_rpc_listen *listens, int n,
                                      const char *events_url, ism_error *err);
 /* The connection governor's counters (remote connections only). */

@@ -727,9 +727,8 @@ static int run(config *c)
                        .collector_lease_s = c->lease_s};
     ism_now_iso(app.started_iso);
     if (!ism_collect_register_jobs(jobs, &app, &err)) goto out;
-    d.srv = ism_rpc_server_start(&app, ls, c->nlisten, c->events, &err);
+    d.srv = ism_rpc_server_start(&app, ls, c->nlisten, c->events, &err); /* sets app.server */
     if (!d.srv) goto out;
-    app.server = d.srv;
     if (hc.listen && !(d.http = ism_rpc_http_start(&app, &hc, &err))) goto out;
     __atomic_store_n(&app.http, d.http, __ATOMIC_RELEASE);
     if (!ism_jobs_start(jobs, &err)) goto out;

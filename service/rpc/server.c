@@ -467,6 +467,11 @@ ism_rpc_server *ism_rpc_server_start(ism_rpc_app *app, const ism_rpc_listen *lis
         chmod(events_url + 6, 0600);
         ism_log(ISM_LOG_INFO, "rpc.events", "publishing events on %s", events_url);
     }
+    /* The app knows its server before the first request is served: a status answered in the
+     * first moments had no connection counters, and events published then were dropped (a
+     * busy machine widened that window until a test saw it). The threads below are created
+     * after this store, so they see it. */
+    app->server = srv;
     srv->nctx = app->contexts < 1 ? 1 : app->contexts > MAX_CONTEXTS ? MAX_CONTEXTS : app->contexts;
     for (int i = 0; i < srv->nctx; i++) {
         if ((rv = nng_ctx_open(&srv->ctxs[i], srv->rep)) != 0) {
@@ -487,6 +492,7 @@ ism_rpc_server *ism_rpc_server_start(ism_rpc_app *app, const ism_rpc_listen *lis
     }
     return srv;
 fail:
+    if (app->server == srv) app->server = NULL;
     ism_rpc_server_stop(srv);
     return NULL;
 }
