@@ -44,16 +44,31 @@ ctest_run() { # ctest_run BUILD_DIR ARGS...
 
 # Debian packages, then the npm test clients from their lockfiles (npm ci): the OpenAPI
 # validator, the Azure, Google Cloud and OCI SDKs that prove the emulators, and playwright-core +
-# axe-core for the browser journeys.
+# axe-core for the browser journeys. The five installs are independent (each its own
+# node_modules; npm's cache takes concurrent writers) and mostly wait on the disk and on
+# unpacking: they run at once, and their output is printed in this order when all are done.
 stage_deps() {
   "$root/deploy/install-deps.sh" --test || return 1
-  "$root/tests/openapi/setup.sh" || return 1
-  "$root/tests/emulator/azure/client/setup.sh" || return 1
-  "$root/tests/emulator/gcp/client/setup.sh" || return 1 # Google's Node clients (wire test)
-  # Oracle's OCI SDK (the wire test); 77: no Node.js 20 or npm, and the test skips, saying so.
-  "$root/tests/emulator/oci/client/setup.sh"
-  case $? in 0 | 77) ;; *) return 1 ;; esac
-  "$root/tests/e2e/setup.sh"
+  local setups=(tests/openapi/setup.sh tests/emulator/azure/client/setup.sh
+    tests/emulator/gcp/client/setup.sh tests/emulator/oci/client/setup.sh tests/e2e/setup.sh)
+  local out i rc failed=0 pids=()
+  out=$(mktemp -d /tmp/ismap-deps-XXXXXX)
+  for i in "${!setups[@]}"; do
+    "$root/${setups[$i]}" >"$out/$i.log" 2>&1 &
+    pids[i]=$!
+  done
+  for i in "${!setups[@]}"; do
+    wait "${pids[$i]}"
+    rc=$?
+    cat "$out/$i.log"
+    # The OCI SDK's 77: no Node.js 20 or npm, and its test skips, saying so.
+    if [ "$rc" -ne 0 ] && ! { [ "$rc" -eq 77 ] && [[ ${setups[$i]} == */oci/* ]]; }; then
+      echo "deps: ${setups[$i]} failed (exit $rc)"
+      failed=1
+    fi
+  done
+  rm -rf "$out"
+  return "$failed"
 }
 
 # The test builds carry line tables only (-g1: file and line in every stack trace, ASan's
