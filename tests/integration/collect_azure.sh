@@ -211,8 +211,13 @@ grep -qx ok "$tmp/denied.check" && ok || {
 stop_daemon
 stop_emu
 
-# 6. kill -9 mid-collection, restart: the job resumes and gives the clean run's resources
-start_emu kill --latency-ms 150 --page-size 1
+# 6. kill -9 mid-collection, restart: the job resumes and gives the clean run's resources. The
+#    emulator answers the first 40 reads of the collection (of 95 at pages of one item) and
+#    holds every later one unanswered, so the job is certainly still running when it is killed,
+#    however fast or busy the machine (with latency instead, a busy machine saw it finish first).
+#    The resumed run reads from a second emulator on the same port (the job's endpoint) that
+#    holds nothing: what it proves is the resume.
+start_emu kill --page-size 1 --hold-after 40
 start_daemon
 "$ISMAPCTL" --json collect azure --endpoint-url "http://127.0.0.1:$port" >"$tmp/kill.submit"
 job=$(jq_ "$tmp/kill.submit" 'j["job"]')
@@ -227,6 +232,8 @@ kill -9 "$daemon_pid"
 wait "$daemon_pid" 2>/dev/null
 daemon_pid=""
 before=$(sqlite3 "$(snapdb)" 'SELECT count(*) FROM coverage')
+stop_emu
+start_emu resumed --port "$port" --page-size 1
 start_daemon
 done_() { "$ISMAPCTL" --json jobs show "$job" 2>/dev/null | grep -q '"state": "succeeded"'; }
 wait_for "the resumed job" done_ || bad "kill: the job did not finish after the restart"

@@ -272,10 +272,11 @@ chk wif-url-same same "$db" "$ref"
 contains wif-refused "$tmp/wif-bad.job" "token exchange (STS)"
 stop_emu
 
-# 5. kill -9 of ismapd mid-collection; the restarted daemon resumes the job. The emulator's
-# latency keeps the collection running until the kill (at 4 operations done); the resumed run
-# reads from an emulator without it (the same tenant and faults, on the same port), since what
-# it proves is the resume, not the waiting.
+# 5. kill -9 of ismapd mid-collection; the restarted daemon resumes the job. The emulator answers
+# the first 70 API calls of the collection (of 85 at pages of one item) and holds every
+# later one unanswered, so the job is certainly still running when it is killed (at 4
+# operations done), however fast or busy the machine; the resumed run reads from an emulator
+# that holds nothing (the same tenant, on the same port), since what it proves is the resume.
 wait_ops() { # wait_ops JOB N
   done_units=0
   for _ in $(seq 2400); do
@@ -286,7 +287,7 @@ wait_ops() { # wait_ops JOB N
   done
   return 1
 }
-start_emu killed --latency-ms 400 --jitter-ms 50 --page-size 1 --cai-quota-per-min 0
+start_emu killed --page-size 1 --cai-quota-per-min 0 --hold-after 70
 "$ISMAPCTL" --json collect gcp --endpoint-url "http://127.0.0.1:$port" "${ORG[@]}" >"$tmp/kill.submit"
 job=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["job"])' "$tmp/kill.submit")
 wait_ops "$job" 4 && ok || bad "kill: the collection did not get going ($msg)"

@@ -193,8 +193,12 @@ stop_emu
 "$ISMAPCTL" --json collect oci --profile WRONGKEY --endpoint-url "http://127.0.0.1:1" --wait >"$tmp/wrong.out" 2>&1
 grep -q "is not the key's" "$tmp/wrong.out" && ok || { bad "wrong key not refused by name"; cat "$tmp/wrong.out"; }
 
-# 6. kill -9 mid-collection, restart: the resumed job gives the clean data
-start_emu slow --latency-ms 40 --page-size 1
+# 6. kill -9 mid-collection, restart: the resumed job gives the clean data. The emulator answers
+#    the first 80 calls of the collection (of 203 at pages of one item) and holds every
+#    later one unanswered, so the job is certainly still running when it is killed, however fast
+#    or busy the machine; the resumed run reads from a second emulator on the same port (the
+#    job's endpoint) that holds nothing: what it proves is the resume.
+start_emu slow --page-size 1 --hold-after 80
 "$ISMAPCTL" --json collect oci --endpoint-url "http://127.0.0.1:$port" >"$tmp/kill.job" 2>&1
 job=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["job"])' "$tmp/kill.job" 2>/dev/null ||
   $PY -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d.get("id") or d["job"]["id"])' "$tmp/kill.job")
@@ -204,6 +208,8 @@ try: print(sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True).execute("S
 except Exception: print(0)' "$kdb")" -ge 10 ]; }
 wait_for "a part of the collection to be committed" some_written || bad "nothing committed"
 kill -9 "$daemon_pid"; wait "$daemon_pid" 2>/dev/null
+stop_emu
+start_emu resumed --port "$port" --page-size 1
 start_daemon
 "$ISMAPCTL" --timeout 600 jobs wait "$job" >"$tmp/kill.wait" 2>&1 && ok || { bad "kill: resumed job did not succeed"; cat "$tmp/kill.wait"; }
 "$ISMAPCTL" --json jobs show "$job" >"$tmp/resumed.job"

@@ -25,7 +25,8 @@
 static struct {
     const char *tenant_path, *port_file;
     int port, page_size, latency_ms, jitter_ms, token_ttl_s;
-    int token_uses; /* a token expires after this many requests (0: only by time) */
+    int token_uses;  /* a token expires after this many requests (0: only by time) */
+    long hold_after; /* reads answered before every later one is held (0: none held) */
     double error_rate, drop_rate, throttle_rate, bucket_cap, bucket_rate;
     uint64_t seed;
     const char *deny[32];
@@ -44,7 +45,7 @@ static hmap g_tokens;     /* access token -> struct tok */
 static hmap g_buckets;    /* subscription -> struct bucket */
 static uint64_t g_rng, g_counter;
 static struct {
-    uint64_t requests, tokens, throttled, errors, dropped, denied;
+    uint64_t requests, tokens, throttled, errors, dropped, denied, reads, held;
 } g_stats;
 
 struct tok {
@@ -495,11 +496,12 @@ static void dispatch(const emu_req *q, emu_resp *r)
         r->delay_ms = 0;
         return json_answer(
             r, 200,
-            json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "requests", (json_int_t)g_stats.requests,
-                      "tokens", (json_int_t)g_stats.tokens, "throttled",
-                      (json_int_t)g_stats.throttled, "errors", (json_int_t)g_stats.errors,
-                      "dropped", (json_int_t)g_stats.dropped, "denied",
-                      (json_int_t)g_stats.denied));
+            json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "requests",
+                      (json_int_t)g_stats.requests, "tokens", (json_int_t)g_stats.tokens,
+                      "throttled", (json_int_t)g_stats.throttled, "errors",
+                      (json_int_t)g_stats.errors, "dropped", (json_int_t)g_stats.dropped, "denied",
+                      (json_int_t)g_stats.denied, "reads", (json_int_t)g_stats.reads, "held",
+                      (json_int_t)g_stats.held));
     }
     /* the token endpoint: /{tenant}/oauth2/v2.0/token; MSAL's metadata */
     char tenant[128];
@@ -515,6 +517,13 @@ static void dispatch(const emu_req *q, emu_resp *r)
     bool is_graph = !strncmp(q->path, "/v1.0/", 6) || !strncmp(q->path, "/beta/", 6);
     if (strcmp(q->method, "GET"))
         return error_answer(r, 405, "MethodNotAllowed", "This emulator answers reads only.");
+    /* --hold-after: the reads past the first N are answered only when the emulator has stopped,
+     * i.e. never — a collection that cannot finish, whatever the machine's speed (kill tests) */
+    g_stats.reads++;
+    if (cfg.hold_after > 0 && g_stats.reads > (uint64_t)cfg.hold_after) {
+        g_stats.held++;
+        r->delay_ms = EMU_HOLD_MS;
+    }
     /* random faults, after the token endpoint (faults there are not what the tests are about) */
     double u = emu_unit(emu_rand(&st));
     if (u < cfg.drop_rate) {
@@ -621,27 +630,19 @@ static const char USAGE[] =
     "  --throttle-rate R      fraction of reads answered 429 + Retry-After\n"
     "  --bucket CAP/RATE      ARM read bucket per subscription (default 250/25)\n"
     "  --deny SUBSTRING       answer 403 to every path containing it (repeatable)\n"
+    "  --hold-after N         answer the first N reads, then hold every later one unanswered\n"
+    "                         (a collection that cannot finish; kill tests)\n"
     "  --log-requests         one line per request on stderr\n";
 
 int main(int argc, char **argv)
 {
-    static const struct option opts[] = {{"tenant", 1, 0, 't'},
-                                         {"port", 1, 0, 'p'},
-                                         {"port-file", 1, 0, 'f'},
-                                         {"page-size", 1, 0, 'g'},
-                                         {"token-ttl", 1, 0, 'k'},
-                                         {"token-uses", 1, 0, 'K'},
-                                         {"seed", 1, 0, 's'},
-                                         {"latency-ms", 1, 0, 'l'},
-                                         {"jitter-ms", 1, 0, 'j'},
-                                         {"error-rate", 1, 0, 'e'},
-                                         {"drop-rate", 1, 0, 'd'},
-                                         {"throttle-rate", 1, 0, 'r'},
-                                         {"bucket", 1, 0, 'b'},
-                                         {"deny", 1, 0, 'x'},
-                                         {"log-requests", 0, 0, 'L'},
-                                         {"help", 0, 0, 'h'},
-                                         {0, 0, 0, 0}};
+    static const struct option opts[] = {
+        {"tenant", 1, 0, 't'},     {"port", 1, 0, 'p'},       {"port-file", 1, 0, 'f'},
+        {"page-size", 1, 0, 'g'},  {"token-ttl", 1, 0, 'k'},  {"token-uses", 1, 0, 'K'},
+        {"seed", 1, 0, 's'},       {"latency-ms", 1, 0, 'l'}, {"jitter-ms", 1, 0, 'j'},
+        {"error-rate", 1, 0, 'e'}, {"drop-rate", 1, 0, 'd'},  {"throttle-rate", 1, 0, 'r'},
+        {"bucket", 1, 0, 'b'},     {"deny", 1, 0, 'x'},       {"log-requests", 0, 0, 'L'},
+        {"hold-after", 1, 0, 'H'}, {"help", 0, 0, 'h'},       {0, 0, 0, 0}};
     int o;
     while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (o) {
@@ -693,6 +694,9 @@ int main(int argc, char **argv)
             break;
         case 'L':
             cfg.log = true;
+            break;
+        case 'H':
+            cfg.hold_after = atol(optarg);
             break;
         case 'h':
             fputs(USAGE, stdout);

@@ -75,10 +75,14 @@ typedef struct emu_resp {
     const char *ctype;
     sbuf headers; /* extra header lines, each "Name: value\r\n" */
     sbuf body;
-    int delay_ms;
-    bool drop;  /* close the connection without answering */
-    bool close; /* Connection: close after this answer */
+    int delay_ms; /* EMU_HOLD_MS: held until the emulator stops (--hold-after) */
+    bool drop;    /* close the connection without answering */
+    bool close;   /* Connection: close after this answer */
 } emu_resp;
+
+/* A delay no test outlives: the emulators' --hold-after gives it to the reads past the first N,
+ * so a collection cannot finish however fast or slow the machine is (the kill -9 tests). */
+#define EMU_HOLD_MS (24 * 3600 * 1000)
 
 void emu_req_free(emu_req *r);
 void emu_resp_free(emu_resp *r);

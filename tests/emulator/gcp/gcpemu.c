@@ -26,6 +26,7 @@ static struct {
     bool cai_disabled;
     double throttle_rate, error_rate, drop_rate;
     uint64_t seed;
+    long hold_after; /* API calls answered before every later one is held (0: none held) */
     bool log;
 } cfg = {.token_ttl = 3600, .seed = 1, .cai_quota_per_min = 100, .retry_after_s = 1};
 
@@ -35,7 +36,7 @@ static hmap tokens;      /* access token -> (intptr_t) expiry (seconds) */
 static hmap quota;       /* "project/api/minute" -> (intptr_t) calls */
 static json_t *denied;   /* ["project:permission", ...] */
 static uint64_t counter; /* every API call: the random decisions' index */
-static uint64_t served, throttled_n, errors_n, dropped_n, tokens_n;
+static uint64_t served, throttled_n, errors_n, dropped_n, tokens_n, held_n;
 
 /* ---- answers ------------------------------------------------------------------------------ */
 static void send_json(emu_resp *r, int status, json_t *body)
@@ -768,6 +769,13 @@ static void api(const emu_req *q, emu_resp *r)
     if (cfg.latency_ms || cfg.jitter_ms)
         r->delay_ms = cfg.latency_ms + (int)((rnd(1) * 2 - 1) * cfg.jitter_ms);
     if (r->delay_ms < 0) r->delay_ms = 0;
+    /* --hold-after: the calls past the first N are answered only when the emulator has
+     * stopped, i.e. never — a collection that cannot finish, however fast the machine (kill
+     * tests). `counter` counts the calls, this one included. */
+    if (cfg.hold_after > 0 && counter > (uint64_t)cfg.hold_after) {
+        held_n++;
+        r->delay_ms = EMU_HOLD_MS;
+    }
     if (rnd(2) < cfg.drop_rate) {
         dropped_n++;
         r->status = 200;
@@ -882,9 +890,10 @@ static void dispatch(const emu_req *q, emu_resp *r)
         subject_source(q, r);
     } else if (!strcmp(q->path, "/emu/stats")) {
         send_json(r, 200,
-                  json_pack("{s:I, s:I, s:I, s:I, s:I}", "served", (json_int_t)served, "throttled",
-                            (json_int_t)throttled_n, "errors", (json_int_t)errors_n, "dropped",
-                            (json_int_t)dropped_n, "tokens", (json_int_t)tokens_n));
+                  json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "served", (json_int_t)served,
+                            "throttled", (json_int_t)throttled_n, "errors", (json_int_t)errors_n,
+                            "dropped", (json_int_t)dropped_n, "tokens", (json_int_t)tokens_n,
+                            "calls", (json_int_t)counter, "held", (json_int_t)held_n));
     } else if (!strcmp(q->method, "POST") &&
                sscanf(q->path, "/v1/projects/-/serviceAccounts/%319[^:]:generateAccessToken",
                       email) == 1) {
@@ -924,6 +933,8 @@ static const char USAGE[] =
     "                        STS endpoint (POST /v1/token) accepts\n"
     "  --sts-subject TOKEN   the subject token it accepts (GET /emu/subject-token gives it as\n"
     "                        {\"id_token\"} with the header Metadata: true)\n"
+    "  --hold-after N        answer the first N API calls, then hold every later one\n"
+    "                        unanswered (a collection that cannot finish; kill tests)\n"
     "  --seed N              seed of every random decision (default 1)\n"
     "  --log-requests        one line per call on stderr\n";
 
@@ -933,18 +944,29 @@ int main(int argc, char **argv)
     cfg.tenant_path = GCPEMU_DEFAULT_TENANT;
 #endif
     denied = json_array();
-    static const struct option opts[] = {
-        {"key", 1, 0, 'k'},           {"tenant", 1, 0, 't'},
-        {"port", 1, 0, 'p'},          {"port-file", 1, 0, 'f'},
-        {"page-size", 1, 0, 'P'},     {"token-ttl", 1, 0, 'T'},
-        {"quota-per-min", 1, 0, 'q'}, {"throttle-rate", 1, 0, 'h'},
-        {"retry-after", 1, 0, 'R'},   {"cai-quota-per-min", 1, 0, 'Q'},
-        {"cai-disabled", 0, 0, 'C'},  {"error-rate", 1, 0, 'e'},
-        {"drop-rate", 1, 0, 'd'},     {"latency-ms", 1, 0, 'l'},
-        {"jitter-ms", 1, 0, 'j'},     {"deny", 1, 0, 'D'},
-        {"seed", 1, 0, 's'},          {"sts-audience", 1, 0, 'A'},
-        {"sts-subject", 1, 0, 'S'},   {"log-requests", 0, 0, 'L'},
-        {"help", 0, 0, 'H'},          {0, 0, 0, 0}};
+    static const struct option opts[] = {{"key", 1, 0, 'k'},
+                                         {"tenant", 1, 0, 't'},
+                                         {"port", 1, 0, 'p'},
+                                         {"port-file", 1, 0, 'f'},
+                                         {"page-size", 1, 0, 'P'},
+                                         {"token-ttl", 1, 0, 'T'},
+                                         {"quota-per-min", 1, 0, 'q'},
+                                         {"throttle-rate", 1, 0, 'h'},
+                                         {"retry-after", 1, 0, 'R'},
+                                         {"cai-quota-per-min", 1, 0, 'Q'},
+                                         {"cai-disabled", 0, 0, 'C'},
+                                         {"error-rate", 1, 0, 'e'},
+                                         {"drop-rate", 1, 0, 'd'},
+                                         {"latency-ms", 1, 0, 'l'},
+                                         {"jitter-ms", 1, 0, 'j'},
+                                         {"deny", 1, 0, 'D'},
+                                         {"seed", 1, 0, 's'},
+                                         {"sts-audience", 1, 0, 'A'},
+                                         {"sts-subject", 1, 0, 'S'},
+                                         {"log-requests", 0, 0, 'L'},
+                                         {"hold-after", 1, 0, 'W'},
+                                         {"help", 0, 0, 'H'},
+                                         {0, 0, 0, 0}};
     int o;
     while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (o) {
@@ -1007,6 +1029,9 @@ int main(int argc, char **argv)
             break;
         case 'L':
             cfg.log = true;
+            break;
+        case 'W':
+            cfg.hold_after = atol(optarg);
             break;
         case 'H':
             fputs(USAGE, stdout);

@@ -35,6 +35,8 @@ static struct {
     hmap keys;  /* keyId -> ism_oci_key* */
     hmap asked; /* request-target -> times asked */
     uint64_t calls, denied_auth, throttled, errors, dropped;
+    uint64_t verified; /* calls whose signature verified */
+    long hold_after;   /* verified calls answered before every later one is held (0: none) */
 } E = {.page_size = 0, .seed = 1, .max_skew_s = 300};
 
 static void error_body(emu_resp *r, int status, const char *code, const char *msg)
@@ -210,6 +212,11 @@ static void dispatch(const emu_req *req, emu_resp *r)
         int d = E.latency_ms + (int)j;
         r->delay_ms = d > 0 ? d : 0;
     }
+    /* --hold-after: the calls past the first N are answered only when the emulator has
+     * stopped, i.e. never — a collection that cannot finish, however fast the machine (kill
+     * tests) */
+    E.verified++;
+    if (E.hold_after > 0 && E.verified > (uint64_t)E.hold_after) r->delay_ms = EMU_HOLD_MS;
     if (u < E.throttle_rate) {
         E.throttled++;
         emu_resp_header(r, "retry-after", "1");
@@ -330,6 +337,8 @@ static const char USAGE[] =
     "  --deny PREFIX          answer 404 NotAuthorizedOrNotFound to '<service> <path>' starting\n"
     "                         with PREFIX (e.g. 'cloudguard /20200131/targets'); repeatable\n"
     "  --max-skew S           signature clock skew allowed (default 300)\n"
+    "  --hold-after N         answer the first N signed calls, then hold every later one\n"
+    "                         unanswered (a collection that cannot finish; kill tests)\n"
     "  --log-requests         one line per refused call on stderr\n";
 
 static double rate(const char *s)
@@ -345,14 +354,23 @@ static double rate(const char *s)
 
 int main(int argc, char **argv)
 {
-    static const struct option opts[] = {{"tenant", 1, 0, 't'},       {"port", 1, 0, 'p'},
-                                         {"port-file", 1, 0, 'f'},    {"page-size", 1, 0, 'P'},
-                                         {"seed", 1, 0, 's'},         {"latency-ms", 1, 0, 'l'},
-                                         {"jitter-ms", 1, 0, 'j'},    {"throttle-rate", 1, 0, 'T'},
-                                         {"error-rate", 1, 0, 'e'},   {"drop-rate", 1, 0, 'd'},
-                                         {"deny", 1, 0, 'D'},         {"max-skew", 1, 0, 'k'},
-                                         {"log-requests", 0, 0, 'L'}, {"register-key", 1, 0, 'R'},
-                                         {"help", 0, 0, 'h'},         {0, 0, 0, 0}};
+    static const struct option opts[] = {{"tenant", 1, 0, 't'},
+                                         {"port", 1, 0, 'p'},
+                                         {"port-file", 1, 0, 'f'},
+                                         {"page-size", 1, 0, 'P'},
+                                         {"seed", 1, 0, 's'},
+                                         {"latency-ms", 1, 0, 'l'},
+                                         {"jitter-ms", 1, 0, 'j'},
+                                         {"throttle-rate", 1, 0, 'T'},
+                                         {"error-rate", 1, 0, 'e'},
+                                         {"drop-rate", 1, 0, 'd'},
+                                         {"deny", 1, 0, 'D'},
+                                         {"max-skew", 1, 0, 'k'},
+                                         {"log-requests", 0, 0, 'L'},
+                                         {"register-key", 1, 0, 'R'},
+                                         {"hold-after", 1, 0, 'H'},
+                                         {"help", 0, 0, 'h'},
+                                         {0, 0, 0, 0}};
     E.tenant_path = OCIEMU_DEFAULT_TENANT;
     const char *extra_keys[16];
     int nextra = 0;
@@ -395,6 +413,9 @@ int main(int argc, char **argv)
             break;
         case 'L':
             E.log = true;
+            break;
+        case 'H':
+            E.hold_after = atol(optarg);
             break;
         case 'D':
             if (E.ndeny < 32) E.deny[E.ndeny++] = optarg;
