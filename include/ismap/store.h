@@ -173,6 +173,10 @@ json_t *ism_store_job_get(ism_store *st, const char *id, const char *org, ism_er
 /* Newest first; state and org may be NULL/empty for all. */
 json_t *ism_store_job_list(ism_store *st, const char *state, const char *org, int limit,
                            ism_error *err);
+/* The number of jobs in each state, {"queued": n, …}, states without jobs left out; org NULL or
+ * empty for all. Counted by the store (no row is read into memory, nothing is truncated).
+ * Caller owns the object; NULL with err set. */
+json_t *ism_store_job_counts(ism_store *st, const char *org, ism_error *err);
 /* Queued → cancelled at once; running → cancel_requested (the worker stops at its next
  * check). *now_state receives the resulting state. Finished jobs give ISM_E_CONFLICT. */
 bool ism_store_job_cancel(ism_store *st, const char *id, const char *org, char now_state[16],

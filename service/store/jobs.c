@@ -391,6 +391,30 @@ json_t *ism_store_job_list(ism_store *st, const char *state, const char *org, in
     return arr;
 }
 
+json_t *ism_store_job_counts(ism_store *st, const char *org, ism_error *err)
+{
+    ism_db *db = ism_store_reader(st);
+    json_t *counts = NULL;
+    ism_stmt *s = ism_db_prepare(db,
+                                 "SELECT state, COUNT(*) FROM jobs WHERE (CAST(?1 AS TEXT)='' OR "
+                                 "org=?1) GROUP BY state ORDER BY state",
+                                 err);
+    if (s) {
+        ism_stmt_bind_text(s, 1, org ? org : "");
+        counts = json_object();
+        int rc;
+        while ((rc = ism_stmt_step(s, err)) == ISM_DB_ROW)
+            json_object_set_new(counts, ism_stmt_text(s, 0), json_integer(ism_stmt_int64(s, 1)));
+        if (rc != ISM_DB_DONE) {
+            json_decref(counts);
+            counts = NULL;
+        }
+    }
+    ism_stmt_finalize(s);
+    ism_store_reader_end(st, db);
+    return counts;
+}
+
 /* Runs a one-row update with ?1 = id, ?2 = now on an open writer; false with err set. */
 static bool update_id_now(ism_db *db, const char *sql, const char *id, const char *now,
                           ism_error *err)

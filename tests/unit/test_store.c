@@ -229,6 +229,42 @@ START_TEST(job_rows_lifecycle_and_recovery)
 }
 END_TEST
 
+/* status counts jobs by state in the store: more than 100,000 jobs (the old list-and-count
+ * stopped there) counted exactly, scoped by organization. */
+START_TEST(job_counts_by_state_and_org)
+{
+    ism_store *st = open_ok();
+    ism_error e = {0};
+    char a[64], b[64];
+    ck_assert(ism_store_job_insert(st, "oneshot", NULL, "", a, &e));
+    ck_assert(ism_store_job_insert(st, "oneshot", NULL, "org1", b, &e));
+    char state[16];
+    ck_assert(ism_store_job_cancel(st, b, "", state, &e));
+    query_int("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100001) "
+              "INSERT INTO jobs (id, kind, state, org, seq, created, updated) "
+              "SELECT 'bulk-' || i, 'oneshot', 'succeeded', 'org1', 1000 + i, "
+              "'2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z' FROM n");
+    json_t *all = ism_store_job_counts(st, NULL, &e);
+    ck_assert_msg(all != NULL, "%s", e.message);
+    ck_assert_int_eq(json_object_size(all), 3);
+    ck_assert_int_eq(json_integer_value(json_object_get(all, "queued")), 1);
+    ck_assert_int_eq(json_integer_value(json_object_get(all, "cancelled")), 1);
+    ck_assert_int_eq(json_integer_value(json_object_get(all, "succeeded")), 100001);
+    json_decref(all);
+    json_t *org1 = ism_store_job_counts(st, "org1", &e);
+    ck_assert_ptr_nonnull(org1);
+    ck_assert_int_eq(json_object_size(org1), 2);
+    ck_assert_int_eq(json_integer_value(json_object_get(org1, "succeeded")), 100001);
+    ck_assert_ptr_null(json_object_get(org1, "queued"));
+    json_decref(org1);
+    json_t *org2 = ism_store_job_counts(st, "org2", &e);
+    ck_assert_ptr_nonnull(org2);
+    ck_assert_int_eq(json_object_size(org2), 0);
+    json_decref(org2);
+    ism_store_close(st);
+}
+END_TEST
+
 /* A child commits tokens as fast as it can and reports each committed id on a pipe; the parent
  * kills it with SIGKILL mid-stream. Every reported id must be in the reopened store, and the
  * store must pass an integrity check. Repeated to hit different moments of the write: the kill
@@ -515,6 +551,7 @@ int main(void)
     tcase_add_test(tc, refuses_garbage_file);
     tcase_add_test(tc, tokens_hashed_verified_revoked);
     tcase_add_test(tc, job_rows_lifecycle_and_recovery);
+    tcase_add_test(tc, job_counts_by_state_and_org);
     tcase_add_test(tc, kill9_during_writes_loses_nothing_committed);
     tcase_add_test(tc, backup_is_consistent_copy);
     tcase_add_test(tc, room_schemas_migrate_independently);
