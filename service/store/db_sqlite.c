@@ -1,30 +1,82 @@
-/* db_sqlite.c — the SQLite backend of db.h: a thin layer over sqlite3's statement API. */
+/* db_sqlite.c — the SQLite backend of db.h: a thin layer over sqlite3's statement API, with a
+ * small cache of prepared statements per connection. The store's reads run the same few dozen
+ * statements over and over on long-lived connections; compiling each again took about a third
+ * of a cheap read's CPU (matrix.get's summary, status). A finalized statement that came from
+ * the cache is reset (no transaction or lock is kept) and its bindings cleared, and waits there
+ * for the next prepare of the same SQL text on the same connection. */
 #include "db_internal.h"
 
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <string.h>
+
+/* Statements kept per connection; the least recently used idle one makes room. */
+#define SQ_CACHE 48
+
+typedef struct sq_stmt sq_stmt;
 
 typedef struct {
     ism_db base;
     sqlite3 *conn;
     bool owned;
+    sq_stmt *cache[SQ_CACHE];
+    int ncache;
+    uint64_t tick; /* use counter for least-recently-used eviction */
 } sq_db;
 
-typedef struct {
+struct sq_stmt {
     ism_stmt base;
     sqlite3_stmt *st;
     int64_t changes;
-} sq_stmt;
+    bool cached, busy; /* held in the connection's cache; handed out and not yet finalized */
+    uint64_t hash, used;
+};
 
 #define SQ(s) ((sq_stmt *)(s))
 #define SQDB(d) ((sq_db *)(d))
 
 static const ism_db_ops sq_ops;
 
+static uint64_t sql_hash(const char *sql)
+{
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    for (const unsigned char *p = (const unsigned char *)sql; *p; p++)
+        h = (h ^ *p) * 1099511628211ULL;
+    return h;
+}
+
+/* Makes room for one more cached statement: false when every cached one is in use. */
+static bool cache_room(sq_db *d)
+{
+    if (d->ncache < SQ_CACHE) return true;
+    int lru = -1;
+    for (int i = 0; i < d->ncache; i++)
+        if (!d->cache[i]->busy && (lru < 0 || d->cache[i]->used < d->cache[lru]->used)) lru = i;
+    if (lru < 0) return false;
+    sqlite3_finalize(d->cache[lru]->st);
+    free(d->cache[lru]);
+    d->cache[lru] = d->cache[--d->ncache];
+    return true;
+}
+
 static ism_stmt *sq_prepare(ism_db *db, const char *sql, ism_error *err)
 {
+    sq_db *d = SQDB(db);
+    uint64_t h = sql_hash(sql);
+    for (int i = 0; i < d->ncache; i++) {
+        sq_stmt *c = d->cache[i];
+        if (!c->busy && c->hash == h && !strcmp(sqlite3_sql(c->st), sql)) {
+            c->busy = true;
+            c->used = ++d->tick;
+            c->changes = 0;
+            return &c->base;
+        }
+    }
+    bool keep = cache_room(d);
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(SQDB(db)->conn, sql, -1, &st, NULL) != SQLITE_OK || !st) {
+    if (sqlite3_prepare_v3(d->conn, sql, -1, keep ? SQLITE_PREPARE_PERSISTENT : 0, &st, NULL) !=
+            SQLITE_OK ||
+        !st) {
         sqlite3_finalize(st);
         ism_db_error(db, err, "prepare");
         return NULL;
@@ -38,6 +90,14 @@ static ism_stmt *sq_prepare(ism_db *db, const char *sql, ism_error *err)
     s->base.ops = &sq_ops;
     s->base.db = db;
     s->st = st;
+    /* Only a statement whose text is the whole SQL can stand for it next time (sqlite3_sql gives
+     * the first statement's text only). */
+    if (keep && !strcmp(sqlite3_sql(st), sql)) {
+        s->cached = s->busy = true;
+        s->hash = h;
+        s->used = ++d->tick;
+        d->cache[d->ncache++] = s;
+    }
     return &s->base;
 }
 
@@ -59,7 +119,13 @@ static const char *sq_errmsg(ism_db *db)
 
 static void sq_close(ism_db *db)
 {
-    if (SQDB(db)->owned) sqlite3_close(SQDB(db)->conn);
+    sq_db *d = SQDB(db);
+    /* Every cached statement is finalized here, so the connection's owner can close it. */
+    for (int i = 0; i < d->ncache; i++) {
+        sqlite3_finalize(d->cache[i]->st);
+        free(d->cache[i]);
+    }
+    if (d->owned) sqlite3_close(d->conn);
     free(db);
 }
 
@@ -121,6 +187,13 @@ static void sq_clear_bindings(ism_stmt *s)
 
 static void sq_finalize(ism_stmt *s)
 {
+    if (SQ(s)->cached) {
+        /* Back to the cache: no transaction or lock kept, no value kept bound. */
+        sqlite3_reset(SQ(s)->st);
+        sqlite3_clear_bindings(SQ(s)->st);
+        SQ(s)->busy = false;
+        return;
+    }
     sqlite3_finalize(SQ(s)->st);
     free(s);
 }

@@ -7,6 +7,7 @@
 #include "waitfor.h"
 
 #include <check.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -487,6 +488,101 @@ START_TEST(statements_prepared_once_per_connection)
 }
 END_TEST
 
+/* Statements on conn whose SQL contains needle (all with NULL); with busy, only those still
+ * running (holding a read transaction). */
+static int sqlite_stmts(ism_db *db, const char *needle, bool busy)
+{
+    sqlite3 *conn = ism_db_sqlite_handle(db);
+    int n = 0;
+    for (sqlite3_stmt *p = sqlite3_next_stmt(conn, NULL); p; p = sqlite3_next_stmt(conn, p))
+        if ((!needle || strstr(sqlite3_sql(p), needle)) && (!busy || sqlite3_stmt_busy(p))) n++;
+    return n;
+}
+
+/* SQLite: a statement run again on a connection is compiled once there (a bounded cache per
+ * connection); one finalized mid-way keeps no read transaction and no bound value; the same
+ * text in use twice at once gets two statements; a table changed under a cached `SELECT *` is
+ * seen at the next run. */
+START_TEST(sqlite_statements_compiled_once_per_connection)
+{
+    ism_error e = {0};
+    ism_db *db = ism_store_writer(st, &e);
+    ck_assert_msg(db != NULL, "%s", e.message);
+    if (ism_db_kind(db) != ISM_DB_SQLITE) {
+        ism_store_write_rollback(st);
+        return;
+    }
+    put(db, "a", 1);
+    put(db, "b", 2);
+    ck_assert(ism_store_write_commit(st, &e));
+    db = ism_store_reader(st);
+    for (int i = 0; i < 5; i++) {
+        ck_assert_int_eq(n_of(db, "a"), 1);
+        ck_assert_int_eq(n_of(db, "b"), 2);
+    }
+    ck_assert_int_eq(sqlite_stmts(db, "prep-marker", false), 1);
+    /* Finalized after the first of two rows: nothing left running. */
+    ism_stmt *s = ism_db_prepare(db, "SELECT k FROM t ORDER BY k", &e);
+    ck_assert_int_eq(ism_stmt_step(s, &e), ISM_DB_ROW);
+    ck_assert_int_eq(sqlite_stmts(db, NULL, true), 1);
+    ism_stmt_finalize(s);
+    ck_assert_int_eq(sqlite_stmts(db, NULL, true), 0);
+    /* The same text twice at once: each iterates its own rows. */
+    ism_stmt *s1 = ism_db_prepare(db, "SELECT k FROM t ORDER BY k", &e);
+    ism_stmt *s2 = ism_db_prepare(db, "SELECT k FROM t ORDER BY k", &e);
+    ck_assert_ptr_nonnull(s1);
+    ck_assert_ptr_nonnull(s2);
+    ck_assert_ptr_ne(s1, s2);
+    ck_assert_int_eq(ism_stmt_step(s1, &e), ISM_DB_ROW);
+    ck_assert_int_eq(ism_stmt_step(s1, &e), ISM_DB_ROW);
+    ck_assert_str_eq(ism_stmt_text(s1, 0), "b");
+    ck_assert_int_eq(ism_stmt_step(s2, &e), ISM_DB_ROW);
+    ck_assert_str_eq(ism_stmt_text(s2, 0), "a");
+    ism_stmt_finalize(s2);
+    ism_stmt_finalize(s1);
+    /* A value bound last time is not bound next time. */
+    s = ism_db_prepare(db, "SELECT n FROM t WHERE k = ?1", &e);
+    ism_stmt_bind_text(s, 1, "a");
+    ck_assert_int_eq(ism_stmt_step(s, &e), ISM_DB_ROW);
+    ism_stmt_finalize(s);
+    s = ism_db_prepare(db, "SELECT n FROM t WHERE k = ?1", &e);
+    ck_assert_int_eq(ism_stmt_step(s, &e), ISM_DB_DONE);
+    ism_stmt_finalize(s);
+    /* Hundreds of distinct texts: a bounded number kept, each answering its own. */
+    for (int i = 0; i < 300; i++) {
+        char *sql = ism_strdupf("SELECT n + %d FROM t WHERE k = ?1", i);
+        s = ism_db_prepare(db, sql, &e);
+        ck_assert_msg(s != NULL, "%s", e.message);
+        ism_stmt_bind_text(s, 1, "a");
+        ck_assert_int_eq(ism_stmt_step(s, &e), ISM_DB_ROW);
+        ck_assert_int_eq(ism_stmt_int64(s, 0), 1 + i);
+        ism_stmt_finalize(s);
+        free(sql);
+    }
+    ck_assert_int_le(sqlite_stmts(db, NULL, false), 64);
+    ck_assert_int_ge(sqlite_stmts(db, NULL, false), 1);
+    s = ism_db_prepare(db, "SELECT * FROM t WHERE k = ?1", &e);
+    ism_stmt_bind_text(s, 1, "a");
+    ck_assert_int_eq(ism_stmt_step(s, &e), ISM_DB_ROW);
+    ck_assert_int_eq(ism_stmt_columns(s), 5);
+    ism_stmt_finalize(s);
+    ism_store_reader_end(st, db);
+    db = ism_store_writer(st, &e);
+    ck_assert_msg(ism_db_exec(db, "ALTER TABLE t ADD COLUMN z TEXT", &e), "%s", e.message);
+    ck_assert(ism_store_write_commit(st, &e));
+    /* The store hands out readers in turn: each gets the cached statement run once more. */
+    for (int i = 0; i < 16; i++) {
+        db = ism_store_reader(st);
+        s = ism_db_prepare(db, "SELECT * FROM t WHERE k = ?1", &e);
+        ism_stmt_bind_text(s, 1, "a");
+        ck_assert_msg(ism_stmt_step(s, &e) == ISM_DB_ROW, "%s", e.message);
+        ck_assert_int_eq(ism_stmt_columns(s), 6);
+        ism_stmt_finalize(s);
+        ism_store_reader_end(st, db);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("db");
@@ -501,6 +597,7 @@ int main(void)
     tcase_add_test(tc, notifications);
     tcase_add_test(tc, rows_helpers);
     tcase_add_test(tc, statements_prepared_once_per_connection);
+    tcase_add_test(tc, sqlite_statements_compiled_once_per_connection);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }
