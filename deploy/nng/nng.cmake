@@ -7,7 +7,10 @@
 # against the certificate's iPAddress SANs, which Mbed TLS 2.28 ignores) and
 # deploy/nng/per-pipe-receive-limit.patch (nng_pipe_set_size(pipe, NNG_OPT_RECVMAXSZ): a receive
 # limit per connection, so a peer that has not yet sent a valid token is held to a small one —
-# ISM_NNG_PIPE_SET_SIZE tells the code it is there). Built static, with TLS
+# ISM_NNG_PIPE_SET_SIZE tells the code it is there) and
+# deploy/nng/close-completes-queued-transfers.patch (a connection closed while its transport
+# was between two parts of a message left the protocol's transfer queued for good, and
+# nng_close hung; tests/unit/test_nng_close.c). Built static, with TLS
 # over the system's Mbed TLS, once per machine: deploy/nng/build-cached.sh installs it into
 # ISM_NNG_CACHE/nng-1.5.2-KEY (KEY: a hash of the sources, patches and compiler) at configure
 # time, and every build folder links that. The two tarballs are Debian's source package, put
@@ -48,7 +51,8 @@ find_library(ISM_MBEDX509_LIB mbedx509 REQUIRED)
 find_library(ISM_MBEDCRYPTO_LIB mbedcrypto REQUIRED)
 set(_patches ${CMAKE_CURRENT_LIST_DIR}/listener-survives-handshake-hangup.patch
   ${CMAKE_CURRENT_LIST_DIR}/tls-aead-suites-and-ip-san.patch
-  ${CMAKE_CURRENT_LIST_DIR}/per-pipe-receive-limit.patch)
+  ${CMAKE_CURRENT_LIST_DIR}/per-pipe-receive-limit.patch
+  ${CMAKE_CURRENT_LIST_DIR}/close-completes-queued-transfers.patch)
 # A changed patch or script re-runs the configure step, which builds the new key's prefix.
 set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${_patches}
   ${CMAKE_CURRENT_LIST_DIR}/prepare-source.sh ${CMAKE_CURRENT_LIST_DIR}/build-cached.sh)
