@@ -55,11 +55,13 @@ cleanup() {
 trap cleanup EXIT
 step() { printf '\n== %s\n' "$*"; }
 free_port() { python3 -c 'import socket,sys; s=socket.socket(); s.bind((sys.argv[1],0)); print(s.getsockname()[1])' "${1:-127.0.0.1}"; }
-until_ok() { # until_ok WHAT CMD... — polls CMD for up to 60 s
-  local what=$1 start=$SECONDS
+# until_ok WHAT CMD... — polls CMD until it succeeds, giving up after ISM_TEST_WAIT_S seconds
+# (default 120; the tests' one bound for a wait that would otherwise hang).
+until_ok() {
+  local what=$1 start=$SECONDS limit=${ISM_TEST_WAIT_S:-120}
   shift
   until "$@" >/dev/null 2>&1; do
-    [ $((SECONDS - start)) -lt 60 ] || { echo "multi.sh: gave up waiting for $what" >&2; return 1; }
+    [ $((SECONDS - start)) -lt "$limit" ] || { echo "multi.sh: gave up waiting for $what ($limit s)" >&2; return 1; }
     sleep 0.1
   done
 }

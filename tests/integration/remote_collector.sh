@@ -111,8 +111,9 @@ start_collector() { # start_collector LOG [ENV=VALUE...]
 stop_collector() { kill "$col_pid" 2>/dev/null; wait "$col_pid" 2>/dev/null; col_pid=""; }
 
 # collect NAME: an auditor's zoned collection, followed to its end; the job in $tmp/NAME.job.
+# The bounds only stop a hang (a busy machine stretches a few seconds' collection many times).
 collect() {
-  timeout 120 "$ISMAPCTL" --token "$AUD" --timeout 60 --json collect aws --regions ap-northeast-1 \
+  timeout 600 "$ISMAPCTL" --token "$AUD" --timeout 300 --json collect aws --regions ap-northeast-1 \
     --services sts,iam,ec2 --zone lgwan --wait >"$tmp/$1.job" 2>"$tmp/$1.err"
 }
 
