@@ -10,7 +10,9 @@
 # ISM_NNG_PIPE_SET_SIZE tells the code it is there) and
 # deploy/nng/close-completes-queued-transfers.patch (a connection closed while its transport
 # was between two parts of a message left the protocol's transfer queued for good, and
-# nng_close hung; tests/unit/test_nng_close.c). Built static, with TLS
+# nng_close hung; tests/unit/test_nng_close.c) and
+# deploy/nng/send-on-stopped-aio-frees-message.patch (upstream's fix of #1713: a message sent
+# on a closing pipe leaked). Built static, with TLS
 # over the system's Mbed TLS, once per machine: deploy/nng/build-cached.sh installs it into
 # ISM_NNG_CACHE/nng-1.5.2-KEY (KEY: a hash of the sources, patches and compiler) at configure
 # time, and every build folder links that. The two tarballs are Debian's source package, put
@@ -52,7 +54,8 @@ find_library(ISM_MBEDCRYPTO_LIB mbedcrypto REQUIRED)
 set(_patches ${CMAKE_CURRENT_LIST_DIR}/listener-survives-handshake-hangup.patch
   ${CMAKE_CURRENT_LIST_DIR}/tls-aead-suites-and-ip-san.patch
   ${CMAKE_CURRENT_LIST_DIR}/per-pipe-receive-limit.patch
-  ${CMAKE_CURRENT_LIST_DIR}/close-completes-queued-transfers.patch)
+  ${CMAKE_CURRENT_LIST_DIR}/close-completes-queued-transfers.patch
+  ${CMAKE_CURRENT_LIST_DIR}/send-on-stopped-aio-frees-message.patch)
 # A changed patch or script re-runs the configure step, which builds the new key's prefix.
 set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${_patches}
   ${CMAKE_CURRENT_LIST_DIR}/prepare-source.sh ${CMAKE_CURRENT_LIST_DIR}/build-cached.sh)
