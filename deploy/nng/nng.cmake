@@ -12,7 +12,8 @@
 # was between two parts of a message left the protocol's transfer queued for good, and
 # nng_close hung; tests/unit/test_nng_close.c) and
 # deploy/nng/send-on-stopped-aio-frees-message.patch (upstream's fix of #1713: a message sent
-# on a closing pipe leaked). Built static, with TLS
+# on a closing pipe leaked) and deploy/nng/listener-close-frees-pending-pipes.patch (closing a
+# listening socket leaked the connections still being set up). Built static, with TLS
 # over the system's Mbed TLS, once per machine: deploy/nng/build-cached.sh installs it into
 # ISM_NNG_CACHE/nng-1.5.2-KEY (KEY: a hash of the sources, patches and compiler) at configure
 # time, and every build folder links that. The two tarballs are Debian's source package, put
@@ -55,7 +56,8 @@ set(_patches ${CMAKE_CURRENT_LIST_DIR}/listener-survives-handshake-hangup.patch
   ${CMAKE_CURRENT_LIST_DIR}/tls-aead-suites-and-ip-san.patch
   ${CMAKE_CURRENT_LIST_DIR}/per-pipe-receive-limit.patch
   ${CMAKE_CURRENT_LIST_DIR}/close-completes-queued-transfers.patch
-  ${CMAKE_CURRENT_LIST_DIR}/send-on-stopped-aio-frees-message.patch)
+  ${CMAKE_CURRENT_LIST_DIR}/send-on-stopped-aio-frees-message.patch
+  ${CMAKE_CURRENT_LIST_DIR}/listener-close-frees-pending-pipes.patch)
 # A changed patch or script re-runs the configure step, which builds the new key's prefix.
 set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${_patches}
   ${CMAKE_CURRENT_LIST_DIR}/prepare-source.sh ${CMAKE_CURRENT_LIST_DIR}/build-cached.sh)

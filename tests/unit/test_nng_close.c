@@ -9,13 +9,22 @@
  * close sockets against a peer that keeps large messages flowing, over ipc, TCP and TLS, both
  * ways (the closing side receiving, and the closing side sending). Every close must return:
  * the test fails only when no close returns for a whole wait of tests/lib/waitfor.h — a hang,
- * not a slow machine, is what makes it fail. */
+ * not a slow machine, is what makes it fail.
+ *
+ * Closing a listening socket must also free every connection still in its SP handshake or
+ * handshaken but not yet taken by the socket (deploy/nng/listener-close-frees-pending-pipes.patch:
+ * 1.5.2 leaked them, descriptor and all). Each case ends by waiting until the process holds no
+ * more sockets than before it began; the handshake cases close listeners in the middle of a
+ * stream of raw connections that hang up before, during or after the handshake. */
 #include "testutil.h"
 #include "waitfor.h"
 
 #include "ismap/core.h"
 
+#include <arpa/inet.h>
 #include <check.h>
+#include <dirent.h>
+#include <netinet/in.h>
 #include <nng/nng.h>
 #include <nng/protocol/pubsub0/pub.h>
 #include <nng/protocol/pubsub0/sub.h>
@@ -26,9 +35,44 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 enum { CLOSERS = 4, FEEDERS = 2, MSG_BYTES = 200000 };
+
+/* The sockets this process holds open (TCP, Unix). */
+static int count_sockets(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    ck_assert_ptr_nonnull(d);
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        char path[300], target[64];
+        snprintf(path, sizeof path, "/proc/self/fd/%s", e->d_name);
+        ssize_t len = readlink(path, target, sizeof target - 1);
+        if (len > 0) {
+            target[len] = '\0';
+            n += strncmp(target, "socket:", 7) == 0;
+        }
+    }
+    closedir(d);
+    return n;
+}
+
+/* True once the process holds no more sockets than *arg (nng frees a closed socket's
+ * connections in its reaper thread, a moment after nng_close returns). */
+static bool sockets_back(void *arg)
+{
+    return count_sockets() <= *(int *)arg;
+}
+
+static void assert_sockets_freed(int before, const char *what)
+{
+    if (!tu_wait_for(sockets_back, &before, "every connection's socket to be freed"))
+        ck_abort_msg("%s: %d sockets still open after every close (%d before)", what,
+                     count_sockets(), before);
+}
 
 typedef struct race {
     char url[256];
@@ -112,6 +156,7 @@ static bool progressed(void *arg)
 
 static void run_race(race *r)
 {
+    int before = count_sockets();
     int rv = r->closer_sends ? nng_sub0_open(&r->peer) : nng_pub0_open(&r->peer);
     ck_assert_int_eq(rv, 0);
     if (r->closer_sends) nng_socket_set(r->peer, NNG_OPT_SUB_SUBSCRIBE, "", 0);
@@ -142,6 +187,80 @@ static void run_race(race *r)
     for (int i = 0; i < FEEDERS; i++)
         pthread_join(bg[i], NULL);
     ck_assert_int_eq(nng_close(r->peer), 0);
+    assert_sockets_freed(before, r->url);
+}
+
+/* Raw clients for the handshake cases: connect, then hang up at once, after sending the SP
+ * header (a SUB's), or a moment later — until told to stop. */
+typedef struct handshakes {
+    struct sockaddr_storage addr;
+    socklen_t addrlen;
+    atomic_int stop;
+} handshakes;
+
+static void *raw_client(void *arg)
+{
+    handshakes *h = arg;
+    unsigned seed = (unsigned)(uintptr_t)&seed;
+    static const unsigned char header[8] = {0, 'S', 'P', 0, 0x00, 0x21, 0, 0};
+    while (!atomic_load(&h->stop)) {
+        int fd = socket(h->addr.ss_family, SOCK_STREAM, 0);
+        ck_assert_int_ge(fd, 0);
+        if (connect(fd, (struct sockaddr *)&h->addr, h->addrlen) == 0) {
+            unsigned how = rand_r(&seed) % 3;
+            if (how >= 1 && write(fd, header, sizeof header) < 0) how = 0;
+            if (how == 2) usleep(rand_r(&seed) % 300);
+        } else {
+            usleep(100); /* the listener is closed or not yet open */
+        }
+        close(fd);
+    }
+    return NULL;
+}
+
+/* Listeners opened and closed while raw clients keep connecting: every connection the
+ * listeners accepted is freed once they are closed. */
+static void run_handshakes(bool ipc)
+{
+    enum { LISTENERS = 20, CLIENTS = 4 };
+    char *dir = ipc ? tu_tempdir("nnghandshake") : NULL;
+    int before = count_sockets();
+    for (int i = 0; i < LISTENERS; i++) {
+        handshakes h = {0};
+        char url[256];
+        if (ipc) {
+            struct sockaddr_un *un = (struct sockaddr_un *)&h.addr;
+            un->sun_family = AF_UNIX;
+            snprintf(un->sun_path, sizeof un->sun_path, "%s/l%d.sock", dir, i);
+            h.addrlen = sizeof *un;
+            snprintf(url, sizeof url, "ipc://%s", un->sun_path);
+        } else {
+            struct sockaddr_in *in = (struct sockaddr_in *)&h.addr;
+            int port = tu_free_port();
+            in->sin_family = AF_INET;
+            in->sin_port = htons((uint16_t)port);
+            in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+            h.addrlen = sizeof *in;
+            snprintf(url, sizeof url, "tcp://127.0.0.1:%d", port);
+        }
+        nng_socket s;
+        ck_assert_int_eq(nng_pub0_open(&s), 0);
+        ck_assert_msg(nng_listen(s, url, NULL, 0) == 0, "listen on %s", url);
+        pthread_t cl[CLIENTS];
+        for (int k = 0; k < CLIENTS; k++)
+            pthread_create(&cl[k], NULL, raw_client, &h);
+        /* Close once some connections came in (more come while it closes). */
+        usleep(2000 + (unsigned)i * 200);
+        ck_assert_int_eq(nng_close(s), 0);
+        atomic_store(&h.stop, 1);
+        for (int k = 0; k < CLIENTS; k++)
+            pthread_join(cl[k], NULL);
+    }
+    assert_sockets_freed(before, ipc ? "ipc listeners" : "tcp listeners");
+    if (dir) {
+        tu_rmtree(dir);
+        free(dir);
+    }
 }
 
 static void run_ipc(bool closer_sends)
@@ -229,6 +348,18 @@ START_TEST(tls_sender_closed_mid_message)
 }
 END_TEST
 
+START_TEST(ipc_listener_closed_during_handshakes)
+{
+    run_handshakes(true);
+}
+END_TEST
+
+START_TEST(tcp_listener_closed_during_handshakes)
+{
+    run_handshakes(false);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("nng_close");
@@ -239,6 +370,8 @@ int main(void)
     tcase_add_test(tc, tcp_sender_closed_mid_message);
     tcase_add_test(tc, tls_receiver_closed_mid_message);
     tcase_add_test(tc, tls_sender_closed_mid_message);
+    tcase_add_test(tc, ipc_listener_closed_during_handshakes);
+    tcase_add_test(tc, tcp_listener_closed_during_handshakes);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }
