@@ -32,7 +32,11 @@ static void setup(void)
     ck_assert(ism_store_token_create(st, "b", ISM_ROLE_VIEWER, "org-b", tok_b, &info, &err));
     ck_assert(ism_store_token_create(st, "adm", ISM_ROLE_ADMIN, "", tok_admin, &info, &err));
     app.store = st;
-    ism_rpc_http_config cfg = {.listen = "http://127.0.0.1:0", .per_address = 100};
+    /* The slow-client timeout (30 s by default) would end the stalled subscriber's stream
+     * while a busy machine is still publishing its 20,000 events: that is a disconnect, not
+     * the overflow tested here, so it is set far beyond any wait of these tests. */
+    ism_rpc_http_config cfg = {
+        .listen = "http://127.0.0.1:0", .per_address = 100, .timeout_s = 3600};
     srv = ism_rpc_http_start(&app, &cfg, &err);
     ck_assert_msg(srv, "%s", err.message);
     port = ism_rpc_http_port(srv);
