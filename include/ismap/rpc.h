@@ -192,6 +192,13 @@ typedef struct ism_rpc_listen {
     const char *tls_client_ca;
 } ism_rpc_listen;
 
+/* Gives nng's tls+tcp:// its TLS engine, over OpenSSL (service/rpc/tls_openssl.c: TLS 1.3 and
+ * 1.2, ECDHE + AEAD suites only in 1.2, the server's name or IP address checked by a client). The
+ * project's nng has none of its own (nng's default, Mbed TLS 2.28, has no TLS 1.3). Called before
+ * making a TLS listener, dialer or configuration (the server and client do); idempotent, and safe
+ * from any thread. Returns 0 or an nng error number. */
+int ism_rpc_tls_engine(void);
+
 /* Checks a listen URL: ipc://, tls+tcp:// (needs cert and key) or tcp:// bound to loopback. */
 bool ism_rpc_check_url(const ism_rpc_listen *l, ism_error *err);
 

@@ -287,8 +287,12 @@ ism_rpc_client *ism_rpc_client_open_tls(const char *url, const char *ca_file, co
     c->remote = strncmp(url, "ipc://", 6) != 0;
     nng_pipe_notify(c->sock, NNG_PIPE_EV_ADD_POST, on_pipe, c);
     nng_dialer d;
-    if ((rv = nng_dialer_create(&d, c->sock, url)) != 0) goto fail;
-    if (strncmp(url, "tls+tcp://", 10) == 0) {
+    bool tls = strncmp(url, "tls+tcp://", 10) == 0;
+    /* nng makes a TLS dialer's default configuration already: the engine first. */
+    if ((tls && (rv = ism_rpc_tls_engine()) != 0) ||
+        (rv = nng_dialer_create(&d, c->sock, url)) != 0)
+        goto fail;
+    if (tls) {
         nng_tls_config *cfg;
         if ((rv = nng_tls_config_alloc(&cfg, NNG_TLS_MODE_CLIENT)) != 0) goto fail;
         if (ca_file) {

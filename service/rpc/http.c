@@ -2,9 +2,9 @@
  * connection, bounded), request lifecycle (body with a size cap), the router, replies with the
  * security headers, bearer authentication and the request log. Routes live in http_routes.c.
  *
- * Why libmicrohttpd and not nng's HTTP server: it is TLS 1.3 capable through GnuTLS (nng 1.5.2's
- * Mbed TLS 2.28 is not), and it has the limits a public listener needs built in — connections in
- * all and per address, per-connection memory for headers, idle timeouts, strict request parsing. */
+ * Why libmicrohttpd and not nng's HTTP server: it has the limits a public listener needs built
+ * in — connections in all and per address, per-connection memory for headers, idle timeouts,
+ * strict request parsing — and TLS 1.3 through GnuTLS. */
 #include "http_int.h"
 
 #include <arpa/inet.h>

@@ -124,8 +124,7 @@ static bool setup_tls(nng_listener l, const ism_rpc_listen *spec, ism_error *err
     if (!ok) nng_fail(err, rv, "tls config for", spec->url);
     if (ok) ok = (cert = ism_read_file(spec->tls_cert, 1 << 20, NULL, err)) != NULL;
     if (ok) ok = (key = ism_read_file(spec->tls_key, 1 << 20, NULL, err)) != NULL;
-    /* TLS 1.2 at least (1.3 when the TLS library has it: Debian 12's Mbed TLS 2.28 does not);
-     * the suites are limited to forward-secret AEAD ones in the nng build (deploy/nng/). */
+    /* TLS 1.3 and 1.2; in 1.2 forward-secret AEAD suites only (service/rpc/tls_openssl.c). */
     if (ok && (rv = nng_tls_config_version(cfg, NNG_TLS_1_2, NNG_TLS_1_3)) != 0)
         ok = nng_fail(err, rv, "tls versions for", spec->url);
     if (ok && (rv = nng_tls_config_own_cert(cfg, cert, key, NULL)) != 0)
@@ -431,14 +430,17 @@ ism_rpc_server *ism_rpc_server_start(ism_rpc_app *app, const ism_rpc_listen *lis
         if (!ism_rpc_check_url(&listens[i], err)) goto fail;
         nng_listener l;
         const char *url = listens[i].url;
-        if ((rv = nng_listener_create(&l, srv->rep, url)) != 0) {
+        /* nng makes a TLS listener's default configuration already: the engine first. */
+        bool tls = strncmp(url, "tls+tcp://", 10) == 0;
+        if ((tls && (rv = ism_rpc_tls_engine()) != 0) ||
+            (rv = nng_listener_create(&l, srv->rep, url)) != 0) {
             nng_fail(err, rv, "cannot listen on", url);
             goto fail;
         }
         bool ipc = strncmp(url, "ipc://", 6) == 0;
         if (ipc) nng_listener_set_int(l, NNG_OPT_IPC_PERMISSIONS, 0600);
         if (ipc && srv->nipc < MAX_LISTENERS) srv->ipc_listeners[srv->nipc++] = nng_listener_id(l);
-        if (strncmp(url, "tls+tcp://", 10) == 0 && !setup_tls(l, &listens[i], err)) goto fail;
+        if (tls && !setup_tls(l, &listens[i], err)) goto fail;
         if ((rv = nng_listener_start(l, 0)) != 0) {
             nng_fail(err, rv, "cannot listen on", url);
             goto fail;

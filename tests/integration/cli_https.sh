@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# cli_https.sh — ismapctl over the HTTP gateway: https:// with TLS 1.3 (what nng's tls+tcp cannot
-# offer with Debian's Mbed TLS 2.28), the certificate checked against an IP SAN, tokens as bearer
+# cli_https.sh — ismapctl over the HTTP gateway: https:// with TLS 1.3 (GnuTLS, in libmicrohttpd),
+# the certificate checked against an IP SAN, tokens as bearer
 # headers, the same exit statuses and roles as over nng; a CBC-only or TLS 1.1 client is refused.
 set -u
 : "${ISMAPD:?run through ctest}" "${ISMAPCTL:?run through ctest}"

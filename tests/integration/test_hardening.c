@@ -459,9 +459,9 @@ static bool status_over(const char *url, const char *ca, const char *token)
     return ok;
 }
 
-/* Item 7: forward-secret AEAD suites only (no static RSA, no CBC-SHA1, nothing below TLS 1.2),
- * and a client that names the server by IP address checks it against the certificate's IP
- * SANs. */
+/* Item 7: TLS 1.3, and forward-secret AEAD suites only (no static RSA, no CBC-SHA1, nothing
+ * below TLS 1.2), and a client that names the server by IP address checks it against the
+ * certificate's IP SANs. */
 START_TEST(tls_suites_and_ip_san)
 {
     if (system("command -v openssl >/dev/null 2>&1") != 0) {
@@ -495,6 +495,11 @@ START_TEST(tls_suites_and_ip_san)
     /* The certificate must name that IP: one for another address is refused. */
     ck_assert(!status_over(byip, other, tok));
 
+    /* TLS 1.3, with each of its suites (all AEAD). */
+    ck_assert_msg(handshake_ok(port, "-tls1_3"), "TLS 1.3 not offered");
+    ck_assert(handshake_ok(port, "-tls1_3 -ciphersuites TLS_AES_128_GCM_SHA256"));
+    ck_assert(handshake_ok(port, "-tls1_3 -ciphersuites TLS_AES_256_GCM_SHA384"));
+    ck_assert(handshake_ok(port, "-tls1_3 -ciphersuites TLS_CHACHA20_POLY1305_SHA256"));
     ck_assert(handshake_ok(port, "-tls1_2 -cipher ECDHE-RSA-AES128-GCM-SHA256"));
     ck_assert(handshake_ok(port, "-tls1_2 -cipher ECDHE-RSA-CHACHA20-POLY1305"));
     ck_assert_msg(!handshake_ok(port, "-tls1_2 -cipher AES128-SHA"), "static RSA accepted");

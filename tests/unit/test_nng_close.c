@@ -20,6 +20,7 @@
 #include "waitfor.h"
 
 #include "ismap/core.h"
+#include "ismap/rpc.h"
 
 #include <arpa/inet.h>
 #include <check.h>
@@ -299,6 +300,7 @@ static void run_tls(bool closer_sends)
 
     race r = {.closer_sends = closer_sends, .iterations = 60};
     snprintf(r.url, sizeof r.url, "tls+tcp://127.0.0.1:%d", tu_free_port());
+    ck_assert_int_eq(ism_rpc_tls_engine(), 0); /* the TLS the product uses */
     ck_assert_int_eq(nng_tls_config_alloc(&r.server_tls, NNG_TLS_MODE_SERVER), 0);
     ck_assert_int_eq(nng_tls_config_own_cert(r.server_tls, cert, key, NULL), 0);
     ck_assert_int_eq(nng_tls_config_alloc(&r.client_tls, NNG_TLS_MODE_CLIENT), 0);
