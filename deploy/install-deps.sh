@@ -5,7 +5,7 @@ set -euo pipefail
 
 PKGS=(
   build-essential cmake pkg-config
-  libcurl4-openssl-dev libjansson-dev libssl-dev libnng-dev libmbedtls-dev patch xz-utils check
+  libcurl4-openssl-dev libjansson-dev libssl-dev libnng-dev patch xz-utils check
   libsqlite3-dev sqlite3 libpq-dev libxml2-dev libzip-dev libxlsxwriter-dev libmicrohttpd-dev zlib1g-dev
   libcairo2-dev libpango1.0-dev fonts-noto-cjk
   python3

@@ -3,8 +3,12 @@
 # nng 1.5.2 (prepare-source.sh: Debian's source package + our patches) once per machine and
 # installs it into CACHE/nng-1.5.2-KEY, which every build folder (build, build-asan, build-fuzz,
 # other clones) then links. KEY hashes everything the result depends on — both tarballs' pinned
-# SHA-256, the patches, these two scripts, the C compiler's version and Mbed TLS's version
-# header — so a changed patch or compiler gives a new prefix, never a stale library.
+# SHA-256, the patches, these two scripts and the C compiler's version — so a changed patch or
+# compiler gives a new prefix, never a stale library.
+# TLS: the transport and nng's TLS API are built with no engine of nng's own
+# (NNG_TLS_ENGINE=none); the program registers its OpenSSL engine (service/rpc/tls_openssl.c)
+# before it makes a TLS configuration. nng's default engine, Debian 12's Mbed TLS 2.28, has no
+# TLS 1.3.
 # nng is always built with the system's `cc` (not the project's compiler: the fuzz build's
 # clang links the same C library), release flags, no sanitizers, as before.
 # Concurrent configures wait on a lock; a half-built prefix is never visible (built beside it,
@@ -19,7 +23,6 @@ key=$({
   echo "$orig_sha $deb_sha"
   cat "$@" "$here/prepare-source.sh" "$here/build-cached.sh"
   "$cc" --version | head -1
-  cat /usr/include/mbedtls/version.h /usr/include/mbedtls/build_info.h 2>/dev/null || true
 } | sha256sum | cut -c1-16)
 prefix=$cache/nng-1.5.2-$key
 if [ -f "$prefix/lib/libnng.a" ]; then echo "$prefix"; exit 0; fi
@@ -37,8 +40,8 @@ if [ ! -f "$prefix/lib/libnng.a" ]; then
       cmake -S "$work/src" -B "$work/build" -DCMAKE_C_COMPILER="$cc" \
         -DCMAKE_INSTALL_PREFIX="$work/install" -DCMAKE_INSTALL_LIBDIR=lib \
         -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_POSITION_INDEPENDENT_CODE=ON \
-        -DBUILD_SHARED_LIBS=OFF -DNNG_ENABLE_TLS=ON -DNNG_TESTS=OFF -DNNG_TOOLS=OFF \
-        -DNNG_ENABLE_NNGCAT=OFF &&
+        -DBUILD_SHARED_LIBS=OFF -DNNG_ENABLE_TLS=ON -DNNG_TLS_ENGINE=none -DNNG_TESTS=OFF \
+        -DNNG_TOOLS=OFF -DNNG_ENABLE_NNGCAT=OFF &&
       cmake --build "$work/build" -j"$(nproc)" &&
       cmake --install "$work/build"
   } >"$log" 2>&1; then

@@ -2,9 +2,6 @@
 # with Debian's patch series and deploy/nng/listener-survives-handshake-hangup.patch (the fix of
 # upstream issue #1518: a peer that hangs up during the SP handshake made a listener stop
 # accepting for good — one local client could stop the admin socket) and
-# deploy/nng/tls-aead-suites-and-ip-san.patch (TLS offers only ECDHE suites with AES-GCM or
-# ChaCha20-Poly1305 — no static RSA, no CBC — and a client given an IP address checks it
-# against the certificate's iPAddress SANs, which Mbed TLS 2.28 ignores) and
 # deploy/nng/per-pipe-receive-limit.patch (nng_pipe_set_size(pipe, NNG_OPT_RECVMAXSZ): a receive
 # limit per connection, so a peer that has not yet sent a valid token is held to a small one —
 # ISM_NNG_PIPE_SET_SIZE tells the code it is there) and
@@ -13,8 +10,10 @@
 # nng_close hung; tests/unit/test_nng_close.c) and
 # deploy/nng/send-on-stopped-aio-frees-message.patch (upstream's fix of #1713: a message sent
 # on a closing pipe leaked) and deploy/nng/listener-close-frees-pending-pipes.patch (closing a
-# listening socket leaked the connections still being set up). Built static, with TLS
-# over the system's Mbed TLS, once per machine: deploy/nng/build-cached.sh installs it into
+# listening socket leaked the connections still being set up). Built static, with the TLS
+# transport but no TLS engine of its own — the program registers one over OpenSSL
+# (service/rpc/tls_openssl.c: TLS 1.3, which Debian 12's Mbed TLS 2.28, nng's default, lacks) —
+# once per machine: deploy/nng/build-cached.sh installs it into
 # ISM_NNG_CACHE/nng-1.5.2-KEY (KEY: a hash of the sources, patches and compiler) at configure
 # time, and every build folder links that. The two tarballs are Debian's source package, put
 # into ISM_NNG_CACHE by deploy/nng/fetch-source.sh (apt-get source; install-deps.sh runs it).
@@ -49,11 +48,7 @@ foreach(pair "${_orig}:${_orig_sha}" "${_deb}:${_deb_sha}")
   endif()
 endforeach()
 
-find_library(ISM_MBEDTLS_LIB mbedtls REQUIRED)
-find_library(ISM_MBEDX509_LIB mbedx509 REQUIRED)
-find_library(ISM_MBEDCRYPTO_LIB mbedcrypto REQUIRED)
 set(_patches ${CMAKE_CURRENT_LIST_DIR}/listener-survives-handshake-hangup.patch
-  ${CMAKE_CURRENT_LIST_DIR}/tls-aead-suites-and-ip-san.patch
   ${CMAKE_CURRENT_LIST_DIR}/per-pipe-receive-limit.patch
   ${CMAKE_CURRENT_LIST_DIR}/close-completes-queued-transfers.patch
   ${CMAKE_CURRENT_LIST_DIR}/send-on-stopped-aio-frees-message.patch
@@ -73,6 +68,5 @@ add_library(ism_nng_static STATIC IMPORTED GLOBAL)
 set_target_properties(ism_nng_static PROPERTIES IMPORTED_LOCATION ${_prefix}/lib/libnng.a)
 add_library(ism_nng INTERFACE)
 target_include_directories(ism_nng BEFORE INTERFACE ${_prefix}/include)
-target_link_libraries(ism_nng INTERFACE ism_nng_static ${ISM_MBEDTLS_LIB} ${ISM_MBEDX509_LIB}
-  ${ISM_MBEDCRYPTO_LIB} Threads::Threads)
+target_link_libraries(ism_nng INTERFACE ism_nng_static Threads::Threads)
 target_compile_definitions(ism_nng INTERFACE ISM_NNG_PIPE_SET_SIZE=1)
