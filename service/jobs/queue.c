@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -400,8 +402,30 @@ static int64_t poll_window_ms(const ism_jobs *q)
     return (int64_t)q->peer_poll_ms + PEER_WINDOW_MS;
 }
 
+/* What identifies one change of a job in peer_look: its `updated` first (what the window
+ * forgets by), its state, and a digest of what an event of it shows — progress, message and
+ * worker. `updated` has millisecond resolution: a claim and the first progress, or two progress
+ * writes, within one millisecond have the same time and state, and without the digest the
+ * second change looked like the first one already published and was never echoed. Two changes
+ * that differ in nothing an event shows are one event. */
+static void change_key(const json_t *r, char *out, size_t size)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a, 64 bits */
+    char progress[40];
+    snprintf(progress, sizeof progress, "%.17g", json_number_value(json_object_get(r, "progress")));
+    const char *parts[] = {progress, ism_json_getstr(r, "message"), ism_json_getstr(r, "worker")};
+    for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) {
+        /* A part's end (and a missing part) is hashed too: "a"+"bc" differs from "ab"+"c". */
+        for (const char *c = parts[i] ? parts[i] : ""; *c; c++)
+            h = (h ^ (unsigned char)*c) * 1099511628211ull;
+        h = (h ^ (parts[i] ? 0x1fu : 0x1eu)) * 1099511628211ull;
+    }
+    snprintf(out, size, "%s|%s|%016llx", ism_json_getstr(r, "updated"), ism_json_getstr(r, "state"),
+             (unsigned long long)h);
+}
+
 /* Publishes, as this process's own events, the changes of jobs that other processes run, of the
- * last window_ms: each change once (a job's `updated` and state identify it), progress of
+ * last window_ms: each change once (change_key identifies it), progress of
  * running jobs and the end of finished ones. The first look only learns what is there. */
 static void peer_look(ism_jobs *q, json_t **seen, int64_t window_ms, bool publish_changes)
 {
@@ -420,8 +444,8 @@ static void peer_look(ism_jobs *q, json_t **seen, int64_t window_ms, bool publis
     {
         const char *id = ism_json_getstr(r, "id"), *state = ism_json_getstr(r, "state");
         const char *worker = ism_json_getstr(r, "worker");
-        char key[96];
-        snprintf(key, sizeof key, "%s|%s", ism_json_getstr(r, "updated"), state);
+        char key[128];
+        change_key(r, key, sizeof key);
         bool same = ism_json_getstr(*seen, id) && !strcmp(ism_json_getstr(*seen, id), key);
         json_object_set_new(*seen, id, json_string(key));
         /* Our own jobs' events went out when they happened; a remote collector's go out from
