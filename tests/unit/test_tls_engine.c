@@ -175,21 +175,27 @@ static void close_pair(pair *p)
     nng_close(p->rep);
 }
 
-/* server [lo, hi] against client [clo, chi]: the dial's result, with a round trip if it
- * connected. */
-static int versions(nng_tls_version lo, nng_tls_version hi, nng_tls_version clo,
-                    nng_tls_version chi)
+/* A server with s and a client with c (both released here): the dial's result, after a round
+ * trip of n bytes if it connected (*verified as round_trip says). */
+static int connect_once(nng_tls_config *s, nng_tls_config *c, size_t n, bool *verified)
 {
     pair p;
-    nng_tls_config *s = server_config(lo, hi), *c = client_config("ca.pem", "localhost");
-    ck_assert_int_eq(nng_tls_config_version(c, clo, chi), 0);
     listen_on(&p, s);
     int rv = dial(&p, c);
-    if (rv == 0) round_trip(&p, 100, NULL);
+    if (rv == 0) round_trip(&p, n, verified);
     close_pair(&p);
     nng_tls_config_free(s);
     nng_tls_config_free(c);
     return rv;
+}
+
+/* server [lo, hi] against client [clo, chi]. */
+static int versions(nng_tls_version lo, nng_tls_version hi, nng_tls_version clo,
+                    nng_tls_version chi)
+{
+    nng_tls_config *s = server_config(lo, hi), *c = client_config("ca.pem", "localhost");
+    ck_assert_int_eq(nng_tls_config_version(c, clo, chi), 0);
+    return connect_once(s, c, 100, NULL);
 }
 
 START_TEST(tls13_is_negotiated)
@@ -215,15 +221,7 @@ END_TEST
 /* The client's result of dialing a default server with that CA file and server name. */
 static int dial_named(const char *ca, const char *name)
 {
-    pair p;
-    nng_tls_config *s = server_config(NNG_TLS_1_2, NNG_TLS_1_3), *c = client_config(ca, name);
-    listen_on(&p, s);
-    int rv = dial(&p, c);
-    if (rv == 0) round_trip(&p, 10, NULL);
-    close_pair(&p);
-    nng_tls_config_free(s);
-    nng_tls_config_free(c);
-    return rv;
+    return connect_once(server_config(NNG_TLS_1_2, NNG_TLS_1_3), client_config(ca, name), 10, NULL);
 }
 
 START_TEST(server_identity_is_checked)
@@ -239,14 +237,7 @@ START_TEST(server_identity_is_checked)
     nng_tls_config *s;
     ck_assert_int_eq(nng_tls_config_alloc(&s, NNG_TLS_MODE_SERVER), 0);
     ck_assert_int_eq(nng_tls_config_cert_key_file(s, path("server-both.pem"), NULL), 0);
-    nng_tls_config *c = client_config("ca.pem", "localhost");
-    pair p;
-    listen_on(&p, s);
-    ck_assert_int_eq(dial(&p, c), 0);
-    round_trip(&p, 10, NULL);
-    close_pair(&p);
-    nng_tls_config_free(s);
-    nng_tls_config_free(c);
+    ck_assert_int_eq(connect_once(s, client_config("ca.pem", "localhost"), 10, NULL), 0);
     /* A key that is not the certificate's is refused. */
     ck_assert_int_eq(nng_tls_config_alloc(&s, NNG_TLS_MODE_SERVER), 0);
     char *cert = slurp("server.pem"), *key = slurp("client.key");
@@ -272,14 +263,7 @@ static int dial_mutual(const char *ca_file, const char *cert, const char *key, c
         free(cp);
         free(kp);
     }
-    pair p;
-    listen_on(&p, s);
-    int rv = dial(&p, c);
-    if (rv == 0) round_trip(&p, 1000, verified);
-    close_pair(&p);
-    nng_tls_config_free(s);
-    nng_tls_config_free(c);
-    return rv;
+    return connect_once(s, c, 1000, verified);
 }
 
 START_TEST(client_certificates)
