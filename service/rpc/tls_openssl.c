@@ -35,7 +35,7 @@ struct nng_tls_engine_config {
     SSL_CTX *ctx;
     char *server_name; /* client: the name the certificate must carry (and SNI if a DNS name) */
     nng_tls_mode mode;
-    bool optional; /* NNG_TLS_AUTH_MODE_OPTIONAL: a certificate is checked, not required */
+    bool have_ca; /* CAs were configured: they alone are trusted, not the system's */
 };
 
 struct nng_tls_engine_conn {
@@ -47,6 +47,21 @@ struct nng_tls_engine_conn {
 
 static BIO_METHOD *bio_method;
 static pthread_once_t bio_once = PTHREAD_ONCE_INIT;
+
+/* The system's CAs (OpenSSL's default paths: Debian's ca-certificates, or SSL_CERT_FILE /
+ * SSL_CERT_DIR), read once, for the clients that were given no CA of their own. */
+static X509_STORE *system_cas;
+static pthread_once_t system_cas_once = PTHREAD_ONCE_INIT;
+
+static void system_cas_load(void)
+{
+    X509_STORE *s = X509_STORE_new();
+    if (s && X509_STORE_set_default_paths(s))
+        system_cas = s;
+    else
+        X509_STORE_free(s);
+    ERR_clear_error();
+}
 
 static int bio_write(BIO *b, const char *buf, int len)
 {
@@ -165,6 +180,11 @@ static int conn_init(nng_tls_engine_conn *ec, void *tls, nng_tls_engine_config *
     int ok = 1;
     if (cfg->mode == NNG_TLS_MODE_CLIENT) {
         SSL_set_connect_state(ec->ssl);
+        /* Configured CAs replace the system's (as curl's --cacert does), never add to them. */
+        if (!cfg->have_ca) {
+            pthread_once(&system_cas_once, system_cas_load);
+            if (system_cas) ok = SSL_set1_verify_cert_store(ec->ssl, system_cas);
+        }
         if (cfg->server_name) {
             unsigned char addr[16];
             const char *n = cfg->server_name;
@@ -291,9 +311,8 @@ static int config_init(nng_tls_engine_config *cfg, nng_tls_mode mode)
                             SSL_MODE_RELEASE_BUFFERS);
     SSL_CTX_set_session_cache_mode(c, SSL_SESS_CACHE_OFF);
     if (ok && mode == NNG_TLS_MODE_SERVER) ok = SSL_CTX_set_num_tickets(c, 0);
-    /* A client with no CA configured checks against the system's (Debian's ca-certificates);
-     * nng's defaults: a server asks for no certificate, a client requires one. */
-    if (ok && mode == NNG_TLS_MODE_CLIENT) (void)SSL_CTX_set_default_verify_paths(c);
+    /* nng's defaults: a server asks for no certificate, a client requires one (checked against
+     * the configured CAs, or the system's: conn_init). */
     if (ok)
         ok = config_auth(cfg, mode == NNG_TLS_MODE_SERVER ? NNG_TLS_AUTH_MODE_NONE
                                                           : NNG_TLS_AUTH_MODE_REQUIRED) == 0;
@@ -346,6 +365,7 @@ static int config_ca_chain(nng_tls_engine_config *cfg, const char *certs, const 
     }
     ERR_clear_error();
     if (rv == 0 && ncert == 0) rv = NNG_EINVAL;
+    if (rv == 0) cfg->have_ca = true;
     if (rv == 0 && ncrl > 0) X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK);
     return rv;
 }

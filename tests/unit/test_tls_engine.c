@@ -1,13 +1,14 @@
 /* test_tls_engine.c — the OpenSSL engine behind tls+tcp:// (service/rpc/tls_openssl.c), driven
  * the way ismapd and ismapctl drive it: nng REQ/REP sockets with nng's TLS configurations.
  *
- * TLS 1.3 is negotiated (a server that takes 1.3 only is reached; with the nng build's Mbed TLS
- * 2.28 it could not be configured at all), a client and a server with no version in common do
- * not connect, the client checks the server's name (DNS and IP SANs) against the CAs it was
- * given, a server that requires client certificates takes only those its CA signed and not one
- * its CRL revokes, a password-protected key is read with its password, and messages of several
- * megabytes cross intact both ways (records split over partial writes). The certificates are
- * made with the openssl command line; without it the test skips. */
+ * TLS 1.3 is negotiated (a server that takes 1.3 only is reached; with Mbed TLS 2.28, nng's
+ * default engine, it could not be configured at all), a client and a server with no version in
+ * common do not connect, the client checks the server's name (DNS and IP SANs) and its certificate
+ * against the CAs it was given, or the system's when it was given none (never both), a server that
+ * requires client certificates takes only those its CA signed and not one its CRL revokes, a
+ * password-protected key is read with its password, and messages of several megabytes cross intact
+ * both ways (records split over partial writes). The certificates are made with the openssl command
+ * line; without it the test skips. */
 #include "testutil.h"
 
 #include "ismap/rpc.h"
@@ -33,8 +34,9 @@ static char *path(const char *name)
 }
 
 /* A CA; a server certificate (RSA, for the TLS 1.2 RSA suites) for localhost and 127.0.0.1; two
- * client certificates, the second revoked by the CA's CRL; the first client's key encrypted. */
-static void make_pki(void)
+ * client certificates, the second revoked by the CA's CRL; the first client's key encrypted. And
+ * another CA, standing for the system's (SSL_CERT_FILE), with a server certificate of its own. */
+static bool make_pki(void)
 {
     char cmd[12000];
     snprintf(cmd, sizeof cmd,
@@ -58,9 +60,13 @@ static void make_pki(void)
              "default_md=sha256\\ndefault_crl_days=2\\n' > ca.cnf\n"
              "q openssl ca -config ca.cnf -keyfile ca.key -cert ca.pem -revoke revoked.pem\n"
              "q openssl ca -config ca.cnf -keyfile ca.key -cert ca.pem -gencrl -out crl.pem\n"
-             "cat ca.pem crl.pem > ca-crl.pem\n",
+             "cat ca.pem crl.pem > ca-crl.pem\n"
+             "mkdir sys; cd sys\n"
+             "q openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 "
+             "  -subj /CN=system-ca -keyout ca.key -out ca.pem\n"
+             "leaf server ec:ca.pem 'subjectAltName=DNS:localhost'\n",
              dir);
-    ck_assert_msg(system(cmd) == 0, "making the test certificates failed");
+    return system(cmd) == 0;
 }
 
 static char *slurp(const char *name)
@@ -73,15 +79,19 @@ static char *slurp(const char *name)
 
 static void setup(void)
 {
-    dir = tu_tempdir("tlsengine");
-    make_pki();
     ck_assert_int_eq(ism_rpc_tls_engine(), 0);
 }
 
-static void teardown(void)
+static nng_tls_config *server_pair(const char *cert_file, const char *key_file)
 {
-    tu_rmtree(dir);
-    free(dir);
+    ck_assert_int_eq(ism_rpc_tls_engine(), 0);
+    nng_tls_config *cfg;
+    ck_assert_int_eq(nng_tls_config_alloc(&cfg, NNG_TLS_MODE_SERVER), 0);
+    char *cert = slurp(cert_file), *key = slurp(key_file);
+    ck_assert_int_eq(nng_tls_config_own_cert(cfg, cert, key, NULL), 0);
+    free(cert);
+    free(key);
+    return cfg;
 }
 
 static nng_tls_config *server_config(nng_tls_version lo, nng_tls_version hi)
@@ -233,6 +243,13 @@ START_TEST(server_identity_is_checked)
     ck_assert_int_eq(dial_named("ca.pem", "LOCALHOST"), 0); /* DNS names are case-blind */
     /* Not signed by a CA the client trusts (the system's, here). */
     ck_assert_int_eq(dial_named(NULL, "localhost"), NNG_EPEERAUTH);
+    /* A client given no CA trusts the system's; one given CAs trusts only those. */
+    ck_assert_int_eq(connect_once(server_pair("sys/server.pem", "sys/server.key"),
+                                  client_config(NULL, "localhost"), 10, NULL),
+                     0);
+    ck_assert_int_eq(connect_once(server_pair("sys/server.pem", "sys/server.key"),
+                                  client_config("ca.pem", "localhost"), 10, NULL),
+                     NNG_EPEERAUTH);
     /* A certificate and its key in one file, as nng_tls_config_cert_key_file reads them. */
     nng_tls_config *s;
     ck_assert_int_eq(nng_tls_config_alloc(&s, NNG_TLS_MODE_SERVER), 0);
@@ -316,14 +333,25 @@ int main(void)
         fprintf(stderr, "the openssl command is missing: test not run\n");
         return 77;
     }
+    /* The certificates, once for all cases; the system's CAs are the second test CA. */
+    dir = tu_tempdir("tlsengine");
+    if (!make_pki()) {
+        fprintf(stderr, "making the test certificates in %s failed\n", dir);
+        return 1;
+    }
+    setenv("SSL_CERT_FILE", path("sys/ca.pem"), 1);
+    setenv("SSL_CERT_DIR", path("sys/none"), 1);
     Suite *s = suite_create("tls_engine");
     TCase *tc = tcase_create("tls_engine");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, setup, NULL);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, tls13_is_negotiated);
     tcase_add_test(tc, server_identity_is_checked);
     tcase_add_test(tc, client_certificates);
     tcase_add_test(tc, large_messages_cross_intact);
     suite_add_tcase(s, tc);
-    return tu_run_suite(s);
+    int rc = tu_run_suite(s);
+    tu_rmtree(dir);
+    free(dir);
+    return rc;
 }
