@@ -191,10 +191,10 @@ static int conn_init(nng_tls_engine_conn *ec, void *tls, nng_tls_engine_config *
             if (inet_pton(AF_INET, n, addr) == 1 || inet_pton(AF_INET6, n, addr) == 1) {
                 /* An address is checked against the iPAddress SANs and not sent as SNI
                  * (RFC 6066 allows only host names there). */
-                ok = X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ec->ssl), n);
+                ok = ok && X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ec->ssl), n);
             } else {
                 SSL_set_hostflags(ec->ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-                ok = SSL_set_tlsext_host_name(ec->ssl, n) && SSL_set1_host(ec->ssl, n);
+                ok = ok && SSL_set_tlsext_host_name(ec->ssl, n) && SSL_set1_host(ec->ssl, n);
             }
         }
     } else {
