@@ -196,7 +196,16 @@ bool tu_daemon_start(tu_daemon *d, const char *data_dir, const char *const *extr
         nanosleep(&ts, NULL);
         int status;
         if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
+            /* Say why: the end of its log (a port taken meanwhile, a bad flag, ...). */
             d->pid = 0;
+            fprintf(stderr, "ismapd exited while starting (wait status %d); its log %s ends:\n",
+                    status, d->log);
+            size_t len = 0;
+            ism_error e = {0};
+            char *log = ism_read_file(d->log, 1 << 24, &len, &e);
+            if (log) fputs(len > 2000 ? log + len - 2000 : log, stderr);
+            free(log);
+            ism_error_clear(&e);
             return false;
         }
         json_t *r = tu_call(d->url, "ping", NULL, NULL);
