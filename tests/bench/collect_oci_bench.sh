@@ -7,6 +7,7 @@
 # only with ISM_BENCH=1.
 set -u
 [ "${ISM_BENCH:-}" = 1 ] || { echo "set ISM_BENCH=1 to run"; exit 77; }
+ISM_TEST_NO_WATCH=1 # a benchmark: its length is its own
 . "$(dirname "$0")/../lib/shtest.sh"
 : "${ISMAPD:?run through ctest}" "${ISMAPCTL:?run through ctest}" "${OCIEMU:?}"
 SRC=${ISM_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}

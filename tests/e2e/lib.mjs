@@ -4,7 +4,6 @@
 // through playwright-core. Everything it starts it stops; it waits on conditions, never on time.
 import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,13 +20,15 @@ export function skipReason(build) {
   return null;
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.unref();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
-  });
+/** The port ismapd's HTTP gateway listens on: from its log line http.listening (the gateway
+ * listens on port 0 and the kernel chooses — a port picked here and handed over could be taken
+ * by another test's connection before ismapd binds it). */
+function httpPortFromLog(file) {
+  if (!fs.existsSync(file)) return null;
+  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+    try { const e = JSON.parse(line); if (e.event === 'http.listening' && e.port) return e.port; } catch { /* a partial line */ }
+  }
+  return null;
 }
 
 /** Polls cond() until it returns a truthy value or `ms` pass (an overall bound, not a wait). */
@@ -95,15 +96,15 @@ export async function startEnv(build, opts = {}) {
     const f = path.join(work, 'emu.port');
     return fs.existsSync(f) && fs.readFileSync(f, 'utf8').trim();
   }, 60000);
-  const httpPort = await freePort();
   fs.writeFileSync(path.join(work, 'ismapd.json'), JSON.stringify({
     collect: { endpoint_allow: ['127.0.0.1'] },
-    http: { listen: `http://127.0.0.1:${httpPort}` },
+    http: { listen: 'http://127.0.0.1:0' },
   }));
   start(path.join(build, 'ismapd'), ['--config', path.join(work, 'ismapd.json'), '--data-dir', path.join(work, 'data'),
     '--log-file', path.join(work, 'ismapd.log')], 'ismapd.out');
   const ctl = (...args) => execFileSync(path.join(build, 'ismapctl'), args, { env, encoding: 'utf8', maxBuffer: 1 << 28 });
   await waitFor('ismapd', () => { alive(); execFileSync(path.join(build, 'ismapctl'), ['--timeout', '2', 'ping'], { env, stdio: 'ignore' }); return true; }, 60000);
+  const httpPort = await waitFor('the HTTP gateway\'s port', () => { alive(); return httpPortFromLog(path.join(work, 'ismapd.log')); }, 60000);
   const base = `http://127.0.0.1:${httpPort}`;
   await waitFor('the HTTP gateway', async () => { alive(); return (await fetch(`${base}/`)).ok; }, 60000);
   const e = {

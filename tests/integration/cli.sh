@@ -5,7 +5,7 @@ set -u
 . "$(dirname "$0")/../lib/shtest.sh"
 : "${ISMAPD:?run through ctest}" "${ISMAPCTL:?run through ctest}"
 tmp=$(mktemp -d /tmp/ismtest-cli-XXXXXX)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_port)
 "$ISMAPD" --data-dir "$tmp/data" --log-file "$tmp/log" --listen "ipc://$tmp/data/ismapd.sock" \
   --listen "tcp://127.0.0.1:$port" &
 pid=$!

@@ -34,7 +34,7 @@ export ISMAP_SOCKET=$tmp/data/ismapd.sock
 unset GOOGLE_APPLICATION_CREDENTIALS
 
 # One port for every emulator run: the key file's token_uri names it.
-port=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_port)
 $PY - "$SRC/tests/fixtures/gcp/sa-key.json" "$tmp/key.json" "$port" <<'EOF'
 import json, sys
 k = json.load(open(sys.argv[1]))

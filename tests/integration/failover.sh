@@ -58,7 +58,6 @@ start_emu() { # start_emu NAME ARGS... → $port
 }
 stop_emu() { kill "$emu_pid" 2>/dev/null; wait "$emu_pid" 2>/dev/null; emu_pid=""; }
 start_emu ref
-free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 http_a=$(free_port)
 http_b=$(free_port)
 

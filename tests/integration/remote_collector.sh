@@ -58,7 +58,7 @@ ossl x509 -req -in collector.csr -CA client-ca.pem -CAkey client-ca.key -CAcreat
 emu_pid=$!
 wait_file "$tmp/emu.port" || { echo "awsemu did not start"; exit 1; }
 emu_port=$(cat "$tmp/emu.port")
-port=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_port)
 
 cat >"$tmp/central.json" <<EOF
 {"tls": {"cert_file": "$tmp/central.pem", "key_file": "$tmp/central.key",
@@ -108,7 +108,10 @@ start_collector() { # start_collector LOG [ENV=VALUE...]
     --log-file "$tmp/$log" &
   col_pid=$!
 }
-stop_collector() { kill "$col_pid" 2>/dev/null; wait "$col_pid" 2>/dev/null; col_pid=""; }
+stop_collector() {
+  stop_pid "$col_pid" "the collector" && ok || no "the collector stops on SIGTERM"
+  col_pid=""
+}
 
 # collect NAME: an auditor's zoned collection, followed to its end; the job in $tmp/NAME.job.
 # The bounds only stop a hang (a busy machine stretches a few seconds' collection many times).

@@ -9,7 +9,7 @@ set -u
 : "${ISMAPD:?run through ctest}" "${ISMAPCTL:?run through ctest}" "${ISM_SOURCE_DIR:?run through ctest}"
 F="$ISM_SOURCE_DIR/tests/fixtures/evidence"
 tmp=$(mktemp -d /tmp/ismtest-screening-XXXXXX)
-port=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_port)
 # A small message limit, so "too big for the daemon" is cheap to reach.
 "$ISMAPD" --data-dir "$tmp/data" --log-file "$tmp/log" --max-message 262144 \
   --listen "ipc://$tmp/data/ismapd.sock" --listen "tcp://127.0.0.1:$port" &

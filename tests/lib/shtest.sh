@@ -50,6 +50,93 @@ wait_daemon() {
   done
 }
 
+# stacks PID... — prints each process's command line and, when gdb is installed, the stack of
+# each of its threads: what a process that does not end is waiting on.
+stacks() {
+  local p
+  for p in "$@"; do
+    [ -r "/proc/$p/cmdline" ] || continue
+    echo "--- pid $p: $(tr '\0' ' ' <"/proc/$p/cmdline")"
+    command -v gdb >/dev/null &&
+      timeout 120 gdb -p "$p" -batch -nx -ex "thread apply all bt" 2>&1 |
+      grep -E '^(Thread|#)' | head -200
+  done
+}
+
+# stop_pid PID WHAT — stops a daemon the test started: SIGTERM, then waits for it to end (under
+# the same overall deadline as wait_for). A daemon still running then is a bug: prints so and
+# its threads' stacks, kills it (SIGKILL) and returns 1 (the caller counts the failure).
+stop_pid() {
+  local pid=$1 what=$2 limit=${ISM_TEST_WAIT_S:-120} start=$SECONDS
+  [ -n "$pid" ] || return 0
+  kill "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
+  while kill -0 "$pid" 2>/dev/null && [ -z "$(ps -o stat= -p "$pid" | grep Z)" ]; do
+    if [ $((SECONDS - start)) -ge "$limit" ]; then
+      echo "$what (pid $pid) did not stop within ${limit} s of SIGTERM; its threads:"
+      stacks "$pid"
+      kill -KILL "$pid" 2>/dev/null
+      wait "$pid" 2>/dev/null
+      return 1
+    fi
+    sleep 0.05 # the poll interval
+  done
+  wait "$pid" 2>/dev/null
+  return 0
+}
+
+# A script that hangs says where: ISM_TEST_HANG_S seconds after it started (default 1500, below
+# ctest's TIMEOUT of 1800 s, after which ctest kills it), a watcher prints the processes the
+# script started and their threads' stacks, so the log ctest keeps shows what the test waited
+# on. It only reports, never decides a result, and ends when the script does. It is not the
+# script's child (a script's `wait` does not wait for it).
+_ism_watch() {
+  local script=$1 after=$2 start=$SECONDS
+  while kill -0 "$script" 2>/dev/null; do
+    if [ $((SECONDS - start)) -ge "$after" ]; then
+      local kids
+      kids=$(ps -eo pid=,ppid= | awk -v root="$script" '{ parent[$1] = $2 }
+        END { for (p in parent) for (q = parent[p]; q > 1; q = parent[q]) if (q == root) { print p; break } }')
+      {
+        echo "=== $(basename "$0") has run ${after} s: the processes it started"
+        ps -o pid,ppid,stat,etime,args -p "$(echo "$script" $kids | tr ' ' ',')"
+        # shellcheck disable=SC2086
+        stacks $(for k in $kids; do case $(cat "/proc/$k/comm" 2>/dev/null) in
+          ismap* | *emu* | node | python3) echo "$k" ;; esac; done)
+      } >&2
+      return
+    fi
+    sleep 1 # the watcher's poll interval
+  done
+}
+if [ -z "${ISM_TEST_NO_WATCH:-}" ]; then
+  (_ism_watch $$ "${ISM_TEST_HANG_S:-1500}" &)
+fi
+
+# free_port — prints a free TCP port on 127.0.0.1 for a daemon to listen on, from below the
+# kernel's ephemeral range (as tu_free_port in tests/lib/testutil.c): a port from that range
+# (bind to port 0) can be taken by another test's outgoing connection before the daemon binds
+# it, and the daemon then refuses to start.
+free_port() {
+  "$ISM_PY" -c '
+import random, socket
+try:
+    lo = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+except Exception:
+    lo = 0
+ports = random.SystemRandom().sample(range(lo - 8000, lo), 200) if lo >= 10000 else []
+for p in ports + [0]:
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p))
+        print(s.getsockname()[1])
+        break
+    except OSError:
+        pass
+    finally:
+        s.close()
+'
+}
+
 # The checks a script counts: `check NAME STATUS COMMAND...` runs COMMAND (its output in
 # $tmp/out and $tmp/err) and wants that exit status; `contains NAME FILE TEXT` wants TEXT in
 # FILE. Each adds to $passes or $fails and says what failed; the script ends with [ $fails = 0 ].

@@ -10,8 +10,10 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -122,19 +124,55 @@ const char *tu_shared_dir(void)
     return stat(s, &sb) == 0 && S_ISDIR(sb.st_mode) ? s : NULL;
 }
 
-int tu_free_port(void)
+/* The lowest port the kernel hands out to outgoing connections (ip_local_port_range), or
+ * -1 when it cannot be read. */
+static int ephemeral_low(void)
+{
+    FILE *fp = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+    int lo = -1, hi = -1;
+    if (fp) {
+        if (fscanf(fp, "%d %d", &lo, &hi) != 2) lo = -1;
+        fclose(fp);
+    }
+    return lo;
+}
+
+/* Binds 127.0.0.1:port (0: any) and closes; the port bound, or -1. */
+static int try_port(int port)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    if (fd < 0) return -1;
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((uint16_t)port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     socklen_t len = sizeof a;
-    if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
-        getsockname(fd, (struct sockaddr *)&a, &len) != 0) {
-        close(fd);
-        return -1;
-    }
-    int port = ntohs(a.sin_port);
+    int got = bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
+                      getsockname(fd, (struct sockaddr *)&a, &len) == 0
+                  ? ntohs(a.sin_port)
+                  : -1;
     close(fd);
-    return port;
+    return got;
+}
+
+/* A port the kernel would give an outgoing connection (bind to port 0, the ephemeral range)
+ * can be taken by another test's connection before the daemon binds it: ismapd then refuses to
+ * start. So the port comes from below that range, where only a bind takes ports: a random one
+ * of the 8,000 under it that is free now. Falls back to the kernel's choice when the range
+ * starts too low for that. */
+int tu_free_port(void)
+{
+    int lo = ephemeral_low();
+    if (lo >= 10000) {
+        unsigned r = 0;
+        if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r)
+            r = (unsigned)getpid() * 2654435761u ^ (unsigned)time(NULL);
+        const int span = 8000;
+        for (int i = 0; i < 200; i++) {
+            int port = lo - 1 - (int)((r + (unsigned)i * 7919u) % span);
+            if (try_port(port) == port) return port;
+        }
+    }
+    return try_port(0);
 }
 
 json_t *tu_call(const char *url, const char *op, json_t *params, const char *token)

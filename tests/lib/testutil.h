@@ -30,7 +30,8 @@ void tu_rmtree(const char *path);
 const char *tu_shared_dir(void);
 /* The source tree ($ISM_SOURCE_DIR, or "." when unset). */
 const char *tu_source_dir(void);
-/* A free TCP port on 127.0.0.1. */
+/* A free TCP port on 127.0.0.1 for a daemon to listen on, from below the kernel's ephemeral
+ * range: an outgoing connection cannot take it before the daemon binds it. */
 int tu_free_port(void);
 
 typedef struct tu_daemon {

@@ -42,9 +42,9 @@ if ! "${as_pg[@]}" "$bindir/initdb" -D "$tmp/data" -U postgres -A trust --locale
   exit 1
 fi
 
-free_port() {
-  "${PYTHON:-python3}" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+# free_port: a port from below the kernel's ephemeral range (tests/lib/shtest.sh).
+ISM_TEST_NO_WATCH=1 # this runs a whole stage: no hang watcher of a single test's length
+. "$(dirname "$0")/../lib/shtest.sh"
 # Tests only: durability settings off (a test never survives a power cut), room for the
 # connections of parallel tests (each open store holds five).
 started=
