@@ -198,6 +198,13 @@ typedef struct ism_rpc_listen {
  * making a TLS listener, dialer or configuration (the server and client do); idempotent, and safe
  * from any thread. Returns 0 or an nng error number. */
 int ism_rpc_tls_engine(void);
+/* First thing in main() of a process that may use TLS with nng threads running (ismapd, its
+ * collector, ismapctl): OpenSSL is not torn down at exit. Its exit handler (OPENSSL_cleanup)
+ * would run while nng's reaper may still be freeing a closed TLS connection — nng_close returns
+ * once a pipe has left the socket, before its transport and TLS state are freed — and OpenSSL
+ * documents cleanup beside threads still using it as undefined. The process's memory goes with
+ * it anyway. Must come before anything else initializes OpenSSL (libcurl does). */
+void ism_rpc_tls_process_init(void);
 
 /* Checks a listen URL: ipc://, tls+tcp:// (needs cert and key) or tcp:// bound to loopback. */
 bool ism_rpc_check_url(const ism_rpc_listen *l, ism_error *err);

@@ -176,6 +176,7 @@ static bool known_group(const char *w1)
 
 int main(int argc, char **argv)
 {
+    ism_rpc_tls_process_init(); /* before anything initializes OpenSSL */
     setlocale(LC_ALL, "");
     cli_collect_init();
     cli c = {0};

@@ -769,6 +769,7 @@ out:
 
 int main(int argc, char **argv)
 {
+    ism_rpc_tls_process_init(); /* before anything initializes OpenSSL */
     /* Block the stop signals in every thread; main waits for them with sigwait. */
     sigset_t set;
     sigemptyset(&set);

@@ -467,3 +467,8 @@ int ism_rpc_tls_engine(void)
     if (strcmp(nng_tls_engine_name(), ENGINE_NAME) == 0) return 0;
     return nng_tls_engine_register(&engine);
 }
+
+void ism_rpc_tls_process_init(void)
+{
+    (void)OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, NULL);
+}
