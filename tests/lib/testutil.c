@@ -326,6 +326,9 @@ bool tu_sp_send_oversized(int port, unsigned long long len)
 
 int tu_run_suite(Suite *s)
 {
+    /* As ismapd and ismapctl: a test that closes a TLS socket and exits must not have OpenSSL
+     * torn down beside nng's reaper (include/ismap/rpc.h). */
+    ism_rpc_tls_process_init();
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);

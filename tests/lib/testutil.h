@@ -9,7 +9,8 @@
 
 struct Suite;
 /* Runs a Check suite (and frees it) and returns the exit status for main: 0 when every test
- * passed, 1 otherwise. */
+ * passed, 1 otherwise. Call it before anything initializes OpenSSL
+ * (ism_rpc_tls_process_init). */
 int tu_run_suite(struct Suite *s);
 
 /* Makes a fresh temp directory (mkdtemp under $TMPDIR or /tmp); returns a malloc'd path. */
